@@ -1,0 +1,884 @@
+//! Loading: TOML text -> [`RawInventory`] -> validated, resolved [`Inventory`], with every problem reported.
+
+use std::collections::{HashMap, HashSet};
+
+use toml::Spanned;
+
+use super::model::*;
+use super::raw::*;
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::names;
+
+/// Name under which the embedded sample is reported.
+pub const SAMPLE_NAME: &str = "<embedded sample: contoso.toml>";
+
+/// The embedded sample estate.
+pub const SAMPLE_TOML: &str = include_str!("../../assets/contoso.toml");
+
+/// Loads the embedded sample.
+pub fn load_sample() -> Result<Inventory, Diagnostics> {
+    load_str(SAMPLE_NAME, SAMPLE_TOML)
+}
+
+/// Reads and loads an inventory file.
+pub fn load_file(path: &std::path::Path) -> Result<Inventory, Diagnostics> {
+    let name = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| {
+        Diagnostics(vec![Diagnostic::file(
+            &name,
+            format!("cannot read the inventory: {e}"),
+            Some("check the path and the file's permissions".into()),
+        )])
+    })?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let offset = e.utf8_error().valid_up_to();
+        let src = SourceFile::new(&name, String::from_utf8_lossy(e.as_bytes()).into_owned());
+        Diagnostics(vec![Diagnostic::at(
+            &src,
+            offset..offset + 1,
+            "the file is not valid UTF-8",
+            Some("save the inventory as UTF-8".into()),
+        )])
+    })?;
+    load_str(&name, &text)
+}
+
+/// Loads an inventory from text; `name` is used in messages.
+pub fn load_str(name: &str, text: &str) -> Result<Inventory, Diagnostics> {
+    // A byte order mark is legal in a UTF-8 file but not in TOML; editors on Windows write one.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let src = SourceFile::new(name, text);
+    let raw: RawInventory = match toml::from_str(text) {
+        Ok(raw) => raw,
+        Err(e) => return Err(Diagnostics(vec![toml_error(&src, &e)])),
+    };
+    resolve(raw, src)
+}
+
+/// Turns a `toml` error into a diagnostic at its position.
+pub fn toml_error(src: &SourceFile, e: &toml::de::Error) -> Diagnostic {
+    let span = e.span().unwrap_or(0..0);
+    let message = e.message().trim().to_string();
+    let help = if message.starts_with("unknown field") {
+        Some("remove the key or correct its spelling (the JSON Schema from `guardplan schema` lists every key)".into())
+    } else if message.starts_with("missing field") {
+        Some("add the key; `guardplan schema` shows what each entry needs".into())
+    } else if message.starts_with("invalid type") || message.starts_with("unknown variant") {
+        Some(
+            "give a value of the expected type; `guardplan schema` lists the allowed values".into(),
+        )
+    } else {
+        Some("fix the TOML syntax at this position".into())
+    };
+    Diagnostic::at(src, span, message, help)
+}
+
+struct Resolver {
+    src: SourceFile,
+    errors: Vec<Diagnostic>,
+}
+
+impl Resolver {
+    fn err(&mut self, span: Span, message: impl Into<String>, help: impl Into<String>) {
+        self.errors
+            .push(Diagnostic::at(&self.src, span, message, Some(help.into())));
+    }
+
+    fn check_name(
+        &mut self,
+        name: &Spanned<String>,
+        what: &str,
+        check: impl Fn(&str) -> Result<(), String>,
+    ) {
+        if let Err(why) = check(name.get_ref()) {
+            self.err(
+                name.span(),
+                format!(
+                    "{what} `{}` is not valid: it {why}",
+                    name.get_ref().escape_debug()
+                ),
+                format!("rename the {what} to a valid name"),
+            );
+        }
+    }
+}
+
+fn lc(s: &str) -> String {
+    s.to_lowercase()
+}
+
+/// Validates and resolves a parsed inventory.
+pub fn resolve(raw: RawInventory, src: SourceFile) -> Result<Inventory, Diagnostics> {
+    let mut r = Resolver {
+        src: src.clone(),
+        errors: Vec::new(),
+    };
+    if raw.version != 1 {
+        r.errors.push(Diagnostic::file(
+            &src.name,
+            format!("unsupported inventory version {}", raw.version),
+            Some("set `version = 1` at the top of the file".into()),
+        ));
+    }
+    let mut index = Index::default();
+
+    // Domains.
+    let mut domains = Vec::with_capacity(raw.domains.len());
+    for d in &raw.domains {
+        r.check_name(&d.dns, "domain DNS name", names::dns_name);
+        r.check_name(&d.netbios, "NetBIOS domain name", names::netbios_name);
+        let id = domains.len() as DomainId;
+        for key in [lc(d.dns.get_ref()), lc(d.netbios.get_ref())] {
+            if index.domains.insert(key.clone(), id).is_some() {
+                r.err(
+                    d.dns.span(),
+                    format!("domain `{key}` is declared twice"),
+                    "give each domain a unique DNS and NetBIOS name",
+                );
+            }
+        }
+        domains.push(Domain {
+            dns: d.dns.get_ref().clone(),
+            netbios: d.netbios.get_ref().clone(),
+            functional_level: d.functional_level,
+            forest: id,
+            dc_os: d.dc_os.clone(),
+            pdc_emulator_os: d.pdc_emulator_os,
+            span: d.dns.span(),
+        });
+    }
+    let domain_ref = |r: &mut Resolver, s: &Spanned<String>, what: &str| -> Option<DomainId> {
+        match index.domains.get(&lc(s.get_ref())) {
+            Some(id) => Some(*id),
+            None => {
+                r.err(
+                    s.span(),
+                    format!("{what} refers to the unknown domain `{}`", s.get_ref()),
+                    "declare the domain in a [[domain]] entry, or correct the name",
+                );
+                None
+            }
+        }
+    };
+    for (i, d) in raw.domains.iter().enumerate() {
+        if let Some(f) = &d.forest
+            && let Some(root) = domain_ref(&mut r, f, "the forest of this domain")
+        {
+            domains[i].forest = root;
+        }
+    }
+    // A forest root must be its own root: follow one level so `forest` may name any domain of the forest.
+    for i in 0..domains.len() {
+        let root = domains[i].forest;
+        domains[i].forest = domains[root as usize].forest;
+    }
+
+    // Trusts.
+    let mut trusts = Vec::with_capacity(raw.trusts.len());
+    let mut seen_trusts = HashSet::new();
+    for t in &raw.trusts {
+        let a = domain_ref(&mut r, &t.trusting, "the trust");
+        let b = domain_ref(&mut r, &t.trusted, "the trust");
+        let (Some(a), Some(b)) = (a, b) else { continue };
+        if a == b {
+            r.err(
+                t.trusted.span(),
+                format!("domain `{}` is set to trust itself", t.trusting.get_ref()),
+                "a domain always trusts its own accounts: remove this trust or correct `trusted`",
+            );
+            continue;
+        }
+        if !seen_trusts.insert((a.min(b), a.max(b))) {
+            r.err(
+                t.trusting.span(),
+                format!(
+                    "a trust between `{}` and `{}` is declared twice",
+                    t.trusting.get_ref(),
+                    t.trusted.get_ref()
+                ),
+                "merge the two entries into one (use direction = \"two-way\")",
+            );
+        }
+        let transitive = t.transitive.unwrap_or(match t.kind {
+            TrustKind::External | TrustKind::Realm => false,
+            TrustKind::ParentChild
+            | TrustKind::TreeRoot
+            | TrustKind::Forest
+            | TrustKind::Shortcut => true,
+        });
+        trusts.push(Trust {
+            trusting: a,
+            trusted: b,
+            direction: t.direction,
+            kind: t.kind,
+            transitive,
+            selective_auth: t.selective_auth,
+            sid_filtering: t.sid_filtering,
+            span: t.trusting.span(),
+        });
+    }
+
+    // Groups (two passes: declare, then resolve nesting).
+    let mut groups = Vec::with_capacity(raw.groups.len());
+    let mut group_names: HashMap<String, Vec<GroupId>> = HashMap::new();
+    for g in &raw.groups {
+        r.check_name(&g.name, "group name", |s| names::sam_name(s, 256));
+        let Some(domain) = domain_ref(&mut r, &g.domain, "the group") else {
+            continue;
+        };
+        let id = groups.len() as GroupId;
+        let key = format!(
+            "{}\\{}",
+            lc(&domains[domain as usize].netbios),
+            lc(g.name.get_ref())
+        );
+        if index.groups.insert(key, id).is_some() {
+            r.err(
+                g.name.span(),
+                format!(
+                    "group `{}` is declared twice in its domain",
+                    g.name.get_ref()
+                ),
+                "remove one of the two entries or rename one",
+            );
+        }
+        group_names
+            .entry(lc(g.name.get_ref()))
+            .or_default()
+            .push(id);
+        groups.push(Group {
+            name: g.name.get_ref().clone(),
+            domain,
+            member_of: Vec::new(),
+            roles: g.roles.clone(),
+            protected_users: g.protected_users,
+            span: g.name.span(),
+        });
+    }
+    let group_ref = |r: &mut Resolver,
+                     groups: &[Group],
+                     s: &Spanned<String>,
+                     home: Option<DomainId>|
+     -> Option<GroupId> {
+        let found = lookup_principal(s.get_ref(), home, &index.domains, &group_names, |id| {
+            groups[id as usize].domain
+        });
+        match found {
+            Ok(id) => Some(id),
+            Err(Ambiguity::Missing) => {
+                r.err(
+                    s.span(),
+                    format!("unknown group `{}`", s.get_ref()),
+                    "declare it in a [[group]] entry, or correct the name (NAME or NETBIOS\\NAME)",
+                );
+                None
+            }
+            Err(Ambiguity::Many) => {
+                r.err(
+                    s.span(),
+                    format!("group name `{}` exists in several domains", s.get_ref()),
+                    "qualify it as NETBIOS\\NAME",
+                );
+                None
+            }
+        }
+    };
+    {
+        let mut gi = 0usize;
+        for g in &raw.groups {
+            if !index.domains.contains_key(&lc(g.domain.get_ref())) {
+                continue;
+            }
+            let home = Some(groups[gi].domain);
+            let mut parents = Vec::new();
+            for m in &g.member_of {
+                if let Some(p) = group_ref(&mut r, &groups, m, home) {
+                    parents.push(p);
+                }
+            }
+            parents.sort_unstable();
+            parents.dedup();
+            groups[gi].member_of = parents;
+            gi += 1;
+        }
+    }
+    // Transitive closure of group nesting (cycles are legal in AD and simply close).
+    let closure: Vec<Vec<GroupId>> = (0..groups.len())
+        .map(|g| {
+            let mut seen = vec![g as GroupId];
+            let mut stack = groups[g].member_of.clone();
+            while let Some(p) = stack.pop() {
+                if !seen.contains(&p) {
+                    seen.push(p);
+                    stack.extend(groups[p as usize].member_of.iter().copied());
+                }
+            }
+            seen.sort_unstable();
+            seen
+        })
+        .collect();
+    for g in 0..groups.len() {
+        let (pu, mut roles) = closure[g]
+            .iter()
+            .fold((false, Vec::new()), |(pu, mut roles), p| {
+                roles.extend(groups[*p as usize].roles.iter().copied());
+                (pu || groups[*p as usize].protected_users, roles)
+            });
+        roles.sort_unstable();
+        roles.dedup();
+        groups[g].protected_users = pu;
+        groups[g].roles = roles;
+    }
+    let expand_groups = |direct: &[GroupId]| -> Vec<GroupId> {
+        let mut all: Vec<GroupId> = direct
+            .iter()
+            .flat_map(|g| closure[*g as usize].iter().copied())
+            .collect();
+        all.sort_unstable();
+        all.dedup();
+        all
+    };
+
+    // Users.
+    let mut users = Vec::with_capacity(raw.users.len());
+    let mut user_names: HashMap<String, Vec<UserId>> = HashMap::new();
+    for u in &raw.users {
+        let max = if u.kind == AccountKind::Computer {
+            16
+        } else {
+            20
+        };
+        r.check_name(&u.name, "account name", |s| names::sam_name(s, max));
+        let Some(domain) = domain_ref(&mut r, &u.domain, "the user") else {
+            continue;
+        };
+        let id = users.len() as UserId;
+        let key = format!(
+            "{}\\{}",
+            lc(&domains[domain as usize].netbios),
+            lc(u.name.get_ref())
+        );
+        if index.users.insert(key, id).is_some() {
+            r.err(
+                u.name.span(),
+                format!(
+                    "user `{}` is declared twice in its domain",
+                    u.name.get_ref()
+                ),
+                "remove one of the two entries or rename one",
+            );
+        }
+        user_names.entry(lc(u.name.get_ref())).or_default().push(id);
+        let mut direct = Vec::new();
+        for m in &u.member_of {
+            if let Some(g) = group_ref(&mut r, &groups, m, Some(domain)) {
+                direct.push(g);
+            }
+        }
+        let all = expand_groups(&direct);
+        let mut roles = u.roles.clone();
+        roles.extend(
+            all.iter()
+                .flat_map(|g| groups[*g as usize].roles.iter().copied()),
+        );
+        roles.sort_unstable();
+        roles.dedup();
+        let protected_users =
+            u.protected_users || all.iter().any(|g| groups[*g as usize].protected_users);
+        let etypes = u.etypes.clone().unwrap_or_else(|| {
+            vec![
+                EncryptionType::Aes256,
+                EncryptionType::Aes128,
+                EncryptionType::Rc4,
+            ]
+        });
+        users.push(User {
+            name: u.name.get_ref().clone(),
+            domain,
+            kind: u.kind,
+            roles,
+            groups: all,
+            protected_users,
+            etypes,
+            delegation: u.delegation,
+            not_delegated: u.not_delegated,
+            span: u.name.span(),
+        });
+    }
+
+    // Hosts.
+    let mut hosts = Vec::with_capacity(raw.hosts.len());
+    let mut acls: Vec<Vec<Principal>> = Vec::new();
+    let mut acl_ids: HashMap<Vec<Principal>, AclId> = HashMap::new();
+    let mut intern = |list: Vec<Principal>| -> AclId {
+        let next = acl_ids.len() as AclId;
+        *acl_ids.entry(list.clone()).or_insert_with(|| {
+            acls.push(list);
+            next
+        })
+    };
+    let principal_ref = |r: &mut Resolver,
+                         s: &Spanned<String>,
+                         home: Option<DomainId>,
+                         users: &[User],
+                         groups: &[Group]|
+     -> Option<Principal> {
+        let as_user = lookup_principal(s.get_ref(), home, &index.domains, &user_names, |id| {
+            users[id as usize].domain
+        });
+        let as_group = lookup_principal(s.get_ref(), home, &index.domains, &group_names, |id| {
+            groups[id as usize].domain
+        });
+        match (as_user, as_group) {
+            (Ok(u), Err(Ambiguity::Missing)) => Some(Principal::User(u)),
+            (Err(Ambiguity::Missing), Ok(g)) => Some(Principal::Group(g)),
+            (Err(Ambiguity::Missing), Err(Ambiguity::Missing)) => {
+                r.err(
+                    s.span(),
+                    format!("unknown user or group `{}`", s.get_ref()),
+                    "declare it in a [[user]] or [[group]] entry, or correct the name",
+                );
+                None
+            }
+            _ => {
+                r.err(
+                    s.span(),
+                    format!("`{}` names more than one user or group", s.get_ref()),
+                    "qualify it as NETBIOS\\NAME",
+                );
+                None
+            }
+        }
+    };
+    for h in &raw.hosts {
+        r.check_name(&h.name, "host name", names::host_name);
+        let id = hosts.len() as HostId;
+        if index.hosts.insert(lc(h.name.get_ref()), id).is_some() {
+            r.err(
+                h.name.span(),
+                format!("host `{}` is declared twice", h.name.get_ref()),
+                "remove one of the two entries or rename one",
+            );
+        }
+        let domain = match (&h.domain, h.join) {
+            (Some(d), _) => domain_ref(&mut r, d, "the host"),
+            (None, JoinType::Ad | JoinType::Hybrid) => {
+                r.err(
+                    h.name.span(),
+                    format!(
+                        "host `{}` is domain-joined but names no domain",
+                        h.name.get_ref()
+                    ),
+                    "add `domain = \"DNS name\"`, or set the right `join`",
+                );
+                None
+            }
+            (None, _) => None,
+        };
+        if let (Some(d), JoinType::Entra | JoinType::Workgroup) = (&h.domain, h.join) {
+            r.err(
+                d.span(),
+                format!(
+                    "host `{}` is not AD-joined (join = \"{}\") but names a domain",
+                    h.name.get_ref(),
+                    if h.join == JoinType::Entra {
+                        "entra"
+                    } else {
+                        "workgroup"
+                    }
+                ),
+                "remove `domain`, or use join = \"hybrid\" / \"ad\" if it is joined to AD",
+            );
+        }
+        let build = match (h.build, h.os.default_build()) {
+            (Some(b), _) => b,
+            (None, Some(b)) => b,
+            (None, None) => {
+                r.err(
+                    h.name.span(),
+                    format!(
+                        "host `{}` runs Windows 10 or 11 but gives no build",
+                        h.name.get_ref()
+                    ),
+                    "add `build = 19045` (or the host's build: 14393 is 1607, 15063 is 1703)",
+                );
+                0
+            }
+        };
+        let mut tags = Vec::with_capacity(h.tags.len());
+        for t in &h.tags {
+            r.check_name(t, "tag", names::identifier);
+            let key = lc(t.get_ref());
+            let list = index.tags.entry(key.clone()).or_default();
+            if list.last() != Some(&id) {
+                list.push(id);
+            }
+            tags.push(key);
+        }
+        let mut direct = Vec::new();
+        for m in &h.member_of {
+            if let Some(g) = group_ref(&mut r, &groups, m, domain) {
+                direct.push(g);
+            }
+        }
+        let mut acl = |list: &[Spanned<String>], r: &mut Resolver| -> AclId {
+            let mut ps: Vec<Principal> = list
+                .iter()
+                .filter_map(|s| principal_ref(r, s, domain, &users, &groups))
+                .collect();
+            ps.sort_unstable();
+            ps.dedup();
+            intern(ps)
+        };
+        let administrators = acl(&h.administrators, &mut r);
+        let remote_desktop_users = acl(&h.remote_desktop_users, &mut r);
+        if h.roles.contains(&HostRole::DomainController)
+            && let Some(d) = domain
+        {
+            domains[d as usize].dc_os.push(h.os);
+        }
+        hosts.push(Host {
+            name: h.name.get_ref().clone(),
+            domain,
+            join: h.join,
+            os: Os {
+                family: h.os,
+                build,
+                kb2871997: h.kb2871997,
+            },
+            roles: h.roles.clone(),
+            tags,
+            groups: expand_groups(&direct),
+            rdp_client: h.rdp_client,
+            dc_line_of_sight: h.dc_line_of_sight,
+            laps: h.laps,
+            rds_vdi: h.rds_vdi,
+            device_claims: h.device_claims,
+            offline_signin: h.offline_signin,
+            azure_vm: h.azure_vm,
+            disable_restricted_admin: h.disable_restricted_admin,
+            allow_protected_creds: h.allow_protected_creds,
+            client_policy: h.client_policy,
+            administrators,
+            remote_desktop_users,
+            span: h.name.span(),
+        });
+    }
+
+    index.user_names = user_names;
+    index.group_names = group_names;
+
+    // Paths.
+    let selectors = Selectors {
+        index: &index,
+        hosts: &hosts,
+        users: &users,
+        groups: &groups,
+    };
+    let mut paths = Vec::with_capacity(raw.paths.len());
+    let mut path_index = HashMap::new();
+    for p in &raw.paths {
+        r.check_name(&p.name, "path name", names::identifier);
+        let id = paths.len() as PathId;
+        if path_index.insert(lc(p.name.get_ref()), id).is_some() {
+            r.err(
+                p.name.span(),
+                format!("path `{}` is declared twice", p.name.get_ref()),
+                "give each path a unique name",
+            );
+        }
+        let mut expand_hosts = |list: &[Spanned<String>], key: &str, required: bool| {
+            if required && list.is_empty() {
+                r.err(
+                    p.name.span(),
+                    format!("path `{}` has an empty `{key}`", p.name.get_ref()),
+                    format!("list at least one selector in `{key}`"),
+                );
+            }
+            let mut out = Vec::new();
+            for s in list {
+                match selectors.hosts(s.get_ref()) {
+                    Ok(found) if found.is_empty() => r.err(
+                        s.span(),
+                        format!("selector `{}` matches no host", s.get_ref()),
+                        "correct the selector (host:NAME, tag:TAG, group:NAME, role:ROLE, domain:DNS or *)",
+                    ),
+                    Ok(found) => out.extend(found),
+                    Err(why) => r.err(s.span(), why, "correct the selector (host:NAME, tag:TAG, group:NAME, role:ROLE, domain:DNS or *)"),
+                }
+            }
+            out.sort_unstable();
+            out.dedup();
+            out
+        };
+        let from = expand_hosts(&p.from, "from", true);
+        let to = expand_hosts(&p.to, "to", true);
+        let hops = expand_hosts(&p.hops, "hops", false);
+        if p.who.is_empty() {
+            r.err(
+                p.name.span(),
+                format!("path `{}` has an empty `who`", p.name.get_ref()),
+                "list at least one user selector in `who`",
+            );
+        }
+        let mut who = Vec::new();
+        for s in &p.who {
+            match selectors.users(s.get_ref()) {
+                Ok(found) if found.is_empty() => r.err(
+                    s.span(),
+                    format!("selector `{}` matches no user", s.get_ref()),
+                    "correct the selector (user:NAME, group:NAME, role:ROLE, domain:DNS or *)",
+                ),
+                Ok(found) => who.extend(found),
+                Err(why) => r.err(
+                    s.span(),
+                    why,
+                    "correct the selector (user:NAME, group:NAME, role:ROLE, domain:DNS or *)",
+                ),
+            }
+        }
+        who.sort_unstable();
+        who.dedup();
+        if let Some(h) = p.session_hours
+            && !(h.is_finite() && h > 0.0 && h <= 24.0 * 366.0)
+        {
+            r.err(
+                p.name.span(),
+                format!("path `{}` has session_hours = {h}", p.name.get_ref()),
+                "give the expected session length in hours, greater than 0",
+            );
+        }
+        let texts = |l: &[Spanned<String>]| l.iter().map(|s| s.get_ref().clone()).collect();
+        paths.push(AccessPath {
+            name: p.name.get_ref().clone(),
+            purpose: p.purpose,
+            who,
+            from,
+            to,
+            hops,
+            credentials: p.credentials,
+            network_as_user: p.network_as_user,
+            session_hours: p.session_hours,
+            delegation: p.delegation,
+            credssp_sso: p.credssp_sso,
+            note: p.note.clone(),
+            selectors: PathSelectors {
+                who: texts(&p.who),
+                from: texts(&p.from),
+                to: texts(&p.to),
+                hops: texts(&p.hops),
+            },
+            span: p.name.span(),
+        });
+    }
+
+    index.paths = path_index;
+    if !r.errors.is_empty() {
+        let mut errors = r.errors;
+        errors.sort_by(|a, b| (a.line, a.col).cmp(&(b.line, b.col)));
+        errors.dedup();
+        return Err(Diagnostics(errors));
+    }
+    Ok(Inventory {
+        source: src,
+        description: raw.description,
+        domains,
+        trusts,
+        hosts,
+        users,
+        groups,
+        paths,
+        acls,
+        index,
+    })
+}
+
+enum Ambiguity {
+    Missing,
+    Many,
+}
+
+/// Resolves `NETBIOS\name`, `name@dns` or a bare name (own domain first, then unique in the inventory).
+fn lookup_principal(
+    text: &str,
+    home: Option<DomainId>,
+    domains: &HashMap<String, DomainId>,
+    bare: &HashMap<String, Vec<u32>>,
+    domain_of: impl Fn(u32) -> DomainId,
+) -> Result<u32, Ambiguity> {
+    let (dom, name) = if let Some((d, n)) = text.split_once('\\') {
+        (Some(d), n)
+    } else if let Some((n, d)) = text.rsplit_once('@') {
+        (Some(d), n)
+    } else {
+        (None, text)
+    };
+    if let Some(d) = dom {
+        let Some(did) = domains.get(&lc(d)) else {
+            return Err(Ambiguity::Missing);
+        };
+        return bare
+            .get(&lc(name))
+            .and_then(|ids| ids.iter().copied().find(|id| domain_of(*id) == *did))
+            .ok_or(Ambiguity::Missing);
+    }
+    let ids = bare.get(&lc(name)).ok_or(Ambiguity::Missing)?;
+    if let Some(h) = home
+        && let Some(id) = ids.iter().copied().find(|id| domain_of(*id) == h)
+    {
+        return Ok(id);
+    }
+    match ids.as_slice() {
+        [one] => Ok(*one),
+        [] => Err(Ambiguity::Missing),
+        _ => Err(Ambiguity::Many),
+    }
+}
+
+/// Expands path and stage selectors.
+pub struct Selectors<'a> {
+    index: &'a Index,
+    hosts: &'a [Host],
+    users: &'a [User],
+    groups: &'a [Group],
+}
+
+impl<'a> Selectors<'a> {
+    fn group(&self, name: &str) -> Result<GroupId, String> {
+        lookup_principal(
+            name,
+            None,
+            &self.index.domains,
+            &self.index.group_names,
+            |id| self.groups[id as usize].domain,
+        )
+        .map_err(|a| match a {
+            Ambiguity::Missing => format!("unknown group `{name}`"),
+            Ambiguity::Many => format!(
+                "group name `{name}` exists in several domains: qualify it as NETBIOS\\NAME"
+            ),
+        })
+    }
+
+    fn domain(&self, name: &str) -> Result<DomainId, String> {
+        self.index
+            .domains
+            .get(&lc(name))
+            .copied()
+            .ok_or_else(|| format!("unknown domain `{name}`"))
+    }
+
+    /// Hosts a selector matches (unsorted).
+    pub fn hosts(&self, sel: &str) -> Result<Vec<HostId>, String> {
+        let all = || 0..self.hosts.len() as HostId;
+        let (kind, value) = sel.split_once(':').unwrap_or(("host", sel));
+        Ok(match kind {
+            _ if sel == "*" => all().collect(),
+            "host" => vec![
+                *self
+                    .index
+                    .hosts
+                    .get(&lc(value))
+                    .ok_or_else(|| format!("unknown host `{value}`"))?,
+            ],
+            "tag" => self.index.tags.get(&lc(value)).cloned().unwrap_or_default(),
+            "group" => {
+                let g = self.group(value)?;
+                all()
+                    .filter(|h| self.hosts[*h as usize].groups.binary_search(&g).is_ok())
+                    .collect()
+            }
+            "role" => {
+                let role: HostRole = parse_enum(value).map_err(|_| {
+                    format!("unknown host role `{value}`: use workstation, server, domain-controller, paw or helpdesk-console")
+                })?;
+                all()
+                    .filter(|h| self.hosts[*h as usize].roles.contains(&role))
+                    .collect()
+            }
+            "domain" => {
+                let d = self.domain(value)?;
+                all()
+                    .filter(|h| self.hosts[*h as usize].domain == Some(d))
+                    .collect()
+            }
+            other => {
+                return Err(format!(
+                    "unknown selector kind `{other}:` in `{sel}` for hosts"
+                ));
+            }
+        })
+    }
+
+    /// Users a selector matches (unsorted).
+    pub fn users(&self, sel: &str) -> Result<Vec<UserId>, String> {
+        let all = || 0..self.users.len() as UserId;
+        if sel == "*" {
+            return Ok(all().collect());
+        }
+        let (kind, value) = match sel.split_once(':') {
+            Some((k, v)) if matches!(k, "user" | "group" | "role" | "domain") => (k, v),
+            _ => ("", sel),
+        };
+        let user = |name: &str| {
+            lookup_principal(
+                name,
+                None,
+                &self.index.domains,
+                &self.index.user_names,
+                |id| self.users[id as usize].domain,
+            )
+        };
+        let members = |g: GroupId| -> Vec<UserId> {
+            all()
+                .filter(|u| self.users[*u as usize].groups.binary_search(&g).is_ok())
+                .collect()
+        };
+        Ok(match kind {
+            "user" => vec![user(value).map_err(|_| format!("unknown user `{value}`"))?],
+            "group" => members(self.group(value)?),
+            "role" => {
+                let role: UserRole = parse_enum(value)
+                    .map_err(|_| format!("unknown user role `{value}`: use admin or helpdesk"))?;
+                all()
+                    .filter(|u| self.users[*u as usize].roles.contains(&role))
+                    .collect()
+            }
+            "domain" => {
+                let d = self.domain(value)?;
+                all()
+                    .filter(|u| self.users[*u as usize].domain == d)
+                    .collect()
+            }
+            _ => match (user(value), self.group(value)) {
+                (Ok(u), Err(_)) => vec![u],
+                (Err(Ambiguity::Missing), Ok(g)) => members(g),
+                (Err(Ambiguity::Missing), Err(_)) => {
+                    return Err(format!("unknown user or group `{value}`"));
+                }
+                _ => {
+                    return Err(format!(
+                        "`{value}` names more than one user or group: write user:NAME or group:NAME, or NETBIOS\\NAME"
+                    ));
+                }
+            },
+        })
+    }
+}
+
+fn parse_enum<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, ()> {
+    T::deserialize(serde::de::value::StrDeserializer::<serde::de::value::Error>::new(s))
+        .map_err(|_| ())
+}
+
+impl Inventory {
+    /// Selector expansion over this inventory (for plan stages and the TUI).
+    pub fn selectors(&self) -> Selectors<'_> {
+        Selectors {
+            index: &self.index,
+            hosts: &self.hosts,
+            users: &self.users,
+            groups: &self.groups,
+        }
+    }
+}

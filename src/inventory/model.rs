@@ -1,0 +1,394 @@
+//! The validated, resolved inventory the engine works on: names resolved to indices, groups flattened.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::Arc;
+
+pub use super::raw::{
+    AccountKind, ClientPolicy, Credentials, Delegation, EncryptionType, FunctionalLevel, HostRole,
+    JoinType, OsFamily, Purpose, RdpClient, TrustDirection, TrustKind, UserRole,
+};
+
+/// Index of a domain in [`Inventory::domains`].
+pub type DomainId = u32;
+/// Index of a trust in [`Inventory::trusts`].
+pub type TrustId = u32;
+/// Index of a host in [`Inventory::hosts`].
+pub type HostId = u32;
+/// Index of a user in [`Inventory::users`].
+pub type UserId = u32;
+/// Index of a group in [`Inventory::groups`].
+pub type GroupId = u32;
+/// Index of an access path in [`Inventory::paths`].
+pub type PathId = u32;
+/// Index of an interned access control list in [`Inventory::acls`].
+pub type AclId = u32;
+
+/// Byte range of an item in its source file.
+pub type Span = Range<usize>;
+
+/// A source text with its name, for turning byte offsets into line and column.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// The name shown in messages (a path, or `<embedded sample>`).
+    pub name: String,
+    /// The full text.
+    pub text: Arc<str>,
+    line_starts: Arc<[usize]>,
+}
+
+impl SourceFile {
+    /// Wraps a text under a display name.
+    pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>) -> Self {
+        let text: Arc<str> = text.into();
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        Self {
+            name: name.into(),
+            text,
+            line_starts,
+        }
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let line = self.line_starts.partition_point(|&s| s <= offset).max(1) - 1;
+        let start = self.line_starts[line];
+        let mut col_end = offset;
+        while !self.text.is_char_boundary(col_end) {
+            col_end -= 1;
+        }
+        let col = self.text[start..col_end].chars().count() + 1;
+        (line + 1, col)
+    }
+}
+
+/// An operating system with its build and the KB2871997 back-port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Os {
+    /// Family.
+    pub family: OsFamily,
+    /// Build number (derived from the family where the inventory gives none).
+    pub build: u32,
+    /// KB2871997 installed.
+    pub kb2871997: bool,
+}
+
+/// Windows 10 version 1607 / Server 2016.
+pub const BUILD_1607: u32 = 14393;
+/// Windows 10 version 1703.
+pub const BUILD_1703: u32 = 15063;
+/// Windows 7 SP1 / Server 2008 R2 SP1.
+pub const BUILD_WIN7: u32 = 7601;
+/// Windows 8.1 / Server 2012 R2.
+pub const BUILD_WIN81: u32 = 9600;
+
+impl OsFamily {
+    /// The build a family implies when the inventory gives none (`None` for Windows 10 and 11).
+    pub fn default_build(self) -> Option<u32> {
+        Some(match self {
+            OsFamily::WindowsVista | OsFamily::Server2008 => 6002,
+            OsFamily::Windows7 | OsFamily::Server2008R2 => BUILD_WIN7,
+            OsFamily::Windows8 | OsFamily::Server2012 => 9200,
+            OsFamily::Windows81 | OsFamily::Server2012R2 => BUILD_WIN81,
+            OsFamily::Server2016 => BUILD_1607,
+            OsFamily::Server2019 => 17763,
+            OsFamily::Server2022 => 20348,
+            OsFamily::Server2025 => 26100,
+            OsFamily::Windows10 | OsFamily::Windows11 => return None,
+        })
+    }
+
+    /// Whether this is a server operating system.
+    pub fn is_server(self) -> bool {
+        matches!(
+            self,
+            OsFamily::Server2008
+                | OsFamily::Server2008R2
+                | OsFamily::Server2012
+                | OsFamily::Server2012R2
+                | OsFamily::Server2016
+                | OsFamily::Server2019
+                | OsFamily::Server2022
+                | OsFamily::Server2025
+        )
+    }
+}
+
+/// A domain.
+#[derive(Debug, Clone)]
+pub struct Domain {
+    /// DNS name (as written).
+    pub dns: String,
+    /// NetBIOS name (as written).
+    pub netbios: String,
+    /// Domain functional level.
+    pub functional_level: FunctionalLevel,
+    /// The forest root domain (itself for a forest root).
+    pub forest: DomainId,
+    /// Operating systems of all known domain controllers (hosts with the role and `dc_os`).
+    pub dc_os: Vec<OsFamily>,
+    /// Operating system of the PDC emulator, when given.
+    pub pdc_emulator_os: Option<OsFamily>,
+    /// Where the domain is declared.
+    pub span: Span,
+}
+
+/// A trust between two domains.
+#[derive(Debug, Clone)]
+pub struct Trust {
+    /// The domain holding the resources.
+    pub trusting: DomainId,
+    /// The domain whose accounts authenticate.
+    pub trusted: DomainId,
+    /// One-way or two-way.
+    pub direction: TrustDirection,
+    /// Type.
+    pub kind: TrustKind,
+    /// Transitivity (after type defaults).
+    pub transitive: bool,
+    /// Selective authentication.
+    pub selective_auth: bool,
+    /// SID filtering, when given.
+    pub sid_filtering: Option<bool>,
+    /// Where the trust is declared.
+    pub span: Span,
+}
+
+/// A host.
+#[derive(Debug, Clone)]
+pub struct Host {
+    /// Name as written.
+    pub name: String,
+    /// AD domain, for `ad` and `hybrid` joins.
+    pub domain: Option<DomainId>,
+    /// Join type.
+    pub join: JoinType,
+    /// Operating system.
+    pub os: Os,
+    /// Roles.
+    pub roles: Vec<HostRole>,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// Computer groups, transitively (sorted).
+    pub groups: Vec<GroupId>,
+    /// Remote Desktop client app.
+    pub rdp_client: RdpClient,
+    /// Can reach a domain controller.
+    pub dc_line_of_sight: bool,
+    /// LAPS manages the local administrator password.
+    pub laps: bool,
+    /// Member of an RDS VDI collection.
+    pub rds_vdi: bool,
+    /// Sessions need device claims (compound authentication).
+    pub device_claims: bool,
+    /// Must allow offline sign-in.
+    pub offline_signin: bool,
+    /// AD-joined Azure VM.
+    pub azure_vm: bool,
+    /// Current `DisableRestrictedAdmin` value (`None`: not set).
+    pub disable_restricted_admin: Option<u32>,
+    /// Current `AllowProtectedCreds` policy.
+    pub allow_protected_creds: bool,
+    /// Current client policy.
+    pub client_policy: ClientPolicy,
+    /// Local Administrators.
+    pub administrators: AclId,
+    /// Local Remote Desktop Users.
+    pub remote_desktop_users: AclId,
+    /// Where the host is declared.
+    pub span: Span,
+}
+
+impl Host {
+    /// Joined to an AD domain (`ad` or `hybrid`).
+    pub fn is_ad_joined(&self) -> bool {
+        matches!(self.join, JoinType::Ad | JoinType::Hybrid)
+    }
+    /// Restricted Admin and Remote Credential Guard are allowed on this host today.
+    pub fn restricted_admin_enabled(&self) -> bool {
+        self.disable_restricted_admin == Some(0)
+    }
+}
+
+/// A user or group, as a member of an access control list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Principal {
+    /// A user.
+    User(UserId),
+    /// A group.
+    Group(GroupId),
+}
+
+/// A user account.
+#[derive(Debug, Clone)]
+pub struct User {
+    /// sAMAccountName as written.
+    pub name: String,
+    /// Domain.
+    pub domain: DomainId,
+    /// Kind of account.
+    pub kind: AccountKind,
+    /// Effective roles (own and inherited from groups), sorted.
+    pub roles: Vec<UserRole>,
+    /// Groups, transitively (sorted).
+    pub groups: Vec<GroupId>,
+    /// Effective Protected Users membership (direct or through a nested group).
+    pub protected_users: bool,
+    /// Kerberos encryption types with keys.
+    pub etypes: Vec<EncryptionType>,
+    /// Delegation configured on the account.
+    pub delegation: Delegation,
+    /// Marked sensitive, cannot be delegated.
+    pub not_delegated: bool,
+    /// Where the user is declared.
+    pub span: Span,
+}
+
+impl User {
+    /// Admin or helpdesk role.
+    pub fn is_privileged(&self) -> bool {
+        !self.roles.is_empty()
+    }
+    /// Has at least one AES key.
+    pub fn has_aes(&self) -> bool {
+        self.etypes
+            .iter()
+            .any(|e| matches!(e, EncryptionType::Aes128 | EncryptionType::Aes256))
+    }
+}
+
+/// A group.
+#[derive(Debug, Clone)]
+pub struct Group {
+    /// sAMAccountName as written.
+    pub name: String,
+    /// Domain.
+    pub domain: DomainId,
+    /// Direct parent groups.
+    pub member_of: Vec<GroupId>,
+    /// Roles given to members.
+    pub roles: Vec<UserRole>,
+    /// Members are in Protected Users (directly or through nesting).
+    pub protected_users: bool,
+    /// Where the group is declared.
+    pub span: Span,
+}
+
+/// An access path with its selectors expanded.
+#[derive(Debug, Clone)]
+pub struct AccessPath {
+    /// Name.
+    pub name: String,
+    /// Purpose.
+    pub purpose: Purpose,
+    /// Users who connect (sorted, unique).
+    pub who: Vec<UserId>,
+    /// Client devices (sorted, unique).
+    pub from: Vec<HostId>,
+    /// Targets (sorted, unique).
+    pub to: Vec<HostId>,
+    /// Onward hops (sorted, unique).
+    pub hops: Vec<HostId>,
+    /// Credentials.
+    pub credentials: Credentials,
+    /// Sessions reach network resources as the user.
+    pub network_as_user: bool,
+    /// Expected session length in hours.
+    pub session_hours: Option<f64>,
+    /// Delegation the sessions rely on.
+    pub delegation: Delegation,
+    /// Sessions rely on CredSSP default credential delegation.
+    pub credssp_sso: bool,
+    /// Reviewer note.
+    pub note: Option<String>,
+    /// The selectors as written (who, from, to, hops), for display.
+    pub selectors: PathSelectors,
+    /// Where the path is declared.
+    pub span: Span,
+}
+
+/// The selectors of a path as written.
+#[derive(Debug, Clone, Default)]
+pub struct PathSelectors {
+    /// `who`.
+    pub who: Vec<String>,
+    /// `from`.
+    pub from: Vec<String>,
+    /// `to`.
+    pub to: Vec<String>,
+    /// `hops`.
+    pub hops: Vec<String>,
+}
+
+/// The resolved inventory.
+#[derive(Debug, Clone)]
+pub struct Inventory {
+    /// Where it was read from.
+    pub source: SourceFile,
+    /// Description.
+    pub description: Option<String>,
+    /// Domains, in file order.
+    pub domains: Vec<Domain>,
+    /// Trusts, in file order.
+    pub trusts: Vec<Trust>,
+    /// Hosts, in file order.
+    pub hosts: Vec<Host>,
+    /// Users, in file order.
+    pub users: Vec<User>,
+    /// Groups, in file order.
+    pub groups: Vec<Group>,
+    /// Access paths, in file order.
+    pub paths: Vec<AccessPath>,
+    /// Interned access control lists (sorted, unique principals).
+    pub acls: Vec<Vec<Principal>>,
+    /// Lookup tables.
+    pub index: Index,
+}
+
+/// Case-insensitive lookup tables (keys are lowercase).
+#[derive(Debug, Clone, Default)]
+pub struct Index {
+    /// Domain by DNS name and by NetBIOS name.
+    pub domains: HashMap<String, DomainId>,
+    /// Host by name.
+    pub hosts: HashMap<String, HostId>,
+    /// Users by `NETBIOS\name`.
+    pub users: HashMap<String, UserId>,
+    /// Groups by `NETBIOS\name`.
+    pub groups: HashMap<String, GroupId>,
+    /// Path by name.
+    pub paths: HashMap<String, PathId>,
+    /// Users by bare name (all domains).
+    pub user_names: HashMap<String, Vec<UserId>>,
+    /// Groups by bare name (all domains).
+    pub group_names: HashMap<String, Vec<GroupId>>,
+    /// Hosts by tag.
+    pub tags: HashMap<String, Vec<HostId>>,
+}
+
+impl Inventory {
+    /// `NETBIOS\name` of a user.
+    pub fn user_label(&self, id: UserId) -> String {
+        let u = &self.users[id as usize];
+        format!("{}\\{}", self.domains[u.domain as usize].netbios, u.name)
+    }
+    /// `NETBIOS\name` of a group.
+    pub fn group_label(&self, id: GroupId) -> String {
+        let g = &self.groups[id as usize];
+        format!("{}\\{}", self.domains[g.domain as usize].netbios, g.name)
+    }
+    /// Whether a user is in an access control list, directly or through a group.
+    pub fn acl_allows(&self, acl: AclId, user: UserId) -> bool {
+        let list = &self.acls[acl as usize];
+        if list.binary_search(&Principal::User(user)).is_ok() {
+            return true;
+        }
+        self.users[user as usize]
+            .groups
+            .iter()
+            .any(|g| list.binary_search(&Principal::Group(*g)).is_ok())
+    }
+}

@@ -1,0 +1,168 @@
+//! Strict validation of directory names: what the inventory may contain and what may reach a script.
+
+/// Why a name is not acceptable, as a sentence fragment ("... because it {reason}").
+pub type NameError = String;
+
+fn check_common(s: &str) -> Result<(), NameError> {
+    if s.is_empty() {
+        return Err("is empty".into());
+    }
+    if let Some(c) = s.chars().find(|c| c.is_control()) {
+        return Err(format!("contains the control character U+{:04X}", c as u32));
+    }
+    if let Some(c) = s.chars().find(|c| is_invisible_or_bidi(*c)) {
+        return Err(format!(
+            "contains the invisible or right-to-left formatting character U+{:04X}",
+            c as u32
+        ));
+    }
+    Ok(())
+}
+
+/// Zero-width, bidirectional and other formatting characters that make a name look like another.
+pub fn is_invisible_or_bidi(c: char) -> bool {
+    matches!(c as u32,
+        0x00AD | 0x034F | 0x061C | 0x115F | 0x1160 | 0x17B4 | 0x17B5 | 0x180E
+        | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x206F | 0x3164 | 0xFE00..=0xFE0F | 0xFEFF
+        | 0xFFA0 | 0xFFF0..=0xFFFB | 0xE0000..=0xE0FFF)
+}
+
+/// A DNS name (`corp.contoso.com`): labels of 1-63 ASCII letters, digits and hyphens, at most 253 characters.
+pub fn dns_name(s: &str) -> Result<(), NameError> {
+    check_common(s)?;
+    if s.len() > 253 {
+        return Err("is longer than 253 characters".into());
+    }
+    for label in s.split('.') {
+        if label.is_empty() {
+            return Err("has an empty label (two dots, or a dot at an end)".into());
+        }
+        if label.len() > 63 {
+            return Err(format!("has the label `{label}` longer than 63 characters"));
+        }
+        if let Some(c) = label
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || *c == '-'))
+        {
+            return Err(format!(
+                "contains `{c}`: DNS names use only letters, digits, `-` and `.`"
+            ));
+        }
+        if label.starts_with('-') || label.ends_with('-') {
+            return Err(format!(
+                "has the label `{label}` starting or ending with `-`"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A NetBIOS domain name: 1-15 ASCII letters, digits, `-` or `_`.
+pub fn netbios_name(s: &str) -> Result<(), NameError> {
+    check_common(s)?;
+    if s.chars().count() > 15 {
+        return Err("is longer than 15 characters".into());
+    }
+    if let Some(c) = s
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
+    {
+        return Err(format!(
+            "contains `{c}`: NetBIOS names here use only letters, digits, `-` and `_`"
+        ));
+    }
+    Ok(())
+}
+
+/// A computer name: a NetBIOS computer name (1-15 letters, digits, `-`) or a fully qualified DNS name.
+pub fn host_name(s: &str) -> Result<(), NameError> {
+    check_common(s)?;
+    if s.contains('.') {
+        return dns_name(s);
+    }
+    if s.chars().count() > 15 {
+        return Err(
+            "is longer than 15 characters: give the NetBIOS computer name, or the fully qualified DNS name"
+                .into(),
+        );
+    }
+    dns_name(s)
+}
+
+/// Characters Active Directory forbids in sAMAccountName.
+const SAM_FORBIDDEN: &[char] = &[
+    '"', '/', '\\', '[', ']', ':', ';', '|', '=', ',', '+', '*', '?', '<', '>', '@',
+];
+
+/// A sAMAccountName: at most 20 characters for users (256 for groups), none of `"/\[]:;|=,+*?<>@`, no
+/// backtick, no control, invisible or right-to-left characters, not only dots and spaces.
+pub fn sam_name(s: &str, max: usize) -> Result<(), NameError> {
+    check_common(s)?;
+    if s.chars().count() > max {
+        return Err(format!("is longer than {max} characters"));
+    }
+    if let Some(c) = s.chars().find(|c| SAM_FORBIDDEN.contains(c) || *c == '`') {
+        return Err(format!(
+            "contains `{c}`, which account names may not contain"
+        ));
+    }
+    if s.chars().all(|c| c == '.' || c == ' ') {
+        return Err("consists only of dots and spaces".into());
+    }
+    if s.starts_with(' ') || s.ends_with(' ') {
+        return Err("starts or ends with a space".into());
+    }
+    Ok(())
+}
+
+/// A plan-level identifier (path names, tags, stage names): 1-64 of ASCII letters, digits, `-`, `_`, `.`.
+pub fn identifier(s: &str) -> Result<(), NameError> {
+    check_common(s)?;
+    if s.len() > 64 {
+        return Err("is longer than 64 characters".into());
+    }
+    if let Some(c) = s
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+    {
+        return Err(format!(
+            "contains `{c}`: use only letters, digits, `-`, `_` and `.`"
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_names_are_rejected() {
+        for bad in [
+            "a;b",
+            "x`whoami`",
+            "$(calc)",
+            "a\nb",
+            "o'brien\"",
+            "adm\u{202E}nimda",
+            "ad\u{200B}min",
+        ] {
+            assert!(sam_name(bad, 20).is_err(), "{bad:?} accepted as SAM name");
+            assert!(host_name(bad).is_err(), "{bad:?} accepted as host name");
+            assert!(identifier(bad).is_err(), "{bad:?} accepted as identifier");
+        }
+    }
+
+    #[test]
+    fn ordinary_names_pass() {
+        assert!(dns_name("corp.contoso.com").is_ok());
+        assert!(netbios_name("CORP").is_ok());
+        assert!(host_name("PAW-01").is_ok());
+        assert!(host_name("srv01.corp.contoso.com").is_ok());
+        assert!(sam_name("alice.admin", 20).is_ok());
+        assert!(sam_name("WEB01$", 20).is_ok());
+        assert!(sam_name("山田太郎", 20).is_ok());
+        assert!(host_name("THIS-NAME-IS-TOO-LONG").is_err());
+        assert!(dns_name("-bad.example").is_err());
+    }
+}

@@ -1,0 +1,5 @@
+//! Staged rollout plans.
+
+pub mod model;
+
+pub use model::*;

@@ -1,0 +1,5 @@
+//! The rules engine: every access path judged under every mode.
+
+pub mod catalog;
+
+pub use catalog::{CATALOG, Code, RuleInfo};
