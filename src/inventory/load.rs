@@ -904,10 +904,7 @@ pub fn resolve(raw: RawInventory, src: SourceFile) -> Result<Inventory, Diagnost
 
     index.paths = path_index;
     if !r.errors.is_empty() {
-        let mut errors = r.errors;
-        errors.sort_by(|a, b| (a.line, a.col).cmp(&(b.line, b.col)));
-        errors.dedup();
-        return Err(Diagnostics(errors));
+        return Err(finish(r.errors));
     }
     Ok(Inventory {
         source: src,
