@@ -277,3 +277,22 @@ fn binary_survives_many_errors_and_deep_nesting_together() {
     assert!(stderr.contains(&format!("{}:", path.display())), "{stderr}");
     assert!(!stderr.contains("panicked"));
 }
+
+#[test]
+fn a_misspelt_key_gets_the_nearest_spelling() {
+    let text = format!(
+        "{VALID}[[host]]\nnam = \"WS1\"\njoin = \"workgroup\"\nos = \"windows-7\"\nzzzzzz = 1\n"
+    );
+    let d = load_str("typo.toml", &text)
+        .err()
+        .map(|d| d.0)
+        .unwrap_or_default();
+    let help = |line: usize| {
+        d.iter()
+            .find(|d| d.line == line)
+            .and_then(|d| d.help.clone())
+            .unwrap_or_default()
+    };
+    assert!(help(7).starts_with("did you mean `name`?"), "{d:?}");
+    assert!(!help(10).contains("did you mean"), "{d:?}");
+}
