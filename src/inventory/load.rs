@@ -430,6 +430,16 @@ pub fn resolve(raw: RawInventory, src: SourceFile) -> Result<Inventory, Diagnost
         }
         if matches!(t.kind, TrustKind::ParentChild | TrustKind::TreeRoot) {
             forests.union(a as usize, b as usize);
+            if t.direction == TrustDirection::OneWay || t.transitive == Some(false) {
+                r.err(
+                    t.trusting.span(),
+                    format!(
+                        "a {} trust is always two-way and transitive",
+                        trust_kind_name(t.kind)
+                    ),
+                    "set direction = \"two-way\" (a one-way trust inside a forest does not exist in AD)",
+                );
+            }
         }
         if t.kind == TrustKind::External && t.transitive == Some(true) {
             r.err(
