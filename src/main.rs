@@ -1,5 +1,6 @@
 //! The `guardplan` binary: parse the command line, dispatch, map errors to exit codes.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -27,7 +28,8 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("{e}");
+            // A closed standard error must not turn an input error into a panic.
+            let _ = writeln!(std::io::stderr(), "{e}");
             ExitCode::from(EXIT_INPUT)
         }
     }

@@ -33,5 +33,5 @@ pub fn run(args: GraphArgs) -> CmdResult {
         GraphFormat::Dot => crate::graph::to_dot(&inv),
         GraphFormat::Mermaid => crate::graph::to_mermaid(&inv),
     };
-    super::schema::write_stdout(text.as_bytes())
+    super::write_stdout(text)
 }

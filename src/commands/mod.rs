@@ -61,6 +61,27 @@ impl From<Diagnostics> for CliError {
 /// The result of a command: an exit code, or an error (exit code 2).
 pub type CmdResult = Result<ExitCode, CliError>;
 
+/// Writes a command's whole output to standard output and ends the command.
+///
+/// Every command prints through this (never `print!`/`println!`, which panic on a closed pipe): when the
+/// reader has gone away (`guardplan graph | head`), the output ends quietly with exit code 0; any other write
+/// error is an I/O error (exit code 2). Build the text first, then call this once.
+pub fn write_stdout(text: impl AsRef<[u8]>) -> CmdResult {
+    write_to(&mut std::io::stdout().lock(), text.as_ref())
+}
+
+/// [`write_stdout`] over any writer (tests pass a writer that fails).
+pub fn write_to(out: &mut impl std::io::Write, bytes: &[u8]) -> CmdResult {
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
+        Err(error) => Err(CliError::Io {
+            path: "<standard output>".into(),
+            error,
+        }),
+    }
+}
+
 /// Loads the inventory named on the command line, or the embedded sample when none is given.
 pub fn load_inventory(
     path: Option<&std::path::Path>,
@@ -68,5 +89,51 @@ pub fn load_inventory(
     match path {
         Some(p) => Ok(crate::inventory::load_file(p)?),
         None => Ok(crate::inventory::load_sample()?),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A writer that fails every write with one error kind.
+    struct Failing(std::io::ErrorKind);
+
+    impl std::io::Write for Failing {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(self.0.into())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Err(self.0.into())
+        }
+    }
+
+    #[test]
+    fn a_closed_pipe_ends_the_output_cleanly() {
+        let r = write_to(
+            &mut Failing(std::io::ErrorKind::BrokenPipe),
+            b"digraph {}\n",
+        );
+        assert!(matches!(r, Ok(code) if code == ExitCode::SUCCESS));
+    }
+
+    #[test]
+    fn other_write_errors_are_io_errors_on_standard_output() {
+        let r = write_to(&mut Failing(std::io::ErrorKind::StorageFull), b"x");
+        match r {
+            Err(CliError::Io { path, error }) => {
+                assert_eq!(path, "<standard output>");
+                assert_eq!(error.kind(), std::io::ErrorKind::StorageFull);
+            }
+            other => panic!("expected an I/O error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_whole_text_is_written() {
+        let mut out = Vec::new();
+        let r = write_to(&mut out, b"one\ntwo\n");
+        assert!(r.is_ok());
+        assert_eq!(out, b"one\ntwo\n");
     }
 }

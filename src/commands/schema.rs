@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use clap::{Args, CommandFactory};
 
 use super::CmdResult;
+/// Kept here as well: the shared writer lives in [`super::write_stdout`].
+pub use super::write_stdout;
 
 /// Arguments of `guardplan schema`.
 #[derive(Debug, Args)]
@@ -34,24 +36,9 @@ pub fn schema_json() -> String {
     text
 }
 
-/// Writes command output to standard output; a closed pipe (`| head`) ends the output quietly instead of
-/// panicking like `print!` does.
-pub fn write_stdout(bytes: &[u8]) -> CmdResult {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    match out.write_all(bytes).and_then(|()| out.flush()) {
-        Ok(()) => Ok(std::process::ExitCode::SUCCESS),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(std::process::ExitCode::SUCCESS),
-        Err(error) => Err(super::CliError::Io {
-            path: "<standard output>".into(),
-            error,
-        }),
-    }
-}
-
 /// Prints the inventory JSON Schema.
 pub fn run_schema(_args: SchemaArgs) -> CmdResult {
-    write_stdout(schema_json().as_bytes())
+    write_stdout(schema_json())
 }
 
 /// Prints completions.
