@@ -30,9 +30,14 @@ pub fn load_file(path: &std::path::Path) -> Result<Inventory, Diagnostics> {
             Some("check the path and the file's permissions".into()),
         )])
     })?;
+    load_bytes(&name, bytes)
+}
+
+/// Loads an inventory from the bytes of a file; text that is not UTF-8 is reported at its first bad byte.
+pub fn load_bytes(name: &str, bytes: Vec<u8>) -> Result<Inventory, Diagnostics> {
     let text = String::from_utf8(bytes).map_err(|e| {
         let offset = e.utf8_error().valid_up_to();
-        let src = SourceFile::new(&name, String::from_utf8_lossy(e.as_bytes()).into_owned());
+        let src = SourceFile::new(name, String::from_utf8_lossy(e.as_bytes()).into_owned());
         Diagnostics(vec![Diagnostic::at(
             &src,
             offset..offset + 1,
@@ -40,7 +45,7 @@ pub fn load_file(path: &std::path::Path) -> Result<Inventory, Diagnostics> {
             Some("save the inventory as UTF-8".into()),
         )])
     })?;
-    load_str(&name, &text)
+    load_str(name, &text)
 }
 
 /// Loads an inventory from text; `name` is used in messages.

@@ -4,5 +4,5 @@ pub mod load;
 pub mod model;
 pub mod raw;
 
-pub use load::{SAMPLE_NAME, SAMPLE_TOML, load_file, load_sample, load_str};
+pub use load::{SAMPLE_NAME, SAMPLE_TOML, load_bytes, load_file, load_sample, load_str};
 pub use model::*;
