@@ -1,49 +1,18 @@
 //! Generated scripts: deterministic, and no inventory content can inject a command.
 
-use guardplan::inventory::{Inventory, load_str};
+mod plan_common;
+
+use guardplan::inventory::Inventory;
 use guardplan::plan::scripts::{self, ScriptError, ps_quote};
 use guardplan::plan::{Workspace, io};
-use time::macros::date;
+use plan_common::TODAY;
 
-const ESTATE: &str = r#"
-version = 1
-
-[[domain]]
-dns = "corp.contoso.com"
-netbios = "CORP"
-functional_level = "2016"
-
-[[host]]
-name = "PAW-01"
-domain = "corp.contoso.com"
-join = "ad"
-os = "windows-11"
-build = 22631
-roles = ["paw"]
-
-[[host]]
-name = "SRV-01"
-domain = "corp.contoso.com"
-join = "ad"
-os = "server-2022"
-roles = ["server"]
-disable_restricted_admin = 1
-administrators = ["alice.admin"]
-
-[[user]]
-name = "alice.admin"
-domain = "corp.contoso.com"
-roles = ["admin"]
-
-[[path]]
-name = "tier1"
-purpose = "admin"
-who = ["user:alice.admin"]
-from = ["host:PAW-01"]
-to = ["host:SRV-01"]
-"#;
-
-const TODAY: time::Date = date!(2026 - 06 - 01);
+/// The shared estate, with SRV-01 explicitly refusing Restricted Admin today.
+fn estate() -> Inventory {
+    let mut inv = plan_common::inventory();
+    inv.hosts[1].disable_restricted_admin = Some(1);
+    inv
+}
 
 fn workspace(inv: Inventory) -> Workspace {
     let text = format!(
@@ -68,7 +37,7 @@ fn all_text(files: &[scripts::ScriptFile]) -> String {
 
 #[test]
 fn every_stage_gets_scripts_and_rollbacks() {
-    let ws = workspace(load_str("estate.toml", ESTATE).expect("loads"));
+    let ws = workspace(estate());
     let files = scripts::stage_scripts(&ws).expect("scripts");
     let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
     for want in [
@@ -151,7 +120,7 @@ fn ps_literals(text: &str) -> (Vec<String>, String) {
 #[test]
 fn names_with_quotes_are_quoted_and_inert() {
     for name in ["o'brien", "o\u{2019}brien", "d$(x)", "a{b}%"] {
-        let mut inv = load_str("estate.toml", ESTATE).expect("loads");
+        let mut inv = estate();
         inv.users[0].name = name.to_string();
         let ws = workspace(inv);
         let files = scripts::stage_scripts(&ws).expect("a legal account name is accepted");
@@ -186,7 +155,7 @@ fn hostile_names_stop_generation() {
         "SRV\"01",
     ];
     for bad in hostile {
-        let mut inv = load_str("estate.toml", ESTATE).expect("loads");
+        let mut inv = estate();
         inv.hosts[1].name = bad.to_string();
         let ws = workspace(inv);
         let err = scripts::stage_scripts(&ws).expect_err("hostile host name refused");
@@ -204,7 +173,7 @@ fn hostile_names_stop_generation() {
         );
     }
     for bad in ["alice;rm", "x`y", "a\nb", "ad\u{202E}min", "a\"b", "a|b"] {
-        let mut inv = load_str("estate.toml", ESTATE).expect("loads");
+        let mut inv = estate();
         inv.users[0].name = bad.to_string();
         let err = scripts::stage_scripts(&workspace(inv)).expect_err("hostile account refused");
         assert!(
@@ -218,7 +187,7 @@ fn hostile_names_stop_generation() {
             "{bad:?}: {err}"
         );
     }
-    let mut inv = load_str("estate.toml", ESTATE).expect("loads");
+    let mut inv = estate();
     inv.domains[0].dns = "corp.contoso.com'; evil; '".into();
     let err = scripts::stage_scripts(&workspace(inv)).expect_err("hostile domain refused");
     assert!(

@@ -1,53 +1,11 @@
 //! The shared editing model: stage gates, POL-ORDER, waivers and their expiry, undo and redo.
 
+mod plan_common;
+
 use guardplan::Mode;
-use guardplan::inventory::{Inventory, load_str};
 use guardplan::plan::{Edit, Enforcement, MemberKind, Plan, Waiver, Workspace, io};
 use guardplan::rules::Code;
-use time::macros::date;
-
-const ESTATE: &str = r#"
-version = 1
-
-[[domain]]
-dns = "corp.contoso.com"
-netbios = "CORP"
-functional_level = "2016"
-
-[[host]]
-name = "PAW-01"
-domain = "corp.contoso.com"
-join = "ad"
-os = "windows-11"
-build = 22631
-roles = ["paw"]
-
-[[host]]
-name = "SRV-01"
-domain = "corp.contoso.com"
-join = "ad"
-os = "server-2022"
-roles = ["server"]
-administrators = ["alice.admin"]
-
-[[user]]
-name = "alice.admin"
-domain = "corp.contoso.com"
-roles = ["admin"]
-
-[[path]]
-name = "tier1"
-purpose = "admin"
-who = ["user:alice.admin"]
-from = ["host:PAW-01"]
-to = ["host:SRV-01"]
-"#;
-
-const TODAY: time::Date = date!(2026 - 06 - 01);
-
-fn inventory() -> Inventory {
-    load_str("estate.toml", ESTATE).expect("test estate loads")
-}
+use plan_common::{TODAY, inventory};
 
 /// A plan that switches `tier1` to remote-guard in `pilot` and prepares SRV-01 in `targets`.
 fn plan(order: [&str; 2], waivers: &str) -> Plan {
@@ -310,4 +268,42 @@ fn init_gives_every_path_a_decision_and_the_usual_stages() {
     );
     assert!(ws.staleness().is_none());
     assert_eq!(ws.plan.stages[5].users, ["role:admin"]);
+}
+
+#[test]
+fn edits_give_the_same_assessment_as_a_fresh_workspace() {
+    let mut ws = Workspace::new(inventory(), Some(plan(["targets", "pilot"], "")), TODAY);
+    ws.apply(Edit::AddMember {
+        stage: 1,
+        kind: MemberKind::Client,
+        selector: "*".into(),
+    })
+    .expect("clients");
+    ws.apply(Edit::AddMember {
+        stage: 0,
+        kind: MemberKind::User,
+        selector: "*".into(),
+    })
+    .expect("users");
+    for (mode, enforce) in [
+        (Mode::RestrictedAdmin, Enforcement::Policy),
+        (Mode::PreferRemoteGuard, Enforcement::Switch),
+        (Mode::Standard, Enforcement::Policy),
+        (Mode::RemoteGuard, Enforcement::Policy),
+    ] {
+        ws.apply(Edit::SetMode { path: 0, mode }).expect("mode");
+        ws.apply(Edit::SetEnforcement { path: 0, enforce })
+            .expect("enforce");
+        let fresh = Workspace::new(inventory(), Some(ws.plan.clone()), TODAY);
+        let (a, b) = (ws.assessment(), fresh.assessment());
+        assert_eq!(a.stages, b.stages, "{mode} {enforce:?}");
+        assert_eq!(a.counts, b.counts);
+        assert_eq!(a.items, b.items);
+    }
+    let acts = &ws.assessment().stages[1].actions;
+    assert!(
+        acts.iter()
+            .any(|a| matches!(a, guardplan::plan::actions::Action::ClientPolicy { .. })),
+        "{acts:?}"
+    );
 }

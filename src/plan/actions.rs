@@ -126,88 +126,134 @@ pub struct Membership {
     pub user: Vec<Option<u32>>,
     /// Paths, indexed by `PathId`.
     pub path: Vec<Option<u32>>,
+    /// The same, per stage: the items each stage owns, sorted.
+    pub stages: Vec<StageMembers>,
 }
 
-/// The actions of one stage, sorted. `paths_from[h]` lists the paths leaving client `h`.
+/// The items one stage owns (after "the earliest stage wins").
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StageMembers {
+    /// Target hosts.
+    pub hosts: Vec<HostId>,
+    /// Client devices.
+    pub clients: Vec<HostId>,
+    /// Users.
+    pub users: Vec<UserId>,
+    /// Paths.
+    pub paths: Vec<PathId>,
+}
+
+/// The action preparing target `h`, if it needs one. A member no path needs is still prepared (the stage
+/// says so), for both modes.
+pub fn target_action(
+    inv: &Inventory,
+    choices: &[Choice],
+    paths_to: &[Vec<PathId>],
+    h: HostId,
+) -> Option<Action> {
+    let host = &inv.hosts[h as usize];
+    let (mut a, mut b) = (false, false);
+    for p in paths_to.get(h as usize).map_or(&[][..], Vec::as_slice) {
+        let mode = choices.get(*p as usize).map_or(Mode::Standard, |c| c.mode);
+        let (x, y) = target_needs(inv, h, mode);
+        a |= x;
+        b |= y;
+    }
+    if !a && !b {
+        a = !host.restricted_admin_enabled();
+        b = !host.allow_protected_creds;
+    }
+    (a || b).then_some(Action::EnableTarget {
+        host: h,
+        restricted_admin: a,
+        protected_creds: b,
+    })
+}
+
+/// The action enforcing the client policy on client `h`, if its paths need one it does not have.
+pub fn client_action(
+    inv: &Inventory,
+    choices: &[Choice],
+    paths_from: &[Vec<PathId>],
+    h: HostId,
+) -> Option<Action> {
+    let from = paths_from.get(h as usize).map_or(&[][..], Vec::as_slice);
+    match client_policy_needed(from, choices) {
+        Ok(Some(policy)) if inv.hosts[h as usize].client_policy != policy => {
+            Some(Action::ClientPolicy { host: h, policy })
+        }
+        _ => None,
+    }
+}
+
+/// The shortcut action of path `p`, if its mode has an `mstsc.exe` switch.
+pub fn path_action(choices: &[Choice], p: PathId) -> Option<Action> {
+    let mode = choices.get(p as usize).map_or(Mode::Standard, |c| c.mode);
+    mstsc_switch(mode).map(|_| Action::Shortcut { path: p, mode })
+}
+
+/// The actions of one stage, sorted. `paths_from[h]` and `paths_to[h]` list the paths leaving and reaching
+/// host `h`. Costs the size of the stage's members and their paths, not the estate's.
 pub fn stage_actions(
     inv: &Inventory,
     choices: &[Choice],
-    members: &Membership,
+    members: &StageMembers,
     paths_from: &[Vec<PathId>],
-    stage: u32,
+    paths_to: &[Vec<PathId>],
 ) -> Vec<Action> {
-    let mut out = Vec::new();
-    let here = |s: &Option<u32>| *s == Some(stage);
-    // Targets: prepare for every mode the plan uses on them; a member no path needs is still prepared
-    // (the stage says so), for both modes.
-    let mut need = vec![(false, false); 0];
-    if members.host.iter().any(here) {
-        need = vec![(false, false); inv.hosts.len()];
-        for (p, path) in inv.paths.iter().enumerate() {
-            let mode = choices.get(p).map_or(Mode::Standard, |c| c.mode);
-            for t in &path.to {
-                let (a, b) = target_needs(inv, *t, mode);
-                let n = &mut need[*t as usize];
-                n.0 |= a;
-                n.1 |= b;
-            }
-        }
-    }
-    for (h, s) in members.host.iter().enumerate() {
-        if !here(s) {
-            continue;
-        }
-        let host = &inv.hosts[h];
-        let (mut a, mut b) = need[h];
-        if !a && !b {
-            a = !host.restricted_admin_enabled();
-            b = !host.allow_protected_creds;
-        }
-        if a || b {
-            out.push(Action::EnableTarget {
-                host: h as HostId,
-                restricted_admin: a,
-                protected_creds: b,
-            });
-        }
-    }
-    for (h, s) in members.client.iter().enumerate() {
-        if !here(s) {
-            continue;
-        }
-        let from = paths_from.get(h).map_or(&[][..], Vec::as_slice);
-        if let Ok(Some(policy)) = client_policy_needed(from, choices)
-            && inv.hosts[h].client_policy != policy
-        {
-            out.push(Action::ClientPolicy {
-                host: h as HostId,
-                policy,
-            });
-        }
-    }
-    for (p, s) in members.path.iter().enumerate() {
-        if !here(s) {
-            continue;
-        }
-        let mode = choices.get(p).map_or(Mode::Standard, |c| c.mode);
-        if mstsc_switch(mode).is_some() {
-            out.push(Action::Shortcut {
-                path: p as PathId,
-                mode,
-            });
-        }
-    }
-    let mut enrolls = false;
-    for (u, s) in members.user.iter().enumerate() {
-        if here(s) && !inv.users[u].protected_users {
-            out.push(Action::EnrollProtectedUser { user: u as UserId });
-            enrolls = true;
-        }
-    }
-    if enrolls {
+    let mut out: Vec<Action> = members
+        .hosts
+        .iter()
+        .filter_map(|h| target_action(inv, choices, paths_to, *h))
+        .chain(
+            members
+                .clients
+                .iter()
+                .filter_map(|h| client_action(inv, choices, paths_from, *h)),
+        )
+        .chain(
+            members
+                .paths
+                .iter()
+                .filter_map(|p| path_action(choices, *p)),
+        )
+        .collect();
+    let before = out.len();
+    out.extend(
+        members
+            .users
+            .iter()
+            .filter(|u| !inv.users[**u as usize].protected_users)
+            .map(|u| Action::EnrollProtectedUser { user: *u }),
+    );
+    if out.len() > before {
         out.push(Action::WatchProtectedUserEvents);
     }
     out
+}
+
+/// The sort key of an action: its kind and the item it concerns (stage action lists are sorted by it).
+pub fn action_key(a: &Action) -> (u8, u32) {
+    match a {
+        Action::EnableTarget { host, .. } => (0, *host),
+        Action::ClientPolicy { host, .. } => (1, *host),
+        Action::Shortcut { path, .. } => (2, *path),
+        Action::EnrollProtectedUser { user } => (3, *user),
+        Action::WatchProtectedUserEvents => (4, 0),
+    }
+}
+
+/// Puts the current action of one item (`key` from [`action_key`]) into a stage's sorted action list:
+/// replaces, inserts or removes its entry.
+pub fn update_action(list: &mut Vec<Action>, key: (u8, u32), now: Option<Action>) {
+    match (list.binary_search_by_key(&key, action_key), now) {
+        (Ok(i), Some(a)) => list[i] = a,
+        (Ok(i), None) => {
+            list.remove(i);
+        }
+        (Err(i), Some(a)) => list.insert(i, a),
+        (Err(_), None) => {}
+    }
 }
 
 /// One line describing an action, for reports and the TUI.

@@ -83,8 +83,12 @@ pub enum Edit {
 pub enum FindingRef {
     /// An index into [`Evaluation::findings`].
     Evaluation(u32),
-    /// An index into [`Assessment::plan_findings`] (cross-path, ordering and enrollment findings).
-    Plan(u32),
+    /// An index into [`Assessment::cross`]: findings that depend on several paths' choices.
+    Cross(u32),
+    /// The POL-ORDER finding of a path (see [`Assessment::order`]).
+    Order(PathId),
+    /// An index into [`Assessment::enrollment`]: Protected Users blocks of accounts the plan enrolls.
+    Enrollment(u32),
 }
 
 /// One finding that applies to the plan.
@@ -142,8 +146,12 @@ pub struct Counts {
 pub struct Assessment {
     /// Every applicable finding: per path (in path order), then the plan's own findings, then estate-wide ones.
     pub items: Vec<Assessed>,
-    /// Findings raised on the plan rather than by [`rules::evaluate`]: cross-path, POL-ORDER, enrollment.
-    pub plan_findings: Vec<Finding>,
+    /// Findings of [`rules::evaluate_choices`] for the plan's choices.
+    pub cross: Vec<Finding>,
+    /// POL-ORDER per path, indexed by `PathId`.
+    pub order: Vec<Option<Finding>>,
+    /// Protected Users blocks of accounts the plan enrolls.
+    pub enrollment: Vec<Finding>,
     /// One gate per stage.
     pub stages: Vec<StageGate>,
     /// Totals.
@@ -155,10 +163,26 @@ impl Assessment {
     pub fn finding<'a>(&'a self, eval: &'a Evaluation, r: FindingRef) -> &'a Finding {
         match r {
             FindingRef::Evaluation(i) => &eval.findings[i as usize],
-            FindingRef::Plan(i) => &self.plan_findings[i as usize],
+            FindingRef::Cross(i) => &self.cross[i as usize],
+            FindingRef::Order(p) => self
+                .order
+                .get(p as usize)
+                .and_then(Option::as_ref)
+                .unwrap_or(&NO_FINDING),
+            FindingRef::Enrollment(i) => &self.enrollment[i as usize],
         }
     }
 }
+
+/// What a stale reference resolves to (never handed out by a current assessment).
+static NO_FINDING: Finding = Finding {
+    code: Code::PolOrder,
+    severity: Severity::Info,
+    path: None,
+    mode: None,
+    subjects: Vec::new(),
+    message: String::new(),
+};
 
 /// A waiver resolved against the inventory.
 #[derive(Debug, Clone)]
@@ -178,6 +202,8 @@ struct Statics {
     estate_findings: Vec<u32>,
     /// Paths leaving each client host.
     paths_from: Vec<Vec<PathId>>,
+    /// Paths reaching each target host.
+    paths_to: Vec<Vec<PathId>>,
 }
 
 #[derive(Debug, Clone)]
@@ -234,6 +260,7 @@ impl Workspace {
             path_findings: vec![Vec::new(); inventory.paths.len()],
             estate_findings: Vec::new(),
             paths_from: vec![Vec::new(); inventory.hosts.len()],
+            paths_to: vec![Vec::new(); inventory.hosts.len()],
         };
         for (i, f) in evaluation.findings.iter().enumerate() {
             match f
@@ -247,6 +274,9 @@ impl Workspace {
         for (p, path) in inventory.paths.iter().enumerate() {
             for c in &path.from {
                 statics.paths_from[*c as usize].push(p as PathId);
+            }
+            for t in &path.to {
+                statics.paths_to[*t as usize].push(p as PathId);
             }
         }
         let mut ws = Workspace {
@@ -589,6 +619,7 @@ impl Workspace {
             client: vec![None; inv.hosts.len()],
             user: vec![None; inv.users.len()],
             path: vec![None; inv.paths.len()],
+            stages: vec![actions::StageMembers::default(); self.plan.stages.len()],
         };
         for (s, st) in self.plan.stages.iter().enumerate() {
             for kind in MemberKind::ALL {
@@ -609,6 +640,20 @@ impl Workspace {
                 }
             }
         }
+        let per_stage =
+            |v: &[Option<u32>],
+             stages: &mut Vec<actions::StageMembers>,
+             pick: fn(&mut actions::StageMembers) -> &mut Vec<u32>| {
+                for (i, s) in v.iter().enumerate() {
+                    if let Some(st) = s.and_then(|s| stages.get_mut(s as usize)) {
+                        pick(st).push(i as u32);
+                    }
+                }
+            };
+        per_stage(&m.host, &mut m.stages, |s| &mut s.hosts);
+        per_stage(&m.client, &mut m.stages, |s| &mut s.clients);
+        per_stage(&m.user, &mut m.stages, |s| &mut s.users);
+        per_stage(&m.path, &mut m.stages, |s| &mut s.paths);
         self.members = m;
     }
 
@@ -652,21 +697,12 @@ impl Workspace {
             }
             match w.scope {
                 Some(Subject::Path(p)) => f.path == Some(p),
-                Some(Subject::Host(h)) => {
-                    let mut hosts = f.subjects.iter().filter_map(|s| match s {
-                        Subject::Host(x) => Some(*x),
-                        _ => None,
-                    });
-                    let first = hosts.next();
-                    first == Some(h) && hosts.all(|x| x == h)
-                }
-                Some(Subject::User(u)) => {
-                    let mut users = f.subjects.iter().filter_map(|s| match s {
-                        Subject::User(x) => Some(*x),
-                        _ => None,
-                    });
-                    let first = users.next();
-                    first == Some(u) && users.all(|x| x == u)
+                Some(x @ (Subject::Host(_) | Subject::User(_))) => {
+                    // Every subject of the scope's kind is the scoped item (and there is one).
+                    let same_kind =
+                        |y: &&Subject| std::mem::discriminant(*y) == std::mem::discriminant(&x);
+                    let mut of_kind = f.subjects.iter().filter(same_kind).peekable();
+                    of_kind.peek().is_some() && of_kind.all(|y| *y == x)
                 }
                 _ => false,
             }
@@ -859,14 +895,18 @@ impl Workspace {
         self.compute_choices();
         self.compute_members();
         self.compute_waivers();
-        self.path_items = (0..self.inventory.paths.len() as PathId)
-            .map(|p| self.compute_path_items(p))
-            .collect();
+        let n = self.inventory.paths.len() as PathId;
+        self.path_items = (0..n).map(|p| self.compute_path_items(p)).collect();
+        self.assessment.order = (0..n).map(|p| self.order_finding(p)).collect();
+        self.assessment.enrollment = self.enrollment_findings();
+        let stages: Vec<usize> = (0..self.plan.stages.len()).collect();
+        self.assessment.stages = vec![StageGate::default(); stages.len()];
+        self.refresh_actions(&stages);
         self.rebuild_assessment();
     }
 
-    /// After a decision change: only that path's own findings are recomputed; cross-path findings, ordering
-    /// and gates are rebuilt from the per-path data.
+    /// After a decision change: only that path's own findings, its ordering finding and the actions of the
+    /// stages that hold its targets, clients or itself are recomputed; the gates are rebuilt from those.
     fn recompute_path(&mut self, p: PathId) {
         let name = &self.inventory.paths[p as usize].name;
         let choice = match self.plan.decision(name) {
@@ -881,14 +921,51 @@ impl Workspace {
         };
         self.choices[p as usize] = choice;
         self.path_items[p as usize] = self.compute_path_items(p);
+        self.assessment.order[p as usize] = self.order_finding(p);
+        // Only the actions of this path's targets, clients and shortcut can change.
+        let inv = &self.inventory;
+        let path = &inv.paths[p as usize];
+        let (choices, st) = (&self.choices, &self.statics);
+        let gates = &mut self.assessment.stages;
+        let m = &self.members;
+        for t in &path.to {
+            if let Some(g) = m.host[*t as usize].and_then(|s| gates.get_mut(s as usize)) {
+                let now = actions::target_action(inv, choices, &st.paths_to, *t);
+                actions::update_action(&mut g.actions, (0, *t), now);
+            }
+        }
+        for c in &path.from {
+            if let Some(g) = m.client[*c as usize].and_then(|s| gates.get_mut(s as usize)) {
+                let now = actions::client_action(inv, choices, &st.paths_from, *c);
+                actions::update_action(&mut g.actions, (1, *c), now);
+            }
+        }
+        if let Some(g) = m.path[p as usize].and_then(|s| gates.get_mut(s as usize)) {
+            actions::update_action(&mut g.actions, (2, p), actions::path_action(choices, p));
+        }
         self.rebuild_assessment();
     }
 
+    fn refresh_actions(&mut self, stages: &[usize]) {
+        for s in stages {
+            let acts = match self.members.stages.get(*s) {
+                Some(m) => actions::stage_actions(
+                    &self.inventory,
+                    &self.choices,
+                    m,
+                    &self.statics.paths_from,
+                    &self.statics.paths_to,
+                ),
+                None => continue,
+            };
+            if let Some(g) = self.assessment.stages.get_mut(*s) {
+                g.actions = acts;
+            }
+        }
+    }
+
     fn rebuild_assessment(&mut self) {
-        let inv = &self.inventory;
-        let mut plan_findings: Vec<Finding> = rules::evaluate_choices(inv, &self.choices);
-        plan_findings.extend((0..inv.paths.len() as PathId).filter_map(|p| self.order_finding(p)));
-        plan_findings.extend(self.enrollment_findings());
+        let cross = rules::evaluate_choices(&self.inventory, &self.choices);
         // PU-CANDIDATE no longer applies to a user the plan enrolls.
         let enrolled = |f: &Finding| {
             f.code == Code::PuCandidate
@@ -896,10 +973,23 @@ impl Workspace {
                     matches!(s, Subject::User(u) if self.members.user.get(*u as usize).copied().flatten().is_some())
                 })
         };
-        let mut items: Vec<Assessed> = self.path_items.iter().flatten().copied().collect();
-        items.retain(|a| !enrolled(self.assessment_finding(&plan_findings, a.finding)));
-        for (i, f) in plan_findings.iter().enumerate() {
-            items.push(self.assess(FindingRef::Plan(i as u32), f));
+        let mut items: Vec<Assessed> = self
+            .path_items
+            .iter()
+            .flatten()
+            .filter(|a| !enrolled(self.finding(a.finding)))
+            .copied()
+            .collect();
+        for (i, f) in cross.iter().enumerate() {
+            items.push(self.assess(FindingRef::Cross(i as u32), f));
+        }
+        for (p, f) in self.assessment.order.iter().enumerate() {
+            if let Some(f) = f {
+                items.push(self.assess(FindingRef::Order(p as PathId), f));
+            }
+        }
+        for (i, f) in self.assessment.enrollment.iter().enumerate() {
+            items.push(self.assess(FindingRef::Enrollment(i as u32), f));
         }
         for i in &self.statics.estate_findings {
             let f = &self.evaluation.findings[*i as usize];
@@ -907,21 +997,9 @@ impl Workspace {
                 items.push(self.assess(FindingRef::Evaluation(*i), f));
             }
         }
-
+        let gates = self.gates(&items, &cross);
+        self.assessment.cross = cross;
         let n = self.plan.stages.len();
-        let mut stages: Vec<StageGate> = (0..n)
-            .map(|s| StageGate {
-                ready: true,
-                blockers: Vec::new(),
-                actions: actions::stage_actions(
-                    inv,
-                    &self.choices,
-                    &self.members,
-                    &self.statics.paths_from,
-                    s as u32,
-                ),
-            })
-            .collect();
         let mut counts = Counts {
             waivers: self.plan.waivers.len(),
             expired_waivers: self.waivers.iter().filter(|w| !w.active).count(),
@@ -931,66 +1009,57 @@ impl Workspace {
         for c in &self.choices {
             counts.paths_per_mode[c.mode.index()] += 1;
         }
-        // Actions an evaluation finding asks for, performed when its hosts are prepared by the stage that
-        // relies on it.
-        for a in &items {
-            let f = self.assessment_finding(&plan_findings, a.finding);
-            if a.waived_by.is_some() {
-                counts.waived += 1;
-            }
-            let Some(s) = a.stage else {
-                if a.blocks() {
-                    counts.blockers += 1;
-                }
-                continue;
-            };
-            if a.blocks() {
-                counts.blockers += 1;
-                if let Some(g) = stages.get_mut(s) {
-                    g.ready = false;
-                    g.blockers.push(format!("{}: {}", f.code, f.message));
-                }
-            } else if a.severity == Severity::Action && a.waived_by.is_none() {
-                let performed = f.subjects.iter().any(|x| matches!(x, Subject::Host(_)))
-                    && f.subjects.iter().all(|x| match x {
-                        Subject::Host(h) => {
-                            self.members.host[*h as usize].is_some_and(|hs| hs as usize <= s)
-                        }
-                        _ => true,
-                    });
-                if !performed {
-                    if let Some(g) = stages.get_mut(s) {
-                        g.ready = false;
-                        g.blockers.push(format!(
-                            "{} not performed by this or an earlier stage: {}",
-                            f.code, f.message
-                        ));
-                    }
-                }
-            }
+        counts.waived = items.iter().filter(|a| a.waived_by.is_some()).count();
+        counts.blockers = items.iter().filter(|a| a.blocks()).count();
+        for (g, (ready, blockers)) in self.assessment.stages.iter_mut().zip(gates) {
+            g.ready = ready;
+            g.blockers = blockers;
         }
-        for g in &mut stages {
-            g.blockers.sort();
-            g.blockers.dedup();
-        }
-        counts.stages_ready = stages.iter().filter(|g| g.ready).count();
-        self.assessment = Assessment {
-            items,
-            plan_findings,
-            stages,
-            counts,
-        };
+        counts.stages_ready = self.assessment.stages.iter().filter(|g| g.ready).count();
+        self.assessment.items = items;
+        self.assessment.counts = counts;
     }
 
-    fn assessment_finding<'a>(
-        &'a self,
-        plan_findings: &'a [Finding],
-        r: FindingRef,
-    ) -> &'a Finding {
-        match r {
-            FindingRef::Evaluation(i) => &self.evaluation.findings[i as usize],
-            FindingRef::Plan(i) => &plan_findings[i as usize],
+    /// Per stage: ready, and what blocks it (unwaived blocks, and actions asked for by a finding that no
+    /// stage up to it performs).
+    fn gates(&self, items: &[Assessed], cross: &[Finding]) -> Vec<(bool, Vec<String>)> {
+        let mut gates = vec![(true, Vec::new()); self.plan.stages.len()];
+        for a in items {
+            let Some(g) = a.stage.and_then(|s| gates.get_mut(s)) else {
+                continue;
+            };
+            let s = a.stage.unwrap_or_default();
+            let f = match a.finding {
+                FindingRef::Cross(i) => &cross[i as usize],
+                r => self.finding(r),
+            };
+            if a.blocks() {
+                g.0 = false;
+                g.1.push(format!("{}: {}", f.code, f.message));
+            } else if a.severity == Severity::Action && a.waived_by.is_none() {
+                let hosts = || {
+                    f.subjects.iter().filter_map(|x| match x {
+                        Subject::Host(h) => Some(*h),
+                        _ => None,
+                    })
+                };
+                let performed = hosts().next().is_some()
+                    && hosts()
+                        .all(|h| self.members.host[h as usize].is_some_and(|hs| hs as usize <= s));
+                if !performed {
+                    g.0 = false;
+                    g.1.push(format!(
+                        "{} not performed by this or an earlier stage: {}",
+                        f.code, f.message
+                    ));
+                }
+            }
         }
+        for g in &mut gates {
+            g.1.sort();
+            g.1.dedup();
+        }
+        gates
     }
 }
 
