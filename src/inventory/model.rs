@@ -51,9 +51,24 @@ impl SourceFile {
         }
     }
 
+    /// The text of a 1-based line, without its line break.
+    pub fn line_text(&self, line: usize) -> Option<&str> {
+        let start = *self.line_starts.get(line.checked_sub(1)?)?;
+        let end = self
+            .line_starts
+            .get(line)
+            .map_or(self.text.len(), |next| next - 1);
+        self.text.get(start..end.max(start))
+    }
+
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
-        let offset = offset.min(self.text.len());
+        let mut offset = offset.min(self.text.len());
+        // The end of a CRLF line is where the `\r` is, as it is for an LF line.
+        let bytes = self.text.as_bytes();
+        if bytes.get(offset) == Some(&b'\n') && offset > 0 && bytes[offset - 1] == b'\r' {
+            offset -= 1;
+        }
         let line = self.line_starts.partition_point(|&s| s <= offset).max(1) - 1;
         let start = self.line_starts[line];
         let mut col_end = offset;
