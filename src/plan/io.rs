@@ -613,6 +613,36 @@ pub fn save_atomic(
     write_atomic(path, text.as_bytes())
 }
 
+/// Saves a plan next to `path` under a new name (`NAME.mine.plan.toml`, then `NAME.mine-2.plan.toml`, ...) when
+/// `path` changed on disk and must not be overwritten; never replaces an existing file. Returns the name used.
+pub fn save_beside(path: &Path, plan: &Plan) -> Result<(PathBuf, FileStamp), SaveError> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "plan.toml".into());
+    let stem = name
+        .strip_suffix(".plan.toml")
+        .or_else(|| name.strip_suffix(".toml"))
+        .unwrap_or(&name)
+        .to_string();
+    for n in 1..1000 {
+        let suffix = if n == 1 {
+            "mine".to_string()
+        } else {
+            format!("mine-{n}")
+        };
+        let candidate = path.with_file_name(format!("{stem}.{suffix}.plan.toml"));
+        match save_atomic(&candidate, plan, None) {
+            Ok(stamp) => return Ok((candidate, stamp)),
+            Err(SaveError::ChangedOnDisk { .. }) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(SaveError::ChangedOnDisk {
+        path: path.to_path_buf(),
+    })
+}
+
 /// Writes bytes atomically (temporary file in the same directory, flush, sync, rename), replacing any file.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<FileStamp, SaveError> {
     let io = |source| SaveError::Io {
