@@ -172,7 +172,15 @@ fn hostile_names_stop_generation() {
             "nothing written"
         );
     }
-    for bad in ["alice;rm", "x`y", "a\nb", "ad\u{202E}min", "a\"b", "a|b", "d$(x)"] {
+    for bad in [
+        "alice;rm",
+        "x`y",
+        "a\nb",
+        "ad\u{202E}min",
+        "a\"b",
+        "a|b",
+        "d$(x)",
+    ] {
         let mut inv = estate();
         inv.users[0].name = bad.to_string();
         let err = scripts::stage_scripts(&workspace(inv)).expect_err("hostile account refused");
