@@ -38,6 +38,7 @@ fn order_findings(ws: &Workspace) -> Vec<(Option<usize>, Option<usize>)> {
 fn pol_order_when_a_path_is_switched_before_its_targets_are_prepared() {
     let ws = Workspace::new(inventory(), Some(plan(["pilot", "targets"], "")), TODAY);
     assert_eq!(order_findings(&ws), vec![(Some(0), None)]);
+    assert_eq!(ws.items_for_path(0).len(), 1);
     let gate = &ws.assessment().stages[0];
     assert!(!gate.ready);
     assert!(

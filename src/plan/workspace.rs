@@ -323,6 +323,17 @@ impl Workspace {
         &self.assessment
     }
 
+    /// The items that concern one path: its chosen mode's findings, its ordering finding and the cross-path
+    /// findings raised on it.
+    pub fn items_for_path(&self, p: PathId) -> Vec<Assessed> {
+        self.assessment
+            .items
+            .iter()
+            .filter(|a| self.finding(a.finding).path == Some(p))
+            .copied()
+            .collect()
+    }
+
     /// The finding an assessed item refers to.
     pub fn finding(&self, r: FindingRef) -> &Finding {
         self.assessment.finding(&self.evaluation, r)
