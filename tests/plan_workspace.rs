@@ -337,3 +337,80 @@ fn diff_lists_moved_members_and_new_blockers() {
     );
     assert!(diff::diff(&old, &old, Some(&inventory()), TODAY).is_empty());
 }
+
+#[test]
+fn cross_path_findings_after_edits_match_a_fresh_workspace() {
+    // Three paths; two share the client PAW-01, the third leaves PAW-02.
+    let text = format!(
+        "{}{}",
+        plan_common::ESTATE,
+        r#"
+[[host]]
+name = "PAW-02"
+domain = "corp.contoso.com"
+join = "ad"
+os = "windows-11"
+build = 22631
+roles = ["paw"]
+
+[[host]]
+name = "SRV-02"
+domain = "corp.contoso.com"
+join = "ad"
+os = "server-2019"
+roles = ["server"]
+administrators = ["alice.admin"]
+
+[[path]]
+name = "tier1-b"
+purpose = "helpdesk"
+who = ["user:alice.admin"]
+from = ["host:PAW-01"]
+to = ["host:SRV-02"]
+
+[[path]]
+name = "tier1-c"
+purpose = "admin"
+who = ["user:alice.admin"]
+from = ["host:PAW-02"]
+to = ["host:SRV-02"]
+"#
+    );
+    let inv = guardplan::inventory::load_str("three.toml", &text).expect("loads");
+    let mut ws = Workspace::new(inv.clone(), None, TODAY);
+    ws.apply(Edit::AddMember {
+        stage: 1,
+        kind: MemberKind::Host,
+        selector: "*".into(),
+    })
+    .expect("hosts");
+    ws.apply(Edit::AddMember {
+        stage: 6,
+        kind: MemberKind::Client,
+        selector: "*".into(),
+    })
+    .expect("clients");
+    let steps = [
+        (0, Mode::RemoteGuard),
+        (1, Mode::RestrictedAdmin),
+        (2, Mode::PreferRemoteGuard),
+        (0, Mode::PreferRemoteGuard),
+        (1, Mode::Standard),
+        (0, Mode::RestrictedAdmin),
+    ];
+    for (path, mode) in steps {
+        ws.apply(Edit::SetMode { path, mode }).expect("mode");
+        let fresh = Workspace::new(inv.clone(), Some(ws.plan.clone()), TODAY);
+        assert_eq!(
+            ws.assessment().cross,
+            fresh.assessment().cross,
+            "after {path} -> {mode}"
+        );
+        assert_eq!(ws.assessment().items, fresh.assessment().items);
+        assert_eq!(ws.assessment().stages, fresh.assessment().stages);
+    }
+    while ws.undo() {
+        let fresh = Workspace::new(inv.clone(), Some(ws.plan.clone()), TODAY);
+        assert_eq!(ws.assessment().cross, fresh.assessment().cross);
+    }
+}
