@@ -680,4 +680,45 @@ mod tests {
             assert_eq!(r.code.as_str().parse::<Code>(), Ok(r.code));
         }
     }
+
+    #[test]
+    fn every_rule_has_a_quote_a_fix_and_a_message() {
+        for r in CATALOG {
+            assert!(!r.quote.is_empty(), "{} has no quote", r.code);
+            assert!(!r.fix.is_empty(), "{} has no fix", r.code);
+            assert!(!r.message.is_empty(), "{} has no message", r.code);
+        }
+    }
+
+    #[test]
+    fn severities_are_those_of_the_rules_document() {
+        use Severity::*;
+        let expect = [
+            (Code::RcgHostNotEnabled, Action),
+            (Code::RcgHostNoProtectedCreds, Action),
+            (Code::RcgHelpdesk, Warn),
+            (Code::RcgSessionExposure, Info),
+            (Code::RaNetworkIdentity, Warn),
+            (Code::RaHostNotEnabled, Action),
+            (Code::RaNoLaps, Warn),
+            (Code::RdpCredsExposed, Warn),
+            (Code::PolRaIgnored, Warn),
+            (Code::PolFallback, Info),
+            (Code::PuDfl, Warn),
+            (Code::PuNoPdc2012r2, Warn),
+            (Code::PuDeviceOs, Warn),
+            (Code::PuOffline, Warn),
+            (Code::PuTgtLifetime, Warn),
+            (Code::PuCredsspSso, Warn),
+            (Code::PuCandidate, Info),
+            (Code::TrustSelectiveAuth, Warn),
+        ];
+        for r in CATALOG {
+            let want = expect
+                .iter()
+                .find(|(c, _)| *c == r.code)
+                .map_or(Block, |(_, s)| *s);
+            assert_eq!(r.severity, want, "{}", r.code);
+        }
+    }
 }
