@@ -8,6 +8,7 @@ use base64::Engine;
 
 use super::Entry;
 use crate::diag::Diagnostic;
+use crate::inventory::SourceFile;
 
 /// Decodes the bytes of an LDIF file to text (UTF-8, or UTF-16 with a byte order mark).
 pub fn decode(name: &str, bytes: &[u8]) -> Result<String, Diagnostic> {
@@ -51,17 +52,25 @@ pub fn decode(name: &str, bytes: &[u8]) -> Result<String, Diagnostic> {
 
 /// Parses LDIF text into entries. `name` is used in messages.
 pub fn parse(name: &str, text: &str) -> Result<Vec<Entry>, Diagnostic> {
-    let err = |line: usize, message: String, help: &str| Diagnostic {
-        file: name.to_string(),
-        line,
-        col: 1,
-        span: None,
-        message,
-        help: Some(help.to_string()),
+    let src = SourceFile::new(name, text);
+    // Errors point at the start of the (unfolded) line, given as a byte offset.
+    let err = |offset: usize, message: String, help: &str| {
+        let end = text[offset..]
+            .find(['\r', '\n'])
+            .map_or(text.len(), |e| offset + e);
+        Diagnostic::at(
+            &src,
+            offset..end.max(offset),
+            message,
+            Some(help.to_string()),
+        )
     };
     // Unfold: a line starting with one space continues the previous line.
     let mut lines: Vec<(usize, String)> = Vec::new();
-    for (i, raw) in text.split('\n').enumerate() {
+    let mut offset = 0usize;
+    for raw in text.split('\n') {
+        let start = offset;
+        offset += raw.len() + 1;
         let raw = raw.strip_suffix('\r').unwrap_or(raw);
         if let Some(rest) = raw.strip_prefix(' ')
             && let Some((_, last)) = lines.last_mut()
@@ -70,14 +79,20 @@ pub fn parse(name: &str, text: &str) -> Result<Vec<Entry>, Diagnostic> {
             last.push_str(rest);
             continue;
         }
-        lines.push((i + 1, raw.to_string()));
+        lines.push((start, raw.to_string()));
     }
 
     let mut entries = Vec::new();
     let mut current: Option<Entry> = None;
-    for (lineno, line) in lines {
+    // Search references (`ref: ldap:///...`, written by ldapsearch and ldbsearch) are records without a DN.
+    let mut in_reference = false;
+    for (at, line) in lines {
         if line.is_empty() {
             entries.extend(current.take());
+            in_reference = false;
+            continue;
+        }
+        if in_reference {
             continue;
         }
         if line.starts_with('#') || line == "-" {
@@ -85,7 +100,7 @@ pub fn parse(name: &str, text: &str) -> Result<Vec<Entry>, Diagnostic> {
         }
         let Some((attr, value)) = line.split_once(':') else {
             return Err(err(
-                lineno,
+                at,
                 format!("line is not `attribute: value`: `{}`", clip(&line)),
                 "check that the file is LDIF (ldifde -f, ldapsearch -LLL or ldbsearch output)",
             ));
@@ -95,7 +110,7 @@ pub fn parse(name: &str, text: &str) -> Result<Vec<Entry>, Diagnostic> {
                 .decode(b64.trim())
                 .map_err(|e| {
                     err(
-                        lineno,
+                        at,
                         format!("attribute `{attr}` has an invalid base64 value: {e}"),
                         "export the LDIF again; the line may have been cut",
                     )
@@ -113,19 +128,20 @@ pub fn parse(name: &str, text: &str) -> Result<Vec<Entry>, Diagnostic> {
                 entries.extend(current.take());
                 let dn = String::from_utf8(value).map_err(|_| {
                     err(
-                        lineno,
+                        at,
                         "the DN is not valid UTF-8".into(),
                         "export the LDIF again",
                     )
                 })?;
                 current = Some(Entry::new(dn));
             }
+            "ref" if current.is_none() => in_reference = true,
             "changetype" | "control" => {}
             _ => match current.as_mut() {
                 Some(e) => e.attrs.entry(attr).or_default().push(value),
                 None => {
                     return Err(err(
-                        lineno,
+                        at,
                         format!("attribute `{attr}` appears before any `dn:` line"),
                         "every LDIF record starts with a `dn:` line",
                     ));
@@ -169,6 +185,12 @@ mod tests {
     fn errors_name_the_line() {
         let e = parse("f.ldif", "dn: CN=a\nnonsense line\n").unwrap_err();
         assert_eq!(e.line, 2);
+        let refs = parse(
+            "f.ldif",
+            "# search reference\nref: ldap:///CN=Configuration,DC=x\n\ndn: CN=a\n",
+        )
+        .unwrap();
+        assert_eq!(refs.len(), 1);
         let e = parse("f.ldif", "objectClass: user\n").unwrap_err();
         assert!(e.message.contains("before any `dn:`"));
         let e = parse("f.ldif", "dn: CN=a\nobjectSid:: !!!\n").unwrap_err();

@@ -359,11 +359,20 @@ pub fn build(dir: Directory, description: &str) -> Imported {
             push_note(
                 &mut imp.notes,
                 key.clone(),
-                "trust type not in the source: written as external, the most restrictive; correct it",
+                format!(
+                    "trust type not in the source{}: written as external (not transitive), the most restrictive; correct it",
+                    if t.transitive == Some(true) { ", which calls it transitive" } else { "" }
+                ),
             );
             TrustKind::External
         });
         let default_transitive = !matches!(kind, TrustKind::External | TrustKind::Realm);
+        // An external trust is never transitive, whatever a source claims.
+        let transitive = if kind == TrustKind::External {
+            None
+        } else {
+            t.transitive.filter(|t| *t != default_transitive)
+        };
         trusts.insert(
             key,
             RawTrust {
@@ -375,7 +384,7 @@ pub fn build(dir: Directory, description: &str) -> Imported {
                     TrustDirection::OneWay
                 },
                 kind,
-                transitive: t.transitive.filter(|t| *t != default_transitive),
+                transitive,
                 selective_auth: t.selective_auth,
                 sid_filtering: t.sid_filtering,
             },

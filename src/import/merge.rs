@@ -292,24 +292,18 @@ pub fn kept_comments(text: &str, inv: &RawInventory) -> BTreeMap<Key, Vec<String
             above.push(lines[i].trim_start().to_string());
         }
         above.reverse();
-        let mut inside = Vec::new();
-        let mut j = header + 1;
-        while j < lines.len() && !lines[j].trim_start().starts_with('[') {
-            if is_comment(j) {
-                // A run of comments right above the next entry belongs to that entry.
-                let mut k = j;
-                while k < lines.len() && is_comment(k) {
-                    k += 1;
-                }
-                if k < lines.len() && lines[k].trim_start().starts_with('[') {
-                    break;
-                }
-                inside.extend((j..k).map(|x| lines[x].trim_start().to_string()));
-                j = k;
-                continue;
-            }
-            j += 1;
-        }
+        // Comments inside the entry: up to its last key (what follows belongs to the next entry or section).
+        let end = (header + 1..lines.len())
+            .find(|i| lines[*i].trim_start().starts_with('['))
+            .unwrap_or(lines.len());
+        let last_key = (header + 1..end)
+            .rev()
+            .find(|i| !is_comment(*i) && !lines[*i].trim().is_empty())
+            .unwrap_or(header);
+        let inside: Vec<String> = (header + 1..last_key)
+            .filter(|i| is_comment(*i))
+            .map(|i| lines[i].trim_start().to_string())
+            .collect();
         let mut all: Vec<String> = above
             .into_iter()
             .chain(inside)
