@@ -89,8 +89,8 @@ pub fn run(cmd: ImportCommand) -> CmdResult {
                     path: name.clone(),
                     error,
                 })?;
-                let text = import::ldif::decode(&name, &bytes).map_err(diag)?;
-                entries.extend(import::ldif::parse(&name, &text).map_err(diag)?);
+                let text = import::ldif::decode(&name, &bytes).map_err(CliError::Input)?;
+                entries.extend(import::ldif::parse(&name, &text).map_err(CliError::Input)?);
             }
             let dir = import::entries::directory(&entries);
             let names: Vec<String> = a.files.iter().map(|f| file_name(f)).collect();
@@ -136,10 +136,6 @@ pub fn run(cmd: ImportCommand) -> CmdResult {
             )
         }
     }
-}
-
-fn diag(d: crate::diag::Diagnostic) -> CliError {
-    CliError::Input(crate::diag::Diagnostics(vec![d]))
 }
 
 fn file_name(p: &Path) -> String {

@@ -7,12 +7,13 @@
 use base64::Engine;
 
 use super::Entry;
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, Diagnostics};
 use crate::inventory::SourceFile;
 
 /// Decodes the bytes of an LDIF file to text (UTF-8, or UTF-16 with a byte order mark).
-pub fn decode(name: &str, bytes: &[u8]) -> Result<String, Diagnostic> {
-    let utf16 = |le: bool| -> Result<String, Diagnostic> {
+pub fn decode(name: &str, bytes: &[u8]) -> Result<String, Diagnostics> {
+    let one = |d: Diagnostic| Diagnostics(vec![d]);
+    let utf16 = |le: bool| -> Result<String, Diagnostics> {
         let units: Vec<u16> = bytes[2..]
             .chunks_exact(2)
             .map(|c| {
@@ -24,11 +25,11 @@ pub fn decode(name: &str, bytes: &[u8]) -> Result<String, Diagnostic> {
             })
             .collect();
         String::from_utf16(&units).map_err(|_| {
-            Diagnostic::file(
+            one(Diagnostic::file(
                 name,
                 "the file starts with a UTF-16 byte order mark but is not valid UTF-16",
                 Some("export the LDIF again (ldifde -u writes UTF-16)".into()),
-            )
+            ))
         })
     };
     match bytes {
@@ -37,33 +38,33 @@ pub fn decode(name: &str, bytes: &[u8]) -> Result<String, Diagnostic> {
         _ => {
             let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
             String::from_utf8(bytes.to_vec()).map_err(|e| {
-                Diagnostic::file(
+                one(Diagnostic::file(
                     name,
                     format!(
                         "the file is not UTF-8 (invalid byte at offset {})",
                         e.utf8_error().valid_up_to()
                     ),
                     Some("export the LDIF as UTF-8 or UTF-16".into()),
-                )
+                ))
             })
         }
     }
 }
 
 /// Parses LDIF text into entries. `name` is used in messages.
-pub fn parse(name: &str, text: &str) -> Result<Vec<Entry>, Diagnostic> {
+pub fn parse(name: &str, text: &str) -> Result<Vec<Entry>, Diagnostics> {
     let src = SourceFile::new(name, text);
     // Errors point at the start of the (unfolded) line, given as a byte offset.
     let err = |offset: usize, message: String, help: &str| {
         let end = text[offset..]
             .find(['\r', '\n'])
             .map_or(text.len(), |e| offset + e);
-        Diagnostic::at(
+        Diagnostics(vec![Diagnostic::at(
             &src,
             offset..end.max(offset),
             message,
             Some(help.to_string()),
-        )
+        )])
     };
     // Unfold: a line starting with one space continues the previous line.
     let mut lines: Vec<(usize, String)> = Vec::new();
@@ -184,7 +185,7 @@ mod tests {
     #[test]
     fn errors_name_the_line() {
         let e = parse("f.ldif", "dn: CN=a\nnonsense line\n").unwrap_err();
-        assert_eq!(e.line, 2);
+        assert_eq!(e.0[0].line, 2);
         let refs = parse(
             "f.ldif",
             "# search reference\nref: ldap:///CN=Configuration,DC=x\n\ndn: CN=a\n",
@@ -192,9 +193,9 @@ mod tests {
         .unwrap();
         assert_eq!(refs.len(), 1);
         let e = parse("f.ldif", "objectClass: user\n").unwrap_err();
-        assert!(e.message.contains("before any `dn:`"));
+        assert!(e.0[0].message.contains("before any `dn:`"));
         let e = parse("f.ldif", "dn: CN=a\nobjectSid:: !!!\n").unwrap_err();
-        assert!(e.message.contains("base64"));
+        assert!(e.0[0].message.contains("base64"));
     }
 
     #[test]

@@ -368,7 +368,10 @@ pub fn build(dir: Directory, description: &str) -> Imported {
         });
         let default_transitive = !matches!(kind, TrustKind::External | TrustKind::Realm);
         // An external trust is never transitive, whatever a source claims.
-        let transitive = if kind == TrustKind::External {
+        let transitive = if matches!(
+            kind,
+            TrustKind::External | TrustKind::ParentChild | TrustKind::TreeRoot
+        ) {
             None
         } else {
             t.transitive.filter(|t| *t != default_transitive)
@@ -389,6 +392,20 @@ pub fn build(dir: Directory, description: &str) -> Imported {
                 sid_filtering: t.sid_filtering,
             },
         );
+    }
+    // Inside a forest, parent-child and tree-root trusts are two-way by definition; a trust recorded one-way
+    // (seen from one side only) is written as the one-way kind that exists there, a shortcut.
+    for (key, t) in trusts.iter_mut() {
+        if t.direction == TrustDirection::OneWay
+            && matches!(t.kind, TrustKind::ParentChild | TrustKind::TreeRoot)
+        {
+            t.kind = TrustKind::Shortcut;
+            push_note(
+                &mut imp.notes,
+                key.clone(),
+                "recorded as a one-way trust inside the forest: written as a shortcut trust",
+            );
+        }
     }
     // A child domain belongs to its parent's forest.
     for t in trusts.values() {
