@@ -209,13 +209,8 @@ fn reimport_keeps_hand_edits_and_reports_changes() {
     );
     let fx2 = dir.path().join("fabrikam-later.ldif");
     std::fs::write(&fx2, changed).expect("write");
-    let (stdout, _) = import(&[
-        "ldif",
-        fx2.to_str().expect("path"),
-        "-o",
-        out_s,
-        "--no-timestamp",
-    ]);
+    let fx2_s = fx2.to_str().expect("path");
+    let (stdout, _) = import(&["ldif", fx2_s, "-o", out_s, "--no-timestamp"]);
 
     assert!(
         stdout.contains("~ host SRV-OLD: os \"server-2008r2\" -> \"server-2022\""),
@@ -240,13 +235,7 @@ fn reimport_keeps_hand_edits_and_reports_changes() {
     assert_eq!(inv.paths[0].name, "tier0");
 
     // A third run with the same data changes nothing, and the file is stable.
-    let (stdout, _) = import(&[
-        "ldif",
-        fx2.to_str().expect("path"),
-        "-o",
-        out_s,
-        "--no-timestamp",
-    ]);
+    let (stdout, _) = import(&["ldif", fx2_s, "-o", out_s, "--no-timestamp"]);
     assert!(stdout.contains("no changes in the estate"), "{stdout}");
     assert_eq!(std::fs::read_to_string(&out).expect("read"), text);
 }

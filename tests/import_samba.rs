@@ -228,6 +228,12 @@ fn import(args: &[&str], env: &[(&str, &str)]) -> String {
     stdout
 }
 
+/// Imports the two LDIF files of [`Dc::export`] into `out`.
+fn import_ldif(a: &Path, b: &Path, out: &str) -> String {
+    let (a, b) = (a.to_str().expect("path"), b.to_str().expect("path"));
+    import(&["ldif", a, b, "-o", out, "--no-timestamp"], &[])
+}
+
 fn user<'a>(inv: &'a Inventory, name: &str) -> &'a guardplan::inventory::model::User {
     inv.users
         .iter()
@@ -311,17 +317,7 @@ fn ldbsearch_export_imports() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let (a, b) = dc.export(tmp.path());
     let out = tmp.path().join("corp.toml");
-    import(
-        &[
-            "ldif",
-            a.to_str().expect("p"),
-            b.to_str().expect("p"),
-            "-o",
-            out.to_str().expect("p"),
-            "--no-timestamp",
-        ],
-        &[],
-    );
+    import_ldif(&a, &b, out.to_str().expect("p"));
     let inv = load_file(&out).expect("the import loads");
     assert_estate(&inv);
 }
@@ -334,17 +330,7 @@ fn reimport_after_directory_changes() {
     let out = tmp.path().join("corp.toml");
     let out_s = out.to_str().expect("p");
     let (a, b) = dc.export(tmp.path());
-    import(
-        &[
-            "ldif",
-            a.to_str().expect("p"),
-            b.to_str().expect("p"),
-            "-o",
-            out_s,
-            "--no-timestamp",
-        ],
-        &[],
-    );
+    import_ldif(&a, &b, out_s);
     // The administrator adds a path and client facts.
     let text = std::fs::read_to_string(&out).expect("read").replace(
         "[[host]]\nname = \"WS01\"\n",
@@ -356,17 +342,7 @@ fn reimport_after_directory_changes() {
     dc.tool(&["user", "delete", "dave"]);
     dc.tool(&["group", "removemembers", "Protected Users", "svcsql"]);
     let (a, b) = dc.export(tmp.path());
-    let stdout = import(
-        &[
-            "ldif",
-            a.to_str().expect("p"),
-            b.to_str().expect("p"),
-            "-o",
-            out_s,
-            "--no-timestamp",
-        ],
-        &[],
-    );
+    let stdout = import_ldif(&a, &b, out_s);
     assert!(stdout.contains(&format!("+ user frank@{DNS}")), "{stdout}");
     assert!(stdout.contains(&format!("- user dave@{DNS}")), "{stdout}");
     assert!(
@@ -453,21 +429,31 @@ fn live_ldap_import_matches_the_ldif_import() {
     }
     let tmp = tempfile::tempdir().expect("tempdir");
     let out = tmp.path().join("live.toml");
-    let bind = format!("Administrator@{DNS}");
-    import(
-        &[
+    let ldap = |out: &Path, password: &str| {
+        let mut cmd = Command::cargo_bin("guardplan").expect("binary");
+        cmd.args([
+            "import",
             "ldap",
             "ldap://127.0.0.1",
             "--base",
             BASE,
-            "--bind",
-            &bind,
             "--insecure-plain",
-            "-o",
-            out.to_str().expect("p"),
+        ])
+        .args([
+            "--bind",
+            &format!("Administrator@{DNS}"),
             "--no-timestamp",
-        ],
-        &[("GUARDPLAN_LDAP_PASSWORD", ADMIN_PASS)],
+            "-o",
+        ])
+        .arg(out)
+        .env("GUARDPLAN_LDAP_PASSWORD", password);
+        cmd.output().expect("run")
+    };
+    let res = ldap(&out, ADMIN_PASS);
+    assert!(
+        res.status.success(),
+        "{}",
+        String::from_utf8_lossy(&res.stderr)
     );
     let text = std::fs::read_to_string(&out).expect("read");
     assert!(!text.contains(ADMIN_PASS), "the password is never written");
@@ -476,23 +462,7 @@ fn live_ldap_import_matches_the_ldif_import() {
 
     // A wrong password is an error, and nothing is written.
     let bad = tmp.path().join("bad.toml");
-    let res = Command::cargo_bin("guardplan")
-        .expect("binary")
-        .args([
-            "import",
-            "ldap",
-            "ldap://127.0.0.1",
-            "--base",
-            BASE,
-            "--bind",
-            &bind,
-            "--insecure-plain",
-            "-o",
-        ])
-        .arg(&bad)
-        .env("GUARDPLAN_LDAP_PASSWORD", "wrong")
-        .output()
-        .expect("run");
+    let res = ldap(&bad, "wrong");
     assert_eq!(res.status.code(), Some(2));
     assert!(!bad.exists());
     drop(_daemon);

@@ -652,7 +652,12 @@ pub fn build(dir: Directory, description: &str) -> Imported {
                             Some(j)
                                 if name[j].is_some() && objects[j].kind != ObjectKind::Computer =>
                             {
-                                Some(reference(j, &dom))
+                                // Always qualified: a user and a group of two domains may share a name.
+                                Some(format!(
+                                    "{}\\{}",
+                                    netbios_of(&objects[j].domain),
+                                    name[j].clone().unwrap_or_default()
+                                ))
                             }
                             _ => {
                                 dropped_local += 1;
