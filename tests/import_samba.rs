@@ -323,6 +323,49 @@ fn ldbsearch_export_imports() {
 }
 
 #[test]
+fn findings_follow_from_the_imported_directory() {
+    let Some(dc) = dc() else { return };
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (a, b) = dc.export(tmp.path());
+    let out = tmp.path().join("corp.toml");
+    import_ldif(&a, &b, out.to_str().expect("p"));
+    // The access paths are the administrator's part: carol administers SRV01 from the Windows 7 machine.
+    let text = std::fs::read_to_string(&out).expect("read")
+        + "\n[[path]]\nname = \"carol-admin\"\npurpose = \"admin\"\nwho = [\"user:carol\"]\nfrom = [\"host:OLD01\"]\nto = [\"host:SRV01\"]\n";
+    let inv = guardplan::inventory::load_str("corp.toml", &text).expect("loads");
+    let graph = guardplan::graph::TrustGraph::new(&inv);
+    let ev = guardplan::rules::evaluate(&inv, &graph);
+    let has = |code: &str, user: Option<&str>| {
+        ev.findings.iter().any(|f| {
+            f.code.as_str() == code
+                && user.is_none_or(|n| {
+                    f.subjects.iter().any(|s| {
+                        matches!(s, guardplan::Subject::User(u) if inv.users[*u as usize].name == n)
+                    })
+                })
+        })
+    };
+    assert!(
+        has("PU-SERVICE-ACCOUNT", Some("svcsql")),
+        "SPN account in Protected Users"
+    );
+    assert!(
+        !has("PU-SERVICE-ACCOUNT", Some("gmsa-app$")),
+        "not a member"
+    );
+    assert!(has("PU-COMPUTER-ACCOUNT", Some("KIOSK01$")));
+    assert!(has("PU-DFL", Some("alice")), "the domain is at 2008 R2");
+    assert!(
+        has("PU-CANDIDATE", Some("Administrator")),
+        "in Domain Admins, not protected"
+    );
+    assert!(has("PU-WEAK-ETYPES", Some("carol")), "DES only");
+    assert!(!has("PU-WEAK-ETYPES", Some("alice")), "AES");
+    assert!(has("RCG-CLIENT-OS", None), "Windows 7 client");
+    assert!(has("RA-NO-LAPS", None), "SRV01 has no LAPS");
+}
+
+#[test]
 fn reimport_after_directory_changes() {
     let Some(dc) = dc() else { return };
     let dc = dc.copy("reimport");
