@@ -283,6 +283,35 @@ fn reimport_refuses_to_break_hand_written_paths() {
 }
 
 #[test]
+fn overlapping_exports_import_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fx = fixture();
+    let fx = fx.to_str().expect("path");
+    let once = dir.path().join("once.toml");
+    let twice = dir.path().join("twice.toml");
+    import(&[
+        "ldif",
+        fx,
+        "-o",
+        once.to_str().expect("path"),
+        "--no-timestamp",
+    ]);
+    import(&[
+        "ldif",
+        fx,
+        fx,
+        "-o",
+        twice.to_str().expect("path"),
+        "--no-timestamp",
+    ]);
+    let body = |p: &Path| {
+        let t = std::fs::read_to_string(p).expect("read");
+        t.lines().skip(2).collect::<Vec<_>>().join("\n")
+    };
+    assert_eq!(body(&once), body(&twice));
+}
+
+#[test]
 fn broken_ldif_is_an_input_error_with_its_line() {
     let dir = tempfile::tempdir().expect("tempdir");
     let bad = dir.path().join("bad.ldif");

@@ -424,11 +424,11 @@ pub fn build(dir: Directory, description: &str) -> Imported {
 
     // Objects.
     let objects = &dir.objects;
-    let by_id: HashMap<&str, usize> = objects
-        .iter()
-        .enumerate()
-        .map(|(i, o)| (o.id.as_str(), i))
-        .collect();
+    // The first of several copies of an object (overlapping exports) is the one imported.
+    let mut by_id: HashMap<&str, usize> = HashMap::with_capacity(objects.len());
+    for (i, o) in objects.iter().enumerate() {
+        by_id.entry(o.id.as_str()).or_insert(i);
+    }
     let by_sid: HashMap<&str, usize> = objects
         .iter()
         .enumerate()
@@ -438,16 +438,23 @@ pub fn build(dir: Directory, description: &str) -> Imported {
     // Which objects are imported, and under which name.
     let mut name: Vec<Option<String>> = vec![None; objects.len()];
     let host_name_of = |o: &DirObject| o.sam.strip_suffix('$').unwrap_or(&o.sam).to_string();
-    let mut short_names: HashMap<String, usize> = HashMap::new();
+    // A computer name used in several domains is written as a fully qualified name.
+    let mut short_names: HashMap<String, BTreeSet<&str>> = HashMap::new();
     for o in objects {
         if o.kind == ObjectKind::Computer {
-            *short_names
+            short_names
                 .entry(host_name_of(o).to_lowercase())
-                .or_default() += 1;
+                .or_default()
+                .insert(o.domain.as_str());
         }
     }
+    let mut no_domain = 0usize;
     for (i, o) in objects.iter().enumerate() {
+        if by_id.get(o.id.as_str()) != Some(&i) {
+            continue;
+        }
         if !domains.contains_key(&o.domain) {
+            no_domain += 1;
             continue;
         }
         if o.kind != ObjectKind::Group && o.disabled {
@@ -460,7 +467,11 @@ pub fn build(dir: Directory, description: &str) -> Imported {
         let (what, n, check) = match o.kind {
             ObjectKind::Computer => {
                 let short = host_name_of(o);
-                let n = if short_names.get(&short.to_lowercase()).copied().unwrap_or(0) > 1 {
+                let n = if short_names
+                    .get(&short.to_lowercase())
+                    .map_or(0, |d| d.len())
+                    > 1
+                {
                     format!("{short}.{}", o.domain)
                 } else {
                     short
@@ -479,6 +490,11 @@ pub fn build(dir: Directory, description: &str) -> Imported {
                 o.domain
             )),
         }
+    }
+    if no_domain > 0 {
+        imp.skipped.push(format!(
+            "{no_domain} objects whose domain is unknown or not valid (their DN has no valid DC= components)"
+        ));
     }
     if disabled > 0 {
         imp.skipped.push(format!(
