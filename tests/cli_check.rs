@@ -1,0 +1,182 @@
+//! The command-line contract of `guardplan check` and `guardplan export`: exit codes, formats, determinism.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use std::path::PathBuf;
+
+fn guardplan() -> Command {
+    let mut cmd = Command::cargo_bin("guardplan").expect("binary");
+    cmd.env("NO_COLOR", "1");
+    cmd
+}
+
+const HEADER: &str = r#"version = 1
+
+[[domain]]
+dns = "corp.contoso.com"
+netbios = "CORP"
+functional_level = "2016"
+
+[[host]]
+name = "SRV-01"
+domain = "corp.contoso.com"
+join = "ad"
+os = "server-2022"
+roles = ["server"]
+"#;
+
+/// A service account in Protected Users: its authentication fails, whatever mode is rolled out.
+const SERVICE_IN_PROTECTED_USERS: &str = r#"
+[[host]]
+name = "PAW-01"
+domain = "corp.contoso.com"
+join = "ad"
+os = "windows-11"
+build = 22631
+roles = ["paw"]
+
+[[user]]
+name = "svc-backup"
+domain = "corp.contoso.com"
+kind = "service"
+protected_users = true
+
+[[user]]
+name = "alice.admin"
+domain = "corp.contoso.com"
+roles = ["admin"]
+
+[[path]]
+name = "tier1-admin"
+purpose = "admin"
+who = ["user:CORP\\alice.admin"]
+from = ["host:PAW-01"]
+to = ["host:SRV-01"]
+"#;
+
+fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> PathBuf {
+    let p = dir.path().join(name);
+    std::fs::write(&p, text).expect("write fixture");
+    p
+}
+
+#[test]
+fn clean_inventory_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = write(&dir, "estate.toml", HEADER);
+    guardplan()
+        .arg("check")
+        .arg(&inv)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("PASS  0 block"));
+}
+
+#[test]
+fn unwaived_block_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = write(
+        &dir,
+        "estate.toml",
+        &format!("{HEADER}{SERVICE_IN_PROTECTED_USERS}"),
+    );
+    for format in ["text", "json", "sarif", "markdown"] {
+        guardplan()
+            .args(["check", "--format", format])
+            .arg(&inv)
+            .assert()
+            .code(1);
+    }
+}
+
+#[test]
+fn input_and_usage_errors_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let broken = write(&dir, "broken.toml", "version = 1\n[[domain]\n");
+    guardplan()
+        .arg("check")
+        .arg(&broken)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("broken.toml:2:"));
+    guardplan()
+        .args(["check", "does-not-exist.toml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("does-not-exist.toml"));
+    guardplan()
+        .args(["check", "--format", "yaml"])
+        .assert()
+        .code(2);
+    guardplan()
+        .args(["check", "--deny", "info"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn json_report_has_the_documented_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = write(
+        &dir,
+        "estate.toml",
+        &format!("{HEADER}{SERVICE_IN_PROTECTED_USERS}"),
+    );
+    let out = guardplan()
+        .args(["check", "--format", "json"])
+        .arg(&inv)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(v["version"], 1);
+    assert_eq!(v["summary"]["result"], "fail");
+    for key in ["block", "action", "warn", "info", "waived"] {
+        assert!(v["summary"][key].is_u64(), "summary.{key}");
+    }
+    let paths = v["paths"].as_array().expect("paths");
+    assert_eq!(paths.len(), 1);
+    assert_eq!(paths[0]["name"], "tier1-admin");
+    for mode in [
+        "standard",
+        "remote-guard",
+        "restricted-admin",
+        "prefer-remote-guard",
+    ] {
+        assert!(
+            paths[0]["modes"][mode]["verdict"].is_string(),
+            "modes.{mode}"
+        );
+        assert!(paths[0]["modes"][mode]["codes"].is_array());
+    }
+    for key in ["purpose", "recommended", "chosen", "rationale"] {
+        assert!(paths[0].get(key).is_some(), "paths[].{key}");
+    }
+    for f in v["findings"].as_array().expect("findings") {
+        for key in [
+            "code", "severity", "path", "mode", "subjects", "count", "message", "source", "waived",
+        ] {
+            assert!(f.get(key).is_some(), "findings[].{key}");
+        }
+        assert_eq!(
+            f["count"].as_u64(),
+            Some(f["subjects"].as_array().unwrap().len() as u64)
+        );
+    }
+}
+
+#[test]
+fn every_format_is_deterministic_and_plain_without_a_terminal() {
+    for format in ["text", "json", "sarif", "markdown"] {
+        let run = || {
+            guardplan()
+                .args(["check", "--format", format])
+                .output()
+                .unwrap()
+        };
+        let (a, b) = (run(), run());
+        assert_eq!(a.stdout, b.stdout, "{format} differs between runs");
+        assert_eq!(a.status.code(), b.status.code());
+        assert!(!a.stdout.contains(&0x1b), "{format} has escape codes");
+        assert!(!a.stdout.is_empty());
+    }
+}
