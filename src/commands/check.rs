@@ -163,3 +163,12 @@ pub fn run(args: CheckArgs) -> CmdResult {
         EXIT_OK
     }))
 }
+
+/// Writes the per-stage scripts of a plan into `dir`.
+pub fn export_scripts(inventory: &Path, plan: &Path, dir: &Path) -> CmdResult {
+    let _ = (inventory, dir);
+    Err(CliError::Usage(format!(
+        "{}: plans cannot be exported by this build",
+        plan.display()
+    )))
+}
