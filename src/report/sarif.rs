@@ -162,3 +162,79 @@ pub fn render(r: &Report) -> String {
     out.push('\n');
     out
 }
+
+/// Checks the structure code scanning requires of a SARIF log: version, one run with the tool's rules (id, name,
+/// descriptions, help, default level), and results whose `ruleIndex` matches their `ruleId`, with a known level,
+/// a message and a location at a relative URI and a line.
+pub fn validate(text: &str) -> Result<(), String> {
+    let v: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+    let need = |ok: bool, what: &str| if ok { Ok(()) } else { Err(what.to_string()) };
+    need(v["version"] == "2.1.0", "version is not 2.1.0")?;
+    need(
+        v["$schema"]
+            .as_str()
+            .is_some_and(|s| s.contains("sarif-2.1.0")),
+        "no 2.1.0 $schema",
+    )?;
+    let runs = v["runs"].as_array().ok_or("no runs")?;
+    need(runs.len() == 1, "not exactly one run")?;
+    let run = &runs[0];
+    need(
+        run["tool"]["driver"]["name"].is_string(),
+        "no tool.driver.name",
+    )?;
+    let rules = run["tool"]["driver"]["rules"]
+        .as_array()
+        .ok_or("no rules")?;
+    let levels = ["error", "warning", "note"];
+    for r in rules {
+        let id = r["id"].as_str().ok_or("rule without id")?;
+        for key in ["name", "shortDescription", "fullDescription", "help"] {
+            need(!r[key].is_null(), &format!("rule {id} has no {key}"))?;
+        }
+        for key in ["shortDescription", "fullDescription", "help"] {
+            need(
+                r[key]["text"].is_string(),
+                &format!("rule {id} has no {key}.text"),
+            )?;
+        }
+        let level = r["defaultConfiguration"]["level"].as_str().unwrap_or("");
+        need(
+            levels.contains(&level),
+            &format!("rule {id} has level `{level}`"),
+        )?;
+    }
+    for res in run["results"].as_array().ok_or("no results")? {
+        let id = res["ruleId"].as_str().ok_or("result without ruleId")?;
+        let idx = res["ruleIndex"]
+            .as_u64()
+            .ok_or("result without ruleIndex")? as usize;
+        need(
+            rules.get(idx).is_some_and(|r| r["id"] == id),
+            &format!("{id}: ruleIndex {idx} is another rule"),
+        )?;
+        need(
+            levels.contains(&res["level"].as_str().unwrap_or("")),
+            &format!("{id}: unknown level"),
+        )?;
+        need(
+            res["message"]["text"]
+                .as_str()
+                .is_some_and(|t| !t.is_empty()),
+            &format!("{id}: no message"),
+        )?;
+        let loc = &res["locations"][0]["physicalLocation"];
+        let uri = loc["artifactLocation"]["uri"]
+            .as_str()
+            .ok_or(format!("{id}: no uri"))?;
+        need(
+            !uri.is_empty() && !uri.starts_with('/') && !uri.contains(':') && !uri.contains('\\'),
+            &format!("{id}: `{uri}` is not a relative URI"),
+        )?;
+        need(
+            loc["region"]["startLine"].as_u64().is_some_and(|l| l >= 1),
+            &format!("{id}: no startLine"),
+        )?;
+    }
+    Ok(())
+}

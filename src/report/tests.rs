@@ -460,45 +460,10 @@ fn json_fields_are_stable() {
     assert_eq!(modes.len(), 4);
 }
 
-/// The parts of SARIF 2.1.0 that code scanning requires.
-pub(crate) fn assert_valid_sarif(text: &str) {
-    let v: serde_json::Value = serde_json::from_str(text).expect("SARIF is JSON");
-    assert_eq!(v["version"], "2.1.0");
-    assert!(v["$schema"].as_str().unwrap().contains("sarif-2.1.0"));
-    let runs = v["runs"].as_array().expect("runs");
-    assert_eq!(runs.len(), 1);
-    let driver = &runs[0]["tool"]["driver"];
-    assert_eq!(driver["name"], "guardplan");
-    let rules = driver["rules"].as_array().expect("rules");
-    assert_eq!(rules.len(), crate::rules::CATALOG.len());
-    for r in rules {
-        assert!(r["id"].is_string() && r["name"].is_string());
-        assert!(r["shortDescription"]["text"].is_string());
-        assert!(r["fullDescription"]["text"].is_string());
-        assert!(r["help"]["text"].is_string());
-        let level = r["defaultConfiguration"]["level"].as_str().unwrap();
-        assert!(["error", "warning", "note"].contains(&level));
-    }
-    for res in runs[0]["results"].as_array().expect("results") {
-        let id = res["ruleId"].as_str().unwrap();
-        let idx = res["ruleIndex"].as_u64().unwrap() as usize;
-        assert_eq!(rules[idx]["id"], id, "ruleIndex points at the rule");
-        assert!(["error", "warning", "note"].contains(&res["level"].as_str().unwrap()));
-        assert!(!res["message"]["text"].as_str().unwrap().is_empty());
-        let loc = &res["locations"][0]["physicalLocation"];
-        let uri = loc["artifactLocation"]["uri"].as_str().unwrap();
-        assert!(
-            !uri.starts_with('/') && !uri.contains(':') && !uri.contains('\\'),
-            "relative URI {uri}"
-        );
-        assert!(loc["region"]["startLine"].as_u64().unwrap() >= 1);
-    }
-}
-
 #[test]
 fn sarif_is_valid_and_levels_follow_severity() {
     let out = sarif::render(&report(true));
-    assert_valid_sarif(&out);
+    assert_eq!(sarif::validate(&out), Ok(()));
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let results = v["runs"][0]["results"].as_array().unwrap();
     let svc = results
@@ -555,4 +520,18 @@ fn markdown_escapes_hostile_text() {
     let out = markdown::render(&r);
     assert!(out.contains("a \\| b &lt;script&gt;x&lt;/script&gt; # heading"));
     assert!(!out.contains("<script>"));
+}
+
+#[test]
+fn sarif_validation_catches_broken_logs() {
+    let good = sarif::render(&report(false));
+    assert_eq!(sarif::validate(&good), Ok(()));
+    let broken = good.replacen("\"ruleIndex\": ", "\"ruleIndex\": 1", 1);
+    assert!(sarif::validate(&broken).is_err());
+    let absolute = good.replacen(
+        "\"uri\": \"estate.toml\"",
+        "\"uri\": \"/home/estate.toml\"",
+        1,
+    );
+    assert!(sarif::validate(&absolute).is_err());
 }
