@@ -56,6 +56,7 @@ struct FindingOut<'a> {
     waived: bool,
     waiver: Option<&'a str>,
     applies: bool,
+    performed: bool,
     location: LocationOut<'a>,
 }
 
@@ -100,6 +101,7 @@ struct StageOut<'a> {
     description: &'a str,
     ready: bool,
     blockers: usize,
+    reasons: &'a [String],
     hosts: &'a [String],
     clients: &'a [String],
     users: &'a [String],
@@ -137,6 +139,7 @@ fn finding<'a>(r: &'a Report, f: &'a ReportFinding) -> FindingOut<'a> {
         waived: f.waived(),
         waiver: f.waiver.as_deref(),
         applies: f.applies,
+        performed: f.performed,
         location: location(r, &f.location),
     }
 }
@@ -197,6 +200,7 @@ pub fn render(r: &Report) -> String {
                 description: &s.description,
                 ready: s.ready,
                 blockers: s.blockers,
+                reasons: &s.reasons,
                 hosts: &s.hosts,
                 clients: &s.clients,
                 users: &s.users,

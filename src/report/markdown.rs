@@ -150,6 +150,15 @@ fn stages(r: &Report, out: &mut String) {
             let _ = writeln!(out, "{}", esc(&s.description));
             let _ = writeln!(out);
         }
+        for reason in s.reasons.iter().take(LIST_MAX) {
+            let _ = writeln!(out, "> ❌ {}", esc(reason));
+        }
+        if s.reasons.len() > LIST_MAX {
+            let _ = writeln!(out, "> and {} more", s.reasons.len() - LIST_MAX);
+        }
+        if !s.reasons.is_empty() {
+            let _ = writeln!(out);
+        }
         let mut any = false;
         let mut item = |label: &str, items: &[String]| {
             if !items.is_empty() {

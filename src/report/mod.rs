@@ -108,6 +108,8 @@ pub struct ReportFinding {
     pub waiver: Option<String>,
     /// Whether it concerns what would be rolled out (the chosen mode with a plan, else the recommended one).
     pub applies: bool,
+    /// An action the plan performs in time (a stage does the step before the stage that relies on it).
+    pub performed: bool,
     /// The line it is about.
     pub location: Location,
 }
@@ -118,9 +120,10 @@ impl ReportFinding {
         self.waiver.is_some()
     }
 
-    /// Counts the check against `deny`: it applies, is not waived and is at least that severe.
+    /// Counts the check against `deny`: it applies, is not waived, is at least that severe and is not an action
+    /// the plan performs.
     pub fn denies(&self, deny: Severity) -> bool {
-        self.applies && !self.waived() && self.severity >= deny
+        self.applies && !self.waived() && !self.performed && self.severity >= deny
     }
 
     /// `3 hosts, 1 user`.
@@ -192,6 +195,8 @@ pub struct ReportStage {
     pub domains: BTreeMap<String, usize>,
     /// Unwaived blocks on this stage.
     pub blockers: usize,
+    /// What keeps it from being ready, one sentence each.
+    pub reasons: Vec<String>,
 }
 
 /// A waiver of the plan.
@@ -273,6 +278,10 @@ pub struct PlanInput {
     pub chosen: Vec<Option<Mode>>,
     /// Findings raised by the plan's choices and stages (client policy conflicts, stage order).
     pub findings: Vec<Finding>,
+    /// Per finding (the evaluation's, then `findings`): it applies to the plan.
+    pub applies: Vec<bool>,
+    /// Per finding: an action the plan performs in time.
+    pub performed: Vec<bool>,
     /// Per finding (the evaluation's, then `findings`): index of the waiver that accepts it.
     pub waived_by: Vec<Option<usize>>,
     /// Stages with what they change.
@@ -535,7 +544,6 @@ impl Report {
             })
             .collect();
 
-        let planned = plan.is_some();
         let plan_findings = plan.map(|p| p.findings.as_slice()).unwrap_or_default();
         let mut waivers = plan.map(|p| p.waivers.clone()).unwrap_or_default();
         let mut findings: Vec<ReportFinding> = eval
@@ -545,14 +553,16 @@ impl Report {
             .enumerate()
             .map(|(i, f)| {
                 let path = f.path.and_then(|p| paths.get(p as usize));
-                let rollout = path.and_then(|p| p.rollout(planned));
-                let applies = match (path, f.mode) {
-                    (_, None) | (None, _) => true,
+                let rollout = path.and_then(|p| p.rollout(plan.is_some()));
+                let applies = match (plan, path, f.mode) {
+                    (Some(pl), _, _) => pl.applies.get(i).copied().unwrap_or(false),
+                    (None, _, None) | (None, None, _) => true,
                     // A path with no workable mode is blocked whatever is picked: every reason counts.
-                    (Some(p), Some(m)) => {
-                        rollout == Some(m) || (!planned && p.recommended.is_none())
-                    }
+                    (None, Some(p), Some(m)) => rollout == Some(m) || p.recommended.is_none(),
                 };
+                let performed = plan
+                    .and_then(|pl| pl.performed.get(i).copied())
+                    .unwrap_or(false);
                 let waiver = plan
                     .and_then(|p| p.waived_by.get(i).copied().flatten())
                     .and_then(|w| waivers.get_mut(w))
@@ -588,6 +598,7 @@ impl Report {
                         .to_string(),
                     waiver,
                     applies,
+                    performed,
                     location: b.location(f, rollout),
                 }
             })
@@ -602,18 +613,7 @@ impl Report {
                 .then_with(|| a.message.cmp(&b.message))
         });
 
-        let mut stages = plan.map(|p| p.stages.clone()).unwrap_or_default();
-        for f in &findings {
-            for s in &f.subjects {
-                if let Some(name) = s.strip_prefix("stage:") {
-                    if let Some(st) = stages.iter_mut().find(|st| st.name == name) {
-                        if f.denies(Severity::Block) {
-                            st.blockers += 1;
-                        }
-                    }
-                }
-            }
-        }
+        let stages = plan.map(|p| p.stages.clone()).unwrap_or_default();
 
         let domains = inv
             .domains

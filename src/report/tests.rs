@@ -210,11 +210,17 @@ pub(crate) fn plan_input() -> PlanInput {
     };
     let mut waived_by = vec![None; 6];
     waived_by[4] = Some(0);
+    // The chosen modes: remote-guard on tier1-admin, standard on laptop-admin; estate-wide findings always.
+    let applies = vec![true, false, false, false, true, true];
+    // Stage enable-targets enables SRV-01 before pilot switches tier1-admin.
+    let performed = vec![true, false, false, false, false, false];
     PlanInput {
         uri: "plans/estate.plan.toml".into(),
         text: PLAN.into(),
         chosen: vec![Some(Mode::RemoteGuard), Some(Mode::Standard)],
         findings: vec![],
+        applies,
+        performed,
         waived_by,
         stages: vec![
             ReportStage {
@@ -294,9 +300,13 @@ fn with_a_plan_only_chosen_modes_apply_and_waivers_accept() {
     assert_eq!(r.waivers[0].used, 1);
     assert!(!r.fails());
     assert_eq!(r.counts()[0], (Severity::Block, 0));
-    // An action only fails with --deny action.
+    // With --deny action, an action fails only when the plan does not perform it in time.
     let mut strict = r.clone();
     strict.deny = Severity::Action;
+    assert!(!strict.fails());
+    for f in &mut strict.findings {
+        f.performed = false;
+    }
     assert!(strict.fails());
 }
 
