@@ -180,3 +180,123 @@ fn every_format_is_deterministic_and_plain_without_a_terminal() {
         assert!(!a.stdout.is_empty());
     }
 }
+
+/// The embedded sample inventory in a fresh directory with a plan made for it by `plan init`.
+fn sample_with_plan() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    write(&dir, "contoso.toml", guardplan::inventory::SAMPLE_TOML);
+    guardplan()
+        .current_dir(dir.path())
+        .args(["plan", "init", "contoso.toml", "-o", "contoso.plan.toml"])
+        .assert()
+        .success();
+    dir
+}
+
+#[test]
+fn a_plan_is_checked_and_exits_by_its_blocks() {
+    let dir = sample_with_plan();
+    let out = guardplan()
+        .current_dir(dir.path())
+        .args([
+            "check",
+            "contoso.toml",
+            "--plan",
+            "contoso.plan.toml",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(v["plan"], "contoso.plan.toml");
+    let code = if v["summary"]["block"].as_u64().unwrap() > 0 {
+        1
+    } else {
+        0
+    };
+    assert_eq!(out.status.code(), Some(code));
+    assert!(v["stages"].as_array().is_some_and(|s| !s.is_empty()));
+}
+
+#[test]
+fn a_stale_plan_exits_2() {
+    let dir = sample_with_plan();
+    let inv = dir.path().join("contoso.toml");
+    let mut text = std::fs::read_to_string(&inv).unwrap();
+    text.push_str("\n[[host]]\nname = \"NEW-SRV-01\"\ndomain = \"corp.contoso.com\"\njoin = \"ad\"\nos = \"server-2022\"\n");
+    std::fs::write(&inv, text).unwrap();
+    for args in [
+        &["check", "contoso.toml", "--plan", "contoso.plan.toml"][..],
+        &[
+            "export",
+            "contoso.toml",
+            "--plan",
+            "contoso.plan.toml",
+            "--format",
+            "markdown",
+        ][..],
+    ] {
+        guardplan()
+            .current_dir(dir.path())
+            .args(args)
+            .assert()
+            .code(2)
+            .stdout(predicate::str::is_empty())
+            .stderr(predicate::str::contains("stale"));
+    }
+}
+
+#[test]
+fn export_writes_the_reports_of_check() {
+    let dir = sample_with_plan();
+    let base = ["contoso.toml", "--plan", "contoso.plan.toml", "--format"];
+    for format in ["markdown", "json", "sarif"] {
+        let checked = guardplan()
+            .current_dir(dir.path())
+            .arg("check")
+            .args(base)
+            .arg(format)
+            .output()
+            .unwrap();
+        guardplan()
+            .current_dir(dir.path())
+            .arg("export")
+            .args(base)
+            .args([format, "-o", "report.out"])
+            .assert()
+            .code(0);
+        let exported = std::fs::read(dir.path().join("report.out")).unwrap();
+        assert_eq!(exported, checked.stdout, "{format}");
+    }
+}
+
+#[test]
+fn export_scripts_needs_a_directory_and_writes_one_per_stage() {
+    let dir = sample_with_plan();
+    let base = [
+        "export",
+        "contoso.toml",
+        "--plan",
+        "contoso.plan.toml",
+        "--format",
+        "scripts",
+    ];
+    guardplan()
+        .current_dir(dir.path())
+        .args(base)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("-o DIR"));
+    guardplan()
+        .current_dir(dir.path())
+        .args(base)
+        .args(["-o", "stages"])
+        .assert()
+        .code(0);
+    let written: Vec<String> = std::fs::read_dir(dir.path().join("stages"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(written.iter().any(|f| f.ends_with(".ps1")), "{written:?}");
+}
