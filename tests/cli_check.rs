@@ -300,3 +300,77 @@ fn export_scripts_needs_a_directory_and_writes_one_per_stage() {
         .collect();
     assert!(written.iter().any(|f| f.ends_with(".ps1")), "{written:?}");
 }
+
+/// A helpdesk path to a workstation prepared for Restricted Admin, whose only finding is the missing LAPS.
+fn helpdesk_estate(laps: bool) -> String {
+    format!(
+        r#"version = 1
+
+[[domain]]
+dns = "corp.contoso.com"
+netbios = "CORP"
+functional_level = "2016"
+
+[[host]]
+name = "HD-CON-01"
+domain = "corp.contoso.com"
+join = "ad"
+os = "windows-11"
+build = 22631
+roles = ["helpdesk-console"]
+
+[[host]]
+name = "WS-01"
+domain = "corp.contoso.com"
+join = "ad"
+os = "windows-11"
+build = 22631
+roles = ["workstation"]
+disable_restricted_admin = 0
+allow_protected_creds = true
+laps = {laps}
+administrators = ["CORP\\hd-dave"]
+
+[[user]]
+name = "hd-dave"
+domain = "corp.contoso.com"
+roles = ["helpdesk"]
+protected_users = true
+
+[[path]]
+name = "helpdesk"
+purpose = "helpdesk"
+who = ["user:CORP\\hd-dave"]
+from = ["host:HD-CON-01"]
+to = ["host:WS-01"]
+"#
+    )
+}
+
+#[test]
+fn deny_sets_the_lowest_failing_severity() {
+    let dir = tempfile::tempdir().unwrap();
+    let no_laps = write(&dir, "no-laps.toml", &helpdesk_estate(false));
+    let laps = write(&dir, "laps.toml", &helpdesk_estate(true));
+    let run = |inv: &PathBuf, deny: &[&str]| {
+        guardplan()
+            .arg("check")
+            .arg(inv)
+            .args(deny)
+            .output()
+            .unwrap()
+            .status
+            .code()
+    };
+    // RA-NO-LAPS is a warning: it fails only with --deny warn.
+    assert_eq!(run(&no_laps, &[]), Some(0));
+    assert_eq!(run(&no_laps, &["--deny", "action"]), Some(0));
+    assert_eq!(run(&no_laps, &["--deny", "warn"]), Some(1));
+    assert_eq!(run(&laps, &["--deny", "warn"]), Some(0));
+    guardplan()
+        .arg("check")
+        .arg(&no_laps)
+        .assert()
+        .stdout(predicate::str::contains("PASS  0 block, 0 action, 1 warn"))
+        .stdout(predicate::str::contains("RA-NO-LAPS"));
+}
