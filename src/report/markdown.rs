@@ -12,8 +12,12 @@ use crate::finding::{Mode, Severity};
 
 /// Names shown before "and N more".
 const LIST_MAX: usize = 8;
-/// Rows shown in a folded table before it is cut.
+/// Rows shown in a folded table before it is cut (fewer when the comment would be too long).
 const TABLE_MAX: usize = 150;
+/// GitHub refuses comments over 65,536 characters; stay below with room for a marker line.
+pub const COMMENT_MAX: usize = 60_000;
+/// Characters of a finding's message shown in a table cell.
+const MESSAGE_MAX: usize = 240;
 /// More domains than this are drawn as one node per forest.
 const DOMAIN_NODES_MAX: usize = 40;
 /// More stage-to-domain edges than this are left out of the graph.
@@ -52,6 +56,14 @@ fn mesc(s: &str) -> String {
         }
     }
     out
+}
+
+/// Cuts text after `max` characters, marking the cut.
+fn clip(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
+    }
 }
 
 fn code(s: &str) -> String {
@@ -315,24 +327,24 @@ fn finding_row(f: &ReportFinding) -> String {
         f.path.as_deref().map_or_else(|| "estate".to_string(), code),
         f.mode.map_or("any", Mode::as_str),
         esc(&f.counts_text()),
-        esc(&f.message)
+        esc(&clip(&f.message, MESSAGE_MAX))
     )
 }
 
-fn finding_table(rows: &[&ReportFinding], out: &mut String) {
+fn finding_table(rows: &[&ReportFinding], max: usize, out: &mut String) {
     let _ = writeln!(
         out,
         "| code | severity | path | mode | subjects | message |"
     );
     let _ = writeln!(out, "|---|---|---|---|---|---|");
-    for f in rows.iter().take(TABLE_MAX) {
+    for f in rows.iter().take(max) {
         let _ = writeln!(out, "{}", finding_row(f));
     }
-    if rows.len() > TABLE_MAX {
+    if rows.len() > max {
         let _ = writeln!(
             out,
             "\n{} more: `guardplan check --format json` lists them all.",
-            rows.len() - TABLE_MAX
+            rows.len() - max
         );
     }
 }
@@ -346,8 +358,30 @@ fn details(out: &mut String, summary: &str, body: impl FnOnce(&mut String)) {
     let _ = writeln!(out);
 }
 
-/// Renders the pull-request comment.
+/// Renders the pull-request comment, below [`COMMENT_MAX`] characters: tables are shortened until it fits.
 pub fn render(r: &Report) -> String {
+    let mut max = TABLE_MAX;
+    loop {
+        let out = render_rows(r, max);
+        if out.chars().count() <= COMMENT_MAX {
+            return out;
+        }
+        if max == 0 {
+            // Only the counts and stages are left: cut at a line and say where the rest is.
+            let mut cut: String = out.chars().take(COMMENT_MAX - 200).collect();
+            if let Some(i) = cut.rfind('\n') {
+                cut.truncate(i + 1);
+            }
+            cut.push_str(
+                "\n… the report is cut here: `guardplan check --format json` has all of it.\n",
+            );
+            return cut;
+        }
+        max /= 2;
+    }
+}
+
+fn render_rows(r: &Report, max: usize) -> String {
     let mut out = String::new();
     summary(r, &mut out);
 
@@ -365,7 +399,7 @@ pub fn render(r: &Report) -> String {
             let _ = writeln!(out);
         }
         if !blockers.is_empty() {
-            finding_table(&blockers, &mut out);
+            finding_table(&blockers, max, &mut out);
             let _ = writeln!(out);
         }
     }
@@ -391,7 +425,7 @@ pub fn render(r: &Report) -> String {
         .filter(|f| f.applies && !f.waived())
         .collect();
     details(&mut out, &format!("Findings ({})", applying.len()), |out| {
-        finding_table(&applying, out)
+        finding_table(&applying, max, out)
     });
 
     details(&mut out, &format!("Paths ({})", r.paths.len()), |out| {
@@ -400,7 +434,7 @@ pub fn render(r: &Report) -> String {
             "| path | purpose | recommended | chosen | standard | remote-guard | restricted-admin | prefer-remote-guard |"
         );
         let _ = writeln!(out, "|---|---|---|---|---|---|---|---|");
-        for p in r.paths.iter().take(TABLE_MAX) {
+        for p in r.paths.iter().take(max) {
             let cells: Vec<String> = Mode::ALL
                 .iter()
                 .map(|m| {
@@ -423,8 +457,8 @@ pub fn render(r: &Report) -> String {
                 cells.join(" | ")
             );
         }
-        if r.paths.len() > TABLE_MAX {
-            let _ = writeln!(out, "\n{} more paths.", r.paths.len() - TABLE_MAX);
+        if r.paths.len() > max {
+            let _ = writeln!(out, "\n{} more paths.", r.paths.len() - max);
         }
     });
 
@@ -432,7 +466,7 @@ pub fn render(r: &Report) -> String {
         details(&mut out, &format!("Waivers ({})", r.waivers.len()), |out| {
             let _ = writeln!(out, "| code | scope | reason | expires | findings |");
             let _ = writeln!(out, "|---|---|---|---|---|");
-            for w in r.waivers.iter().take(TABLE_MAX) {
+            for w in r.waivers.iter().take(max) {
                 let expires = match (&w.expires, w.expired) {
                     (Some(d), true) => format!("{d} (expired)"),
                     (Some(d), false) => d.clone(),

@@ -545,3 +545,24 @@ fn sarif_validation_catches_broken_logs() {
     );
     assert!(sarif::validate(&absolute).is_err());
 }
+
+#[test]
+fn markdown_stays_below_the_comment_limit() {
+    let mut r = report(false);
+    let template = r.findings[0].clone();
+    for i in 0..2000 {
+        let mut f = template.clone();
+        f.path = Some(format!("path-{i:04}"));
+        f.message = "x".repeat(900);
+        r.findings.push(f);
+    }
+    let out = markdown::render(&r);
+    assert!(
+        out.chars().count() <= markdown::COMMENT_MAX,
+        "{}",
+        out.chars().count()
+    );
+    // Counts come first and survive the cut.
+    assert!(out.contains("| Blockers | 2003 |"), "{}", &out[..400]);
+    assert!(out.contains("more: `guardplan check --format json` lists them all."));
+}
