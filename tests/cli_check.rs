@@ -193,10 +193,9 @@ fn sample_with_plan() -> tempfile::TempDir {
     dir
 }
 
-#[test]
-fn a_plan_is_checked_and_exits_by_its_blocks() {
-    let dir = sample_with_plan();
-    let out = guardplan()
+/// `guardplan check contoso.toml --plan contoso.plan.toml --format FORMAT` in `dir`.
+fn check_plan(dir: &tempfile::TempDir, format: &str) -> std::process::Output {
+    guardplan()
         .current_dir(dir.path())
         .args([
             "check",
@@ -204,10 +203,16 @@ fn a_plan_is_checked_and_exits_by_its_blocks() {
             "--plan",
             "contoso.plan.toml",
             "--format",
-            "json",
+            format,
         ])
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+#[test]
+fn a_plan_is_checked_and_exits_by_its_blocks() {
+    let dir = sample_with_plan();
+    let out = check_plan(&dir, "json");
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(v["plan"], "contoso.plan.toml");
     let code = if v["summary"]["block"].as_u64().unwrap() > 0 {
@@ -373,4 +378,14 @@ fn deny_sets_the_lowest_failing_severity() {
         .assert()
         .stdout(predicate::str::contains("PASS  0 block, 0 action, 1 warn"))
         .stdout(predicate::str::contains("RA-NO-LAPS"));
+}
+
+#[test]
+fn plan_reports_are_deterministic() {
+    let dir = sample_with_plan();
+    for format in ["text", "json", "sarif", "markdown"] {
+        let (a, b) = (check_plan(&dir, format), check_plan(&dir, format));
+        assert!(!a.stdout.is_empty(), "{format}");
+        assert_eq!(a.stdout, b.stdout, "{format} differs between runs");
+    }
 }
