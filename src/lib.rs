@@ -17,3 +17,4 @@ pub mod diag;
 pub mod graph;
 pub mod import;
 pub mod names;
+pub mod sample;
