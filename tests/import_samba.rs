@@ -544,8 +544,18 @@ fn live_ldap_import_matches_the_ldif_import() {
 
     // A wrong password is an error, and nothing is written.
     let bad = tmp.path().join("bad.toml");
-    let res = import_ldap("ldap://127.0.0.1", &plain, &bad, "wrong");
-    assert_eq!(res.status.code(), Some(2));
+    let res = import_ldap("ldap://127.0.0.1", &plain, &bad, "wrong-Pass-9");
+    let err = stderr(&res);
+    assert_eq!(res.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(&format!("bind as `Administrator@{DNS}` failed"))
+            && err.contains("invalidCredentials"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("wrong-Pass-9"),
+        "the password is not in messages"
+    );
     assert!(!bad.exists());
     drop(daemon);
 }
