@@ -24,21 +24,20 @@ fn ca_cert_must_be_a_readable_pem_file() {
     let der = tmp.path().join("root.cer");
     std::fs::write(&der, [0x30, 0x82, 0x01, 0x0a, 0x02, 0x01]).expect("write");
     // Port 1 on the loopback: if the file were accepted, the error would be about the connection instead.
-    let (code, err) = import_ldap(&[
-        "ldaps://127.0.0.1:1",
-        "--ca-cert",
-        der.to_str().expect("path"),
-    ]);
+    let with_ca = |file: &std::path::Path| {
+        import_ldap(&[
+            "ldaps://127.0.0.1:1",
+            "--ca-cert",
+            file.to_str().expect("path"),
+        ])
+    };
+    let (code, err) = with_ca(&der);
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("root.cer holds no certificate"), "{err}");
     assert!(err.contains("--ca-cert expects PEM"), "{err}");
 
     let missing = tmp.path().join("missing.pem");
-    let (code, err) = import_ldap(&[
-        "ldaps://127.0.0.1:1",
-        "--ca-cert",
-        missing.to_str().expect("path"),
-    ]);
+    let (code, err) = with_ca(&missing);
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("missing.pem"), "{err}");
 }
