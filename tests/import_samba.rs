@@ -498,17 +498,19 @@ fn start_daemon(dc: &Dc, name: &str, extra: &str, ports: &[u16]) -> Option<Daemo
 /// Runs `guardplan import ldap URL` as the domain administrator, with `args` before `-o OUT`.
 fn import_ldap(url: &str, args: &[&str], out: &Path, password: &str) -> std::process::Output {
     let mut cmd = Command::cargo_bin("guardplan").expect("binary");
-    cmd.args(["import", "ldap", url, "--base", BASE, "--timeout", "10"])
-        .args(args)
-        .args([
-            "--bind",
-            &format!("Administrator@{DNS}"),
-            "--no-timestamp",
-            "-o",
-        ])
-        .arg(out)
-        .env("GUARDPLAN_LDAP_PASSWORD", password)
-        .timeout(Duration::from_secs(120));
+    cmd.args(["import", "ldap", url, "--base", BASE]).args(args);
+    if !args.contains(&"--timeout") {
+        cmd.args(["--timeout", "10"]);
+    }
+    cmd.args([
+        "--bind",
+        &format!("Administrator@{DNS}"),
+        "--no-timestamp",
+        "-o",
+    ])
+    .arg(out)
+    .env("GUARDPLAN_LDAP_PASSWORD", password)
+    .timeout(Duration::from_secs(120));
     cmd.output().expect("run")
 }
 
@@ -688,23 +690,42 @@ fn ldaps_and_starttls_trust_the_given_ca_and_refuse_others() {
     drop(daemon);
 }
 
-#[test]
-fn a_malformed_server_reply_is_an_error_not_a_crash() {
-    // A server that answers the bind with an empty LDAP message (`30 00`), which the client cannot parse.
+/// A one-connection LDAP server on 127.0.0.1 that reads the bind request, sends `reply` and then stays
+/// silent until the client hangs up (at most 30 s). Returns the URL.
+fn fake_server(reply: &'static [u8]) -> (String, std::thread::JoinHandle<()>) {
     let listener = TcpListener::bind(("127.0.0.1", 0)).expect("listen");
     let port = listener.local_addr().expect("addr").port();
     let server = std::thread::spawn(move || {
         if let Ok((mut conn, _)) = listener.accept() {
-            let _ = conn.set_read_timeout(Some(Duration::from_secs(10)));
+            let _ = conn.set_read_timeout(Some(Duration::from_secs(30)));
             let mut buf = [0u8; 512];
             let _ = conn.read(&mut buf);
-            let _ = conn.write_all(&[0x30, 0x00]);
-            let _ = conn.read(&mut buf);
+            let _ = conn.write_all(reply);
+            while conn.read(&mut buf).is_ok_and(|n| n > 0) {}
         }
     });
+    (format!("ldap://127.0.0.1:{port}"), server)
+}
+
+#[test]
+fn a_server_that_never_answers_the_bind_is_given_up() {
+    let (url, server) = fake_server(&[]);
     let tmp = tempfile::tempdir().expect("tempdir");
     let out = tmp.path().join("x.toml");
-    let url = format!("ldap://127.0.0.1:{port}");
+    let res = import_ldap(&url, &["--insecure-plain", "--timeout", "1"], &out, "pw");
+    let err = stderr(&res);
+    assert_eq!(res.status.code(), Some(2), "{err}");
+    assert!(err.contains("no answer within 1 s"), "{err}");
+    assert!(!out.exists());
+    let _ = server.join();
+}
+
+#[test]
+fn a_malformed_server_reply_is_an_error_not_a_crash() {
+    // The bind is answered with an empty LDAP message (`30 00`), which the client cannot parse.
+    let (url, server) = fake_server(&[0x30, 0x00]);
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("x.toml");
     let res = import_ldap(&url, &["--insecure-plain"], &out, "pw");
     let err = stderr(&res);
     assert_eq!(res.status.code(), Some(2), "{err}");

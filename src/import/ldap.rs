@@ -233,9 +233,18 @@ fn read_unguarded(t: &Target, password: Option<String>) -> Result<Vec<Entry>, St
         LdapConn::with_settings(settings, &t.url).map_err(|e| connect_error(&t.url, &e))?;
     if let Some(dn) = &t.bind {
         let pw = password.unwrap_or_default();
-        ldap.simple_bind(dn, &pw)
+        ldap.with_timeout(t.timeout)
+            .simple_bind(dn, &pw)
             .and_then(|r| r.success())
-            .map_err(|e| err(&format!("bind as `{dn}` failed"), e))?;
+            .map_err(|e| match e {
+                LdapError::Timeout { .. } => format!(
+                    "bind as `{dn}` failed: no answer within {} s; check that {} is a domain controller \
+                     (or raise --timeout)",
+                    t.timeout.as_secs(),
+                    t.url
+                ),
+                e => err(&format!("bind as `{dn}` failed"), e),
+            })?;
     }
     let mut entries = search(&mut ldap, &t.base, FILTER, ATTRIBUTES)?;
     // NetBIOS names live in the configuration partition (crossRef objects); a failure here is not fatal.
