@@ -133,9 +133,30 @@ fn dc() -> Option<&'static Dc> {
     })
 }
 
+/// Removes the domains that earlier runs of this test binary left behind (their process is gone).
+fn remove_stale_domains(tmp: &Path) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(dirs) = std::fs::read_dir(tmp) else {
+        return;
+    };
+    for d in dirs.flatten() {
+        let name = d.file_name().to_string_lossy().into_owned();
+        let pid = name
+            .strip_prefix("samba-dc-")
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|pid| pid.parse::<u32>().ok());
+        if pid.is_some_and(|pid| !Path::new(&format!("/proc/{pid}")).exists()) {
+            let _ = std::fs::remove_dir_all(d.path());
+        }
+    }
+}
+
 fn provision() -> Dc {
-    let dir =
-        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("samba-dc-{}", std::process::id()));
+    let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    remove_stale_domains(&tmp);
+    let dir = tmp.join(format!("samba-dc-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("mkdir");
     run(Proc::new("samba-tool")
