@@ -8,6 +8,7 @@ pub mod finding;
 pub mod inventory;
 pub mod plan;
 pub mod rules;
+pub mod tui;
 
 pub use finding::{Finding, Mode, Severity, Subject, Verdict};
 pub mod cli;

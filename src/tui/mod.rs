@@ -1,0 +1,117 @@
+//! The interactive planner: a ratatui shell over the same workspace the command line uses.
+//!
+//! `App::update` changes state for one message; `impl Widget for &App` draws it; [`run`] connects them to the
+//! terminal, redrawing only after something changed, and restores the terminal on every exit path.
+
+pub mod app;
+pub mod autosave;
+pub mod config;
+pub mod event;
+pub mod findings;
+pub mod graph;
+pub mod inventory;
+pub mod keymap;
+pub mod overview;
+pub mod paths;
+pub mod stages;
+pub mod theme;
+pub mod ui;
+pub mod workspace;
+
+use std::io;
+use std::path::Path;
+
+use ratatui::crossterm::event::{self as ct, DisableMouseCapture, EnableMouseCapture};
+use ratatui::crossterm::execute;
+
+pub use app::App;
+use app::ExportKind;
+use event::Msg;
+
+/// Runs the planner until the operator quits. The terminal is restored on return, on error and on panic.
+pub fn run(app: &mut App) -> io::Result<()> {
+    // ratatui's hook restores raw mode and the screen; this one also releases the mouse.
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = execute!(io::stdout(), DisableMouseCapture);
+        previous(info);
+    }));
+    let mut terminal = ratatui::try_init()?;
+    let result =
+        execute!(io::stdout(), EnableMouseCapture).and_then(|()| event_loop(&mut terminal, app));
+    let _ = execute!(io::stdout(), DisableMouseCapture);
+    ratatui::restore();
+    result
+}
+
+fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> io::Result<()> {
+    let size = terminal.size()?;
+    app.update(Msg::Resize(size.width, size.height));
+    loop {
+        if app.redraw {
+            terminal.draw(|f| f.render_widget(&*app, f.area()))?;
+            app.redraw = false;
+        }
+        if app.quit {
+            return Ok(());
+        }
+        // Block until something happens, then drain what is pending before drawing again.
+        let mut ev = ct::read()?;
+        loop {
+            if let Some(msg) = Msg::from_event(ev) {
+                app.update(msg);
+            }
+            if app.quit || !ct::poll(std::time::Duration::ZERO)? {
+                break;
+            }
+            ev = ct::read()?;
+        }
+    }
+}
+
+/// Saves a plan atomically. Refuses to overwrite a file that changed on disk since it was opened or last
+/// saved (`on_disk` is its text then; `None` when there was no file).
+pub fn save_plan(path: &Path, text: &str, on_disk: Option<&str>) -> Result<(), String> {
+    let current = match std::fs::read_to_string(path) {
+        Ok(t) => Some(t),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+    };
+    if current.is_some() && current.as_deref() != on_disk {
+        return Err(format!(
+            "{} changed on disk since it was opened: not overwritten (export the plan with e, p to save it beside)",
+            path.display()
+        ));
+    }
+    autosave::write_atomic(path, text).map_err(|e| format!("cannot save {}: {e}", path.display()))
+}
+
+/// Writes an export beside the plan file (or in the current directory when the plan has none).
+pub fn export(app: &App, kind: ExportKind) -> Result<String, String> {
+    let base = app
+        .files
+        .plan
+        .clone()
+        .unwrap_or_else(|| "rollout.plan.toml".into());
+    let stem = base
+        .file_name()
+        .map(|n| {
+            n.to_string_lossy()
+                .trim_end_matches(".toml")
+                .trim_end_matches(".plan")
+                .to_string()
+        })
+        .unwrap_or_else(|| "rollout".into());
+    let dir = base.parent().map(Path::to_path_buf).unwrap_or_default();
+    match kind {
+        ExportKind::Plan => {
+            let path = dir.join(format!("{stem}.export.plan.toml"));
+            autosave::write_atomic(&path, &workspace::render(&app.ws.plan))
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            Ok(format!("wrote {}", path.display()))
+        }
+        ExportKind::Markdown | ExportKind::Sarif | ExportKind::Scripts => {
+            Err("this export is available from `guardplan export`".into())
+        }
+    }
+}

@@ -1,0 +1,316 @@
+//! The planner's update logic, driven by key sequences without a terminal.
+
+mod tui_support;
+
+use guardplan::finding::Mode;
+use guardplan::plan::Enforcement;
+use guardplan::tui::app::{Overlay, View};
+use guardplan::tui::event::Msg;
+use guardplan::tui::workspace;
+use ratatui::crossterm::event::{
+    Event, KeyCode, KeyEvent, KeyEventKind, KeyEventState, KeyModifiers,
+};
+use tui_support::*;
+
+#[test]
+fn number_keys_and_brackets_switch_views() {
+    let mut app = sample_app();
+    assert_eq!(app.view, View::Overview);
+    keys(&mut app, "3");
+    assert_eq!(app.view, View::Paths);
+    keys(&mut app, "]]");
+    assert_eq!(app.view, View::Findings);
+    keys(&mut app, "[[[[[");
+    assert_eq!(app.view, View::Inventory);
+}
+
+#[test]
+fn m_cycles_the_chosen_mode_and_u_undoes_it() {
+    let mut app = sample_app();
+    let before = app.ws.choice(0).mode;
+    keys(&mut app, "3m");
+    assert_eq!(app.ws.choice(0).mode, before.next());
+    assert!(app.dirty());
+    keys(&mut app, "M");
+    assert_eq!(app.ws.choice(0).mode, before);
+    keys(&mut app, "u");
+    assert_eq!(app.ws.choice(0).mode, before.next());
+    keys(&mut app, "<c-r>");
+    assert_eq!(app.ws.choice(0).mode, before);
+}
+
+#[test]
+fn f_toggles_the_enforcement() {
+    let mut app = sample_app();
+    assert_eq!(app.ws.choice(0).enforce, Enforcement::Policy);
+    keys(&mut app, "3f");
+    assert_eq!(app.ws.choice(0).enforce, Enforcement::Switch);
+}
+
+#[test]
+fn key_releases_are_ignored() {
+    let release = Event::Key(KeyEvent {
+        code: KeyCode::Char('3'),
+        modifiers: KeyModifiers::NONE,
+        kind: KeyEventKind::Release,
+        state: KeyEventState::NONE,
+    });
+    assert_eq!(Msg::from_event(release), None);
+    let press = Event::Key(KeyEvent::new(KeyCode::Char('3'), KeyModifiers::NONE));
+    assert!(matches!(Msg::from_event(press), Some(Msg::Key(_))));
+}
+
+#[test]
+fn a_stage_is_added_and_a_path_moved_into_it_and_out_again() {
+    let mut app = sample_app();
+    keys(&mut app, "4a");
+    assert!(matches!(app.overlay, Some(Overlay::Form(_))));
+    keys(&mut app, "pilot<enter>");
+    assert_eq!(app.overlay, None);
+    assert_eq!(app.ws.plan.stages.len(), 1);
+    assert_eq!(app.ws.plan.stages[0].name, "pilot");
+    let path = app.ws.inventory.paths[0].name.clone();
+    // From the paths view: `<` moves an unstaged path into the last stage.
+    keys(&mut app, "3<lt>");
+    assert_eq!(app.ws.plan.stages[0].paths, vec![path.clone()]);
+    keys(&mut app, "<gt>");
+    assert!(app.ws.plan.stages[0].paths.is_empty());
+    keys(&mut app, "u");
+    assert_eq!(app.ws.plan.stages[0].paths, vec![path]);
+}
+
+#[test]
+fn a_stage_name_is_validated() {
+    let mut app = sample_app();
+    keys(&mut app, "4abad name<enter>");
+    match &app.overlay {
+        Some(Overlay::Form(f)) => assert!(f.error.as_deref().unwrap_or("").contains("` `")),
+        other => panic!("the form should stay open, got {other:?}"),
+    }
+    assert!(app.ws.plan.stages.is_empty());
+    keys(&mut app, "<esc>");
+    assert_eq!(app.overlay, None);
+}
+
+#[test]
+fn s_saves_the_plan_and_clears_the_modified_mark() {
+    let dir = tempdir();
+    let plan = file(&dir, "rollout.plan.toml");
+    let mut app = app_for(
+        guardplan::inventory::load_sample().expect("sample"),
+        Some(&plan),
+        None,
+    );
+    keys(&mut app, "3m");
+    let mode = app.ws.choice(0).mode;
+    assert!(app.dirty());
+    keys(&mut app, "s");
+    assert!(!app.dirty(), "status: {:?}", app.status);
+    let saved = workspace::parse(&std::fs::read_to_string(&plan).expect("saved")).expect("parses");
+    assert_eq!(saved.decisions.len(), 1);
+    assert_eq!(saved.decisions[0].mode, mode);
+}
+
+#[test]
+fn save_refuses_a_plan_file_changed_on_disk() {
+    let dir = tempdir();
+    let plan = file(&dir, "rollout.plan.toml");
+    let mut app = app_for(
+        guardplan::inventory::load_sample().expect("sample"),
+        Some(&plan),
+        None,
+    );
+    keys(&mut app, "3ms");
+    std::fs::write(&plan, "# edited by someone else\n").expect("write");
+    keys(&mut app, "m");
+    keys(&mut app, "s");
+    assert!(
+        app.status
+            .as_ref()
+            .is_some_and(|s| s.error && s.text.contains("changed on disk"))
+    );
+    assert_eq!(
+        std::fs::read_to_string(&plan).expect("read"),
+        "# edited by someone else\n"
+    );
+    assert!(app.dirty());
+}
+
+#[test]
+fn saving_without_a_plan_file_asks_for_a_name() {
+    let dir = tempdir();
+    let mut app = sample_app();
+    keys(&mut app, "3ms");
+    let Some(Overlay::Form(form)) = &app.overlay else {
+        panic!("expected the save-as form");
+    };
+    assert_eq!(form.fields[0].value, "rollout.plan.toml");
+    let target = file(&dir, "new.plan.toml");
+    // Replace the proposed name.
+    for _ in 0..form.fields[0].value.len() {
+        keys(&mut app, "<bs>");
+    }
+    keys(&mut app, &format!("{}<enter>", target.display()));
+    assert!(target.exists());
+    assert!(!app.dirty());
+}
+
+#[test]
+fn quit_with_unsaved_changes_asks_first() {
+    let mut app = sample_app();
+    keys(&mut app, "3mq");
+    assert_eq!(app.overlay, Some(Overlay::ConfirmQuit));
+    assert!(!app.quit);
+    keys(&mut app, "<esc>");
+    assert!(!app.quit);
+    keys(&mut app, "qd");
+    assert!(app.quit);
+}
+
+#[test]
+fn quit_without_changes_does_not_ask() {
+    let mut app = sample_app();
+    keys(&mut app, "q");
+    assert!(app.quit);
+}
+
+#[test]
+fn ctrl_c_quits_even_from_an_overlay() {
+    let mut app = sample_app();
+    keys(&mut app, "?<c-c>");
+    assert!(app.quit);
+}
+
+#[test]
+fn help_is_generated_from_the_keymap_and_closes_with_esc() {
+    let mut app = sample_app();
+    keys(&mut app, "?");
+    assert!(matches!(app.overlay, Some(Overlay::Help { .. })));
+    let text = screen(&mut app, 100, 40);
+    assert!(text.contains("Choose the next mode for the path") || text.contains("Quit (asks"));
+    keys(&mut app, "<esc>");
+    assert_eq!(app.overlay, None);
+}
+
+#[test]
+fn every_change_is_autosaved_and_saving_removes_the_autosave() {
+    let dir = tempdir();
+    let data = dir.path().join("data");
+    let plan = file(&dir, "p.plan.toml");
+    let mut app = app_for(
+        guardplan::inventory::load_sample().expect("sample"),
+        Some(&plan),
+        Some(&data),
+    );
+    let slot = app.files.autosave.clone().expect("slot");
+    assert!(slot.read().is_none());
+    keys(&mut app, "3m");
+    let autosaved = workspace::parse(&slot.read().expect("autosaved")).expect("parses");
+    assert_eq!(autosaved, app.ws.plan);
+    keys(&mut app, "s");
+    assert!(slot.read().is_none());
+}
+
+#[test]
+fn an_autosave_is_offered_at_start_and_recovered() {
+    let dir = tempdir();
+    let data = dir.path().join("data");
+    let plan = file(&dir, "p.plan.toml");
+    let inv = guardplan::inventory::load_sample().expect("sample");
+    let mut first = app_for(inv.clone(), Some(&plan), Some(&data));
+    keys(&mut first, "3m");
+    let mode = first.ws.choice(0).mode;
+    drop(first); // as if the process were killed: nothing saved
+
+    let mut second = app_for(inv.clone(), Some(&plan), Some(&data));
+    assert!(matches!(second.overlay, Some(Overlay::Recover { .. })));
+    keys(&mut second, "r");
+    assert_eq!(second.ws.choice(0).mode, mode);
+    assert!(second.dirty(), "a recovered plan is not saved yet");
+    keys(&mut second, "s");
+    assert!(plan.exists());
+
+    let third = app_for(inv, Some(&plan), Some(&data));
+    assert_eq!(third.overlay, None);
+    assert_eq!(third.ws.choice(0).mode, mode);
+}
+
+#[test]
+fn a_discarded_autosave_is_not_offered_again() {
+    let dir = tempdir();
+    let data = dir.path().join("data");
+    let inv = guardplan::inventory::load_sample().expect("sample");
+    let mut first = app_for(inv.clone(), None, Some(&data));
+    keys(&mut first, "3m");
+    drop(first);
+    let mut second = app_for(inv.clone(), None, Some(&data));
+    assert!(matches!(second.overlay, Some(Overlay::Recover { .. })));
+    keys(&mut second, "d");
+    assert_eq!(
+        second.ws.choice(0).mode,
+        app_for(inv.clone(), None, None).ws.choice(0).mode
+    );
+    let third = app_for(inv, None, Some(&data));
+    assert_eq!(third.overlay, None);
+}
+
+#[test]
+fn the_inventory_search_filters_and_esc_clears() {
+    let mut app = app_for(big_inventory(500), None, None);
+    keys(&mut app, "6/SRV00012");
+    assert!(app.inventory.typing);
+    keys(&mut app, "<enter>");
+    assert!(!app.inventory.typing);
+    let names: Vec<String> = app
+        .inventory
+        .rows
+        .iter()
+        .map(|r| guardplan::tui::inventory::row_text(&app.ws.inventory, *r))
+        .collect();
+    assert!(!names.is_empty());
+    assert!(names.iter().all(|n| n.contains("SRV00012")), "{names:?}");
+    keys(&mut app, "<esc>");
+    assert!(app.inventory.filter.is_empty());
+}
+
+#[test]
+fn the_inventory_tree_expands_and_collapses() {
+    let mut app = app_for(big_inventory(250), None, None);
+    keys(&mut app, "6");
+    let closed = app.inventory.rows.len();
+    // Domain open by default: rows are the domain and its three lists; open the hosts list.
+    keys(&mut app, "j<enter>");
+    assert_eq!(app.inventory.rows.len(), closed + 250);
+    keys(&mut app, "h");
+    assert_eq!(app.inventory.rows.len(), closed);
+}
+
+#[test]
+fn paging_moves_by_a_screen_and_stays_in_bounds() {
+    let mut app = app_for(big_inventory(250), None, None);
+    app.update(Msg::Resize(100, 30));
+    keys(&mut app, "3G");
+    assert_eq!(app.paths.cursor.selected, 99);
+    keys(&mut app, "jjj");
+    assert_eq!(app.paths.cursor.selected, 99);
+    keys(&mut app, "g");
+    assert_eq!(app.paths.cursor.selected, 0);
+    app.update(Msg::Key(KeyEvent::new(
+        KeyCode::PageDown,
+        KeyModifiers::NONE,
+    )));
+    assert!(app.paths.cursor.selected > 5);
+    assert!(app.paths.cursor.offset <= app.paths.cursor.selected);
+}
+
+#[test]
+fn mode_changes_on_a_large_estate_touch_one_path() {
+    let mut app = app_for(big_inventory(100_000), None, None);
+    let (zero, one) = (app.ws.choice(0).mode, app.ws.choice(1).mode);
+    keys(&mut app, "3jm");
+    assert_eq!(app.ws.plan.decisions.len(), 1);
+    assert_eq!(app.ws.plan.decisions[0].path, "app1-admin");
+    assert_eq!(app.ws.choice(1).mode, one.next());
+    assert_eq!(app.ws.choice(0).mode, zero);
+    assert!(Mode::ALL.contains(&one));
+}
