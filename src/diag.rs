@@ -20,6 +20,52 @@ pub struct Diagnostic {
     pub message: String,
     /// What to do about it.
     pub help: Option<String>,
+    /// The line of the file the problem is on, for showing it under the message.
+    pub excerpt: Option<Excerpt>,
+}
+
+/// One source line cut to a readable width, with the columns to underline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Excerpt {
+    /// The text shown (control and right-to-left characters replaced, cut around the problem).
+    pub text: String,
+    /// 0-based column (in shown characters) where the underline starts.
+    pub start: usize,
+    /// Length of the underline (at least 1).
+    pub len: usize,
+}
+
+impl Excerpt {
+    /// The excerpt of `line_text` underlining characters `col..col + len` (0-based).
+    fn new(line_text: &str, col: usize, len: usize) -> Self {
+        const WIDTH: usize = 100;
+        let chars: Vec<char> = line_text.trim_end_matches(['\r', '\n']).chars().collect();
+        let len = len.clamp(1, WIDTH / 2);
+        let first = col.saturating_sub(WIDTH / 3).min(chars.len());
+        let last = (first + WIDTH).min(chars.len());
+        let mut text = String::new();
+        if first > 0 {
+            text.push_str("...");
+        }
+        let shift = if first > 0 { 3 } else { 0 };
+        for c in &chars[first..last] {
+            text.push(
+                if c.is_control() || crate::names::is_invisible_or_bidi(*c) {
+                    '?'
+                } else {
+                    *c
+                },
+            );
+        }
+        if last < chars.len() {
+            text.push_str("...");
+        }
+        Self {
+            text,
+            start: col - first.min(col) + shift,
+            len,
+        }
+    }
 }
 
 impl Diagnostic {
@@ -31,6 +77,15 @@ impl Diagnostic {
         help: Option<String>,
     ) -> Self {
         let (line, col) = src.line_col(span.start);
+        let excerpt = src.line_text(line).map(|text| {
+            let (end_line, end_col) = src.line_col(span.end);
+            let len = if end_line == line && end_col > col {
+                end_col - col
+            } else {
+                1
+            };
+            Excerpt::new(text, col - 1, len)
+        });
         Self {
             file: src.name.clone(),
             line,
@@ -38,6 +93,7 @@ impl Diagnostic {
             span: Some(span),
             message: message.into(),
             help,
+            excerpt,
         }
     }
 
@@ -50,6 +106,7 @@ impl Diagnostic {
             span: None,
             message: message.into(),
             help,
+            excerpt: None,
         }
     }
 }
@@ -61,6 +118,17 @@ impl fmt::Display for Diagnostic {
             "{}:{}:{}: error: {}",
             self.file, self.line, self.col, self.message
         )?;
+        if let Some(ex) = &self.excerpt {
+            let num = self.line.to_string();
+            let pad = " ".repeat(num.len());
+            write!(
+                f,
+                "\n{pad} |\n{num} | {}\n{pad} | {}{}",
+                ex.text,
+                " ".repeat(ex.start),
+                "^".repeat(ex.len)
+            )?;
+        }
         if let Some(help) = &self.help {
             write!(f, "\n  help: {help}")?;
         }
@@ -76,12 +144,12 @@ impl fmt::Display for Diagnostics {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (i, d) in self.0.iter().enumerate() {
             if i > 0 {
-                writeln!(f)?;
+                write!(f, "\n\n")?;
             }
             write!(f, "{d}")?;
         }
         if self.0.len() > 1 {
-            write!(f, "\n{} problems found", self.0.len())?;
+            write!(f, "\n\n{} problems found", self.0.len())?;
         }
         Ok(())
     }

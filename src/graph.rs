@@ -1,4 +1,5 @@
-//! The trust graph (petgraph) and Kerberos reachability between domains.
+//! The trust graph (petgraph) and Kerberos reachability between domains, the estate graph of hosts, accounts and
+//! access paths, and the trust graph drawn as Graphviz dot or Mermaid.
 //!
 //! An edge `a -> b` means "`a` trusts `b`": accounts of `b` may authenticate to resources in `a`.
 //! A user of domain U can reach a target in domain T when T trusts U:
@@ -6,11 +7,19 @@
 //! - a direct trust T -> U of any type (external and realm trusts are not transitive: only this single hop);
 //! - a transitive forest trust from T's forest root to U's forest root (only between those two forests: forest
 //!   trusts do not chain to a third forest).
+//!
+//! Forests come from the loader: a domain's `forest` key, and parent-child and tree-root trusts (which are two-way
+//! and transitive) join domains into one forest.
 
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 
-use crate::inventory::{DomainId, Inventory, TrustDirection, TrustId, TrustKind};
+use std::fmt::Write as _;
+
+use crate::inventory::load::trust_kind_name;
+use crate::inventory::{
+    DomainId, GroupId, HostId, Inventory, PathId, TrustDirection, TrustId, TrustKind, UserId,
+};
 
 /// How a user's domain reaches a target's domain.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -180,4 +189,337 @@ impl TrustGraph {
         }
         None
     }
+}
+
+/// A node of the estate graph.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Node {
+    /// An AD domain.
+    Domain(DomainId),
+    /// A computer.
+    Host(HostId),
+    /// A user account.
+    User(UserId),
+    /// A security group.
+    Group(GroupId),
+    /// An access path.
+    Path(PathId),
+}
+
+/// An edge of the estate graph.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Link {
+    /// Domain -> domain: the source trusts the target (accounts of the target authenticate to the source).
+    Trusts(TrustId),
+    /// Host, user or group -> its domain.
+    InDomain,
+    /// User, host or group -> a group it belongs to (directly or through nesting).
+    MemberOf,
+    /// Path -> a user who connects.
+    Who,
+    /// Path -> a client device.
+    From,
+    /// Path -> a target.
+    To,
+    /// Path -> a host reached onward from the target.
+    Hop,
+}
+
+/// Domains, hosts, accounts and access paths in one petgraph. Node indices are laid out by kind (domains, hosts,
+/// users, groups, paths, each in inventory order) so that looking a node up costs nothing.
+#[derive(Debug, Clone)]
+pub struct EstateGraph {
+    /// The graph.
+    pub graph: DiGraph<Node, Link>,
+    hosts: usize,
+    users: usize,
+    groups: usize,
+    paths: usize,
+}
+
+impl EstateGraph {
+    /// Builds the graph (linear in the size of the inventory and its expanded selectors).
+    pub fn new(inv: &Inventory) -> Self {
+        let (nd, nh, nu, ng, np) = (
+            inv.domains.len(),
+            inv.hosts.len(),
+            inv.users.len(),
+            inv.groups.len(),
+            inv.paths.len(),
+        );
+        let mut g = EstateGraph {
+            graph: DiGraph::with_capacity(nd + nh + nu + ng + np, 0),
+            hosts: nd,
+            users: nd + nh,
+            groups: nd + nh + nu,
+            paths: nd + nh + nu + ng,
+        };
+        let ids = |n: usize| 0..n as u32;
+        let nodes = ids(nd)
+            .map(Node::Domain)
+            .chain(ids(nh).map(Node::Host))
+            .chain(ids(nu).map(Node::User))
+            .chain(ids(ng).map(Node::Group))
+            .chain(ids(np).map(Node::Path));
+        for node in nodes {
+            g.graph.add_node(node);
+        }
+        for (i, t) in inv.trusts.iter().enumerate() {
+            let (a, b) = (
+                g.index(Node::Domain(t.trusting)),
+                g.index(Node::Domain(t.trusted)),
+            );
+            g.graph.add_edge(a, b, Link::Trusts(i as TrustId));
+            if t.direction == TrustDirection::TwoWay {
+                g.graph.add_edge(b, a, Link::Trusts(i as TrustId));
+            }
+        }
+        for (i, h) in inv.hosts.iter().enumerate() {
+            let me = g.index(Node::Host(i as HostId));
+            if let Some(d) = h.domain {
+                g.graph
+                    .add_edge(me, g.index(Node::Domain(d)), Link::InDomain);
+            }
+            for grp in &h.groups {
+                g.graph
+                    .add_edge(me, g.index(Node::Group(*grp)), Link::MemberOf);
+            }
+        }
+        for (i, u) in inv.users.iter().enumerate() {
+            let me = g.index(Node::User(i as UserId));
+            g.graph
+                .add_edge(me, g.index(Node::Domain(u.domain)), Link::InDomain);
+            for grp in &u.groups {
+                g.graph
+                    .add_edge(me, g.index(Node::Group(*grp)), Link::MemberOf);
+            }
+        }
+        for (i, grp) in inv.groups.iter().enumerate() {
+            let me = g.index(Node::Group(i as GroupId));
+            g.graph
+                .add_edge(me, g.index(Node::Domain(grp.domain)), Link::InDomain);
+            for parent in &grp.member_of {
+                g.graph
+                    .add_edge(me, g.index(Node::Group(*parent)), Link::MemberOf);
+            }
+        }
+        for (i, p) in inv.paths.iter().enumerate() {
+            let me = g.index(Node::Path(i as PathId));
+            let lists: [(&[u32], Link); 4] = [
+                (&p.who, Link::Who),
+                (&p.from, Link::From),
+                (&p.to, Link::To),
+                (&p.hops, Link::Hop),
+            ];
+            for (list, link) in lists {
+                for id in list {
+                    let node = if link == Link::Who {
+                        Node::User(*id)
+                    } else {
+                        Node::Host(*id)
+                    };
+                    g.graph.add_edge(me, g.index(node), link);
+                }
+            }
+        }
+        g
+    }
+
+    /// The petgraph index of a node.
+    pub fn index(&self, node: Node) -> NodeIndex {
+        NodeIndex::new(match node {
+            Node::Domain(i) => i as usize,
+            Node::Host(i) => self.hosts + i as usize,
+            Node::User(i) => self.users + i as usize,
+            Node::Group(i) => self.groups + i as usize,
+            Node::Path(i) => self.paths + i as usize,
+        })
+    }
+
+    /// The nodes an edge of the given kind leads to from `node`, sorted.
+    pub fn neighbors(&self, node: Node, link: Link) -> Vec<Node> {
+        let mut out: Vec<Node> = self
+            .graph
+            .edges(self.index(node))
+            .filter(|e| *e.weight() == link)
+            .map(|e| self.graph[e.target()])
+            .collect();
+        out.sort_unstable();
+        out
+    }
+
+    /// Number of nodes (domains, hosts, users, groups and paths).
+    pub fn node_count(&self) -> usize {
+        self.graph.node_count()
+    }
+}
+
+/// Domains grouped by forest (forests by root DNS name, domains by DNS name), and trusts sorted by domain names.
+fn drawing_order(inv: &Inventory) -> (Vec<(DomainId, Vec<DomainId>)>, Vec<TrustId>) {
+    let dns = |d: DomainId| inv.domains[d as usize].dns.to_lowercase();
+    let mut forests: Vec<(DomainId, Vec<DomainId>)> = Vec::new();
+    let mut domains: Vec<DomainId> = (0..inv.domains.len() as DomainId).collect();
+    domains.sort_by_key(|d| dns(*d));
+    for d in domains {
+        let root = inv.domains[d as usize].forest;
+        match forests.iter_mut().find(|(r, _)| *r == root) {
+            Some((_, list)) => list.push(d),
+            None => forests.push((root, vec![d])),
+        }
+    }
+    forests.sort_by_key(|(root, _)| dns(*root));
+    let mut trusts: Vec<TrustId> = (0..inv.trusts.len() as TrustId).collect();
+    trusts.sort_by_key(|t| {
+        let t = &inv.trusts[*t as usize];
+        (dns(t.trusting), dns(t.trusted))
+    });
+    (forests, trusts)
+}
+
+/// The label of a trust edge: type, direction, transitivity, selective authentication.
+fn trust_label(inv: &Inventory, t: TrustId) -> String {
+    let t = &inv.trusts[t as usize];
+    let mut label = format!(
+        "{}, {}",
+        trust_kind_name(t.kind),
+        match t.direction {
+            TrustDirection::OneWay => "one-way",
+            TrustDirection::TwoWay => "two-way",
+        }
+    );
+    label.push_str(if t.transitive {
+        ", transitive"
+    } else {
+        ", non-transitive"
+    });
+    if t.selective_auth {
+        label.push_str(", selective auth");
+    }
+    label
+}
+
+/// A dot string of one or more lines (joined by dot's `\\n` escape).
+fn quoted(lines: &[&str]) -> String {
+    let mut out = String::from("\"");
+    for (i, line) in lines.iter().enumerate() {
+        if i > 0 {
+            out.push_str("\\n");
+        }
+        for c in line.chars() {
+            match c {
+                '"' | '\\' => {
+                    out.push('\\');
+                    out.push(c);
+                }
+                c if c.is_control() => out.push(' '),
+                c => out.push(c),
+            }
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// The trust graph as Graphviz dot: one cluster per forest; an arrow from the trusting to the trusted domain
+/// (accounts of the trusted domain authenticate to the trusting one); two-way trusts have arrows at both ends.
+pub fn to_dot(inv: &Inventory) -> String {
+    let (forests, trusts) = drawing_order(inv);
+    let mut out = String::from(
+        "digraph trusts {\n  rankdir=LR;\n  node [shape=box];\n  // an arrow points from the trusting domain (resources) to the trusted domain (accounts)\n",
+    );
+    for (i, (root, domains)) in forests.iter().enumerate() {
+        let _ = writeln!(out, "  subgraph cluster_{i} {{");
+        let _ = writeln!(
+            out,
+            "    label={};",
+            quoted(&[&format!("forest {}", inv.domains[*root as usize].dns)])
+        );
+        for d in domains {
+            let dom = &inv.domains[*d as usize];
+            let _ = writeln!(
+                out,
+                "    {} [label={}];",
+                quoted(&[&dom.dns]),
+                quoted(&[&dom.dns, &dom.netbios])
+            );
+        }
+        out.push_str("  }\n");
+    }
+    for t in trusts {
+        let tr = &inv.trusts[t as usize];
+        let _ = writeln!(
+            out,
+            "  {} -> {} [label={}{}{}];",
+            quoted(&[&inv.domains[tr.trusting as usize].dns]),
+            quoted(&[&inv.domains[tr.trusted as usize].dns]),
+            quoted(&[&trust_label(inv, t)]),
+            if tr.direction == TrustDirection::TwoWay {
+                ", dir=both"
+            } else {
+                ""
+            },
+            if tr.selective_auth {
+                ", style=dashed"
+            } else {
+                ""
+            }
+        );
+    }
+    out.push_str("}\n");
+    out
+}
+
+/// The trust graph as a Mermaid flowchart (same conventions as [`to_dot`]).
+pub fn to_mermaid(inv: &Inventory) -> String {
+    let (forests, trusts) = drawing_order(inv);
+    let mut node_id = vec![0usize; inv.domains.len()];
+    let mut next = 0;
+    for (_, domains) in &forests {
+        for d in domains {
+            node_id[*d as usize] = next;
+            next += 1;
+        }
+    }
+    let text = |s: &str| {
+        s.replace(['"', '`', '<', '>'], "")
+            .replace(char::is_control, " ")
+    };
+    let mut out = String::from(
+        "flowchart LR\n  %% an arrow points from the trusting domain (resources) to the trusted domain (accounts)\n",
+    );
+    for (i, (root, domains)) in forests.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "  subgraph f{i}[\"forest {}\"]",
+            text(&inv.domains[*root as usize].dns)
+        );
+        for d in domains {
+            let dom = &inv.domains[*d as usize];
+            let _ = writeln!(
+                out,
+                "    d{}[\"{}<br/>{}\"]",
+                node_id[*d as usize],
+                text(&dom.dns),
+                text(&dom.netbios)
+            );
+        }
+        out.push_str("  end\n");
+    }
+    for t in trusts {
+        let tr = &inv.trusts[t as usize];
+        let arrow = match (tr.direction, tr.selective_auth) {
+            (TrustDirection::OneWay, false) => "-->",
+            (TrustDirection::TwoWay, false) => "<-->",
+            (TrustDirection::OneWay, true) => "-.->",
+            (TrustDirection::TwoWay, true) => "<-.->",
+        };
+        let _ = writeln!(
+            out,
+            "  d{} {arrow}|\"{}\"| d{}",
+            node_id[tr.trusting as usize],
+            trust_label(inv, t),
+            node_id[tr.trusted as usize]
+        );
+    }
+    out
 }

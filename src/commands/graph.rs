@@ -28,6 +28,10 @@ pub struct GraphArgs {
 
 /// Prints the trust graph.
 pub fn run(args: GraphArgs) -> CmdResult {
-    let _inv = super::load_inventory(args.inventory.as_deref())?;
-    Err(super::CliError::Other("graph: not built yet".into()))
+    let inv = super::load_inventory(args.inventory.as_deref())?;
+    let text = match args.format {
+        GraphFormat::Dot => crate::graph::to_dot(&inv),
+        GraphFormat::Mermaid => crate::graph::to_mermaid(&inv),
+    };
+    super::schema::write_stdout(text.as_bytes())
 }

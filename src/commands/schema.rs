@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::Args;
+use clap::{Args, CommandFactory};
 
 use super::CmdResult;
 
@@ -25,22 +25,58 @@ pub struct ManArgs {
     pub output: Option<PathBuf>,
 }
 
+/// The inventory JSON Schema, as saved in `assets/inventory.schema.json` (with a final newline).
+pub fn schema_json() -> String {
+    let schema = schemars::schema_for!(crate::inventory::raw::RawInventory);
+    // Serializing a schema built from our own types cannot fail; an empty object keeps this total anyway.
+    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_else(|_| "{}".into());
+    text.push('\n');
+    text
+}
+
+/// Writes command output to standard output; a closed pipe (`| head`) ends the output quietly instead of
+/// panicking like `print!` does.
+pub fn write_stdout(bytes: &[u8]) -> CmdResult {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Ok(()) => Ok(std::process::ExitCode::SUCCESS),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(std::process::ExitCode::SUCCESS),
+        Err(error) => Err(super::CliError::Io {
+            path: "<standard output>".into(),
+            error,
+        }),
+    }
+}
+
 /// Prints the inventory JSON Schema.
 pub fn run_schema(_args: SchemaArgs) -> CmdResult {
-    let schema = schemars::schema_for!(crate::inventory::raw::RawInventory);
-    println!(
-        "{}",
-        serde_json::to_string_pretty(&schema).map_err(|e| super::CliError::Other(e.to_string()))?
-    );
-    Ok(std::process::ExitCode::SUCCESS)
+    write_stdout(schema_json().as_bytes())
 }
 
 /// Prints completions.
-pub fn run_completions(_args: CompletionsArgs) -> CmdResult {
-    Err(super::CliError::Other("completions: not built yet".into()))
+pub fn run_completions(args: CompletionsArgs) -> CmdResult {
+    let mut cmd = crate::cli::Cli::command();
+    let mut text = Vec::new();
+    clap_complete::generate(args.shell, &mut cmd, "guardplan", &mut text);
+    write_stdout(&text)
 }
 
 /// Writes the man page.
-pub fn run_man(_args: ManArgs) -> CmdResult {
-    Err(super::CliError::Other("man: not built yet".into()))
+pub fn run_man(args: ManArgs) -> CmdResult {
+    let man = clap_mangen::Man::new(crate::cli::Cli::command());
+    let mut page = Vec::new();
+    man.render(&mut page)
+        .map_err(|e| super::CliError::Other(e.to_string()))?;
+    match args.output {
+        None => return write_stdout(&page),
+        Some(dir) => {
+            let path = dir.join("guardplan.1");
+            std::fs::write(&path, page).map_err(|error| super::CliError::Io {
+                path: path.display().to_string(),
+                error,
+            })?;
+        }
+    }
+    Ok(std::process::ExitCode::SUCCESS)
 }

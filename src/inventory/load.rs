@@ -48,11 +48,137 @@ pub fn load_str(name: &str, text: &str) -> Result<Inventory, Diagnostics> {
     // A byte order mark is legal in a UTF-8 file but not in TOML; editors on Windows write one.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let src = SourceFile::new(name, text);
+    // Fast path: a valid file is deserialized in one go (a 100,000-host estate must load quickly).
     let raw: RawInventory = match toml::from_str(text) {
         Ok(raw) => raw,
-        Err(e) => return Err(Diagnostics(vec![toml_error(&src, &e)])),
+        Err(first) => {
+            let mut errors = shape_errors(&src, text);
+            if errors.is_empty() {
+                errors.push(toml_error(&src, &first));
+            }
+            return Err(finish(errors));
+        }
     };
     resolve(raw, src)
+}
+
+/// Where the value of the top-level `version` key is (only asked when it is wrong).
+fn version_span(text: &str) -> Option<Span> {
+    let doc = toml::de::DeTable::parse(text).ok()?;
+    doc.get_ref()
+        .iter()
+        .find(|(k, _)| k.get_ref() == "version")
+        .map(|(_, v)| v.span())
+}
+
+/// Sorts diagnostics by position and drops repeats.
+fn finish(mut errors: Vec<Diagnostic>) -> Diagnostics {
+    errors.sort_by(|a, b| (a.line, a.col, &a.message).cmp(&(b.line, b.col, &b.message)));
+    errors.dedup();
+    Diagnostics(errors)
+}
+
+/// Slow path for a file that did not deserialize: parse the document once, then deserialize each entry on its
+/// own so that every entry with a wrong type, an unknown or a missing key is reported, not only the first.
+fn shape_errors(src: &SourceFile, text: &str) -> Vec<Diagnostic> {
+    use serde::Deserialize;
+    use toml::de::{DeTable, DeValue, ValueDeserializer};
+
+    fn one<'i, T: Deserialize<'i>>(
+        src: &SourceFile,
+        value: Spanned<DeValue<'i>>,
+        errors: &mut Vec<Diagnostic>,
+    ) {
+        let span = value.span();
+        if let Err(e) = T::deserialize(ValueDeserializer::from(value)) {
+            let mut d = toml_error(src, &e);
+            if e.span().is_none() {
+                d = Diagnostic::at(src, span, d.message, d.help);
+            }
+            errors.push(d);
+        }
+    }
+    fn entries<'i, T: Deserialize<'i>>(
+        src: &SourceFile,
+        value: Spanned<DeValue<'i>>,
+        errors: &mut Vec<Diagnostic>,
+    ) {
+        match value.get_ref() {
+            DeValue::Array(items) => {
+                for item in items.iter() {
+                    one::<T>(src, item.clone(), errors);
+                }
+            }
+            _ => one::<Vec<T>>(src, value, errors),
+        }
+    }
+
+    let doc = match DeTable::parse(text) {
+        Ok(doc) => doc,
+        Err(e) => return vec![toml_error(src, &e)],
+    };
+    let mut errors = Vec::new();
+    let mut has_version = false;
+    for (key, value) in doc.into_inner() {
+        match key.get_ref().as_ref() {
+            "version" => {
+                has_version = true;
+                one::<u32>(src, value, &mut errors);
+            }
+            "description" => one::<String>(src, value, &mut errors),
+            "domain" => entries::<RawDomain>(src, value, &mut errors),
+            "trust" => entries::<RawTrust>(src, value, &mut errors),
+            "host" => entries::<RawHost>(src, value, &mut errors),
+            "user" => entries::<RawUser>(src, value, &mut errors),
+            "group" => entries::<RawGroup>(src, value, &mut errors),
+            "path" => entries::<RawPath>(src, value, &mut errors),
+            other => errors.push(Diagnostic::at(
+                src,
+                key.span(),
+                format!(
+                    "unknown top-level key `{}`, expected one of `version`, `description`, `domain`, `trust`, \
+                     `host`, `user`, `group`, `path`",
+                    shown(other)
+                ),
+                Some(HELP_UNKNOWN.into()),
+            )),
+        }
+    }
+    if !has_version {
+        errors.push(Diagnostic::at(
+            src,
+            0..0,
+            "missing key `version`",
+            Some("add `version = 1` at the top of the file".into()),
+        ));
+    }
+    errors
+}
+
+const HELP_UNKNOWN: &str = "remove the key or correct its spelling (the JSON Schema from `guardplan schema` lists every key)";
+
+/// A name as quoted in a message: escaped (no raw control or right-to-left characters reach the terminal) and
+/// cut short when very long.
+pub fn shown(name: &str) -> String {
+    const MAX: usize = 60;
+    let mut out = sanitize(&name.chars().take(MAX).collect::<String>());
+    if name.chars().nth(MAX).is_some() {
+        out.push_str("...");
+    }
+    out
+}
+
+/// Writes control, invisible and right-to-left characters as `\u{..}` so that they cannot disguise a message.
+pub fn sanitize(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() || names::is_invisible_or_bidi(c) {
+            out.push_str(&format!("\\u{{{:04X}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Turns a `toml` error into a diagnostic at its position.
@@ -60,17 +186,30 @@ pub fn toml_error(src: &SourceFile, e: &toml::de::Error) -> Diagnostic {
     let span = e.span().unwrap_or(0..0);
     let message = e.message().trim().to_string();
     let help = if message.starts_with("unknown field") {
-        Some("remove the key or correct its spelling (the JSON Schema from `guardplan schema` lists every key)".into())
+        HELP_UNKNOWN.to_string()
     } else if message.starts_with("missing field") {
-        Some("add the key; `guardplan schema` shows what each entry needs".into())
+        "add the key; `guardplan schema` shows what each entry needs".to_string()
     } else if message.starts_with("invalid type") || message.starts_with("unknown variant") {
-        Some(
-            "give a value of the expected type; `guardplan schema` lists the allowed values".into(),
-        )
+        "give a value of the expected type; `guardplan schema` lists the allowed values".to_string()
+    } else if message.starts_with("invalid value") {
+        "give a number in the allowed range (whole, not negative)".to_string()
+    } else if message.contains("recursion limit") {
+        "the inventory never nests arrays or tables this deeply: remove the nesting".to_string()
     } else {
-        Some("fix the TOML syntax at this position".into())
+        "fix the TOML syntax at this position".to_string()
     };
-    Diagnostic::at(src, span, message, help)
+    Diagnostic::at(src, span, shorten_message(&sanitize(&message)), Some(help))
+}
+
+/// Keeps a message readable when it quotes a huge value.
+fn shorten_message(message: &str) -> String {
+    const MAX: usize = 300;
+    if message.chars().count() <= MAX {
+        return message.to_string();
+    }
+    let mut out: String = message.chars().take(MAX).collect();
+    out.push_str("...");
+    out
 }
 
 struct Resolver {
@@ -80,6 +219,7 @@ struct Resolver {
 
 impl Resolver {
     fn err(&mut self, span: Span, message: impl Into<String>, help: impl Into<String>) {
+        let message = shorten_message(&sanitize(&message.into()));
         self.errors
             .push(Diagnostic::at(&self.src, span, message, Some(help.into())));
     }
@@ -93,10 +233,7 @@ impl Resolver {
         if let Err(why) = check(name.get_ref()) {
             self.err(
                 name.span(),
-                format!(
-                    "{what} `{}` is not valid: it {why}",
-                    name.get_ref().escape_debug()
-                ),
+                format!("{what} `{}` is not valid: it {why}", shown(name.get_ref())),
                 format!("rename the {what} to a valid name"),
             );
         }
@@ -114,11 +251,12 @@ pub fn resolve(raw: RawInventory, src: SourceFile) -> Result<Inventory, Diagnost
         errors: Vec::new(),
     };
     if raw.version != 1 {
-        r.errors.push(Diagnostic::file(
-            &src.name,
+        let span = version_span(&src.text).unwrap_or(0..0);
+        r.err(
+            span,
             format!("unsupported inventory version {}", raw.version),
-            Some("set `version = 1` at the top of the file".into()),
-        ));
+            "this guardplan reads `version = 1`: set it, or use the guardplan release that wrote the file",
+        );
     }
     let mut index = Index::default();
 
@@ -128,11 +266,15 @@ pub fn resolve(raw: RawInventory, src: SourceFile) -> Result<Inventory, Diagnost
         r.check_name(&d.dns, "domain DNS name", names::dns_name);
         r.check_name(&d.netbios, "NetBIOS domain name", names::netbios_name);
         let id = domains.len() as DomainId;
-        for key in [lc(d.dns.get_ref()), lc(d.netbios.get_ref())] {
+        let mut keys = vec![lc(d.dns.get_ref())];
+        if lc(d.netbios.get_ref()) != keys[0] {
+            keys.push(lc(d.netbios.get_ref()));
+        }
+        for key in keys {
             if index.domains.insert(key.clone(), id).is_some() {
                 r.err(
                     d.dns.span(),
-                    format!("domain `{key}` is declared twice"),
+                    format!("domain `{}` is declared twice", shown(&key)),
                     "give each domain a unique DNS and NetBIOS name",
                 );
             }
@@ -153,24 +295,27 @@ pub fn resolve(raw: RawInventory, src: SourceFile) -> Result<Inventory, Diagnost
             None => {
                 r.err(
                     s.span(),
-                    format!("{what} refers to the unknown domain `{}`", s.get_ref()),
+                    format!(
+                        "{what} refers to the unknown domain `{}`",
+                        shown(s.get_ref())
+                    ),
                     "declare the domain in a [[domain]] entry, or correct the name",
                 );
                 None
             }
         }
     };
+    // Forests: a domain joins the forest its `forest` key names, and parent-child and tree-root trusts join
+    // their two domains into one forest.
+    let mut forests = UnionFind::new(domains.len());
+    let mut named_root = vec![false; domains.len()];
     for (i, d) in raw.domains.iter().enumerate() {
         if let Some(f) = &d.forest
             && let Some(root) = domain_ref(&mut r, f, "the forest of this domain")
         {
-            domains[i].forest = root;
+            named_root[root as usize] = true;
+            forests.union(i, root as usize);
         }
-    }
-    // A forest root must be its own root: follow one level so `forest` may name any domain of the forest.
-    for i in 0..domains.len() {
-        let root = domains[i].forest;
-        domains[i].forest = domains[root as usize].forest;
     }
 
     // Trusts.
@@ -183,7 +328,10 @@ pub fn resolve(raw: RawInventory, src: SourceFile) -> Result<Inventory, Diagnost
         if a == b {
             r.err(
                 t.trusted.span(),
-                format!("domain `{}` is set to trust itself", t.trusting.get_ref()),
+                format!(
+                    "domain `{}` is set to trust itself",
+                    shown(t.trusting.get_ref())
+                ),
                 "a domain always trusts its own accounts: remove this trust or correct `trusted`",
             );
             continue;
@@ -193,10 +341,20 @@ pub fn resolve(raw: RawInventory, src: SourceFile) -> Result<Inventory, Diagnost
                 t.trusting.span(),
                 format!(
                     "a trust between `{}` and `{}` is declared twice",
-                    t.trusting.get_ref(),
-                    t.trusted.get_ref()
+                    shown(t.trusting.get_ref()),
+                    shown(t.trusted.get_ref())
                 ),
                 "merge the two entries into one (use direction = \"two-way\")",
+            );
+        }
+        if matches!(t.kind, TrustKind::ParentChild | TrustKind::TreeRoot) {
+            forests.union(a as usize, b as usize);
+        }
+        if t.kind == TrustKind::External && t.transitive == Some(true) {
+            r.err(
+                t.trusting.span(),
+                "an external trust is never transitive",
+                "remove `transitive = true`, or use type = \"forest\" between two forest roots",
             );
         }
         let transitive = t.transitive.unwrap_or(match t.kind {
@@ -218,6 +376,75 @@ pub fn resolve(raw: RawInventory, src: SourceFile) -> Result<Inventory, Diagnost
         });
     }
 
+    // The root of each forest: the domain a `forest` key names, else the one with the fewest DNS labels.
+    let mut roots: HashMap<usize, DomainId> = HashMap::new();
+    for (i, d) in domains.iter().enumerate() {
+        let set = forests.find(i);
+        let labels = |id: DomainId| domains[id as usize].dns.split('.').count();
+        let candidate = i as DomainId;
+        match roots.get(&set).copied() {
+            None => {
+                roots.insert(set, candidate);
+            }
+            Some(cur) => {
+                let better = match (named_root[i], named_root[cur as usize]) {
+                    (true, false) => true,
+                    (false, true) => false,
+                    (true, true) => {
+                        r.err(
+                            d.span.clone(),
+                            format!(
+                                "domains `{}` and `{}` are joined into one forest but both are named as forest roots",
+                                shown(&d.dns),
+                                shown(&domains[cur as usize].dns)
+                            ),
+                            "give every domain of a forest the same `forest` (the DNS name of its root domain)",
+                        );
+                        false
+                    }
+                    (false, false) => labels(candidate) < labels(cur),
+                };
+                if better {
+                    roots.insert(set, candidate);
+                }
+            }
+        }
+    }
+    for i in 0..domains.len() {
+        domains[i].forest = roots[&forests.find(i)];
+    }
+    for t in &trusts {
+        let (fa, fb) = (
+            domains[t.trusting as usize].forest,
+            domains[t.trusted as usize].forest,
+        );
+        let what = match t.kind {
+            TrustKind::Forest if fa != t.trusting || fb != t.trusted || fa == fb => {
+                Some("a forest trust joins the root domains of two different forests")
+            }
+            TrustKind::Shortcut if fa != fb => {
+                Some("a shortcut trust joins two domains of the same forest")
+            }
+            TrustKind::External if fa == fb => {
+                Some("an external trust joins domains of two different forests")
+            }
+            _ => None,
+        };
+        if let Some(what) = what {
+            r.err(
+                t.span.clone(),
+                format!(
+                    "the {} trust between `{}` and `{}` does not fit the forests: {what}",
+                    trust_kind_name(t.kind),
+                    shown(&domains[t.trusting as usize].dns),
+                    shown(&domains[t.trusted as usize].dns)
+                ),
+                "correct `type`, or the domains' `forest` keys (a domain without one is a forest root, unless a \
+                 parent-child or tree-root trust joins it to another)",
+            );
+        }
+    }
+
     // Groups (two passes: declare, then resolve nesting).
     let mut groups = Vec::with_capacity(raw.groups.len());
     let mut group_names: HashMap<String, Vec<GroupId>> = HashMap::new();
@@ -237,7 +464,7 @@ pub fn resolve(raw: RawInventory, src: SourceFile) -> Result<Inventory, Diagnost
                 g.name.span(),
                 format!(
                     "group `{}` is declared twice in its domain",
-                    g.name.get_ref()
+                    shown(g.name.get_ref())
                 ),
                 "remove one of the two entries or rename one",
             );
@@ -268,7 +495,7 @@ pub fn resolve(raw: RawInventory, src: SourceFile) -> Result<Inventory, Diagnost
             Err(Ambiguity::Missing) => {
                 r.err(
                     s.span(),
-                    format!("unknown group `{}`", s.get_ref()),
+                    format!("unknown group `{}`", shown(s.get_ref())),
                     "declare it in a [[group]] entry, or correct the name (NAME or NETBIOS\\NAME)",
                 );
                 None
@@ -276,7 +503,10 @@ pub fn resolve(raw: RawInventory, src: SourceFile) -> Result<Inventory, Diagnost
             Err(Ambiguity::Many) => {
                 r.err(
                     s.span(),
-                    format!("group name `{}` exists in several domains", s.get_ref()),
+                    format!(
+                        "group name `{}` exists in several domains",
+                        shown(s.get_ref())
+                    ),
                     "qualify it as NETBIOS\\NAME",
                 );
                 None
@@ -363,7 +593,7 @@ pub fn resolve(raw: RawInventory, src: SourceFile) -> Result<Inventory, Diagnost
                 u.name.span(),
                 format!(
                     "user `{}` is declared twice in its domain",
-                    u.name.get_ref()
+                    shown(u.name.get_ref())
                 ),
                 "remove one of the two entries or rename one",
             );
@@ -435,7 +665,7 @@ pub fn resolve(raw: RawInventory, src: SourceFile) -> Result<Inventory, Diagnost
             (Err(Ambiguity::Missing), Err(Ambiguity::Missing)) => {
                 r.err(
                     s.span(),
-                    format!("unknown user or group `{}`", s.get_ref()),
+                    format!("unknown user or group `{}`", shown(s.get_ref())),
                     "declare it in a [[user]] or [[group]] entry, or correct the name",
                 );
                 None
@@ -443,7 +673,7 @@ pub fn resolve(raw: RawInventory, src: SourceFile) -> Result<Inventory, Diagnost
             _ => {
                 r.err(
                     s.span(),
-                    format!("`{}` names more than one user or group", s.get_ref()),
+                    format!("`{}` names more than one user or group", shown(s.get_ref())),
                     "qualify it as NETBIOS\\NAME",
                 );
                 None
@@ -456,7 +686,7 @@ pub fn resolve(raw: RawInventory, src: SourceFile) -> Result<Inventory, Diagnost
         if index.hosts.insert(lc(h.name.get_ref()), id).is_some() {
             r.err(
                 h.name.span(),
-                format!("host `{}` is declared twice", h.name.get_ref()),
+                format!("host `{}` is declared twice", shown(h.name.get_ref())),
                 "remove one of the two entries or rename one",
             );
         }
@@ -467,7 +697,7 @@ pub fn resolve(raw: RawInventory, src: SourceFile) -> Result<Inventory, Diagnost
                     h.name.span(),
                     format!(
                         "host `{}` is domain-joined but names no domain",
-                        h.name.get_ref()
+                        shown(h.name.get_ref())
                     ),
                     "add `domain = \"DNS name\"`, or set the right `join`",
                 );
@@ -480,7 +710,7 @@ pub fn resolve(raw: RawInventory, src: SourceFile) -> Result<Inventory, Diagnost
                 d.span(),
                 format!(
                     "host `{}` is not AD-joined (join = \"{}\") but names a domain",
-                    h.name.get_ref(),
+                    shown(h.name.get_ref()),
                     if h.join == JoinType::Entra {
                         "entra"
                     } else {
@@ -498,7 +728,7 @@ pub fn resolve(raw: RawInventory, src: SourceFile) -> Result<Inventory, Diagnost
                     h.name.span(),
                     format!(
                         "host `{}` runs Windows 10 or 11 but gives no build",
-                        h.name.get_ref()
+                        shown(h.name.get_ref())
                     ),
                     "add `build = 19045` (or the host's build: 14393 is 1607, 15063 is 1703)",
                 );
@@ -583,7 +813,7 @@ pub fn resolve(raw: RawInventory, src: SourceFile) -> Result<Inventory, Diagnost
         if path_index.insert(lc(p.name.get_ref()), id).is_some() {
             r.err(
                 p.name.span(),
-                format!("path `{}` is declared twice", p.name.get_ref()),
+                format!("path `{}` is declared twice", shown(p.name.get_ref())),
                 "give each path a unique name",
             );
         }
@@ -591,7 +821,7 @@ pub fn resolve(raw: RawInventory, src: SourceFile) -> Result<Inventory, Diagnost
             if required && list.is_empty() {
                 r.err(
                     p.name.span(),
-                    format!("path `{}` has an empty `{key}`", p.name.get_ref()),
+                    format!("path `{}` has an empty `{key}`", shown(p.name.get_ref())),
                     format!("list at least one selector in `{key}`"),
                 );
             }
@@ -600,7 +830,7 @@ pub fn resolve(raw: RawInventory, src: SourceFile) -> Result<Inventory, Diagnost
                 match selectors.hosts(s.get_ref()) {
                     Ok(found) if found.is_empty() => r.err(
                         s.span(),
-                        format!("selector `{}` matches no host", s.get_ref()),
+                        format!("selector `{}` matches no host", shown(s.get_ref())),
                         "correct the selector (host:NAME, tag:TAG, group:NAME, role:ROLE, domain:DNS or *)",
                     ),
                     Ok(found) => out.extend(found),
@@ -617,7 +847,7 @@ pub fn resolve(raw: RawInventory, src: SourceFile) -> Result<Inventory, Diagnost
         if p.who.is_empty() {
             r.err(
                 p.name.span(),
-                format!("path `{}` has an empty `who`", p.name.get_ref()),
+                format!("path `{}` has an empty `who`", shown(p.name.get_ref())),
                 "list at least one user selector in `who`",
             );
         }
@@ -626,7 +856,7 @@ pub fn resolve(raw: RawInventory, src: SourceFile) -> Result<Inventory, Diagnost
             match selectors.users(s.get_ref()) {
                 Ok(found) if found.is_empty() => r.err(
                     s.span(),
-                    format!("selector `{}` matches no user", s.get_ref()),
+                    format!("selector `{}` matches no user", shown(s.get_ref())),
                     "correct the selector (user:NAME, group:NAME, role:ROLE, domain:DNS or *)",
                 ),
                 Ok(found) => who.extend(found),
@@ -644,7 +874,7 @@ pub fn resolve(raw: RawInventory, src: SourceFile) -> Result<Inventory, Diagnost
         {
             r.err(
                 p.name.span(),
-                format!("path `{}` has session_hours = {h}", p.name.get_ref()),
+                format!("path `{}` has session_hours = {h}", shown(p.name.get_ref())),
                 "give the expected session length in hours, greater than 0",
             );
         }
@@ -691,6 +921,40 @@ pub fn resolve(raw: RawInventory, src: SourceFile) -> Result<Inventory, Diagnost
         acls,
         index,
     })
+}
+
+/// Disjoint sets of domains (forests).
+struct UnionFind(Vec<usize>);
+
+impl UnionFind {
+    fn new(n: usize) -> Self {
+        Self((0..n).collect())
+    }
+    fn find(&mut self, mut i: usize) -> usize {
+        while self.0[i] != i {
+            self.0[i] = self.0[self.0[i]];
+            i = self.0[i];
+        }
+        i
+    }
+    fn union(&mut self, a: usize, b: usize) {
+        let (ra, rb) = (self.find(a), self.find(b));
+        if ra != rb {
+            self.0[ra.max(rb)] = ra.min(rb);
+        }
+    }
+}
+
+/// The word used in the file for a trust type.
+pub fn trust_kind_name(kind: TrustKind) -> &'static str {
+    match kind {
+        TrustKind::ParentChild => "parent-child",
+        TrustKind::TreeRoot => "tree-root",
+        TrustKind::Forest => "forest",
+        TrustKind::External => "external",
+        TrustKind::Shortcut => "shortcut",
+        TrustKind::Realm => "realm",
+    }
 }
 
 enum Ambiguity {
