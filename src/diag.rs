@@ -140,13 +140,19 @@ impl fmt::Display for Diagnostic {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostics(pub Vec<Diagnostic>);
 
+/// How many problems are written out; a file with thousands of errors has one cause repeated.
+const SHOWN: usize = 500;
+
 impl fmt::Display for Diagnostics {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, d) in self.0.iter().enumerate() {
+        for (i, d) in self.0.iter().take(SHOWN).enumerate() {
             if i > 0 {
                 write!(f, "\n\n")?;
             }
             write!(f, "{d}")?;
+        }
+        if self.0.len() > SHOWN {
+            write!(f, "\n\n... and {} more", self.0.len() - SHOWN)?;
         }
         if self.0.len() > 1 {
             write!(f, "\n\n{} problems found", self.0.len())?;

@@ -95,7 +95,7 @@ const SAM_FORBIDDEN: &[char] = &[
 ];
 
 /// A sAMAccountName: at most 20 characters for users (256 for groups), none of `"/\[]:;|=,+*?<>@`, no
-/// backtick, no control, invisible or right-to-left characters, not only dots and spaces.
+/// backtick, `$` only at the end, no control, invisible or right-to-left characters, not only dots and spaces.
 pub fn sam_name(s: &str, max: usize) -> Result<(), NameError> {
     check_common(s)?;
     if s.chars().count() > max {
@@ -105,6 +105,12 @@ pub fn sam_name(s: &str, max: usize) -> Result<(), NameError> {
         return Err(format!(
             "contains `{c}`, which account names may not contain"
         ));
+    }
+    // `$` ends computer account names; anywhere else it only serves to smuggle `$(...)` into a script.
+    if s.trim_end_matches('$').contains('$') {
+        return Err(
+            "contains `$` before its end (only a computer account name ends in `$`)".into(),
+        );
     }
     if s.chars().all(|c| c == '.' || c == ' ') {
         return Err("consists only of dots and spaces".into());

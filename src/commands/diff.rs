@@ -1,10 +1,12 @@
 //! `guardplan diff`.
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
 
 use super::CmdResult;
+use crate::plan::{diff, io};
 
 /// Diff formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -26,9 +28,41 @@ pub struct DiffArgs {
     /// Format.
     #[arg(long, value_enum, default_value_t)]
     pub format: DiffFormat,
+    /// Inventory to judge both plans against, to list blockers that appear or disappear.
+    #[arg(long)]
+    pub inventory: Option<PathBuf>,
+    /// The day waivers are judged against (YYYY-MM-DD; default today).
+    #[arg(long, value_parser = parse_date)]
+    pub today: Option<time::Date>,
+}
+
+/// Parses `YYYY-MM-DD`.
+pub fn parse_date(s: &str) -> Result<time::Date, String> {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(s, &fmt).map_err(|e| format!("`{s}` is not a date YYYY-MM-DD: {e}"))
 }
 
 /// Runs the diff.
-pub fn run(_args: DiffArgs) -> CmdResult {
-    Err(super::CliError::Other("diff: not built yet".into()))
+pub fn run(args: DiffArgs) -> CmdResult {
+    let (old, _) = io::load(&args.old)?;
+    let (new, _) = io::load(&args.new)?;
+    let inv = match &args.inventory {
+        Some(p) => {
+            let inv = super::load_inventory(Some(p))?;
+            io::validate(&old, &inv)?;
+            io::validate(&new, &inv)?;
+            Some(inv)
+        }
+        None => None,
+    };
+    let today = args
+        .today
+        .unwrap_or_else(|| time::OffsetDateTime::now_utc().date());
+    let d = diff::diff(&old, &new, inv.as_ref(), today);
+    print!("{}", diff::render(&d, args.format == DiffFormat::Markdown));
+    if d.new_blockers.is_empty() {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        Ok(ExitCode::from(super::EXIT_BLOCKED))
+    }
 }

@@ -1,10 +1,12 @@
 //! `guardplan plan ...`.
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 
-use super::CmdResult;
+use super::{CliError, CmdResult};
+use crate::plan::{self, Plan, io};
 
 /// Plan subcommands.
 #[derive(Debug, Subcommand)]
@@ -29,6 +31,43 @@ pub struct PlanInitArgs {
 /// Runs a plan subcommand.
 pub fn run(cmd: PlanCommand) -> CmdResult {
     match cmd {
-        PlanCommand::Init(_) => Err(super::CliError::Other("plan init: not built yet".into())),
+        PlanCommand::Init(a) => init(a),
     }
+}
+
+fn init(a: PlanInitArgs) -> CmdResult {
+    let inv = super::load_inventory(Some(&a.inventory))?;
+    let graph = crate::graph::TrustGraph::new(&inv);
+    let eval = crate::rules::evaluate(&inv, &graph);
+    let mut p = Plan::init(&inv, &eval);
+    p.inventory.path = io::relative_path(&a.output, &a.inventory);
+    let saved = if a.force {
+        io::write_atomic(&a.output, io::render(&p).as_bytes())
+    } else {
+        io::save_atomic(&a.output, &p, None)
+    };
+    match saved {
+        Ok(_) => {}
+        Err(plan::SaveError::ChangedOnDisk { path }) => {
+            return Err(CliError::Usage(format!(
+                "{} exists already; pass --force to replace it, or choose another name with -o",
+                path.display()
+            )));
+        }
+        Err(plan::SaveError::Io { path, source }) => {
+            return Err(CliError::Io {
+                path: path.display().to_string(),
+                error: source,
+            });
+        }
+    }
+    eprintln!(
+        "wrote {}: {} stages, {} decisions\ncheck it with: guardplan check {} --plan {}",
+        a.output.display(),
+        p.stages.len(),
+        p.decisions.len(),
+        a.inventory.display(),
+        a.output.display()
+    );
+    Ok(ExitCode::SUCCESS)
 }

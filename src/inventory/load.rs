@@ -98,15 +98,68 @@ fn shape_errors(src: &SourceFile, text: &str) -> Vec<Diagnostic> {
             errors.push(d);
         }
     }
-    fn entries<'i, T: Deserialize<'i>>(
+    /// One entry: every unknown key is reported, then the rest is deserialized for its first other problem.
+    fn entry<'i, T: Deserialize<'i> + schemars::JsonSchema>(
+        src: &SourceFile,
+        known: &[String],
+        value: Spanned<DeValue<'i>>,
+        errors: &mut Vec<Diagnostic>,
+    ) {
+        let DeValue::Table(table) = value.get_ref() else {
+            return one::<T>(src, value, errors);
+        };
+        let unknown: Vec<_> = table
+            .keys()
+            .filter(|k| !known.iter().any(|f| f == k.get_ref()))
+            .cloned()
+            .collect();
+        if unknown.is_empty() || known.is_empty() {
+            return one::<T>(src, value, errors);
+        }
+        let expected = known
+            .iter()
+            .map(|f| format!("`{f}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut rest = table.clone();
+        for key in &unknown {
+            let help = match closest(key.get_ref(), known) {
+                Some(near) => format!("did you mean `{near}`? {HELP_UNKNOWN}"),
+                None => HELP_UNKNOWN.to_string(),
+            };
+            errors.push(Diagnostic::at(
+                src,
+                key.span(),
+                format!(
+                    "unknown field `{}`, expected one of {expected}",
+                    shown(key.get_ref())
+                ),
+                Some(help),
+            ));
+            rest.remove(key);
+        }
+        one::<T>(
+            src,
+            Spanned::new(value.span(), DeValue::Table(rest)),
+            errors,
+        );
+    }
+    fn entries<'i, T: Deserialize<'i> + schemars::JsonSchema>(
         src: &SourceFile,
         value: Spanned<DeValue<'i>>,
         errors: &mut Vec<Diagnostic>,
     ) {
+        let schema = schemars::schema_for!(T);
+        let mut known: Vec<String> = schema
+            .get("properties")
+            .and_then(|p| p.as_object())
+            .map(|p| p.keys().cloned().collect())
+            .unwrap_or_default();
+        known.sort();
         match value.get_ref() {
             DeValue::Array(items) => {
                 for item in items.iter() {
-                    one::<T>(src, item.clone(), errors);
+                    entry::<T>(src, &known, item.clone(), errors);
                 }
             }
             _ => one::<Vec<T>>(src, value, errors),
@@ -153,6 +206,34 @@ fn shape_errors(src: &SourceFile, text: &str) -> Vec<Diagnostic> {
         ));
     }
     errors
+}
+
+/// The known key nearest to a misspelt one (at most two edits away).
+fn closest<'a>(key: &str, known: &'a [String]) -> Option<&'a str> {
+    let key: Vec<char> = key.chars().take(64).collect();
+    known
+        .iter()
+        .map(|k| (edit_distance(&key, &k.chars().collect::<Vec<_>>()), k))
+        .filter(|(d, _)| *d <= 2)
+        .min()
+        .map(|(_, k)| k.as_str())
+}
+
+/// Levenshtein distance.
+fn edit_distance(a: &[char], b: &[char]) -> usize {
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut diag = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let next = (diag + usize::from(ca != cb))
+                .min(row[j] + 1)
+                .min(row[j + 1] + 1);
+            diag = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
 }
 
 const HELP_UNKNOWN: &str = "remove the key or correct its spelling (the JSON Schema from `guardplan schema` lists every key)";
@@ -349,6 +430,16 @@ pub fn resolve(raw: RawInventory, src: SourceFile) -> Result<Inventory, Diagnost
         }
         if matches!(t.kind, TrustKind::ParentChild | TrustKind::TreeRoot) {
             forests.union(a as usize, b as usize);
+            if t.direction == TrustDirection::OneWay || t.transitive == Some(false) {
+                r.err(
+                    t.trusting.span(),
+                    format!(
+                        "a {} trust is always two-way and transitive",
+                        trust_kind_name(t.kind)
+                    ),
+                    "set direction = \"two-way\" (a one-way trust inside a forest does not exist in AD)",
+                );
+            }
         }
         if t.kind == TrustKind::External && t.transitive == Some(true) {
             r.err(
@@ -904,10 +995,7 @@ pub fn resolve(raw: RawInventory, src: SourceFile) -> Result<Inventory, Diagnost
 
     index.paths = path_index;
     if !r.errors.is_empty() {
-        let mut errors = r.errors;
-        errors.sort_by(|a, b| (a.line, a.col).cmp(&(b.line, b.col)));
-        errors.dedup();
-        return Err(Diagnostics(errors));
+        return Err(finish(r.errors));
     }
     Ok(Inventory {
         source: src,

@@ -48,7 +48,8 @@ pub struct RawDomain {
     pub netbios: Spanned<String>,
     /// Domain functional level.
     pub functional_level: FunctionalLevel,
-    /// DNS name of the forest root domain; defaults to the domain itself (a forest of its own).
+    /// DNS name of the forest root domain. Without it the domain is a forest root, unless a parent-child or
+    /// tree-root trust joins it to another domain's forest.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<String>")]
     pub forest: Option<Spanned<String>>,
@@ -104,7 +105,7 @@ pub struct RawTrust {
     #[serde(rename = "type")]
     pub kind: TrustKind,
     /// Whether the trust is transitive; defaults by type (external: no; parent-child, tree-root, forest: yes;
-    /// shortcut: yes; realm: no).
+    /// shortcut: yes; realm: no). An external trust is never transitive.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transitive: Option<bool>,
     /// Selective authentication: users need "Allowed to Authenticate" on each target.
@@ -341,7 +342,8 @@ pub enum ClientPolicy {
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawUser {
-    /// sAMAccountName (1 to 20 characters; computer accounts end in `$`).
+    /// sAMAccountName: 1 to 20 characters (computer accounts 16 and ending in `$`), none of `"/\[]:;|=,+*?<>@`
+    /// or backtick, `$` only at the end.
     #[schemars(with = "String")]
     pub name: Spanned<String>,
     /// DNS name of the user's domain.
@@ -503,7 +505,7 @@ pub struct RawPath {
     /// Sessions must reach network resources (file shares, SQL) as the user.
     #[serde(default, skip_serializing_if = "is_false")]
     pub network_as_user: bool,
-    /// Expected session length in hours.
+    /// Expected session length in hours (greater than 0, at most a year).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_hours: Option<f64>,
     /// Kerberos delegation the sessions rely on.

@@ -1,5 +1,16 @@
-//! Staged rollout plans.
+//! Staged rollout plans: the plan file, its assessment against the inventory, generated actions and scripts.
 
+pub mod actions;
+pub mod diff;
+pub mod fingerprint;
+pub mod init;
+pub mod io;
 pub mod model;
+pub mod scripts;
+pub mod workspace;
 
+pub use io::{
+    FileStamp, SaveError, Scope, fingerprint, load, parse, render, save_atomic, staleness, validate,
+};
 pub use model::*;
+pub use workspace::{Assessed, Assessment, Counts, Edit, FindingRef, StageGate, Workspace};

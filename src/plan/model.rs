@@ -21,6 +21,141 @@ pub struct Plan {
     /// Accepted findings.
     #[serde(default, rename = "waiver")]
     pub waivers: Vec<Waiver>,
+    /// Where the plan was read from (positions for messages); not part of the plan's value.
+    #[serde(skip)]
+    pub origin: Origin,
+}
+
+/// Positions of a parsed plan's entries, for `file:line:col` messages. Compares equal to any other origin, so
+/// that a plan read back from disk equals the plan that was written.
+#[derive(Debug, Clone, Default)]
+pub struct Origin(pub Option<std::sync::Arc<super::io::PlanSource>>);
+
+impl PartialEq for Origin {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+/// The kinds of stage members.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MemberKind {
+    /// Target hosts prepared in the stage.
+    Host,
+    /// Client devices whose policy is enforced in the stage.
+    Client,
+    /// Users enrolled in Protected Users in the stage.
+    User,
+    /// Access paths switched to their mode in the stage.
+    Path,
+}
+
+impl MemberKind {
+    /// All kinds, in file order.
+    pub const ALL: [MemberKind; 4] = [
+        MemberKind::Host,
+        MemberKind::Client,
+        MemberKind::User,
+        MemberKind::Path,
+    ];
+
+    /// The key in the plan file (`hosts`, `clients`, `users`, `paths`).
+    pub fn key(self) -> &'static str {
+        match self {
+            MemberKind::Host => "hosts",
+            MemberKind::Client => "clients",
+            MemberKind::User => "users",
+            MemberKind::Path => "paths",
+        }
+    }
+}
+
+impl Stage {
+    /// A stage with a name and a description and no members.
+    pub fn new(name: impl Into<String>, description: impl Into<String>) -> Self {
+        Stage {
+            name: name.into(),
+            description: description.into(),
+            ..Stage::default()
+        }
+    }
+
+    /// The selectors of one kind of member.
+    pub fn members(&self, kind: MemberKind) -> &Vec<String> {
+        match kind {
+            MemberKind::Host => &self.hosts,
+            MemberKind::Client => &self.clients,
+            MemberKind::User => &self.users,
+            MemberKind::Path => &self.paths,
+        }
+    }
+
+    /// The selectors of one kind of member, for editing.
+    pub fn members_mut(&mut self, kind: MemberKind) -> &mut Vec<String> {
+        match kind {
+            MemberKind::Host => &mut self.hosts,
+            MemberKind::Client => &mut self.clients,
+            MemberKind::User => &mut self.users,
+            MemberKind::Path => &mut self.paths,
+        }
+    }
+}
+
+impl Plan {
+    /// Sorts decisions by path, waivers by code and scope, and each stage's members, removing duplicates, so
+    /// that equal plans render to equal bytes. Stages keep their order.
+    pub fn normalize(&mut self) {
+        for st in &mut self.stages {
+            for kind in MemberKind::ALL {
+                let m = st.members_mut(kind);
+                m.sort();
+                m.dedup();
+            }
+        }
+        self.decisions.sort_by(|a, b| a.path.cmp(&b.path));
+        self.decisions.dedup_by(|a, b| a.path == b.path);
+        self.waivers.sort_by(|a, b| {
+            (&a.code, &a.scope, a.expiry(), &a.reason).cmp(&(
+                &b.code,
+                &b.scope,
+                b.expiry(),
+                &b.reason,
+            ))
+        });
+        self.waivers.dedup();
+    }
+
+    /// The decision for a path, by name.
+    pub fn decision(&self, path: &str) -> Option<&Decision> {
+        self.decisions
+            .binary_search_by(|d| d.path.as_str().cmp(path))
+            .ok()
+            .map(|i| &self.decisions[i])
+            .or_else(|| self.decisions.iter().find(|d| d.path == path))
+    }
+}
+
+impl Waiver {
+    /// The expiry as a calendar date (`None`: no expiry, or not a plain date, which validation rejects).
+    pub fn expiry(&self) -> Option<time::Date> {
+        let d = self.expires.as_ref()?.date?;
+        let month = time::Month::try_from(d.month).ok()?;
+        time::Date::from_calendar_date(i32::from(d.year), month, d.day).ok()
+    }
+
+    /// Whether the waiver still waives on `today` (the expiry day itself included).
+    pub fn is_active(&self, today: time::Date) -> bool {
+        match (&self.expires, self.expiry()) {
+            (None, _) => true,
+            (Some(_), Some(last)) => today <= last,
+            (Some(_), None) => false,
+        }
+    }
+
+    /// Whether the waiver has an expiry that has passed on `today`.
+    pub fn is_expired(&self, today: time::Date) -> bool {
+        !self.is_active(today)
+    }
 }
 
 /// The inventory a plan is tied to.

@@ -1,0 +1,181 @@
+//! A starting plan from the recommendations: the usual stages, members as selectors, one decision per path.
+
+use std::collections::BTreeSet;
+
+use crate::finding::{Mode, Severity};
+use crate::inventory::{AccountKind, HostRole, Inventory, Purpose};
+use crate::rules::Evaluation;
+
+use super::io::fingerprint;
+use super::model::*;
+
+impl Plan {
+    /// A sensible starting plan for an inventory: prerequisites, enable targets, pilot clients (PAW admin
+    /// paths), helpdesk, broad rollout, Protected Users enrollment, then enforcement of the client policy.
+    /// Paths take the recommended mode, or `standard` with a note when every mode is blocked.
+    pub fn init(inv: &Inventory, eval: &Evaluation) -> Plan {
+        let mut decisions = Vec::with_capacity(inv.paths.len());
+        for (p, path) in inv.paths.iter().enumerate() {
+            let pe = eval.paths.get(p);
+            let (mode, note) = match pe.and_then(|e| e.recommended) {
+                Some(m) => (m, String::new()),
+                None if pe.is_some_and(|e| !e.rationale.is_empty()) => (
+                    Mode::Standard,
+                    "every mode is blocked on this path: it stays on standard until the blockers are fixed".into(),
+                ),
+                None => (Mode::Standard, String::new()),
+            };
+            decisions.push(Decision {
+                path: path.name.clone(),
+                mode,
+                enforce: Enforcement::Policy,
+                note,
+            });
+        }
+        let protected = |p: usize| decisions[p].mode != Mode::Standard;
+
+        let mut targets = BTreeSet::new();
+        let mut enforce_clients = BTreeSet::new();
+        let mut pilot = BTreeSet::new();
+        let mut helpdesk = BTreeSet::new();
+        for (p, path) in inv.paths.iter().enumerate() {
+            if !protected(p) {
+                continue;
+            }
+            targets.extend(path.selectors.to.iter().cloned());
+            enforce_clients.extend(path.selectors.from.iter().cloned());
+            let from_paws = !path.from.is_empty()
+                && path
+                    .from
+                    .iter()
+                    .all(|h| inv.hosts[*h as usize].roles.contains(&HostRole::Paw));
+            match path.purpose {
+                Purpose::Helpdesk => {
+                    helpdesk.insert(path.name.clone());
+                }
+                Purpose::Admin if from_paws => {
+                    pilot.insert(path.name.clone());
+                }
+                Purpose::Admin => {}
+            }
+        }
+
+        // Privileged people with AES keys who are not yet protected; the others stay out (the assessment
+        // would block them) and are listed in the prerequisites.
+        let mut enroll = BTreeSet::new();
+        let mut no_aes = 0usize;
+        let mut eligible_all = true;
+        for (u, user) in inv.users.iter().enumerate() {
+            if !user.is_privileged() || user.protected_users {
+                continue;
+            }
+            if user.kind == AccountKind::Person && user.has_aes() {
+                enroll.insert(format!("user:{}", inv.user_label(u as u32)));
+            } else {
+                eligible_all = false;
+                no_aes += usize::from(user.kind == AccountKind::Person);
+            }
+        }
+        let users: Vec<String> = if eligible_all && !enroll.is_empty() {
+            let mut roles = BTreeSet::new();
+            for u in &inv.users {
+                if !u.protected_users {
+                    roles.extend(u.roles.iter().copied());
+                }
+            }
+            roles
+                .into_iter()
+                .map(|r| match r {
+                    crate::inventory::UserRole::Admin => "role:admin".to_string(),
+                    crate::inventory::UserRole::Helpdesk => "role:helpdesk".to_string(),
+                })
+                .collect()
+        } else {
+            enroll.into_iter().collect()
+        };
+
+        let blocks = eval
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Block && f.path.is_none())
+            .count();
+        let no_laps = inv
+            .paths
+            .iter()
+            .enumerate()
+            .filter(|(p, _)| {
+                matches!(
+                    decisions[*p].mode,
+                    Mode::RestrictedAdmin | Mode::PreferRemoteGuard
+                )
+            })
+            .flat_map(|(_, path)| path.to.iter().copied())
+            .filter(|t| !inv.hosts[*t as usize].laps)
+            .collect::<BTreeSet<_>>()
+            .len();
+        let mut prereq = vec!["Fix what blocks the rollout before any change".to_string()];
+        if blocks > 0 {
+            prereq.push(format!("{blocks} estate-wide blocking finding(s)"));
+        }
+        if no_aes > 0 {
+            prereq.push(format!(
+                "{no_aes} privileged account(s) without AES keys: reset their passwords so they get AES keys"
+            ));
+        }
+        if no_laps > 0 {
+            prereq.push(format!(
+                "{no_laps} Restricted Admin target(s) without LAPS: deploy LAPS"
+            ));
+        }
+
+        let mut stages = vec![
+            Stage::new("prerequisites", prereq.join("; ")),
+            Stage::new(
+                "enable-targets",
+                "Targets allow Restricted Admin and Remote Credential Guard (DisableRestrictedAdmin = 0) and delegation of non-exportable credentials (AllowProtectedCreds = 1)",
+            ),
+            Stage::new(
+                "pilot-clients",
+                "Administrators on privileged access workstations connect with mstsc.exe /remoteGuard or /restrictedAdmin",
+            ),
+            Stage::new(
+                "helpdesk",
+                "Helpdesk paths connect with their chosen mode (Restricted Admin is Microsoft's advice for helpdesk)",
+            ),
+            Stage::new(
+                "broad-rollout",
+                "Every remaining path connects with its chosen mode",
+            ),
+            Stage::new(
+                "protected-users",
+                "Privileged accounts join Protected Users; watch the ProtectedUser event logs",
+            ),
+            Stage::new(
+                "enforce",
+                "Client devices enforce \"Restrict delegation of credentials to remote servers\" (gpupdate /force)",
+            ),
+        ];
+        stages[1].hosts = targets.into_iter().collect();
+        stages[2].paths = pilot.into_iter().collect();
+        stages[3].paths = helpdesk.into_iter().collect();
+        if inv.paths.iter().enumerate().any(|(p, _)| protected(p)) {
+            stages[4].paths = vec!["*".into()];
+        }
+        stages[5].users = users;
+        stages[6].clients = enforce_clients.into_iter().collect();
+
+        let mut plan = Plan {
+            version: 1,
+            inventory: InventoryRef {
+                path: inv.source.name.clone(),
+                fingerprint: fingerprint(inv),
+            },
+            stages,
+            decisions,
+            waivers: Vec::new(),
+            origin: Origin::default(),
+        };
+        plan.normalize();
+        plan
+    }
+}

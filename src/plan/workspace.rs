@@ -1,0 +1,1075 @@
+//! The editable plan that the TUI and the command line share: the inventory, its evaluation, the plan, and
+//! what the plan's choices make of the findings (the [`Assessment`]), kept current edit by edit with undo.
+
+use crate::finding::{Finding, Mode, Severity, Subject};
+use crate::graph::TrustGraph;
+use crate::inventory::{AccountKind, HostId, Inventory, PathId, UserId};
+use crate::rules::{self, Choice, Code, Evaluation};
+
+use super::actions::{self, Action, Membership};
+use super::io::{Scope, fingerprint, resolve_member};
+use super::model::*;
+
+/// One change to the plan.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Edit {
+    /// Choose the mode of a path.
+    SetMode {
+        /// The path.
+        path: PathId,
+        /// Its new mode.
+        mode: Mode,
+    },
+    /// Choose how a path's mode is enforced on its clients.
+    SetEnforcement {
+        /// The path.
+        path: PathId,
+        /// Policy or switch.
+        enforce: Enforcement,
+    },
+    /// Add a member selector to a stage.
+    AddMember {
+        /// Stage index.
+        stage: usize,
+        /// Kind of member.
+        kind: MemberKind,
+        /// Selector (`host:NAME`, `tag:T`, `user:NAME`, a path name, `*`, ...).
+        selector: String,
+    },
+    /// Remove a member selector from a stage.
+    RemoveMember {
+        /// Stage index.
+        stage: usize,
+        /// Kind of member.
+        kind: MemberKind,
+        /// Selector as written.
+        selector: String,
+    },
+    /// Move a member selector from one stage to another.
+    MoveMember {
+        /// From stage index.
+        from: usize,
+        /// To stage index.
+        to: usize,
+        /// Kind of member.
+        kind: MemberKind,
+        /// Selector as written.
+        selector: String,
+    },
+    /// Add a waiver.
+    AddWaiver(Waiver),
+    /// Remove the waiver at an index of `plan.waivers`.
+    RemoveWaiver(usize),
+    /// Insert an empty stage at an index.
+    AddStage {
+        /// Position (0 = first; the stage count appends).
+        at: usize,
+        /// Its unique name.
+        name: String,
+    },
+    /// Remove the stage at an index.
+    RemoveStage(usize),
+    /// Move a stage from one position to another.
+    MoveStage {
+        /// Current position.
+        from: usize,
+        /// New position.
+        to: usize,
+    },
+}
+
+/// Where a finding of the assessment comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FindingRef {
+    /// An index into [`Evaluation::findings`].
+    Evaluation(u32),
+    /// An index into [`Assessment::cross`]: findings that depend on several paths' choices.
+    Cross(u32),
+    /// The POL-ORDER finding of a path (see [`Assessment::order`]).
+    Order(PathId),
+    /// An index into [`Assessment::enrollment`]: Protected Users blocks of accounts the plan enrolls.
+    Enrollment(u32),
+}
+
+/// One finding that applies to the plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Assessed {
+    /// The finding.
+    pub finding: FindingRef,
+    /// Its severity.
+    pub severity: Severity,
+    /// The waiver (index into `plan.waivers`) that accepts it, if an active one does.
+    pub waived_by: Option<usize>,
+    /// The stage it concerns (where its path is put into use, its user enrolled, or its host prepared).
+    pub stage: Option<usize>,
+}
+
+impl Assessed {
+    /// An unwaived block.
+    pub fn blocks(&self) -> bool {
+        self.severity == Severity::Block && self.waived_by.is_none()
+    }
+}
+
+/// Whether a stage may go ahead, and what it does.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StageGate {
+    /// No unwaived block, and every action it relies on is performed by it or an earlier stage.
+    pub ready: bool,
+    /// What keeps it from being ready, one sentence each.
+    pub blockers: Vec<String>,
+    /// What it changes.
+    pub actions: Vec<Action>,
+}
+
+/// Totals for the summary line and the report.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Paths per chosen mode, indexed by [`Mode::index`].
+    pub paths_per_mode: [usize; 4],
+    /// Unwaived blocks.
+    pub blockers: usize,
+    /// Findings accepted by a waiver.
+    pub waived: usize,
+    /// Waivers in the plan.
+    pub waivers: usize,
+    /// Waivers past their expiry.
+    pub expired_waivers: usize,
+    /// Stages that are ready.
+    pub stages_ready: usize,
+    /// Stages.
+    pub stages: usize,
+}
+
+/// The findings that apply to the plan, stage gates and counts.
+#[derive(Debug, Clone, Default)]
+pub struct Assessment {
+    /// Every applicable finding: per path (in path order), then the plan's own findings, then estate-wide ones.
+    pub items: Vec<Assessed>,
+    /// Findings of [`rules::evaluate_choices`] for the plan's choices.
+    pub cross: Vec<Finding>,
+    /// POL-ORDER per path, indexed by `PathId`.
+    pub order: Vec<Option<Finding>>,
+    /// Protected Users blocks of accounts the plan enrolls.
+    pub enrollment: Vec<Finding>,
+    /// One gate per stage.
+    pub stages: Vec<StageGate>,
+    /// Totals.
+    pub counts: Counts,
+}
+
+impl Assessment {
+    /// The finding an item refers to.
+    pub fn finding<'a>(&'a self, eval: &'a Evaluation, r: FindingRef) -> &'a Finding {
+        match r {
+            FindingRef::Evaluation(i) => &eval.findings[i as usize],
+            FindingRef::Cross(i) => &self.cross[i as usize],
+            FindingRef::Order(p) => self
+                .order
+                .get(p as usize)
+                .and_then(Option::as_ref)
+                .unwrap_or(&NO_FINDING),
+            FindingRef::Enrollment(i) => &self.enrollment[i as usize],
+        }
+    }
+}
+
+/// What a stale reference resolves to (never handed out by a current assessment).
+static NO_FINDING: Finding = Finding {
+    code: Code::PolOrder,
+    severity: Severity::Info,
+    path: None,
+    mode: None,
+    subjects: Vec::new(),
+    message: String::new(),
+};
+
+/// A waiver resolved against the inventory.
+#[derive(Debug, Clone)]
+struct ResolvedWaiver {
+    code: Option<Code>,
+    scope: Option<Subject>,
+    all: bool,
+    active: bool,
+}
+
+/// Derived data that only changes with the inventory.
+#[derive(Debug, Clone, Default)]
+struct Statics {
+    /// Evaluation findings per path.
+    path_findings: Vec<Vec<u32>>,
+    /// Evaluation findings with no path.
+    estate_findings: Vec<u32>,
+    /// Paths leaving each client host.
+    paths_from: Vec<Vec<PathId>>,
+    /// Paths reaching each target host.
+    paths_to: Vec<Vec<PathId>>,
+}
+
+#[derive(Debug, Clone)]
+enum Undo {
+    Decision(String, Option<Decision>),
+    Stages(Vec<Stage>),
+    Waivers(Vec<Waiver>),
+}
+
+/// The editable model: inventory, evaluation, plan and its assessment.
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    /// The inventory.
+    pub inventory: Inventory,
+    /// Its trust graph.
+    pub graph: TrustGraph,
+    /// Every path under every mode.
+    pub evaluation: Evaluation,
+    /// The plan being edited (kept normalized: sorted decisions and waivers).
+    pub plan: Plan,
+    /// The day waivers are judged against.
+    pub today: time::Date,
+    choices: Vec<Choice>,
+    members: Membership,
+    statics: Statics,
+    waivers: Vec<ResolvedWaiver>,
+    assessment: Assessment,
+    /// Per path: its items (chosen mode's findings), rebuilt for the edited path only.
+    path_items: Vec<Vec<Assessed>>,
+    undo: Vec<(u64, Undo, Edit)>,
+    redo: Vec<(u64, Edit)>,
+    next_id: u64,
+    saved_id: u64,
+}
+
+fn lc(s: &str) -> String {
+    s.to_lowercase()
+}
+
+impl Workspace {
+    /// Builds the workspace; `plan: None` starts from [`Plan::init`]. `today` decides which waivers expired.
+    pub fn new(inventory: Inventory, plan: Option<Plan>, today: time::Date) -> Self {
+        let graph = TrustGraph::new(&inventory);
+        let evaluation = rules::evaluate(&inventory, &graph);
+        let mut plan = plan.unwrap_or_else(|| Plan::init(&inventory, &evaluation));
+        // Decisions name paths as the inventory spells them, so that lookups by name are exact.
+        for d in &mut plan.decisions {
+            if let Some(p) = inventory.index.paths.get(&lc(&d.path)) {
+                d.path = inventory.paths[*p as usize].name.clone();
+            }
+        }
+        plan.normalize();
+        let mut statics = Statics {
+            path_findings: vec![Vec::new(); inventory.paths.len()],
+            estate_findings: Vec::new(),
+            paths_from: vec![Vec::new(); inventory.hosts.len()],
+            paths_to: vec![Vec::new(); inventory.hosts.len()],
+        };
+        for (i, f) in evaluation.findings.iter().enumerate() {
+            match f
+                .path
+                .and_then(|p| statics.path_findings.get_mut(p as usize))
+            {
+                Some(v) => v.push(i as u32),
+                None => statics.estate_findings.push(i as u32),
+            }
+        }
+        for (p, path) in inventory.paths.iter().enumerate() {
+            for c in &path.from {
+                statics.paths_from[*c as usize].push(p as PathId);
+            }
+            for t in &path.to {
+                statics.paths_to[*t as usize].push(p as PathId);
+            }
+        }
+        let mut ws = Workspace {
+            inventory,
+            graph,
+            evaluation,
+            plan,
+            today,
+            choices: Vec::new(),
+            members: Membership::default(),
+            statics,
+            waivers: Vec::new(),
+            assessment: Assessment::default(),
+            path_items: Vec::new(),
+            undo: Vec::new(),
+            redo: Vec::new(),
+            next_id: 1,
+            saved_id: 0,
+        };
+        ws.recompute_all();
+        ws
+    }
+
+    /// The mode and enforcement chosen for a path (`standard` by policy when the plan has no decision).
+    pub fn choice(&self, path: PathId) -> Choice {
+        self.choices.get(path as usize).copied().unwrap_or(Choice {
+            mode: Mode::Standard,
+            enforce: Enforcement::Policy,
+        })
+    }
+
+    /// Every path's choice, indexed by `PathId`.
+    pub fn choices(&self) -> &[Choice] {
+        &self.choices
+    }
+
+    /// Which stage each host, client, user and path belongs to.
+    pub fn membership(&self) -> &Membership {
+        &self.members
+    }
+
+    /// What the plan makes of the findings.
+    pub fn assessment(&self) -> &Assessment {
+        &self.assessment
+    }
+
+    /// The finding an assessed item refers to.
+    pub fn finding(&self, r: FindingRef) -> &Finding {
+        self.assessment.finding(&self.evaluation, r)
+    }
+
+    /// Why the plan does not fit this inventory, if it was made for another version of it.
+    pub fn staleness(&self) -> Option<String> {
+        super::io::staleness(&self.plan, &self.inventory)
+    }
+
+    /// The plan as it should be saved: bound to the current inventory.
+    pub fn plan_to_save(&self) -> Plan {
+        let mut p = self.plan.clone();
+        p.inventory.fingerprint = fingerprint(&self.inventory);
+        p
+    }
+
+    /// Unsaved changes exist.
+    pub fn is_dirty(&self) -> bool {
+        self.current_id() != self.saved_id
+    }
+
+    /// Records that the plan as it is now was saved.
+    pub fn mark_saved(&mut self) {
+        self.saved_id = self.current_id();
+    }
+
+    fn current_id(&self) -> u64 {
+        self.undo.last().map_or(0, |u| u.0)
+    }
+
+    /// Whether [`Workspace::undo`] / [`Workspace::redo`] would do something.
+    pub fn can_undo(&self) -> bool {
+        !self.undo.is_empty()
+    }
+
+    /// See [`Workspace::can_undo`].
+    pub fn can_redo(&self) -> bool {
+        !self.redo.is_empty()
+    }
+
+    /// Applies an edit, recording how to undo it; on error nothing changes.
+    pub fn apply(&mut self, edit: Edit) -> Result<(), String> {
+        let id = self.next_id;
+        self.next_id += 1;
+        let undo = self.perform(&edit)?;
+        self.undo.push((id, undo, edit));
+        self.redo.clear();
+        Ok(())
+    }
+
+    /// Reverts the last edit; false when there is none.
+    pub fn undo(&mut self) -> bool {
+        let Some((id, undo, edit)) = self.undo.pop() else {
+            return false;
+        };
+        let touched = match &undo {
+            Undo::Decision(name, _) => self.inventory.index.paths.get(&lc(name)).copied(),
+            _ => None,
+        };
+        match undo {
+            Undo::Decision(name, old) => {
+                let pos = self.plan.decisions.binary_search_by(|d| d.path.cmp(&name));
+                match (pos, old) {
+                    (Ok(i), Some(d)) => self.plan.decisions[i] = d,
+                    (Ok(i), None) => {
+                        self.plan.decisions.remove(i);
+                    }
+                    (Err(i), Some(d)) => self.plan.decisions.insert(i, d),
+                    (Err(_), None) => {}
+                }
+            }
+            Undo::Stages(s) => self.plan.stages = s,
+            Undo::Waivers(w) => self.plan.waivers = w,
+        }
+        match touched {
+            Some(p) => self.recompute_path(p),
+            None => self.recompute_all(),
+        }
+        self.redo.push((id, edit));
+        true
+    }
+
+    /// Applies the last undone edit again; false when there is none.
+    pub fn redo(&mut self) -> bool {
+        let Some((id, edit)) = self.redo.pop() else {
+            return false;
+        };
+        match self.perform(&edit) {
+            Ok(undo) => {
+                self.undo.push((id, undo, edit));
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    fn stage_index(&self, i: usize) -> Result<(), String> {
+        if i < self.plan.stages.len() {
+            Ok(())
+        } else {
+            Err(format!("there is no stage {}", i + 1))
+        }
+    }
+
+    fn check_selector(&self, kind: MemberKind, selector: &str) -> Result<(), String> {
+        resolve_member(&self.inventory, &self.inventory.selectors(), kind, selector).map(|_| ())
+    }
+
+    fn perform(&mut self, edit: &Edit) -> Result<Undo, String> {
+        match edit {
+            Edit::SetMode { path, mode } => self.set_decision(*path, |d| d.mode = *mode),
+            Edit::SetEnforcement { path, enforce } => {
+                self.set_decision(*path, |d| d.enforce = *enforce)
+            }
+            Edit::AddMember {
+                stage,
+                kind,
+                selector,
+            } => {
+                self.stage_index(*stage)?;
+                self.check_selector(*kind, selector)?;
+                let old = self.plan.stages.clone();
+                let m = self.plan.stages[*stage].members_mut(*kind);
+                if m.contains(selector) {
+                    return Err(format!(
+                        "`{selector}` is already in stage `{}`",
+                        old[*stage].name
+                    ));
+                }
+                m.push(selector.clone());
+                m.sort();
+                self.recompute_all();
+                Ok(Undo::Stages(old))
+            }
+            Edit::RemoveMember {
+                stage,
+                kind,
+                selector,
+            } => {
+                self.stage_index(*stage)?;
+                let old = self.plan.stages.clone();
+                let m = self.plan.stages[*stage].members_mut(*kind);
+                let Some(i) = m.iter().position(|s| s == selector) else {
+                    return Err(format!(
+                        "`{selector}` is not in stage `{}`",
+                        old[*stage].name
+                    ));
+                };
+                m.remove(i);
+                self.recompute_all();
+                Ok(Undo::Stages(old))
+            }
+            Edit::MoveMember {
+                from,
+                to,
+                kind,
+                selector,
+            } => {
+                self.stage_index(*from)?;
+                self.stage_index(*to)?;
+                let old = self.plan.stages.clone();
+                let src = self.plan.stages[*from].members_mut(*kind);
+                let Some(i) = src.iter().position(|s| s == selector) else {
+                    return Err(format!(
+                        "`{selector}` is not in stage `{}`",
+                        old[*from].name
+                    ));
+                };
+                let s = src.remove(i);
+                let dst = self.plan.stages[*to].members_mut(*kind);
+                if !dst.contains(&s) {
+                    dst.push(s);
+                    dst.sort();
+                }
+                self.recompute_all();
+                Ok(Undo::Stages(old))
+            }
+            Edit::AddWaiver(w) => {
+                super::io::check_waiver(w, &self.inventory)?;
+                let old = self.plan.waivers.clone();
+                self.plan.waivers.push(w.clone());
+                self.plan.normalize_waivers();
+                self.recompute_all();
+                Ok(Undo::Waivers(old))
+            }
+            Edit::RemoveWaiver(i) => {
+                if *i >= self.plan.waivers.len() {
+                    return Err(format!("there is no waiver {}", i + 1));
+                }
+                let old = self.plan.waivers.clone();
+                self.plan.waivers.remove(*i);
+                self.recompute_all();
+                Ok(Undo::Waivers(old))
+            }
+            Edit::AddStage { at, name } => {
+                crate::names::identifier(name).map_err(|why| {
+                    format!(
+                        "stage name `{}` is not valid: it {why}",
+                        name.escape_debug()
+                    )
+                })?;
+                if self
+                    .plan
+                    .stages
+                    .iter()
+                    .any(|s| s.name.eq_ignore_ascii_case(name))
+                {
+                    return Err(format!("a stage named `{name}` exists already"));
+                }
+                let old = self.plan.stages.clone();
+                let at = (*at).min(self.plan.stages.len());
+                self.plan.stages.insert(at, Stage::new(name.clone(), ""));
+                self.recompute_all();
+                Ok(Undo::Stages(old))
+            }
+            Edit::RemoveStage(i) => {
+                self.stage_index(*i)?;
+                let old = self.plan.stages.clone();
+                self.plan.stages.remove(*i);
+                self.recompute_all();
+                Ok(Undo::Stages(old))
+            }
+            Edit::MoveStage { from, to } => {
+                self.stage_index(*from)?;
+                self.stage_index(*to)?;
+                let old = self.plan.stages.clone();
+                let s = self.plan.stages.remove(*from);
+                self.plan.stages.insert(*to, s);
+                self.recompute_all();
+                Ok(Undo::Stages(old))
+            }
+        }
+    }
+
+    fn set_decision(
+        &mut self,
+        path: PathId,
+        change: impl FnOnce(&mut Decision),
+    ) -> Result<Undo, String> {
+        let Some(p) = self.inventory.paths.get(path as usize) else {
+            return Err(format!("there is no access path {path}"));
+        };
+        let name = p.name.clone();
+        let pos = self.plan.decisions.binary_search_by(|d| d.path.cmp(&name));
+        let old = pos.ok().map(|i| self.plan.decisions[i].clone());
+        let i = match pos {
+            Ok(i) => i,
+            Err(i) => {
+                self.plan.decisions.insert(
+                    i,
+                    Decision {
+                        path: name.clone(),
+                        mode: Mode::Standard,
+                        enforce: Enforcement::Policy,
+                        note: String::new(),
+                    },
+                );
+                i
+            }
+        };
+        change(&mut self.plan.decisions[i]);
+        self.recompute_path(path);
+        Ok(Undo::Decision(name, old))
+    }
+
+    // ---- derived data ----
+
+    fn compute_choices(&mut self) {
+        let inv = &self.inventory;
+        let mut choices = vec![
+            Choice {
+                mode: Mode::Standard,
+                enforce: Enforcement::Policy,
+            };
+            inv.paths.len()
+        ];
+        for d in &self.plan.decisions {
+            if let Some(p) = inv.index.paths.get(&lc(&d.path)) {
+                choices[*p as usize] = Choice {
+                    mode: d.mode,
+                    enforce: d.enforce,
+                };
+            }
+        }
+        self.choices = choices;
+    }
+
+    fn compute_members(&mut self) {
+        let inv = &self.inventory;
+        let sel = inv.selectors();
+        let mut m = Membership {
+            host: vec![None; inv.hosts.len()],
+            client: vec![None; inv.hosts.len()],
+            user: vec![None; inv.users.len()],
+            path: vec![None; inv.paths.len()],
+            stages: vec![actions::StageMembers::default(); self.plan.stages.len()],
+        };
+        for (s, st) in self.plan.stages.iter().enumerate() {
+            for kind in MemberKind::ALL {
+                let slot = match kind {
+                    MemberKind::Host => &mut m.host,
+                    MemberKind::Client => &mut m.client,
+                    MemberKind::User => &mut m.user,
+                    MemberKind::Path => &mut m.path,
+                };
+                for selector in st.members(kind) {
+                    for id in resolve_member(inv, &sel, kind, selector).unwrap_or_default() {
+                        if let Some(x) = slot.get_mut(id as usize)
+                            && x.is_none()
+                        {
+                            *x = Some(s as u32);
+                        }
+                    }
+                }
+            }
+        }
+        let per_stage =
+            |v: &[Option<u32>],
+             stages: &mut Vec<actions::StageMembers>,
+             pick: fn(&mut actions::StageMembers) -> &mut Vec<u32>| {
+                for (i, s) in v.iter().enumerate() {
+                    if let Some(st) = s.and_then(|s| stages.get_mut(s as usize)) {
+                        pick(st).push(i as u32);
+                    }
+                }
+            };
+        per_stage(&m.host, &mut m.stages, |s| &mut s.hosts);
+        per_stage(&m.client, &mut m.stages, |s| &mut s.clients);
+        per_stage(&m.user, &mut m.stages, |s| &mut s.users);
+        per_stage(&m.path, &mut m.stages, |s| &mut s.paths);
+        self.members = m;
+    }
+
+    fn compute_waivers(&mut self) {
+        let inv = &self.inventory;
+        let sel = inv.selectors();
+        self.waivers = self
+            .plan
+            .waivers
+            .iter()
+            .map(|w| {
+                let scope = Scope::parse(&w.scope).ok();
+                let subject = match &scope {
+                    Some(Scope::Path(p)) => inv.index.paths.get(&lc(p)).map(|p| Subject::Path(*p)),
+                    Some(Scope::Host(h)) => inv.index.hosts.get(&lc(h)).map(|h| Subject::Host(*h)),
+                    Some(Scope::User(u)) => sel
+                        .users(&format!("user:{u}"))
+                        .ok()
+                        .and_then(|v| v.first().copied())
+                        .map(Subject::User),
+                    _ => None,
+                };
+                ResolvedWaiver {
+                    code: w.code.parse().ok(),
+                    scope: subject,
+                    all: scope == Some(Scope::All),
+                    active: w.is_active(self.today),
+                }
+            })
+            .collect();
+    }
+
+    /// The first active waiver accepting a finding.
+    fn waiver_for(&self, f: &Finding) -> Option<usize> {
+        self.waivers.iter().position(|w| {
+            if !w.active || w.code != Some(f.code) {
+                return false;
+            }
+            if w.all {
+                return true;
+            }
+            match w.scope {
+                Some(Subject::Path(p)) => f.path == Some(p),
+                Some(x @ (Subject::Host(_) | Subject::User(_))) => {
+                    // Every subject of the scope's kind is the scoped item (and there is one).
+                    let same_kind =
+                        |y: &&Subject| std::mem::discriminant(*y) == std::mem::discriminant(&x);
+                    let mut of_kind = f.subjects.iter().filter(same_kind).peekable();
+                    of_kind.peek().is_some() && of_kind.all(|y| *y == x)
+                }
+                _ => false,
+            }
+        })
+    }
+
+    /// The stage in which a path's mode is put into use: its own stage, or the first stage enforcing the policy
+    /// on one of its clients.
+    fn use_stage(&self, p: PathId) -> Option<u32> {
+        let c = self.choice(p);
+        if c.mode == Mode::Standard {
+            return None;
+        }
+        let own = self.members.path.get(p as usize).copied().flatten();
+        let by_policy = if c.enforce == Enforcement::Policy {
+            self.inventory.paths[p as usize]
+                .from
+                .iter()
+                .filter_map(|h| self.members.client[*h as usize])
+                .min()
+        } else {
+            None
+        };
+        match (own, by_policy) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// The stage of a finding (see [`Assessed::stage`]).
+    fn stage_of(&self, f: &Finding) -> Option<usize> {
+        let pu = f.code.info().area == rules::catalog::Area::ProtectedUsers;
+        if pu {
+            let s = f
+                .subjects
+                .iter()
+                .filter_map(|s| match s {
+                    Subject::User(u) => self.members.user.get(*u as usize).copied().flatten(),
+                    _ => None,
+                })
+                .min();
+            if s.is_some() {
+                return s.map(|s| s as usize);
+            }
+        }
+        if let Some(s) = f.subjects.iter().find_map(|s| match s {
+            Subject::Stage(s) => Some(*s as usize),
+            _ => None,
+        }) {
+            return Some(s);
+        }
+        if let Some(p) = f.path {
+            return self.use_stage(p).map(|s| s as usize);
+        }
+        f.subjects
+            .iter()
+            .filter_map(|s| match s {
+                Subject::Host(h) => self.members.host.get(*h as usize).copied().flatten(),
+                _ => None,
+            })
+            .min()
+            .map(|s| s as usize)
+    }
+
+    fn assess(&self, r: FindingRef, f: &Finding) -> Assessed {
+        Assessed {
+            finding: r,
+            severity: f.severity,
+            waived_by: self.waiver_for(f),
+            stage: self.stage_of(f),
+        }
+    }
+
+    /// POL-ORDER for one path: it is put into use before every target it needs is prepared.
+    fn order_finding(&self, p: PathId) -> Option<Finding> {
+        let use_at = self.use_stage(p)?;
+        let mode = self.choice(p).mode;
+        let inv = &self.inventory;
+        let path = &inv.paths[p as usize];
+        let mut late: Vec<HostId> = Vec::new();
+        let mut never = 0usize;
+        let mut latest_stage = 0u32;
+        for t in &path.to {
+            let (a, b) = actions::target_needs(inv, *t, mode);
+            if !(a || b) {
+                continue;
+            }
+            match self.members.host[*t as usize] {
+                Some(s) if s <= use_at => {}
+                Some(s) => {
+                    latest_stage = latest_stage.max(s);
+                    late.push(*t);
+                }
+                None => {
+                    never += 1;
+                    late.push(*t);
+                }
+            }
+        }
+        if late.is_empty() {
+            return None;
+        }
+        let stage_name = |s: u32| {
+            self.plan
+                .stages
+                .get(s as usize)
+                .map_or(String::new(), |st| st.name.clone())
+        };
+        let first = &inv.hosts[late[0] as usize].name;
+        let others = if late.len() > 1 {
+            format!(" and {} more", late.len() - 1)
+        } else {
+            String::new()
+        };
+        let when = if never > 0 {
+            format!("{never} of them in no stage")
+        } else {
+            format!("the last in stage `{}`", stage_name(latest_stage))
+        };
+        let mut subjects: Vec<Subject> = vec![Subject::Path(p), Subject::Stage(use_at)];
+        subjects.extend(late.iter().map(|h| Subject::Host(*h)));
+        subjects.sort();
+        Some(Finding {
+            code: Code::PolOrder,
+            severity: Code::PolOrder.severity(),
+            path: Some(p),
+            mode: Some(mode),
+            subjects,
+            message: format!(
+                "stage `{}` puts path `{}` on {mode} before its targets are prepared: {first}{others} ({when}); prepare them (hosts) in this or an earlier stage",
+                stage_name(use_at),
+                path.name
+            ),
+        })
+    }
+
+    /// Protected Users blocks for accounts the plan enrolls (the evaluation judges existing members only).
+    fn enrollment_findings(&self) -> Vec<Finding> {
+        let inv = &self.inventory;
+        let mut out = Vec::new();
+        for (u, s) in self.members.user.iter().enumerate() {
+            let (Some(s), user) = (s, &inv.users[u]) else {
+                continue;
+            };
+            if user.protected_users {
+                continue;
+            }
+            let (code, why) = match user.kind {
+                AccountKind::Service | AccountKind::ManagedServiceAccount => (
+                    Code::PuServiceAccount,
+                    "is a service account: its authentication would fail",
+                ),
+                AccountKind::Computer => (Code::PuComputerAccount, "is a computer account"),
+                AccountKind::Person if !user.has_aes() => (
+                    Code::PuWeakEtypes,
+                    "has no AES keys: Kerberos pre-authentication would fail (reset its password first)",
+                ),
+                AccountKind::Person => continue,
+            };
+            out.push(Finding {
+                code,
+                severity: code.severity(),
+                path: None,
+                mode: None,
+                subjects: vec![Subject::User(u as UserId), Subject::Stage(*s)],
+                message: format!(
+                    "stage `{}` enrolls {} in Protected Users, but the account {why}",
+                    self.plan.stages[*s as usize].name,
+                    inv.user_label(u as UserId)
+                ),
+            });
+        }
+        out
+    }
+
+    /// Evaluation findings of a path under its chosen mode.
+    fn compute_path_items(&self, p: PathId) -> Vec<Assessed> {
+        let mode = self.choice(p).mode;
+        self.statics.path_findings[p as usize]
+            .iter()
+            .filter_map(|i| {
+                let f = &self.evaluation.findings[*i as usize];
+                (f.mode.is_none() || f.mode == Some(mode))
+                    .then(|| self.assess(FindingRef::Evaluation(*i), f))
+            })
+            .collect()
+    }
+
+    fn recompute_all(&mut self) {
+        self.compute_choices();
+        self.compute_members();
+        self.compute_waivers();
+        let n = self.inventory.paths.len() as PathId;
+        self.path_items = (0..n).map(|p| self.compute_path_items(p)).collect();
+        self.assessment.order = (0..n).map(|p| self.order_finding(p)).collect();
+        self.assessment.enrollment = self.enrollment_findings();
+        let stages: Vec<usize> = (0..self.plan.stages.len()).collect();
+        self.assessment.stages = vec![StageGate::default(); stages.len()];
+        self.refresh_actions(&stages);
+        self.rebuild_assessment();
+    }
+
+    /// After a decision change: only that path's own findings, its ordering finding and the actions of the
+    /// stages that hold its targets, clients or itself are recomputed; the gates are rebuilt from those.
+    fn recompute_path(&mut self, p: PathId) {
+        let name = &self.inventory.paths[p as usize].name;
+        let choice = match self.plan.decision(name) {
+            Some(d) => Choice {
+                mode: d.mode,
+                enforce: d.enforce,
+            },
+            None => Choice {
+                mode: Mode::Standard,
+                enforce: Enforcement::Policy,
+            },
+        };
+        self.choices[p as usize] = choice;
+        self.path_items[p as usize] = self.compute_path_items(p);
+        self.assessment.order[p as usize] = self.order_finding(p);
+        // Only the actions of this path's targets, clients and shortcut can change.
+        let inv = &self.inventory;
+        let path = &inv.paths[p as usize];
+        let (choices, st) = (&self.choices, &self.statics);
+        let gates = &mut self.assessment.stages;
+        let m = &self.members;
+        for t in &path.to {
+            if let Some(g) = m.host[*t as usize].and_then(|s| gates.get_mut(s as usize)) {
+                let now = actions::target_action(inv, choices, &st.paths_to, *t);
+                actions::update_action(&mut g.actions, (0, *t), now);
+            }
+        }
+        for c in &path.from {
+            if let Some(g) = m.client[*c as usize].and_then(|s| gates.get_mut(s as usize)) {
+                let now = actions::client_action(inv, choices, &st.paths_from, *c);
+                actions::update_action(&mut g.actions, (1, *c), now);
+            }
+        }
+        if let Some(g) = m.path[p as usize].and_then(|s| gates.get_mut(s as usize)) {
+            actions::update_action(&mut g.actions, (2, p), actions::path_action(choices, p));
+        }
+        self.rebuild_assessment();
+    }
+
+    fn refresh_actions(&mut self, stages: &[usize]) {
+        for s in stages {
+            let acts = match self.members.stages.get(*s) {
+                Some(m) => actions::stage_actions(
+                    &self.inventory,
+                    &self.choices,
+                    m,
+                    &self.statics.paths_from,
+                    &self.statics.paths_to,
+                ),
+                None => continue,
+            };
+            if let Some(g) = self.assessment.stages.get_mut(*s) {
+                g.actions = acts;
+            }
+        }
+    }
+
+    fn rebuild_assessment(&mut self) {
+        let cross = rules::evaluate_choices(&self.inventory, &self.choices);
+        // PU-CANDIDATE no longer applies to a user the plan enrolls.
+        let enrolled = |f: &Finding| {
+            f.code == Code::PuCandidate
+                && f.subjects.iter().any(|s| {
+                    matches!(s, Subject::User(u) if self.members.user.get(*u as usize).copied().flatten().is_some())
+                })
+        };
+        let mut items: Vec<Assessed> = self
+            .path_items
+            .iter()
+            .flatten()
+            .filter(|a| !enrolled(self.finding(a.finding)))
+            .copied()
+            .collect();
+        for (i, f) in cross.iter().enumerate() {
+            items.push(self.assess(FindingRef::Cross(i as u32), f));
+        }
+        for (p, f) in self.assessment.order.iter().enumerate() {
+            if let Some(f) = f {
+                items.push(self.assess(FindingRef::Order(p as PathId), f));
+            }
+        }
+        for (i, f) in self.assessment.enrollment.iter().enumerate() {
+            items.push(self.assess(FindingRef::Enrollment(i as u32), f));
+        }
+        for i in &self.statics.estate_findings {
+            let f = &self.evaluation.findings[*i as usize];
+            if !enrolled(f) {
+                items.push(self.assess(FindingRef::Evaluation(*i), f));
+            }
+        }
+        let gates = self.gates(&items, &cross);
+        self.assessment.cross = cross;
+        let n = self.plan.stages.len();
+        let mut counts = Counts {
+            waivers: self.plan.waivers.len(),
+            expired_waivers: self.waivers.iter().filter(|w| !w.active).count(),
+            stages: n,
+            ..Counts::default()
+        };
+        for c in &self.choices {
+            counts.paths_per_mode[c.mode.index()] += 1;
+        }
+        counts.waived = items.iter().filter(|a| a.waived_by.is_some()).count();
+        counts.blockers = items.iter().filter(|a| a.blocks()).count();
+        for (g, (ready, blockers)) in self.assessment.stages.iter_mut().zip(gates) {
+            g.ready = ready;
+            g.blockers = blockers;
+        }
+        counts.stages_ready = self.assessment.stages.iter().filter(|g| g.ready).count();
+        self.assessment.items = items;
+        self.assessment.counts = counts;
+    }
+
+    /// Per stage: ready, and what blocks it (unwaived blocks, and actions asked for by a finding that no
+    /// stage up to it performs).
+    fn gates(&self, items: &[Assessed], cross: &[Finding]) -> Vec<(bool, Vec<String>)> {
+        let mut gates = vec![(true, Vec::new()); self.plan.stages.len()];
+        for a in items {
+            let Some(g) = a.stage.and_then(|s| gates.get_mut(s)) else {
+                continue;
+            };
+            let s = a.stage.unwrap_or_default();
+            let f = match a.finding {
+                FindingRef::Cross(i) => &cross[i as usize],
+                r => self.finding(r),
+            };
+            if a.blocks() {
+                g.0 = false;
+                g.1.push(format!("{}: {}", f.code, f.message));
+            } else if a.severity == Severity::Action && a.waived_by.is_none() {
+                let hosts = || {
+                    f.subjects.iter().filter_map(|x| match x {
+                        Subject::Host(h) => Some(*h),
+                        _ => None,
+                    })
+                };
+                let performed = hosts().next().is_some()
+                    && hosts()
+                        .all(|h| self.members.host[h as usize].is_some_and(|hs| hs as usize <= s));
+                if !performed {
+                    g.0 = false;
+                    g.1.push(format!(
+                        "{} not performed by this or an earlier stage: {}",
+                        f.code, f.message
+                    ));
+                }
+            }
+        }
+        for g in &mut gates {
+            g.1.sort();
+            g.1.dedup();
+        }
+        gates
+    }
+}
+
+impl Plan {
+    /// Sorts and deduplicates the waivers only (indices of `waived_by` refer to this order).
+    pub fn normalize_waivers(&mut self) {
+        let stages = std::mem::take(&mut self.stages);
+        let decisions = std::mem::take(&mut self.decisions);
+        self.normalize();
+        self.stages = stages;
+        self.decisions = decisions;
+    }
+}

@@ -1,0 +1,51 @@
+//! The small estate the plan tests share: one PAW, one server, one administrator, one path.
+
+#![allow(dead_code)]
+
+use guardplan::inventory::{Inventory, load_str};
+
+/// The estate as TOML.
+pub const ESTATE: &str = r#"
+version = 1
+
+[[domain]]
+dns = "corp.contoso.com"
+netbios = "CORP"
+functional_level = "2016"
+
+[[host]]
+name = "PAW-01"
+domain = "corp.contoso.com"
+join = "ad"
+os = "windows-11"
+build = 22631
+roles = ["paw"]
+
+[[host]]
+name = "SRV-01"
+domain = "corp.contoso.com"
+join = "ad"
+os = "server-2022"
+roles = ["server"]
+administrators = ["alice.admin"]
+
+[[user]]
+name = "alice.admin"
+domain = "corp.contoso.com"
+roles = ["admin"]
+
+[[path]]
+name = "tier1"
+purpose = "admin"
+who = ["user:alice.admin"]
+from = ["host:PAW-01"]
+to = ["host:SRV-01"]
+"#;
+
+/// The day waivers are judged against in the tests.
+pub const TODAY: time::Date = time::macros::date!(2026 - 06 - 01);
+
+/// The estate, loaded.
+pub fn inventory() -> Inventory {
+    load_str("estate.toml", ESTATE).expect("test estate loads")
+}

@@ -1,0 +1,205 @@
+//! Generated scripts: deterministic, and no inventory content can inject a command.
+
+mod plan_common;
+
+use guardplan::inventory::Inventory;
+use guardplan::plan::scripts::{self, ScriptError, ps_quote};
+use guardplan::plan::{Workspace, io};
+use plan_common::TODAY;
+
+/// The shared estate, with SRV-01 explicitly refusing Restricted Admin today.
+fn estate() -> Inventory {
+    let mut inv = plan_common::inventory();
+    inv.hosts[1].disable_restricted_admin = Some(1);
+    inv
+}
+
+fn workspace(inv: Inventory) -> Workspace {
+    let text = format!(
+        "version = 1\n[inventory]\npath = \"estate.toml\"\nfingerprint = \"{}\"\n\
+         [[stage]]\nname = \"targets\"\nhosts = [\"*\"]\n\
+         [[stage]]\nname = \"pilot\"\npaths = [\"tier1\"]\n\
+         [[stage]]\nname = \"protect\"\nusers = [\"*\"]\n\
+         [[stage]]\nname = \"enforce\"\nclients = [\"host:PAW-01\"]\n\
+         [[decision]]\npath = \"tier1\"\nmode = \"remote-guard\"\n",
+        io::fingerprint(&inv)
+    );
+    let plan = io::parse("p.toml", &text).expect("plan parses");
+    Workspace::new(inv, Some(plan), TODAY)
+}
+
+fn all_text(files: &[scripts::ScriptFile]) -> String {
+    files
+        .iter()
+        .map(|f| format!("=== {}\n{}", f.name, f.content))
+        .collect()
+}
+
+#[test]
+fn every_stage_gets_scripts_and_rollbacks() {
+    let ws = workspace(estate());
+    let files = scripts::stage_scripts(&ws).expect("scripts");
+    let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
+    for want in [
+        "01-targets.ps1",
+        "01-targets.rollback.ps1",
+        "01-targets.targets-restricted-admin.reg",
+        "01-targets.targets-protected-creds.rollback.reg",
+        "02-pilot.ps1",
+        "03-protect.ps1",
+        "03-protect.rollback.ps1",
+        "04-enforce.ps1",
+        "04-enforce.clients-type2.reg",
+    ] {
+        assert!(names.contains(&want), "{want} missing from {names:?}");
+    }
+    let text = all_text(&files);
+    assert!(text.contains("'DisableRestrictedAdmin' -PropertyType DWord -Value 0"));
+    assert!(text.contains("\"AllowProtectedCreds\"=dword:00000001"));
+    assert!(text.contains("\"RestrictedRemoteAdministrationType\"=dword:00000002"));
+    assert!(text.contains("gpupdate.exe /force"));
+    assert!(text.contains("@{ Target = 'SRV-01'; Switch = '/remoteGuard' }"));
+    assert!(text.contains("'{0}-525' -f $domain.DomainSID"));
+    assert!(text.contains("Add-ADGroupMember"));
+    assert!(text.contains("Remove-ADGroupMember"));
+    assert!(text.contains("ProtectedUserFailures-DomainController"));
+    // The rollback restores the value SRV-01 had (1), not just deletes it.
+    assert!(text.contains(
+        "@{ Name = 'SRV-01'; RestrictedAdmin = $true; Previous = 1; ProtectedCreds = $true }"
+    ));
+    assert_eq!(
+        scripts::stage_scripts(&ws).expect("again"),
+        files,
+        "deterministic"
+    );
+
+    let dir = tempfile::tempdir().expect("dir");
+    let written = scripts::write_scripts(&ws, dir.path()).expect("written");
+    assert_eq!(written.len(), files.len());
+}
+
+/// The string literals of a PowerShell text (single-quoted, with doubled quotes), and the text outside them.
+fn ps_literals(text: &str) -> (Vec<String>, String) {
+    let is_q = |c: char| matches!(c, '\'' | '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}');
+    let mut lits = Vec::new();
+    let mut outside = String::new();
+    let mut chars = text.chars().peekable();
+    let mut in_double = false;
+    while let Some(c) = chars.next() {
+        if c == '#' && !in_double {
+            for c in chars.by_ref() {
+                if c == '\n' {
+                    break;
+                }
+            }
+            continue;
+        }
+        if c == '"' {
+            in_double = !in_double;
+        }
+        if !is_q(c) || in_double {
+            outside.push(c);
+            continue;
+        }
+        let mut lit = String::new();
+        while let Some(c) = chars.next() {
+            if is_q(c) {
+                if chars.peek().copied().is_some_and(is_q) {
+                    lit.push(chars.next().unwrap_or(c));
+                    continue;
+                }
+                break;
+            }
+            lit.push(c);
+        }
+        lits.push(lit);
+    }
+    (lits, outside)
+}
+
+#[test]
+fn names_with_quotes_are_quoted_and_inert() {
+    for name in ["o'brien", "o\u{2019}brien", "d$(x)", "a{b}%"] {
+        let mut inv = estate();
+        inv.users[0].name = name.to_string();
+        let ws = workspace(inv);
+        let files = scripts::stage_scripts(&ws).expect("a legal account name is accepted");
+        let ps = files
+            .iter()
+            .find(|f| f.name == "03-protect.ps1")
+            .expect("enrollment script");
+        let (lits, outside) = ps_literals(&ps.content);
+        assert!(
+            lits.iter().any(|l| l == name),
+            "{name:?} not a literal in:\n{}",
+            ps.content
+        );
+        assert!(
+            !outside.contains(&name[1..]),
+            "{name:?} appears outside a literal"
+        );
+        assert!(ps.content.contains(&ps_quote(name)));
+    }
+}
+
+#[test]
+fn hostile_names_stop_generation() {
+    let hostile = [
+        "SRV;calc",
+        "SRV`whoami`",
+        "$(Invoke-Evil)",
+        "SRV-01\nRemove-Item C:\\",
+        "SRV'; Stop-Computer; '",
+        "S\u{202E}10-VRS",
+        "SRV\u{200B}01",
+        "SRV\"01",
+    ];
+    for bad in hostile {
+        let mut inv = estate();
+        inv.hosts[1].name = bad.to_string();
+        let ws = workspace(inv);
+        let err = scripts::stage_scripts(&ws).expect_err("hostile host name refused");
+        assert!(
+            matches!(err, ScriptError::InvalidName { what: "host", .. }),
+            "{bad:?}: {err}"
+        );
+        assert!(err.to_string().contains("refusing to generate scripts"));
+        let dir = tempfile::tempdir().expect("dir");
+        assert!(scripts::write_scripts(&ws, dir.path()).is_err());
+        assert_eq!(
+            std::fs::read_dir(dir.path()).expect("list").count(),
+            0,
+            "nothing written"
+        );
+    }
+    for bad in ["alice;rm", "x`y", "a\nb", "ad\u{202E}min", "a\"b", "a|b"] {
+        let mut inv = estate();
+        inv.users[0].name = bad.to_string();
+        let err = scripts::stage_scripts(&workspace(inv)).expect_err("hostile account refused");
+        assert!(
+            matches!(
+                err,
+                ScriptError::InvalidName {
+                    what: "account",
+                    ..
+                }
+            ),
+            "{bad:?}: {err}"
+        );
+    }
+    let mut inv = estate();
+    inv.domains[0].dns = "corp.contoso.com'; evil; '".into();
+    let err = scripts::stage_scripts(&workspace(inv)).expect_err("hostile domain refused");
+    assert!(
+        matches!(err, ScriptError::InvalidName { what: "domain", .. }),
+        "{err}"
+    );
+}
+
+#[test]
+fn quoting_functions() {
+    assert_eq!(ps_quote("a'b"), "'a''b'");
+    assert_eq!(ps_quote("$(x)`n"), "'$(x)`n'");
+    assert_eq!(ps_quote("o\u{2019}b"), "'o\u{2019}\u{2019}b'");
+    assert_eq!(scripts::reg_quote("a\\b\"c"), "\"a\\\\b\\\"c\"");
+}

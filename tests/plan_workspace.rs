@@ -1,0 +1,309 @@
+//! The shared editing model: stage gates, POL-ORDER, waivers and their expiry, undo and redo.
+
+mod plan_common;
+
+use guardplan::Mode;
+use guardplan::plan::{Edit, Enforcement, MemberKind, Plan, Waiver, Workspace, io};
+use guardplan::rules::Code;
+use plan_common::{TODAY, inventory};
+
+/// A plan that switches `tier1` to remote-guard in `pilot` and prepares SRV-01 in `targets`.
+fn plan(order: [&str; 2], waivers: &str) -> Plan {
+    let inv = inventory();
+    let stage = |name: &str| match name {
+        "pilot" => "[[stage]]\nname = \"pilot\"\npaths = [\"tier1\"]\n",
+        _ => "[[stage]]\nname = \"targets\"\nhosts = [\"host:SRV-01\"]\n",
+    };
+    let text = format!(
+        "version = 1\n[inventory]\npath = \"estate.toml\"\nfingerprint = \"{}\"\n{}{}\n[[decision]]\npath = \"tier1\"\nmode = \"remote-guard\"\nenforce = \"switch\"\n{waivers}",
+        io::fingerprint(&inv),
+        stage(order[0]),
+        stage(order[1]),
+    );
+    let p = io::parse("t.plan.toml", &text).expect("plan parses");
+    io::validate(&p, &inv).expect("plan names resolve");
+    p
+}
+
+fn order_findings(ws: &Workspace) -> Vec<(Option<usize>, Option<usize>)> {
+    ws.assessment()
+        .items
+        .iter()
+        .filter(|a| ws.finding(a.finding).code == Code::PolOrder)
+        .map(|a| (a.stage, a.waived_by))
+        .collect()
+}
+
+#[test]
+fn pol_order_when_a_path_is_switched_before_its_targets_are_prepared() {
+    let ws = Workspace::new(inventory(), Some(plan(["pilot", "targets"], "")), TODAY);
+    assert_eq!(order_findings(&ws), vec![(Some(0), None)]);
+    let gate = &ws.assessment().stages[0];
+    assert!(!gate.ready);
+    assert!(
+        gate.blockers.iter().any(|b| b.starts_with("POL-ORDER")),
+        "{:?}",
+        gate.blockers
+    );
+    assert!(ws.assessment().stages[1].ready);
+    assert_eq!(ws.assessment().counts.stages_ready, 1);
+
+    let ok = Workspace::new(inventory(), Some(plan(["targets", "pilot"], "")), TODAY);
+    assert!(order_findings(&ok).is_empty());
+    assert_eq!(ok.assessment().counts.stages_ready, 2);
+    // The targets stage generates the registry changes, the pilot the shortcuts.
+    let a = &ok.assessment().stages;
+    assert!(matches!(
+        a[0].actions[..],
+        [guardplan::plan::actions::Action::EnableTarget {
+            restricted_admin: true,
+            protected_creds: true,
+            ..
+        }]
+    ));
+    assert!(matches!(
+        a[1].actions[..],
+        [guardplan::plan::actions::Action::Shortcut {
+            mode: Mode::RemoteGuard,
+            ..
+        }]
+    ));
+}
+
+#[test]
+fn a_target_prepared_in_no_stage_is_an_ordering_block_too() {
+    let mut ws = Workspace::new(inventory(), Some(plan(["targets", "pilot"], "")), TODAY);
+    ws.apply(Edit::RemoveMember {
+        stage: 0,
+        kind: MemberKind::Host,
+        selector: "host:SRV-01".into(),
+    })
+    .expect("remove");
+    let f: Vec<String> = ws
+        .assessment()
+        .items
+        .iter()
+        .map(|a| ws.finding(a.finding))
+        .filter(|f| f.code == Code::PolOrder)
+        .map(|f| f.message.clone())
+        .collect();
+    assert_eq!(f.len(), 1);
+    assert!(f[0].contains("in no stage"), "{f:?}");
+}
+
+#[test]
+fn waivers_apply_until_they_expire() {
+    let waiver = |expires: &str| {
+        format!(
+            "\n[[waiver]]\ncode = \"POL-ORDER\"\nscope = \"path:tier1\"\nreason = \"pilot on a lab target\"\nexpires = {expires}\n"
+        )
+    };
+    let active = Workspace::new(
+        inventory(),
+        Some(plan(["pilot", "targets"], &waiver("2026-06-01"))),
+        TODAY,
+    );
+    assert_eq!(order_findings(&active), vec![(Some(0), Some(0))]);
+    assert!(active.assessment().stages[0].ready);
+    assert_eq!(active.assessment().counts.waived, 1);
+    assert_eq!(active.assessment().counts.blockers, 0);
+
+    let expired = Workspace::new(
+        inventory(),
+        Some(plan(["pilot", "targets"], &waiver("2026-05-31"))),
+        TODAY,
+    );
+    assert_eq!(order_findings(&expired), vec![(Some(0), None)]);
+    assert!(!expired.assessment().stages[0].ready);
+    assert_eq!(expired.assessment().counts.expired_waivers, 1);
+    assert_eq!(expired.assessment().counts.blockers, 1);
+}
+
+#[test]
+fn a_waiver_scoped_elsewhere_does_not_waive() {
+    let w =
+        "\n[[waiver]]\ncode = \"POL-ORDER\"\nscope = \"host:PAW-01\"\nreason = \"wrong host\"\n";
+    let ws = Workspace::new(inventory(), Some(plan(["pilot", "targets"], w)), TODAY);
+    assert_eq!(order_findings(&ws), vec![(Some(0), None)]);
+}
+
+#[test]
+fn edits_undo_and_redo() {
+    let original = plan(["pilot", "targets"], "");
+    let mut ws = Workspace::new(inventory(), Some(original.clone()), TODAY);
+    assert!(!ws.is_dirty());
+    ws.apply(Edit::MoveStage { from: 1, to: 0 }).expect("move");
+    ws.apply(Edit::SetMode {
+        path: 0,
+        mode: Mode::RestrictedAdmin,
+    })
+    .expect("mode");
+    ws.apply(Edit::SetEnforcement {
+        path: 0,
+        enforce: Enforcement::Policy,
+    })
+    .expect("enforce");
+    ws.apply(Edit::AddWaiver(Waiver {
+        code: "RA-NO-LAPS".into(),
+        scope: "host:SRV-01".into(),
+        reason: "LAPS arrives in Q3".into(),
+        expires: None,
+    }))
+    .expect("waiver");
+    assert!(ws.is_dirty());
+    assert_eq!(ws.choice(0).mode, Mode::RestrictedAdmin);
+    assert!(order_findings(&ws).is_empty());
+    let edited = ws.plan.clone();
+
+    while ws.undo() {}
+    assert_eq!(ws.plan, original);
+    assert!(!ws.is_dirty());
+    assert_eq!(ws.choice(0).mode, Mode::RemoteGuard);
+    assert_eq!(order_findings(&ws).len(), 1);
+
+    while ws.redo() {}
+    assert_eq!(ws.plan, edited);
+    ws.mark_saved();
+    assert!(!ws.is_dirty());
+    ws.undo();
+    assert!(ws.is_dirty());
+    // A new edit after an undo discards the redo history.
+    ws.apply(Edit::AddStage {
+        at: 2,
+        name: "enforce".into(),
+    })
+    .expect("stage");
+    assert!(!ws.redo());
+}
+
+#[test]
+fn invalid_edits_change_nothing() {
+    let mut ws = Workspace::new(inventory(), Some(plan(["targets", "pilot"], "")), TODAY);
+    let before = ws.plan.clone();
+    assert!(
+        ws.apply(Edit::AddMember {
+            stage: 0,
+            kind: MemberKind::Host,
+            selector: "host:NOPE".into()
+        })
+        .is_err()
+    );
+    assert!(
+        ws.apply(Edit::AddMember {
+            stage: 9,
+            kind: MemberKind::Host,
+            selector: "*".into()
+        })
+        .is_err()
+    );
+    assert!(
+        ws.apply(Edit::AddStage {
+            at: 0,
+            name: "bad name;rm".into()
+        })
+        .is_err()
+    );
+    assert!(
+        ws.apply(Edit::AddStage {
+            at: 0,
+            name: "pilot".into()
+        })
+        .is_err()
+    );
+    assert!(ws.apply(Edit::RemoveWaiver(3)).is_err());
+    assert!(
+        ws.apply(Edit::SetMode {
+            path: 42,
+            mode: Mode::Standard
+        })
+        .is_err()
+    );
+    assert!(
+        ws.apply(Edit::AddWaiver(Waiver {
+            code: "NOPE".into(),
+            scope: "*".into(),
+            reason: "x".into(),
+            expires: None
+        }))
+        .is_err()
+    );
+    assert_eq!(ws.plan, before);
+    assert!(!ws.is_dirty());
+}
+
+#[test]
+fn an_item_selected_by_several_stages_belongs_to_the_earliest() {
+    let mut ws = Workspace::new(inventory(), Some(plan(["targets", "pilot"], "")), TODAY);
+    ws.apply(Edit::AddMember {
+        stage: 1,
+        kind: MemberKind::Host,
+        selector: "*".into(),
+    })
+    .expect("add");
+    let m = ws.membership();
+    assert_eq!(m.host[1], Some(0), "SRV-01 stays in the first stage");
+    assert_eq!(m.host[0], Some(1), "PAW-01 is only selected by the second");
+}
+
+#[test]
+fn init_gives_every_path_a_decision_and_the_usual_stages() {
+    let ws = Workspace::new(inventory(), None, TODAY);
+    let names: Vec<&str> = ws.plan.stages.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "prerequisites",
+            "enable-targets",
+            "pilot-clients",
+            "helpdesk",
+            "broad-rollout",
+            "protected-users",
+            "enforce"
+        ]
+    );
+    assert_eq!(ws.plan.decisions.len(), 1);
+    assert_eq!(
+        ws.plan.inventory.fingerprint,
+        io::fingerprint(&ws.inventory)
+    );
+    assert!(ws.staleness().is_none());
+    assert_eq!(ws.plan.stages[5].users, ["role:admin"]);
+}
+
+#[test]
+fn edits_give_the_same_assessment_as_a_fresh_workspace() {
+    let mut ws = Workspace::new(inventory(), Some(plan(["targets", "pilot"], "")), TODAY);
+    ws.apply(Edit::AddMember {
+        stage: 1,
+        kind: MemberKind::Client,
+        selector: "*".into(),
+    })
+    .expect("clients");
+    ws.apply(Edit::AddMember {
+        stage: 0,
+        kind: MemberKind::User,
+        selector: "*".into(),
+    })
+    .expect("users");
+    for (mode, enforce) in [
+        (Mode::RestrictedAdmin, Enforcement::Policy),
+        (Mode::PreferRemoteGuard, Enforcement::Switch),
+        (Mode::Standard, Enforcement::Policy),
+        (Mode::RemoteGuard, Enforcement::Policy),
+    ] {
+        ws.apply(Edit::SetMode { path: 0, mode }).expect("mode");
+        ws.apply(Edit::SetEnforcement { path: 0, enforce })
+            .expect("enforce");
+        let fresh = Workspace::new(inventory(), Some(ws.plan.clone()), TODAY);
+        let (a, b) = (ws.assessment(), fresh.assessment());
+        assert_eq!(a.stages, b.stages, "{mode} {enforce:?}");
+        assert_eq!(a.counts, b.counts);
+        assert_eq!(a.items, b.items);
+    }
+    let acts = &ws.assessment().stages[1].actions;
+    assert!(
+        acts.iter()
+            .any(|a| matches!(a, guardplan::plan::actions::Action::ClientPolicy { .. })),
+        "{acts:?}"
+    );
+}
