@@ -5,10 +5,11 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use super::{CliError, CmdResult};
+use crate::plan::io::{self, FileStamp};
+use crate::plan::{Plan, Workspace};
 use crate::tui::app::{App, Files, today};
 use crate::tui::autosave::{Autosave, identity};
 use crate::tui::config::{self, Config};
-use crate::tui::workspace::{self, Workspace};
 
 /// Arguments of `guardplan tui`.
 #[derive(Debug, Args, Default)]
@@ -24,7 +25,7 @@ pub struct TuiArgs {
 pub fn build_app(args: &TuiArgs) -> Result<App, CliError> {
     let inv = super::load_inventory(args.inventory.as_deref())?;
     let (plan, plan_on_disk) = match &args.plan {
-        Some(p) => read_plan(p)?,
+        Some(p) => read_plan(p, &inv)?,
         None => (None, None),
     };
     let config = match config::config_dir() {
@@ -44,25 +45,24 @@ pub fn build_app(args: &TuiArgs) -> Result<App, CliError> {
         inventory: args.inventory.clone(),
         plan: args.plan.clone(),
         plan_on_disk,
-        baseline: workspace::render(&ws.plan),
+        baseline: io::render(&ws.plan),
         autosave,
     };
     Ok(App::new(ws, config, files))
 }
 
-fn read_plan(path: &Path) -> Result<(Option<crate::plan::Plan>, Option<String>), CliError> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => {
-            let plan = workspace::parse(&text)
-                .map_err(|e| CliError::Other(format!("{}: {e}", path.display())))?;
-            Ok((Some(plan), Some(text)))
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok((None, None)),
-        Err(error) => Err(CliError::Io {
-            path: path.display().to_string(),
-            error,
-        }),
+/// Reads the plan file (none yet: a plan starts from the recommendations and is created on save).
+fn read_plan(
+    path: &Path,
+    inv: &crate::inventory::Inventory,
+) -> Result<(Option<Plan>, Option<FileStamp>), CliError> {
+    if !path.exists() {
+        return Ok((None, None));
     }
+    // A stale plan still opens: reviewing it against the new inventory is what the planner is for.
+    let (plan, stamp) = io::load(path)?;
+    io::validate(&plan, inv)?;
+    Ok((Some(plan), Some(stamp)))
 }
 
 /// Runs the planner.

@@ -11,9 +11,9 @@ use super::autosave::Autosave;
 use super::config::Config;
 use super::event::{Internal, Msg};
 use super::keymap::{Action, Context, Key};
-use super::workspace::{self, Edit, Workspace};
 use super::{findings, graph, inventory, paths, stages, ui};
-use crate::plan::{Plan, Waiver};
+use crate::plan::io::{self, FileStamp};
+use crate::plan::{Edit, Plan, Waiver, Workspace};
 
 /// The views, in tab order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -226,8 +226,8 @@ pub struct Files {
     pub inventory: Option<PathBuf>,
     /// The plan file (none: asked on first save).
     pub plan: Option<PathBuf>,
-    /// The plan file's text when it was opened or last saved, to notice changes by someone else.
-    pub plan_on_disk: Option<String>,
+    /// The plan file as it was opened or last saved, to notice changes by someone else.
+    pub plan_on_disk: Option<FileStamp>,
     /// The plan as rendered when opened or last saved: the working plan is unsaved when it renders otherwise.
     pub baseline: String,
     /// The autosave slot (none when there is no data directory).
@@ -255,6 +255,8 @@ pub struct App {
     pub quit: bool,
     /// Set when something changed since the last draw.
     pub redraw: bool,
+    /// The working plan differs from the one opened or last saved.
+    pub modified: bool,
     /// Internal events waiting to be processed.
     pub queue: VecDeque<Internal>,
     /// Trust graph view.
@@ -288,12 +290,18 @@ impl App {
             status: None,
             quit: false,
             redraw: true,
+            modified: false,
             queue: VecDeque::new(),
         };
         app.refresh();
+        if let Some(why) = app.ws.staleness() {
+            app.error(format!(
+                "{why}: review the plan against this inventory; saving binds it to it"
+            ));
+        }
         if let Some(text) = app.files.autosave.as_ref().and_then(Autosave::read) {
-            match workspace::parse(&text) {
-                Ok(plan) if plan != app.ws.plan => {
+            match io::parse("autosave", &text) {
+                Ok(plan) if io::render(&plan) != io::render(&app.ws.plan) => {
                     app.overlay = Some(Overlay::Recover {
                         plan: Box::new(plan),
                     })
@@ -618,27 +626,33 @@ impl App {
                     "" => "*".to_string(),
                     s => s.to_string(),
                 };
-                self.queue.push_back(Internal::Edit(Edit::AddWaiver(Waiver {
+                let waiver = Waiver {
                     code: code.clone(),
                     scope,
                     reason: reason.to_string(),
                     expires,
-                })));
+                };
+                io::check_waiver(&waiver, &self.ws.inventory)?;
+                self.queue
+                    .push_back(Internal::Edit(Edit::AddWaiver(waiver)));
             }
             FormPurpose::AddStage { at } => {
                 let name = value(0);
                 if let Err(e) = crate::names::identifier(name) {
                     return Err(e.to_string());
                 }
-                if self.ws.plan.stages.iter().any(|s| s.name == name) {
+                if self
+                    .ws
+                    .plan
+                    .stages
+                    .iter()
+                    .any(|s| s.name.eq_ignore_ascii_case(name))
+                {
                     return Err(format!("a stage named `{name}` exists"));
                 }
                 self.queue.push_back(Internal::Edit(Edit::AddStage {
                     at: *at,
-                    stage: crate::plan::Stage {
-                        name: name.to_string(),
-                        ..Default::default()
-                    },
+                    name: name.to_string(),
                 }));
             }
             FormPurpose::SaveAs => {
@@ -670,6 +684,7 @@ impl App {
 
     /// After any change of the plan: derived rows once, and the autosave.
     fn changed(&mut self, what: &str) {
+        self.modified = io::render(&self.ws.plan) != self.files.baseline;
         self.refresh();
         self.autosave();
         if !what.is_empty() {
@@ -688,7 +703,7 @@ impl App {
             return;
         };
         let result = if self.dirty() {
-            slot.write(&workspace::render(&self.ws.plan))
+            slot.write(&io::render(&self.ws.plan))
         } else {
             slot.remove();
             Ok(())
@@ -699,7 +714,6 @@ impl App {
     }
 
     fn recover(&mut self, plan: Plan) {
-        // Recovering is itself a change: it can be undone, and it leaves the plan unsaved.
         // The file on disk is unchanged, so the recovered plan counts as unsaved.
         let inv = self.ws.inventory.clone();
         self.ws = Workspace::new(inv, Some(plan), today());
@@ -722,19 +736,41 @@ impl App {
             }));
             return;
         };
-        let text = workspace::render(&self.ws.plan);
-        match super::save_plan(&path, &text, self.files.plan_on_disk.as_deref()) {
-            Ok(()) => {
-                self.files.plan_on_disk = Some(text.clone());
-                self.files.baseline = text;
+        let plan = self.plan_for(&path);
+        match io::save_atomic(&path, &plan, self.files.plan_on_disk.as_ref()) {
+            Ok(stamp) => {
+                self.files.plan_on_disk = Some(stamp);
+                self.files.baseline = io::render(&self.ws.plan);
+                self.modified = false;
                 self.ws.mark_saved();
                 if let Some(a) = &self.files.autosave {
                     a.remove();
                 }
                 self.info(format!("saved {}", path.display()));
             }
-            Err(e) => self.error(e),
+            Err(e) => self.error(e.to_string()),
         }
+    }
+
+    /// The plan as it is saved to `path`: bound to the inventory, which it names relative to the plan file.
+    fn plan_for(&self, path: &std::path::Path) -> Plan {
+        let mut plan = self.ws.plan_to_save();
+        if plan.inventory.path.is_empty()
+            && let Some(inv) = &self.files.inventory
+        {
+            plan.inventory.path = io::relative_path(path, inv);
+        }
+        plan
+    }
+
+    /// The plan file's text as it would be saved now.
+    pub fn plan_text(&self) -> String {
+        let path = self
+            .files
+            .plan
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("rollout.plan.toml"));
+        io::render(&self.plan_for(&path))
     }
 
     fn export(&mut self, kind: ExportKind) -> Option<Overlay> {
@@ -757,7 +793,7 @@ impl App {
 
     /// Whether the working plan differs from the one opened or last saved.
     pub fn dirty(&self) -> bool {
-        workspace::render(&self.ws.plan) != self.files.baseline
+        self.modified
     }
 
     /// Shows a message.

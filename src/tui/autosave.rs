@@ -2,7 +2,6 @@
 //! what the operator did. One file per (inventory, plan file) pair; removed once the plan is saved or the
 //! operator discards the changes.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
@@ -48,7 +47,9 @@ impl Autosave {
         if let Some(dir) = self.path.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        write_atomic(&self.path, text)
+        crate::plan::io::write_atomic(&self.path, text.as_bytes())
+            .map(|_| ())
+            .map_err(|e| std::io::Error::other(e.to_string()))
     }
 
     /// The autosaved text, if there is one.
@@ -60,26 +61,4 @@ impl Autosave {
     pub fn remove(&self) {
         let _ = std::fs::remove_file(&self.path);
     }
-}
-
-/// Writes a file through a temporary file in the same directory, flushed and then renamed over the target.
-pub fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .map_or("plan".into(), |n| n.to_string_lossy().into_owned());
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(text.as_bytes())?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
 }

@@ -4,7 +4,7 @@
 use ratatui::crossterm::event::{Event, KeyEvent, KeyEventKind, MouseEvent, MouseEventKind};
 
 use super::app::Overlay;
-use super::workspace::Edit;
+use crate::plan::Edit;
 
 /// Everything that can change the application's state.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -12,8 +12,8 @@ use super::event::Internal;
 use super::keymap::Action;
 use super::theme::Theme;
 use super::ui::{ListPane, fact, inner_rows, pane, render_list, render_text, row_at, verdict_span};
-use super::workspace::{Edit, Workspace};
 use crate::finding::{Finding, Severity, Subject, Verdict};
+use crate::plan::{Edit, FindingRef, Workspace};
 use crate::rules::catalog::Code;
 
 /// One row of the grouped list.
@@ -23,8 +23,8 @@ pub enum Row {
     Severity(Severity, usize),
     /// A code heading with its number of findings.
     Code(Code, usize),
-    /// A finding (index into the evaluation's findings), and whether a waiver covers it.
-    Finding(u32, bool),
+    /// A finding, and the waiver (index into the plan's waivers) that accepts it.
+    Finding(FindingRef, Option<usize>),
 }
 
 /// State of the findings view.
@@ -49,30 +49,6 @@ pub struct FindingsState {
 /// List and detail.
 pub fn panes(body: Rect) -> [Rect; 2] {
     Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(body)
-}
-
-/// The findings that apply to the plan: those of each path's chosen mode, and those of every mode.
-pub fn applicable(ws: &Workspace) -> impl Iterator<Item = (u32, &Finding)> {
-    ws.evaluation
-        .findings
-        .iter()
-        .enumerate()
-        .filter(move |(_, f)| match (f.path, f.mode) {
-            (Some(p), Some(m)) => ws.choice(p).mode == m,
-            _ => true,
-        })
-        .map(|(i, f)| (i as u32, f))
-}
-
-/// The waiver (by position) that covers a finding: same code, and scope `*` or the finding's path.
-pub fn waiver_for(ws: &Workspace, f: &Finding) -> Option<usize> {
-    let path_scope = f
-        .path
-        .and_then(|p| ws.inventory.paths.get(p as usize))
-        .map(|p| format!("path:{}", p.name));
-    ws.plan.waivers.iter().position(|w| {
-        w.code == f.code.as_str() && (w.scope == "*" || Some(&w.scope) == path_scope.as_ref())
-    })
 }
 
 /// A subject's name.
@@ -112,8 +88,12 @@ impl FindingsState {
     /// Recomputes the grouped rows.
     pub fn refresh(&mut self, ws: &Workspace) {
         let needle = self.filter.to_lowercase();
-        let mut items: Vec<(Severity, Code, u32, bool)> = applicable(ws)
-            .filter(|(_, f)| self.severity.is_none_or(|s| s == f.severity))
+        let mut items: Vec<(Severity, Code, FindingRef, Option<usize>)> = ws
+            .assessment()
+            .items
+            .iter()
+            .map(|a| (a, ws.finding(a.finding)))
+            .filter(|(a, _)| self.severity.is_none_or(|s| s == a.severity))
             .filter(|(_, f)| {
                 needle.is_empty()
                     || f.code.as_str().to_lowercase().contains(&needle)
@@ -122,7 +102,7 @@ impl FindingsState {
                         .and_then(|p| ws.inventory.paths.get(p as usize))
                         .is_some_and(|p| p.name.to_lowercase().contains(&needle))
             })
-            .map(|(i, f)| (f.severity, f.code, i, waiver_for(ws, f).is_some()))
+            .map(|(a, f)| (a.severity, f.code, a.finding, a.waived_by))
             .collect();
         items.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
         self.rows.clear();
@@ -143,9 +123,9 @@ impl FindingsState {
         self.cursor.fit(self.rows.len(), usize::MAX);
     }
 
-    fn selected_finding<'a>(&self, ws: &'a Workspace) -> Option<&'a Finding> {
+    fn selected_finding<'a>(&self, ws: &'a Workspace) -> Option<(&'a Finding, Option<usize>)> {
         match self.rows.get(self.cursor.selected)? {
-            Row::Finding(i, _) => ws.evaluation.findings.get(*i as usize),
+            Row::Finding(r, w) => Some((ws.finding(*r), *w)),
             _ => None,
         }
     }
@@ -185,7 +165,10 @@ impl FindingsState {
                 self.refresh(ws);
             }
             Action::Waive => match self.selected_finding(ws) {
-                Some(f) => {
+                Some((_, Some(_))) => queue.push_back(Internal::Status(
+                    "already waived (W removes the waiver)".into(),
+                )),
+                Some((f, None)) => {
                     let scope = f
                         .path
                         .and_then(|p| ws.inventory.paths.get(p as usize))
@@ -194,7 +177,7 @@ impl FindingsState {
                 }
                 None => queue.push_back(Internal::Error("select a finding to waive".into())),
             },
-            Action::Unwaive => match self.selected_finding(ws).and_then(|f| waiver_for(ws, f)) {
+            Action::Unwaive => match self.selected_finding(ws).and_then(|(_, w)| w) {
                 Some(w) => queue.push_back(Internal::Edit(Edit::RemoveWaiver(w))),
                 None => queue.push_back(Internal::Error("no waiver covers this finding".into())),
             },
@@ -288,8 +271,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 Span::raw(format!("  {} ", c.as_str())),
                 Span::styled(format!("({n})"), theme.dim),
             ]),
-            Row::Finding(f, waived) => {
-                let f = &ws.evaluation.findings[f as usize];
+            Row::Finding(r, waived) => {
+                let f = ws.finding(r);
+                let waived = waived.is_some();
                 let what = f
                     .path
                     .and_then(|p| ws.inventory.paths.get(p as usize))
@@ -308,12 +292,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         },
     );
     let lines = match st.rows.get(st.cursor.selected) {
-        Some(Row::Finding(i, waived)) => ws
-            .evaluation
-            .findings
-            .get(*i as usize)
-            .map(|f| finding_detail(ws, f, *waived, theme))
-            .unwrap_or_default(),
+        Some(Row::Finding(r, waived)) => finding_detail(ws, ws.finding(*r), *waived, theme),
         Some(Row::Code(c, _)) => code_detail(*c, theme),
         Some(Row::Severity(s, n)) => vec![Line::raw(format!("{n} findings of severity {s}"))],
         None => vec![Line::from(vec![
@@ -349,7 +328,12 @@ pub fn code_detail(code: Code, theme: &Theme) -> Vec<Line<'static>> {
     ]
 }
 
-fn finding_detail(ws: &Workspace, f: &Finding, waived: bool, theme: &Theme) -> Vec<Line<'static>> {
+fn finding_detail(
+    ws: &Workspace,
+    f: &Finding,
+    waived: Option<usize>,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
     let mut lines = code_detail(f.code, theme);
     lines.insert(2, Line::raw(""));
     lines.insert(3, Line::raw(f.message.clone()));
@@ -373,7 +357,7 @@ fn finding_detail(ws: &Workspace, f: &Finding, waived: bool, theme: &Theme) -> V
             theme.dim,
         ));
     }
-    if waived && let Some(w) = waiver_for(ws, f).and_then(|i| ws.plan.waivers.get(i)) {
+    if let Some(w) = waived.and_then(|i| ws.plan.waivers.get(i)) {
         tail.push(Line::raw(""));
         tail.push(Line::styled("Waived", theme.heading));
         tail.push(Line::raw(format!("  {} ({})", w.reason, w.scope)));

@@ -9,9 +9,9 @@ use super::app::{App, Cursor};
 use super::keymap::Action;
 use super::theme::Theme;
 use super::ui::{ListPane, inner_rows, pane, render_list, render_text, row_at, verdict_span, word};
-use super::workspace::Workspace;
 use crate::finding::Verdict;
 use crate::inventory::{DomainId, Inventory, TrustDirection, TrustId};
+use crate::plan::Workspace;
 
 /// State of the trust graph view.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

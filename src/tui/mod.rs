@@ -16,7 +16,6 @@ pub mod paths;
 pub mod stages;
 pub mod theme;
 pub mod ui;
-pub mod workspace;
 
 use std::io;
 use std::path::Path;
@@ -69,23 +68,6 @@ fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> io::Res
     }
 }
 
-/// Saves a plan atomically. Refuses to overwrite a file that changed on disk since it was opened or last
-/// saved (`on_disk` is its text then; `None` when there was no file).
-pub fn save_plan(path: &Path, text: &str, on_disk: Option<&str>) -> Result<(), String> {
-    let current = match std::fs::read_to_string(path) {
-        Ok(t) => Some(t),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
-        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
-    };
-    if current.is_some() && current.as_deref() != on_disk {
-        return Err(format!(
-            "{} changed on disk since it was opened: not overwritten (export the plan with e, p to save it beside)",
-            path.display()
-        ));
-    }
-    autosave::write_atomic(path, text).map_err(|e| format!("cannot save {}: {e}", path.display()))
-}
-
 /// Writes an export beside the plan file (or in the current directory when the plan has none).
 pub fn export(app: &App, kind: ExportKind) -> Result<String, String> {
     let base = app
@@ -106,11 +88,21 @@ pub fn export(app: &App, kind: ExportKind) -> Result<String, String> {
     match kind {
         ExportKind::Plan => {
             let path = dir.join(format!("{stem}.export.plan.toml"));
-            autosave::write_atomic(&path, &workspace::render(&app.ws.plan))
-                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            crate::plan::io::write_atomic(&path, app.plan_text().as_bytes())
+                .map_err(|e| e.to_string())?;
             Ok(format!("wrote {}", path.display()))
         }
-        ExportKind::Markdown | ExportKind::Sarif | ExportKind::Scripts => {
+        ExportKind::Scripts => {
+            let out = dir.join(format!("{stem}-scripts"));
+            let files =
+                crate::plan::scripts::write_scripts(&app.ws, &out).map_err(|e| e.to_string())?;
+            Ok(format!(
+                "wrote {} scripts to {}",
+                files.len(),
+                out.display()
+            ))
+        }
+        ExportKind::Markdown | ExportKind::Sarif => {
             Err("this export is available from `guardplan export`".into())
         }
     }

@@ -8,8 +8,8 @@ use ratatui::text::{Line, Span};
 
 use super::app::App;
 use super::ui::{fact, pane, render_text, verdict_span};
-use super::workspace::Workspace;
-use crate::finding::{Mode, Severity, Verdict};
+use crate::finding::{Mode, Verdict};
+use crate::plan::Workspace;
 use crate::rules::catalog::Code;
 
 /// Per mode: how many paths get each verdict, and how many chose it.
@@ -33,20 +33,11 @@ pub fn mode_counts(ws: &Workspace) -> [ModeCounts; 4] {
     out
 }
 
-/// Blocking codes under the chosen modes, by the number of paths they block, most first.
+/// Codes of the unwaived blocks of the plan, by number of findings, most first.
 pub fn top_blockers(ws: &Workspace, n: usize) -> Vec<(Code, usize)> {
     let mut by_code: BTreeMap<Code, usize> = BTreeMap::new();
-    for f in &ws.evaluation.findings {
-        if f.severity != Severity::Block {
-            continue;
-        }
-        let counts = match (f.path, f.mode) {
-            (Some(p), Some(m)) => ws.choice(p).mode == m,
-            _ => true,
-        };
-        if counts {
-            *by_code.entry(f.code).or_default() += 1;
-        }
+    for a in ws.assessment().items.iter().filter(|a| a.blocks()) {
+        *by_code.entry(ws.finding(a.finding).code).or_default() += 1;
     }
     let mut v: Vec<_> = by_code.into_iter().collect();
     v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -62,7 +53,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(area);
     let [estate_area, modes_area] =
-        Layout::vertical([Constraint::Length(9), Constraint::Min(0)]).areas(left);
+        Layout::vertical([Constraint::Length(10), Constraint::Min(0)]).areas(left);
     let [stages_area, blockers_area] =
         Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(right);
 
@@ -99,10 +90,13 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         fact(
             "Plan",
             format!(
-                "{} stages, {} decisions, {} waivers",
+                "{} stages, {} ready; {} blocks, {} waived; {} waivers, {} expired",
                 ws.plan.stages.len(),
-                ws.plan.decisions.len(),
-                ws.plan.waivers.len()
+                ws.assessment().counts.stages_ready,
+                ws.assessment().counts.blockers,
+                ws.assessment().counts.waived,
+                ws.plan.waivers.len(),
+                ws.assessment().counts.expired_waivers,
             ),
             theme,
         ),
@@ -112,7 +106,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let counts = mode_counts(ws);
     let mut lines = vec![Line::styled(
         format!(
-            "{:<21}{:>7}{:>7}{:>7}{:>9}{:>8}{:>8}",
+            "{:<20}{:>5}{:>5}{:>5}{:>7}{:>6}{:>7}",
             "mode", "ok", "info", "warn", "action", "block", "chosen"
         ),
         theme.heading,

@@ -11,10 +11,10 @@ use super::app::{App, Cursor};
 use super::event::Internal;
 use super::keymap::Action;
 use super::ui::{ListPane, fact, pane, render_list, render_text, row_at, verdict_span};
-use super::workspace::{Edit, Workspace};
 use crate::finding::{Mode, Verdict};
 use crate::inventory::PathId;
 use crate::plan::Enforcement;
+use crate::plan::{Edit, Workspace};
 
 /// State of the access paths view.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -309,22 +309,33 @@ pub fn detail_lines(
         for r in &e.rationale {
             lines.push(Line::styled(format!("  {r}"), theme.dim));
         }
-        let ids = &e.modes[choice.mode.index()].findings;
-        if ids.is_empty() {
-            lines.push(Line::from(vec![
-                verdict_span(Verdict::Ok, theme),
-                Span::raw(format!(" no findings under {}", choice.mode)),
-            ]));
+        let _ = e;
+    }
+    // What the plan makes of this path under its chosen mode, waivers included: this follows every change.
+    let mut any = false;
+    for a in &ws.assessment().items {
+        let f = ws.finding(a.finding);
+        if f.path != Some(path) {
+            continue;
         }
-        for id in ids {
-            if let Some(f) = ws.evaluation.findings.get(*id as usize) {
-                lines.push(Line::from(vec![
-                    verdict_span(Verdict::of(f.severity), theme),
-                    Span::raw(format!(" {} ", f.code.as_str())),
-                    Span::raw(f.message.clone()),
-                ]));
-            }
+        any = true;
+        let mut spans = vec![
+            verdict_span(Verdict::of(a.severity), theme),
+            Span::raw(format!(" {} ", f.code.as_str())),
+        ];
+        if a.waived_by.is_some() {
+            spans.push(Span::styled(f.message.clone(), theme.waived));
+            spans.push(Span::raw(" (waived)"));
+        } else {
+            spans.push(Span::raw(f.message.clone()));
         }
+        lines.push(Line::from(spans));
+    }
+    if !any {
+        lines.push(Line::from(vec![
+            verdict_span(Verdict::Ok, theme),
+            Span::raw(format!(" no findings under {}", choice.mode)),
+        ]));
     }
     lines
 }

@@ -13,9 +13,10 @@ use super::keymap::Action;
 use super::ui::{
     ListPane, inner_rows, pane, render_list, render_text, row_at, verdict_span, verdict_symbol,
 };
-use super::workspace::{Edit, MemberKind, Workspace};
 use crate::finding::Verdict;
 use crate::inventory::PathId;
+use crate::plan::actions::describe;
+use crate::plan::{Edit, MemberKind, Workspace};
 
 /// Something a stage holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,13 +68,24 @@ pub fn panes(body: Rect) -> [Rect; 3] {
     [left, members, gate]
 }
 
-/// The stage holding a path (by name), if any.
+/// The stage holding a path, if any.
 pub fn stage_index_of_path(ws: &Workspace, path: PathId) -> Option<usize> {
-    let name = &ws.inventory.paths.get(path as usize)?.name;
-    ws.plan
-        .stages
-        .iter()
-        .position(|s| s.paths.iter().any(|p| p == name))
+    ws.membership()
+        .path
+        .get(path as usize)
+        .copied()
+        .flatten()
+        .map(|s| s as usize)
+}
+
+/// The word for a kind of member.
+pub fn kind_word(kind: MemberKind) -> &'static str {
+    match kind {
+        MemberKind::Path => "path",
+        MemberKind::Host => "target",
+        MemberKind::Client => "client",
+        MemberKind::User => "user",
+    }
 }
 
 /// `2. enable-targets` for the stage holding a path.
@@ -111,7 +123,7 @@ pub fn move_item_queue(
                 .plan
                 .stages
                 .iter()
-                .position(|s| kind.list(s).contains(&name));
+                .position(|s| s.members(kind).contains(&name));
             (kind, name, from)
         }
     };
@@ -127,54 +139,50 @@ pub fn move_item_queue(
         }
         (false, p) => p - 1,
     };
-    queue.push_back(Internal::Edit(Edit::MoveMember {
-        kind,
-        member: name,
-        from,
-        to: (to < n).then_some(to),
-    }));
+    let edit = match (from, (to < n).then_some(to)) {
+        (Some(from), Some(to)) => Edit::MoveMember {
+            from,
+            to,
+            kind,
+            selector: name,
+        },
+        (None, Some(stage)) => Edit::AddMember {
+            stage,
+            kind,
+            selector: name,
+        },
+        (Some(stage), None) => Edit::RemoveMember {
+            stage,
+            kind,
+            selector: name,
+        },
+        (None, None) => return,
+    };
+    queue.push_back(Internal::Edit(edit));
 }
 
-/// The gate of a stage: blocked while a path of the stage or of an earlier stage is blocked under its chosen mode.
+/// The gate of a stage as the workspace assessed it, with its actions in words.
 fn gate(ws: &Workspace, index: usize) -> GateRow {
-    let stage = &ws.plan.stages[index];
-    let mut reasons = Vec::new();
-    for s in &ws.plan.stages[..=index] {
-        for name in &s.paths {
-            let Some(&p) = ws.inventory.index.paths.get(&name.to_lowercase()) else {
-                reasons.push(format!("path `{name}` is not in the inventory"));
-                continue;
-            };
-            let mode = ws.choice(p).mode;
-            if let Some(e) = ws.evaluation.paths.get(p as usize)
-                && e.modes[mode.index()].verdict.0 == Verdict::Block
-            {
-                reasons.push(format!("path `{name}` is blocked under {mode}"));
-            }
-        }
-    }
-    let mut actions = Vec::new();
-    for name in &stage.paths {
-        if let Some(&p) = ws.inventory.index.paths.get(&name.to_lowercase()) {
-            let c = ws.choice(p);
-            actions.push(format!("switch path {name} to {}", c.mode));
-        }
-    }
-    for (kind, list) in [
-        (MemberKind::Host, &stage.hosts),
-        (MemberKind::Client, &stage.clients),
-        (MemberKind::User, &stage.users),
-    ] {
-        for m in list {
-            actions.push(format!("{} {m}", kind.action()));
-        }
-    }
-    GateRow {
-        index,
-        name: stage.name.clone(),
-        ready: reasons.is_empty(),
-        reasons,
-        actions,
+    let name = ws.plan.stages[index].name.clone();
+    match ws.assessment().stages.get(index) {
+        Some(g) => GateRow {
+            index,
+            name,
+            ready: g.ready,
+            reasons: g.blockers.clone(),
+            actions: g
+                .actions
+                .iter()
+                .map(|a| describe(&ws.inventory, a))
+                .collect(),
+        },
+        None => GateRow {
+            index,
+            name,
+            ready: false,
+            reasons: vec!["not assessed".into()],
+            actions: Vec::new(),
+        },
     }
 }
 
@@ -189,25 +197,25 @@ impl StagesState {
         self.members.clear();
         match ws.plan.stages.get(self.cursor.selected) {
             Some(s) => {
-                for kind in MemberKind::ALL {
+                for kind in [
+                    MemberKind::Path,
+                    MemberKind::Host,
+                    MemberKind::Client,
+                    MemberKind::User,
+                ] {
                     self.members
-                        .extend(kind.list(s).iter().map(|m| (kind, m.clone())));
+                        .extend(s.members(kind).iter().map(|m| (kind, m.clone())));
                 }
             }
             None => {
                 // The "not staged" row: paths no stage holds.
-                let staged: std::collections::HashSet<&str> = ws
-                    .plan
-                    .stages
-                    .iter()
-                    .flat_map(|s| s.paths.iter().map(String::as_str))
-                    .collect();
                 self.members.extend(
                     ws.inventory
                         .paths
                         .iter()
-                        .filter(|p| !staged.contains(p.name.as_str()))
-                        .map(|p| (MemberKind::Path, p.name.clone())),
+                        .enumerate()
+                        .filter(|(i, _)| stage_index_of_path(ws, *i as PathId).is_none())
+                        .map(|(_, p)| (MemberKind::Path, p.name.clone())),
                 );
             }
         }
@@ -290,11 +298,10 @@ impl StagesState {
                 if let (Some(s), Some((kind, name))) =
                     (stage, self.members.get(self.members_cursor.selected))
                 {
-                    queue.push_back(Internal::Edit(Edit::MoveMember {
+                    queue.push_back(Internal::Edit(Edit::RemoveMember {
+                        stage: s,
                         kind: *kind,
-                        member: name.clone(),
-                        from: Some(s),
-                        to: None,
+                        selector: name.clone(),
                     }));
                 }
             }
@@ -375,7 +382,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         |i| {
             let (kind, name) = &st.members[i];
             Line::from(vec![
-                Span::styled(format!("{:<7}", kind.as_str()), theme.dim),
+                Span::styled(format!("{:<7}", kind_word(*kind)), theme.dim),
                 Span::raw(name.clone()),
             ])
         },

@@ -10,7 +10,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
 use super::app::{App, Cursor, Overlay, View};
 use super::keymap::{Action, Context};
 use super::theme::Theme;
-use super::{findings, graph, inventory, overview, paths, stages, workspace};
+use super::{findings, graph, inventory, overview, paths, stages};
 use crate::finding::Verdict;
 
 /// Smallest usable terminal.
@@ -329,7 +329,7 @@ impl App {
             }
             Overlay::Preview { scroll } => {
                 let area = centered(body.width.saturating_sub(4), body.height);
-                let text = workspace::render(&self.ws.plan);
+                let text = self.plan_text();
                 let lines = text.lines().map(|l| Line::raw(l.to_string())).collect();
                 scrolled(
                     area,

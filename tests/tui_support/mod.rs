@@ -4,13 +4,14 @@
 
 use std::path::{Path, PathBuf};
 
+use guardplan::plan::Workspace;
+use guardplan::plan::io;
 use guardplan::tui::app::{App, Files, today};
 use guardplan::tui::autosave::Autosave;
 use guardplan::tui::config::Config;
 use guardplan::tui::event::Msg;
 use guardplan::tui::keymap::Keymap;
 use guardplan::tui::theme::Theme;
-use guardplan::tui::workspace::{self, Workspace};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -29,16 +30,16 @@ pub fn app_for(
     plan: Option<&Path>,
     data: Option<&Path>,
 ) -> App {
-    let (p, text) = match plan.and_then(|p| std::fs::read_to_string(p).ok()) {
-        Some(t) => (workspace::parse(&t).ok(), Some(t)),
-        None => (None, None),
+    let (p, stamp) = match plan.filter(|p| p.exists()).map(io::load) {
+        Some(Ok((p, s))) => (Some(p), Some(s)),
+        _ => (None, None),
     };
     let ws = Workspace::new(inv, p, today());
     let files = Files {
         inventory: None,
         plan: plan.map(Path::to_path_buf),
-        plan_on_disk: text,
-        baseline: workspace::render(&ws.plan),
+        plan_on_disk: stamp,
+        baseline: io::render(&ws.plan),
         autosave: data.map(|d| {
             Autosave::new(
                 d,
@@ -147,4 +148,17 @@ pub fn tempdir() -> tempfile::TempDir {
 /// `dir/name`.
 pub fn file(dir: &tempfile::TempDir, name: &str) -> PathBuf {
     dir.path().join(name)
+}
+
+/// A saved plan file, parsed.
+pub fn saved_plan(path: &Path) -> guardplan::plan::Plan {
+    io::load(path).expect("the plan was saved and parses").0
+}
+
+/// The mode a plan decides for a path.
+pub fn decided(plan: &guardplan::plan::Plan, path: &str) -> Option<guardplan::finding::Mode> {
+    plan.decisions
+        .iter()
+        .find(|d| d.path == path)
+        .map(|d| d.mode)
 }
