@@ -75,6 +75,23 @@ fn save_refuses_a_plan_changed_on_disk() {
         io::save_atomic(&path, &p, None),
         Err(SaveError::ChangedOnDisk { .. })
     ));
+    // The operator's version can be kept beside theirs instead.
+    let (beside, _) = io::save_beside(&path, &p).expect("saved beside");
+    assert_eq!(
+        beside.file_name().and_then(|n| n.to_str()),
+        Some("p.mine.plan.toml")
+    );
+    let (again, _) = io::save_beside(&path, &p).expect("saved beside again");
+    assert_eq!(
+        again.file_name().and_then(|n| n.to_str()),
+        Some("p.mine-2.plan.toml")
+    );
+    assert_eq!(io::load(&beside).expect("loads").0, p);
+    assert_eq!(
+        std::fs::read_to_string(&path).expect("read"),
+        theirs,
+        "theirs untouched"
+    );
     // Nor is a deleted file silently recreated from a stale stamp.
     std::fs::remove_file(&path).expect("delete");
     assert!(matches!(

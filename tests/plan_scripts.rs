@@ -119,7 +119,7 @@ fn ps_literals(text: &str) -> (Vec<String>, String) {
 
 #[test]
 fn names_with_quotes_are_quoted_and_inert() {
-    for name in ["o'brien", "o\u{2019}brien", "d$(x)", "a{b}%"] {
+    for name in ["o'brien", "o\u{2019}brien", "a{b}%"] {
         let mut inv = estate();
         inv.users[0].name = name.to_string();
         let ws = workspace(inv);
@@ -172,7 +172,15 @@ fn hostile_names_stop_generation() {
             "nothing written"
         );
     }
-    for bad in ["alice;rm", "x`y", "a\nb", "ad\u{202E}min", "a\"b", "a|b"] {
+    for bad in [
+        "alice;rm",
+        "x`y",
+        "a\nb",
+        "ad\u{202E}min",
+        "a\"b",
+        "a|b",
+        "d$(x)",
+    ] {
         let mut inv = estate();
         inv.users[0].name = bad.to_string();
         let err = scripts::stage_scripts(&workspace(inv)).expect_err("hostile account refused");

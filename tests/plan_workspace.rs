@@ -38,6 +38,7 @@ fn order_findings(ws: &Workspace) -> Vec<(Option<usize>, Option<usize>)> {
 fn pol_order_when_a_path_is_switched_before_its_targets_are_prepared() {
     let ws = Workspace::new(inventory(), Some(plan(["pilot", "targets"], "")), TODAY);
     assert_eq!(order_findings(&ws), vec![(Some(0), None)]);
+    assert_eq!(ws.items_for_path(0).len(), 1);
     let gate = &ws.assessment().stages[0];
     assert!(!gate.ready);
     assert!(
@@ -306,4 +307,33 @@ fn edits_give_the_same_assessment_as_a_fresh_workspace() {
             .any(|a| matches!(a, guardplan::plan::actions::Action::ClientPolicy { .. })),
         "{acts:?}"
     );
+}
+
+#[test]
+fn diff_lists_moved_members_and_new_blockers() {
+    use guardplan::plan::diff;
+    let old = plan(["targets", "pilot"], "");
+    let new = plan(["pilot", "targets"], "");
+    let d = diff::diff(&old, &new, Some(&inventory()), TODAY);
+    assert!(d.stages_reordered);
+    assert_eq!(d.new_blockers.len(), 1, "{d:?}");
+    assert!(d.new_blockers[0].starts_with("POL-ORDER"));
+    assert!(d.resolved_blockers.is_empty());
+    let text = diff::render(&d, true);
+    assert!(text.contains("### New blockers"), "{text}");
+
+    let mut moved = old.clone();
+    let sel = moved.stages[0].hosts.remove(0);
+    moved.stages[1].hosts.push(sel);
+    let d = diff::diff(&old, &moved, None, TODAY);
+    assert_eq!(d.members.len(), 1);
+    assert_eq!(
+        (d.members[0].from.as_deref(), d.members[0].to.as_deref()),
+        (Some("targets"), Some("pilot"))
+    );
+    assert!(
+        d.new_blockers.is_empty(),
+        "no inventory, no blocker comparison"
+    );
+    assert!(diff::diff(&old, &old, Some(&inventory()), TODAY).is_empty());
 }

@@ -1,8 +1,12 @@
 //! `guardplan rules` and `guardplan explain`.
 
+use std::process::ExitCode;
+
 use clap::{Args, ValueEnum};
 
-use super::CmdResult;
+use super::{CliError, CmdResult};
+use crate::rules::CATALOG;
+use crate::rules::catalog::{Area, Code, RuleInfo};
 
 /// Catalog output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -29,18 +33,134 @@ pub struct ExplainArgs {
     pub code: String,
 }
 
+/// The name of a catalog area.
+pub fn area_name(a: Area) -> &'static str {
+    match a {
+        Area::RemoteGuard => "Remote Credential Guard",
+        Area::RestrictedAdmin => "Restricted Admin",
+        Area::Policy => "Standard RDP and client policy",
+        Area::ProtectedUsers => "Protected Users",
+        Area::Trust => "Trusts",
+    }
+}
+
+/// The long name of a source id.
+pub fn source_name(source: &str) -> &'static str {
+    match source {
+        "000" => {
+            "Microsoft: Protect Remote Desktop credentials with Windows Defender Remote Credential Guard"
+        }
+        "003" => "Microsoft: Protected Users Security Group",
+        "MS-2023" => "Microsoft Learn, later revision of the Remote Credential Guard page",
+        "AD" => "Active Directory trust semantics",
+        _ => "guardplan planning rule",
+    }
+}
+
+/// The catalog as text: one line per code, grouped by area.
+pub fn catalog_text() -> String {
+    let mut out = String::new();
+    let mut area = None;
+    for r in CATALOG {
+        if area != Some(r.area) {
+            if area.is_some() {
+                out.push('\n');
+            }
+            area = Some(r.area);
+            out.push_str(&format!("{}\n", area_name(r.area)));
+        }
+        out.push_str(&format!(
+            "  {:<28} {:<7} {}\n",
+            r.code.as_str(),
+            r.severity.as_str(),
+            r.title
+        ));
+    }
+    out.push_str("\n`guardplan explain CODE` tells why a code is raised and how to fix it.\n");
+    out
+}
+
+fn rule_json(r: &RuleInfo) -> serde_json::Value {
+    serde_json::json!({
+        "code": r.code.as_str(),
+        "severity": r.severity.as_str(),
+        "area": area_name(r.area),
+        "title": r.title,
+        "source": r.source,
+        "source_title": source_name(r.source),
+        "source_section": r.source_section,
+        "quote": r.quote,
+        "fix": r.fix,
+    })
+}
+
+/// The catalog as JSON: an array of rules in catalog order.
+pub fn catalog_json() -> String {
+    let rules: Vec<serde_json::Value> = CATALOG.iter().map(rule_json).collect();
+    let mut s = serde_json::to_string_pretty(&rules).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// What one code means, why (the source and its sentence), and how to fix it.
+pub fn explain_text(code: Code) -> String {
+    let r = code.info();
+    let section = if r.source_section.is_empty() {
+        String::new()
+    } else {
+        format!(", {}", r.source_section)
+    };
+    format!(
+        "{code}  ({sev}, {area})\n\nWhat: {title}.\n\nWhy: {src} [{id}{section}]\n  \"{quote}\"\n\nFix: {fix}\n",
+        sev = r.severity,
+        area = area_name(r.area),
+        title = r.title,
+        src = source_name(r.source),
+        id = r.source,
+        quote = r.quote,
+        fix = r.fix,
+    )
+}
+
+/// Codes that look like a mistyped `input` (sharing a part of its name).
+pub fn suggestions(input: &str) -> Vec<Code> {
+    let upper = input.trim().to_ascii_uppercase().replace('_', "-");
+    let parts: Vec<&str> = upper.split('-').filter(|p| p.len() > 1).collect();
+    let mut found: Vec<(usize, Code)> = Code::all()
+        .filter_map(|c| {
+            let score = parts.iter().filter(|p| c.as_str().contains(**p)).count();
+            (score > 0).then_some((score, c))
+        })
+        .collect();
+    found.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    found.into_iter().take(3).map(|(_, c)| c).collect()
+}
+
 /// Lists the catalog.
 pub fn run_rules(args: RulesArgs) -> CmdResult {
-    let _ = args;
-    for r in crate::rules::CATALOG {
-        println!("{:<28} {:<7} {}", r.code, r.severity, r.title);
+    match args.format {
+        RulesFormat::Text => print!("{}", catalog_text()),
+        RulesFormat::Json => print!("{}", catalog_json()),
     }
-    Ok(std::process::ExitCode::SUCCESS)
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Explains one code.
 pub fn run_explain(args: ExplainArgs) -> CmdResult {
-    let code: crate::rules::Code = args.code.parse().map_err(super::CliError::Usage)?;
-    println!("{code}: {}", code.info().title);
-    Ok(std::process::ExitCode::SUCCESS)
+    match args.code.parse::<Code>() {
+        Ok(code) => {
+            print!("{}", explain_text(code));
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(msg) => {
+            let near = suggestions(&args.code);
+            let hint = if near.is_empty() {
+                String::new()
+            } else {
+                let names: Vec<&str> = near.iter().map(|c| c.as_str()).collect();
+                format!("; did you mean {}?", names.join(", "))
+            };
+            Err(CliError::Usage(format!("{msg}{hint}")))
+        }
+    }
 }

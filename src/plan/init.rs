@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::finding::{Mode, Severity};
+use crate::finding::{Mode, Severity, Verdict};
 use crate::inventory::{AccountKind, HostRole, Inventory, Purpose};
 use crate::rules::Evaluation;
 
@@ -19,7 +19,7 @@ impl Plan {
             let pe = eval.paths.get(p);
             let (mode, note) = match pe.and_then(|e| e.recommended) {
                 Some(m) => (m, String::new()),
-                None if pe.is_some_and(|e| !e.rationale.is_empty()) => (
+                None if pe.is_some_and(|e| e.modes.iter().any(|m| m.verdict.0 == Verdict::Block)) => (
                     Mode::Standard,
                     "every mode is blocked on this path: it stays on standard until the blockers are fixed".into(),
                 ),

@@ -10,7 +10,8 @@ pub mod scripts;
 pub mod workspace;
 
 pub use io::{
-    FileStamp, SaveError, Scope, fingerprint, load, parse, render, save_atomic, staleness, validate,
+    FileStamp, SaveError, Scope, fingerprint, load, load_for, parse, render, save_atomic,
+    save_beside, staleness, validate,
 };
 pub use model::*;
 pub use workspace::{Assessed, Assessment, Counts, Edit, FindingRef, StageGate, Workspace};

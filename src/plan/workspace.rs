@@ -323,6 +323,17 @@ impl Workspace {
         &self.assessment
     }
 
+    /// The items that concern one path: its chosen mode's findings, its ordering finding and the cross-path
+    /// findings raised on it.
+    pub fn items_for_path(&self, p: PathId) -> Vec<Assessed> {
+        self.assessment
+            .items
+            .iter()
+            .filter(|a| self.finding(a.finding).path == Some(p))
+            .copied()
+            .collect()
+    }
+
     /// The finding an assessed item refers to.
     pub fn finding(&self, r: FindingRef) -> &Finding {
         self.assessment.finding(&self.evaluation, r)
@@ -734,6 +745,20 @@ impl Workspace {
 
     /// The stage of a finding (see [`Assessed::stage`]).
     fn stage_of(&self, f: &Finding) -> Option<usize> {
+        // A client policy conflict surfaces where the policy is enforced on the client.
+        if matches!(f.code, Code::PolClientConflict | Code::PolRaIgnored) {
+            let s = f
+                .subjects
+                .iter()
+                .filter_map(|s| match s {
+                    Subject::Host(h) => self.members.client.get(*h as usize).copied().flatten(),
+                    _ => None,
+                })
+                .min();
+            if s.is_some() {
+                return s.map(|s| s as usize);
+            }
+        }
         let pu = f.code.info().area == rules::catalog::Area::ProtectedUsers;
         if pu {
             let s = f

@@ -128,6 +128,9 @@ pub struct RuleInfo {
     pub quote: &'static str,
     /// How to fix it (the command or policy).
     pub fix: &'static str,
+    /// Template of a finding's message: `{users}`, `{clients}`, `{targets}`, `{hosts}`, `{hops}`, `{domains}`,
+    /// `{detail}` are replaced by the subjects (names, or a count when there are many) and a rule-specific detail.
+    pub message: &'static str,
 }
 
 /// The whole catalog, in the order of the rules document.
@@ -139,8 +142,9 @@ pub static CATALOG: &[RuleInfo] = &[
         title: "client older than Windows 10 1607 / Server 2016",
         source: "000",
         source_section: "requirements",
-        quote: "",
-        fix: "",
+        quote: "Must be running at least Windows 10, version 1607 or Windows Server 2016 to use the user’s signed-in credentials.",
+        fix: "Upgrade the client to Windows 10 1607 / Windows Server 2016 or later (1703 or later to also supply credentials), or connect from a PAW that runs it.",
+        message: "clients older than Windows 10 1607 / Server 2016: {clients}",
     },
     RuleInfo {
         code: Code::RcgSuppliedCredsOs,
@@ -149,8 +153,9 @@ pub static CATALOG: &[RuleInfo] = &[
         title: "path uses supplied (typed) credentials and client older than 1703",
         source: "000",
         source_section: "requirements, note",
-        quote: "",
-        fix: "",
+        quote: "Must be running at least Windows 10, version 1703 to be able to supply credentials, which is sent to the remote device.",
+        fix: "Upgrade the client to Windows 10 1703 or later, or connect with the signed-in credentials (`credentials = \"signed-in\"`).",
+        message: "supplied credentials need Windows 10 1703 or later on the client: {clients}",
     },
     RuleInfo {
         code: Code::RcgSavedCreds,
@@ -159,8 +164,9 @@ pub static CATALOG: &[RuleInfo] = &[
         title: "path relies on saved credentials (RCG takes signed-on, and from 1703 supplied, never saved)",
         source: "000",
         source_section: "table; MS-2023",
-        quote: "",
-        fix: "",
+        quote: "Signed on credentials only",
+        fix: "Stop saving credentials in the .rdp file or Credential Manager (`cmdkey /delete:TERMSRV/<target>`); connect with the signed-in account, or type them (1703 or later).",
+        message: "Remote Credential Guard never uses saved credentials",
     },
     RuleInfo {
         code: Code::RcgClientNotDomain,
@@ -169,8 +175,9 @@ pub static CATALOG: &[RuleInfo] = &[
         title: "client older than 1703 (signed-in credentials only) and not AD domain-joined",
         source: "000",
         source_section: "note",
-        quote: "",
-        fix: "",
+        quote: "Remote Desktop client devices running earlier versions, at minimum Windows 10 version 1607, only support signed-in credentials, so the client device must also be joined to an Active Directory domain.",
+        fix: "Join the client to the AD domain (or hybrid-join it), or upgrade it to Windows 10 1703 or later.",
+        message: "clients on Windows 10 1607 to 1702 that are not AD domain-joined: {clients}",
     },
     RuleInfo {
         code: Code::RcgTargetOs,
@@ -179,8 +186,9 @@ pub static CATALOG: &[RuleInfo] = &[
         title: "target older than Windows 10 1607 / Server 2016",
         source: "000",
         source_section: "requirements",
-        quote: "",
-        fix: "",
+        quote: "The remote host must be running at least Windows 10 version 1607, or Windows Server 2016.",
+        fix: "Upgrade the target to Windows Server 2016 / Windows 10 1607 or later, or plan restricted-admin for it.",
+        message: "targets older than Windows 10 1607 / Server 2016: {targets}",
     },
     RuleInfo {
         code: Code::RcgTargetEntra,
@@ -189,8 +197,9 @@ pub static CATALOG: &[RuleInfo] = &[
         title: "target is Azure AD (Entra ID) joined and not AD joined (hybrid-joined, or an AD-joined Azure VM, is fine)",
         source: "000",
         source_section: "considerations",
-        quote: "",
-        fix: "",
+        quote: "Windows Defender Remote Credential Guard can be used only when connecting to a device that is joined to a Windows Server Active Directory domain, including AD domain-joined servers that run as Azure virtual machines (VMs). Windows Defender Remote Credential Guard cannot be used when connecting to remote devices joined to Azure Active Directory.",
+        fix: "Hybrid-join the target (AD join plus Entra registration), or plan another mode for Entra-only devices.",
+        message: "Entra ID-joined targets without an AD join: {targets}",
     },
     RuleInfo {
         code: Code::RcgTargetNotDomain,
@@ -199,8 +208,9 @@ pub static CATALOG: &[RuleInfo] = &[
         title: "target not joined to an AD domain (workgroup)",
         source: "000",
         source_section: "considerations",
-        quote: "",
-        fix: "",
+        quote: "Windows Defender Remote Credential Guard can be used only when connecting to a device that is joined to a Windows Server Active Directory domain, including AD domain-joined servers that run as Azure virtual machines (VMs).",
+        fix: "Join the target to an AD domain (`Add-Computer -DomainName <domain>`), or plan another mode for it.",
+        message: "workgroup targets (not joined to an AD domain): {targets}",
     },
     RuleInfo {
         code: Code::RcgUwpClient,
@@ -209,8 +219,9 @@ pub static CATALOG: &[RuleInfo] = &[
         title: "client uses the Remote Desktop Universal Windows Platform (store) app, not classic mstsc",
         source: "000",
         source_section: "requirements",
-        quote: "",
-        fix: "",
+        quote: "The Remote Desktop Universal Windows Platform application doesn't support Windows Defender Remote Credential Guard.",
+        fix: "Use Remote Desktop Connection (`mstsc.exe /remoteGuard`) instead of the Remote Desktop store app on these clients.",
+        message: "clients using the Remote Desktop store (UWP) app: {clients}",
     },
     RuleInfo {
         code: Code::RcgNoKerberos,
@@ -219,8 +230,9 @@ pub static CATALOG: &[RuleInfo] = &[
         title: "client has no line of sight to a domain controller: RDP would fall back to NTLM, which RCG refuses",
         source: "000",
         source_section: "requirements",
-        quote: "",
-        fix: "",
+        quote: "If the client cannot connect to a domain controller, then RDP attempts to fall back to NTLM. Windows Defender Remote Credential Guard does not allow NTLM fallback because this would expose credentials to risk.",
+        fix: "Give the client line of sight to a domain controller (VPN, or a KDC proxy: KDC Proxy Server service with the client policy \"Specify KDC proxy servers for Kerberos clients\").",
+        message: "clients without line of sight to a domain controller (NTLM only): {clients}",
     },
     RuleInfo {
         code: Code::RcgCompoundAuth,
@@ -229,8 +241,9 @@ pub static CATALOG: &[RuleInfo] = &[
         title: "sessions on the target need resources that demand device claims (compound authentication): access denied",
         source: "000",
         source_section: "considerations",
-        quote: "",
-        fix: "",
+        quote: "Windows Defender Remote Credential Guard does not support compound authentication. For example, if you’re trying to access a file server from a remote host that requires a device claim, access will be denied.",
+        fix: "Plan another mode for these targets, or remove the device-claim condition from the resources the sessions use (central access rule / dynamic access control).",
+        message: "targets whose sessions need device claims: {targets}",
     },
     RuleInfo {
         code: Code::RcgNoRdpRight,
@@ -239,8 +252,9 @@ pub static CATALOG: &[RuleInfo] = &[
         title: "user is not allowed to log on over RDP to the target (Remote Desktop Users or Administrators there)",
         source: "000",
         source_section: "table \"Access\"",
-        quote: "",
-        fix: "",
+        quote: "Users allowed, that is, members of Remote Desktop Users of remote host. The user must be authorized to connect to the remote server using Remote Desktop Protocol, for example by being a member of the Remote Desktop Users local group on the remote computer.",
+        fix: "Add the users (better: a group) to the target's Remote Desktop Users: `Add-LocalGroupMember -Group \"Remote Desktop Users\" -Member <DOMAIN\\group>` or a Restricted Groups policy.",
+        message: "no Remote Desktop logon right on {targets} for {users}",
     },
     RuleInfo {
         code: Code::RcgHostNotEnabled,
@@ -249,8 +263,9 @@ pub static CATALOG: &[RuleInfo] = &[
         title: "target's `DisableRestrictedAdmin` is not 0",
         source: "000",
         source_section: "\"Enable\"",
-        quote: "",
-        fix: "",
+        quote: "You must enable Restricted Admin or Windows Defender Remote Credential Guard on the remote host by using the Registry.",
+        fix: "On the target: `reg add HKLM\\SYSTEM\\CurrentControlSet\\Control\\Lsa /v DisableRestrictedAdmin /d 0 /t REG_DWORD`.",
+        message: "DisableRestrictedAdmin is not 0 on {targets}",
     },
     RuleInfo {
         code: Code::RcgHostNoProtectedCreds,
@@ -259,8 +274,9 @@ pub static CATALOG: &[RuleInfo] = &[
         title: "target does not allow delegation of non-exportable credentials (`AllowProtectedCreds`)",
         source: "000",
         source_section: "requirements",
-        quote: "",
-        fix: "",
+        quote: "Must allow delegation of non-exportable credentials.",
+        fix: "Enable the target policy Computer Configuration > Administrative Templates > System > Credentials Delegation > \"Remote host allows delegation of non-exportable credentials\" (`HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows\\CredentialsDelegation` DWORD `AllowProtectedCreds` = 1).",
+        message: "delegation of non-exportable credentials (AllowProtectedCreds) is not allowed on {targets}",
     },
     RuleInfo {
         code: Code::RcgHelpdesk,
@@ -269,8 +285,9 @@ pub static CATALOG: &[RuleInfo] = &[
         title: "purpose is helpdesk: Microsoft recommends RA instead, since a compromised client can use the open channel to act as the helpdesk user for hours after disconnect",
         source: "000",
         source_section: "helpdesk section",
-        quote: "",
-        fix: "",
+        quote: "For helpdesk support scenarios in which personnel require administrative access to provide remote assistance to computer users via Remote Desktop sessions, Microsoft recommends that Windows Defender Remote Credential Guard should not be used in that context.",
+        fix: "Plan restricted-admin for helpdesk paths (`mstsc.exe /restrictedAdmin`), with LAPS on the targets.",
+        message: "helpdesk path: a compromised target can act as the helpdesk user for hours after disconnect",
     },
     RuleInfo {
         code: Code::RcgVdi,
@@ -279,8 +296,9 @@ pub static CATALOG: &[RuleInfo] = &[
         title: "target is in an RDS VDI collection (not supported)",
         source: "MS-2023",
         source_section: "(RDS supported configurations)",
-        quote: "",
-        fix: "",
+        quote: "target is in an RDS VDI collection (not supported)",
+        fix: "Plan restricted-admin (or standard with a dedicated account) for RDS VDI desktops.",
+        message: "targets in an RDS VDI collection: {targets}",
     },
     RuleInfo {
         code: Code::RcgSessionExposure,
@@ -289,8 +307,9 @@ pub static CATALOG: &[RuleInfo] = &[
         title: "an attacker on the target can act as the user while the session is open (and, for helpdesk, hours after)",
         source: "000",
         source_section: "table",
-        quote: "",
-        fix: "",
+        quote: "An attacker can act on behalf of the user only when the session is ongoing",
+        fix: "Keep sessions short and sign out when done; use restricted-admin where the session does not need the user's identity.",
+        message: "while a session is open, an attacker on the target can act as the user: {users}",
     },
     RuleInfo {
         code: Code::RaTargetOs,
@@ -299,8 +318,9 @@ pub static CATALOG: &[RuleInfo] = &[
         title: "target older than Windows 7 / Server 2008 R2, or 7 / 2008 R2 / 2012 without KB2871997",
         source: "000",
         source_section: "table \"Version support\"",
-        quote: "",
-        fix: "",
+        quote: "The remote computer must be running at least patched Windows 7 or patched Windows Server 2008 R2.",
+        fix: "Install KB2871997 (Microsoft Security Advisory 2871997) on Windows 7 / 8 / Server 2008 R2 / 2012, or upgrade older systems.",
+        message: "targets without Restricted Admin support (older than Windows 7 / 2008 R2, or missing KB2871997): {targets}",
     },
     RuleInfo {
         code: Code::RaNotAdmin,
@@ -309,8 +329,9 @@ pub static CATALOG: &[RuleInfo] = &[
         title: "user is not a member of the target's Administrators group (RA is administrators only)",
         source: "000",
         source_section: "table \"Access\"",
-        quote: "",
-        fix: "",
+        quote: "Administrators only, that is, only members of Administrators group of remote host.",
+        fix: "Restricted Admin is for local administrators only: add the users' admin group to the target's Administrators (`Add-LocalGroupMember -Group Administrators -Member <DOMAIN\\group>`), or plan remote-guard.",
+        message: "not local administrators on {targets}: {users}",
     },
     RuleInfo {
         code: Code::RaMultihop,
@@ -319,8 +340,9 @@ pub static CATALOG: &[RuleInfo] = &[
         title: "the path continues from the target to another host as the user (session runs as the local host account)",
         source: "000",
         source_section: "table \"Multi-hop\"",
-        quote: "",
-        fix: "",
+        quote: "Not allowed for user as the session is running as a local host account",
+        fix: "Plan remote-guard for paths that hop onward, or connect to the next host directly from the client.",
+        message: "the path hops onward to {hops}, which Restricted Admin does not allow",
     },
     RuleInfo {
         code: Code::RaNetworkIdentity,
@@ -329,8 +351,9 @@ pub static CATALOG: &[RuleInfo] = &[
         title: "sessions on the target must reach network resources as the user (RA uses the host's identity)",
         source: "000",
         source_section: "table \"Network identity\"",
-        quote: "",
-        fix: "",
+        quote: "Remote Desktop session connects to other resources as remote host’s identity.",
+        fix: "Plan remote-guard if sessions must reach shares or databases as the user, or grant the target's computer account the access.",
+        message: "sessions reach network resources as the target's computer account, not as the user",
     },
     RuleInfo {
         code: Code::RaHostNotEnabled,
@@ -339,8 +362,9 @@ pub static CATALOG: &[RuleInfo] = &[
         title: "target's `DisableRestrictedAdmin` is not 0",
         source: "000",
         source_section: "\"Enable\"",
-        quote: "",
-        fix: "",
+        quote: "You must enable Restricted Admin or Windows Defender Remote Credential Guard on the remote host by using the Registry.",
+        fix: "On the target: `reg add HKLM\\SYSTEM\\CurrentControlSet\\Control\\Lsa /v DisableRestrictedAdmin /d 0 /t REG_DWORD`.",
+        message: "DisableRestrictedAdmin is not 0 on {targets}",
     },
     RuleInfo {
         code: Code::RaNoLaps,
@@ -349,8 +373,9 @@ pub static CATALOG: &[RuleInfo] = &[
         title: "target has no LAPS: a shared local administrator password enables lateral movement",
         source: "000",
         source_section: "helpdesk section (LAPS)",
-        quote: "",
-        fix: "",
+        quote: "LAPS mitigates the risk of lateral escalation and other cyberattacks facilitated when customers use the same administrative local account and password combination on all their computers.",
+        fix: "Deploy Windows LAPS on the targets (`Update-LapsADSchema`, then the policy Computer Configuration > Administrative Templates > System > LAPS > \"Configure password backup directory\").",
+        message: "targets without LAPS: {targets}",
     },
     RuleInfo {
         code: Code::RdpCredsExposed,
@@ -359,8 +384,9 @@ pub static CATALOG: &[RuleInfo] = &[
         title: "a privileged account (admin or helpdesk role, or a Protected Users member) uses `standard`: credentials reach the target",
         source: "000",
         source_section: "table \"Protection benefits\"",
-        quote: "",
-        fix: "",
+        quote: "Credentials on the server are not protected from Pass-the-Hash attacks.",
+        fix: "Plan remote-guard or restricted-admin for this path.",
+        message: "credentials of privileged accounts reach the target: {users}",
     },
     RuleInfo {
         code: Code::PolClientConflict,
@@ -369,8 +395,9 @@ pub static CATALOG: &[RuleInfo] = &[
         title: "one client device carries paths whose chosen modes need different \"Require ...\" policies (policy is per computer)",
         source: "000",
         source_section: "Group Policy section",
-        quote: "",
-        fix: "",
+        quote: "From the Group Policy Management Console, go to Computer Configuration -> Administrative Templates -> System -> Credentials Delegation. With this setting, a Remote Desktop connection will succeed only if the remote computer meets the requirements listed earlier in this topic.",
+        fix: "Give these paths the same mode, or enforce one of them per connection (`mstsc.exe /remoteGuard` or `/restrictedAdmin` shortcut, `enforce = \"switch\"`), or split the paths over different client devices.",
+        message: "{clients}: {detail}",
     },
     RuleInfo {
         code: Code::PolRaIgnored,
@@ -379,8 +406,9 @@ pub static CATALOG: &[RuleInfo] = &[
         title: "helpdesk path planned as restricted-admin from a client whose policy is \"Restrict Credential Delegation\": `/restrictedAdmin` is ignored, RCG is used",
         source: "MS-2023",
         source_section: "",
-        quote: "",
-        fix: "",
+        quote: "when \"Restrict Credential Delegation\" (type 3) is in force, `/restrictedAdmin` is ignored and RCG is used",
+        fix: "Set \"Require Restricted Admin\" (`RestrictedRemoteAdministrationType` = 1) on helpdesk consoles, or move the helpdesk path to a client without \"Restrict Credential Delegation\".",
+        message: "/restrictedAdmin is ignored on {clients}: \"Restrict Credential Delegation\" makes them use Remote Credential Guard",
     },
     RuleInfo {
         code: Code::PolFallback,
@@ -389,8 +417,9 @@ pub static CATALOG: &[RuleInfo] = &[
         title: "`prefer-remote-guard` path where RCG is blocked: RA will be used, so RA's rules apply",
         source: "000",
         source_section: "Group Policy section",
-        quote: "",
-        fix: "",
+        quote: "In this configuration, Windows Defender Remote Credential Guard is preferred, but it will use Restricted Admin mode (if supported) when Windows Defender Remote Credential Guard cannot be used.",
+        fix: "Nothing to do if Restricted Admin is acceptable there; otherwise remove the Remote Credential Guard blocks listed.",
+        message: "Restricted Admin is used where Remote Credential Guard is blocked ({detail}): {hosts}",
     },
     RuleInfo {
         code: Code::PolOrder,
@@ -399,8 +428,9 @@ pub static CATALOG: &[RuleInfo] = &[
         title: "a stage enforces a client policy (or switch) before a stage that enables every target it connects to",
         source: "planning",
         source_section: "staging",
-        quote: "",
-        fix: "",
+        quote: "You must enable Restricted Admin or Windows Defender Remote Credential Guard on the remote host by using the Registry. With this setting, a Remote Desktop connection will succeed only if the remote computer meets the requirements listed earlier in this topic.",
+        fix: "Move the stage that enables the targets (DisableRestrictedAdmin = 0, AllowProtectedCreds = 1) before the stage that enforces the client policy or switch.",
+        message: "{detail}",
     },
     RuleInfo {
         code: Code::PuServiceAccount,
@@ -409,8 +439,9 @@ pub static CATALOG: &[RuleInfo] = &[
         title: "a service account (including managed service accounts) is a member: its authentication fails (\"user name or password is incorrect\")",
         source: "003",
         source_section: "",
-        quote: "",
-        fix: "",
+        quote: "Accounts for services and computers should never be members of the Protected Users group. Authentication will fail with the error \"the user name or password is incorrect\" for any service or computer that is added to the Protected Users group.",
+        fix: "Remove the account from Protected Users (`Remove-ADGroupMember -Identity \"Protected Users\" -Members <account>`), directly or from the nested group; protect it with a gMSA and \"Account is sensitive and cannot be delegated\" instead.",
+        message: "service or managed service accounts in Protected Users: {users}",
     },
     RuleInfo {
         code: Code::PuComputerAccount,
@@ -419,8 +450,9 @@ pub static CATALOG: &[RuleInfo] = &[
         title: "a computer account is a member",
         source: "003",
         source_section: "",
-        quote: "",
-        fix: "",
+        quote: "Accounts for services and computers should never be members of the Protected Users group. This group provides incomplete protection anyway, because the password or certificate is always available on the host.",
+        fix: "Remove the computer account from Protected Users (`Remove-ADGroupMember -Identity \"Protected Users\" -Members <computer>$`).",
+        message: "computer accounts in Protected Users: {users}",
     },
     RuleInfo {
         code: Code::PuDfl,
@@ -429,8 +461,9 @@ pub static CATALOG: &[RuleInfo] = &[
         title: "member's domain functional level is below Windows Server 2012 R2: the domain controller protections do not apply",
         source: "003",
         source_section: "requirements",
-        quote: "",
-        fix: "",
+        quote: "Users must be in domains which are Windows Server 2012 R2 or higher domain functional level.",
+        fix: "Raise the domain functional level to Windows Server 2012 R2 or later (`Set-ADDomainMode -DomainMode Windows2012R2Domain`) once every DC runs 2012 R2 or later.",
+        message: "Protected Users members in domains below the Windows Server 2012 R2 functional level ({domains}): {users}",
     },
     RuleInfo {
         code: Code::PuNoPdc2012r2,
@@ -439,8 +472,9 @@ pub static CATALOG: &[RuleInfo] = &[
         title: "the domain has no domain controller on 2012 R2 or later to hold the PDC emulator role that creates the group",
         source: "003",
         source_section: "\"down-level domains\"",
-        quote: "",
-        fix: "",
+        quote: "Protected Users group can be created by transferring the primary domain controller (PDC) emulator role to a domain controller that runs Windows Server 2012 R2.",
+        fix: "Promote a domain controller on Windows Server 2012 R2 or later and transfer the PDC emulator role to it (`Move-ADDirectoryServerOperationMasterRole -Identity <dc> -OperationMasterRole PDCEmulator`).",
+        message: "no domain controller on Windows Server 2012 R2 or later: {domains}",
     },
     RuleInfo {
         code: Code::PuDeviceOs,
@@ -449,8 +483,9 @@ pub static CATALOG: &[RuleInfo] = &[
         title: "a member signs in on a device older than 8.1 / 2012 R2 without KB2871997: device protections missing",
         source: "003",
         source_section: "requirements",
-        quote: "",
-        fix: "",
+        quote: "Windows 8.1 and Windows Server 2012 R2 added support by default. Microsoft Security Advisory 2871997 adds support to Windows 7, Windows Server 2008 R2 and Windows Server 2012.",
+        fix: "Install KB2871997 on Windows 7 / 8 / Server 2008 R2 / 2012 devices, or upgrade them to Windows 8.1 / Server 2012 R2 or later.",
+        message: "devices without Protected Users device protections ({clients}) used by {users}",
     },
     RuleInfo {
         code: Code::PuNtlm,
@@ -459,8 +494,9 @@ pub static CATALOG: &[RuleInfo] = &[
         title: "a member's path needs NTLM (no DC line of sight, workgroup target, no trust path): NTLM authentication is refused",
         source: "003",
         source_section: "DC protections",
-        quote: "",
-        fix: "",
+        quote: "Accounts that are members of the Protected Users group that authenticate to a Windows Server 2012 R2 domain are unable to: Authenticate with NTLM authentication.",
+        fix: "Give the path Kerberos: line of sight to a DC (or a KDC proxy), an AD-joined target, and a trust from the target's domain to the user's; or keep the member out of Protected Users until then.",
+        message: "NTLM would be needed ({detail}) and is refused for {users}: {hosts}",
     },
     RuleInfo {
         code: Code::PuWeakEtypes,
@@ -469,8 +505,9 @@ pub static CATALOG: &[RuleInfo] = &[
         title: "a member has no AES keys (DES/RC4 only): Kerberos pre-authentication fails",
         source: "003",
         source_section: "DC protections",
-        quote: "",
-        fix: "",
+        quote: "Accounts that are members of the Protected Users group that authenticate to a Windows Server 2012 R2 domain are unable to: Use DES or RC4 encryption types in Kerberos pre-authentication.",
+        fix: "Create AES keys: set msDS-SupportedEncryptionTypes to include AES (`Set-ADUser <user> -KerberosEncryptionType AES128,AES256`) and reset the password, before enrolling.",
+        message: "members without AES keys (DES/RC4 only): {users}",
     },
     RuleInfo {
         code: Code::PuDelegation,
@@ -479,8 +516,9 @@ pub static CATALOG: &[RuleInfo] = &[
         title: "a member's path relies on Kerberos constrained or unconstrained delegation",
         source: "003",
         source_section: "DC protections",
-        quote: "",
-        fix: "",
+        quote: "Accounts that are members of the Protected Users group that authenticate to a Windows Server 2012 R2 domain are unable to: Be delegated with unconstrained or constrained delegation.",
+        fix: "Rework the path so it does not rely on Kerberos delegation (remote-guard redirects Kerberos to the client instead), or keep the member out of Protected Users.",
+        message: "the path relies on Kerberos delegation, which is refused for {users}",
     },
     RuleInfo {
         code: Code::PuOffline,
@@ -489,8 +527,9 @@ pub static CATALOG: &[RuleInfo] = &[
         title: "a member must sign in offline on a device (no cached verifier is created)",
         source: "003",
         source_section: "device protections",
-        quote: "",
-        fix: "",
+        quote: "A cached verifier is not created at sign-in or unlock, so offline sign-in is no longer supported.",
+        fix: "Give these devices line of sight to a DC at sign-in, or use a separate account for offline devices.",
+        message: "offline sign-in needed on {clients} by {users}",
     },
     RuleInfo {
         code: Code::PuTgtLifetime,
@@ -499,8 +538,9 @@ pub static CATALOG: &[RuleInfo] = &[
         title: "a member's sessions are planned longer than the 4-hour TGT lifetime that cannot be renewed (the seed also mentions 600 minutes for the policies; Microsoft's later text says 240)",
         source: "003",
         source_section: "",
-        quote: "",
-        fix: "",
+        quote: "Accounts that are members of the Protected Users group that authenticate to a Windows Server 2012 R2 domain are unable to: Renew the Kerberos TGTs beyond the initial four-hour lifetime. For the Protected Users group, 600 minutes is set for these domain policies.",
+        fix: "Plan sessions of at most 4 hours, or expect a sign-in prompt after the TGT expires (authentication policy silos can set another TGT lifetime).",
+        message: "sessions of {detail} exceed the 4-hour TGT lifetime of {users}",
     },
     RuleInfo {
         code: Code::PuCredsspSso,
@@ -509,8 +549,9 @@ pub static CATALOG: &[RuleInfo] = &[
         title: "a member relies on CredSSP default credential delegation (plain RDP single sign-on): plain-text credentials are not cached, so it prompts",
         source: "003",
         source_section: "device protections",
-        quote: "",
-        fix: "",
+        quote: "Credential delegation (CredSSP) will not cache the user's plain text credentials even when the Allow delegating default credentials Group Policy setting is enabled.",
+        fix: "Use remote-guard (Kerberos single sign-on without delegating credentials), or expect a credential prompt.",
+        message: "plain RDP single sign-on (CredSSP default credentials) prompts {users}",
     },
     RuleInfo {
         code: Code::PuCandidate,
@@ -519,8 +560,9 @@ pub static CATALOG: &[RuleInfo] = &[
         title: "a privileged account (admin or helpdesk role) is not a member; the rollout is the moment to enroll it",
         source: "003",
         source_section: "purpose; PingCastle P-ProtectedUsers",
-        quote: "",
-        fix: "",
+        quote: "This security group is designed as part of a strategy to manage credential exposure within the enterprise.",
+        fix: "Enroll the account once its blocks are clear: `Add-ADGroupMember -Identity \"Protected Users\" -Members <user>`.",
+        message: "privileged accounts not in Protected Users: {users}",
     },
     RuleInfo {
         code: Code::TrustNoPath,
@@ -529,8 +571,9 @@ pub static CATALOG: &[RuleInfo] = &[
         title: "no trust path lets the user's domain authenticate to the target's domain (direction-aware: the target's domain must trust the user's; external trusts are not transitive; forest trusts are transitive only between the two forests)",
         source: "000",
         source_section: "note (same domain or a trust)",
-        quote: "",
-        fix: "",
+        quote: "Both Remote Desktop client and server must either be joined to the same domain, or the Remote Desktop server can be joined to a domain that has a trust relationship to the client device's domain.",
+        fix: "Create a trust in which the target's domain trusts the user's (`netdom trust <target-domain> /domain:<user-domain> /add /twoway`), or use an account of the target's forest.",
+        message: "no trust path ({detail}): {users} cannot authenticate to {targets}",
     },
     RuleInfo {
         code: Code::TrustSelectiveAuth,
@@ -539,8 +582,9 @@ pub static CATALOG: &[RuleInfo] = &[
         title: "the path crosses a trust with selective authentication: the user needs \"Allowed to Authenticate\" on the target",
         source: "AD",
         source_section: "trust semantics",
-        quote: "",
-        fix: "",
+        quote: "the path crosses a trust with selective authentication: the user needs \"Allowed to Authenticate\" on the target",
+        fix: "Grant the users (or their group) \"Allowed to Authenticate\" on the target computer objects (Active Directory Users and Computers > Security tab).",
+        message: "selective authentication ({detail}): {users} need \"Allowed to Authenticate\" on {targets}",
     },
 ];
 
@@ -634,6 +678,47 @@ mod tests {
         for (i, r) in CATALOG.iter().enumerate() {
             assert_eq!(r.code as usize, i, "{} out of order", r.code);
             assert_eq!(r.code.as_str().parse::<Code>(), Ok(r.code));
+        }
+    }
+
+    #[test]
+    fn every_rule_has_a_quote_a_fix_and_a_message() {
+        for r in CATALOG {
+            assert!(!r.quote.is_empty(), "{} has no quote", r.code);
+            assert!(!r.fix.is_empty(), "{} has no fix", r.code);
+            assert!(!r.message.is_empty(), "{} has no message", r.code);
+        }
+    }
+
+    #[test]
+    fn severities_are_those_of_the_rules_document() {
+        use Severity::*;
+        let expect = [
+            (Code::RcgHostNotEnabled, Action),
+            (Code::RcgHostNoProtectedCreds, Action),
+            (Code::RcgHelpdesk, Warn),
+            (Code::RcgSessionExposure, Info),
+            (Code::RaNetworkIdentity, Warn),
+            (Code::RaHostNotEnabled, Action),
+            (Code::RaNoLaps, Warn),
+            (Code::RdpCredsExposed, Warn),
+            (Code::PolRaIgnored, Warn),
+            (Code::PolFallback, Info),
+            (Code::PuDfl, Warn),
+            (Code::PuNoPdc2012r2, Warn),
+            (Code::PuDeviceOs, Warn),
+            (Code::PuOffline, Warn),
+            (Code::PuTgtLifetime, Warn),
+            (Code::PuCredsspSso, Warn),
+            (Code::PuCandidate, Info),
+            (Code::TrustSelectiveAuth, Warn),
+        ];
+        for r in CATALOG {
+            let want = expect
+                .iter()
+                .find(|(c, _)| *c == r.code)
+                .map_or(Block, |(_, s)| *s);
+            assert_eq!(r.severity, want, "{}", r.code);
         }
     }
 }

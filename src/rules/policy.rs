@@ -1,0 +1,293 @@
+//! Standard RDP, client policy (per computer), and the recommendation of a mode per path.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::{Acc, Choice, Code, PathEvaluation};
+use crate::finding::{Finding, Mode, Severity, Subject, Verdict};
+use crate::inventory::{AccessPath, ClientPolicy, HostId, Inventory, PathId, Purpose};
+use crate::plan::Enforcement;
+
+/// RDP-CREDS-EXPOSED: privileged accounts whose credentials reach the target under plain RDP.
+pub(super) fn standard(inv: &Inventory, p: &AccessPath, acc: &mut Acc) {
+    let exposed = p.who.iter().copied().filter(|u| {
+        let user = &inv.users[*u as usize];
+        user.is_privileged() || user.protected_users
+    });
+    let subjects: Vec<Subject> = exposed.map(Subject::User).collect();
+    if !subjects.is_empty() {
+        acc.add(Code::RdpCredsExposed, Some(Mode::Standard), subjects);
+    }
+}
+
+/// The order in which modes are considered for a path.
+fn preference(p: &AccessPath) -> &'static [Mode] {
+    match p.purpose {
+        Purpose::Helpdesk => &[
+            Mode::RestrictedAdmin,
+            Mode::RemoteGuard,
+            Mode::PreferRemoteGuard,
+            Mode::Standard,
+        ],
+        // Restricted Admin sessions run as the host's account: only Remote Credential Guard hops onward.
+        Purpose::Admin if !p.hops.is_empty() => &[Mode::RemoteGuard, Mode::Standard],
+        Purpose::Admin => &[
+            Mode::RemoteGuard,
+            Mode::PreferRemoteGuard,
+            Mode::RestrictedAdmin,
+            Mode::Standard,
+        ],
+    }
+}
+
+fn mode_findings<'a>(
+    pe: &'a PathEvaluation,
+    findings: &'a [Finding],
+    mode: Mode,
+    sev: Severity,
+) -> impl Iterator<Item = &'a Finding> + 'a {
+    pe.modes[mode.index()]
+        .findings
+        .iter()
+        .map(|i| &findings[*i as usize])
+        .filter(move |f| f.severity == sev)
+}
+
+fn listing<'a>(fs: impl Iterator<Item = &'a Finding>) -> String {
+    fs.map(|f| format!("{} ({})", f.code, f.message))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The recommended mode of a path and one sentence per reason.
+pub(super) fn recommend(
+    p: &AccessPath,
+    pe: &PathEvaluation,
+    findings: &[Finding],
+) -> (Option<Mode>, Vec<String>) {
+    let mut why = Vec::new();
+    let order = preference(p);
+    let blocked = |m: Mode| pe.modes[m.index()].verdict.0 == Verdict::Block;
+    // "Restrict Credential Delegation" that falls back on every connection is Restricted Admin by another name.
+    let rcg_somewhere = || {
+        mode_findings(pe, findings, Mode::PreferRemoteGuard, Severity::Info)
+            .any(|f| f.code == Code::RcgSessionExposure)
+    };
+    let usable = |m: Mode| !blocked(m) && (m != Mode::PreferRemoteGuard || rcg_somewhere());
+    let pick = order.iter().copied().find(|m| usable(*m));
+    for &m in order.iter().take_while(|m| Some(**m) != pick) {
+        if blocked(m) {
+            why.push(format!(
+                "{m} is blocked: {}.",
+                listing(mode_findings(pe, findings, m, Severity::Block))
+            ));
+        } else {
+            why.push(format!(
+                "{m} would use Restricted Admin on every connection of this path (Remote Credential Guard is \
+                 blocked for each of them)."
+            ));
+        }
+    }
+    let Some(mode) = pick else {
+        why.push("Every mode is blocked on this path: clear the blocks above first.".into());
+        return (None, why);
+    };
+    let hops = !p.hops.is_empty();
+    let sentence = match (p.purpose, mode) {
+        (Purpose::Helpdesk, Mode::RestrictedAdmin) => {
+            "restricted-admin: Microsoft recommends Restricted Admin (mstsc.exe /restrictedAdmin) for helpdesk \
+             support, so that neither credentials nor the helpdesk user's identity reach a compromised target; \
+             pair it with LAPS so the local administrator password is not shared."
+        }
+        (Purpose::Helpdesk, Mode::RemoteGuard | Mode::PreferRemoteGuard) => {
+            "Remote Credential Guard is the best mode left for this helpdesk path, against Microsoft's advice \
+             (RCG-HELPDESK): a compromised target can act as the helpdesk user for hours after disconnect."
+        }
+        (Purpose::Admin, Mode::RemoteGuard) if hops => {
+            "remote-guard: the path hops onward, and only Remote Credential Guard lets the session connect \
+             onward as the user without sending credentials (Restricted Admin runs as the host's account)."
+        }
+        (Purpose::Admin, Mode::RemoteGuard) => {
+            "remote-guard: nothing blocks Remote Credential Guard; credentials stay on the client and Kerberos \
+             requests are redirected to it, and the session keeps the user's network identity."
+        }
+        (Purpose::Admin, Mode::PreferRemoteGuard) => {
+            "prefer-remote-guard (\"Restrict Credential Delegation\"): Remote Credential Guard where it works, \
+             Restricted Admin on the rest (see POL-FALLBACK)."
+        }
+        (Purpose::Admin, Mode::RestrictedAdmin) => {
+            "restricted-admin: credentials never reach the target, but sessions act on the network as the \
+             target's computer account."
+        }
+        (_, Mode::Standard) => {
+            "standard: no protected mode works on this path yet; credentials keep reaching the target until the \
+             blocks above are cleared."
+        }
+    };
+    why.push(sentence.to_string());
+    let actions: Vec<&Finding> = mode_findings(pe, findings, mode, Severity::Action).collect();
+    if !actions.is_empty() {
+        why.push(format!(
+            "Before enforcing it, the plan must perform: {}.",
+            listing(actions.into_iter())
+        ));
+    }
+    if p.purpose == Purpose::Helpdesk
+        && mode == Mode::RestrictedAdmin
+        && let Some(f) =
+            mode_findings(pe, findings, mode, Severity::Warn).find(|f| f.code == Code::RaNoLaps)
+    {
+        why.push(format!("Deploy LAPS first: {}.", f.message));
+    }
+    (Some(mode), why)
+}
+
+/// The client policy a chosen mode sets when it is enforced by policy (`None` for none).
+fn policy_of(c: Choice) -> Option<ClientPolicy> {
+    match (c.mode, c.enforce) {
+        (Mode::Standard, _) => None,
+        (Mode::RemoteGuard, Enforcement::Policy) => Some(ClientPolicy::RequireRemoteGuard),
+        (Mode::RestrictedAdmin, Enforcement::Policy) => Some(ClientPolicy::RequireRestrictedAdmin),
+        (Mode::RemoteGuard | Mode::RestrictedAdmin, Enforcement::Switch) => None,
+        // There is no per-connection switch for "prefer": it is always the client policy.
+        (Mode::PreferRemoteGuard, _) => Some(ClientPolicy::RestrictCredentialDelegation),
+    }
+}
+
+/// Whether a path whose mode does not set the policy still works under the policy `pol` of its client.
+fn compatible(mode: Mode, pol: ClientPolicy) -> bool {
+    match (mode, pol) {
+        (_, ClientPolicy::None) => true,
+        // Any "Restrict delegation" policy stops plain RDP from delegating credentials.
+        (Mode::Standard, _) => false,
+        (Mode::RemoteGuard, ClientPolicy::RequireRestrictedAdmin) => false,
+        (Mode::RestrictedAdmin, ClientPolicy::RequireRemoteGuard) => false,
+        _ => true,
+    }
+}
+
+fn policy_name(pol: ClientPolicy) -> &'static str {
+    match pol {
+        ClientPolicy::None => "no policy",
+        ClientPolicy::RequireRestrictedAdmin => "\"Require Restricted Admin\"",
+        ClientPolicy::RequireRemoteGuard => "\"Require Remote Credential Guard\"",
+        ClientPolicy::RestrictCredentialDelegation => "\"Restrict Credential Delegation\"",
+    }
+}
+
+/// POL-CLIENT-CONFLICT and POL-RA-IGNORED on the chosen modes.
+pub(super) fn evaluate_choices(inv: &Inventory, choices: &[Choice]) -> Vec<Finding> {
+    let n = inv.paths.len().min(choices.len());
+    let mut by_client: Vec<Vec<PathId>> = vec![Vec::new(); inv.hosts.len()];
+    for (pid, p) in inv.paths.iter().enumerate().take(n) {
+        for &c in &p.from {
+            by_client[c as usize].push(pid as PathId);
+        }
+    }
+    let mut per_path: BTreeMap<PathId, Acc> = BTreeMap::new();
+    for (c, pids) in by_client.iter().enumerate() {
+        if pids.is_empty() {
+            continue;
+        }
+        let c = c as HostId;
+        // The policies the plan sets on this computer, by the paths that set them.
+        let mut set: BTreeMap<ClientPolicy, Vec<PathId>> = BTreeMap::new();
+        for &pid in pids {
+            if let Some(pol) = policy_of(choices[pid as usize]) {
+                set.entry(pol).or_default().push(pid);
+            }
+        }
+        // Without a policy from the plan, the computer keeps its current one.
+        let current = inv.hosts[c as usize].client_policy;
+        let effective: Vec<ClientPolicy> = if set.is_empty() {
+            if current == ClientPolicy::None {
+                vec![]
+            } else {
+                vec![current]
+            }
+        } else {
+            set.keys().copied().collect()
+        };
+        let mut conflicting: BTreeSet<PathId> = BTreeSet::new();
+        let mut why: Vec<String> = Vec::new();
+        if set.len() > 1 {
+            for (pol, ps) in &set {
+                conflicting.extend(ps);
+                let names: Vec<&str> = ps
+                    .iter()
+                    .map(|p| inv.paths[*p as usize].name.as_str())
+                    .collect();
+                why.push(format!("{} for {}", policy_name(*pol), names.join(", ")));
+            }
+        }
+        for &pid in pids {
+            let choice = choices[pid as usize];
+            if policy_of(choice).is_some() {
+                continue;
+            }
+            for &pol in &effective {
+                if !compatible(choice.mode, pol) {
+                    conflicting.insert(pid);
+                    let source = if set.is_empty() {
+                        "the current policy"
+                    } else {
+                        "the plan"
+                    };
+                    why.push(format!(
+                        "{} ({source}) overrides {} of {}",
+                        policy_name(pol),
+                        choice.mode,
+                        inv.paths[pid as usize].name
+                    ));
+                }
+            }
+            let p = &inv.paths[pid as usize];
+            if p.purpose == Purpose::Helpdesk
+                && choice.mode == Mode::RestrictedAdmin
+                && effective.contains(&ClientPolicy::RestrictCredentialDelegation)
+            {
+                per_path.entry(pid).or_default().add(
+                    Code::PolRaIgnored,
+                    Some(choice.mode),
+                    [Subject::Host(c), Subject::Path(pid)],
+                );
+            }
+        }
+        // A helpdesk path that itself sets "Require Restricted Admin" beside a "Restrict Credential Delegation"
+        // path: the computer cannot hold both, and /restrictedAdmin may end up ignored.
+        if let Some(ps) = set.get(&ClientPolicy::RequireRestrictedAdmin)
+            && set.contains_key(&ClientPolicy::RestrictCredentialDelegation)
+        {
+            for &pid in ps {
+                if inv.paths[pid as usize].purpose == Purpose::Helpdesk {
+                    per_path.entry(pid).or_default().add(
+                        Code::PolRaIgnored,
+                        Some(Mode::RestrictedAdmin),
+                        [Subject::Host(c), Subject::Path(pid)],
+                    );
+                }
+            }
+        }
+        for &pid in &conflicting {
+            let mode = Some(choices[pid as usize].mode);
+            let a = per_path.entry(pid).or_default();
+            a.add(
+                Code::PolClientConflict,
+                mode,
+                [Subject::Host(c), Subject::Path(pid)],
+            );
+            a.add(
+                Code::PolClientConflict,
+                mode,
+                conflicting.iter().map(|p| Subject::Path(*p)),
+            );
+            for w in &why {
+                a.detail(Code::PolClientConflict, mode, w.clone());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (pid, a) in per_path {
+        a.finish(inv, Some(pid), &mut out);
+    }
+    out
+}

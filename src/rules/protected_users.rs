@@ -1,0 +1,171 @@
+//! Protected Users: what breaks for members, per path and across the estate.
+
+use super::trust::Reach;
+use super::{Acc, Code};
+use crate::finding::{Mode, Subject};
+use crate::inventory::{
+    AccessPath, AccountKind, BUILD_WIN81, Delegation, FunctionalLevel, HostId, Inventory, JoinType,
+    Os, OsFamily, PathId, UserId,
+};
+
+/// TGT lifetime of members, in hours, that cannot be renewed.
+pub(super) const TGT_HOURS: f64 = 4.0;
+
+/// Device protections are native from Windows 8.1 / Server 2012 R2; KB2871997 adds them to 7, 8, 2008 R2
+/// and 2012.
+pub(super) fn device_protected(os: &Os) -> bool {
+    os.build >= BUILD_WIN81
+        || (os.kb2871997
+            && matches!(
+                os.family,
+                OsFamily::Windows7
+                    | OsFamily::Windows8
+                    | OsFamily::Server2008R2
+                    | OsFamily::Server2012
+            ))
+}
+
+fn users(list: &[UserId]) -> impl Iterator<Item = Subject> + '_ {
+    list.iter().map(|u| Subject::User(*u))
+}
+
+fn hosts(list: &[HostId]) -> impl Iterator<Item = Subject> + '_ {
+    list.iter().map(|h| Subject::Host(*h))
+}
+
+/// Rules for the Protected Users members who use one path.
+pub(super) fn path(inv: &Inventory, p: &AccessPath, pid: PathId, reach: &Reach, acc: &mut Acc) {
+    let members: Vec<UserId> = p
+        .who
+        .iter()
+        .copied()
+        .filter(|u| inv.users[*u as usize].protected_users)
+        .collect();
+    if members.is_empty() {
+        return;
+    }
+    let host = |h: &HostId| &inv.hosts[*h as usize];
+
+    // NTLM: no domain controller in sight, a workgroup target, or no trust path from the member's domain.
+    let no_dc: Vec<HostId> = p
+        .from
+        .iter()
+        .copied()
+        .filter(|h| !host(h).dc_line_of_sight)
+        .collect();
+    let workgroup: Vec<HostId> =
+        p.to.iter()
+            .chain(&p.hops)
+            .copied()
+            .filter(|h| host(h).join == JoinType::Workgroup)
+            .collect();
+    for &m in &members {
+        let unreachable = reach
+            .unreachable
+            .get(&inv.users[m as usize].domain)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        if no_dc.is_empty() && workgroup.is_empty() && unreachable.is_empty() {
+            continue;
+        }
+        acc.add(Code::PuNtlm, None, [Subject::User(m)]);
+        for (list, why) in [
+            (no_dc.as_slice(), "no domain controller in sight"),
+            (workgroup.as_slice(), "workgroup target"),
+            (unreachable, "no trust path"),
+        ] {
+            if !list.is_empty() {
+                acc.add(Code::PuNtlm, None, hosts(list));
+                acc.detail(Code::PuNtlm, None, why);
+            }
+        }
+    }
+
+    let weak: Vec<UserId> = members
+        .iter()
+        .copied()
+        .filter(|u| !inv.users[*u as usize].has_aes())
+        .collect();
+    if !weak.is_empty() {
+        acc.add(Code::PuWeakEtypes, None, users(&weak));
+    }
+
+    if p.delegation != Delegation::None {
+        acc.add(Code::PuDelegation, None, users(&members));
+        acc.add(Code::PuDelegation, None, [Subject::Path(pid)]);
+    }
+
+    let offline: Vec<HostId> = p
+        .from
+        .iter()
+        .copied()
+        .filter(|h| host(h).offline_signin)
+        .collect();
+    if !offline.is_empty() {
+        acc.add(Code::PuOffline, None, users(&members));
+        acc.add(Code::PuOffline, None, hosts(&offline));
+    }
+
+    if let Some(hours) = p.session_hours.filter(|h| *h > TGT_HOURS) {
+        acc.add(Code::PuTgtLifetime, None, users(&members));
+        acc.add(Code::PuTgtLifetime, None, [Subject::Path(pid)]);
+        acc.detail(Code::PuTgtLifetime, None, format!("{hours} hours"));
+    }
+
+    let old: Vec<HostId> = p
+        .from
+        .iter()
+        .copied()
+        .filter(|h| !device_protected(&host(h).os))
+        .collect();
+    if !old.is_empty() {
+        acc.add(Code::PuDeviceOs, None, users(&members));
+        acc.add(Code::PuDeviceOs, None, hosts(&old));
+    }
+
+    // Plain RDP single sign-on delegates the default credentials; the other modes do not delegate them.
+    if p.credssp_sso {
+        let standard = Some(Mode::Standard);
+        acc.add(Code::PuCredsspSso, standard, users(&members));
+        acc.add(Code::PuCredsspSso, standard, [Subject::Path(pid)]);
+    }
+}
+
+/// Estate-wide rules: accounts that must not be members, down-level domains, privileged non-members.
+pub(super) fn estate(inv: &Inventory, acc: &mut Acc) {
+    let mut domain_used = vec![false; inv.domains.len()];
+    for (id, u) in inv.users.iter().enumerate() {
+        let id = id as UserId;
+        if u.protected_users {
+            domain_used[u.domain as usize] = true;
+            match u.kind {
+                AccountKind::Service | AccountKind::ManagedServiceAccount => {
+                    acc.add(Code::PuServiceAccount, None, [Subject::User(id)]);
+                }
+                AccountKind::Computer => {
+                    acc.add(Code::PuComputerAccount, None, [Subject::User(id)]);
+                }
+                AccountKind::Person => {}
+            }
+            if inv.domains[u.domain as usize].functional_level < FunctionalLevel::W2012R2 {
+                acc.add(
+                    Code::PuDfl,
+                    None,
+                    [Subject::User(id), Subject::Domain(u.domain)],
+                );
+            }
+        } else if u.is_privileged() && u.kind == AccountKind::Person {
+            domain_used[u.domain as usize] = true;
+            acc.add(Code::PuCandidate, None, [Subject::User(id)]);
+        }
+    }
+    // The group is created by a PDC emulator on 2012 R2 or later; only judge domains whose DCs are known.
+    let modern = |f: &OsFamily| f.default_build().is_some_and(|b| b >= BUILD_WIN81);
+    for (d, dom) in inv.domains.iter().enumerate() {
+        let known = !dom.dc_os.is_empty() || dom.pdc_emulator_os.is_some();
+        let any_modern = dom.dc_os.iter().any(modern) || dom.pdc_emulator_os.iter().any(modern);
+        if domain_used[d] && known && !any_modern {
+            acc.add(Code::PuNoPdc2012r2, None, [Subject::Domain(d as u32)]);
+        }
+    }
+}

@@ -1,0 +1,44 @@
+//! Restricted Admin mode: what the target and the path must offer.
+
+use super::{Code, Codes, bit};
+use crate::inventory::{AccessPath, BUILD_WIN7, Host, Os, OsFamily};
+
+/// Restricted Admin is native from Windows 8.1 / Server 2012 R2; KB2871997 back-ports it to 7, 8, 2008 R2 and
+/// 2012. Anything older than Windows 7 / 2008 R2 never has it.
+pub(super) fn supports(os: &Os) -> bool {
+    if os.build < BUILD_WIN7 {
+        return false;
+    }
+    let needs_kb = matches!(
+        os.family,
+        OsFamily::Windows7 | OsFamily::Windows8 | OsFamily::Server2008R2 | OsFamily::Server2012
+    );
+    !needs_kb || os.kb2871997
+}
+
+/// Codes a target host raises (independent of the path).
+pub(super) fn target_codes(h: &Host) -> Codes {
+    let mut c = 0;
+    if !supports(&h.os) {
+        c |= bit(Code::RaTargetOs);
+    }
+    if !h.restricted_admin_enabled() {
+        c |= bit(Code::RaHostNotEnabled);
+    }
+    if !h.laps {
+        c |= bit(Code::RaNoLaps);
+    }
+    c
+}
+
+/// Codes the path raises by itself.
+pub(super) fn path_codes(p: &AccessPath) -> Codes {
+    let mut c = 0;
+    if !p.hops.is_empty() {
+        c |= bit(Code::RaMultihop);
+    }
+    if p.network_as_user {
+        c |= bit(Code::RaNetworkIdentity);
+    }
+    c
+}

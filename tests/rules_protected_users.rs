@@ -1,0 +1,221 @@
+//! Protected Users rules, per member and per path.
+
+mod rules_support;
+
+use guardplan::Mode::{RemoteGuard, RestrictedAdmin, Standard};
+use guardplan::rules::Code;
+use rules_support::{Case, fires, quiet};
+
+fn member() -> Case {
+    Case::new().user(&[("protected_users", "true")])
+}
+
+fn account(kind: &str, name: &str, member: bool) -> String {
+    format!(
+        "[[user]]\nname = \"{name}\"\ndomain = \"corp.contoso.com\"\nkind = \"{kind}\"\nprotected_users = {member}"
+    )
+}
+
+#[test]
+fn service_accounts_and_gmsas_must_not_be_members() {
+    let j = Case::new()
+        .extra(&account("managed-service-account", "gmsa-web$", true))
+        .extra(&account("service", "svc-sql", true))
+        .extra(&account("service", "svc-free", false))
+        .eval();
+    let f = j.estate(Code::PuServiceAccount).map(|f| j.labels(f));
+    assert_eq!(
+        f,
+        Some(vec![
+            "CORP\\gmsa-web$".to_string(),
+            "CORP\\svc-sql".to_string()
+        ])
+    );
+    let none = Case::new()
+        .extra(&account("managed-service-account", "gmsa-web$", false))
+        .eval();
+    assert!(none.estate(Code::PuServiceAccount).is_none());
+}
+
+#[test]
+fn computer_accounts_must_not_be_members() {
+    let j = Case::new()
+        .extra(&account("computer", "WEB01$", true))
+        .eval();
+    assert!(j.estate(Code::PuComputerAccount).is_some());
+    let j = Case::new()
+        .extra(&account("computer", "WEB01$", false))
+        .eval();
+    assert!(j.estate(Code::PuComputerAccount).is_none());
+}
+
+#[test]
+fn membership_through_a_nested_group_counts() {
+    let j = Case::new()
+        .extra(
+            "[[group]]\nname = \"Services\"\ndomain = \"corp.contoso.com\"\nprotected_users = true\n\
+             [[user]]\nname = \"svc-app\"\ndomain = \"corp.contoso.com\"\nkind = \"service\"\nmember_of = [\"Services\"]",
+        )
+        .eval();
+    assert!(j.estate(Code::PuServiceAccount).is_some());
+}
+
+#[test]
+fn domain_functional_level() {
+    let j = member().domain(&[("functional_level", "\"2012\"")]).eval();
+    assert!(j.estate(Code::PuDfl).is_some());
+    assert!(
+        member()
+            .domain(&[("functional_level", "\"2012r2\"")])
+            .eval()
+            .estate(Code::PuDfl)
+            .is_none()
+    );
+    // Not a member: nothing to protect.
+    assert!(
+        Case::new()
+            .domain(&[("functional_level", "\"2012\"")])
+            .eval()
+            .estate(Code::PuDfl)
+            .is_none()
+    );
+}
+
+#[test]
+fn pdc_emulator_on_2012_r2() {
+    let old = member().domain(&[("dc_os", "[\"server-2012\", \"server-2008r2\"]")]);
+    assert!(old.eval().estate(Code::PuNoPdc2012r2).is_some());
+    let pdc = old.domain(&[("pdc_emulator_os", "\"server-2012r2\"")]);
+    assert!(pdc.eval().estate(Code::PuNoPdc2012r2).is_none());
+    assert!(member().eval().estate(Code::PuNoPdc2012r2).is_none());
+}
+
+#[test]
+fn device_os_without_kb2871997() {
+    let w7 = member().client(&[("os", "\"windows-7\""), ("build", "-")]);
+    fires(&w7, Standard, Code::PuDeviceOs);
+    quiet(
+        &w7.client(&[("kb2871997", "true")]),
+        Standard,
+        Code::PuDeviceOs,
+    );
+    quiet(
+        &Case::new().client(&[("os", "\"windows-7\""), ("build", "-")]),
+        Standard,
+        Code::PuDeviceOs,
+    );
+}
+
+#[test]
+fn ntlm_is_refused() {
+    let far = member().client(&[("dc_line_of_sight", "false")]);
+    fires(&far, RestrictedAdmin, Code::PuNtlm);
+    fires(&far, Standard, Code::PuNtlm);
+    quiet(
+        &Case::new().client(&[("dc_line_of_sight", "false")]),
+        Standard,
+        Code::PuNtlm,
+    );
+    let wg = member().target(&[("join", "\"workgroup\""), ("domain", "-")]);
+    fires(&wg, RestrictedAdmin, Code::PuNtlm);
+    quiet(&member(), Standard, Code::PuNtlm);
+}
+
+#[test]
+fn ntlm_when_no_trust_path() {
+    let case = member().target(&[("domain", "\"fabrikam.com\"")]).extra(
+        "[[domain]]\ndns = \"fabrikam.com\"\nnetbios = \"FABRIKAM\"\nfunctional_level = \"2016\"",
+    );
+    fires(&case, Standard, Code::PuNtlm);
+    fires(&case, Standard, Code::TrustNoPath);
+}
+
+#[test]
+fn weak_etypes() {
+    fires(
+        &member().user(&[("etypes", "[\"rc4\"]")]),
+        RemoteGuard,
+        Code::PuWeakEtypes,
+    );
+    fires(
+        &member().user(&[("etypes", "[\"des\", \"rc4\"]")]),
+        RemoteGuard,
+        Code::PuWeakEtypes,
+    );
+    quiet(
+        &member().user(&[("etypes", "[\"aes256\", \"rc4\"]")]),
+        RemoteGuard,
+        Code::PuWeakEtypes,
+    );
+    quiet(
+        &Case::new().user(&[("etypes", "[\"rc4\"]")]),
+        RemoteGuard,
+        Code::PuWeakEtypes,
+    );
+}
+
+#[test]
+fn delegation() {
+    fires(
+        &member().path(&[("delegation", "\"constrained\"")]),
+        Standard,
+        Code::PuDelegation,
+    );
+    fires(
+        &member().path(&[("delegation", "\"unconstrained\"")]),
+        Standard,
+        Code::PuDelegation,
+    );
+    quiet(&member(), Standard, Code::PuDelegation);
+    quiet(
+        &Case::new().path(&[("delegation", "\"constrained\"")]),
+        Standard,
+        Code::PuDelegation,
+    );
+}
+
+#[test]
+fn offline_sign_in() {
+    fires(
+        &member().client(&[("offline_signin", "true")]),
+        Standard,
+        Code::PuOffline,
+    );
+    quiet(&member(), Standard, Code::PuOffline);
+}
+
+#[test]
+fn tgt_lifetime() {
+    fires(
+        &member().path(&[("session_hours", "4.5")]),
+        RemoteGuard,
+        Code::PuTgtLifetime,
+    );
+    quiet(
+        &member().path(&[("session_hours", "4")]),
+        RemoteGuard,
+        Code::PuTgtLifetime,
+    );
+    quiet(
+        &Case::new().path(&[("session_hours", "8")]),
+        RemoteGuard,
+        Code::PuTgtLifetime,
+    );
+}
+
+#[test]
+fn credssp_single_sign_on_under_plain_rdp() {
+    let sso = member().path(&[("credssp_sso", "true")]);
+    fires(&sso, Standard, Code::PuCredsspSso);
+    quiet(&sso, RemoteGuard, Code::PuCredsspSso);
+    quiet(&member(), Standard, Code::PuCredsspSso);
+}
+
+#[test]
+fn privileged_non_members_are_candidates() {
+    let j = Case::new().extra(&account("person", "bob", false)).eval();
+    let f = j.estate(Code::PuCandidate).map(|f| j.labels(f));
+    // alice is an admin; bob has no role.
+    assert_eq!(f, Some(vec!["CORP\\alice".to_string()]));
+    assert!(member().eval().estate(Code::PuCandidate).is_none());
+}

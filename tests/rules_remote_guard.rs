@@ -1,0 +1,229 @@
+//! Remote Credential Guard rules: one case where each fires, one near miss where it must not.
+
+mod rules_support;
+
+use guardplan::Mode::{PreferRemoteGuard, RemoteGuard, RestrictedAdmin};
+use guardplan::Verdict;
+use guardplan::rules::Code;
+use rules_support::{Case, fires, quiet};
+
+#[test]
+fn prepared_modern_path_is_clean_under_remote_guard() {
+    let j = Case::new().eval();
+    assert_eq!(j.verdict(RemoteGuard), Verdict::Info);
+    assert_eq!(j.recommended(), Some(RemoteGuard));
+}
+
+#[test]
+fn client_os() {
+    fires(
+        &Case::new().client(&[("os", "\"windows-8.1\""), ("build", "-")]),
+        RemoteGuard,
+        Code::RcgClientOs,
+    );
+    fires(
+        &Case::new().client(&[("os", "\"windows-10\""), ("build", "10586")]),
+        RemoteGuard,
+        Code::RcgClientOs,
+    );
+    quiet(
+        &Case::new().client(&[("os", "\"windows-10\""), ("build", "14393")]),
+        RemoteGuard,
+        Code::RcgClientOs,
+    );
+    quiet(
+        &Case::new().client(&[("os", "\"server-2016\""), ("build", "-")]),
+        RemoteGuard,
+        Code::RcgClientOs,
+    );
+}
+
+#[test]
+fn supplied_credentials_need_1703() {
+    let c1607 = Case::new().client(&[("os", "\"windows-10\""), ("build", "14393")]);
+    // 1607 with signed-in credentials is fine, supplied credentials are not.
+    quiet(&c1607, RemoteGuard, Code::RcgSuppliedCredsOs);
+    assert_ne!(c1607.eval().verdict(RemoteGuard), Verdict::Block);
+    let supplied = c1607.path(&[("credentials", "\"supplied\"")]);
+    fires(&supplied, RemoteGuard, Code::RcgSuppliedCredsOs);
+    let c1703 = supplied.client(&[("build", "15063")]);
+    quiet(&c1703, RemoteGuard, Code::RcgSuppliedCredsOs);
+}
+
+#[test]
+fn saved_credentials_never_work() {
+    fires(
+        &Case::new().path(&[("credentials", "\"saved\"")]),
+        RemoteGuard,
+        Code::RcgSavedCreds,
+    );
+    quiet(
+        &Case::new().path(&[("credentials", "\"supplied\"")]),
+        RemoteGuard,
+        Code::RcgSavedCreds,
+    );
+}
+
+#[test]
+fn client_not_domain_joined_before_1703() {
+    let wg1607 = Case::new().client(&[
+        ("os", "\"windows-10\""),
+        ("build", "14393"),
+        ("join", "\"workgroup\""),
+        ("domain", "-"),
+    ]);
+    fires(&wg1607, RemoteGuard, Code::RcgClientNotDomain);
+    quiet(
+        &wg1607.client(&[("build", "15063")]),
+        RemoteGuard,
+        Code::RcgClientNotDomain,
+    );
+    quiet(
+        &Case::new().client(&[("os", "\"windows-10\""), ("build", "14393")]),
+        RemoteGuard,
+        Code::RcgClientNotDomain,
+    );
+}
+
+#[test]
+fn target_os() {
+    fires(
+        &Case::new().target(&[("os", "\"server-2012r2\"")]),
+        RemoteGuard,
+        Code::RcgTargetOs,
+    );
+    quiet(
+        &Case::new().target(&[("os", "\"server-2016\"")]),
+        RemoteGuard,
+        Code::RcgTargetOs,
+    );
+    quiet(
+        &Case::new().target(&[("os", "\"windows-10\""), ("build", "14393")]),
+        RemoteGuard,
+        Code::RcgTargetOs,
+    );
+}
+
+#[test]
+fn entra_joined_target_but_not_hybrid_nor_azure_vm() {
+    let entra = Case::new().target(&[("join", "\"entra\""), ("domain", "-")]);
+    fires(&entra, RemoteGuard, Code::RcgTargetEntra);
+    quiet(
+        &Case::new().target(&[("join", "\"hybrid\"")]),
+        RemoteGuard,
+        Code::RcgTargetEntra,
+    );
+    let azure_vm = Case::new().target(&[("azure_vm", "true")]);
+    quiet(&azure_vm, RemoteGuard, Code::RcgTargetEntra);
+    assert_ne!(azure_vm.eval().verdict(RemoteGuard), Verdict::Block);
+}
+
+#[test]
+fn workgroup_target() {
+    let wg = Case::new().target(&[("join", "\"workgroup\""), ("domain", "-")]);
+    fires(&wg, RemoteGuard, Code::RcgTargetNotDomain);
+    quiet(&wg, RemoteGuard, Code::RcgTargetEntra);
+    quiet(&Case::new(), RemoteGuard, Code::RcgTargetNotDomain);
+}
+
+#[test]
+fn uwp_client() {
+    fires(
+        &Case::new().client(&[("rdp_client", "\"uwp\"")]),
+        RemoteGuard,
+        Code::RcgUwpClient,
+    );
+    quiet(
+        &Case::new().client(&[("rdp_client", "\"mstsc\"")]),
+        RemoteGuard,
+        Code::RcgUwpClient,
+    );
+}
+
+#[test]
+fn no_kerberos_without_a_domain_controller() {
+    let far = Case::new().client(&[("dc_line_of_sight", "false")]);
+    fires(&far, RemoteGuard, Code::RcgNoKerberos);
+    // Restricted Admin accepts any negotiable protocol.
+    assert_ne!(far.eval().verdict(RestrictedAdmin), Verdict::Block);
+    quiet(&Case::new(), RemoteGuard, Code::RcgNoKerberos);
+}
+
+#[test]
+fn compound_authentication() {
+    fires(
+        &Case::new().target(&[("device_claims", "true")]),
+        RemoteGuard,
+        Code::RcgCompoundAuth,
+    );
+    quiet(&Case::new(), RemoteGuard, Code::RcgCompoundAuth);
+}
+
+#[test]
+fn rdp_right_from_remote_desktop_users_or_administrators() {
+    let none = Case::new().target(&[("administrators", "[]")]);
+    fires(&none, RemoteGuard, Code::RcgNoRdpRight);
+    let rdu = none.target(&[("remote_desktop_users", "[\"alice\"]")]);
+    quiet(&rdu, RemoteGuard, Code::RcgNoRdpRight);
+    quiet(&Case::new(), RemoteGuard, Code::RcgNoRdpRight);
+    // Through a group.
+    let group = Case::new()
+        .user(&[("member_of", "[\"Ops\"]")])
+        .target(&[
+            ("administrators", "[]"),
+            ("remote_desktop_users", "[\"Ops\"]"),
+        ])
+        .extra("[[group]]\nname = \"Ops\"\ndomain = \"corp.contoso.com\"");
+    quiet(&group, RemoteGuard, Code::RcgNoRdpRight);
+}
+
+#[test]
+fn host_not_enabled_and_protected_creds_are_actions() {
+    let unset = Case::new().target(&[("disable_restricted_admin", "-")]);
+    fires(&unset, RemoteGuard, Code::RcgHostNotEnabled);
+    fires(
+        &Case::new().target(&[("disable_restricted_admin", "1")]),
+        RemoteGuard,
+        Code::RcgHostNotEnabled,
+    );
+    assert_eq!(unset.eval().verdict(RemoteGuard), Verdict::Action);
+    quiet(&Case::new(), RemoteGuard, Code::RcgHostNotEnabled);
+    fires(
+        &Case::new().target(&[("allow_protected_creds", "false")]),
+        RemoteGuard,
+        Code::RcgHostNoProtectedCreds,
+    );
+    quiet(&Case::new(), RemoteGuard, Code::RcgHostNoProtectedCreds);
+}
+
+#[test]
+fn helpdesk_is_warned_off_remote_guard() {
+    let hd = Case::new().path(&[("purpose", "\"helpdesk\"")]);
+    fires(&hd, RemoteGuard, Code::RcgHelpdesk);
+    quiet(&Case::new(), RemoteGuard, Code::RcgHelpdesk);
+}
+
+#[test]
+fn vdi_collection() {
+    fires(
+        &Case::new().target(&[("rds_vdi", "true")]),
+        RemoteGuard,
+        Code::RcgVdi,
+    );
+    quiet(&Case::new(), RemoteGuard, Code::RcgVdi);
+}
+
+#[test]
+fn session_exposure_is_remote_guard_context() {
+    let j = Case::new().eval();
+    let f = j.finding(RemoteGuard, Code::RcgSessionExposure);
+    assert!(f.is_some_and(|f| j.labels(f).contains(&"CORP\\alice".to_string())));
+    quiet(&Case::new(), RestrictedAdmin, Code::RcgSessionExposure);
+}
+
+#[test]
+fn prefer_remote_guard_keeps_remote_guard_context_where_it_is_used() {
+    let j = Case::new().eval();
+    assert!(j.has(PreferRemoteGuard, Code::RcgSessionExposure));
+    assert!(!j.has(PreferRemoteGuard, Code::PolFallback));
+}

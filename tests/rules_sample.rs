@@ -1,0 +1,135 @@
+//! The embedded Contoso sample raises every catalog code (except POL-ORDER, which needs a plan).
+
+use std::collections::BTreeSet;
+
+use guardplan::graph::TrustGraph;
+use guardplan::inventory::{Inventory, load_sample};
+use guardplan::plan::Enforcement;
+use guardplan::rules::{self, Choice, Code, Evaluation};
+use guardplan::{Mode, Severity, Verdict};
+
+fn sample() -> (Inventory, Evaluation) {
+    let inv = match load_sample() {
+        Ok(inv) => inv,
+        Err(d) => panic!("the embedded sample does not load:\n{d}"),
+    };
+    let graph = TrustGraph::new(&inv);
+    let ev = rules::evaluate(&inv, &graph);
+    (inv, ev)
+}
+
+fn path_id(inv: &Inventory, name: &str) -> usize {
+    inv.paths
+        .iter()
+        .position(|p| p.name == name)
+        .unwrap_or_else(|| panic!("no path {name} in the sample"))
+}
+
+/// The plan a hurried administrator would write: every recommendation by client policy, except the helpdesk
+/// paths, done with `mstsc /restrictedAdmin` shortcuts on consoles that keep their current policy.
+fn hurried_choices(inv: &Inventory, ev: &Evaluation) -> Vec<Choice> {
+    let mut choices = ev.recommended_choices();
+    for name in ["helpdesk-workstations", "helpdesk-entra-laptops"] {
+        choices[path_id(inv, name)] = Choice {
+            mode: Mode::RestrictedAdmin,
+            enforce: Enforcement::Switch,
+        };
+    }
+    choices
+}
+
+#[test]
+fn sample_raises_every_code_but_pol_order() {
+    let (inv, ev) = sample();
+    let mut raised: BTreeSet<Code> = ev.findings.iter().map(|f| f.code).collect();
+    raised.extend(
+        rules::evaluate_choices(&inv, &hurried_choices(&inv, &ev))
+            .iter()
+            .map(|f| f.code),
+    );
+    let missing: Vec<Code> = Code::all()
+        .filter(|c| *c != Code::PolOrder && !raised.contains(c))
+        .collect();
+    assert!(missing.is_empty(), "the sample never raises {missing:?}");
+    assert!(!raised.contains(&Code::PolOrder));
+}
+
+#[test]
+fn sample_recommendations_follow_microsoft_advice() {
+    let (inv, ev) = sample();
+    let rec = |name: &str| ev.paths[path_id(&inv, name)].recommended;
+    assert_eq!(rec("tier0-dc-admin"), Some(Mode::RemoteGuard));
+    assert_eq!(rec("helpdesk-workstations"), Some(Mode::RestrictedAdmin));
+    assert_eq!(rec("helpdesk-entra-laptops"), Some(Mode::RestrictedAdmin));
+    assert_eq!(rec("tier1-server-admin"), Some(Mode::PreferRemoteGuard));
+    assert_eq!(rec("vdi-admin"), Some(Mode::RestrictedAdmin));
+    assert_eq!(rec("backup-admin"), None);
+    assert_eq!(rec("plant-floor"), None);
+    assert_eq!(rec("vendor-support"), None);
+    for (i, p) in ev.paths.iter().enumerate() {
+        assert!(
+            !p.rationale.is_empty(),
+            "{} has no rationale",
+            inv.paths[i].name
+        );
+        if let Some(m) = p.recommended {
+            assert_ne!(p.modes[m.index()].verdict.0, Verdict::Block);
+        }
+    }
+}
+
+#[test]
+fn sample_findings_are_aggregated_per_code_path_and_mode() {
+    let (_, ev) = sample();
+    let mut seen = BTreeSet::new();
+    for f in &ev.findings {
+        assert!(
+            seen.insert((f.code, f.path, f.mode)),
+            "{} raised twice on {:?} {:?}",
+            f.code,
+            f.path,
+            f.mode
+        );
+        assert!(
+            f.subjects.windows(2).all(|w| w[0] < w[1]),
+            "{} subjects unsorted",
+            f.code
+        );
+        assert_eq!(f.severity, f.code.severity());
+        assert!(!f.message.is_empty());
+        assert!(!f.message.contains('{'), "unfilled template: {}", f.message);
+    }
+    assert!(ev.findings.iter().any(|f| f.severity == Severity::Block));
+}
+
+#[test]
+#[ignore = "prints the sample evaluation for reading"]
+fn print_sample() {
+    let (inv, ev) = sample();
+    for (i, p) in ev.paths.iter().enumerate() {
+        println!("== {} -> {:?}", inv.paths[i].name, p.recommended);
+        for r in &p.rationale {
+            println!("   * {r}");
+        }
+        for m in Mode::ALL {
+            println!("  {m}: {:?}", p.modes[m.index()].verdict.0);
+            for f in ev.findings_of(i as u32, m) {
+                println!(
+                    "     {} {} [{:?}] {}",
+                    f.code, f.severity, f.mode, f.message
+                );
+            }
+        }
+    }
+    for f in ev.findings.iter().filter(|f| f.path.is_none()) {
+        println!("estate: {} {}", f.code, f.message);
+    }
+    for f in rules::evaluate_choices(&inv, &hurried_choices(&inv, &ev)) {
+        println!(
+            "choices: {} {:?} {}",
+            f.code,
+            f.path.map(|p| &inv.paths[p as usize].name),
+            f.message
+        );
+    }
+}
