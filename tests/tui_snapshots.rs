@@ -22,7 +22,10 @@ fn overview() {
 
 #[test]
 fn trust_graph() {
-    insta::assert_snapshot!(view_screen(View::Graph, 110, 30));
+    let mut app = sample_app();
+    // Users of the second forest signing in to the first.
+    keys(&mut app, "2jj");
+    insta::assert_snapshot!(screen(&mut app, 110, 30));
 }
 
 #[test]
@@ -39,7 +42,9 @@ fn stages() {
 
 #[test]
 fn findings() {
-    insta::assert_snapshot!(view_screen(View::Findings, 110, 30));
+    let mut app = sample_app();
+    keys(&mut app, "5jj");
+    insta::assert_snapshot!(screen(&mut app, 110, 30));
 }
 
 #[test]

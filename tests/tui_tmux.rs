@@ -11,6 +11,8 @@ use tui_support::tempdir;
 /// A tmux server of its own (its own socket), killed on drop.
 struct Tmux {
     socket: String,
+    /// Where the planner's standard error goes, shown when a wait fails.
+    stderr: std::cell::RefCell<PathBuf>,
 }
 
 impl Tmux {
@@ -27,6 +29,7 @@ impl Tmux {
         let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         Some(Tmux {
             socket: format!("guardplan-test-{}-{n}", std::process::id()),
+            stderr: Default::default(),
         })
     }
 
@@ -43,23 +46,32 @@ impl Tmux {
     /// Starts the planner in a 120x40 window.
     fn open(&self, dir: &Path, plan: &Path) {
         let cmd = format!(
-            "exec env GUARDPLAN_CONFIG_DIR='{}' GUARDPLAN_DATA_DIR='{}' TERM=xterm-256color '{}' tui --plan '{}'",
+            "exec env GUARDPLAN_CONFIG_DIR='{}' GUARDPLAN_DATA_DIR='{}' TERM=xterm-256color '{}' tui --plan '{}' 2>'{}'",
             dir.join("config").display(),
             dir.join("data").display(),
             env!("CARGO_BIN_EXE_guardplan"),
-            plan.display()
+            plan.display(),
+            dir.join("stderr").display()
         );
-        self.tmux(&[
-            "new-session",
-            "-d",
-            "-x",
-            "120",
-            "-y",
-            "40",
-            "-s",
-            "planner",
-            &cmd,
-        ]);
+        *self.stderr.borrow_mut() = dir.join("stderr");
+        // A server whose last session just ended may still be exiting: try again until the session exists.
+        for _ in 0..50 {
+            self.tmux(&[
+                "new-session",
+                "-d",
+                "-x",
+                "120",
+                "-y",
+                "40",
+                "-s",
+                "planner",
+                &cmd,
+            ]);
+            if self.running() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
 
     fn screen(&self) -> String {
@@ -82,7 +94,8 @@ impl Tmux {
             }
             assert!(
                 start.elapsed() < Duration::from_secs(60),
-                "the screen never showed `{text}`:\n{s}"
+                "the screen never showed `{text}`:\n{s}\nstandard error:\n{}",
+                std::fs::read_to_string(&*self.stderr.borrow()).unwrap_or_default()
             );
             std::thread::sleep(Duration::from_millis(100));
         }

@@ -334,3 +334,163 @@ fn mode_changes_on_a_large_estate_touch_one_path() {
     assert_eq!(app.ws.choice(0).mode, zero);
     assert!(Mode::ALL.contains(&one));
 }
+
+/// The text of the paths view's detail pane for a path.
+fn detail_text(app: &guardplan::tui::App, path: u32) -> String {
+    guardplan::tui::paths::detail_lines(&app.ws, path, &app.config.theme)
+        .iter()
+        .map(|l| l.to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn the_findings_of_a_path_follow_its_chosen_mode() {
+    let mut app = sample_app();
+    keys(&mut app, "3");
+    let before = detail_text(&app, 0);
+    let blocked_before = app.ws.assessment().counts.blockers;
+    // Cycle until the chosen mode is one the rules block for this path.
+    let mut seen_block = false;
+    for _ in 0..4 {
+        keys(&mut app, "m");
+        let mode = app.ws.choice(0).mode;
+        let verdict = app.ws.evaluation.paths[0].modes[mode.index()].verdict.0;
+        let text = detail_text(&app, 0);
+        assert!(text.contains(&format!("Chosen: {mode}")), "{text}");
+        if verdict == guardplan::Verdict::Block {
+            seen_block = true;
+            assert!(text.contains("✗ block"), "{text}");
+            assert!(app.ws.assessment().counts.blockers > blocked_before);
+        }
+    }
+    assert!(seen_block, "the sample's first path has a blocked mode");
+    // Four presses come back to the first mode and the same findings.
+    assert_eq!(detail_text(&app, 0), before);
+}
+
+/// Selects the first finding row of the findings view.
+fn first_finding(app: &mut guardplan::tui::App) {
+    keys(app, "5g");
+    while !matches!(
+        app.findings.rows.get(app.findings.cursor.selected),
+        Some(guardplan::tui::findings::Row::Finding(..)) | None
+    ) {
+        keys(app, "j");
+    }
+}
+
+#[test]
+fn a_finding_is_waived_with_reason_and_expiry_and_the_waiver_removed_again() {
+    let mut app = sample_app();
+    first_finding(&mut app);
+    let Some(guardplan::tui::findings::Row::Finding(r, None)) =
+        app.findings.rows.get(app.findings.cursor.selected).copied()
+    else {
+        panic!("the sample has an unwaived finding");
+    };
+    let code = app.ws.finding(r).code;
+    let blockers = app.ws.assessment().counts.blockers;
+    keys(&mut app, "w");
+    assert!(matches!(app.overlay, Some(Overlay::Form(_))));
+    // A waiver needs a reason.
+    keys(&mut app, "<enter>");
+    assert!(matches!(&app.overlay, Some(Overlay::Form(f)) if f.error.is_some()));
+    keys(
+        &mut app,
+        "accepted until the jump host is rebuilt<tab>2099-13-01<enter>",
+    );
+    assert!(
+        matches!(&app.overlay, Some(Overlay::Form(f)) if f.error.as_deref().is_some_and(|e| e.contains("not a date"))),
+        "{:?}",
+        app.overlay
+    );
+    for _ in 0..10 {
+        keys(&mut app, "<bs>");
+    }
+    keys(&mut app, "2099-12-31<enter>");
+    assert_eq!(app.overlay, None, "{:?}", app.status);
+    assert_eq!(app.ws.plan.waivers.len(), 1);
+    let w = &app.ws.plan.waivers[0];
+    assert_eq!(w.code, code.as_str());
+    assert_eq!(w.reason, "accepted until the jump host is rebuilt");
+    assert_eq!(
+        w.expires.map(|d| d.to_string()).as_deref(),
+        Some("2099-12-31")
+    );
+    assert!(
+        app.findings
+            .rows
+            .iter()
+            .any(|r| matches!(r, guardplan::tui::findings::Row::Finding(_, Some(0))))
+    );
+    if app.ws.finding(r).severity == guardplan::Severity::Block {
+        assert!(app.ws.assessment().counts.blockers < blockers);
+    }
+    // The cursor stays on the waived finding: W removes its waiver.
+    first_finding(&mut app);
+    while !matches!(
+        app.findings.rows.get(app.findings.cursor.selected),
+        Some(guardplan::tui::findings::Row::Finding(_, Some(_))) | None
+    ) {
+        keys(&mut app, "j");
+    }
+    keys(&mut app, "W");
+    assert!(app.ws.plan.waivers.is_empty());
+    keys(&mut app, "u");
+    assert_eq!(app.ws.plan.waivers.len(), 1);
+}
+
+#[test]
+fn the_findings_filter_and_severity_narrow_the_list() {
+    let mut app = sample_app();
+    keys(&mut app, "5");
+    let all = app.findings.rows.len();
+    keys(&mut app, "v");
+    assert_eq!(app.findings.severity, Some(guardplan::Severity::Block));
+    assert!(app.findings.rows.len() < all);
+    assert!(app.findings.rows.iter().all(|r| match r {
+        guardplan::tui::findings::Row::Severity(s, _) => *s == guardplan::Severity::Block,
+        _ => true,
+    }));
+    keys(&mut app, "vvvv");
+    assert_eq!(app.findings.rows.len(), all);
+    keys(&mut app, "/pu-ntlm<enter>");
+    let codes: Vec<String> = app
+        .findings
+        .rows
+        .iter()
+        .filter_map(|r| match r {
+            guardplan::tui::findings::Row::Code(c, _) => Some(c.as_str().to_string()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(codes, vec!["PU-NTLM".to_string()]);
+}
+
+#[test]
+fn the_stage_gate_lists_its_blockers() {
+    let mut app = sample_app();
+    keys(&mut app, "4");
+    let blocked = app
+        .stages
+        .gates
+        .iter()
+        .position(|g| !g.ready)
+        .expect("a blocked stage in the sample");
+    assert!(!app.stages.gates[blocked].reasons.is_empty());
+    for _ in 0..blocked {
+        keys(&mut app, "j");
+    }
+    let text = screen(&mut app, 120, 40);
+    assert!(text.contains("gate blocked"), "{text}");
+    assert!(
+        text.contains(
+            app.stages.gates[blocked].reasons[0]
+                .chars()
+                .take(30)
+                .collect::<String>()
+                .as_str()
+        )
+    );
+}
