@@ -494,3 +494,46 @@ fn the_stage_gate_lists_its_blockers() {
         )
     );
 }
+
+fn mouse(
+    app: &mut guardplan::tui::App,
+    kind: ratatui::crossterm::event::MouseEventKind,
+    column: u16,
+    row: u16,
+) {
+    app.update(Msg::Mouse(ratatui::crossterm::event::MouseEvent {
+        kind,
+        column,
+        row,
+        modifiers: KeyModifiers::NONE,
+    }));
+}
+
+#[test]
+fn the_mouse_switches_views_selects_rows_and_scrolls() {
+    use ratatui::crossterm::event::{MouseButton, MouseEventKind};
+    let mut app = sample_app();
+    app.update(Msg::Resize(110, 30));
+    let text = screen(&mut app, 110, 30);
+    // The tab row is the second line; click on the middle of "3 Access paths".
+    let tabs = text.lines().nth(1).expect("tab row");
+    let column = tabs.find("Access paths").expect("tab shown") as u16 - 1;
+    mouse(&mut app, MouseEventKind::Down(MouseButton::Left), column, 1);
+    assert_eq!(app.view, View::Paths);
+    // Rows start under the pane border and the column header: line 4 is the first path.
+    mouse(&mut app, MouseEventKind::Down(MouseButton::Left), 10, 6);
+    assert_eq!(app.paths.cursor.selected, 2);
+    mouse(&mut app, MouseEventKind::ScrollDown, 10, 6);
+    assert_eq!(app.paths.cursor.selected, 3);
+    mouse(&mut app, MouseEventKind::ScrollUp, 10, 6);
+    mouse(&mut app, MouseEventKind::ScrollUp, 10, 6);
+    assert_eq!(app.paths.cursor.selected, 1);
+    // Mouse movement is not a message: it never causes a redraw.
+    let moved = ratatui::crossterm::event::Event::Mouse(ratatui::crossterm::event::MouseEvent {
+        kind: MouseEventKind::Moved,
+        column: 1,
+        row: 1,
+        modifiers: KeyModifiers::NONE,
+    });
+    assert_eq!(Msg::from_event(moved), None);
+}
