@@ -15,4 +15,5 @@ pub mod cli;
 pub mod commands;
 pub mod diag;
 pub mod graph;
+pub mod import;
 pub mod names;

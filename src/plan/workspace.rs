@@ -1,6 +1,8 @@
 //! The editable plan that the TUI and the command line share: the inventory, its evaluation, the plan, and
 //! what the plan's choices make of the findings (the [`Assessment`]), kept current edit by edit with undo.
 
+use std::collections::BTreeSet;
+
 use crate::finding::{Finding, Mode, Severity, Subject};
 use crate::graph::TrustGraph;
 use crate::inventory::{AccountKind, HostId, Inventory, PathId, UserId};
@@ -172,6 +174,19 @@ impl Assessment {
             FindingRef::Enrollment(i) => &self.enrollment[i as usize],
         }
     }
+}
+
+/// A canonical order for findings, so that a partial recomputation lists them as a full one does.
+fn sort_findings(v: &mut [Finding]) {
+    v.sort_by(|a, b| {
+        (a.path, a.code, a.mode, &a.subjects, &a.message).cmp(&(
+            b.path,
+            b.code,
+            b.mode,
+            &b.subjects,
+            &b.message,
+        ))
+    });
 }
 
 /// What a stale reference resolves to (never handed out by a current assessment).
@@ -927,7 +942,9 @@ impl Workspace {
         let stages: Vec<usize> = (0..self.plan.stages.len()).collect();
         self.assessment.stages = vec![StageGate::default(); stages.len()];
         self.refresh_actions(&stages);
-        self.rebuild_assessment();
+        let mut cross = rules::evaluate_choices(&self.inventory, &self.choices);
+        sort_findings(&mut cross);
+        self.rebuild_assessment(cross);
     }
 
     /// After a decision change: only that path's own findings, its ordering finding and the actions of the
@@ -968,7 +985,55 @@ impl Workspace {
         if let Some(g) = m.path[p as usize].and_then(|s| gates.get_mut(s as usize)) {
             actions::update_action(&mut g.actions, (2, p), actions::path_action(choices, p));
         }
-        self.rebuild_assessment();
+        let cross = self.cross_after_change(p);
+        self.rebuild_assessment(cross);
+    }
+
+    /// The cross-path findings after path `p`'s choice changed. Only paths sharing a client with `p` can
+    /// change; their findings depend only on the paths sharing a client with them. So the rules run with every
+    /// other path on `standard`, and only the findings of the paths next to `p` are taken from that run.
+    fn cross_after_change(&self, p: PathId) -> Vec<Finding> {
+        let inv = &self.inventory;
+        let from = &self.statics.paths_from;
+        let near: BTreeSet<PathId> = inv.paths[p as usize]
+            .from
+            .iter()
+            .flat_map(|c| from[*c as usize].iter().copied())
+            .chain([p])
+            .collect();
+        let near2: BTreeSet<PathId> = near
+            .iter()
+            .flat_map(|q| inv.paths[*q as usize].from.iter())
+            .flat_map(|c| from[*c as usize].iter().copied())
+            .collect();
+        let standard = Choice {
+            mode: Mode::Standard,
+            enforce: Enforcement::Policy,
+        };
+        let choices: Vec<Choice> = (0..self.choices.len())
+            .map(|q| {
+                if near2.contains(&(q as PathId)) {
+                    self.choices[q]
+                } else {
+                    standard
+                }
+            })
+            .collect();
+        let touched = |f: &Finding| f.path.is_some_and(|q| near.contains(&q));
+        let mut cross: Vec<Finding> = self
+            .assessment
+            .cross
+            .iter()
+            .filter(|f| !touched(f))
+            .cloned()
+            .collect();
+        cross.extend(
+            rules::evaluate_choices(inv, &choices)
+                .into_iter()
+                .filter(touched),
+        );
+        sort_findings(&mut cross);
+        cross
     }
 
     fn refresh_actions(&mut self, stages: &[usize]) {
@@ -989,8 +1054,7 @@ impl Workspace {
         }
     }
 
-    fn rebuild_assessment(&mut self) {
-        let cross = rules::evaluate_choices(&self.inventory, &self.choices);
+    fn rebuild_assessment(&mut self, cross: Vec<Finding>) {
         // PU-CANDIDATE no longer applies to a user the plan enrolls.
         let enrolled = |f: &Finding| {
             f.code == Code::PuCandidate
