@@ -537,3 +537,17 @@ fn the_mouse_switches_views_selects_rows_and_scrolls() {
     });
     assert_eq!(Msg::from_event(moved), None);
 }
+
+#[test]
+fn an_unbound_key_asks_for_no_redraw() {
+    let mut app = sample_app();
+    keys(&mut app, "3");
+    app.redraw = false;
+    keys(&mut app, "Z");
+    assert!(!app.redraw);
+    keys(&mut app, "j");
+    assert!(app.redraw);
+    // A later unbound key in the same batch does not cancel a pending redraw.
+    keys(&mut app, "Z");
+    assert!(app.redraw);
+}

@@ -329,42 +329,58 @@ impl App {
 
     /// Changes the state for one message.
     pub fn update(&mut self, msg: Msg) {
-        self.redraw = true;
-        match msg {
-            Msg::Resize(w, h) => self.size = (w, h),
+        let changed = match msg {
+            Msg::Resize(w, h) => {
+                self.size = (w, h);
+                true
+            }
             Msg::Key(k) => self.on_key(k),
-            Msg::Mouse(m) => self.on_mouse(m),
+            Msg::Mouse(m) => {
+                self.on_mouse(m);
+                true
+            }
             Msg::Paste(text) => {
                 if let Some(Overlay::Form(form)) = &mut self.overlay
                     && let Some(f) = form.fields.get_mut(form.focus)
                 {
                     f.value.extend(text.chars().filter(|c| !c.is_control()));
                 }
+                true
             }
+        };
+        if changed {
+            self.redraw = true;
+            self.process_internal();
+            self.fit_cursors();
         }
-        self.process_internal();
-        self.fit_cursors();
     }
 
-    fn on_key(&mut self, k: KeyEvent) {
+    /// Handles a key; false when the key means nothing here (nothing to redraw).
+    fn on_key(&mut self, k: KeyEvent) -> bool {
         let Some(key) = Key::from_event(&k) else {
-            return;
+            return false;
         };
         // Ctrl-C always ends the program, whatever is open: the autosave keeps the work.
         if k.code == KeyCode::Char('c') && k.modifiers.contains(KeyModifiers::CONTROL) {
             self.quit = true;
-            return;
+            return true;
         }
         if self.overlay.is_some() {
             self.on_overlay_key(k, key);
-            return;
+            return true;
         }
         if self.filter_typing() {
             self.on_filter_key(k);
-            return;
+            return true;
         }
-        if let Some(action) = self.config.keymap.lookup(&self.contexts(), key) {
-            self.on_action(action);
+        match self.config.keymap.lookup(&self.contexts(), key) {
+            Some(action) => {
+                // A new action replaces the last message, so that the key hints come back.
+                self.status = None;
+                self.on_action(action);
+                true
+            }
+            None => false,
         }
     }
 
