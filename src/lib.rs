@@ -7,6 +7,7 @@
 pub mod finding;
 pub mod inventory;
 pub mod plan;
+pub mod report;
 pub mod rules;
 pub mod tui;
 
