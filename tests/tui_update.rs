@@ -551,3 +551,44 @@ fn an_unbound_key_asks_for_no_redraw() {
     keys(&mut app, "Z");
     assert!(app.redraw);
 }
+
+#[test]
+fn exports_are_written_beside_the_plan() {
+    let dir = tempdir();
+    let plan = file(&dir, "rollout.plan.toml");
+    let mut app = app_for(
+        guardplan::inventory::load_sample().expect("sample"),
+        Some(&plan),
+        None,
+    );
+    keys(&mut app, "em");
+    let md = std::fs::read_to_string(file(&dir, "rollout.md")).expect("markdown written");
+    assert!(md.contains(&app.ws.inventory.paths[0].name));
+    keys(&mut app, "es");
+    let sarif: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(file(&dir, "rollout.sarif")).expect("sarif written"),
+    )
+    .expect("SARIF is JSON");
+    assert_eq!(sarif["version"], "2.1.0");
+    keys(&mut app, "ec");
+    let scripts: Vec<_> = std::fs::read_dir(file(&dir, "rollout-scripts"))
+        .expect("scripts written")
+        .collect();
+    assert!(!scripts.is_empty());
+    keys(&mut app, "ep");
+    let exported = saved_plan(&file(&dir, "rollout.export.plan.toml"));
+    assert_eq!(exported.decisions.len(), app.ws.plan.decisions.len());
+    assert!(!plan.exists(), "exporting is not saving");
+}
+
+#[test]
+fn the_plan_preview_shows_the_file_to_be_saved() {
+    let mut app = sample_app();
+    keys(&mut app, "3mp");
+    assert!(matches!(app.overlay, Some(Overlay::Preview { .. })));
+    let text = screen(&mut app, 110, 40);
+    assert!(text.contains("Plan file preview"));
+    assert!(text.contains("version = 1"), "{text}");
+    keys(&mut app, "<esc>");
+    assert_eq!(app.overlay, None);
+}

@@ -103,7 +103,26 @@ pub fn export(app: &App, kind: ExportKind) -> Result<String, String> {
             ))
         }
         ExportKind::Markdown | ExportKind::Sarif => {
-            Err("this export is available from `guardplan export`".into())
+            use crate::commands::check::{CheckFormat, plan_input, render};
+            let (ext, format) = match kind {
+                ExportKind::Markdown => ("md", CheckFormat::Markdown),
+                _ => ("sarif", CheckFormat::Sarif),
+            };
+            // The report of the working plan, as `guardplan export` would give it once saved.
+            let ws = &app.ws;
+            let input = plan_input(ws, crate::report::relative_uri(&base.display().to_string()));
+            let uri = crate::report::relative_uri(&ws.inventory.source.name);
+            let report = crate::report::Report::build(
+                &ws.inventory,
+                &uri,
+                &ws.evaluation,
+                Some(&input),
+                crate::finding::Severity::Block,
+            );
+            let path = dir.join(format!("{stem}.{ext}"));
+            crate::plan::io::write_atomic(&path, render(&report, format).as_bytes())
+                .map_err(|e| e.to_string())?;
+            Ok(format!("wrote {}", path.display()))
         }
     }
 }
