@@ -101,11 +101,7 @@ fn a_stage_name_is_validated() {
 fn s_saves_the_plan_and_clears_the_modified_mark() {
     let dir = tempdir();
     let plan = file(&dir, "rollout.plan.toml");
-    let mut app = app_for(
-        guardplan::inventory::load_sample().expect("sample"),
-        Some(&plan),
-        None,
-    );
+    let mut app = sample_with_plan(&plan);
     keys(&mut app, "3m");
     let mode = app.ws.choice(0).mode;
     assert!(app.dirty());
@@ -123,11 +119,7 @@ fn s_saves_the_plan_and_clears_the_modified_mark() {
 fn save_refuses_a_plan_file_changed_on_disk() {
     let dir = tempdir();
     let plan = file(&dir, "rollout.plan.toml");
-    let mut app = app_for(
-        guardplan::inventory::load_sample().expect("sample"),
-        Some(&plan),
-        None,
-    );
+    let mut app = sample_with_plan(&plan);
     keys(&mut app, "3ms");
     std::fs::write(&plan, "# edited by someone else\n").expect("write");
     keys(&mut app, "m");
@@ -556,11 +548,7 @@ fn an_unbound_key_asks_for_no_redraw() {
 fn exports_are_written_beside_the_plan() {
     let dir = tempdir();
     let plan = file(&dir, "rollout.plan.toml");
-    let mut app = app_for(
-        guardplan::inventory::load_sample().expect("sample"),
-        Some(&plan),
-        None,
-    );
+    let mut app = sample_with_plan(&plan);
     keys(&mut app, "em");
     let md = std::fs::read_to_string(file(&dir, "rollout.md")).expect("markdown written");
     assert!(md.contains(&app.ws.inventory.paths[0].name));

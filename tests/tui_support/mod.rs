@@ -162,3 +162,12 @@ pub fn decided(plan: &guardplan::plan::Plan, path: &str) -> Option<guardplan::fi
         .find(|d| d.path == path)
         .map(|d| d.mode)
 }
+
+/// An app over the sample with a plan file (no autosave).
+pub fn sample_with_plan(plan: &Path) -> App {
+    app_for(
+        guardplan::inventory::load_sample().expect("the sample loads"),
+        Some(plan),
+        None,
+    )
+}
