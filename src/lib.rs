@@ -7,7 +7,9 @@
 pub mod finding;
 pub mod inventory;
 pub mod plan;
+pub mod report;
 pub mod rules;
+pub mod tui;
 
 pub use finding::{Finding, Mode, Severity, Subject, Verdict};
 pub mod cli;
@@ -16,3 +18,4 @@ pub mod diag;
 pub mod graph;
 pub mod import;
 pub mod names;
+pub mod sample;

@@ -4,10 +4,11 @@
 //! Needs the Debian packages `samba` and `ldb-tools`. Under CI (`CI=true`) their absence fails the tests;
 //! elsewhere each test says it was skipped and why.
 
-use std::net::TcpStream;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command as Proc, Stdio};
-use std::sync::OnceLock;
+use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
@@ -132,9 +133,30 @@ fn dc() -> Option<&'static Dc> {
     })
 }
 
+/// Removes the domains that earlier runs of this test binary left behind (their process is gone).
+fn remove_stale_domains(tmp: &Path) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(dirs) = std::fs::read_dir(tmp) else {
+        return;
+    };
+    for d in dirs.flatten() {
+        let name = d.file_name().to_string_lossy().into_owned();
+        let pid = name
+            .strip_prefix("samba-dc-")
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|pid| pid.parse::<u32>().ok());
+        if pid.is_some_and(|pid| !Path::new(&format!("/proc/{pid}")).exists()) {
+            let _ = std::fs::remove_dir_all(d.path());
+        }
+    }
+}
+
 fn provision() -> Dc {
-    let dir =
-        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("samba-dc-{}", std::process::id()));
+    let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    remove_stale_domains(&tmp);
+    let dir = tmp.join(format!("samba-dc-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("mkdir");
     run(Proc::new("samba-tool")
@@ -406,37 +428,52 @@ fn reimport_after_directory_changes() {
     let _ = std::fs::remove_dir_all(&dc.dir);
 }
 
-/// The `samba` daemon on the copy, stopped when dropped.
-struct Daemon(Child);
+/// The `samba` daemon on a copy of the domain, listening on 127.0.0.1 only; stopped (and the copy removed)
+/// when dropped. Holds the lock that keeps two daemons from competing for the LDAP ports.
+struct Daemon {
+    child: Child,
+    dc: Dc,
+    _ports: MutexGuard<'static, ()>,
+}
 
 impl Drop for Daemon {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dc.dir);
     }
 }
 
-#[test]
-fn live_ldap_import_matches_the_ldif_import() {
-    let Some(dc) = dc() else { return };
+/// Whether the test can run a daemon here; otherwise says why (and fails under CI when it should not).
+fn can_listen() -> bool {
     let uid = run(Proc::new("id").arg("-u"));
     if uid.trim() != "0" {
-        eprintln!("skipped: the samba daemon needs root to listen on port 389");
-        return;
+        eprintln!("skipped: the samba daemon needs root to listen on ports 389 and 636");
+        return false;
     }
-    if TcpStream::connect(("127.0.0.1", 389)).is_ok() {
-        let why = "something already listens on 127.0.0.1:389";
+    true
+}
+
+/// Starts `samba` on a copy of the domain named `name`, with `extra` lines in `[global]`, and waits until
+/// it listens on every port of `ports`. `None` (with the reason) when the ports are taken by another program.
+fn start_daemon(dc: &Dc, name: &str, extra: &str, ports: &[u16]) -> Option<Daemon> {
+    static PORTS: Mutex<()> = Mutex::new(());
+    let lock = PORTS.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(p) = ports
+        .iter()
+        .find(|p| TcpStream::connect(("127.0.0.1", **p)).is_ok())
+    {
+        let why = format!("something already listens on 127.0.0.1:{p}");
         assert!(std::env::var("CI").as_deref() != Ok("true"), "{why}");
         eprintln!("skipped: {why}");
-        return;
+        return None;
     }
-    let dc = dc.copy("ldap");
+    let dc = dc.copy(name);
     let conf = std::fs::read_to_string(dc.conf()).expect("conf");
     let extra = format!(
-        "\tinterfaces = 127.0.0.1\n\tbind interfaces only = yes\n\tserver services = ldap\n\ttls enabled = no\n\t\
-         ldap server require strong auth = no\n\tlog file = {}/samba.log\n\tpid directory = {}\n",
-        dc.dir.display(),
-        dc.dir.display()
+        "\tinterfaces = 127.0.0.1\n\tbind interfaces only = yes\n\tserver services = ldap\n\t\
+         ldap server require strong auth = no\n\tlog file = {dir}/samba.log\n\tpid directory = {dir}\n{extra}",
+        dir = dc.dir.display(),
     );
     let conf: String = conf
         .lines()
@@ -460,54 +497,265 @@ fn live_ldap_import_matches_the_ldif_import() {
         .stderr(Stdio::null())
         .spawn()
         .expect("start samba");
-    let _daemon = Daemon(child);
+    let daemon = Daemon {
+        child,
+        dc,
+        _ports: lock,
+    };
     let start = Instant::now();
-    while TcpStream::connect(("127.0.0.1", 389)).is_err() {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "samba did not listen on 127.0.0.1:389 within 60 s (log: {}/samba.log)",
-            dc.dir.display()
-        );
-        std::thread::sleep(Duration::from_millis(200));
+    for port in ports {
+        while TcpStream::connect(("127.0.0.1", *port)).is_err() {
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "samba did not listen on 127.0.0.1:{port} within 60 s (log: {}/samba.log)",
+                daemon.dc.dir.display()
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
     }
+    Some(daemon)
+}
+
+/// Runs `guardplan import ldap URL` as the domain administrator, with `args` before `-o OUT`.
+fn import_ldap(url: &str, args: &[&str], out: &Path, password: &str) -> std::process::Output {
+    let mut cmd = Command::cargo_bin("guardplan").expect("binary");
+    cmd.args(["import", "ldap", url, "--base", BASE]).args(args);
+    if !args.contains(&"--timeout") {
+        cmd.args(["--timeout", "10"]);
+    }
+    cmd.args([
+        "--bind",
+        &format!("Administrator@{DNS}"),
+        "--no-timestamp",
+        "-o",
+    ])
+    .arg(out)
+    .env("GUARDPLAN_LDAP_PASSWORD", password)
+    .timeout(Duration::from_secs(120));
+    cmd.output().expect("run")
+}
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Asserts a successful live import into `out` that gives the estate and does not contain the password.
+fn assert_live_import(res: &std::process::Output, out: &Path) {
+    assert!(res.status.success(), "{}", stderr(res));
+    let text = std::fs::read_to_string(out).expect("read");
+    assert!(!text.contains(ADMIN_PASS), "the password is never written");
+    let inv = load_file(out).expect("the live import loads");
+    assert_estate(&inv);
+}
+
+#[test]
+fn live_ldap_import_matches_the_ldif_import() {
+    let Some(dc) = dc() else { return };
+    if !can_listen() {
+        return;
+    }
+    let Some(daemon) = start_daemon(dc, "ldap", "\ttls enabled = no\n", &[389]) else {
+        return;
+    };
     let tmp = tempfile::tempdir().expect("tempdir");
     let out = tmp.path().join("live.toml");
-    let ldap = |out: &Path, password: &str| {
-        let mut cmd = Command::cargo_bin("guardplan").expect("binary");
-        cmd.args([
-            "import",
-            "ldap",
-            "ldap://127.0.0.1",
-            "--base",
-            BASE,
-            "--insecure-plain",
-        ])
-        .args([
-            "--bind",
-            &format!("Administrator@{DNS}"),
-            "--no-timestamp",
-            "-o",
-        ])
-        .arg(out)
-        .env("GUARDPLAN_LDAP_PASSWORD", password);
-        cmd.output().expect("run")
-    };
-    let res = ldap(&out, ADMIN_PASS);
-    assert!(
-        res.status.success(),
-        "{}",
-        String::from_utf8_lossy(&res.stderr)
+    let plain = ["--insecure-plain"];
+    assert_live_import(
+        &import_ldap("ldap://127.0.0.1", &plain, &out, ADMIN_PASS),
+        &out,
     );
-    let text = std::fs::read_to_string(&out).expect("read");
-    assert!(!text.contains(ADMIN_PASS), "the password is never written");
-    let inv = load_file(&out).expect("the live import loads");
-    assert_estate(&inv);
 
     // A wrong password is an error, and nothing is written.
     let bad = tmp.path().join("bad.toml");
-    let res = ldap(&bad, "wrong");
-    assert_eq!(res.status.code(), Some(2));
+    let res = import_ldap("ldap://127.0.0.1", &plain, &bad, "wrong-Pass-9");
+    let err = stderr(&res);
+    assert_eq!(res.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(&format!("bind as `Administrator@{DNS}` failed"))
+            && err.contains("invalidCredentials"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("wrong-Pass-9"),
+        "the password is not in messages"
+    );
     assert!(!bad.exists());
-    drop(_daemon);
-    let _ = std::fs::remove_dir_all(&dc.dir);
+    drop(daemon);
+}
+
+/// Makes a CA named `name` in `dir` (`name.pem`, `name.key`) with openssl.
+fn make_ca(dir: &Path, name: &str) -> PathBuf {
+    let (pem, key) = (
+        dir.join(format!("{name}.pem")),
+        dir.join(format!("{name}.key")),
+    );
+    run(Proc::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30",
+        ])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&pem)
+        .args(["-subj", &format!("/CN={name}")])
+        .args(["-addext", "basicConstraints=critical,CA:TRUE"])
+        .args(["-addext", "keyUsage=critical,keyCertSign,cRLSign"]));
+    pem
+}
+
+/// A server certificate for the address 127.0.0.1 issued by the CA `ca` (`dc.pem`, `dc.key`).
+fn make_server_cert(dir: &Path, ca: &Path) -> (PathBuf, PathBuf) {
+    let (pem, key, csr, ext) = (
+        dir.join("dc.pem"),
+        dir.join("dc.key"),
+        dir.join("dc.csr"),
+        dir.join("dc.ext"),
+    );
+    run(Proc::new("openssl")
+        .args([
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            "/CN=127.0.0.1",
+        ])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&csr));
+    std::fs::write(
+        &ext,
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n\
+         keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n",
+    )
+    .expect("ext");
+    run(Proc::new("openssl")
+        .args(["x509", "-req", "-days", "30", "-CAcreateserial"])
+        .arg("-in")
+        .arg(&csr)
+        .arg("-CA")
+        .arg(ca)
+        .arg("-CAkey")
+        .arg(ca.with_extension("key"))
+        .arg("-extfile")
+        .arg(&ext)
+        .arg("-out")
+        .arg(&pem));
+    (pem, key)
+}
+
+#[test]
+fn ldaps_and_starttls_trust_the_given_ca_and_refuse_others() {
+    let Some(dc) = dc() else { return };
+    if !have("openssl") {
+        let why = "openssl not installed (apt-get install openssl)";
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "{why}");
+        eprintln!("skipped: {why}");
+        return;
+    }
+    if !can_listen() {
+        return;
+    }
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let pki = tmp.path();
+    let ca = make_ca(pki, "corp-root");
+    let other_ca = make_ca(pki, "other-root");
+    let (cert, key) = make_server_cert(pki, &ca);
+    let tls = format!(
+        "\ttls enabled = yes\n\ttls certfile = {}\n\ttls keyfile = {}\n\ttls cafile = {}\n",
+        cert.display(),
+        key.display(),
+        ca.display()
+    );
+    let Some(daemon) = start_daemon(dc, "tls", &tls, &[389, 636]) else {
+        return;
+    };
+    let (ca_s, other_s) = (ca.to_str().expect("path"), other_ca.to_str().expect("path"));
+
+    // LDAPS and StartTLS with the CA that issued the DC's certificate read the whole estate.
+    for url in ["ldaps://127.0.0.1", "ldap://127.0.0.1"] {
+        let out = tmp.path().join("tls.toml");
+        let _ = std::fs::remove_file(&out);
+        let res = import_ldap(url, &["--ca-cert", ca_s], &out, ADMIN_PASS);
+        assert_live_import(&res, &out);
+    }
+
+    // Another CA, or none (the system's roots only), is refused before the password is sent.
+    for (url, args) in [
+        ("ldaps://127.0.0.1", vec!["--ca-cert", other_s]),
+        ("ldap://127.0.0.1", vec!["--ca-cert", other_s]),
+        ("ldaps://127.0.0.1", vec![]),
+    ] {
+        let out = tmp.path().join("refused.toml");
+        let res = import_ldap(url, &args, &out, ADMIN_PASS);
+        let err = stderr(&res);
+        assert_eq!(res.status.code(), Some(2), "{url} {args:?}: {err}");
+        assert!(
+            err.contains("certificate is not trusted") && err.contains("--ca-cert FILE"),
+            "{url} {args:?}: {err}"
+        );
+        assert!(!out.exists());
+    }
+
+    // The certificate names 127.0.0.1 only: `localhost`, the same server under another name, is refused.
+    let out = tmp.path().join("name.toml");
+    let res = import_ldap("ldaps://localhost", &["--ca-cert", ca_s], &out, ADMIN_PASS);
+    let err = stderr(&res);
+    assert_eq!(res.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("certificate does not name `localhost`"),
+        "{err}"
+    );
+    assert!(!out.exists());
+    drop(daemon);
+}
+
+/// A one-connection LDAP server on 127.0.0.1 that reads the bind request, sends `reply` and then stays
+/// silent until the client hangs up (at most 30 s). Returns the URL.
+fn fake_server(reply: &'static [u8]) -> (String, std::thread::JoinHandle<()>) {
+    let listener = TcpListener::bind(("127.0.0.1", 0)).expect("listen");
+    let port = listener.local_addr().expect("addr").port();
+    let server = std::thread::spawn(move || {
+        if let Ok((mut conn, _)) = listener.accept() {
+            let _ = conn.set_read_timeout(Some(Duration::from_secs(30)));
+            let mut buf = [0u8; 512];
+            let _ = conn.read(&mut buf);
+            let _ = conn.write_all(reply);
+            while conn.read(&mut buf).is_ok_and(|n| n > 0) {}
+        }
+    });
+    (format!("ldap://127.0.0.1:{port}"), server)
+}
+
+#[test]
+fn a_server_that_never_answers_the_bind_is_given_up() {
+    let (url, server) = fake_server(&[]);
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("x.toml");
+    let res = import_ldap(&url, &["--insecure-plain", "--timeout", "1"], &out, "pw");
+    let err = stderr(&res);
+    assert_eq!(res.status.code(), Some(2), "{err}");
+    assert!(err.contains("no answer within 1 s"), "{err}");
+    assert!(!out.exists());
+    let _ = server.join();
+}
+
+#[test]
+fn a_malformed_server_reply_is_an_error_not_a_crash() {
+    // The bind is answered with an empty LDAP message (`30 00`), which the client cannot parse.
+    let (url, server) = fake_server(&[0x30, 0x00]);
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("x.toml");
+    let res = import_ldap(&url, &["--insecure-plain"], &out, "pw");
+    let err = stderr(&res);
+    assert_eq!(res.status.code(), Some(2), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(
+        err.starts_with(&format!("error: reading {url} failed:")),
+        "{err}"
+    );
+    assert!(err.contains("guardplan import ldif"), "{err}");
+    assert!(!out.exists());
+    let _ = server.join();
 }

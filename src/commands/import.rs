@@ -60,8 +60,11 @@ pub struct LdapArgs {
     #[arg(long, value_name = "DN")]
     pub bind: Option<String>,
     /// Plain LDAP without TLS, allowed only to ldap://127.0.0.1 (for tests against a local directory).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "ca_cert")]
     pub insecure_plain: bool,
+    /// PEM file of a CA to trust in addition to the system's roots (e.g. your enterprise CA).
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
     /// Connection timeout in seconds.
     #[arg(long, default_value_t = 15)]
     pub timeout: u64,
@@ -97,12 +100,24 @@ pub fn run(cmd: ImportCommand) -> CmdResult {
             finish(dir, &format!("LDIF {}", names.join(", ")), false, &a.out)
         }
         ImportCommand::Ldap(a) => {
+            let extra_roots = match &a.ca_cert {
+                None => Vec::new(),
+                Some(path) => {
+                    let name = path.display().to_string();
+                    let pem = std::fs::read(path).map_err(|error| CliError::Io {
+                        path: name.clone(),
+                        error,
+                    })?;
+                    ldap::pem_certificates(&name, &pem).map_err(CliError::Usage)?
+                }
+            };
             let target = ldap::Target {
                 url: a.url.clone(),
                 base: a.base.clone(),
                 bind: a.bind.clone(),
                 insecure_plain: a.insecure_plain,
                 timeout: Duration::from_secs(a.timeout.max(1)),
+                extra_roots,
             };
             ldap::check_target(&target).map_err(CliError::Usage)?;
             let password = match (&a.bind, std::env::var(PASSWORD_ENV)) {
