@@ -1,7 +1,7 @@
 //! The editable plan that the TUI and the command line share: the inventory, its evaluation, the plan, and
 //! what the plan's choices make of the findings (the [`Assessment`]), kept current edit by edit with undo.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use crate::finding::{Finding, Mode, Severity, Subject};
 use crate::graph::TrustGraph;
@@ -1134,31 +1134,46 @@ impl Workspace {
     fn cross_after_change(&self, p: PathId, mut cross: Vec<Finding>) -> Vec<Finding> {
         let inv = &self.inventory;
         let from = &self.statics.paths_from;
-        let near: BTreeSet<PathId> = inv.paths[p as usize]
-            .from
-            .iter()
-            .flat_map(|c| from[*c as usize].iter().copied())
-            .chain([p])
-            .collect();
-        let near2: BTreeSet<PathId> = near
-            .iter()
-            .flat_map(|q| inv.paths[*q as usize].from.iter())
-            .flat_map(|c| from[*c as usize].iter().copied())
-            .collect();
+        // Marks instead of sets, and each client visited once per ring: linear in the paths and clients.
+        let mut near = vec![false; self.choices.len()];
+        let mut near_list: Vec<PathId> = Vec::new();
+        let mut mark = |q: PathId, near: &mut Vec<bool>| {
+            if let Some(m) = near.get_mut(q as usize)
+                && !*m
+            {
+                *m = true;
+                near_list.push(q);
+            }
+        };
+        mark(p, &mut near);
+        for c in &inv.paths[p as usize].from {
+            for q in &from[*c as usize] {
+                mark(*q, &mut near);
+            }
+        }
+        let mut near2 = vec![false; self.choices.len()];
+        let mut seen = vec![false; from.len()];
+        for q in &near_list {
+            for c in &inv.paths[*q as usize].from {
+                if std::mem::replace(&mut seen[*c as usize], true) {
+                    continue;
+                }
+                for r in &from[*c as usize] {
+                    near2[*r as usize] = true;
+                }
+            }
+        }
         let standard = Choice {
             mode: Mode::Standard,
             enforce: Enforcement::Policy,
         };
-        let choices: Vec<Choice> = (0..self.choices.len())
-            .map(|q| {
-                if near2.contains(&(q as PathId)) {
-                    self.choices[q]
-                } else {
-                    standard
-                }
-            })
+        let choices: Vec<Choice> = self
+            .choices
+            .iter()
+            .zip(&near2)
+            .map(|(c, n)| if *n { *c } else { standard })
             .collect();
-        let touched = |f: &Finding| f.path.is_some_and(|q| near.contains(&q));
+        let touched = |f: &Finding| f.path.is_some_and(|q| near.get(q as usize) == Some(&true));
         cross.retain(|f| !touched(f));
         let mut fresh: Vec<Finding> = rules::evaluate_choices(inv, &choices)
             .into_iter()
