@@ -7,11 +7,15 @@
 pub mod finding;
 pub mod inventory;
 pub mod plan;
+pub mod report;
 pub mod rules;
+pub mod tui;
 
 pub use finding::{Finding, Mode, Severity, Subject, Verdict};
 pub mod cli;
 pub mod commands;
 pub mod diag;
 pub mod graph;
+pub mod import;
 pub mod names;
+pub mod sample;

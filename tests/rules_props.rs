@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use guardplan::graph::TrustGraph;
 use guardplan::inventory::load_str;
 use guardplan::rules::{self, subject_label};
-use guardplan::{Mode, Verdict};
+use guardplan::{Finding, Mode, Verdict};
 use proptest::prelude::*;
 
 const OS: &[(&str, Option<u32>)] = &[
@@ -290,15 +290,18 @@ fn judged(text: &str) -> Result<BTreeSet<String>, TestCaseError> {
     let graph = TrustGraph::new(&inv);
     let ev = rules::evaluate(&inv, &graph);
     let mut out = BTreeSet::new();
-    for f in &ev.findings {
+    let by_name = |f: &Finding| {
         let mut subjects: Vec<String> =
             f.subjects.iter().map(|s| subject_label(&inv, *s)).collect();
         subjects.sort();
         let path = f.path.map(|p| inv.paths[p as usize].name.clone());
-        out.insert(format!(
+        format!(
             "{} {:?} {:?} {:?} {}",
             f.code, path, f.mode, subjects, f.message
-        ));
+        )
+    };
+    for f in &ev.findings {
+        out.insert(by_name(f));
     }
     for (i, p) in ev.paths.iter().enumerate() {
         let verdicts: Vec<Verdict> = p.modes.iter().map(|m| m.verdict.0).collect();
@@ -309,14 +312,7 @@ fn judged(text: &str) -> Result<BTreeSet<String>, TestCaseError> {
     }
     let choices = ev.recommended_choices();
     for f in rules::evaluate_choices(&inv, &choices) {
-        let mut subjects: Vec<String> =
-            f.subjects.iter().map(|s| subject_label(&inv, *s)).collect();
-        subjects.sort();
-        let path = f.path.map(|p| inv.paths[p as usize].name.clone());
-        out.insert(format!(
-            "choice {} {:?} {:?} {}",
-            f.code, path, subjects, f.message
-        ));
+        out.insert(format!("choice {}", by_name(&f)));
     }
     Ok(out)
 }

@@ -1,10 +1,19 @@
-//! `guardplan check`.
+//! `guardplan check`: judge every access path (and a plan, if given) and report; exit 1 on an unwaived block.
 
-use std::path::PathBuf;
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
 
-use super::CmdResult;
+use super::{CliError, CmdResult, EXIT_BLOCKED, EXIT_OK};
+use crate::finding::{Finding, Severity};
+use crate::graph::TrustGraph;
+use crate::inventory::PathId;
+use crate::plan::{self, FindingRef, Workspace};
+use crate::report::{self, PlanInput, Report, ReportStage, ReportWaiver};
+use crate::rules;
 
 /// Report formats of `check`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -29,6 +38,17 @@ pub enum DenyLevel {
     Warn,
 }
 
+impl DenyLevel {
+    /// The lowest failing severity (`block` without `--deny`).
+    pub fn severity(deny: Option<DenyLevel>) -> Severity {
+        match deny {
+            None => Severity::Block,
+            Some(DenyLevel::Action) => Severity::Action,
+            Some(DenyLevel::Warn) => Severity::Warn,
+        }
+    }
+}
+
 /// Arguments of `guardplan check`.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
@@ -45,8 +65,232 @@ pub struct CheckArgs {
     pub deny: Option<DenyLevel>,
 }
 
+/// The day waivers are judged against (UTC).
+fn today() -> time::Date {
+    time::OffsetDateTime::now_utc().date()
+}
+
+/// Loads an inventory and a plan made for it (refusing a stale plan) into a workspace.
+pub fn workspace(inventory: Option<&Path>, plan_path: &Path) -> Result<Workspace, CliError> {
+    let inv = super::load_inventory(inventory)?;
+    let (plan, _) = plan::io::load_for(plan_path, &inv)?;
+    Ok(Workspace::new(inv, Some(plan), today()))
+}
+
+/// Loads the inputs and builds the report of a check.
+pub fn build_report(
+    inventory: Option<&Path>,
+    plan_path: Option<&Path>,
+    deny: Severity,
+) -> Result<Report, CliError> {
+    match plan_path {
+        Some(p) => {
+            let ws = workspace(inventory, p)?;
+            let input = plan_input(&ws, report::relative_uri(&p.display().to_string()));
+            let uri = report::relative_uri(&ws.inventory.source.name);
+            Ok(Report::build(
+                &ws.inventory,
+                &uri,
+                &ws.evaluation,
+                Some(&input),
+                deny,
+            ))
+        }
+        None => {
+            let inv = super::load_inventory(inventory)?;
+            let graph = TrustGraph::new(&inv);
+            let mut eval = rules::evaluate(&inv, &graph);
+            // Client policy is per computer: judge the recommendations together.
+            let cross = rules::evaluate_choices(&inv, &eval.recommended_choices());
+            eval.findings.extend(cross);
+            let uri = report::relative_uri(&inv.source.name);
+            Ok(Report::build(&inv, &uri, &eval, None, deny))
+        }
+    }
+}
+
+/// What the plan makes of the findings, for the report.
+pub fn plan_input(ws: &Workspace, uri: String) -> PlanInput {
+    let inv = &ws.inventory;
+    let eval = &ws.evaluation;
+    let a = ws.assessment();
+    let n_eval = eval.findings.len();
+    // The plan's own findings after the evaluation's: cross-path ones, stage order, enrollment.
+    let mut findings: Vec<Finding> = a.cross.clone();
+    let mut order_index = vec![None; inv.paths.len()];
+    for (p, f) in a.order.iter().enumerate() {
+        if let Some(f) = f {
+            order_index[p] = Some(n_eval + findings.len());
+            findings.push(f.clone());
+        }
+    }
+    let enrollment_offset = n_eval + findings.len();
+    findings.extend(a.enrollment.iter().cloned());
+    let total = n_eval + findings.len();
+    let mut applies = vec![false; total];
+    let mut waived_by = vec![None; total];
+    let mut performed = vec![false; total];
+    for item in &a.items {
+        let i = match item.finding {
+            FindingRef::Evaluation(i) => i as usize,
+            FindingRef::Cross(i) => n_eval + i as usize,
+            FindingRef::Order(p) => match order_index.get(p as usize).copied().flatten() {
+                Some(i) => i,
+                None => continue,
+            },
+            FindingRef::Enrollment(i) => enrollment_offset + i as usize,
+        };
+        let Some(slot) = applies.get_mut(i) else {
+            continue;
+        };
+        *slot = true;
+        waived_by[i] = item.waived_by;
+        // A step the plan performs in time: the finding's stage exists and its path is not out of order.
+        let f = a.finding(eval, item.finding);
+        performed[i] = item.severity == Severity::Action
+            && item.stage.is_some()
+            && f.path
+                .is_none_or(|p| order_index.get(p as usize).copied().flatten().is_none());
+    }
+    let members = ws.membership();
+    let host_names = |ids: &[u32]| -> Vec<String> {
+        ids.iter()
+            .filter_map(|h| inv.hosts.get(*h as usize))
+            .map(|h| h.name.clone())
+            .collect()
+    };
+    let stages = ws
+        .plan
+        .stages
+        .iter()
+        .enumerate()
+        .map(|(s, st)| {
+            let m = members.stages.get(s).cloned().unwrap_or_default();
+            let gate = a.stages.get(s).cloned().unwrap_or_default();
+            let mut domains = BTreeMap::new();
+            for h in m.hosts.iter().chain(&m.clients) {
+                let dom = inv
+                    .hosts
+                    .get(*h as usize)
+                    .and_then(|h| h.domain)
+                    .and_then(|d| inv.domains.get(d as usize))
+                    .map_or_else(
+                        || report::markdown::NO_DOMAIN.to_string(),
+                        |d| d.dns.clone(),
+                    );
+                *domains.entry(dom).or_default() += 1;
+            }
+            ReportStage {
+                name: st.name.clone(),
+                description: st.description.clone(),
+                ready: gate.ready,
+                hosts: host_names(&m.hosts),
+                clients: host_names(&m.clients),
+                users: m.users.iter().map(|u| inv.user_label(*u)).collect(),
+                paths: m
+                    .paths
+                    .iter()
+                    .filter_map(|p| {
+                        let path = inv.paths.get(*p as usize)?;
+                        Some((path.name.clone(), ws.choice(*p).mode))
+                    })
+                    .collect(),
+                domains,
+                blockers: a
+                    .items
+                    .iter()
+                    .filter(|i| i.stage == Some(s) && i.blocks())
+                    .count(),
+                reasons: gate.blockers.clone(),
+            }
+        })
+        .collect();
+    let waivers = ws
+        .plan
+        .waivers
+        .iter()
+        .map(|w| ReportWaiver {
+            code: w.code.clone(),
+            scope: w.scope.clone(),
+            reason: w.reason.clone(),
+            expires: w.expires.map(|d| d.to_string()),
+            expired: !w.is_active(ws.today),
+            used: 0,
+        })
+        .collect();
+    PlanInput {
+        uri,
+        text: ws
+            .plan
+            .origin
+            .0
+            .as_ref()
+            .map(|s| s.file.text.to_string())
+            .unwrap_or_default(),
+        chosen: (0..inv.paths.len() as PathId)
+            .map(|p| Some(ws.choice(p).mode))
+            .collect(),
+        findings,
+        applies,
+        performed,
+        waived_by,
+        stages,
+        stage_of_path: members.path.iter().map(|s| s.map(|s| s as usize)).collect(),
+        waivers,
+    }
+}
+
+/// Renders a report in a format; text is coloured only on a terminal and never with `NO_COLOR`.
+pub fn render(r: &Report, format: CheckFormat) -> String {
+    match format {
+        CheckFormat::Text => {
+            report::text::render(r, report::text::use_color(std::io::stdout().is_terminal()))
+        }
+        CheckFormat::Json => report::json::render(r),
+        CheckFormat::Sarif => report::sarif::render(r),
+        CheckFormat::Markdown => report::markdown::render(r),
+    }
+}
+
+/// Writes to standard output; a closed pipe is not an error worth a panic.
+pub fn print(text: &str) -> Result<(), CliError> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .or_else(|e| {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                Ok(())
+            } else {
+                Err(CliError::Io {
+                    path: "standard output".into(),
+                    error: e,
+                })
+            }
+        })
+}
+
 /// Runs the check.
 pub fn run(args: CheckArgs) -> CmdResult {
-    let _inv = super::load_inventory(args.inventory.as_deref())?;
-    Err(super::CliError::Other("check: report not built yet".into()))
+    let r = build_report(
+        args.inventory.as_deref(),
+        args.plan.as_deref(),
+        DenyLevel::severity(args.deny),
+    )?;
+    print(&render(&r, args.format))?;
+    Ok(ExitCode::from(if r.fails() {
+        EXIT_BLOCKED
+    } else {
+        EXIT_OK
+    }))
+}
+
+/// Writes the per-stage scripts of a plan into `dir`.
+pub fn export_scripts(inventory: &Path, plan_path: &Path, dir: &Path) -> CmdResult {
+    let ws = workspace(Some(inventory), plan_path)?;
+    let written =
+        plan::scripts::write_scripts(&ws, dir).map_err(|e| CliError::Other(e.to_string()))?;
+    for path in written {
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(ExitCode::SUCCESS)
 }

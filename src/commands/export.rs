@@ -1,10 +1,13 @@
-//! `guardplan export`.
+//! `guardplan export`: a plan's reports (Markdown, JSON, SARIF) or its per-stage scripts.
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
 
-use super::CmdResult;
+use super::check::{CheckFormat, build_report, print, render};
+use super::{CliError, CmdResult};
+use crate::finding::Severity;
 
 /// Export formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -35,7 +38,30 @@ pub struct ExportArgs {
     pub output: Option<PathBuf>,
 }
 
-/// Runs the export.
-pub fn run(_args: ExportArgs) -> CmdResult {
-    Err(super::CliError::Other("export: not built yet".into()))
+/// Runs the export. The reports are those of `guardplan check --plan`; the exit code does not depend on them.
+pub fn run(args: ExportArgs) -> CmdResult {
+    let format = match args.format {
+        ExportFormat::Markdown => CheckFormat::Markdown,
+        ExportFormat::Json => CheckFormat::Json,
+        ExportFormat::Sarif => CheckFormat::Sarif,
+        ExportFormat::Scripts => {
+            let Some(dir) = args.output.as_deref() else {
+                return Err(CliError::Usage(
+                    "`--format scripts` writes one file per stage: give a directory with -o DIR"
+                        .into(),
+                ));
+            };
+            return super::check::export_scripts(&args.inventory, &args.plan, dir);
+        }
+    };
+    let r = build_report(Some(&args.inventory), Some(&args.plan), Severity::Block)?;
+    let text = render(&r, format);
+    match &args.output {
+        Some(path) => std::fs::write(path, text).map_err(|error| CliError::Io {
+            path: path.display().to_string(),
+            error,
+        })?,
+        None => print(&text)?,
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -163,11 +163,37 @@ fn codes_iter(codes: Codes) -> impl Iterator<Item = Code> {
         .filter(move |c| codes & bit(*c) != 0)
 }
 
+/// Every code whose default severity is `block`.
+const BLOCK_CODES: Codes = {
+    let mut mask = 0;
+    let mut i = 0;
+    while i < CATALOG.len() {
+        if matches!(CATALOG[i].severity, Severity::Block) {
+            mask |= 1 << (CATALOG[i].code as u64);
+        }
+        i += 1;
+    }
+    mask
+};
+
 /// The codes of `codes` whose default severity is `block`.
 fn blocks(codes: Codes) -> Codes {
-    codes_iter(codes)
-        .filter(|c| c.severity() == Severity::Block)
-        .fold(0, |acc, c| acc | bit(c))
+    codes & BLOCK_CODES
+}
+
+/// Raises every code of each host's mask (`masks` by position in `hosts`) under `mode`, one code at a time so
+/// that each code receives its hosts in order.
+fn add_masks(acc: &mut Acc, hosts: &[HostId], masks: &[Codes], mode: Option<Mode>) {
+    let union = masks.iter().fold(0, |a, m| a | m);
+    for c in codes_iter(union) {
+        let b = bit(c);
+        let of_code = hosts
+            .iter()
+            .zip(masks)
+            .filter(|(_, m)| **m & b != 0)
+            .map(|(h, _)| Subject::Host(*h));
+        acc.add(c, mode, of_code);
+    }
 }
 
 /// Subjects and details gathered for one (code, mode) of one path.
@@ -207,8 +233,7 @@ impl Acc {
 
     fn finish(self, inv: &Inventory, path: Option<PathId>, out: &mut Vec<Finding>) {
         for ((code, mode), mut e) in self.map {
-            e.subjects.sort_unstable();
-            e.subjects.dedup();
+            normalize(&mut e.subjects);
             e.details.sort_unstable();
             e.details.dedup();
             let message = render(inv, code.info().message, &e.subjects, &e.details);
@@ -221,6 +246,45 @@ impl Acc {
                 message,
             });
         }
+    }
+}
+
+/// Sorts and deduplicates subjects. They arrive as a few sorted runs per kind, so each kind's ids are sorted
+/// as plain numbers, and only when they are not in order already.
+fn normalize(subjects: &mut Vec<Subject>) {
+    if subjects.is_sorted() {
+        subjects.dedup();
+        return;
+    }
+    let mut kinds: [Vec<u32>; 7] = Default::default();
+    for s in subjects.iter() {
+        let (k, id) = match *s {
+            Subject::Domain(i) => (0, i),
+            Subject::Trust(i) => (1, i),
+            Subject::Host(i) => (2, i),
+            Subject::User(i) => (3, i),
+            Subject::Group(i) => (4, i),
+            Subject::Path(i) => (5, i),
+            Subject::Stage(i) => (6, i),
+        };
+        kinds[k].push(id);
+    }
+    subjects.clear();
+    let makers: [fn(u32) -> Subject; 7] = [
+        Subject::Domain,
+        Subject::Trust,
+        Subject::Host,
+        Subject::User,
+        Subject::Group,
+        Subject::Path,
+        Subject::Stage,
+    ];
+    for (ids, make) in kinds.iter_mut().zip(makers) {
+        if !ids.is_sorted() {
+            ids.sort_unstable();
+        }
+        ids.dedup();
+        subjects.extend(ids.iter().map(|i| make(*i)));
     }
 }
 
@@ -237,30 +301,32 @@ pub fn thousands(n: usize) -> String {
     out
 }
 
-/// Names when there are few (sorted), else a count with the first names: `20,000 targets (A, B, ...)`.
-fn names(mut labels: Vec<String>, noun: &str) -> String {
-    labels.sort_unstable();
-    match labels.len() {
+/// Names when there are few (sorted), else a count: `20,000 targets`. Every subject stays in the finding.
+fn names(count: usize, labels: impl FnOnce() -> Vec<String>, noun: &str) -> String {
+    match count {
         0 => format!("no {noun}s"),
-        1..=3 => labels.join(", "),
-        n => format!(
-            "{} {noun}s ({}, {}, ...)",
-            thousands(n),
-            labels[0],
-            labels[1]
-        ),
+        1..=3 => {
+            let mut l = labels();
+            l.sort_unstable();
+            l.join(", ")
+        }
+        n => format!("{} {noun}s", thousands(n)),
     }
 }
 
 fn render(inv: &Inventory, template: &str, subjects: &[Subject], details: &[String]) -> String {
-    let of_kind = |pick: fn(&Subject) -> bool| -> Vec<String> {
-        subjects
-            .iter()
-            .filter(|s| pick(s))
-            .map(|s| subject_label(inv, *s))
-            .collect()
+    let list = |pick: fn(&Subject) -> bool, noun: &str| -> String {
+        let count = subjects.iter().filter(|s| pick(s)).count();
+        let labels = || {
+            subjects
+                .iter()
+                .filter(|s| pick(s))
+                .map(|s| subject_label(inv, *s))
+                .collect()
+        };
+        names(count, labels, noun)
     };
-    let hosts = || of_kind(|s| matches!(s, Subject::Host(_)));
+    let host = |s: &Subject| matches!(s, Subject::Host(_));
     let mut out = template.to_string();
     let mut fill = |key: &str, value: &dyn Fn() -> String| {
         if out.contains(key) {
@@ -268,14 +334,14 @@ fn render(inv: &Inventory, template: &str, subjects: &[Subject], details: &[Stri
         }
     };
     fill("{users}", &|| {
-        names(of_kind(|s| matches!(s, Subject::User(_))), "user")
+        list(|s| matches!(s, Subject::User(_)), "user")
     });
-    fill("{clients}", &|| names(hosts(), "client"));
-    fill("{targets}", &|| names(hosts(), "target"));
-    fill("{hops}", &|| names(hosts(), "host"));
-    fill("{hosts}", &|| names(hosts(), "host"));
+    fill("{clients}", &|| list(host, "client"));
+    fill("{targets}", &|| list(host, "target"));
+    fill("{hops}", &|| list(host, "host"));
+    fill("{hosts}", &|| list(host, "host"));
     fill("{domains}", &|| {
-        names(of_kind(|s| matches!(s, Subject::Domain(_))), "domain")
+        list(|s| matches!(s, Subject::Domain(_)), "domain")
     });
     fill("{detail}", &|| details.join("; "));
     out
@@ -291,46 +357,86 @@ struct Ctx<'a> {
     ra_target: Vec<Codes>,
 }
 
-/// Targets that share the same pair of access control lists.
-struct AclGroup {
-    administrators: AclId,
-    remote_desktop_users: AclId,
-    hosts: Vec<HostId>,
+/// How the users of a path fare against the access control lists of a list of hosts, computed once per
+/// distinct (Administrators, Remote Desktop Users) pair rather than per host.
+struct AclDenials<'h> {
+    hosts: &'h [HostId],
+    /// For each host (by position), its group of identical lists.
+    group_of: Vec<usize>,
+    /// Per group, per user position: may not log on over RDP (neither list).
+    no_rdp: Vec<Vec<bool>>,
+    /// Per group, per user position: not in Administrators.
+    not_admin: Vec<Vec<bool>>,
 }
 
-/// Groups hosts by their (Administrators, Remote Desktop Users) lists, in first-seen order.
-fn acl_groups(inv: &Inventory, hosts: &[HostId]) -> Vec<AclGroup> {
-    let mut index: HashMap<(AclId, AclId), usize> = HashMap::new();
-    let mut groups: Vec<AclGroup> = Vec::new();
-    for &h in hosts {
-        let host = &inv.hosts[h as usize];
-        let key = (host.administrators, host.remote_desktop_users);
-        let i = *index.entry(key).or_insert_with(|| {
-            groups.push(AclGroup {
-                administrators: key.0,
-                remote_desktop_users: key.1,
-                hosts: Vec::new(),
+impl<'h> AclDenials<'h> {
+    fn new(inv: &Inventory, users: &[UserId], hosts: &'h [HostId]) -> Self {
+        let mut index: HashMap<(AclId, AclId), usize> = HashMap::new();
+        let mut d = AclDenials {
+            hosts,
+            group_of: Vec::with_capacity(hosts.len()),
+            no_rdp: Vec::new(),
+            not_admin: Vec::new(),
+        };
+        for &h in hosts {
+            let host = &inv.hosts[h as usize];
+            let key = (host.administrators, host.remote_desktop_users);
+            let g = *index.entry(key).or_insert_with(|| {
+                let (mut no_rdp, mut not_admin) =
+                    (vec![false; users.len()], vec![false; users.len()]);
+                for (i, &u) in users.iter().enumerate() {
+                    if !inv.acl_allows(key.0, u) {
+                        not_admin[i] = true;
+                        no_rdp[i] = !inv.acl_allows(key.1, u);
+                    }
+                }
+                d.no_rdp.push(no_rdp);
+                d.not_admin.push(not_admin);
+                d.no_rdp.len() - 1
             });
-            groups.len() - 1
-        });
-        groups[i].hosts.push(h);
+            d.group_of.push(g);
+        }
+        d
     }
-    groups
-}
 
-/// Which path users may not log on over RDP to the group's hosts, and which are not administrators there.
-fn acl_denials(inv: &Inventory, users: &[UserId], g: &AclGroup) -> (Vec<UserId>, Vec<UserId>) {
-    let mut no_rdp = Vec::new();
-    let mut not_admin = Vec::new();
-    for &u in users {
-        if !inv.acl_allows(g.administrators, u) {
-            not_admin.push(u);
-            if !inv.acl_allows(g.remote_desktop_users, u) {
-                no_rdp.push(u);
+    /// Raises RCG-NO-RDP-RIGHT or RA-NOT-ADMIN about the denied users and the hosts that deny them (only the
+    /// hosts whose position is set in `within`, when given).
+    fn raise(
+        &self,
+        acc: &mut Acc,
+        code: Code,
+        mode: Option<Mode>,
+        who: &[UserId],
+        within: Option<&[bool]>,
+    ) {
+        let masks = if code == Code::RaNotAdmin {
+            &self.not_admin
+        } else {
+            &self.no_rdp
+        };
+        let denies: Vec<bool> = masks.iter().map(|m| m.contains(&true)).collect();
+        let mut active = vec![false; masks.len()];
+        let mut hosts = Vec::new();
+        for (i, (&h, &g)) in self.hosts.iter().zip(&self.group_of).enumerate() {
+            if denies[g] && within.is_none_or(|w| w[i]) {
+                active[g] = true;
+                hosts.push(h);
             }
         }
+        if hosts.is_empty() {
+            return;
+        }
+        acc.add(code, mode, host_subjects(&hosts));
+        let denied = |i: usize| masks.iter().zip(&active).any(|(m, on)| *on && m[i]);
+        acc.add(
+            code,
+            mode,
+            who.iter()
+                .enumerate()
+                .filter(|(i, _)| denied(*i))
+                .map(|(_, u)| Subject::User(*u)),
+        );
     }
-    (no_rdp, not_admin)
 }
 
 fn user_subjects(users: &[UserId]) -> impl Iterator<Item = Subject> + '_ {
@@ -370,28 +476,27 @@ impl<'a> Ctx<'a> {
         let rcg_path = remote_guard::path_codes(p);
         acc.add_codes(rcg_path, rg, path_subject);
         acc.add(Code::RcgSessionExposure, rg, user_subjects(&p.who));
-        let mut client_blocked: Vec<HostId> = Vec::new();
-        let mut fallback_reasons: Codes = blocks(rcg_path);
-        for &c in &p.from {
-            let codes = remote_guard::client_codes(&inv.hosts[c as usize], p.credentials);
-            acc.add_codes(codes, rg, Subject::Host(c));
-            if blocks(codes) != 0 {
-                client_blocked.push(c);
-                fallback_reasons |= blocks(codes);
-            }
-        }
-        let mut target_blocked: Vec<HostId> = Vec::new();
-        let mut target_ok: Vec<HostId> = Vec::new();
-        for &t in &p.to {
-            let codes = self.rcg_target[t as usize];
-            acc.add_codes(codes, rg, Subject::Host(t));
-            if blocks(codes) != 0 {
-                target_blocked.push(t);
-                fallback_reasons |= blocks(codes);
-            } else {
-                target_ok.push(t);
-            }
-        }
+        let client_codes: Vec<Codes> = p
+            .from
+            .iter()
+            .map(|c| remote_guard::client_codes(&inv.hosts[*c as usize], p.credentials))
+            .collect();
+        add_masks(acc, &p.from, &client_codes, rg);
+        let rcg_codes: Vec<Codes> = p.to.iter().map(|t| self.rcg_target[*t as usize]).collect();
+        add_masks(acc, &p.to, &rcg_codes, rg);
+        let blocked_at = |list: &[HostId], codes: &[Codes]| -> Vec<HostId> {
+            list.iter()
+                .zip(codes)
+                .filter(|(_, c)| blocks(**c) != 0)
+                .map(|(h, _)| *h)
+                .collect()
+        };
+        let client_blocked = blocked_at(&p.from, &client_codes);
+        let target_blocked = blocked_at(&p.to, &rcg_codes);
+        let fallback_reasons = client_codes
+            .iter()
+            .chain(&rcg_codes)
+            .fold(blocks(rcg_path), |acc, c| acc | blocks(*c));
 
         // Restricted Admin: the path, each target.
         let ra_path = restricted_admin::path_codes(p);
@@ -399,21 +504,28 @@ impl<'a> Ctx<'a> {
         if ra_path & bit(Code::RaMultihop) != 0 {
             acc.add(Code::RaMultihop, ra, host_subjects(&p.hops));
         }
-        for &t in &p.to {
-            acc.add_codes(self.ra_target[t as usize], ra, Subject::Host(t));
-        }
+        let ra_codes: Vec<Codes> = p.to.iter().map(|t| self.ra_target[*t as usize]).collect();
+        add_masks(acc, &p.to, &ra_codes, ra);
 
         // prefer-remote-guard: Remote Credential Guard on the (client, target) pairs it can serve, Restricted
-        // Admin on the rest. Pairs fall back when the path, the client or the target blocks RCG.
+        // Admin on the rest. Pairs fall back when the path, the client or the target blocks RCG. Per target:
         let all_fall_back = blocks(rcg_path) != 0 || client_blocked.len() == p.from.len();
-        let (rcg_targets, fallback_targets): (&[HostId], &[HostId]) = if all_fall_back {
-            (&[], &p.to)
-        } else if !client_blocked.is_empty() {
-            (&target_ok, &p.to)
-        } else {
-            (&target_ok, &target_blocked)
+        let rcg_at: Vec<bool> = rcg_codes
+            .iter()
+            .map(|c| !all_fall_back && blocks(*c) == 0)
+            .collect();
+        let fallback_at: Vec<bool> = rcg_codes
+            .iter()
+            .map(|c| all_fall_back || !client_blocked.is_empty() || blocks(*c) != 0)
+            .collect();
+        let only = |codes: &[Codes], at: &[bool], keep: fn(Codes) -> Codes| -> Vec<Codes> {
+            codes
+                .iter()
+                .zip(at)
+                .map(|(c, on)| if *on { keep(*c) } else { 0 })
+                .collect()
         };
-        if !fallback_targets.is_empty() {
+        if fallback_at.contains(&true) {
             acc.add(Code::PolFallback, pref, [path_subject]);
             acc.add(Code::PolFallback, pref, host_subjects(&client_blocked));
             acc.add(Code::PolFallback, pref, host_subjects(&target_blocked));
@@ -423,61 +535,27 @@ impl<'a> Ctx<'a> {
             if ra_path & bit(Code::RaMultihop) != 0 {
                 acc.add(Code::RaMultihop, pref, host_subjects(&p.hops));
             }
-            for &t in fallback_targets {
-                acc.add_codes(self.ra_target[t as usize], pref, Subject::Host(t));
-            }
+            add_masks(acc, &p.to, &only(&ra_codes, &fallback_at, |c| c), pref);
         }
-        if !rcg_targets.is_empty() {
-            let not_blocking = |c: Codes| c & !blocks(c);
+        let not_blocking = |c: Codes| c & !blocks(c);
+        if rcg_at.contains(&true) {
             acc.add_codes(not_blocking(rcg_path), pref, path_subject);
             acc.add(Code::RcgSessionExposure, pref, user_subjects(&p.who));
-            for &t in rcg_targets {
-                acc.add_codes(
-                    not_blocking(self.rcg_target[t as usize]),
-                    pref,
-                    Subject::Host(t),
-                );
-            }
+            add_masks(acc, &p.to, &only(&rcg_codes, &rcg_at, not_blocking), pref);
         }
 
-        // Users x targets through the interned access control lists.
-        for g in acl_groups(inv, &p.to) {
-            let (no_rdp, not_admin) = acl_denials(inv, &p.who, &g);
-            let denials = [
-                (Code::RcgNoRdpRight, rg, &no_rdp, rcg_targets),
-                (Code::RaNotAdmin, ra, &not_admin, fallback_targets),
-            ];
-            for (code, mode, users, pref_hosts) in denials {
-                if users.is_empty() {
-                    continue;
-                }
-                acc.add(code, mode, user_subjects(users));
-                acc.add(code, mode, host_subjects(&g.hosts));
-                // Under prefer-remote-guard each denial counts only where its mode is the one used.
-                let hosts: Vec<HostId> = g
-                    .hosts
-                    .iter()
-                    .copied()
-                    .filter(|h| pref_hosts.binary_search(h).is_ok())
-                    .collect();
-                if !hosts.is_empty() {
-                    acc.add(code, pref, user_subjects(users));
-                    acc.add(code, pref, host_subjects(&hosts));
-                }
-            }
-        }
+        // Users x targets through the interned access control lists. Under prefer-remote-guard each denial
+        // counts only where its mode is the one used.
+        let to = AclDenials::new(inv, &p.who, &p.to);
+        to.raise(acc, Code::RcgNoRdpRight, rg, &p.who, None);
+        to.raise(acc, Code::RcgNoRdpRight, pref, &p.who, Some(&rcg_at));
+        to.raise(acc, Code::RaNotAdmin, ra, &p.who, None);
+        to.raise(acc, Code::RaNotAdmin, pref, &p.who, Some(&fallback_at));
         // Onward hops are reached over RDP as the user: Remote Credential Guard needs the right there too.
-        for g in acl_groups(inv, &p.hops) {
-            let (no_rdp, _) = acl_denials(inv, &p.who, &g);
-            if !no_rdp.is_empty() {
-                for mode in [rg, pref] {
-                    if mode == pref && rcg_targets.is_empty() {
-                        continue;
-                    }
-                    acc.add(Code::RcgNoRdpRight, mode, user_subjects(&no_rdp));
-                    acc.add(Code::RcgNoRdpRight, mode, host_subjects(&g.hosts));
-                }
-            }
+        let hops = AclDenials::new(inv, &p.who, &p.hops);
+        hops.raise(acc, Code::RcgNoRdpRight, rg, &p.who, None);
+        if rcg_at.contains(&true) {
+            hops.raise(acc, Code::RcgNoRdpRight, pref, &p.who, None);
         }
 
         // Trusts and Protected Users hold under every mode.

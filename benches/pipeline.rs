@@ -1,0 +1,71 @@
+//! The pipeline at 1k, 10k and 100k hosts (twice as many users), with parsing by `toml` alone as the yardstick.
+//!
+//! `cargo bench --bench pipeline` runs every size; `GUARDPLAN_BENCH_HOSTS=1000,10000` picks sizes.
+//! Each size is one group, so its figures are ratios within the same run; inputs are generated once per group.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use guardplan::graph::TrustGraph;
+use guardplan::inventory::load_str;
+use guardplan::inventory::raw::RawInventory;
+use guardplan::rules::evaluate;
+use guardplan::sample::{SampleSpec, generate};
+
+fn sizes() -> Vec<u32> {
+    match std::env::var("GUARDPLAN_BENCH_HOSTS") {
+        Ok(list) => list
+            .split(',')
+            .filter_map(|s| s.trim().replace('_', "").parse().ok())
+            .collect(),
+        Err(_) => vec![1_000, 10_000, 100_000],
+    }
+}
+
+fn pipeline(c: &mut Criterion) {
+    for hosts in sizes() {
+        let Ok(text) = generate(&SampleSpec::new(hosts)) else {
+            eprintln!("skipping {hosts} hosts: not a valid sample size");
+            continue;
+        };
+        let inv = match load_str("sample.toml", &text) {
+            Ok(inv) => inv,
+            Err(d) => panic!("the {hosts}-host sample does not load:\n{d}"),
+        };
+        let graph = TrustGraph::new(&inv);
+
+        let mut g = c.benchmark_group(format!("{hosts}_hosts"));
+        g.throughput(Throughput::Bytes(text.len() as u64));
+        if hosts >= 50_000 {
+            // One iteration takes seconds: ten samples keep a full run within minutes on two cores.
+            g.sample_size(10)
+                .warm_up_time(Duration::from_millis(500))
+                .measurement_time(Duration::from_secs(20));
+        } else if hosts >= 5_000 {
+            g.sample_size(20).measurement_time(Duration::from_secs(8));
+        }
+        g.bench_function("parse_toml_table", |b| {
+            b.iter(|| toml::from_str::<toml::Table>(black_box(&text)))
+        });
+        g.bench_function("parse_raw", |b| {
+            b.iter(|| toml::from_str::<RawInventory>(black_box(&text)))
+        });
+        g.bench_function("load_validate", |b| {
+            b.iter(|| load_str("sample.toml", black_box(&text)))
+        });
+        g.bench_function("graph", |b| b.iter(|| TrustGraph::new(black_box(&inv))));
+        g.bench_function("rules", |b| b.iter(|| evaluate(black_box(&inv), &graph)));
+        g.bench_function("load_graph_rules", |b| {
+            b.iter(|| {
+                let inv = load_str("sample.toml", black_box(&text)).ok()?;
+                let graph = TrustGraph::new(&inv);
+                Some(evaluate(&inv, &graph).findings.len())
+            })
+        });
+        g.finish();
+    }
+}
+
+criterion_group!(benches, pipeline);
+criterion_main!(benches);

@@ -1,0 +1,411 @@
+//! Reading the directory live from a domain controller (LDAPS or StartTLS, simple bind, paged search).
+
+use std::cell::RefCell;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::{Arc, Once};
+use std::time::Duration;
+
+use ldap3::adapters::{Adapter, EntriesOnly, PagedResults};
+use ldap3::{LdapConn, LdapConnSettings, LdapError, Scope, SearchEntry};
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
+use rustls::{ClientConfig, RootCertStore};
+
+use super::Entry;
+
+/// Page size of the paged search (Active Directory's MaxPageSize is 1000).
+const PAGE: i32 = 500;
+
+/// The objects the mapping reads, and the attributes it uses.
+pub const FILTER: &str =
+    "(|(objectClass=domainDNS)(objectClass=trustedDomain)(objectClass=user)(objectClass=group))";
+/// Attributes requested (the same list is documented for LDIF exports in the README).
+pub const ATTRIBUTES: &[&str] = &[
+    "objectClass",
+    "sAMAccountName",
+    "objectSid",
+    "userAccountControl",
+    "primaryGroupID",
+    "servicePrincipalName",
+    "operatingSystem",
+    "operatingSystemVersion",
+    "msDS-SupportedEncryptionTypes",
+    "ms-Mcs-AdmPwdExpirationTime",
+    "msLAPS-PasswordExpirationTime",
+    "msDS-AllowedToDelegateTo",
+    "member",
+    "msDS-Behavior-Version",
+    "fSMORoleOwner",
+    "trustPartner",
+    "flatName",
+    "trustDirection",
+    "trustType",
+    "trustAttributes",
+];
+
+/// How to reach the directory.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// `ldaps://host[:port]` or `ldap://host[:port]` (then StartTLS unless `insecure_plain`).
+    pub url: String,
+    /// Base DN of the domain, e.g. `DC=corp,DC=example,DC=com`.
+    pub base: String,
+    /// DN (or `user@domain`) to bind as; `None` binds anonymously.
+    pub bind: Option<String>,
+    /// Plain LDAP without TLS: only to a loopback address.
+    pub insecure_plain: bool,
+    /// Connection timeout.
+    pub timeout: Duration,
+    /// Certificates (DER) trusted in addition to the system's roots, e.g. the enterprise CA.
+    pub extra_roots: Vec<CertificateDer<'static>>,
+}
+
+/// Reads the PEM certificates of `--ca-cert` (`name` is the file, for messages).
+pub fn pem_certificates(name: &str, pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, String> {
+    let certs = CertificateDer::pem_slice_iter(pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("{name}: not a PEM certificate file ({e})"))?;
+    if certs.is_empty() {
+        return Err(format!(
+            "{name} holds no certificate: --ca-cert expects PEM (-----BEGIN CERTIFICATE-----), \
+             e.g. exported with `certutil -encode ca.cer ca.pem`"
+        ));
+    }
+    Ok(certs)
+}
+
+/// The TLS configuration: the system's root certificates plus `extra`.
+fn tls_config(extra: &[CertificateDer<'static>]) -> Result<Arc<ClientConfig>, String> {
+    let mut roots = RootCertStore::empty();
+    // Unreadable system certificates are skipped: the ones that load are still trusted.
+    roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
+    for cert in extra {
+        roots
+            .add(cert.clone())
+            .map_err(|e| format!("--ca-cert: the certificate cannot be used as a root ({e})"))?;
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("TLS setup failed: {e}"))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(Arc::new(config))
+}
+
+/// The host part of an LDAP URL, for messages.
+fn url_host(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    rest.split('/').next().unwrap_or(rest)
+}
+
+/// Explains a failed connection; certificate problems say what to do about them.
+fn connect_error(url: &str, e: &LdapError) -> String {
+    let certificate = match e {
+        LdapError::Io { source } => source
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<rustls::Error>()),
+        _ => None,
+    };
+    let host = url_host(url);
+    match certificate {
+        Some(rustls::Error::InvalidCertificate(rustls::CertificateError::NotValidForName))
+        | Some(rustls::Error::InvalidCertificate(
+            rustls::CertificateError::NotValidForNameContext { .. },
+        )) => format!(
+            "cannot connect to {url}: the server's certificate does not name `{host}`; \
+             use the host name the certificate was issued for in the URL (e.g. the DC's FQDN)"
+        ),
+        Some(rustls::Error::InvalidCertificate(c)) => format!(
+            "cannot connect to {url}: the server's certificate is not trusted ({c:?}); \
+             if the DC's certificate comes from your enterprise CA, pass that CA with --ca-cert FILE (PEM)"
+        ),
+        Some(other) => format!("cannot connect to {url}: TLS failed ({other})"),
+        None => err(&format!("cannot connect to {url}"), e),
+    }
+}
+
+/// Whether a URL names the loopback host (the only place plain LDAP is allowed).
+pub fn is_loopback_url(url: &str) -> bool {
+    let rest = url
+        .strip_prefix("ldap://")
+        .or_else(|| url.strip_prefix("LDAP://"))
+        .unwrap_or("");
+    let host = rest.split('/').next().unwrap_or("");
+    let host = if let Some(v6) = host.strip_prefix('[') {
+        v6.split(']').next().unwrap_or("")
+    } else {
+        host.rsplit_once(':').map_or(host, |(h, _)| h)
+    };
+    matches!(host, "127.0.0.1" | "::1" | "localhost")
+}
+
+/// Checks the URL and TLS choice before anything connects.
+pub fn check_target(t: &Target) -> Result<(), String> {
+    let lower = t.url.to_ascii_lowercase();
+    if t.insecure_plain {
+        if !is_loopback_url(&t.url) {
+            return Err(format!(
+                "--insecure-plain sends the password unencrypted and is allowed only to ldap://127.0.0.1, not `{}`",
+                t.url
+            ));
+        }
+    } else if !(lower.starts_with("ldaps://") || lower.starts_with("ldap://")) {
+        return Err(format!(
+            "`{}` is not an LDAP URL: use ldaps://dc.example.com or ldap://dc.example.com (StartTLS)",
+            t.url
+        ));
+    }
+    Ok(())
+}
+
+fn err(what: &str, e: impl std::fmt::Display) -> String {
+    format!("{what}: {e}")
+}
+
+thread_local! {
+    /// While [`guarded`] runs on this thread: the message of a panic, instead of printing it.
+    static CAUGHT: RefCell<Option<Option<String>>> = const { RefCell::new(None) };
+}
+
+/// Runs `f`, turning a panic (in this thread, including the LDAP client's tasks that run on it) into an
+/// error that says what to do, without the panic message and backtrace reaching the terminal.
+pub fn guarded<T>(what: &str, f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+    static HOOK: Once = Once::new();
+    HOOK.call_once(|| {
+        let previous = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            let guarded = CAUGHT.with(|c| {
+                let mut c = c.borrow_mut();
+                match c.as_mut() {
+                    Some(slot) => {
+                        let msg = info
+                            .payload()
+                            .downcast_ref::<&str>()
+                            .map(|s| s.to_string())
+                            .or_else(|| info.payload().downcast_ref::<String>().cloned());
+                        slot.get_or_insert(msg.unwrap_or_else(|| "unknown".into()));
+                        true
+                    }
+                    None => false,
+                }
+            });
+            if !guarded {
+                previous(info);
+            }
+        }));
+    });
+    CAUGHT.with(|c| *c.borrow_mut() = Some(None));
+    let result = panic::catch_unwind(AssertUnwindSafe(f));
+    let caught = CAUGHT.with(|c| c.borrow_mut().take()).flatten();
+    let advice = "the server's reply could not be read; check that the URL points to an Active Directory \
+                  domain controller, or export the directory with ldifde and use `guardplan import ldif`";
+    match (result, caught) {
+        (Ok(Ok(v)), _) => Ok(v),
+        // A panic inside the client's connection task surfaces as an error (or not at all): name the cause.
+        (Ok(Err(e)), Some(p)) => Err(format!("{what}: {e} ({advice}; client error: {p})")),
+        (Ok(Err(e)), None) => Err(e),
+        (Err(_), p) => Err(format!(
+            "{what}: {advice} (client error: {})",
+            p.unwrap_or_else(|| "unknown".into())
+        )),
+    }
+}
+
+/// Connects, binds and reads every object the mapping uses, plus the NetBIOS names from the partitions
+/// container. The password is used for the bind and dropped. A panic of the LDAP client becomes an error.
+pub fn read(t: &Target, password: Option<String>) -> Result<Vec<Entry>, String> {
+    guarded(&format!("reading {} failed", t.url), || {
+        read_unguarded(t, password)
+    })
+}
+
+fn read_unguarded(t: &Target, password: Option<String>) -> Result<Vec<Entry>, String> {
+    check_target(t)?;
+    let starttls = t.url.to_ascii_lowercase().starts_with("ldap://") && !t.insecure_plain;
+    let mut settings = LdapConnSettings::new()
+        .set_conn_timeout(t.timeout)
+        .set_starttls(starttls);
+    if !t.insecure_plain {
+        settings = settings.set_config(tls_config(&t.extra_roots)?);
+    }
+    let mut ldap =
+        LdapConn::with_settings(settings, &t.url).map_err(|e| connect_error(&t.url, &e))?;
+    if let Some(dn) = &t.bind {
+        let pw = password.unwrap_or_default();
+        ldap.with_timeout(t.timeout)
+            .simple_bind(dn, &pw)
+            .and_then(|r| r.success())
+            .map_err(|e| match e {
+                LdapError::Timeout { .. } => format!(
+                    "bind as `{dn}` failed: no answer within {} s; check that {} is a domain controller \
+                     (or raise --timeout)",
+                    t.timeout.as_secs(),
+                    t.url
+                ),
+                e => err(&format!("bind as `{dn}` failed"), e),
+            })?;
+    }
+    let mut entries = search(&mut ldap, &t.base, FILTER, ATTRIBUTES)?;
+    // NetBIOS names live in the configuration partition (crossRef objects); a failure here is not fatal.
+    let config = ldap
+        .search(
+            "",
+            Scope::Base,
+            "(objectClass=*)",
+            vec!["configurationNamingContext"],
+        )
+        .and_then(|r| r.success())
+        .ok()
+        .and_then(|(rs, _)| rs.into_iter().next())
+        .map(SearchEntry::construct)
+        .and_then(|e| {
+            e.attrs
+                .get("configurationNamingContext")
+                .and_then(|v| v.first().cloned())
+        });
+    if let Some(config) = config {
+        let base = format!("CN=Partitions,{config}");
+        if let Ok(mut refs) = search(
+            &mut ldap,
+            &base,
+            "(&(objectClass=crossRef)(nETBIOSName=*))",
+            &["objectClass", "nETBIOSName", "dnsRoot"],
+        ) {
+            entries.append(&mut refs);
+        }
+    }
+    let _ = ldap.unbind();
+    Ok(entries)
+}
+
+fn search(
+    ldap: &mut LdapConn,
+    base: &str,
+    filter: &str,
+    attrs: &[&str],
+) -> Result<Vec<Entry>, String> {
+    let adapters: Vec<Box<dyn Adapter<_, _>>> = vec![
+        Box::new(EntriesOnly::new()),
+        Box::new(PagedResults::new(PAGE)),
+    ];
+    let attrs: Vec<String> = attrs.iter().map(|s| s.to_string()).collect();
+    let mut stream = ldap
+        .streaming_search_with(adapters, base, Scope::Subtree, filter, attrs)
+        .map_err(|e| err(&format!("search under `{base}` failed"), e))?;
+    let mut out = Vec::new();
+    let mut ranged = Vec::new();
+    while let Some(re) = stream
+        .next()
+        .map_err(|e| err(&format!("search under `{base}` failed"), e))?
+    {
+        let (entry, more) = to_entry(SearchEntry::construct(re));
+        if let Some(next) = more {
+            ranged.push((out.len(), next));
+        }
+        out.push(entry);
+    }
+    stream
+        .result()
+        .success()
+        .map_err(|e| err(&format!("search under `{base}` failed"), e))?;
+    // Groups with more members than the server returns at once give `member;range=0-1499`: fetch the rest.
+    for (i, mut next) in ranged {
+        let dn = out[i].dn.clone();
+        while let Some(from) = next {
+            let attr = format!("member;range={from}-*");
+            let (rs, _) = ldap
+                .search(&dn, Scope::Base, "(objectClass=*)", vec![attr.as_str()])
+                .and_then(|r| r.success())
+                .map_err(|e| err(&format!("reading the members of `{dn}` failed"), e))?;
+            next = None;
+            for re in rs {
+                let (e, more) = to_entry(SearchEntry::construct(re));
+                if let Some(m) = e.attrs.get("member") {
+                    out[i]
+                        .attrs
+                        .entry("member".into())
+                        .or_default()
+                        .extend(m.clone());
+                }
+                next = more.flatten();
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Converts a search entry; the second value is `Some(next)` when `member` came as a range (`Some(None)`
+/// when it was the last range).
+fn to_entry(se: SearchEntry) -> (Entry, Option<Option<u64>>) {
+    let mut e = Entry::new(se.dn);
+    let mut more = None;
+    let values = se
+        .attrs
+        .into_iter()
+        .map(|(k, v)| (k, v.into_iter().map(String::into_bytes).collect::<Vec<_>>()))
+        .chain(se.bin_attrs);
+    for (k, v) in values {
+        let mut parts = k.split(';');
+        let name = parts.next().unwrap_or("").to_ascii_lowercase();
+        if let Some(range) = parts.find_map(|p| p.strip_prefix("range=")) {
+            // `0-1499` means more follow, `1500-*` is the last part.
+            more = Some(
+                range
+                    .split_once('-')
+                    .and_then(|(_, end)| end.parse::<u64>().ok())
+                    .map(|end| end + 1),
+            );
+        }
+        e.attrs.entry(name).or_default().extend(v);
+    }
+    (e, more)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_ldap_only_to_loopback() {
+        let t = |url: &str, plain: bool| Target {
+            url: url.into(),
+            base: "DC=x".into(),
+            bind: None,
+            insecure_plain: plain,
+            timeout: Duration::from_secs(1),
+            extra_roots: Vec::new(),
+        };
+        assert!(check_target(&t("ldap://127.0.0.1:389", true)).is_ok());
+        assert!(check_target(&t("ldap://[::1]", true)).is_ok());
+        assert!(check_target(&t("ldap://dc01.corp.example", true)).is_err());
+        assert!(check_target(&t("ldap://127.0.0.1.evil.example", true)).is_err());
+        assert!(check_target(&t("ldaps://dc01.corp.example", false)).is_ok());
+        assert!(check_target(&t("http://dc01", false)).is_err());
+    }
+
+    #[test]
+    fn a_panic_becomes_an_error() {
+        let r: Result<(), String> = guarded("reading ldap://x failed", || panic!("malformed BER"));
+        let e = r.expect_err("the panic is an error");
+        assert!(
+            e.starts_with("reading ldap://x failed: the server's reply could not be read"),
+            "{e}"
+        );
+        assert!(e.contains("malformed BER"), "{e}");
+        // The guard is released: the next call runs normally.
+        assert_eq!(guarded("x", || Ok::<_, String>(7)), Ok(7));
+        assert_eq!(
+            guarded("x", || Err::<(), _>("no".to_string())),
+            Err("no".into())
+        );
+    }
+
+    #[test]
+    fn ca_cert_must_hold_a_pem_certificate() {
+        let e = pem_certificates("ca.cer", b"\x30\x82\x01\x0a binary DER").expect_err("not PEM");
+        assert!(e.contains("--ca-cert expects PEM"), "{e}");
+        let pem = b"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+        assert_eq!(pem_certificates("ca.pem", pem).map(|c| c.len()), Ok(1));
+    }
+}

@@ -1,0 +1,234 @@
+//! The JSON report: stable field names for machines (documented in the README, "JSON report").
+
+use serde::Serialize;
+
+use super::{Report, ReportFinding, ReportPath};
+use crate::finding::Mode;
+
+/// Version of the JSON report format; bumped only on incompatible changes.
+pub const FORMAT_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct Doc<'a> {
+    version: u32,
+    inventory: &'a str,
+    plan: Option<&'a str>,
+    summary: Summary,
+    findings: Vec<FindingOut<'a>>,
+    paths: Vec<PathOut<'a>>,
+    stages: Vec<StageOut<'a>>,
+    waivers: Vec<WaiverOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    result: &'static str,
+    deny: &'static str,
+    block: usize,
+    action: usize,
+    warn: usize,
+    info: usize,
+    waived: usize,
+    other_modes: usize,
+    paths: usize,
+    paths_without_mode: usize,
+    stages: usize,
+    stages_ready: usize,
+}
+
+#[derive(Serialize)]
+struct LocationOut<'a> {
+    file: &'a str,
+    line: usize,
+    column: usize,
+}
+
+#[derive(Serialize)]
+struct FindingOut<'a> {
+    code: &'static str,
+    severity: &'static str,
+    path: Option<&'a str>,
+    mode: Option<&'static str>,
+    subjects: &'a [String],
+    count: usize,
+    message: &'a str,
+    source: &'a str,
+    waived: bool,
+    waiver: Option<&'a str>,
+    applies: bool,
+    performed: bool,
+    location: LocationOut<'a>,
+}
+
+#[derive(Serialize)]
+struct ModeOut {
+    verdict: &'static str,
+    codes: Vec<&'static str>,
+}
+
+#[derive(Serialize)]
+struct ModesOut {
+    standard: ModeOut,
+    #[serde(rename = "remote-guard")]
+    remote_guard: ModeOut,
+    #[serde(rename = "restricted-admin")]
+    restricted_admin: ModeOut,
+    #[serde(rename = "prefer-remote-guard")]
+    prefer_remote_guard: ModeOut,
+}
+
+#[derive(Serialize)]
+struct PathOut<'a> {
+    name: &'a str,
+    purpose: &'static str,
+    recommended: Option<&'static str>,
+    chosen: Option<&'static str>,
+    stage: Option<&'a str>,
+    modes: ModesOut,
+    rationale: &'a [String],
+    location: LocationOut<'a>,
+}
+
+#[derive(Serialize)]
+struct StagePathOut<'a> {
+    name: &'a str,
+    mode: &'static str,
+}
+
+#[derive(Serialize)]
+struct StageOut<'a> {
+    name: &'a str,
+    description: &'a str,
+    ready: bool,
+    blockers: usize,
+    reasons: &'a [String],
+    hosts: &'a [String],
+    clients: &'a [String],
+    users: &'a [String],
+    paths: Vec<StagePathOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct WaiverOut<'a> {
+    code: &'a str,
+    scope: &'a str,
+    reason: &'a str,
+    expires: Option<&'a str>,
+    expired: bool,
+    used: usize,
+}
+
+fn location<'a>(r: &'a Report, loc: &super::Location) -> LocationOut<'a> {
+    LocationOut {
+        file: r.uri(loc),
+        line: loc.line,
+        column: loc.col,
+    }
+}
+
+fn finding<'a>(r: &'a Report, f: &'a ReportFinding) -> FindingOut<'a> {
+    FindingOut {
+        code: f.code.as_str(),
+        severity: f.severity.as_str(),
+        path: f.path.as_deref(),
+        mode: f.mode.map(Mode::as_str),
+        subjects: &f.subjects,
+        count: f.subjects.len(),
+        message: &f.message,
+        source: &f.source,
+        waived: f.waived(),
+        waiver: f.waiver.as_deref(),
+        applies: f.applies,
+        performed: f.performed,
+        location: location(r, &f.location),
+    }
+}
+
+fn path<'a>(r: &'a Report, p: &'a ReportPath) -> PathOut<'a> {
+    let cell = |m: Mode| {
+        let c = &p.modes[m.index()];
+        ModeOut {
+            verdict: c.verdict.as_str(),
+            codes: c.codes.iter().map(|c| c.as_str()).collect(),
+        }
+    };
+    PathOut {
+        name: &p.name,
+        purpose: p.purpose,
+        recommended: p.recommended.map(Mode::as_str),
+        chosen: p.chosen.map(Mode::as_str),
+        stage: p.stage.as_deref(),
+        modes: ModesOut {
+            standard: cell(Mode::Standard),
+            remote_guard: cell(Mode::RemoteGuard),
+            restricted_admin: cell(Mode::RestrictedAdmin),
+            prefer_remote_guard: cell(Mode::PreferRemoteGuard),
+        },
+        rationale: &p.rationale,
+        location: location(r, &p.location),
+    }
+}
+
+/// Renders the report as pretty-printed JSON (ends with a newline).
+pub fn render(r: &Report) -> String {
+    let [block, action, warn, info] = r.counts().map(|(_, n)| n);
+    let doc = Doc {
+        version: FORMAT_VERSION,
+        inventory: &r.inventory_uri,
+        plan: r.plan_uri.as_deref(),
+        summary: Summary {
+            result: if r.fails() { "fail" } else { "pass" },
+            deny: r.deny.as_str(),
+            block,
+            action,
+            warn,
+            info,
+            waived: r.waived(),
+            other_modes: r.other_modes(),
+            paths: r.paths.len(),
+            paths_without_mode: r.paths_without_mode().count(),
+            stages: r.stages.len(),
+            stages_ready: r.stages_ready(),
+        },
+        findings: r.findings.iter().map(|f| finding(r, f)).collect(),
+        paths: r.paths.iter().map(|p| path(r, p)).collect(),
+        stages: r
+            .stages
+            .iter()
+            .map(|s| StageOut {
+                name: &s.name,
+                description: &s.description,
+                ready: s.ready,
+                blockers: s.blockers,
+                reasons: &s.reasons,
+                hosts: &s.hosts,
+                clients: &s.clients,
+                users: &s.users,
+                paths: s
+                    .paths
+                    .iter()
+                    .map(|(name, mode)| StagePathOut {
+                        name,
+                        mode: mode.as_str(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+        waivers: r
+            .waivers
+            .iter()
+            .map(|w| WaiverOut {
+                code: &w.code,
+                scope: &w.scope,
+                reason: &w.reason,
+                expires: w.expires.as_deref(),
+                expired: w.expired,
+                used: w.used,
+            })
+            .collect(),
+    };
+    // Serializing plain structs of strings and numbers cannot fail.
+    let mut out = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    out.push('\n');
+    out
+}

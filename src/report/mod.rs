@@ -1,0 +1,728 @@
+//! Reports: one model of what a check found, rendered as text, JSON, SARIF 2.1.0 or Markdown (with Mermaid).
+//!
+//! [`Report::build`] turns an inventory, its evaluation and (optionally) a plan into a sorted, self-contained
+//! [`Report`]; the renderers only format it, so every format says the same thing and the output is deterministic.
+
+pub mod json;
+pub mod markdown;
+pub mod sarif;
+pub mod text;
+
+use std::collections::BTreeMap;
+
+use crate::finding::{Finding, Mode, Severity, Subject, Verdict};
+use crate::inventory::{Inventory, PathId, Purpose, SourceFile, Span, TrustDirection, TrustKind};
+use crate::rules::{Code, Evaluation};
+
+/// Which file a location points into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FileKind {
+    /// The inventory.
+    Inventory,
+    /// The plan.
+    Plan,
+}
+
+/// A line in the inventory or plan file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Location {
+    /// Which file.
+    pub file: FileKind,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub col: usize,
+}
+
+/// The kinds of subject a finding can concern, in display order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SubjectKind {
+    /// Users.
+    User,
+    /// Groups.
+    Group,
+    /// Hosts.
+    Host,
+    /// Access paths.
+    Path,
+    /// Domains.
+    Domain,
+    /// Trusts.
+    Trust,
+    /// Plan stages.
+    Stage,
+}
+
+impl SubjectKind {
+    /// The selector prefix, as in plan stages and waiver scopes.
+    pub fn prefix(self) -> &'static str {
+        match self {
+            SubjectKind::User => "user",
+            SubjectKind::Group => "group",
+            SubjectKind::Host => "host",
+            SubjectKind::Path => "path",
+            SubjectKind::Domain => "domain",
+            SubjectKind::Trust => "trust",
+            SubjectKind::Stage => "stage",
+        }
+    }
+
+    /// `1 host`, `3 hosts`.
+    pub fn count(self, n: usize) -> String {
+        plural(n, self.prefix())
+    }
+
+    fn of(s: &Subject) -> SubjectKind {
+        match s {
+            Subject::Domain(_) => SubjectKind::Domain,
+            Subject::Trust(_) => SubjectKind::Trust,
+            Subject::Host(_) => SubjectKind::Host,
+            Subject::User(_) => SubjectKind::User,
+            Subject::Group(_) => SubjectKind::Group,
+            Subject::Path(_) => SubjectKind::Path,
+            Subject::Stage(_) => SubjectKind::Stage,
+        }
+    }
+}
+
+/// One aggregated finding, ready to print.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportFinding {
+    /// Catalog code.
+    pub code: Code,
+    /// Severity.
+    pub severity: Severity,
+    /// Path name, unless estate-wide.
+    pub path: Option<String>,
+    /// Mode, unless it holds under every mode.
+    pub mode: Option<Mode>,
+    /// Every subject as a selector (`host:PAW-01`, `user:CORP\alice`), sorted.
+    pub subjects: Vec<String>,
+    /// Subjects counted per kind, in [`SubjectKind`] order.
+    pub counts: Vec<(SubjectKind, usize)>,
+    /// The engine's sentence.
+    pub message: String,
+    /// The catalog source and section, e.g. `000 requirements`.
+    pub source: String,
+    /// The reason of the waiver that accepts it, if any.
+    pub waiver: Option<String>,
+    /// Whether it concerns what would be rolled out (the chosen mode with a plan, else the recommended one).
+    pub applies: bool,
+    /// An action the plan performs in time (a stage does the step before the stage that relies on it).
+    pub performed: bool,
+    /// The line it is about.
+    pub location: Location,
+}
+
+impl ReportFinding {
+    /// Accepted by a waiver.
+    pub fn waived(&self) -> bool {
+        self.waiver.is_some()
+    }
+
+    /// Counts the check against `deny`: it applies, is not waived, is at least that severe and is not an action
+    /// the plan performs.
+    pub fn denies(&self, deny: Severity) -> bool {
+        self.applies && !self.waived() && !self.performed && self.severity >= deny
+    }
+
+    /// `3 hosts, 1 user`.
+    pub fn counts_text(&self) -> String {
+        let parts: Vec<String> = self.counts.iter().map(|(k, n)| k.count(*n)).collect();
+        parts.join(", ")
+    }
+}
+
+/// One mode on one path.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModeCell {
+    /// Worst severity raised (before waivers).
+    pub verdict: Verdict,
+    /// Codes raised, sorted and unique.
+    pub codes: Vec<Code>,
+}
+
+/// One access path.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportPath {
+    /// Name.
+    pub name: String,
+    /// `admin` or `helpdesk`.
+    pub purpose: &'static str,
+    /// The engine's recommendation; `None` when every mode is blocked.
+    pub recommended: Option<Mode>,
+    /// The plan's decision.
+    pub chosen: Option<Mode>,
+    /// The stage that switches it, with a plan.
+    pub stage: Option<String>,
+    /// Indexed by [`Mode::index`].
+    pub modes: Vec<ModeCell>,
+    /// Why the recommendation.
+    pub rationale: Vec<String>,
+    /// Where it is declared in the inventory.
+    pub location: Location,
+}
+
+impl ReportPath {
+    /// The mode that would be rolled out: the plan's choice, else the recommendation.
+    pub fn rollout(&self, planned: bool) -> Option<Mode> {
+        if planned {
+            self.chosen
+        } else {
+            self.recommended
+        }
+    }
+}
+
+/// One stage of a plan.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ReportStage {
+    /// Name.
+    pub name: String,
+    /// What it does.
+    pub description: String,
+    /// No unwaived block, and every action it relies on is performed by then.
+    pub ready: bool,
+    /// Target hosts prepared.
+    pub hosts: Vec<String>,
+    /// Client devices whose policy or shortcuts are set.
+    pub clients: Vec<String>,
+    /// Users enrolled in Protected Users (`NETBIOS\name`).
+    pub users: Vec<String>,
+    /// Paths switched, with their mode.
+    pub paths: Vec<(String, Mode)>,
+    /// Hosts (targets and clients) touched per domain (DNS name, or `Entra ID / workgroup`).
+    pub domains: BTreeMap<String, usize>,
+    /// Unwaived blocks on this stage.
+    pub blockers: usize,
+    /// What keeps it from being ready, one sentence each.
+    pub reasons: Vec<String>,
+}
+
+/// A waiver of the plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportWaiver {
+    /// Code.
+    pub code: String,
+    /// Scope.
+    pub scope: String,
+    /// Reason.
+    pub reason: String,
+    /// Last day, `YYYY-MM-DD`.
+    pub expires: Option<String>,
+    /// Past its last day: it no longer waives.
+    pub expired: bool,
+    /// Findings it accepts.
+    pub used: usize,
+}
+
+/// A domain, for the graph.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportDomain {
+    /// DNS name.
+    pub dns: String,
+    /// NetBIOS name.
+    pub netbios: String,
+    /// DNS name of its forest root.
+    pub forest: String,
+}
+
+/// A trust, for the graph.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportTrust {
+    /// Index of the domain holding the resources.
+    pub trusting: usize,
+    /// Index of the domain whose accounts authenticate.
+    pub trusted: usize,
+    /// Both ways.
+    pub two_way: bool,
+    /// Type, in words (`forest`, `external`, ...).
+    pub kind: &'static str,
+    /// Selective authentication.
+    pub selective: bool,
+}
+
+/// Everything a check found, sorted and ready to render.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    /// The inventory as a relative URI (for SARIF) and display name.
+    pub inventory_uri: String,
+    /// The plan file as a relative URI, when a plan was checked.
+    pub plan_uri: Option<String>,
+    /// Findings, worst first, then by code, path and mode.
+    pub findings: Vec<ReportFinding>,
+    /// Paths, in inventory order.
+    pub paths: Vec<ReportPath>,
+    /// Stages, in plan order (empty without a plan).
+    pub stages: Vec<ReportStage>,
+    /// Waivers, in plan order.
+    pub waivers: Vec<ReportWaiver>,
+    /// Domains, in inventory order.
+    pub domains: Vec<ReportDomain>,
+    /// Trusts, in inventory order.
+    pub trusts: Vec<ReportTrust>,
+    /// Hosts without an AD domain (Entra ID joined or workgroup).
+    pub hosts_without_domain: usize,
+    /// The lowest severity that fails the check.
+    pub deny: Severity,
+}
+
+/// The plan side of a check: what the plan decides, waives and stages.
+#[derive(Debug, Clone, Default)]
+pub struct PlanInput {
+    /// The plan file as a relative URI.
+    pub uri: String,
+    /// The plan file's text (for line numbers).
+    pub text: String,
+    /// Chosen mode per path (indexed by `PathId`); `None`: the plan leaves the path as it is.
+    pub chosen: Vec<Option<Mode>>,
+    /// Findings raised by the plan's choices and stages (client policy conflicts, stage order).
+    pub findings: Vec<Finding>,
+    /// Per finding (the evaluation's, then `findings`): it applies to the plan.
+    pub applies: Vec<bool>,
+    /// Per finding: an action the plan performs in time.
+    pub performed: Vec<bool>,
+    /// Per finding (the evaluation's, then `findings`): index of the waiver that accepts it.
+    pub waived_by: Vec<Option<usize>>,
+    /// Stages with what they change.
+    pub stages: Vec<ReportStage>,
+    /// Stage index per path.
+    pub stage_of_path: Vec<Option<usize>>,
+    /// Waivers (their `used` count is filled in by [`Report::build`]).
+    pub waivers: Vec<ReportWaiver>,
+}
+
+/// A mode's name, or `none`.
+pub fn mode_name(m: Option<Mode>) -> &'static str {
+    m.map_or("none", Mode::as_str)
+}
+
+/// `1 host`, `3 hosts`.
+pub fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+/// Turns the name of an input file into a relative URI: forward slashes, no `./`, relative to the current
+/// directory where possible, the embedded sample as `assets/contoso.toml`.
+pub fn relative_uri(name: &str) -> String {
+    if name == crate::inventory::SAMPLE_NAME {
+        return "assets/contoso.toml".into();
+    }
+    let path = std::path::Path::new(name);
+    let rel = if path.is_absolute() {
+        std::env::current_dir()
+            .ok()
+            .and_then(|cwd| path.strip_prefix(cwd).ok().map(|p| p.to_path_buf()))
+            .unwrap_or_else(|| path.to_path_buf())
+    } else {
+        path.to_path_buf()
+    };
+    let s = rel.to_string_lossy().replace('\\', "/");
+    let mut s = s.as_str();
+    while let Some(rest) = s.strip_prefix("./") {
+        s = rest;
+    }
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/:".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Line numbers of the items of a plan file, read from its text.
+#[derive(Debug, Default)]
+struct PlanLines {
+    stages: Vec<Location>,
+    decisions: BTreeMap<String, Location>,
+}
+
+impl PlanLines {
+    fn read(text: &str) -> PlanLines {
+        #[derive(serde::Deserialize)]
+        struct Named {
+            name: toml::Spanned<String>,
+        }
+        #[derive(serde::Deserialize)]
+        struct DecisionKey {
+            path: toml::Spanned<String>,
+        }
+        #[derive(serde::Deserialize, Default)]
+        #[serde(default)]
+        struct Spans {
+            stage: Vec<Named>,
+            decision: Vec<DecisionKey>,
+        }
+        let src = SourceFile::new("plan", text);
+        let at = |span: std::ops::Range<usize>| {
+            let (line, col) = src.line_col(span.start);
+            Location {
+                file: FileKind::Plan,
+                line,
+                col,
+            }
+        };
+        let spans: Spans = toml::from_str(text).unwrap_or_default();
+        PlanLines {
+            stages: spans.stage.iter().map(|s| at(s.name.span())).collect(),
+            decisions: spans
+                .decision
+                .iter()
+                .map(|d| (d.path.get_ref().clone(), at(d.path.span())))
+                .collect(),
+        }
+    }
+}
+
+fn purpose_str(p: Purpose) -> &'static str {
+    match p {
+        Purpose::Admin => "admin",
+        Purpose::Helpdesk => "helpdesk",
+    }
+}
+
+fn trust_kind_str(k: TrustKind) -> &'static str {
+    match k {
+        TrustKind::ParentChild => "parent-child",
+        TrustKind::TreeRoot => "tree-root",
+        TrustKind::Forest => "forest",
+        TrustKind::External => "external",
+        TrustKind::Shortcut => "shortcut",
+        TrustKind::Realm => "realm",
+    }
+}
+
+/// Builds reports from the engine's data.
+struct Builder<'a> {
+    inv: &'a Inventory,
+    stage_names: Vec<String>,
+    plan_lines: PlanLines,
+}
+
+impl Builder<'_> {
+    fn inv_location(&self, span: &Span) -> Location {
+        let (line, col) = self.inv.source.line_col(span.start);
+        Location {
+            file: FileKind::Inventory,
+            line,
+            col,
+        }
+    }
+
+    fn label(&self, s: &Subject) -> String {
+        let inv = self.inv;
+        let kind = SubjectKind::of(s).prefix();
+        let name = match *s {
+            Subject::Domain(d) => inv.domains.get(d as usize).map(|d| d.dns.clone()),
+            Subject::Trust(t) => inv.trusts.get(t as usize).and_then(|t| {
+                let a = inv.domains.get(t.trusting as usize)?;
+                let b = inv.domains.get(t.trusted as usize)?;
+                Some(format!("{}->{}", a.dns, b.dns))
+            }),
+            Subject::Host(h) => inv.hosts.get(h as usize).map(|h| h.name.clone()),
+            Subject::User(u) => ((u as usize) < inv.users.len()).then(|| inv.user_label(u)),
+            Subject::Group(g) => ((g as usize) < inv.groups.len()).then(|| inv.group_label(g)),
+            Subject::Path(p) => inv.paths.get(p as usize).map(|p| p.name.clone()),
+            Subject::Stage(n) => Some(
+                self.stage_names
+                    .get(n as usize)
+                    .cloned()
+                    .unwrap_or_else(|| (n + 1).to_string()),
+            ),
+        };
+        format!("{kind}:{}", name.unwrap_or_else(|| "?".into()))
+    }
+
+    fn subject_span(&self, s: &Subject) -> Option<Span> {
+        let inv = self.inv;
+        match *s {
+            Subject::Domain(d) => inv.domains.get(d as usize).map(|x| x.span.clone()),
+            Subject::Trust(t) => inv.trusts.get(t as usize).map(|x| x.span.clone()),
+            Subject::Host(h) => inv.hosts.get(h as usize).map(|x| x.span.clone()),
+            Subject::User(u) => inv.users.get(u as usize).map(|x| x.span.clone()),
+            Subject::Group(g) => inv.groups.get(g as usize).map(|x| x.span.clone()),
+            Subject::Path(p) => inv.paths.get(p as usize).map(|x| x.span.clone()),
+            Subject::Stage(_) => None,
+        }
+    }
+
+    /// The line a finding is about: a stage in the plan, the plan's decision for a mode it chose, the path
+    /// entry, or the first subject's entry in the inventory.
+    fn location(&self, f: &Finding, chosen: Option<Mode>) -> Location {
+        let stage = f.subjects.iter().find_map(|s| match s {
+            Subject::Stage(n) => self.plan_lines.stages.get(*n as usize).copied(),
+            _ => None,
+        });
+        if let Some(loc) = stage {
+            return loc;
+        }
+        if let Some(p) = f.path.and_then(|p| self.inv.paths.get(p as usize)) {
+            if f.mode.is_some() && f.mode == chosen {
+                if let Some(loc) = self.plan_lines.decisions.get(&p.name) {
+                    return *loc;
+                }
+            }
+            return self.inv_location(&p.span);
+        }
+        f.subjects
+            .iter()
+            .find_map(|s| self.subject_span(s))
+            .map(|span| self.inv_location(&span))
+            .unwrap_or(Location {
+                file: FileKind::Inventory,
+                line: 1,
+                col: 1,
+            })
+    }
+}
+
+impl Report {
+    /// Builds the report of a check. Without a plan, what would be rolled out is each path's recommended mode;
+    /// with one, its chosen mode. `inventory_uri` names the inventory file for locations.
+    pub fn build(
+        inv: &Inventory,
+        inventory_uri: &str,
+        eval: &Evaluation,
+        plan: Option<&PlanInput>,
+        deny: Severity,
+    ) -> Report {
+        let b = Builder {
+            inv,
+            stage_names: plan
+                .map(|p| p.stages.iter().map(|s| s.name.clone()).collect())
+                .unwrap_or_default(),
+            plan_lines: plan.map(|p| PlanLines::read(&p.text)).unwrap_or_default(),
+        };
+        let chosen = |p: PathId| plan.and_then(|pl| pl.chosen.get(p as usize).copied().flatten());
+
+        let paths: Vec<ReportPath> = inv
+            .paths
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let pe = eval.paths.get(i);
+                let modes = Mode::ALL
+                    .iter()
+                    .map(|m| {
+                        let me = pe.map(|pe| &pe.modes[m.index()]);
+                        let mut codes: Vec<Code> = me
+                            .map(|me| {
+                                me.findings
+                                    .iter()
+                                    .filter_map(|&x| eval.findings.get(x as usize))
+                                    .map(|f| f.code)
+                                    .collect()
+                            })
+                            .unwrap_or_default();
+                        codes.sort();
+                        codes.dedup();
+                        ModeCell {
+                            verdict: me.map_or(Verdict::Ok, |me| me.verdict.0),
+                            codes,
+                        }
+                    })
+                    .collect();
+                ReportPath {
+                    name: p.name.clone(),
+                    purpose: purpose_str(p.purpose),
+                    recommended: pe.and_then(|pe| pe.recommended),
+                    chosen: chosen(i as PathId),
+                    stage: plan
+                        .and_then(|pl| pl.stage_of_path.get(i).copied().flatten())
+                        .and_then(|s| b.stage_names.get(s).cloned()),
+                    modes,
+                    rationale: pe.map(|pe| pe.rationale.clone()).unwrap_or_default(),
+                    location: b.inv_location(&p.span),
+                }
+            })
+            .collect();
+
+        let plan_findings = plan.map(|p| p.findings.as_slice()).unwrap_or_default();
+        let mut waivers = plan.map(|p| p.waivers.clone()).unwrap_or_default();
+        let mut findings: Vec<ReportFinding> = eval
+            .findings
+            .iter()
+            .chain(plan_findings)
+            .enumerate()
+            .map(|(i, f)| {
+                let path = f.path.and_then(|p| paths.get(p as usize));
+                let rollout = path.and_then(|p| p.rollout(plan.is_some()));
+                let applies = match (plan, path, f.mode) {
+                    (Some(pl), _, _) => pl.applies.get(i).copied().unwrap_or(false),
+                    (None, _, None) | (None, None, _) => true,
+                    // A path with no workable mode is blocked whatever is picked: every reason counts.
+                    (None, Some(p), Some(m)) => rollout == Some(m) || p.recommended.is_none(),
+                };
+                let performed = plan
+                    .and_then(|pl| pl.performed.get(i).copied())
+                    .unwrap_or(false);
+                let waiver = plan
+                    .and_then(|p| p.waived_by.get(i).copied().flatten())
+                    .and_then(|w| waivers.get_mut(w))
+                    .map(|w| {
+                        w.used += 1;
+                        w.reason.clone()
+                    });
+                let mut subjects: Vec<(SubjectKind, String)> = f
+                    .subjects
+                    .iter()
+                    .map(|s| (SubjectKind::of(s), b.label(s)))
+                    .collect();
+                subjects.sort();
+                subjects.dedup();
+                let mut counts: Vec<(SubjectKind, usize)> = Vec::new();
+                for (k, _) in &subjects {
+                    match counts.last_mut() {
+                        Some((last, n)) if last == k => *n += 1,
+                        _ => counts.push((*k, 1)),
+                    }
+                }
+                let info = f.code.info();
+                ReportFinding {
+                    code: f.code,
+                    severity: f.severity,
+                    path: path.map(|p| p.name.clone()),
+                    mode: f.mode,
+                    subjects: subjects.into_iter().map(|(_, s)| s).collect(),
+                    counts,
+                    message: f.message.clone(),
+                    source: format!("{} {}", info.source, info.source_section)
+                        .trim()
+                        .to_string(),
+                    waiver,
+                    applies,
+                    performed,
+                    location: b.location(f, rollout),
+                }
+            })
+            .collect();
+        findings.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then(a.code.cmp(&b.code))
+                .then_with(|| a.path.cmp(&b.path))
+                .then(a.mode.cmp(&b.mode))
+                .then_with(|| a.subjects.cmp(&b.subjects))
+                .then_with(|| a.message.cmp(&b.message))
+        });
+
+        let stages = plan.map(|p| p.stages.clone()).unwrap_or_default();
+
+        let domains = inv
+            .domains
+            .iter()
+            .map(|d| ReportDomain {
+                dns: d.dns.clone(),
+                netbios: d.netbios.clone(),
+                forest: inv
+                    .domains
+                    .get(d.forest as usize)
+                    .map_or_else(|| d.dns.clone(), |f| f.dns.clone()),
+            })
+            .collect();
+        let trusts = inv
+            .trusts
+            .iter()
+            .map(|t| ReportTrust {
+                trusting: t.trusting as usize,
+                trusted: t.trusted as usize,
+                two_way: t.direction == TrustDirection::TwoWay,
+                kind: trust_kind_str(t.kind),
+                selective: t.selective_auth,
+            })
+            .collect();
+
+        Report {
+            inventory_uri: inventory_uri.to_string(),
+            plan_uri: plan.map(|p| p.uri.clone()),
+            findings,
+            paths,
+            stages,
+            waivers,
+            domains,
+            trusts,
+            hosts_without_domain: inv.hosts.iter().filter(|h| h.domain.is_none()).count(),
+            deny,
+        }
+    }
+
+    /// Whether a plan was checked.
+    pub fn planned(&self) -> bool {
+        self.plan_uri.is_some()
+    }
+
+    /// Paths that would be rolled out without a workable mode (no plan, every mode blocked).
+    pub fn paths_without_mode(&self) -> impl Iterator<Item = &ReportPath> {
+        self.paths
+            .iter()
+            .filter(|p| !self.planned() && p.recommended.is_none())
+    }
+
+    /// Findings that count: they apply and are not waived, per severity (worst first).
+    pub fn counts(&self) -> [(Severity, usize); 4] {
+        Severity::WORST_FIRST.map(|s| {
+            let n = self
+                .findings
+                .iter()
+                .filter(|f| f.applies && !f.waived() && f.severity == s)
+                .count();
+            (s, n)
+        })
+    }
+
+    /// Findings accepted by a waiver.
+    pub fn waived(&self) -> usize {
+        self.findings.iter().filter(|f| f.waived()).count()
+    }
+
+    /// Findings under modes that would not be rolled out.
+    pub fn other_modes(&self) -> usize {
+        self.findings.iter().filter(|f| !f.applies).count()
+    }
+
+    /// Whether the check fails: an unwaived finding at or above the deny level applies, or a path would be
+    /// rolled out with no workable mode.
+    pub fn fails(&self) -> bool {
+        self.findings.iter().any(|f| f.denies(self.deny))
+            || self.paths_without_mode().next().is_some()
+    }
+
+    /// How many paths would be rolled out under each mode, as `3 remote-guard`; `none` counts paths with no
+    /// workable mode (or left as they are), shown only when there are some.
+    pub fn paths_per_mode(&self) -> Vec<String> {
+        let mut counts = [0usize; Mode::ALL.len() + 1];
+        for p in &self.paths {
+            let m = p.rollout(self.planned());
+            counts[m.map_or(Mode::ALL.len(), Mode::index)] += 1;
+        }
+        counts
+            .iter()
+            .enumerate()
+            .filter(|&(i, &n)| i < Mode::ALL.len() || n > 0)
+            .map(|(i, n)| format!("{n} {}", mode_name(Mode::ALL.get(i).copied())))
+            .collect()
+    }
+
+    /// Stages that are ready.
+    pub fn stages_ready(&self) -> usize {
+        self.stages.iter().filter(|s| s.ready).count()
+    }
+
+    /// The file name a location points into.
+    pub fn uri(&self, loc: &Location) -> &str {
+        match (loc.file, &self.plan_uri) {
+            (FileKind::Plan, Some(p)) => p,
+            _ => &self.inventory_uri,
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests;

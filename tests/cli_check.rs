@@ -1,0 +1,391 @@
+//! The command-line contract of `guardplan check` and `guardplan export`: exit codes, formats, determinism.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use std::path::PathBuf;
+
+fn guardplan() -> Command {
+    let mut cmd = Command::cargo_bin("guardplan").expect("binary");
+    cmd.env("NO_COLOR", "1");
+    cmd
+}
+
+const HEADER: &str = r#"version = 1
+
+[[domain]]
+dns = "corp.contoso.com"
+netbios = "CORP"
+functional_level = "2016"
+
+[[host]]
+name = "SRV-01"
+domain = "corp.contoso.com"
+join = "ad"
+os = "server-2022"
+roles = ["server"]
+"#;
+
+/// A service account in Protected Users: its authentication fails, whatever mode is rolled out.
+const SERVICE_IN_PROTECTED_USERS: &str = r#"
+[[host]]
+name = "PAW-01"
+domain = "corp.contoso.com"
+join = "ad"
+os = "windows-11"
+build = 22631
+roles = ["paw"]
+
+[[user]]
+name = "svc-backup"
+domain = "corp.contoso.com"
+kind = "service"
+protected_users = true
+
+[[user]]
+name = "alice.admin"
+domain = "corp.contoso.com"
+roles = ["admin"]
+
+[[path]]
+name = "tier1-admin"
+purpose = "admin"
+who = ["user:CORP\\alice.admin"]
+from = ["host:PAW-01"]
+to = ["host:SRV-01"]
+"#;
+
+fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> PathBuf {
+    let p = dir.path().join(name);
+    std::fs::write(&p, text).expect("write fixture");
+    p
+}
+
+#[test]
+fn clean_inventory_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = write(&dir, "estate.toml", HEADER);
+    guardplan()
+        .arg("check")
+        .arg(&inv)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("PASS  0 block"));
+}
+
+#[test]
+fn unwaived_block_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = write(
+        &dir,
+        "estate.toml",
+        &format!("{HEADER}{SERVICE_IN_PROTECTED_USERS}"),
+    );
+    for format in ["text", "json", "sarif", "markdown"] {
+        guardplan()
+            .args(["check", "--format", format])
+            .arg(&inv)
+            .assert()
+            .code(1);
+    }
+}
+
+#[test]
+fn input_and_usage_errors_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let broken = write(&dir, "broken.toml", "version = 1\n[[domain]\n");
+    guardplan()
+        .arg("check")
+        .arg(&broken)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("broken.toml:2:"));
+    guardplan()
+        .args(["check", "does-not-exist.toml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("does-not-exist.toml"));
+    guardplan()
+        .args(["check", "--format", "yaml"])
+        .assert()
+        .code(2);
+    guardplan()
+        .args(["check", "--deny", "info"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn json_report_has_the_documented_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = write(
+        &dir,
+        "estate.toml",
+        &format!("{HEADER}{SERVICE_IN_PROTECTED_USERS}"),
+    );
+    let out = guardplan()
+        .args(["check", "--format", "json"])
+        .arg(&inv)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(v["version"], 1);
+    assert_eq!(v["summary"]["result"], "fail");
+    for key in ["block", "action", "warn", "info", "waived"] {
+        assert!(v["summary"][key].is_u64(), "summary.{key}");
+    }
+    let paths = v["paths"].as_array().expect("paths");
+    assert_eq!(paths.len(), 1);
+    assert_eq!(paths[0]["name"], "tier1-admin");
+    for mode in [
+        "standard",
+        "remote-guard",
+        "restricted-admin",
+        "prefer-remote-guard",
+    ] {
+        assert!(
+            paths[0]["modes"][mode]["verdict"].is_string(),
+            "modes.{mode}"
+        );
+        assert!(paths[0]["modes"][mode]["codes"].is_array());
+    }
+    for key in ["purpose", "recommended", "chosen", "rationale"] {
+        assert!(paths[0].get(key).is_some(), "paths[].{key}");
+    }
+    for f in v["findings"].as_array().expect("findings") {
+        for key in [
+            "code", "severity", "path", "mode", "subjects", "count", "message", "source", "waived",
+        ] {
+            assert!(f.get(key).is_some(), "findings[].{key}");
+        }
+        assert_eq!(
+            f["count"].as_u64(),
+            Some(f["subjects"].as_array().unwrap().len() as u64)
+        );
+    }
+}
+
+#[test]
+fn every_format_is_deterministic_and_plain_without_a_terminal() {
+    for format in ["text", "json", "sarif", "markdown"] {
+        let run = || {
+            guardplan()
+                .args(["check", "--format", format])
+                .output()
+                .unwrap()
+        };
+        let (a, b) = (run(), run());
+        assert_eq!(a.stdout, b.stdout, "{format} differs between runs");
+        assert_eq!(a.status.code(), b.status.code());
+        assert!(!a.stdout.contains(&0x1b), "{format} has escape codes");
+        assert!(!a.stdout.is_empty());
+    }
+}
+
+/// The embedded sample inventory in a fresh directory with a plan made for it by `plan init`.
+fn sample_with_plan() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    write(&dir, "contoso.toml", guardplan::inventory::SAMPLE_TOML);
+    guardplan()
+        .current_dir(dir.path())
+        .args(["plan", "init", "contoso.toml", "-o", "contoso.plan.toml"])
+        .assert()
+        .success();
+    dir
+}
+
+/// `guardplan check contoso.toml --plan contoso.plan.toml --format FORMAT` in `dir`.
+fn check_plan(dir: &tempfile::TempDir, format: &str) -> std::process::Output {
+    guardplan()
+        .current_dir(dir.path())
+        .args([
+            "check",
+            "contoso.toml",
+            "--plan",
+            "contoso.plan.toml",
+            "--format",
+            format,
+        ])
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_plan_is_checked_and_exits_by_its_blocks() {
+    let dir = sample_with_plan();
+    let out = check_plan(&dir, "json");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(v["plan"], "contoso.plan.toml");
+    let code = if v["summary"]["block"].as_u64().unwrap() > 0 {
+        1
+    } else {
+        0
+    };
+    assert_eq!(out.status.code(), Some(code));
+    assert!(v["stages"].as_array().is_some_and(|s| !s.is_empty()));
+}
+
+#[test]
+fn a_stale_plan_exits_2() {
+    let dir = sample_with_plan();
+    let inv = dir.path().join("contoso.toml");
+    let mut text = std::fs::read_to_string(&inv).unwrap();
+    text.push_str("\n[[host]]\nname = \"NEW-SRV-01\"\ndomain = \"corp.contoso.com\"\njoin = \"ad\"\nos = \"server-2022\"\n");
+    std::fs::write(&inv, text).unwrap();
+    for args in [
+        &["check", "contoso.toml", "--plan", "contoso.plan.toml"][..],
+        &[
+            "export",
+            "contoso.toml",
+            "--plan",
+            "contoso.plan.toml",
+            "--format",
+            "markdown",
+        ][..],
+    ] {
+        guardplan()
+            .current_dir(dir.path())
+            .args(args)
+            .assert()
+            .code(2)
+            .stdout(predicate::str::is_empty())
+            .stderr(predicate::str::contains("stale"));
+    }
+}
+
+#[test]
+fn export_writes_the_reports_of_check() {
+    let dir = sample_with_plan();
+    let base = ["contoso.toml", "--plan", "contoso.plan.toml", "--format"];
+    for format in ["markdown", "json", "sarif"] {
+        let checked = guardplan()
+            .current_dir(dir.path())
+            .arg("check")
+            .args(base)
+            .arg(format)
+            .output()
+            .unwrap();
+        guardplan()
+            .current_dir(dir.path())
+            .arg("export")
+            .args(base)
+            .args([format, "-o", "report.out"])
+            .assert()
+            .code(0);
+        let exported = std::fs::read(dir.path().join("report.out")).unwrap();
+        assert_eq!(exported, checked.stdout, "{format}");
+    }
+}
+
+#[test]
+fn export_scripts_needs_a_directory_and_writes_one_per_stage() {
+    let dir = sample_with_plan();
+    let base = [
+        "export",
+        "contoso.toml",
+        "--plan",
+        "contoso.plan.toml",
+        "--format",
+        "scripts",
+    ];
+    guardplan()
+        .current_dir(dir.path())
+        .args(base)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("-o DIR"));
+    guardplan()
+        .current_dir(dir.path())
+        .args(base)
+        .args(["-o", "stages"])
+        .assert()
+        .code(0);
+    let written: Vec<String> = std::fs::read_dir(dir.path().join("stages"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(written.iter().any(|f| f.ends_with(".ps1")), "{written:?}");
+}
+
+/// A helpdesk path to a workstation prepared for Restricted Admin, whose only finding is the missing LAPS.
+fn helpdesk_estate(laps: bool) -> String {
+    format!(
+        r#"version = 1
+
+[[domain]]
+dns = "corp.contoso.com"
+netbios = "CORP"
+functional_level = "2016"
+
+[[host]]
+name = "HD-CON-01"
+domain = "corp.contoso.com"
+join = "ad"
+os = "windows-11"
+build = 22631
+roles = ["helpdesk-console"]
+
+[[host]]
+name = "WS-01"
+domain = "corp.contoso.com"
+join = "ad"
+os = "windows-11"
+build = 22631
+roles = ["workstation"]
+disable_restricted_admin = 0
+allow_protected_creds = true
+laps = {laps}
+administrators = ["CORP\\hd-dave"]
+
+[[user]]
+name = "hd-dave"
+domain = "corp.contoso.com"
+roles = ["helpdesk"]
+protected_users = true
+
+[[path]]
+name = "helpdesk"
+purpose = "helpdesk"
+who = ["user:CORP\\hd-dave"]
+from = ["host:HD-CON-01"]
+to = ["host:WS-01"]
+"#
+    )
+}
+
+#[test]
+fn deny_sets_the_lowest_failing_severity() {
+    let dir = tempfile::tempdir().unwrap();
+    let no_laps = write(&dir, "no-laps.toml", &helpdesk_estate(false));
+    let laps = write(&dir, "laps.toml", &helpdesk_estate(true));
+    let run = |inv: &PathBuf, deny: &[&str]| {
+        guardplan()
+            .arg("check")
+            .arg(inv)
+            .args(deny)
+            .output()
+            .unwrap()
+            .status
+            .code()
+    };
+    // RA-NO-LAPS is a warning: it fails only with --deny warn.
+    assert_eq!(run(&no_laps, &[]), Some(0));
+    assert_eq!(run(&no_laps, &["--deny", "action"]), Some(0));
+    assert_eq!(run(&no_laps, &["--deny", "warn"]), Some(1));
+    assert_eq!(run(&laps, &["--deny", "warn"]), Some(0));
+    guardplan()
+        .arg("check")
+        .arg(&no_laps)
+        .assert()
+        .stdout(predicate::str::contains("PASS  0 block, 0 action, 1 warn"))
+        .stdout(predicate::str::contains("RA-NO-LAPS"));
+}
+
+#[test]
+fn plan_reports_are_deterministic() {
+    let dir = sample_with_plan();
+    for format in ["text", "json", "sarif", "markdown"] {
+        let (a, b) = (check_plan(&dir, format), check_plan(&dir, format));
+        assert!(!a.stdout.is_empty(), "{format}");
+        assert_eq!(a.stdout, b.stdout, "{format} differs between runs");
+    }
+}
