@@ -430,3 +430,90 @@ to = ["host:SRV-02"]
         assert_eq!(ws.assessment().cross, fresh.assessment().cross);
     }
 }
+
+#[test]
+fn the_first_active_waiver_that_matches_waives() {
+    // Sorted by code then scope: 0 `*` (expired), 1 `host:PAW-01` (another host), 2 `host:SRV-01`,
+    // 3 `path:tier1`. The POL-ORDER finding names SRV-01 and path tier1: waiver 2 is the first that applies.
+    let w = "\n[[waiver]]\ncode = \"POL-ORDER\"\nscope = \"*\"\nreason = \"old\"\nexpires = 2026-01-01\n\
+             [[waiver]]\ncode = \"POL-ORDER\"\nscope = \"host:PAW-01\"\nreason = \"other host\"\n\
+             [[waiver]]\ncode = \"POL-ORDER\"\nscope = \"path:tier1\"\nreason = \"by path\"\n\
+             [[waiver]]\ncode = \"POL-ORDER\"\nscope = \"host:SRV-01\"\nreason = \"by host\"\n";
+    let mut ws = Workspace::new(inventory(), Some(plan(["pilot", "targets"], w)), TODAY);
+    let scopes: Vec<&str> = ws.plan.waivers.iter().map(|w| w.scope.as_str()).collect();
+    assert_eq!(scopes, ["*", "host:PAW-01", "host:SRV-01", "path:tier1"]);
+    assert_eq!(order_findings(&ws), vec![(Some(0), Some(2))]);
+    // Without the host waiver, the path waiver takes over; without both, nothing waives.
+    ws.apply(Edit::RemoveWaiver(2)).expect("removed");
+    assert_eq!(order_findings(&ws), vec![(Some(0), Some(2))]);
+    assert_eq!(ws.plan.waivers[2].scope, "path:tier1");
+    ws.apply(Edit::RemoveWaiver(2)).expect("removed");
+    assert_eq!(order_findings(&ws), vec![(Some(0), None)]);
+    // A current `*` waiver of the code waives it anywhere.
+    ws.apply(Edit::AddWaiver(Waiver {
+        code: "POL-ORDER".into(),
+        scope: "*".into(),
+        reason: "lab".into(),
+        expires: None,
+    }))
+    .expect("added");
+    assert_eq!(order_findings(&ws), vec![(Some(0), Some(0))]);
+}
+
+#[test]
+fn stage_views_agree_with_the_assessment() {
+    let inv = guardplan::inventory::load_sample().expect("sample loads");
+    let ws = Workspace::new(inv, None, TODAY);
+    let stages = ws.plan.stages.len();
+    assert!(stages >= 5);
+    let mut owned = [0usize; 4];
+    for s in 0..stages {
+        let members = ws.stage_members(s).expect("every stage has members");
+        let counts = ws.stage_member_counts(s);
+        for (k, kind) in MemberKind::ALL.into_iter().enumerate() {
+            assert_eq!(counts[k], members.of(kind).len());
+            owned[k] += counts[k];
+            for id in members.of(kind) {
+                assert_eq!(ws.stage_of_item(kind, *id), Some(s), "{kind:?} {id}");
+            }
+        }
+        let want: Vec<_> = ws
+            .assessment()
+            .items
+            .iter()
+            .filter(|a| a.stage == Some(s))
+            .copied()
+            .collect();
+        assert_eq!(ws.items_for_stage(s), want, "stage {s}");
+        let gate = ws.stage_gate(s).expect("gate");
+        let lines = ws.stage_action_lines(s);
+        assert_eq!(lines.len(), gate.actions.len());
+    }
+    // Every item in no stage is reported as such.
+    let inv = &ws.inventory;
+    let unstaged_hosts = (0..inv.hosts.len() as u32)
+        .filter(|h| ws.stage_of_item(MemberKind::Host, *h).is_none())
+        .count();
+    assert_eq!(owned[0] + unstaged_hosts, inv.hosts.len());
+    assert_eq!(ws.stage_members(stages), None);
+    assert_eq!(ws.stage_member_counts(stages), [0; 4]);
+    assert!(ws.stage_action_lines(stages).is_empty());
+    // The starting plan prepares targets in its second stage.
+    let lines = ws.stage_action_lines(1);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("DisableRestrictedAdmin = 0")),
+        "{lines:?}"
+    );
+    for p in 0..inv.paths.len() as u32 {
+        let want: Vec<_> = ws
+            .assessment()
+            .items
+            .iter()
+            .filter(|a| ws.finding(a.finding).path == Some(p))
+            .copied()
+            .collect();
+        assert_eq!(ws.items_for_path(p), want, "path {p}");
+    }
+}

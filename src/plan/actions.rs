@@ -4,7 +4,7 @@ use crate::finding::Mode;
 use crate::inventory::{ClientPolicy, HostId, Inventory, PathId, UserId};
 use crate::rules::Choice;
 
-use super::model::Enforcement;
+use super::model::{Enforcement, MemberKind};
 
 /// Registry key of `DisableRestrictedAdmin` on target hosts.
 pub const LSA_KEY: &str = r"HKLM\SYSTEM\CurrentControlSet\Control\Lsa";
@@ -100,14 +100,16 @@ pub fn client_policy_needed(
     paths_from: &[PathId],
     choices: &[Choice],
 ) -> Result<Option<ClientPolicy>, Vec<ClientPolicy>> {
-    let mut wanted: Vec<ClientPolicy> = paths_from
-        .iter()
-        .filter_map(|p| choices.get(*p as usize))
-        .filter(|c| c.enforce == Enforcement::Policy && c.mode != Mode::Standard)
-        .map(|c| policy_for(c.mode))
-        .collect();
+    // At most three distinct policies: collecting them is linear in the client's paths.
+    let mut wanted: Vec<ClientPolicy> = Vec::new();
+    for c in paths_from.iter().filter_map(|p| choices.get(*p as usize)) {
+        let policy = policy_for(c.mode);
+        if c.enforce == Enforcement::Policy && c.mode != Mode::Standard && !wanted.contains(&policy)
+        {
+            wanted.push(policy);
+        }
+    }
     wanted.sort();
-    wanted.dedup();
     match wanted.as_slice() {
         [] => Ok(None),
         [one] => Ok(Some(*one)),
@@ -141,6 +143,36 @@ pub struct StageMembers {
     pub users: Vec<UserId>,
     /// Paths.
     pub paths: Vec<PathId>,
+}
+
+impl StageMembers {
+    /// The items of one kind, sorted: `HostId`s for hosts and clients, `UserId`s, `PathId`s.
+    pub fn of(&self, kind: MemberKind) -> &[u32] {
+        match kind {
+            MemberKind::Host => &self.hosts,
+            MemberKind::Client => &self.clients,
+            MemberKind::User => &self.users,
+            MemberKind::Path => &self.paths,
+        }
+    }
+
+    /// How many items of each kind the stage owns, in [`MemberKind::ALL`] order.
+    pub fn counts(&self) -> [usize; 4] {
+        MemberKind::ALL.map(|k| self.of(k).len())
+    }
+}
+
+impl Membership {
+    /// The stage an item belongs to: `id` is a `HostId` for hosts and clients, a `UserId` or a `PathId`.
+    pub fn stage_of(&self, kind: MemberKind, id: u32) -> Option<usize> {
+        let v = match kind {
+            MemberKind::Host => &self.host,
+            MemberKind::Client => &self.client,
+            MemberKind::User => &self.user,
+            MemberKind::Path => &self.path,
+        };
+        v.get(id as usize).copied().flatten().map(|s| s as usize)
+    }
 }
 
 /// The action preparing target `h`, if it needs one. A member no path needs is still prepared (the stage

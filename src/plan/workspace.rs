@@ -1,14 +1,14 @@
 //! The editable plan that the TUI and the command line share: the inventory, its evaluation, the plan, and
 //! what the plan's choices make of the findings (the [`Assessment`]), kept current edit by edit with undo.
 
-use std::collections::BTreeSet;
+use std::collections::{HashMap, HashSet};
 
 use crate::finding::{Finding, Mode, Severity, Subject};
 use crate::graph::TrustGraph;
 use crate::inventory::{AccountKind, HostId, Inventory, PathId, UserId};
 use crate::rules::{self, Choice, Code, Evaluation};
 
-use super::actions::{self, Action, Membership};
+use super::actions::{self, Action, Membership, StageMembers};
 use super::io::{Scope, fingerprint, resolve_member};
 use super::model::*;
 
@@ -176,17 +176,81 @@ impl Assessment {
     }
 }
 
-/// A canonical order for findings, so that a partial recomputation lists them as a full one does.
-fn sort_findings(v: &mut [Finding]) {
-    v.sort_by(|a, b| {
-        (a.path, a.code, a.mode, &a.subjects, &a.message).cmp(&(
-            b.path,
-            b.code,
-            b.mode,
-            &b.subjects,
-            &b.message,
-        ))
-    });
+/// The canonical order of findings, so that a partial recomputation lists them as a full one does.
+fn finding_order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
+    (a.path, a.code, a.mode, &a.subjects, &a.message).cmp(&(
+        b.path,
+        b.code,
+        b.mode,
+        &b.subjects,
+        &b.message,
+    ))
+}
+
+/// Puts findings in [`finding_order`]: grouped by path first (linear), then each path's few findings sorted.
+fn sort_findings(v: &mut Vec<Finding>, paths: usize) {
+    let mut buckets: Vec<Vec<Finding>> = Vec::new();
+    buckets.resize_with(paths + 1, Vec::new);
+    for f in v.drain(..) {
+        let b = f.path.map_or(0, |p| (p as usize + 1).min(paths));
+        buckets[b].push(f);
+    }
+    for mut b in buckets {
+        b.sort_by(finding_order);
+        v.append(&mut b);
+    }
+}
+
+/// Merges two lists in [`finding_order`] into one.
+fn merge_findings(a: Vec<Finding>, b: Vec<Finding>) -> Vec<Finding> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
+    loop {
+        let take_a = match (a.peek(), b.peek()) {
+            (Some(x), Some(y)) => finding_order(x, y) != std::cmp::Ordering::Greater,
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (None, None) => break,
+        };
+        out.extend(if take_a { a.next() } else { b.next() });
+    }
+    out
+}
+
+/// Indices of items grouped by a key (`None`: in no group), each group in item order. Built in linear time.
+#[derive(Debug, Clone, Default)]
+struct Groups {
+    /// Where each group starts in `items`; one more entry than groups.
+    start: Vec<u32>,
+    items: Vec<u32>,
+}
+
+impl Groups {
+    fn build(groups: usize, keys: &[Option<usize>]) -> Groups {
+        let mut start = vec![0u32; groups + 1];
+        for k in keys.iter().flatten().filter(|k| **k < groups) {
+            start[*k + 1] += 1;
+        }
+        for i in 0..groups {
+            start[i + 1] += start[i];
+        }
+        let mut next = start.clone();
+        let mut items = vec![0u32; start[groups] as usize];
+        for (i, k) in keys.iter().enumerate() {
+            if let Some(k) = k.filter(|k| *k < groups) {
+                items[next[k] as usize] = i as u32;
+                next[k] += 1;
+            }
+        }
+        Groups { start, items }
+    }
+
+    fn get(&self, k: usize) -> &[u32] {
+        match (self.start.get(k), self.start.get(k + 1)) {
+            (Some(a), Some(b)) => &self.items[*a as usize..*b as usize],
+            _ => &[],
+        }
+    }
 }
 
 /// What a stale reference resolves to (never handed out by a current assessment).
@@ -221,6 +285,15 @@ struct Statics {
     paths_to: Vec<Vec<PathId>>,
 }
 
+/// The first active waiver per finding code and scope, to find a finding's waiver without scanning them all.
+#[derive(Debug, Clone, Default)]
+struct WaiverIndex {
+    /// Scope `*`.
+    all: HashMap<Code, usize>,
+    /// Scope `path:`, `host:` or `user:`.
+    scoped: HashMap<(Code, Subject), usize>,
+}
+
 #[derive(Debug, Clone)]
 enum Undo {
     Decision(String, Option<Decision>),
@@ -245,7 +318,11 @@ pub struct Workspace {
     members: Membership,
     statics: Statics,
     waivers: Vec<ResolvedWaiver>,
+    waiver_index: WaiverIndex,
     assessment: Assessment,
+    /// Indices of `assessment.items` per path and per stage.
+    items_by_path: Groups,
+    items_by_stage: Groups,
     /// Per path: its items (chosen mode's findings), rebuilt for the edited path only.
     path_items: Vec<Vec<Assessed>>,
     undo: Vec<(u64, Undo, Edit)>,
@@ -304,7 +381,10 @@ impl Workspace {
             members: Membership::default(),
             statics,
             waivers: Vec::new(),
+            waiver_index: WaiverIndex::default(),
             assessment: Assessment::default(),
+            items_by_path: Groups::default(),
+            items_by_stage: Groups::default(),
             path_items: Vec::new(),
             undo: Vec::new(),
             redo: Vec::new(),
@@ -341,12 +421,53 @@ impl Workspace {
     /// The items that concern one path: its chosen mode's findings, its ordering finding and the cross-path
     /// findings raised on it.
     pub fn items_for_path(&self, p: PathId) -> Vec<Assessed> {
-        self.assessment
-            .items
+        self.indexed_items(&self.items_by_path, p as usize)
+    }
+
+    /// The items that concern one stage (see [`Assessed::stage`]), in the order of the assessment.
+    pub fn items_for_stage(&self, stage: usize) -> Vec<Assessed> {
+        self.indexed_items(&self.items_by_stage, stage)
+    }
+
+    fn indexed_items(&self, groups: &Groups, k: usize) -> Vec<Assessed> {
+        groups
+            .get(k)
             .iter()
-            .filter(|a| self.finding(a.finding).path == Some(p))
+            .filter_map(|i| self.assessment.items.get(*i as usize))
             .copied()
             .collect()
+    }
+
+    /// The hosts, clients, users and paths a stage owns (after "the earliest stage wins"), sorted by id.
+    pub fn stage_members(&self, stage: usize) -> Option<&StageMembers> {
+        self.members.stages.get(stage)
+    }
+
+    /// How many hosts, clients, users and paths a stage owns, in [`MemberKind::ALL`] order.
+    pub fn stage_member_counts(&self, stage: usize) -> [usize; 4] {
+        self.stage_members(stage)
+            .map_or([0; 4], StageMembers::counts)
+    }
+
+    /// The stage a host (as target or as client), user or path belongs to; `id` is its `HostId`, `UserId` or
+    /// `PathId`.
+    pub fn stage_of_item(&self, kind: MemberKind, id: u32) -> Option<usize> {
+        self.members.stage_of(kind, id)
+    }
+
+    /// Whether a stage is ready, what blocks it and what it changes.
+    pub fn stage_gate(&self, stage: usize) -> Option<&StageGate> {
+        self.assessment.stages.get(stage)
+    }
+
+    /// What a stage changes, one line per action (as in the reports).
+    pub fn stage_action_lines(&self, stage: usize) -> Vec<String> {
+        self.stage_gate(stage).map_or_else(Vec::new, |g| {
+            g.actions
+                .iter()
+                .map(|a| actions::describe(&self.inventory, a))
+                .collect()
+        })
     }
 
     /// The finding an assessed item refers to.
@@ -710,29 +831,46 @@ impl Workspace {
                 }
             })
             .collect();
+        let mut idx = WaiverIndex::default();
+        for (i, w) in self.waivers.iter().enumerate().rev() {
+            let (Some(code), true) = (w.code, w.active) else {
+                continue;
+            };
+            if w.all {
+                idx.all.insert(code, i);
+            } else if let Some(s @ (Subject::Path(_) | Subject::Host(_) | Subject::User(_))) =
+                w.scope
+            {
+                idx.scoped.insert((code, s), i);
+            }
+        }
+        self.waiver_index = idx;
     }
 
     /// The first active waiver accepting a finding.
+    /// A scope matches when it is `*`, the finding's path, or the one host (user) that every host (user) subject
+    /// of the finding is.
     fn waiver_for(&self, f: &Finding) -> Option<usize> {
-        self.waivers.iter().position(|w| {
-            if !w.active || w.code != Some(f.code) {
-                return false;
-            }
-            if w.all {
-                return true;
-            }
-            match w.scope {
-                Some(Subject::Path(p)) => f.path == Some(p),
-                Some(x @ (Subject::Host(_) | Subject::User(_))) => {
-                    // Every subject of the scope's kind is the scoped item (and there is one).
-                    let same_kind =
-                        |y: &&Subject| std::mem::discriminant(*y) == std::mem::discriminant(&x);
-                    let mut of_kind = f.subjects.iter().filter(same_kind).peekable();
-                    of_kind.peek().is_some() && of_kind.all(|y| *y == x)
-                }
-                _ => false,
-            }
-        })
+        let idx = &self.waiver_index;
+        if idx.all.is_empty() && idx.scoped.is_empty() {
+            return None;
+        }
+        let only = |same: fn(&Subject) -> bool| {
+            let mut of_kind = f.subjects.iter().filter(|s| same(s));
+            let first = *of_kind.next()?;
+            of_kind.all(|y| *y == first).then_some(first)
+        };
+        let candidates = [
+            f.path.map(Subject::Path),
+            only(|s| matches!(s, Subject::Host(_))),
+            only(|s| matches!(s, Subject::User(_))),
+        ];
+        candidates
+            .into_iter()
+            .flatten()
+            .filter_map(|s| idx.scoped.get(&(f.code, s)).copied())
+            .chain(idx.all.get(&f.code).copied())
+            .min()
     }
 
     /// The stage in which a path's mode is put into use: its own stage, or the first stage enforcing the policy
@@ -759,7 +897,7 @@ impl Workspace {
     }
 
     /// The stage of a finding (see [`Assessed::stage`]).
-    fn stage_of(&self, f: &Finding) -> Option<usize> {
+    fn finding_stage(&self, f: &Finding) -> Option<usize> {
         // A client policy conflict surfaces where the policy is enforced on the client.
         if matches!(f.code, Code::PolClientConflict | Code::PolRaIgnored) {
             let s = f
@@ -812,7 +950,7 @@ impl Workspace {
             finding: r,
             severity: f.severity,
             waived_by: self.waiver_for(f),
-            stage: self.stage_of(f),
+            stage: self.finding_stage(f),
         }
     }
 
@@ -943,7 +1081,7 @@ impl Workspace {
         self.assessment.stages = vec![StageGate::default(); stages.len()];
         self.refresh_actions(&stages);
         let mut cross = rules::evaluate_choices(&self.inventory, &self.choices);
-        sort_findings(&mut cross);
+        sort_findings(&mut cross, self.inventory.paths.len());
         self.rebuild_assessment(cross);
     }
 
@@ -985,55 +1123,64 @@ impl Workspace {
         if let Some(g) = m.path[p as usize].and_then(|s| gates.get_mut(s as usize)) {
             actions::update_action(&mut g.actions, (2, p), actions::path_action(choices, p));
         }
-        let cross = self.cross_after_change(p);
+        let old = std::mem::take(&mut self.assessment.cross);
+        let cross = self.cross_after_change(p, old);
         self.rebuild_assessment(cross);
     }
 
     /// The cross-path findings after path `p`'s choice changed. Only paths sharing a client with `p` can
     /// change; their findings depend only on the paths sharing a client with them. So the rules run with every
     /// other path on `standard`, and only the findings of the paths next to `p` are taken from that run.
-    fn cross_after_change(&self, p: PathId) -> Vec<Finding> {
+    fn cross_after_change(&self, p: PathId, mut cross: Vec<Finding>) -> Vec<Finding> {
         let inv = &self.inventory;
         let from = &self.statics.paths_from;
-        let near: BTreeSet<PathId> = inv.paths[p as usize]
-            .from
-            .iter()
-            .flat_map(|c| from[*c as usize].iter().copied())
-            .chain([p])
-            .collect();
-        let near2: BTreeSet<PathId> = near
-            .iter()
-            .flat_map(|q| inv.paths[*q as usize].from.iter())
-            .flat_map(|c| from[*c as usize].iter().copied())
-            .collect();
+        // Marks instead of sets, and each client visited once per ring: linear in the paths and clients.
+        let mut near = vec![false; self.choices.len()];
+        let mut near_list: Vec<PathId> = Vec::new();
+        let mut mark = |q: PathId, near: &mut Vec<bool>| {
+            if let Some(m) = near.get_mut(q as usize)
+                && !*m
+            {
+                *m = true;
+                near_list.push(q);
+            }
+        };
+        mark(p, &mut near);
+        for c in &inv.paths[p as usize].from {
+            for q in &from[*c as usize] {
+                mark(*q, &mut near);
+            }
+        }
+        let mut near2 = vec![false; self.choices.len()];
+        let mut seen = vec![false; from.len()];
+        for q in &near_list {
+            for c in &inv.paths[*q as usize].from {
+                if std::mem::replace(&mut seen[*c as usize], true) {
+                    continue;
+                }
+                for r in &from[*c as usize] {
+                    near2[*r as usize] = true;
+                }
+            }
+        }
         let standard = Choice {
             mode: Mode::Standard,
             enforce: Enforcement::Policy,
         };
-        let choices: Vec<Choice> = (0..self.choices.len())
-            .map(|q| {
-                if near2.contains(&(q as PathId)) {
-                    self.choices[q]
-                } else {
-                    standard
-                }
-            })
-            .collect();
-        let touched = |f: &Finding| f.path.is_some_and(|q| near.contains(&q));
-        let mut cross: Vec<Finding> = self
-            .assessment
-            .cross
+        let choices: Vec<Choice> = self
+            .choices
             .iter()
-            .filter(|f| !touched(f))
-            .cloned()
+            .zip(&near2)
+            .map(|(c, n)| if *n { *c } else { standard })
             .collect();
-        cross.extend(
-            rules::evaluate_choices(inv, &choices)
-                .into_iter()
-                .filter(touched),
-        );
-        sort_findings(&mut cross);
-        cross
+        let touched = |f: &Finding| f.path.is_some_and(|q| near.get(q as usize) == Some(&true));
+        cross.retain(|f| !touched(f));
+        let mut fresh: Vec<Finding> = rules::evaluate_choices(inv, &choices)
+            .into_iter()
+            .filter(touched)
+            .collect();
+        fresh.sort_by(finding_order);
+        merge_findings(cross, fresh)
     }
 
     fn refresh_actions(&mut self, stages: &[usize]) {
@@ -1105,6 +1252,13 @@ impl Workspace {
             g.blockers = blockers;
         }
         counts.stages_ready = self.assessment.stages.iter().filter(|g| g.ready).count();
+        let paths: Vec<Option<usize>> = items
+            .iter()
+            .map(|a| self.finding(a.finding).path.map(|p| p as usize))
+            .collect();
+        let stages: Vec<Option<usize>> = items.iter().map(|a| a.stage).collect();
+        self.items_by_path = Groups::build(self.inventory.paths.len(), &paths);
+        self.items_by_stage = Groups::build(n, &stages);
         self.assessment.items = items;
         self.assessment.counts = counts;
     }
@@ -1145,8 +1299,8 @@ impl Workspace {
             }
         }
         for g in &mut gates {
-            g.1.sort();
-            g.1.dedup();
+            let mut seen = HashSet::new();
+            g.1.retain(|b| seen.insert(b.clone()));
         }
         gates
     }

@@ -1,0 +1,52 @@
+//! Cost of one edit of the plan on the synthetic estate of `guardplan sample`: a path's mode change (and its
+//! undo), at 10k and 100k hosts.
+//!
+//! Run with `cargo bench --bench workspace`.
+
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use guardplan::Mode;
+use guardplan::inventory::load_str;
+use guardplan::plan::{Edit, Workspace};
+use guardplan::sample::{SampleSpec, generate};
+
+/// The synthetic estate of `guardplan sample --hosts N`.
+fn estate(hosts: u32) -> String {
+    match generate(&SampleSpec::new(hosts)) {
+        Ok(text) => text,
+        Err(e) => panic!("the sample generator refused {hosts} hosts: {e}"),
+    }
+}
+
+fn mode_change(c: &mut Criterion) {
+    let today = time::macros::date!(2026 - 06 - 01);
+    let mut group = c.benchmark_group("workspace");
+    group.sample_size(10);
+    for hosts in [10_000u32, 100_000] {
+        let inv = match load_str("bench.toml", &estate(hosts)) {
+            Ok(inv) => inv,
+            Err(e) => panic!("the bench estate does not load: {e}"),
+        };
+        let mut ws = Workspace::new(inv, None, today);
+        let path = (ws.inventory.paths.len() / 2) as u32;
+        let mode = match ws.choice(path).mode {
+            Mode::RemoteGuard => Mode::RestrictedAdmin,
+            _ => Mode::RemoteGuard,
+        };
+        group.bench_with_input(
+            BenchmarkId::new("set_mode_and_undo", hosts),
+            &path,
+            |b, p| {
+                b.iter(|| {
+                    if let Err(e) = ws.apply(Edit::SetMode { path: *p, mode }) {
+                        panic!("edit refused: {e}");
+                    }
+                    assert!(ws.undo());
+                })
+            },
+        );
+    }
+    group.finish();
+}
+
+criterion_group!(benches, mode_change);
+criterion_main!(benches);
