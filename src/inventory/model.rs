@@ -382,6 +382,18 @@ pub struct Index {
     pub group_names: HashMap<String, Vec<GroupId>>,
     /// Hosts by tag.
     pub tags: HashMap<String, Vec<HostId>>,
+    /// Members of each group (by `GroupId`), sorted: users whose `groups` list it.
+    pub group_users: Vec<Vec<UserId>>,
+    /// Hosts in each group (by `GroupId`), sorted.
+    pub group_hosts: Vec<Vec<HostId>>,
+    /// Users of each domain (by `DomainId`), sorted.
+    pub domain_users: Vec<Vec<UserId>>,
+    /// Hosts of each domain (by `DomainId`), sorted.
+    pub domain_hosts: Vec<Vec<HostId>>,
+    /// Users holding each role, sorted.
+    pub user_roles: HashMap<UserRole, Vec<UserId>>,
+    /// Hosts holding each role, sorted.
+    pub host_roles: HashMap<HostRole, Vec<HostId>>,
 }
 
 impl Inventory {
