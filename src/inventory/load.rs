@@ -40,14 +40,23 @@ pub fn load_file(path: &std::path::Path) -> Result<Inventory, Diagnostics> {
             Some("save the inventory as UTF-8".into()),
         )])
     })?;
-    load_str(&name, &text)
+    // The text moves into the shared copy the inventory keeps, so the file is held once while parsing.
+    let text: std::sync::Arc<str> = match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.into(),
+        None => text.into(),
+    };
+    load_shared(SourceFile::new(name, text))
 }
 
 /// Loads an inventory from text; `name` is used in messages.
 pub fn load_str(name: &str, text: &str) -> Result<Inventory, Diagnostics> {
     // A byte order mark is legal in a UTF-8 file but not in TOML; editors on Windows write one.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let src = SourceFile::new(name, text);
+    load_shared(SourceFile::new(name, text))
+}
+
+fn load_shared(src: SourceFile) -> Result<Inventory, Diagnostics> {
+    let text = &*src.text.clone();
     // Fast path: a valid file is deserialized in one go (a 100,000-host estate must load quickly).
     let raw: RawInventory = match toml::from_str(text) {
         Ok(raw) => raw,
