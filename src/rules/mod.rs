@@ -15,6 +15,7 @@ mod trust;
 use std::collections::{BTreeMap, HashMap};
 
 pub use catalog::{CATALOG, Code, RuleInfo};
+pub use policy::ChoiceIndex;
 
 use crate::finding::{Finding, Mode, Severity, Subject, Verdict};
 use crate::graph::TrustGraph;
@@ -125,9 +126,22 @@ pub fn evaluate(inv: &Inventory, graph: &TrustGraph) -> Evaluation {
 }
 
 /// Rules that depend on the choices of several paths (client policy is per computer):
-/// POL-CLIENT-CONFLICT and POL-RA-IGNORED. `choices` is indexed by `PathId`.
+/// POL-CLIENT-CONFLICT and POL-RA-IGNORED. `choices` is indexed by `PathId`; paths without a choice are
+/// left out.
+///
+/// This builds a [`ChoiceIndex`] each time. A caller that changes one choice at a time keeps one index per
+/// inventory and re-judges only the paths that share a client with the changed one:
+///
+/// ```ignore
+/// let index = ChoiceIndex::new(&inv);                    // once per inventory
+/// let mut findings = index.evaluate(&inv, &choices);     // == evaluate_choices(&inv, &choices)
+/// // after choices[p] changes:
+/// let affected = index.affected_paths(p);
+/// findings.retain(|f| f.path.is_none_or(|q| affected.binary_search(&q).is_err()));
+/// findings.extend(index.evaluate_paths(&inv, &choices, &affected));
+/// ```
 pub fn evaluate_choices(inv: &Inventory, choices: &[Choice]) -> Vec<Finding> {
-    policy::evaluate_choices(inv, choices)
+    ChoiceIndex::new(inv).evaluate(inv, choices)
 }
 
 /// A readable name for a subject (`NETBIOS\name` for users and groups, DNS name for domains).
