@@ -19,7 +19,7 @@ pub use policy::ChoiceIndex;
 
 use crate::finding::{Finding, Mode, Severity, Subject, Verdict};
 use crate::graph::TrustGraph;
-use crate::inventory::{AccessPath, AclId, HostId, Inventory, PathId, UserId};
+use crate::inventory::{AccessPath, AclId, Credentials, HostId, Inventory, PathId, UserId};
 use crate::plan::Enforcement;
 
 /// The result of judging every access path under every mode.
@@ -119,8 +119,16 @@ pub fn evaluate(inv: &Inventory, graph: &TrustGraph) -> Evaluation {
         pe.rationale = rationale;
         paths.push(pe);
     }
+    let mut on_path = vec![false; inv.users.len()];
+    for p in &inv.paths {
+        for &u in &p.who {
+            if let Some(b) = on_path.get_mut(u as usize) {
+                *b = true;
+            }
+        }
+    }
     let mut acc = Acc::default();
-    protected_users::estate(inv, &mut acc);
+    protected_users::estate(inv, &on_path, &mut acc);
     acc.finish(inv, None, &mut findings);
     Evaluation { findings, paths }
 }
@@ -512,6 +520,26 @@ impl<'a> Ctx<'a> {
             .chain(&rcg_codes)
             .fold(blocks(rcg_path), |acc, c| acc | blocks(*c));
 
+        // The onward connection: each hop is its target, and the target host is its client (signed in).
+        let onward = !p.hops.is_empty();
+        let (hop_rcg, onward_client): (Vec<Codes>, Vec<Codes>) = if onward {
+            (
+                p.hops
+                    .iter()
+                    .map(|h| self.rcg_target[*h as usize])
+                    .collect(),
+                p.to.iter()
+                    .map(|t| {
+                        remote_guard::client_codes(&inv.hosts[*t as usize], Credentials::SignedIn)
+                    })
+                    .collect(),
+            )
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        add_masks(acc, &p.hops, &hop_rcg, rg);
+        add_masks(acc, &p.to, &onward_client, rg);
+
         // Restricted Admin: the path, each target.
         let ra_path = restricted_admin::path_codes(p);
         acc.add_codes(ra_path, ra, path_subject);
@@ -520,6 +548,8 @@ impl<'a> Ctx<'a> {
         }
         let ra_codes: Vec<Codes> = p.to.iter().map(|t| self.ra_target[*t as usize]).collect();
         add_masks(acc, &p.to, &ra_codes, ra);
+        let hop_ra: Vec<Codes> = p.hops.iter().map(|h| self.ra_target[*h as usize]).collect();
+        add_masks(acc, &p.hops, &hop_ra, ra);
 
         // prefer-remote-guard: Remote Credential Guard on the (client, target) pairs it can serve, Restricted
         // Admin on the rest. Pairs fall back when the path, the client or the target blocks RCG. Per target:
@@ -556,6 +586,9 @@ impl<'a> Ctx<'a> {
             acc.add_codes(not_blocking(rcg_path), pref, path_subject);
             acc.add(Code::RcgSessionExposure, pref, user_subjects(&p.who));
             add_masks(acc, &p.to, &only(&rcg_codes, &rcg_at, not_blocking), pref);
+            // Only Remote Credential Guard hops onward: the onward connection needs all of it.
+            add_masks(acc, &p.hops, &hop_rcg, pref);
+            add_masks(acc, &p.to, &only(&onward_client, &rcg_at, |c| c), pref);
         }
 
         // Users x targets through the interned access control lists. Under prefer-remote-guard each denial
