@@ -9,6 +9,7 @@ pub mod inventory;
 pub mod plan;
 pub mod report;
 pub mod rules;
+pub mod tui;
 
 pub use finding::{Finding, Mode, Severity, Subject, Verdict};
 pub mod cli;

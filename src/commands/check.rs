@@ -110,7 +110,7 @@ pub fn build_report(
 }
 
 /// What the plan makes of the findings, for the report.
-fn plan_input(ws: &Workspace, uri: String) -> PlanInput {
+pub fn plan_input(ws: &Workspace, uri: String) -> PlanInput {
     let inv = &ws.inventory;
     let eval = &ws.evaluation;
     let a = ws.assessment();

@@ -1,10 +1,15 @@
-//! `guardplan tui`.
+//! `guardplan tui`: the interactive planner.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use super::CmdResult;
+use super::{CliError, CmdResult};
+use crate::plan::io::{self, FileStamp};
+use crate::plan::{Plan, Workspace};
+use crate::tui::app::{App, Files, today};
+use crate::tui::autosave::{Autosave, identity};
+use crate::tui::config::{self, Config};
 
 /// Arguments of `guardplan tui`.
 #[derive(Debug, Args, Default)]
@@ -16,16 +21,53 @@ pub struct TuiArgs {
     pub plan: Option<PathBuf>,
 }
 
+/// Builds the planner for the arguments: inventory, plan, configuration and autosave slot.
+pub fn build_app(args: &TuiArgs) -> Result<App, CliError> {
+    let inv = super::load_inventory(args.inventory.as_deref())?;
+    let (plan, plan_on_disk) = match &args.plan {
+        Some(p) => read_plan(p, &inv)?,
+        None => (None, None),
+    };
+    let config = match config::config_dir() {
+        Some(dir) => Config::load_from(&dir).map_err(CliError::Other)?,
+        None => Config::default(),
+    };
+    let autosave = config::data_dir().map(|dir| {
+        let inv_id = args
+            .inventory
+            .as_deref()
+            .map_or_else(|| inv.source.name.clone(), identity);
+        let plan_id = args.plan.as_deref().map_or_else(String::new, identity);
+        Autosave::new(&dir, &inv_id, &plan_id)
+    });
+    let ws = Workspace::new(inv, plan, today());
+    let files = Files {
+        inventory: args.inventory.clone(),
+        plan: args.plan.clone(),
+        plan_on_disk,
+        baseline: io::render(&ws.plan),
+        autosave,
+    };
+    Ok(App::new(ws, config, files))
+}
+
+/// Reads the plan file (none yet: a plan starts from the recommendations and is created on save).
+fn read_plan(
+    path: &Path,
+    inv: &crate::inventory::Inventory,
+) -> Result<(Option<Plan>, Option<FileStamp>), CliError> {
+    if !path.exists() {
+        return Ok((None, None));
+    }
+    // A stale plan still opens: reviewing it against the new inventory is what the planner is for.
+    let (plan, stamp) = io::load(path)?;
+    io::validate(&plan, inv)?;
+    Ok((Some(plan), Some(stamp)))
+}
+
 /// Runs the planner.
 pub fn run(args: TuiArgs) -> CmdResult {
-    let inv = super::load_inventory(args.inventory.as_deref())?;
-    println!(
-        "{}: {} domains, {} hosts, {} users, {} paths",
-        inv.source.name,
-        inv.domains.len(),
-        inv.hosts.len(),
-        inv.users.len(),
-        inv.paths.len()
-    );
+    let mut app = build_app(&args)?;
+    crate::tui::run(&mut app).map_err(|e| CliError::Other(format!("terminal: {e}")))?;
     Ok(std::process::ExitCode::SUCCESS)
 }

@@ -1,0 +1,854 @@
+//! The application state and its one `update`: every change of state goes through [`App::update`]; drawing
+//! (`impl Widget for &App`, in [`super::ui`]) only reads it.
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEventKind};
+use ratatui::layout::{Position, Rect};
+
+use super::autosave::Autosave;
+use super::config::Config;
+use super::event::{Internal, Msg};
+use super::keymap::{Action, Context, Key};
+use super::{findings, graph, inventory, paths, stages, ui};
+use crate::plan::io::{self, FileStamp};
+use crate::plan::{Edit, Plan, Waiver, Workspace};
+
+/// The views, in tab order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum View {
+    /// The estate at a glance.
+    Overview,
+    /// Domains and trusts, and the Kerberos route between two domains.
+    Graph,
+    /// Every access path under every mode.
+    Paths,
+    /// The stages of the rollout.
+    Stages,
+    /// Findings by severity and code.
+    Findings,
+    /// Domains, hosts, users and groups.
+    Inventory,
+}
+
+impl View {
+    /// Every view, in tab order.
+    pub const ALL: [View; 6] = [
+        View::Overview,
+        View::Graph,
+        View::Paths,
+        View::Stages,
+        View::Findings,
+        View::Inventory,
+    ];
+
+    /// The tab title.
+    pub fn title(self) -> &'static str {
+        match self {
+            View::Overview => "Overview",
+            View::Graph => "Trust graph",
+            View::Paths => "Access paths",
+            View::Stages => "Stages",
+            View::Findings => "Findings",
+            View::Inventory => "Inventory",
+        }
+    }
+
+    /// The keymap context of the view.
+    pub fn context(self) -> Option<Context> {
+        match self {
+            View::Overview => None,
+            View::Graph => Some(Context::Graph),
+            View::Paths => Some(Context::Paths),
+            View::Stages => Some(Context::Stages),
+            View::Findings => Some(Context::Findings),
+            View::Inventory => Some(Context::Inventory),
+        }
+    }
+
+    fn index(self) -> usize {
+        View::ALL.iter().position(|v| *v == self).unwrap_or(0)
+    }
+}
+
+/// A selection in a list that renders only its visible rows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Cursor {
+    /// Selected row.
+    pub selected: usize,
+    /// First visible row.
+    pub offset: usize,
+}
+
+impl Cursor {
+    /// Moves the selection by `delta` rows within `len` rows.
+    pub fn step(&mut self, delta: isize, len: usize) {
+        if len == 0 {
+            self.selected = 0;
+            return;
+        }
+        let max = len - 1;
+        self.selected = self.selected.saturating_add_signed(delta).min(max);
+    }
+
+    /// Applies a navigation action; false when the action is not a navigation.
+    pub fn navigate(&mut self, action: Action, len: usize, page: usize) -> bool {
+        let page = page.max(1) as isize;
+        match action {
+            Action::Up => self.step(-1, len),
+            Action::Down => self.step(1, len),
+            Action::PageUp => self.step(-page, len),
+            Action::PageDown => self.step(page, len),
+            Action::Top => self.selected = 0,
+            Action::Bottom => self.selected = len.saturating_sub(1),
+            _ => return false,
+        }
+        true
+    }
+
+    /// Keeps the selection inside `len` rows and visible in a viewport of `height` rows.
+    pub fn fit(&mut self, len: usize, height: usize) {
+        self.selected = self.selected.min(len.saturating_sub(1));
+        let height = height.max(1);
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        } else if self.selected >= self.offset + height {
+            self.offset = self.selected + 1 - height;
+        }
+        self.offset = self.offset.min(len.saturating_sub(height));
+    }
+
+    /// Selects the row shown at `row` lines below the top of the viewport.
+    pub fn click(&mut self, row: usize, len: usize) {
+        let target = self.offset + row;
+        if target < len {
+            self.selected = target;
+        }
+    }
+}
+
+/// A line of text being typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Field {
+    /// The label.
+    pub label: String,
+    /// The text.
+    pub value: String,
+    /// A hint shown when empty.
+    pub hint: String,
+}
+
+/// What a form does when submitted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FormPurpose {
+    /// Waive findings of a code in a scope: fields reason, expiry, scope.
+    Waive {
+        /// The code.
+        code: String,
+    },
+    /// Name of a new stage inserted at a position.
+    AddStage {
+        /// Position.
+        at: usize,
+    },
+    /// Where to save the plan (it has no file yet).
+    SaveAs,
+}
+
+/// A small form in an overlay.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Form {
+    /// Title.
+    pub title: String,
+    /// Fields.
+    pub fields: Vec<Field>,
+    /// Focused field.
+    pub focus: usize,
+    /// What submitting does.
+    pub purpose: FormPurpose,
+    /// Why the last submission was refused.
+    pub error: Option<String>,
+}
+
+/// Export formats offered inside the planner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportKind {
+    /// The plan file (TOML).
+    Plan,
+    /// A Markdown report.
+    Markdown,
+    /// SARIF.
+    Sarif,
+    /// Per-stage scripts.
+    Scripts,
+}
+
+/// Something drawn over the current view that takes the keys first.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Overlay {
+    /// The key help, scrolled.
+    Help {
+        /// First line shown.
+        scroll: usize,
+    },
+    /// Unsaved changes on quit.
+    ConfirmQuit,
+    /// An autosaved plan was found at start.
+    Recover {
+        /// The autosaved plan.
+        plan: Box<Plan>,
+    },
+    /// A form.
+    Form(Form),
+    /// The plan file as it would be saved, scrolled.
+    Preview {
+        /// First line shown.
+        scroll: usize,
+    },
+    /// The export menu.
+    Export,
+}
+
+/// The line under the view.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    /// The text.
+    pub text: String,
+    /// An error.
+    pub error: bool,
+}
+
+/// Files the planner reads and writes.
+#[derive(Debug, Clone, Default)]
+pub struct Files {
+    /// The inventory (none: the embedded sample).
+    pub inventory: Option<PathBuf>,
+    /// The plan file (none: asked on first save).
+    pub plan: Option<PathBuf>,
+    /// The plan file as it was opened or last saved, to notice changes by someone else.
+    pub plan_on_disk: Option<FileStamp>,
+    /// The plan as rendered when opened or last saved: the working plan is unsaved when it renders otherwise.
+    pub baseline: String,
+    /// The autosave slot (none when there is no data directory).
+    pub autosave: Option<Autosave>,
+}
+
+/// The whole state of the planner.
+#[derive(Debug)]
+pub struct App {
+    /// Inventory, evaluation and the plan being edited.
+    pub ws: Workspace,
+    /// Key bindings and theme.
+    pub config: Config,
+    /// Files.
+    pub files: Files,
+    /// The view shown.
+    pub view: View,
+    /// The terminal size.
+    pub size: (u16, u16),
+    /// The overlay shown, if any.
+    pub overlay: Option<Overlay>,
+    /// The status line.
+    pub status: Option<Status>,
+    /// Set when the planner should end.
+    pub quit: bool,
+    /// Set when something changed since the last draw.
+    pub redraw: bool,
+    /// The working plan differs from the one opened or last saved.
+    pub modified: bool,
+    /// Internal events waiting to be processed.
+    pub queue: VecDeque<Internal>,
+    /// Trust graph view.
+    pub graph: graph::GraphState,
+    /// Access paths view.
+    pub paths: paths::PathsState,
+    /// Stage wizard.
+    pub stages: stages::StagesState,
+    /// Findings view.
+    pub findings: findings::FindingsState,
+    /// Inventory browser.
+    pub inventory: inventory::InventoryState,
+}
+
+impl App {
+    /// A planner over a workspace. Offers recovery when the autosave slot holds a plan that differs from the
+    /// one opened.
+    pub fn new(ws: Workspace, config: Config, files: Files) -> App {
+        let mut app = App {
+            graph: graph::GraphState::default(),
+            paths: paths::PathsState::default(),
+            stages: stages::StagesState::default(),
+            findings: findings::FindingsState::default(),
+            inventory: inventory::InventoryState::new(&ws.inventory),
+            ws,
+            config,
+            files,
+            view: View::Overview,
+            size: (80, 24),
+            overlay: None,
+            status: None,
+            quit: false,
+            redraw: true,
+            modified: false,
+            queue: VecDeque::new(),
+        };
+        app.refresh();
+        if let Some(why) = app.ws.staleness() {
+            app.error(format!(
+                "{why}: review the plan against this inventory; saving binds it to it"
+            ));
+        }
+        if let Some(text) = app.files.autosave.as_ref().and_then(Autosave::read) {
+            match io::parse("autosave", &text) {
+                Ok(plan) if io::render(&plan) != io::render(&app.ws.plan) => {
+                    app.overlay = Some(Overlay::Recover {
+                        plan: Box::new(plan),
+                    })
+                }
+                _ => {
+                    if let Some(a) = &app.files.autosave {
+                        a.remove();
+                    }
+                }
+            }
+        }
+        app
+    }
+
+    /// The contexts tried for a key, most specific first.
+    fn contexts(&self) -> Vec<Context> {
+        let mut c = Vec::with_capacity(3);
+        c.extend(self.view.context());
+        if self.view != View::Overview {
+            c.push(Context::List);
+        }
+        c.push(Context::Global);
+        c
+    }
+
+    /// Changes the state for one message.
+    pub fn update(&mut self, msg: Msg) {
+        let changed = match msg {
+            Msg::Resize(w, h) => {
+                self.size = (w, h);
+                true
+            }
+            Msg::Key(k) => self.on_key(k),
+            Msg::Mouse(m) => {
+                self.on_mouse(m);
+                true
+            }
+            Msg::Paste(text) => {
+                if let Some(Overlay::Form(form)) = &mut self.overlay
+                    && let Some(f) = form.fields.get_mut(form.focus)
+                {
+                    f.value.extend(text.chars().filter(|c| !c.is_control()));
+                }
+                true
+            }
+        };
+        if changed {
+            self.redraw = true;
+            self.process_internal();
+            self.fit_cursors();
+        }
+    }
+
+    /// Handles a key; false when the key means nothing here (nothing to redraw).
+    fn on_key(&mut self, k: KeyEvent) -> bool {
+        let Some(key) = Key::from_event(&k) else {
+            return false;
+        };
+        // Ctrl-C always ends the program, whatever is open: the autosave keeps the work.
+        if k.code == KeyCode::Char('c') && k.modifiers.contains(KeyModifiers::CONTROL) {
+            self.quit = true;
+            return true;
+        }
+        if self.overlay.is_some() {
+            self.on_overlay_key(k, key);
+            return true;
+        }
+        if self.filter_typing() {
+            self.on_filter_key(k);
+            return true;
+        }
+        match self.config.keymap.lookup(&self.contexts(), key) {
+            Some(action) => {
+                // A new action replaces the last message, so that the key hints come back.
+                self.status = None;
+                self.on_action(action);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Whether the focused view's filter line takes the keys.
+    fn filter_typing(&self) -> bool {
+        match self.view {
+            View::Findings => self.findings.typing,
+            View::Inventory => self.inventory.typing,
+            _ => false,
+        }
+    }
+
+    fn on_filter_key(&mut self, k: KeyEvent) {
+        let (text, typing) = match self.view {
+            View::Findings => (&mut self.findings.filter, &mut self.findings.typing),
+            View::Inventory => (&mut self.inventory.filter, &mut self.inventory.typing),
+            _ => return,
+        };
+        match k.code {
+            KeyCode::Enter => *typing = false,
+            KeyCode::Esc => {
+                text.clear();
+                *typing = false;
+            }
+            KeyCode::Backspace => {
+                text.pop();
+            }
+            KeyCode::Char(c) if !k.modifiers.contains(KeyModifiers::CONTROL) => text.push(c),
+            _ => return,
+        }
+        match self.view {
+            View::Findings => self.findings.refresh(&self.ws),
+            View::Inventory => self.inventory.refresh(&self.ws.inventory),
+            _ => {}
+        }
+    }
+
+    /// Runs one action of the keymap.
+    pub fn on_action(&mut self, action: Action) {
+        match action {
+            Action::Quit => {
+                if self.dirty() {
+                    self.overlay = Some(Overlay::ConfirmQuit);
+                } else {
+                    self.finish();
+                }
+            }
+            Action::ForceQuit => self.quit = true,
+            Action::Help => self.overlay = Some(Overlay::Help { scroll: 0 }),
+            Action::ViewOverview => self.view = View::Overview,
+            Action::ViewGraph => self.view = View::Graph,
+            Action::ViewPaths => self.view = View::Paths,
+            Action::ViewStages => self.view = View::Stages,
+            Action::ViewFindings => self.view = View::Findings,
+            Action::ViewInventory => self.view = View::Inventory,
+            Action::NextView => self.view = View::ALL[(self.view.index() + 1) % View::ALL.len()],
+            Action::PrevView => {
+                self.view = View::ALL[(self.view.index() + View::ALL.len() - 1) % View::ALL.len()]
+            }
+            Action::Save => self.save(),
+            Action::Undo => {
+                if self.ws.undo() {
+                    self.changed("undone");
+                } else {
+                    self.info("nothing to undo");
+                }
+            }
+            Action::Redo => {
+                if self.ws.redo() {
+                    self.changed("redone");
+                } else {
+                    self.info("nothing to redo");
+                }
+            }
+            Action::Export => self.overlay = Some(Overlay::Export),
+            Action::Preview => self.overlay = Some(Overlay::Preview { scroll: 0 }),
+            _ => self.view_action(action),
+        }
+    }
+
+    /// Hands an action to the focused view.
+    fn view_action(&mut self, action: Action) {
+        let page = self.page();
+        match self.view {
+            View::Overview => {}
+            View::Graph => self.graph.on_action(action, &self.ws, page),
+            View::Paths => self
+                .paths
+                .on_action(action, &self.ws, page, &mut self.queue),
+            View::Stages => self
+                .stages
+                .on_action(action, &self.ws, page, &mut self.queue),
+            View::Findings => self
+                .findings
+                .on_action(action, &self.ws, page, &mut self.queue),
+            View::Inventory => self.inventory.on_action(action, &self.ws.inventory, page),
+        }
+    }
+
+    /// Rows of the focused list that fit on screen.
+    fn page(&self) -> usize {
+        let body = ui::frame_layout(self.area()).body;
+        ui::list_height(self.view, body)
+    }
+
+    fn area(&self) -> Rect {
+        Rect::new(0, 0, self.size.0, self.size.1)
+    }
+
+    fn fit_cursors(&mut self) {
+        let body = ui::frame_layout(self.area()).body;
+        self.graph.fit(&self.ws, body);
+        self.paths.fit(&self.ws, body);
+        self.stages.fit(body);
+        self.findings.fit(body);
+        self.inventory.fit(body);
+    }
+
+    fn on_mouse(&mut self, m: ratatui::crossterm::event::MouseEvent) {
+        if self.overlay.is_some() {
+            return;
+        }
+        let at = Position::new(m.column, m.row);
+        let frame = ui::frame_layout(self.area());
+        match m.kind {
+            MouseEventKind::ScrollUp => self.view_action(Action::Up),
+            MouseEventKind::ScrollDown => self.view_action(Action::Down),
+            MouseEventKind::Down(MouseButton::Left) => {
+                if frame.tabs.contains(at) {
+                    if let Some(v) = ui::tab_at(frame.tabs, m.column) {
+                        self.view = v;
+                    }
+                } else if frame.body.contains(at) {
+                    self.click_body(frame.body, at);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn click_body(&mut self, body: Rect, at: Position) {
+        match self.view {
+            View::Overview => {}
+            View::Graph => self.graph.click(body, at, &self.ws),
+            View::Paths => self.paths.click(body, at, &self.ws),
+            View::Stages => self.stages.click(body, at),
+            View::Findings => self.findings.click(body, at),
+            View::Inventory => self.inventory.click(body, at),
+        }
+    }
+
+    fn on_overlay_key(&mut self, k: KeyEvent, key: Key) {
+        let Some(overlay) = self.overlay.take() else {
+            return;
+        };
+        let nav = self.config.keymap.lookup(&[Context::List], key);
+        self.overlay = match overlay {
+            Overlay::Help { scroll } | Overlay::Preview { scroll }
+                if matches!(
+                    k.code,
+                    KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('?')
+                ) || (k.code == KeyCode::Char('p')
+                    && matches!(overlay, Overlay::Preview { .. })) =>
+            {
+                let _ = scroll;
+                None
+            }
+            Overlay::Help { scroll } => Some(Overlay::Help {
+                scroll: scroll_by(scroll, nav, self.page()),
+            }),
+            Overlay::Preview { scroll } => Some(Overlay::Preview {
+                scroll: scroll_by(scroll, nav, self.page()),
+            }),
+            Overlay::ConfirmQuit => match k.code {
+                KeyCode::Char('s') | KeyCode::Char('y') => {
+                    self.save();
+                    if !self.dirty() {
+                        self.finish();
+                    }
+                    None
+                }
+                KeyCode::Char('d') | KeyCode::Char('n') => {
+                    if let Some(a) = &self.files.autosave {
+                        a.remove();
+                    }
+                    self.quit = true;
+                    None
+                }
+                KeyCode::Esc | KeyCode::Char('c') => None,
+                _ => Some(Overlay::ConfirmQuit),
+            },
+            Overlay::Recover { plan } => match k.code {
+                KeyCode::Char('r') | KeyCode::Char('y') | KeyCode::Enter => {
+                    self.recover(*plan);
+                    None
+                }
+                KeyCode::Char('d') | KeyCode::Char('n') | KeyCode::Esc => {
+                    if let Some(a) = &self.files.autosave {
+                        a.remove();
+                    }
+                    self.info("autosaved changes discarded");
+                    None
+                }
+                _ => Some(Overlay::Recover { plan }),
+            },
+            Overlay::Export => match k.code {
+                KeyCode::Char('p') => self.export(super::app::ExportKind::Plan),
+                KeyCode::Char('m') => self.export(ExportKind::Markdown),
+                KeyCode::Char('s') => self.export(ExportKind::Sarif),
+                KeyCode::Char('c') => self.export(ExportKind::Scripts),
+                KeyCode::Esc | KeyCode::Char('q') => None,
+                _ => Some(Overlay::Export),
+            },
+            Overlay::Form(form) => self.on_form_key(form, k),
+        };
+    }
+
+    fn on_form_key(&mut self, mut form: Form, k: KeyEvent) -> Option<Overlay> {
+        match k.code {
+            KeyCode::Esc => return None,
+            KeyCode::Tab | KeyCode::Down => {
+                form.focus = (form.focus + 1) % form.fields.len().max(1)
+            }
+            KeyCode::BackTab | KeyCode::Up => {
+                form.focus = (form.focus + form.fields.len().max(1) - 1) % form.fields.len().max(1)
+            }
+            KeyCode::Backspace => {
+                if let Some(f) = form.fields.get_mut(form.focus) {
+                    f.value.pop();
+                }
+            }
+            KeyCode::Enter => match self.submit(&form) {
+                Ok(()) => return None,
+                Err(e) => form.error = Some(e),
+            },
+            KeyCode::Char(c) if !k.modifiers.contains(KeyModifiers::CONTROL) => {
+                if let Some(f) = form.fields.get_mut(form.focus) {
+                    f.value.push(c);
+                }
+            }
+            _ => {}
+        }
+        Some(Overlay::Form(form))
+    }
+
+    fn submit(&mut self, form: &Form) -> Result<(), String> {
+        let value = |i: usize| form.fields.get(i).map_or("", |f| f.value.trim());
+        match &form.purpose {
+            FormPurpose::Waive { code } => {
+                let reason = value(0);
+                if reason.is_empty() {
+                    return Err("a waiver needs a reason".into());
+                }
+                let expires = match value(1) {
+                    "" => None,
+                    s => Some(parse_date(s)?),
+                };
+                let scope = match value(2) {
+                    "" => "*".to_string(),
+                    s => s.to_string(),
+                };
+                let waiver = Waiver {
+                    code: code.clone(),
+                    scope,
+                    reason: reason.to_string(),
+                    expires,
+                };
+                io::check_waiver(&waiver, &self.ws.inventory)?;
+                self.queue
+                    .push_back(Internal::Edit(Edit::AddWaiver(waiver)));
+            }
+            FormPurpose::AddStage { at } => {
+                let name = value(0);
+                if let Err(e) = crate::names::identifier(name) {
+                    return Err(e.to_string());
+                }
+                if self
+                    .ws
+                    .plan
+                    .stages
+                    .iter()
+                    .any(|s| s.name.eq_ignore_ascii_case(name))
+                {
+                    return Err(format!("a stage named `{name}` exists"));
+                }
+                self.queue.push_back(Internal::Edit(Edit::AddStage {
+                    at: *at,
+                    name: name.to_string(),
+                }));
+            }
+            FormPurpose::SaveAs => {
+                let path = value(0);
+                if path.is_empty() {
+                    return Err("give a file name".into());
+                }
+                self.files.plan = Some(PathBuf::from(path));
+                self.save();
+            }
+        }
+        Ok(())
+    }
+
+    /// Applies the internal events the panes queued.
+    pub fn process_internal(&mut self) {
+        while let Some(ev) = self.queue.pop_front() {
+            match ev {
+                Internal::Edit(edit) => match self.ws.apply(edit) {
+                    Ok(()) => self.changed(""),
+                    Err(e) => self.error(e),
+                },
+                Internal::Status(s) => self.info(s),
+                Internal::Error(s) => self.error(s),
+                Internal::Open(o) => self.overlay = Some(o),
+            }
+        }
+    }
+
+    /// After any change of the plan: derived rows once, and the autosave.
+    fn changed(&mut self, what: &str) {
+        self.modified = io::render(&self.ws.plan) != self.files.baseline;
+        self.refresh();
+        self.autosave();
+        if !what.is_empty() {
+            self.info(what);
+        }
+    }
+
+    /// Recomputes the rows the views show from the workspace (once per change, never per frame).
+    pub fn refresh(&mut self) {
+        self.findings.refresh(&self.ws);
+        self.stages.refresh(&self.ws);
+    }
+
+    fn autosave(&mut self) {
+        let Some(slot) = &self.files.autosave else {
+            return;
+        };
+        let result = if self.dirty() {
+            slot.write(&io::render(&self.ws.plan))
+        } else {
+            slot.remove();
+            Ok(())
+        };
+        if let Err(e) = result {
+            self.error(format!("autosave failed: {e}"));
+        }
+    }
+
+    fn recover(&mut self, plan: Plan) {
+        // The file on disk is unchanged, so the recovered plan counts as unsaved.
+        let inv = self.ws.inventory.clone();
+        self.ws = Workspace::new(inv, Some(plan), today());
+        self.changed("recovered the autosaved plan: save with s to keep it");
+    }
+
+    /// Saves the plan atomically; asks for a file name when the plan has none.
+    pub fn save(&mut self) {
+        let Some(path) = self.files.plan.clone() else {
+            self.overlay = Some(Overlay::Form(Form {
+                title: "Save the plan as".into(),
+                fields: vec![Field {
+                    label: "File".into(),
+                    value: "rollout.plan.toml".into(),
+                    hint: String::new(),
+                }],
+                focus: 0,
+                purpose: FormPurpose::SaveAs,
+                error: None,
+            }));
+            return;
+        };
+        let plan = self.plan_for(&path);
+        match io::save_atomic(&path, &plan, self.files.plan_on_disk.as_ref()) {
+            Ok(stamp) => {
+                self.files.plan_on_disk = Some(stamp);
+                self.files.baseline = io::render(&self.ws.plan);
+                self.modified = false;
+                self.ws.mark_saved();
+                if let Some(a) = &self.files.autosave {
+                    a.remove();
+                }
+                self.info(format!("saved {}", path.display()));
+            }
+            Err(e) => self.error(e.to_string()),
+        }
+    }
+
+    /// The plan as it is saved to `path`: bound to the inventory, which it names relative to the plan file.
+    fn plan_for(&self, path: &std::path::Path) -> Plan {
+        let mut plan = self.ws.plan_to_save();
+        if plan.inventory.path.is_empty()
+            && let Some(inv) = &self.files.inventory
+        {
+            plan.inventory.path = io::relative_path(path, inv);
+        }
+        plan
+    }
+
+    /// The plan file's text as it would be saved now.
+    pub fn plan_text(&self) -> String {
+        let path = self
+            .files
+            .plan
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("rollout.plan.toml"));
+        io::render(&self.plan_for(&path))
+    }
+
+    fn export(&mut self, kind: ExportKind) -> Option<Overlay> {
+        match super::export(self, kind) {
+            Ok(msg) => self.info(msg),
+            Err(e) => self.error(e),
+        }
+        None
+    }
+
+    /// Ends the planner, removing the autosave when nothing is unsaved.
+    fn finish(&mut self) {
+        if !self.dirty()
+            && let Some(a) = &self.files.autosave
+        {
+            a.remove();
+        }
+        self.quit = true;
+    }
+
+    /// Whether the working plan differs from the one opened or last saved.
+    pub fn dirty(&self) -> bool {
+        self.modified
+    }
+
+    /// Shows a message.
+    pub fn info(&mut self, text: impl Into<String>) {
+        self.status = Some(Status {
+            text: text.into(),
+            error: false,
+        });
+    }
+
+    /// Shows an error.
+    pub fn error(&mut self, text: impl Into<String>) {
+        self.status = Some(Status {
+            text: text.into(),
+            error: true,
+        });
+    }
+}
+
+fn scroll_by(scroll: usize, nav: Option<Action>, page: usize) -> usize {
+    match nav {
+        Some(Action::Up) => scroll.saturating_sub(1),
+        Some(Action::Down) => scroll + 1,
+        Some(Action::PageUp) => scroll.saturating_sub(page),
+        Some(Action::PageDown) => scroll + page,
+        Some(Action::Top) => 0,
+        _ => scroll,
+    }
+}
+
+/// Parses a `YYYY-MM-DD` date for a waiver's expiry.
+pub fn parse_date(s: &str) -> Result<toml::value::Datetime, String> {
+    let bad = || format!("`{s}` is not a date: write YYYY-MM-DD");
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(s, fmt).map_err(|_| bad())?;
+    s.parse::<toml::value::Datetime>().map_err(|_| bad())
+}
+
+/// Today's date (UTC), for waiver expiry.
+pub fn today() -> time::Date {
+    time::OffsetDateTime::now_utc().date()
+}

@@ -1,0 +1,128 @@
+//! The interactive planner: a ratatui shell over the same workspace the command line uses.
+//!
+//! `App::update` changes state for one message; `impl Widget for &App` draws it; [`run`] connects them to the
+//! terminal, redrawing only after something changed, and restores the terminal on every exit path.
+
+pub mod app;
+pub mod autosave;
+pub mod config;
+pub mod event;
+pub mod findings;
+pub mod graph;
+pub mod inventory;
+pub mod keymap;
+pub mod overview;
+pub mod paths;
+pub mod stages;
+pub mod theme;
+pub mod ui;
+
+use std::io;
+use std::path::Path;
+
+use ratatui::crossterm::event::{self as ct, DisableMouseCapture, EnableMouseCapture};
+use ratatui::crossterm::execute;
+
+pub use app::App;
+use app::ExportKind;
+use event::Msg;
+
+/// Runs the planner until the operator quits. The terminal is restored on return, on error and on panic.
+pub fn run(app: &mut App) -> io::Result<()> {
+    // ratatui's hook restores raw mode and the screen; this one also releases the mouse.
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = execute!(io::stdout(), DisableMouseCapture);
+        previous(info);
+    }));
+    let mut terminal = ratatui::try_init()?;
+    let result =
+        execute!(io::stdout(), EnableMouseCapture).and_then(|()| event_loop(&mut terminal, app));
+    let _ = execute!(io::stdout(), DisableMouseCapture);
+    ratatui::restore();
+    result
+}
+
+fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> io::Result<()> {
+    let size = terminal.size()?;
+    app.update(Msg::Resize(size.width, size.height));
+    loop {
+        if app.redraw {
+            terminal.draw(|f| f.render_widget(&*app, f.area()))?;
+            app.redraw = false;
+        }
+        if app.quit {
+            return Ok(());
+        }
+        // Block until something happens, then drain what is pending before drawing again.
+        let mut ev = ct::read()?;
+        loop {
+            if let Some(msg) = Msg::from_event(ev) {
+                app.update(msg);
+            }
+            if app.quit || !ct::poll(std::time::Duration::ZERO)? {
+                break;
+            }
+            ev = ct::read()?;
+        }
+    }
+}
+
+/// Writes an export beside the plan file (or in the current directory when the plan has none).
+pub fn export(app: &App, kind: ExportKind) -> Result<String, String> {
+    let base = app
+        .files
+        .plan
+        .clone()
+        .unwrap_or_else(|| "rollout.plan.toml".into());
+    let stem = base
+        .file_name()
+        .map(|n| {
+            n.to_string_lossy()
+                .trim_end_matches(".toml")
+                .trim_end_matches(".plan")
+                .to_string()
+        })
+        .unwrap_or_else(|| "rollout".into());
+    let dir = base.parent().map(Path::to_path_buf).unwrap_or_default();
+    match kind {
+        ExportKind::Plan => {
+            let path = dir.join(format!("{stem}.export.plan.toml"));
+            crate::plan::io::write_atomic(&path, app.plan_text().as_bytes())
+                .map_err(|e| e.to_string())?;
+            Ok(format!("wrote {}", path.display()))
+        }
+        ExportKind::Scripts => {
+            let out = dir.join(format!("{stem}-scripts"));
+            let files =
+                crate::plan::scripts::write_scripts(&app.ws, &out).map_err(|e| e.to_string())?;
+            Ok(format!(
+                "wrote {} scripts to {}",
+                files.len(),
+                out.display()
+            ))
+        }
+        ExportKind::Markdown | ExportKind::Sarif => {
+            use crate::commands::check::{CheckFormat, plan_input, render};
+            let (ext, format) = match kind {
+                ExportKind::Markdown => ("md", CheckFormat::Markdown),
+                _ => ("sarif", CheckFormat::Sarif),
+            };
+            // The report of the working plan, as `guardplan export` would give it once saved.
+            let ws = &app.ws;
+            let input = plan_input(ws, crate::report::relative_uri(&base.display().to_string()));
+            let uri = crate::report::relative_uri(&ws.inventory.source.name);
+            let report = crate::report::Report::build(
+                &ws.inventory,
+                &uri,
+                &ws.evaluation,
+                Some(&input),
+                crate::finding::Severity::Block,
+            );
+            let path = dir.join(format!("{stem}.{ext}"));
+            crate::plan::io::write_atomic(&path, render(&report, format).as_bytes())
+                .map_err(|e| e.to_string())?;
+            Ok(format!("wrote {}", path.display()))
+        }
+    }
+}

@@ -1,0 +1,348 @@
+//! Access paths: every path's verdict under the four modes side by side, the recommended and the chosen mode,
+//! and the findings of the chosen mode (they follow the choice as it changes).
+
+use std::collections::VecDeque;
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Position, Rect};
+use ratatui::text::{Line, Span};
+
+use super::app::{App, Cursor};
+use super::event::Internal;
+use super::keymap::Action;
+use super::ui::{ListPane, fact, pane, render_list, render_text, row_at, verdict_span};
+use crate::finding::{Mode, Verdict};
+use crate::inventory::PathId;
+use crate::plan::Enforcement;
+use crate::plan::{Edit, Workspace};
+
+/// State of the access paths view.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PathsState {
+    /// Selection in the list.
+    pub cursor: Cursor,
+    /// 0: the list, 1: the detail pane.
+    pub pane: usize,
+    /// Scroll of the detail pane.
+    pub detail_scroll: u16,
+}
+
+/// The list pane and the detail pane.
+pub fn panes(body: Rect) -> [Rect; 2] {
+    let detail = (body.height / 2).clamp(6, 14);
+    Layout::vertical([Constraint::Min(3), Constraint::Length(detail)]).areas(body)
+}
+
+const MODE_HEADS: [&str; 4] = ["STANDARD", "REMOTE-GUARD", "RESTRICTED", "PREFER-RCG"];
+const SHORT_HEADS: [&str; 4] = ["STD", "RCG", "RA", "PRF"];
+
+/// Column widths: full words where the terminal is wide enough, symbols only where it is not.
+#[derive(Clone, Copy)]
+struct Columns {
+    name: usize,
+    cell: usize,
+    compact: bool,
+}
+
+impl Columns {
+    fn for_width(w: usize) -> Columns {
+        if w >= 24 + 9 + 4 * 13 + 12 {
+            Columns {
+                name: 24,
+                cell: 13,
+                compact: false,
+            }
+        } else {
+            Columns {
+                name: w.saturating_sub(9 + 4 * 5 + 8).clamp(8, 24),
+                cell: 5,
+                compact: true,
+            }
+        }
+    }
+}
+
+impl PathsState {
+    /// The selected path.
+    pub fn selected(&self, ws: &Workspace) -> Option<PathId> {
+        (self.cursor.selected < ws.inventory.paths.len()).then_some(self.cursor.selected as PathId)
+    }
+
+    /// Runs an action of the view.
+    pub fn on_action(
+        &mut self,
+        action: Action,
+        ws: &Workspace,
+        page: usize,
+        queue: &mut VecDeque<Internal>,
+    ) {
+        let len = ws.inventory.paths.len();
+        if self.pane == 1 {
+            match action {
+                Action::Up => self.detail_scroll = self.detail_scroll.saturating_sub(1),
+                Action::Down => self.detail_scroll = self.detail_scroll.saturating_add(1),
+                Action::NextPane | Action::PrevPane | Action::Back | Action::Left => self.pane = 0,
+                _ => {}
+            }
+            if !matches!(
+                action,
+                Action::CycleMode
+                    | Action::CycleModeBack
+                    | Action::UseRecommended
+                    | Action::ToggleEnforcement
+            ) {
+                return;
+            }
+        }
+        if self.cursor.navigate(action, len, page) {
+            self.detail_scroll = 0;
+            return;
+        }
+        let Some(path) = self.selected(ws) else {
+            return;
+        };
+        let choice = ws.choice(path);
+        match action {
+            Action::NextPane | Action::PrevPane | Action::Enter | Action::Right => self.pane = 1,
+            Action::CycleMode | Action::CycleModeBack => {
+                let mode = if action == Action::CycleMode {
+                    choice.mode.next()
+                } else {
+                    Mode::ALL[(choice.mode.index() + Mode::ALL.len() - 1) % Mode::ALL.len()]
+                };
+                queue.push_back(Internal::Edit(Edit::SetMode { path, mode }));
+            }
+            Action::UseRecommended => {
+                match ws
+                    .evaluation
+                    .paths
+                    .get(path as usize)
+                    .and_then(|p| p.recommended)
+                {
+                    Some(mode) if mode != choice.mode => {
+                        queue.push_back(Internal::Edit(Edit::SetMode { path, mode }))
+                    }
+                    Some(_) => {
+                        queue.push_back(Internal::Status("already the recommended mode".into()))
+                    }
+                    None => queue.push_back(Internal::Error(
+                        "no mode is recommended: every mode is blocked".into(),
+                    )),
+                }
+            }
+            Action::ToggleEnforcement => {
+                let enforce = match choice.enforce {
+                    Enforcement::Policy => Enforcement::Switch,
+                    Enforcement::Switch => Enforcement::Policy,
+                };
+                queue.push_back(Internal::Edit(Edit::SetEnforcement { path, enforce }));
+            }
+            Action::StageLater | Action::StageEarlier => {
+                super::stages::move_item_queue(
+                    ws,
+                    super::stages::Member::Path(path),
+                    action == Action::StageLater,
+                    queue,
+                );
+            }
+            _ => {}
+        }
+    }
+
+    /// Keeps the selection visible.
+    pub fn fit(&mut self, ws: &Workspace, body: Rect) {
+        let rows = super::ui::inner_rows(panes(body)[0]).saturating_sub(1);
+        self.cursor.fit(ws.inventory.paths.len(), rows);
+    }
+
+    /// A mouse click.
+    pub fn click(&mut self, body: Rect, at: Position, ws: &Workspace) {
+        let [list, detail] = panes(body);
+        if list.contains(at) {
+            self.pane = 0;
+            if let Some(r) = row_at(list, at.y, 1) {
+                self.cursor.click(r, ws.inventory.paths.len());
+                self.detail_scroll = 0;
+            }
+        } else if detail.contains(at) {
+            self.pane = 1;
+        }
+    }
+}
+
+fn cell(
+    v: Verdict,
+    chosen: bool,
+    cols: Columns,
+    theme: &super::theme::Theme,
+) -> Vec<Span<'static>> {
+    let mut s = verdict_span(v, theme);
+    if cols.compact {
+        s.content = super::ui::verdict_symbol(v).into();
+    }
+    let text = if chosen {
+        s.style = s.style.patch(theme.chosen);
+        format!("[{}]", s.content)
+    } else {
+        format!(" {} ", s.content)
+    };
+    let pad = cols.cell.saturating_sub(text.chars().count());
+    s.content = text.into();
+    vec![s, Span::raw(" ".repeat(pad))]
+}
+
+/// Draws the view.
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    let theme = &app.config.theme;
+    let ws = &app.ws;
+    let st = &app.paths;
+    let [list_area, detail_area] = panes(area);
+    let cols = Columns::for_width(list_area.width.saturating_sub(2) as usize);
+    let mut head = format!("{:<w$} {:<8}", "PATH", "PURPOSE", w = cols.name);
+    let heads = if cols.compact {
+        SHORT_HEADS
+    } else {
+        MODE_HEADS
+    };
+    for h in heads {
+        head.push_str(&format!(" {h:<w$}", w = cols.cell));
+    }
+    head.push_str(if cols.compact { "REC" } else { "RECOMMENDED" });
+    let header = Line::styled(head, theme.heading);
+    render_list(
+        list_area,
+        buf,
+        theme,
+        ListPane {
+            block: pane(
+                " Access paths: verdict per mode, [chosen] ",
+                st.pane == 0,
+                theme,
+            ),
+            header: Some(header),
+            cursor: st.cursor,
+            len: ws.inventory.paths.len(),
+            focused: st.pane == 0,
+        },
+        |i| {
+            let p = &ws.inventory.paths[i];
+            let ev = ws.evaluation.paths.get(i);
+            let choice = ws.choice(i as PathId);
+            let mut spans = vec![Span::raw(format!(
+                "{:<w$} {:<8}",
+                truncate(&p.name, cols.name),
+                super::ui::word(&p.purpose),
+                w = cols.name
+            ))];
+            for m in Mode::ALL {
+                let v = ev.map_or(Verdict::Ok, |e| e.modes[m.index()].verdict.0);
+                spans.push(Span::raw(" "));
+                spans.extend(cell(v, m == choice.mode, cols, theme));
+            }
+            spans.push(Span::raw(
+                ev.and_then(|e| e.recommended)
+                    .map_or("none".to_string(), |m| m.as_str().to_string()),
+            ));
+            Line::from(spans)
+        },
+    );
+    let lines = st
+        .selected(ws)
+        .map(|p| detail_lines(ws, p, theme))
+        .unwrap_or_default();
+    render_text(
+        detail_area,
+        buf,
+        pane(" Chosen mode and its findings ", st.pane == 1, theme),
+        lines,
+        st.detail_scroll,
+    );
+}
+
+fn truncate(s: &str, w: usize) -> String {
+    if s.chars().count() <= w {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(w.saturating_sub(1)).collect();
+        t.push('…');
+        t
+    }
+}
+
+/// The detail of a path: choice, recommendation, and the findings under the chosen mode.
+pub fn detail_lines(
+    ws: &Workspace,
+    path: PathId,
+    theme: &super::theme::Theme,
+) -> Vec<Line<'static>> {
+    let inv = &ws.inventory;
+    let p = &inv.paths[path as usize];
+    let choice = ws.choice(path);
+    let ev = ws.evaluation.paths.get(path as usize);
+    let mut lines = vec![
+        Line::from(vec![
+            Span::styled(p.name.clone(), theme.heading),
+            Span::raw(format!(
+                "  {} users, {} clients, {} targets, {} hops",
+                p.who.len(),
+                p.from.len(),
+                p.to.len(),
+                p.hops.len()
+            )),
+        ]),
+        fact(
+            "Chosen",
+            format!("{} by {}", choice.mode, enforcement_word(choice.enforce)),
+            theme,
+        ),
+        fact(
+            "Recommended",
+            ev.and_then(|e| e.recommended)
+                .map_or("none: every mode is blocked".into(), |m| m.to_string()),
+            theme,
+        ),
+    ];
+    if let Some(stage) = super::stages::stage_of_path(ws, path) {
+        lines.push(fact("Stage", stage, theme));
+    }
+    if let Some(e) = ev {
+        for r in &e.rationale {
+            lines.push(Line::styled(format!("  {r}"), theme.dim));
+        }
+        let _ = e;
+    }
+    // What the plan makes of this path under its chosen mode, waivers included: this follows every change.
+    let mut any = false;
+    for a in &ws.assessment().items {
+        let f = ws.finding(a.finding);
+        if f.path != Some(path) {
+            continue;
+        }
+        any = true;
+        let mut spans = vec![
+            verdict_span(Verdict::of(a.severity), theme),
+            Span::raw(format!(" {} ", f.code.as_str())),
+        ];
+        if a.waived_by.is_some() {
+            spans.push(Span::styled(f.message.clone(), theme.waived));
+            spans.push(Span::raw(" (waived)"));
+        } else {
+            spans.push(Span::raw(f.message.clone()));
+        }
+        lines.push(Line::from(spans));
+    }
+    if !any {
+        lines.push(Line::from(vec![
+            verdict_span(Verdict::Ok, theme),
+            Span::raw(format!(" no findings under {}", choice.mode)),
+        ]));
+    }
+    lines
+}
+
+fn enforcement_word(e: Enforcement) -> &'static str {
+    match e {
+        Enforcement::Policy => "client policy",
+        Enforcement::Switch => "mstsc switch",
+    }
+}

@@ -1,0 +1,424 @@
+//! Stage wizard: the stages in order, their members (paths, hosts, clients, users), whether each gate is ready
+//! or what blocks it, and the actions the stage will generate.
+
+use std::collections::VecDeque;
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Position, Rect};
+use ratatui::text::{Line, Span};
+
+use super::app::{App, Cursor, Field, Form, FormPurpose, Overlay};
+use super::event::Internal;
+use super::keymap::Action;
+use super::ui::{
+    ListPane, inner_rows, pane, render_list, render_text, row_at, verdict_span, verdict_symbol,
+};
+use crate::finding::Verdict;
+use crate::inventory::PathId;
+use crate::plan::actions::describe;
+use crate::plan::{Edit, MemberKind, Workspace};
+
+/// Something a stage holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Member {
+    /// An access path.
+    Path(PathId),
+    /// A selector in one of the stage's lists.
+    Selector(MemberKind, String),
+}
+
+/// One stage with its gate, as shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GateRow {
+    /// Position in the plan.
+    pub index: usize,
+    /// Name.
+    pub name: String,
+    /// The gate is open.
+    pub ready: bool,
+    /// What blocks the gate.
+    pub reasons: Vec<String>,
+    /// Generated actions, one line each.
+    pub actions: Vec<String>,
+}
+
+/// State of the stage wizard.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StagesState {
+    /// Selection among the stages (the last row is "not staged").
+    pub cursor: Cursor,
+    /// Selection among the members.
+    pub members_cursor: Cursor,
+    /// 0: stages, 1: members, 2: gate and actions.
+    pub pane: usize,
+    /// Scroll of the gate pane.
+    pub gate_scroll: u16,
+    /// Every stage's gate (recomputed on change).
+    pub gates: Vec<GateRow>,
+    /// Members of the selected stage (recomputed on change and selection).
+    pub members: Vec<(MemberKind, String)>,
+}
+
+/// Stages, members, gate and actions.
+pub fn panes(body: Rect) -> [Rect; 3] {
+    let [left, right] =
+        Layout::horizontal([Constraint::Percentage(35), Constraint::Percentage(65)]).areas(body);
+    let [members, gate] =
+        Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(right);
+    [left, members, gate]
+}
+
+/// The stage holding a path, if any.
+pub fn stage_index_of_path(ws: &Workspace, path: PathId) -> Option<usize> {
+    ws.membership()
+        .path
+        .get(path as usize)
+        .copied()
+        .flatten()
+        .map(|s| s as usize)
+}
+
+/// The word for a kind of member.
+pub fn kind_word(kind: MemberKind) -> &'static str {
+    match kind {
+        MemberKind::Path => "path",
+        MemberKind::Host => "target",
+        MemberKind::Client => "client",
+        MemberKind::User => "user",
+    }
+}
+
+/// `2. enable-targets` for the stage holding a path.
+pub fn stage_of_path(ws: &Workspace, path: PathId) -> Option<String> {
+    stage_index_of_path(ws, path).map(|i| format!("{}. {}", i + 1, ws.plan.stages[i].name))
+}
+
+/// Queues the move of a member to the next or previous stage ("not staged" comes after the last stage).
+pub fn move_item_queue(
+    ws: &Workspace,
+    member: Member,
+    later: bool,
+    queue: &mut VecDeque<Internal>,
+) {
+    let n = ws.plan.stages.len();
+    if n == 0 {
+        queue.push_back(Internal::Error(
+            "the plan has no stages: add one in the stage wizard (4, then a)".into(),
+        ));
+        return;
+    }
+    let (kind, name, from) = match member {
+        Member::Path(p) => {
+            let Some(path) = ws.inventory.paths.get(p as usize) else {
+                return;
+            };
+            (
+                MemberKind::Path,
+                path.name.clone(),
+                stage_index_of_path(ws, p),
+            )
+        }
+        Member::Selector(kind, name) => {
+            let from = ws
+                .plan
+                .stages
+                .iter()
+                .position(|s| s.members(kind).contains(&name));
+            (kind, name, from)
+        }
+    };
+    // Positions 0..n are stages; n is "not staged".
+    let pos = from.unwrap_or(n);
+    let to = match (later, pos) {
+        (true, p) if p >= n => {
+            return queue.push_back(Internal::Status("already after the last stage".into()));
+        }
+        (true, p) => p + 1,
+        (false, 0) => {
+            return queue.push_back(Internal::Status("already in the first stage".into()));
+        }
+        (false, p) => p - 1,
+    };
+    let edit = match (from, (to < n).then_some(to)) {
+        (Some(from), Some(to)) => Edit::MoveMember {
+            from,
+            to,
+            kind,
+            selector: name,
+        },
+        (None, Some(stage)) => Edit::AddMember {
+            stage,
+            kind,
+            selector: name,
+        },
+        (Some(stage), None) => Edit::RemoveMember {
+            stage,
+            kind,
+            selector: name,
+        },
+        (None, None) => return,
+    };
+    queue.push_back(Internal::Edit(edit));
+}
+
+/// The gate of a stage as the workspace assessed it, with its actions in words.
+fn gate(ws: &Workspace, index: usize) -> GateRow {
+    let name = ws.plan.stages[index].name.clone();
+    match ws.assessment().stages.get(index) {
+        Some(g) => GateRow {
+            index,
+            name,
+            ready: g.ready,
+            reasons: g.blockers.clone(),
+            actions: g
+                .actions
+                .iter()
+                .map(|a| describe(&ws.inventory, a))
+                .collect(),
+        },
+        None => GateRow {
+            index,
+            name,
+            ready: false,
+            reasons: vec!["not assessed".into()],
+            actions: Vec::new(),
+        },
+    }
+}
+
+impl StagesState {
+    /// Recomputes gates and the members of the selected stage.
+    pub fn refresh(&mut self, ws: &Workspace) {
+        self.gates = (0..ws.plan.stages.len()).map(|i| gate(ws, i)).collect();
+        self.refresh_members(ws);
+    }
+
+    fn refresh_members(&mut self, ws: &Workspace) {
+        self.members.clear();
+        match ws.plan.stages.get(self.cursor.selected) {
+            Some(s) => {
+                for kind in [
+                    MemberKind::Path,
+                    MemberKind::Host,
+                    MemberKind::Client,
+                    MemberKind::User,
+                ] {
+                    self.members
+                        .extend(s.members(kind).iter().map(|m| (kind, m.clone())));
+                }
+            }
+            None => {
+                // The "not staged" row: paths no stage holds.
+                self.members.extend(
+                    ws.inventory
+                        .paths
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| stage_index_of_path(ws, *i as PathId).is_none())
+                        .map(|(_, p)| (MemberKind::Path, p.name.clone())),
+                );
+            }
+        }
+    }
+
+    /// Rows of the stage list: every stage and "not staged".
+    fn rows(ws: &Workspace) -> usize {
+        ws.plan.stages.len() + 1
+    }
+
+    /// Runs an action of the view.
+    pub fn on_action(
+        &mut self,
+        action: Action,
+        ws: &Workspace,
+        page: usize,
+        queue: &mut VecDeque<Internal>,
+    ) {
+        let n = ws.plan.stages.len();
+        let stage = (self.cursor.selected < n).then_some(self.cursor.selected);
+        match (self.pane, action) {
+            (0, a) if self.cursor.navigate(a, Self::rows(ws), page) => {
+                self.members_cursor = Cursor::default();
+                self.gate_scroll = 0;
+                self.refresh_members(ws);
+                return;
+            }
+            (1, a) if self.members_cursor.navigate(a, self.members.len(), page) => return,
+            (2, Action::Up) => self.gate_scroll = self.gate_scroll.saturating_sub(1),
+            (2, Action::Down) => self.gate_scroll = self.gate_scroll.saturating_add(1),
+            _ => {}
+        }
+        match action {
+            Action::NextPane | Action::Enter | Action::Right => self.pane = (self.pane + 1) % 3,
+            Action::PrevPane | Action::Left | Action::Back => self.pane = (self.pane + 2) % 3,
+            Action::AddStage => queue.push_back(Internal::Open(Overlay::Form(Form {
+                title: "New stage".into(),
+                fields: vec![Field {
+                    label: "Name".into(),
+                    value: String::new(),
+                    hint: "letters, digits, - _ .".into(),
+                }],
+                focus: 0,
+                purpose: FormPurpose::AddStage {
+                    at: stage.map_or(n, |s| s + 1),
+                },
+                error: None,
+            }))),
+            Action::RemoveStage => match stage {
+                Some(s) => queue.push_back(Internal::Edit(Edit::RemoveStage(s))),
+                None => queue.push_back(Internal::Error("select a stage to remove".into())),
+            },
+            Action::MoveStageUp | Action::MoveStageDown => {
+                let Some(s) = stage else { return };
+                let to = if action == Action::MoveStageUp {
+                    s.checked_sub(1)
+                } else {
+                    (s + 1 < n).then_some(s + 1)
+                };
+                if let Some(to) = to {
+                    queue.push_back(Internal::Edit(Edit::MoveStage { from: s, to }));
+                    self.cursor.selected = to;
+                }
+            }
+            Action::StageLater | Action::StageEarlier => {
+                if let Some((kind, name)) = self.members.get(self.members_cursor.selected) {
+                    let member = match kind {
+                        MemberKind::Path => {
+                            match ws.inventory.index.paths.get(&name.to_lowercase()) {
+                                Some(&p) => Member::Path(p),
+                                None => Member::Selector(*kind, name.clone()),
+                            }
+                        }
+                        _ => Member::Selector(*kind, name.clone()),
+                    };
+                    move_item_queue(ws, member, action == Action::StageLater, queue);
+                }
+            }
+            Action::RemoveMember => {
+                if let (Some(s), Some((kind, name))) =
+                    (stage, self.members.get(self.members_cursor.selected))
+                {
+                    queue.push_back(Internal::Edit(Edit::RemoveMember {
+                        stage: s,
+                        kind: *kind,
+                        selector: name.clone(),
+                    }));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Keeps the selections visible.
+    pub fn fit(&mut self, body: Rect) {
+        let [s, m, _] = panes(body);
+        let rows = self.gates.len() + 1;
+        self.cursor.fit(rows, inner_rows(s));
+        self.members_cursor.fit(self.members.len(), inner_rows(m));
+    }
+
+    /// A mouse click.
+    pub fn click(&mut self, body: Rect, at: Position) {
+        let [s, m, g] = panes(body);
+        if s.contains(at) {
+            self.pane = 0;
+            if let Some(r) = row_at(s, at.y, 0) {
+                self.cursor.click(r, self.gates.len() + 1);
+            }
+        } else if m.contains(at) {
+            self.pane = 1;
+            if let Some(r) = row_at(m, at.y, 0) {
+                self.members_cursor.click(r, self.members.len());
+            }
+        } else if g.contains(at) {
+            self.pane = 2;
+        }
+    }
+}
+
+/// Draws the view.
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    let theme = &app.config.theme;
+    let st = &app.stages;
+    let [stages_area, members_area, gate_area] = panes(area);
+    render_list(
+        stages_area,
+        buf,
+        theme,
+        ListPane {
+            block: pane(" Stages, in order ", st.pane == 0, theme),
+            header: None,
+            cursor: st.cursor,
+            len: st.gates.len() + 1,
+            focused: st.pane == 0,
+        },
+        |i| match st.gates.get(i) {
+            Some(g) => {
+                let v = if g.ready { Verdict::Ok } else { Verdict::Block };
+                Line::from(vec![
+                    Span::raw(format!("{:>2}. ", i + 1)),
+                    Span::styled(format!("{} ", verdict_symbol(v)), theme.verdict(v)),
+                    Span::raw(g.name.clone()),
+                ])
+            }
+            None => Line::styled("    (not staged)", theme.dim),
+        },
+    );
+    let title = match st.gates.get(st.cursor.selected) {
+        Some(g) => format!(" Members of {} ", g.name),
+        None => " Paths no stage holds ".to_string(),
+    };
+    render_list(
+        members_area,
+        buf,
+        theme,
+        ListPane {
+            block: pane(title, st.pane == 1, theme),
+            header: None,
+            cursor: st.members_cursor,
+            len: st.members.len(),
+            focused: st.pane == 1,
+        },
+        |i| {
+            let (kind, name) = &st.members[i];
+            Line::from(vec![
+                Span::styled(format!("{:<7}", kind_word(*kind)), theme.dim),
+                Span::raw(name.clone()),
+            ])
+        },
+    );
+    let mut lines = Vec::new();
+    match st.gates.get(st.cursor.selected) {
+        Some(g) => {
+            if g.ready {
+                lines.push(Line::from(vec![
+                    verdict_span(Verdict::Ok, theme),
+                    Span::raw(" gate ready: nothing blocks this stage"),
+                ]));
+            } else {
+                lines.push(Line::from(vec![
+                    verdict_span(Verdict::Block, theme),
+                    Span::raw(" gate blocked:"),
+                ]));
+                lines.extend(g.reasons.iter().map(|r| Line::raw(format!("  - {r}"))));
+            }
+            lines.push(Line::raw(""));
+            lines.push(Line::styled("Generated actions", theme.heading));
+            if g.actions.is_empty() {
+                lines.push(Line::styled("  (none)", theme.dim));
+            }
+            lines.extend(g.actions.iter().map(|a| Line::raw(format!("  {a}"))));
+        }
+        None => lines.push(Line::styled(
+            "Move paths into a stage with > (and back with <).",
+            theme.dim,
+        )),
+    }
+    render_text(
+        gate_area,
+        buf,
+        pane(" Gate and generated actions ", st.pane == 2, theme),
+        lines,
+        st.gate_scroll,
+    );
+}

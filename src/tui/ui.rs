@@ -1,0 +1,545 @@
+//! Drawing: `impl Widget for &App`, the frame (title, tabs, status), overlays and the shared list helper.
+//! Nothing here changes state.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
+
+use super::app::{App, Cursor, Overlay, View};
+use super::keymap::{Action, Context};
+use super::theme::Theme;
+use super::{findings, graph, inventory, overview, paths, stages};
+use crate::finding::Verdict;
+
+/// Smallest usable terminal.
+pub const MIN_WIDTH: u16 = 60;
+/// Smallest usable terminal.
+pub const MIN_HEIGHT: u16 = 14;
+
+/// The fixed parts of the screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FrameLayout {
+    /// Title line.
+    pub header: Rect,
+    /// View tabs.
+    pub tabs: Rect,
+    /// The view.
+    pub body: Rect,
+    /// Status and key hints.
+    pub footer: Rect,
+}
+
+/// Splits the screen (pure: used for drawing and for mouse hits).
+pub fn frame_layout(area: Rect) -> FrameLayout {
+    let [header, tabs, body, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Min(0),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    FrameLayout {
+        header,
+        tabs,
+        body,
+        footer,
+    }
+}
+
+fn tab_label(i: usize, v: View) -> String {
+    format!(" {} {} ", i + 1, v.title())
+}
+
+/// The view whose tab is at column `x`.
+pub fn tab_at(tabs: Rect, x: u16) -> Option<View> {
+    let mut left = tabs.x;
+    for (i, v) in View::ALL.into_iter().enumerate() {
+        let w = tab_label(i, v).chars().count() as u16;
+        if x >= left && x < left + w {
+            return Some(v);
+        }
+        left += w + 1;
+    }
+    None
+}
+
+/// Rows of the focused list of a view that fit on screen (for page up / page down).
+pub fn list_height(view: View, body: Rect) -> usize {
+    let pane = match view {
+        View::Overview => body,
+        View::Graph => graph::panes(body)[0],
+        View::Paths => paths::panes(body)[0],
+        View::Stages => stages::panes(body)[1],
+        View::Findings => findings::panes(body)[0],
+        View::Inventory => inventory::panes(body)[0],
+    };
+    inner_rows(pane)
+}
+
+/// Rows inside a bordered pane.
+pub fn inner_rows(pane: Rect) -> usize {
+    pane.height.saturating_sub(2) as usize
+}
+
+/// The row of a bordered pane at screen line `y`, if inside.
+pub fn row_at(pane: Rect, y: u16, header_rows: u16) -> Option<usize> {
+    let top = pane.y + 1 + header_rows;
+    (y >= top && y < pane.y + pane.height.saturating_sub(1)).then(|| (y - top) as usize)
+}
+
+/// A bordered block, highlighted when focused.
+pub fn pane<'a>(title: impl Into<Line<'a>>, focused: bool, theme: &Theme) -> Block<'a> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(if focused {
+            theme.border_focus
+        } else {
+            theme.border
+        })
+        .title(title)
+}
+
+/// A list pane: its frame, an optional column header, the selection and the number of rows.
+pub struct ListPane<'a> {
+    /// The frame.
+    pub block: Block<'a>,
+    /// A header line above the rows.
+    pub header: Option<Line<'a>>,
+    /// Selection and scroll.
+    pub cursor: Cursor,
+    /// Number of rows.
+    pub len: usize,
+    /// The pane has the focus.
+    pub focused: bool,
+}
+
+/// Draws only the visible rows of a list inside a bordered pane; `row` builds one row's line.
+pub fn render_list<'a>(
+    area: Rect,
+    buf: &mut Buffer,
+    theme: &Theme,
+    list: ListPane<'a>,
+    row: impl Fn(usize) -> Line<'a>,
+) {
+    let ListPane {
+        block,
+        header,
+        cursor,
+        len,
+        focused,
+    } = list;
+    let inner = block.inner(area);
+    block.render(area, buf);
+    let mut y = inner.y;
+    if let Some(h) = header {
+        if inner.height == 0 {
+            return;
+        }
+        buf.set_line(inner.x, y, &h, inner.width);
+        y += 1;
+    }
+    let height = (inner.y + inner.height).saturating_sub(y) as usize;
+    if len == 0 {
+        if height > 0 {
+            buf.set_line(inner.x, y, &Line::styled("(none)", theme.dim), inner.width);
+        }
+        return;
+    }
+    let end = (cursor.offset + height).min(len);
+    for i in cursor.offset..end {
+        let line = row(i);
+        let rect = Rect::new(inner.x, y, inner.width, 1);
+        if i == cursor.selected {
+            let style = if focused {
+                theme.selected
+            } else {
+                theme
+                    .selected
+                    .remove_modifier(ratatui::style::Modifier::BOLD)
+            };
+            buf.set_style(rect, style);
+            buf.set_line(inner.x, y, &line.patch_style(style), inner.width);
+        } else {
+            buf.set_line(inner.x, y, &line, inner.width);
+        }
+        y += 1;
+    }
+    if len > height && height > 0 {
+        // A position marker instead of a scrollbar: readable without colour.
+        let text = format!(" {}/{} ", cursor.selected + 1, len);
+        let x = area.x + area.width.saturating_sub(text.len() as u16 + 1);
+        buf.set_string(x, area.y + area.height - 1, text, theme.dim);
+    }
+}
+
+/// The symbol of a verdict: with `NO_COLOR` the symbol and word carry the meaning.
+pub fn verdict_symbol(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Ok => "✓",
+        Verdict::Info => "i",
+        Verdict::Warn => "!",
+        Verdict::Action => "+",
+        Verdict::Block => "✗",
+    }
+}
+
+/// `✗ block`, styled.
+pub fn verdict_span(v: Verdict, theme: &Theme) -> Span<'static> {
+    Span::styled(
+        format!("{} {}", verdict_symbol(v), v.as_str()),
+        theme.verdict(v),
+    )
+}
+
+/// A `key description` hint.
+fn hint<'a>(keys: String, desc: &'a str, theme: &Theme) -> Vec<Span<'a>> {
+    if keys.is_empty() {
+        return Vec::new();
+    }
+    vec![
+        Span::styled(keys, theme.key),
+        Span::raw(format!(" {desc}  ")),
+    ]
+}
+
+impl Widget for &App {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let theme = &self.config.theme;
+        if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+            let text = format!(
+                "The terminal is {}x{}; the planner needs at least {MIN_WIDTH}x{MIN_HEIGHT}. Enlarge the window (q quits).",
+                area.width, area.height
+            );
+            Paragraph::new(text)
+                .wrap(Wrap { trim: true })
+                .render(area, buf);
+            return;
+        }
+        let frame = frame_layout(area);
+        self.render_header(frame.header, buf);
+        self.render_tabs(frame.tabs, buf);
+        match self.view {
+            View::Overview => overview::render(self, frame.body, buf),
+            View::Graph => graph::render(self, frame.body, buf),
+            View::Paths => paths::render(self, frame.body, buf),
+            View::Stages => stages::render(self, frame.body, buf),
+            View::Findings => findings::render(self, frame.body, buf),
+            View::Inventory => inventory::render(self, frame.body, buf),
+        }
+        self.render_footer(frame.footer, buf);
+        if let Some(o) = &self.overlay {
+            self.render_overlay(o, frame.body, buf);
+        }
+        let _ = theme;
+    }
+}
+
+impl App {
+    fn render_header(&self, area: Rect, buf: &mut Buffer) {
+        let theme = &self.config.theme;
+        buf.set_style(area, theme.header);
+        let plan = match &self.files.plan {
+            Some(p) => p.display().to_string(),
+            None => "(not saved yet)".into(),
+        };
+        let dirty = if self.dirty() { " [modified]" } else { "" };
+        let text = format!(
+            " guardplan  inventory: {}  plan: {plan}{dirty}",
+            self.ws.inventory.source.name
+        );
+        buf.set_string(area.x, area.y, text, theme.header);
+    }
+
+    fn render_tabs(&self, area: Rect, buf: &mut Buffer) {
+        let theme = &self.config.theme;
+        let mut spans = Vec::new();
+        for (i, v) in View::ALL.into_iter().enumerate() {
+            let style = if v == self.view {
+                theme.tab_active
+            } else {
+                theme.tab
+            };
+            let label = if v == self.view {
+                format!("[{}]", &tab_label(i, v)[1..tab_label(i, v).len() - 1])
+            } else {
+                tab_label(i, v)
+            };
+            spans.push(Span::styled(label, style));
+            spans.push(Span::raw(" "));
+        }
+        buf.set_line(area.x, area.y, &Line::from(spans), area.width);
+    }
+
+    fn render_footer(&self, area: Rect, buf: &mut Buffer) {
+        let theme = &self.config.theme;
+        if let Some(s) = &self.status {
+            let style = if s.error { theme.error } else { theme.status };
+            buf.set_string(area.x, area.y, format!(" {}", s.text), style);
+            return;
+        }
+        let km = &self.config.keymap;
+        let mut spans = vec![Span::raw(" ")];
+        spans.extend(hint(
+            km.keys_for(Context::Global, Action::Help),
+            "help",
+            theme,
+        ));
+        if let Some(ctx) = self.view.context() {
+            for (action, label) in view_hints(self.view) {
+                spans.extend(hint(km.keys_for(ctx, *action), label, theme));
+            }
+        }
+        spans.extend(hint(
+            km.keys_for(Context::Global, Action::Save),
+            "save",
+            theme,
+        ));
+        spans.extend(hint(
+            km.keys_for(Context::Global, Action::Undo),
+            "undo",
+            theme,
+        ));
+        spans.extend(hint(
+            km.keys_for(Context::Global, Action::Quit),
+            "quit",
+            theme,
+        ));
+        buf.set_line(area.x, area.y, &Line::from(spans), area.width);
+    }
+
+    fn render_overlay(&self, overlay: &Overlay, body: Rect, buf: &mut Buffer) {
+        let theme = &self.config.theme;
+        let centered = |w: u16, h: u16| {
+            let w = w.min(body.width);
+            let h = h.min(body.height);
+            Rect::new(
+                body.x + (body.width - w) / 2,
+                body.y + (body.height - h) / 2,
+                w,
+                h,
+            )
+        };
+        match overlay {
+            Overlay::Help { scroll } => {
+                let area = centered(76, body.height);
+                let lines = help_lines(self);
+                scrolled(area, buf, "Keys (Esc closes)", lines, *scroll, theme);
+            }
+            Overlay::Preview { scroll } => {
+                let area = centered(body.width.saturating_sub(4), body.height);
+                let text = self.plan_text();
+                let lines = text.lines().map(|l| Line::raw(l.to_string())).collect();
+                scrolled(
+                    area,
+                    buf,
+                    "Plan file preview (Esc closes)",
+                    lines,
+                    *scroll,
+                    theme,
+                );
+            }
+            Overlay::ConfirmQuit => {
+                let lines = vec![
+                    Line::raw("The plan has unsaved changes."),
+                    Line::raw(""),
+                    Line::from(vec![
+                        Span::styled("s", theme.key),
+                        Span::raw(" save and quit"),
+                    ]),
+                    Line::from(vec![
+                        Span::styled("d", theme.key),
+                        Span::raw(" discard the changes and quit"),
+                    ]),
+                    Line::from(vec![
+                        Span::styled("Esc", theme.key),
+                        Span::raw(" keep planning"),
+                    ]),
+                ];
+                dialog(centered(44, 9), buf, "Quit", lines, theme);
+            }
+            Overlay::Recover { plan } => {
+                let lines = vec![
+                    Line::raw("A working plan was autosaved and not saved to its file"),
+                    Line::raw("(the planner was closed or killed before saving)."),
+                    Line::raw(format!(
+                        "It has {} stages, {} decisions and {} waivers.",
+                        plan.stages.len(),
+                        plan.decisions.len(),
+                        plan.waivers.len()
+                    )),
+                    Line::raw(""),
+                    Line::from(vec![Span::styled("r", theme.key), Span::raw(" recover it")]),
+                    Line::from(vec![
+                        Span::styled("d", theme.key),
+                        Span::raw(" discard it and open the plan file"),
+                    ]),
+                ];
+                dialog(
+                    centered(62, 10),
+                    buf,
+                    "Recover autosaved work",
+                    lines,
+                    theme,
+                );
+            }
+            Overlay::Export => {
+                let row = |k: &'static str, d: &'static str| {
+                    Line::from(vec![Span::styled(k, theme.key), Span::raw(format!(" {d}"))])
+                };
+                let lines = vec![
+                    Line::raw("Write beside the plan file:"),
+                    Line::raw(""),
+                    row("p", "plan file (TOML)"),
+                    row("m", "Markdown report"),
+                    row("s", "SARIF"),
+                    row("c", "per-stage scripts (PowerShell and .reg)"),
+                    row("Esc", "cancel"),
+                ];
+                dialog(centered(50, 11), buf, "Export", lines, theme);
+            }
+            Overlay::Form(form) => {
+                let mut lines = Vec::new();
+                for (i, f) in form.fields.iter().enumerate() {
+                    let marker = if i == form.focus { "▶ " } else { "  " };
+                    let value = if f.value.is_empty() && i != form.focus {
+                        Span::styled(f.hint.clone(), theme.dim)
+                    } else if i == form.focus {
+                        Span::styled(format!("{}▏", f.value), theme.chosen)
+                    } else {
+                        Span::raw(f.value.clone())
+                    };
+                    lines.push(Line::from(vec![
+                        Span::raw(marker),
+                        Span::styled(format!("{}: ", f.label), theme.heading),
+                        value,
+                    ]));
+                }
+                lines.push(Line::raw(""));
+                if let Some(e) = &form.error {
+                    lines.push(Line::styled(e.clone(), theme.error));
+                }
+                lines.push(Line::styled(
+                    "Enter confirms, Tab next field, Esc cancels",
+                    theme.dim,
+                ));
+                let h = lines.len() as u16 + 2;
+                dialog(centered(70, h), buf, &form.title, lines, theme);
+            }
+        }
+    }
+}
+
+/// The view's most used keys, shown in the footer.
+fn view_hints(view: View) -> &'static [(Action, &'static str)] {
+    match view {
+        View::Overview | View::Graph => &[],
+        View::Paths => &[
+            (Action::CycleMode, "mode"),
+            (Action::ToggleEnforcement, "enforce"),
+            (Action::StageLater, "stage"),
+        ],
+        View::Stages => &[
+            (Action::AddStage, "add"),
+            (Action::StageLater, "move"),
+            (Action::RemoveStage, "remove"),
+        ],
+        View::Findings => &[
+            (Action::Filter, "filter"),
+            (Action::CycleSeverity, "severity"),
+            (Action::Waive, "waive"),
+        ],
+        View::Inventory => &[(Action::Filter, "search")],
+    }
+}
+
+fn dialog(area: Rect, buf: &mut Buffer, title: &str, lines: Vec<Line<'_>>, theme: &Theme) {
+    Clear.render(area, buf);
+    Paragraph::new(lines)
+        .block(pane(format!(" {title} "), true, theme))
+        .wrap(Wrap { trim: false })
+        .render(area, buf);
+}
+
+fn scrolled(
+    area: Rect,
+    buf: &mut Buffer,
+    title: &str,
+    lines: Vec<Line<'_>>,
+    scroll: usize,
+    theme: &Theme,
+) {
+    Clear.render(area, buf);
+    let visible = inner_rows(area);
+    let scroll = scroll.min(lines.len().saturating_sub(visible));
+    let shown: Vec<Line> = lines.into_iter().skip(scroll).take(visible).collect();
+    Paragraph::new(shown)
+        .block(pane(format!(" {title} "), true, theme))
+        .render(area, buf);
+}
+
+/// The help overlay's lines, generated from the keymap.
+pub fn help_lines(app: &App) -> Vec<Line<'static>> {
+    let theme = &app.config.theme;
+    let mut lines = Vec::new();
+    let mut contexts = vec![];
+    contexts.extend(app.view.context());
+    for c in Context::ALL {
+        if !contexts.contains(&c) {
+            contexts.push(c);
+        }
+    }
+    for ctx in contexts {
+        let rows = app.config.keymap.help_rows(ctx);
+        if rows.is_empty() {
+            continue;
+        }
+        lines.push(Line::styled(ctx.title().to_string(), theme.heading));
+        for (keys, desc) in rows {
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {keys:<18}"), theme.key),
+                Span::raw(desc),
+            ]));
+        }
+        lines.push(Line::raw(""));
+    }
+    lines
+}
+
+/// A `label: value` line.
+pub fn fact<'a>(label: &str, value: impl Into<String>, theme: &Theme) -> Line<'a> {
+    Line::from(vec![
+        Span::styled(format!("{label}: "), theme.heading),
+        Span::raw(value.into()),
+    ])
+}
+
+/// Draws wrapped lines in a bordered pane, scrolled.
+pub fn render_text(
+    area: Rect,
+    buf: &mut Buffer,
+    block: Block<'_>,
+    lines: Vec<Line<'_>>,
+    scroll: u16,
+) {
+    Paragraph::new(lines)
+        .block(block)
+        .wrap(Wrap { trim: false })
+        .scroll((scroll, 0))
+        .render(area, buf);
+}
+
+/// A style only when `cond` holds.
+pub fn style_if(cond: bool, style: Style) -> Style {
+    if cond { style } else { Style::new() }
+}
+
+/// The name of an inventory value as written in the file (`server-2022`, `two-way`).
+pub fn word(v: &impl serde::Serialize) -> String {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(other) => other.to_string(),
+        Err(_) => "?".into(),
+    }
+}

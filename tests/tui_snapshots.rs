@@ -1,0 +1,150 @@
+//! Every view of the planner drawn on a test terminal, over the embedded sample: coloured, monochrome
+//! (`NO_COLOR`) and small.
+
+mod tui_support;
+
+use guardplan::tui::app::View;
+use guardplan::tui::event::Msg;
+use guardplan::tui::theme::Theme;
+use ratatui::style::Color;
+use tui_support::*;
+
+fn view_screen(view: View, w: u16, h: u16) -> String {
+    let mut app = sample_app();
+    app.view = view;
+    screen(&mut app, w, h)
+}
+
+#[test]
+fn overview() {
+    insta::assert_snapshot!(view_screen(View::Overview, 110, 30));
+}
+
+#[test]
+fn trust_graph() {
+    let mut app = sample_app();
+    // Users of the second forest signing in to the first.
+    keys(&mut app, "2jj");
+    insta::assert_snapshot!(screen(&mut app, 110, 30));
+}
+
+#[test]
+fn access_paths() {
+    insta::assert_snapshot!(view_screen(View::Paths, 110, 30));
+}
+
+#[test]
+fn stages() {
+    let mut app = sample_app();
+    keys(&mut app, "4");
+    insta::assert_snapshot!(screen(&mut app, 110, 30));
+}
+
+#[test]
+fn findings() {
+    let mut app = sample_app();
+    keys(&mut app, "5jj");
+    insta::assert_snapshot!(screen(&mut app, 110, 30));
+}
+
+#[test]
+fn inventory() {
+    let mut app = sample_app();
+    keys(&mut app, "6jl");
+    insta::assert_snapshot!(screen(&mut app, 110, 30));
+}
+
+#[test]
+fn help_overlay() {
+    let mut app = sample_app();
+    keys(&mut app, "3?");
+    insta::assert_snapshot!(screen(&mut app, 110, 40));
+}
+
+#[test]
+fn quit_prompt() {
+    let mut app = sample_app();
+    keys(&mut app, "3mq");
+    insta::assert_snapshot!(screen(&mut app, 80, 24));
+}
+
+#[test]
+fn access_paths_at_the_minimum_size() {
+    insta::assert_snapshot!(view_screen(View::Paths, 60, 14));
+}
+
+#[test]
+fn too_small_says_so() {
+    insta::assert_snapshot!(view_screen(View::Paths, 40, 10));
+}
+
+#[test]
+fn no_color_draws_no_colour_and_keeps_the_symbols() {
+    let mut app = sample_app();
+    app.config.theme = Theme::monochrome();
+    for view in View::ALL {
+        app.view = view;
+        let t = draw(&mut app, 110, 30);
+        let buf = t.backend().buffer();
+        for cell in buf.content() {
+            assert_eq!(cell.fg, Color::Reset, "{view:?} uses a foreground colour");
+            assert_eq!(cell.bg, Color::Reset, "{view:?} uses a background colour");
+        }
+    }
+    app.view = View::Paths;
+    insta::assert_snapshot!(screen(&mut app, 110, 30));
+}
+
+#[test]
+fn the_coloured_theme_colours_verdicts() {
+    let mut app = sample_app();
+    app.view = View::Paths;
+    let t = draw(&mut app, 110, 30);
+    assert!(
+        t.backend()
+            .buffer()
+            .content()
+            .iter()
+            .any(|c| c.fg != Color::Reset)
+    );
+}
+
+#[test]
+fn no_size_and_no_view_crashes() {
+    let mut app = app_for(big_inventory(300), None, None);
+    keys(&mut app, "4atrial<enter>");
+    for view in View::ALL {
+        app.view = view;
+        for (w, h) in [
+            (0, 0),
+            (1, 1),
+            (5, 3),
+            (59, 13),
+            (60, 14),
+            (61, 15),
+            (80, 24),
+            (200, 60),
+            (300, 5),
+            (10, 100),
+        ] {
+            let _ = draw(&mut app, w, h);
+            keys(&mut app, "jGkg");
+        }
+    }
+    keys(&mut app, "?");
+    for (w, h) in [(60, 14), (20, 50), (250, 80)] {
+        let _ = draw(&mut app, w, h);
+    }
+    app.update(Msg::Resize(0, 0));
+}
+
+#[test]
+fn large_estate_renders_only_what_fits() {
+    let mut app = app_for(big_inventory(100_000), None, None);
+    keys(&mut app, "6j<enter>G");
+    let text = screen(&mut app, 120, 30);
+    assert!(text.contains("SRV099999"), "{text}");
+    keys(&mut app, "3G");
+    let text = screen(&mut app, 120, 30);
+    assert!(text.contains("app99-admin"));
+}

@@ -1,0 +1,198 @@
+//! End to end: the real binary in a tmux pseudo-terminal. Skipped, with a message, where tmux is absent.
+
+mod tui_support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use tui_support::tempdir;
+
+/// A tmux server of its own (its own socket), killed on drop.
+struct Tmux {
+    socket: String,
+    /// Where the planner's standard error goes, shown when a wait fails.
+    stderr: std::cell::RefCell<PathBuf>,
+}
+
+impl Tmux {
+    fn start() -> Option<Tmux> {
+        let ok = Command::new("tmux")
+            .arg("-V")
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !ok {
+            eprintln!("skipped: tmux is not installed, so the end-to-end planner test cannot run");
+            return None;
+        }
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Some(Tmux {
+            socket: format!("guardplan-test-{}-{n}", std::process::id()),
+            stderr: Default::default(),
+        })
+    }
+
+    fn tmux(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Starts the planner in a 120x40 window.
+    fn open(&self, dir: &Path, plan: &Path) {
+        let cmd = format!(
+            "exec env GUARDPLAN_CONFIG_DIR='{}' GUARDPLAN_DATA_DIR='{}' TERM=xterm-256color '{}' tui --plan '{}' 2>'{}'",
+            dir.join("config").display(),
+            dir.join("data").display(),
+            env!("CARGO_BIN_EXE_guardplan"),
+            plan.display(),
+            dir.join("stderr").display()
+        );
+        *self.stderr.borrow_mut() = dir.join("stderr");
+        // A server whose last session just ended may still be exiting: try again until the session exists.
+        for _ in 0..50 {
+            self.tmux(&[
+                "new-session",
+                "-d",
+                "-x",
+                "120",
+                "-y",
+                "40",
+                "-s",
+                "planner",
+                &cmd,
+            ]);
+            if self.running() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn screen(&self) -> String {
+        self.tmux(&["capture-pane", "-p", "-t", "planner"])
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            self.tmux(&["send-keys", "-t", "planner", k]);
+        }
+    }
+
+    /// Waits (bounded) until the screen shows `text`.
+    fn wait_for(&self, text: &str) {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if s.contains(text) {
+                return;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "the screen never showed `{text}`:\n{s}\nstandard error:\n{}",
+                std::fs::read_to_string(&*self.stderr.borrow()).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn running(&self) -> bool {
+        Command::new("tmux")
+            .args(["-L", &self.socket, "has-session", "-t", "planner"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    }
+
+    fn wait_closed(&self) {
+        let start = Instant::now();
+        while self.running() {
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "the planner did not quit:\n{}",
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn pid(&self) -> String {
+        self.tmux(&["list-panes", "-t", "planner", "-F", "#{pane_pid}"])
+            .trim()
+            .to_string()
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .output();
+    }
+}
+
+/// The first path of the sample and the mode one `m` gives it.
+fn first_path_next_mode() -> (String, guardplan::finding::Mode) {
+    let app = tui_support::sample_app();
+    let name = app.ws.inventory.paths[0].name.clone();
+    (name, app.ws.choice(0).mode.next())
+}
+
+fn assert_first_path_changed(plan: &Path) {
+    let (name, mode) = first_path_next_mode();
+    assert_eq!(
+        tui_support::decided(&tui_support::saved_plan(plan), &name),
+        Some(mode)
+    );
+}
+
+#[test]
+fn change_a_mode_save_and_quit() {
+    let Some(tmux) = Tmux::start() else { return };
+    let dir = tempdir();
+    let plan: PathBuf = dir.path().join("rollout.plan.toml");
+    tmux.open(dir.path(), &plan);
+    tmux.wait_for("Overview");
+    tmux.keys(&["3"]);
+    tmux.wait_for("PURPOSE");
+    tmux.keys(&["m"]);
+    tmux.wait_for("[modified]");
+    tmux.keys(&["s"]);
+    tmux.wait_for("saved");
+    tmux.keys(&["q"]);
+    tmux.wait_closed();
+    assert_first_path_changed(&plan);
+}
+
+#[test]
+fn a_killed_planner_is_recovered_from_the_autosave() {
+    let Some(tmux) = Tmux::start() else { return };
+    let dir = tempdir();
+    let plan: PathBuf = dir.path().join("rollout.plan.toml");
+    tmux.open(dir.path(), &plan);
+    tmux.wait_for("Overview");
+    tmux.keys(&["3", "m"]);
+    tmux.wait_for("[modified]");
+    let pid = tmux.pid();
+    let killed = Command::new("kill")
+        .args(["-KILL", &pid])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    tmux.wait_closed();
+    assert!(!plan.exists(), "nothing was saved before the kill");
+
+    tmux.open(dir.path(), &plan);
+    tmux.wait_for("Recover autosaved work");
+    tmux.keys(&["r"]);
+    tmux.wait_for("recovered");
+    tmux.keys(&["s"]);
+    tmux.wait_for("saved");
+    tmux.keys(&["q"]);
+    tmux.wait_closed();
+    assert_first_path_changed(&plan);
+}
