@@ -12,6 +12,7 @@ mod remote_guard;
 mod restricted_admin;
 mod trust;
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 
 pub use catalog::{CATALOG, Code, RuleInfo};
@@ -19,7 +20,9 @@ pub use policy::ChoiceIndex;
 
 use crate::finding::{Finding, Mode, Severity, Subject, Verdict};
 use crate::graph::TrustGraph;
-use crate::inventory::{AccessPath, AclId, Credentials, HostId, Inventory, PathId, UserId};
+use crate::inventory::{
+    AccessPath, AclId, Credentials, GroupId, HostId, Inventory, PathId, Principal, UserId,
+};
 use crate::plan::Enforcement;
 
 /// The result of judging every access path under every mode.
@@ -377,6 +380,14 @@ struct Ctx<'a> {
     rcg_target: Vec<Codes>,
     /// Restricted Admin codes of each host as a target.
     ra_target: Vec<Codes>,
+    /// Per user: the number of its set of groups (users with the same groups share it).
+    group_set: Vec<u32>,
+    /// Per group set: a user who has it.
+    set_user: Vec<UserId>,
+    /// Per access control list: whether it names users directly.
+    acl_names_users: Vec<bool>,
+    /// Whether an access control list admits a group set through its groups, across paths.
+    acl_answers: RefCell<HashMap<(AclId, u32), bool>>,
 }
 
 /// How the users of a path fare against the access control lists of a list of hosts, computed once per
@@ -392,7 +403,7 @@ struct AclDenials<'h> {
 }
 
 impl<'h> AclDenials<'h> {
-    fn new(inv: &Inventory, users: &[UserId], hosts: &'h [HostId]) -> Self {
+    fn new(ctx: &Ctx, users: &[UserId], hosts: &'h [HostId]) -> Self {
         let mut index: HashMap<(AclId, AclId), usize> = HashMap::new();
         let mut d = AclDenials {
             hosts,
@@ -400,16 +411,41 @@ impl<'h> AclDenials<'h> {
             no_rdp: Vec::new(),
             not_admin: Vec::new(),
         };
+        // The path's users by group set (local numbering), answered once per set and list.
+        let mut local: HashMap<u32, u32> = HashMap::new();
+        let mut sets: Vec<u32> = Vec::new();
+        let user_set: Vec<u32> = users
+            .iter()
+            .map(|u| {
+                let g = ctx.group_set[*u as usize];
+                *local.entry(g).or_insert_with(|| {
+                    sets.push(g);
+                    sets.len() as u32 - 1
+                })
+            })
+            .collect();
+        let mut prev: Option<HostId> = None;
         for &h in hosts {
-            let host = &inv.hosts[h as usize];
+            let host = &ctx.inv.hosts[h as usize];
             let key = (host.administrators, host.remote_desktop_users);
+            let same = prev.is_some_and(|p| {
+                let q = &ctx.inv.hosts[p as usize];
+                (q.administrators, q.remote_desktop_users) == key
+            });
+            prev = Some(h);
+            if same && let Some(g) = d.group_of.last().copied() {
+                d.group_of.push(g);
+                continue;
+            }
             let g = *index.entry(key).or_insert_with(|| {
+                let admin = ctx.answers(key.0, &sets);
+                let rdp = ctx.answers(key.1, &sets);
                 let (mut no_rdp, mut not_admin) =
                     (vec![false; users.len()], vec![false; users.len()]);
-                for (i, &u) in users.iter().enumerate() {
-                    if !inv.acl_allows(key.0, u) {
+                for (i, (&u, &s)) in users.iter().zip(&user_set).enumerate() {
+                    if !(admin[s as usize] || ctx.names_user(key.0, u)) {
                         not_admin[i] = true;
-                        no_rdp[i] = !inv.acl_allows(key.1, u);
+                        no_rdp[i] = !(rdp[s as usize] || ctx.names_user(key.1, u));
                     }
                 }
                 d.no_rdp.push(no_rdp);
@@ -471,7 +507,28 @@ fn host_subjects(hosts: &[HostId]) -> impl Iterator<Item = Subject> + '_ {
 
 impl<'a> Ctx<'a> {
     fn new(inv: &'a Inventory, graph: &'a TrustGraph) -> Self {
+        let mut sets: HashMap<&[GroupId], u32> = HashMap::new();
+        let mut set_user = Vec::new();
+        let group_set = inv
+            .users
+            .iter()
+            .enumerate()
+            .map(|(u, user)| {
+                *sets.entry(user.groups.as_slice()).or_insert_with(|| {
+                    set_user.push(u as UserId);
+                    set_user.len() as u32 - 1
+                })
+            })
+            .collect();
         Ctx {
+            group_set,
+            set_user,
+            acl_names_users: inv
+                .acls
+                .iter()
+                .map(|l| l.iter().any(|p| matches!(p, Principal::User(_))))
+                .collect(),
+            acl_answers: RefCell::new(HashMap::new()),
             inv,
             graph,
             rcg_target: inv.hosts.iter().map(remote_guard::target_codes).collect(),
@@ -481,6 +538,30 @@ impl<'a> Ctx<'a> {
                 .map(restricted_admin::target_codes)
                 .collect(),
         }
+    }
+
+    /// Whether `acl` names user `u` itself.
+    fn names_user(&self, acl: AclId, u: UserId) -> bool {
+        self.acl_names_users[acl as usize]
+            && self.inv.acls[acl as usize]
+                .binary_search(&Principal::User(u))
+                .is_ok()
+    }
+
+    /// Per group set of `sets`: whether `acl` admits it through one of its groups.
+    fn answers(&self, acl: AclId, sets: &[u32]) -> Vec<bool> {
+        let mut cache = self.acl_answers.borrow_mut();
+        sets.iter()
+            .map(|s| {
+                *cache.entry((acl, *s)).or_insert_with(|| {
+                    let list = &self.inv.acls[acl as usize];
+                    let user = &self.inv.users[self.set_user[*s as usize] as usize];
+                    user.groups
+                        .iter()
+                        .any(|g| list.binary_search(&Principal::Group(*g)).is_ok())
+                })
+            })
+            .collect()
     }
 
     fn evaluate_path(&self, pid: PathId, acc: &mut Acc) {
@@ -593,13 +674,13 @@ impl<'a> Ctx<'a> {
 
         // Users x targets through the interned access control lists. Under prefer-remote-guard each denial
         // counts only where its mode is the one used.
-        let to = AclDenials::new(inv, &p.who, &p.to);
+        let to = AclDenials::new(self, &p.who, &p.to);
         to.raise(acc, Code::RcgNoRdpRight, rg, &p.who, None);
         to.raise(acc, Code::RcgNoRdpRight, pref, &p.who, Some(&rcg_at));
         to.raise(acc, Code::RaNotAdmin, ra, &p.who, None);
         to.raise(acc, Code::RaNotAdmin, pref, &p.who, Some(&fallback_at));
         // Onward hops are reached over RDP as the user: Remote Credential Guard needs the right there too.
-        let hops = AclDenials::new(inv, &p.who, &p.hops);
+        let hops = AclDenials::new(self, &p.who, &p.hops);
         hops.raise(acc, Code::RcgNoRdpRight, rg, &p.who, None);
         if rcg_at.contains(&true) {
             hops.raise(acc, Code::RcgNoRdpRight, pref, &p.who, None);
