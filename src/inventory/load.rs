@@ -62,7 +62,12 @@ pub fn load_str(name: &str, text: &str) -> Result<Inventory, Diagnostics> {
 
 fn load_shared(src: SourceFile) -> Result<Inventory, Diagnostics> {
     let text = &*src.text.clone();
-    // Fast path: a valid file is deserialized in one go (a 100,000-host estate must load quickly).
+    // Fast path: a valid file is deserialized a few thousand entries at a time, so that the parser's working
+    // memory is that of one piece, not of the whole file; anything else takes the whole-file path below,
+    // whose messages are the ones a user sees.
+    if let Some(raw) = parse_in_pieces(text) {
+        return resolve(raw, src);
+    }
     let raw: RawInventory = match toml::from_str(text) {
         Ok(raw) => raw,
         Err(first) => {
@@ -74,6 +79,111 @@ fn load_shared(src: SourceFile) -> Result<Inventory, Diagnostics> {
         }
     };
     resolve(raw, src)
+}
+
+/// Top-level array-of-tables headers at which the file may be cut, in the order of [`Entries`]' fields.
+const ENTRY_HEADERS: [&str; 6] = [
+    "[[domain]]",
+    "[[trust]]",
+    "[[host]]",
+    "[[user]]",
+    "[[group]]",
+    "[[path]]",
+];
+
+/// Entries deserialized from one piece of the file.
+const PIECE_ENTRIES: usize = 2048;
+
+/// The keys before the first entry.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Preamble {
+    version: u32,
+    #[serde(default)]
+    description: Option<String>,
+}
+
+/// The entries of one piece.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Entries {
+    #[serde(default, rename = "domain")]
+    domains: Vec<RawDomain>,
+    #[serde(default, rename = "trust")]
+    trusts: Vec<RawTrust>,
+    #[serde(default, rename = "host")]
+    hosts: Vec<RawHost>,
+    #[serde(default, rename = "user")]
+    users: Vec<RawUser>,
+    #[serde(default, rename = "group")]
+    groups: Vec<RawGroup>,
+    #[serde(default, rename = "path")]
+    paths: Vec<RawPath>,
+}
+
+/// Byte offsets of the lines that start with an entry header, and how many headers of each kind there are;
+/// `None` when a line starts with any other table header (the file then needs the whole-file parse).
+fn entry_starts(text: &str) -> Option<(Vec<usize>, [usize; 6])> {
+    let mut starts = Vec::new();
+    let mut counts = [0; 6];
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let at = offset;
+        offset += line.len();
+        if !line.trim_start().starts_with('[') {
+            continue;
+        }
+        let kind = ENTRY_HEADERS.iter().position(|h| {
+            line.strip_prefix(h)
+                .map(str::trim_start)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('#'))
+        })?;
+        counts[kind] += 1;
+        starts.push(at);
+    }
+    Some((starts, counts))
+}
+
+/// Deserializes a file piece by piece, cut at entry headers, with every span moved back to its place in the
+/// whole file. `None` when any piece does not deserialize on its own (a piece cut inside a multi-line string
+/// leaves the string unterminated, so it fails too) or the file has other tables than the entry arrays.
+fn parse_in_pieces(text: &str) -> Option<RawInventory> {
+    let (starts, counts) = entry_starts(text)?;
+    let first = starts.first().copied().unwrap_or(text.len());
+    let preamble: Preamble = toml::from_str(&text[..first]).ok()?;
+    let mut raw = RawInventory {
+        version: preamble.version,
+        description: preamble.description,
+        domains: Vec::with_capacity(counts[0]),
+        trusts: Vec::with_capacity(counts[1]),
+        hosts: Vec::with_capacity(counts[2]),
+        users: Vec::with_capacity(counts[3]),
+        groups: Vec::with_capacity(counts[4]),
+        paths: Vec::with_capacity(counts[5]),
+    };
+    for (i, cut) in starts.chunks(PIECE_ENTRIES).enumerate() {
+        let begin = cut[0];
+        let end = starts.get((i + 1) * PIECE_ENTRIES).copied();
+        let e: Entries = toml::from_str(&text[begin..end.unwrap_or(text.len())]).ok()?;
+        let mut piece = RawInventory {
+            version: raw.version,
+            description: None,
+            domains: e.domains,
+            trusts: e.trusts,
+            hosts: e.hosts,
+            users: e.users,
+            groups: e.groups,
+            paths: e.paths,
+        };
+        piece.shift_spans(begin);
+        raw.domains.append(&mut piece.domains);
+        raw.trusts.append(&mut piece.trusts);
+        raw.hosts.append(&mut piece.hosts);
+        raw.users.append(&mut piece.users);
+        raw.groups.append(&mut piece.groups);
+        raw.paths.append(&mut piece.paths);
+    }
+    Some(raw)
 }
 
 /// Where the value of the top-level `version` key is (only asked when it is wrong).
@@ -1279,6 +1389,142 @@ impl Inventory {
             hosts: &self.hosts,
             users: &self.users,
             groups: &self.groups,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sample::{SampleSpec, generate};
+
+    /// The whole-file parse the pieces must agree with.
+    fn whole(text: &str) -> RawInventory {
+        match toml::from_str(text) {
+            Ok(raw) => raw,
+            Err(e) => panic!("the whole file does not parse: {e}"),
+        }
+    }
+
+    fn pieces(text: &str) -> RawInventory {
+        match parse_in_pieces(text) {
+            Some(raw) => raw,
+            None => panic!("the file was not parsed in pieces"),
+        }
+    }
+
+    /// Windows line ends and a byte order mark, as Windows editors save the file.
+    fn variants(text: &str) -> Vec<String> {
+        let crlf = text.replace('\n', "\r\n");
+        vec![text.to_string(), format!("\u{feff}{crlf}"), crlf]
+    }
+
+    /// A path whose target does not exist, after everything else, so its diagnostic sits in the last piece.
+    const DANGLING: &str = "\n[[path]]\nname = \"zz-dangling\"\npurpose = \"admin\"\nwho = [\"role:admin\"]\nfrom = [\"*\"]\nto = [\"host:NO-SUCH-HOST\"]\n";
+
+    /// The facts of an inventory (its indexes are hash maps, derived from these).
+    fn facts(i: &Inventory) -> String {
+        let text = &*i.source.text;
+        format!(
+            "{:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {}",
+            i.description, i.domains, i.trusts, i.hosts, i.users, i.groups, i.paths, i.acls, text
+        )
+    }
+
+    fn assert_same(text: &str) {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let (a, b) = (pieces(text), whole(text));
+        assert!(format!("{a:?}") == format!("{b:?}"), "raw entries differ");
+        let inv_a = resolve(a, SourceFile::new("t.toml", text));
+        let inv_b = resolve(b, SourceFile::new("t.toml", text));
+        match (inv_a, inv_b) {
+            (Ok(a), Ok(b)) => {
+                assert!(facts(&a) == facts(&b), "inventories differ");
+                let raw = pieces(text);
+                for p in &raw.paths {
+                    let span = p.name.span();
+                    assert_eq!(&text[span.clone()], format!("\"{}\"", p.name.get_ref()));
+                    assert_eq!(a.source.line_col(span.start), b.source.line_col(span.start));
+                }
+                let loaded = load_str("t.toml", text).map(|i| facts(&i)).ok();
+                assert!(loaded == Some(facts(&a)), "load_str differs");
+            }
+            (Err(a), Err(b)) => {
+                assert!(!a.0.is_empty());
+                assert_eq!(a, b);
+                assert_eq!(load_str("t.toml", text).err(), Some(a));
+            }
+            (a, b) => panic!("pieces: {:?}, whole file: {:?}", a.is_ok(), b.is_ok()),
+        }
+    }
+
+    #[test]
+    fn pieces_match_the_whole_file_on_the_sample() {
+        for text in variants(SAMPLE_TOML) {
+            assert_same(&text);
+            assert_same(&format!(
+                "{text}{}",
+                DANGLING.replace('\n', if text.contains('\r') { "\r\n" } else { "\n" })
+            ));
+        }
+    }
+
+    #[test]
+    fn pieces_match_the_whole_file_on_a_generated_estate() {
+        let text = match generate(&SampleSpec::new(3000)) {
+            Ok(t) => t,
+            Err(e) => panic!("{}", e.0),
+        };
+        let (starts, _) = entry_starts(&text).unwrap_or_default();
+        assert!(
+            starts.len() > 2 * PIECE_ENTRIES,
+            "only {} entries",
+            starts.len()
+        );
+        for text in variants(&text) {
+            assert_same(&text);
+            let eol = if text.contains('\r') { "\r\n" } else { "\n" };
+            let bad = format!("{text}{}", DANGLING.replace('\n', eol));
+            assert_same(&bad);
+            let d = match load_str("t.toml", &bad) {
+                Err(d) => d,
+                Ok(_) => panic!("a dangling target must be reported"),
+            };
+            let last_line = bad.lines().count();
+            assert!(d.0.iter().any(|d| d.line == last_line), "{d}");
+        }
+    }
+
+    #[test]
+    fn files_the_pieces_cannot_hold_take_the_whole_file_path() {
+        let Some(line) = SAMPLE_TOML
+            .lines()
+            .find(|l| l.starts_with("description = "))
+        else {
+            panic!("the sample has a description");
+        };
+        let cut_string = SAMPLE_TOML.replacen(
+            line,
+            "description = \"\"\"\nfirst\n[[host]]\nname = \"x\"\n\"\"\"",
+            1,
+        );
+        assert!(parse_in_pieces(&cut_string).is_none());
+        let (Ok(inv), Ok(sample)) = (load_str("t.toml", &cut_string), load_sample()) else {
+            panic!("a header inside a multi-line string is text");
+        };
+        assert!(
+            inv.description
+                .as_deref()
+                .is_some_and(|d| d.contains("[[host]]"))
+        );
+        assert_eq!(inv.hosts.len(), sample.hosts.len());
+
+        let other_table = format!("{SAMPLE_TOML}\n[extra]\nkey = 1\n");
+        let inline_hosts = SAMPLE_TOML.replacen("version = 1", "version = 1\nhost = []", 1);
+        for text in [other_table, inline_hosts] {
+            assert!(parse_in_pieces(&text).is_none());
+            assert!(toml::from_str::<RawInventory>(&text).is_err());
+            assert!(load_str("t.toml", &text).is_err());
         }
     }
 }

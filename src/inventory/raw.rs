@@ -569,3 +569,84 @@ fn yes() -> bool {
 fn is_default<T: Default + PartialEq>(v: &T) -> bool {
     *v == T::default()
 }
+
+/// Moves a span `by` bytes later (an entry parsed from a slice of the file, placed back at its offset).
+fn shift<T: Default>(s: &mut Spanned<T>, by: usize) {
+    let span = s.span();
+    let value = std::mem::take(s.get_mut());
+    *s = Spanned::new(span.start + by..span.end + by, value);
+}
+
+fn shift_all<T: Default>(list: &mut [Spanned<T>], by: usize) {
+    list.iter_mut().for_each(|s| shift(s, by));
+}
+
+impl RawDomain {
+    /// Moves every span `by` bytes later.
+    pub fn shift_spans(&mut self, by: usize) {
+        shift(&mut self.dns, by);
+        shift(&mut self.netbios, by);
+        self.forest.iter_mut().for_each(|s| shift(s, by));
+    }
+}
+
+impl RawTrust {
+    /// Moves every span `by` bytes later.
+    pub fn shift_spans(&mut self, by: usize) {
+        shift(&mut self.trusting, by);
+        shift(&mut self.trusted, by);
+    }
+}
+
+impl RawHost {
+    /// Moves every span `by` bytes later.
+    pub fn shift_spans(&mut self, by: usize) {
+        shift(&mut self.name, by);
+        self.domain.iter_mut().for_each(|s| shift(s, by));
+        shift_all(&mut self.tags, by);
+        shift_all(&mut self.member_of, by);
+        shift_all(&mut self.administrators, by);
+        shift_all(&mut self.remote_desktop_users, by);
+    }
+}
+
+impl RawUser {
+    /// Moves every span `by` bytes later.
+    pub fn shift_spans(&mut self, by: usize) {
+        shift(&mut self.name, by);
+        shift(&mut self.domain, by);
+        shift_all(&mut self.member_of, by);
+    }
+}
+
+impl RawGroup {
+    /// Moves every span `by` bytes later.
+    pub fn shift_spans(&mut self, by: usize) {
+        shift(&mut self.name, by);
+        shift(&mut self.domain, by);
+        shift_all(&mut self.member_of, by);
+    }
+}
+
+impl RawPath {
+    /// Moves every span `by` bytes later.
+    pub fn shift_spans(&mut self, by: usize) {
+        shift(&mut self.name, by);
+        shift_all(&mut self.who, by);
+        shift_all(&mut self.from, by);
+        shift_all(&mut self.to, by);
+        shift_all(&mut self.hops, by);
+    }
+}
+
+impl RawInventory {
+    /// Moves every span `by` bytes later.
+    pub fn shift_spans(&mut self, by: usize) {
+        self.domains.iter_mut().for_each(|d| d.shift_spans(by));
+        self.trusts.iter_mut().for_each(|t| t.shift_spans(by));
+        self.hosts.iter_mut().for_each(|h| h.shift_spans(by));
+        self.users.iter_mut().for_each(|u| u.shift_spans(by));
+        self.groups.iter_mut().for_each(|g| g.shift_spans(by));
+        self.paths.iter_mut().for_each(|p| p.shift_spans(by));
+    }
+}
