@@ -219,3 +219,57 @@ fn privileged_non_members_are_candidates() {
     assert_eq!(f, Some(vec!["CORP\\alice".to_string()]));
     assert!(member().eval().estate(Code::PuCandidate).is_none());
 }
+
+#[test]
+fn device_os_on_targets_where_plain_rdp_signs_the_member_in() {
+    let old_target = member().target(&[("os", "\"server-2012\""), ("kb2871997", "false")]);
+    let j = old_target.eval();
+    let f = j.finding(Standard, Code::PuDeviceOs).map(|f| j.labels(f));
+    assert_eq!(
+        f,
+        Some(vec!["TARGET".to_string(), "CORP\\alice".to_string()])
+    );
+    // The protected modes do not sign the member in on the target.
+    quiet(&old_target, RemoteGuard, Code::PuDeviceOs);
+    quiet(&old_target, RestrictedAdmin, Code::PuDeviceOs);
+    // Near misses: the update applied, or the user not a member.
+    quiet(
+        &member().target(&[("os", "\"server-2012\""), ("kb2871997", "true")]),
+        Standard,
+        Code::PuDeviceOs,
+    );
+    quiet(
+        &Case::new().target(&[("os", "\"server-2012\""), ("kb2871997", "false")]),
+        Standard,
+        Code::PuDeviceOs,
+    );
+}
+
+#[test]
+fn weak_etypes_for_members_on_no_path() {
+    let idle = |member: bool, etypes: &str| {
+        Case::new()
+            .extra(&format!(
+                "[[user]]\nname = \"bob\"\ndomain = \"corp.contoso.com\"\nprotected_users = {member}\netypes = {etypes}"
+            ))
+            .eval()
+    };
+    let j = idle(true, "[\"rc4\"]");
+    let f = j.estate(Code::PuWeakEtypes).map(|f| j.labels(f));
+    assert_eq!(f, Some(vec!["CORP\\bob".to_string()]));
+    // Near misses: AES keys, or not a member.
+    assert!(
+        idle(true, "[\"aes128\", \"rc4\"]")
+            .estate(Code::PuWeakEtypes)
+            .is_none()
+    );
+    assert!(
+        idle(false, "[\"rc4\"]")
+            .estate(Code::PuWeakEtypes)
+            .is_none()
+    );
+    // A member on a path is raised on the path, not a second time across the estate.
+    let on_path = member().user(&[("etypes", "[\"rc4\"]")]).eval();
+    assert!(on_path.has(Standard, Code::PuWeakEtypes));
+    assert!(on_path.estate(Code::PuWeakEtypes).is_none());
+}

@@ -227,3 +227,79 @@ fn prefer_remote_guard_keeps_remote_guard_context_where_it_is_used() {
     assert!(j.has(PreferRemoteGuard, Code::RcgSessionExposure));
     assert!(!j.has(PreferRemoteGuard, Code::PolFallback));
 }
+
+/// A path that hops from `TARGET` on to `HOP` (a modern, prepared host unless overridden).
+fn onward(hop: &[(&str, &str)]) -> Case {
+    let mut h = vec![
+        ("name", "\"HOP\""),
+        ("domain", "\"corp.contoso.com\""),
+        ("join", "\"ad\""),
+        ("os", "\"server-2022\""),
+        ("disable_restricted_admin", "0"),
+        ("allow_protected_creds", "true"),
+        ("laps", "true"),
+        ("administrators", "[\"alice\"]"),
+    ];
+    for (k, v) in hop {
+        h.retain(|(key, _)| key != k);
+        h.push((k, v));
+    }
+    let table: Vec<String> = h.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+    Case::new()
+        .path(&[("hops", "[\"host:HOP\"]")])
+        .extra(&format!("[[host]]\n{}", table.join("\n")))
+}
+
+#[test]
+fn an_onward_hop_is_judged_as_a_target() {
+    let hop_of = |j: &rules_support::Judged, mode, code| {
+        j.finding(mode, code)
+            .map(|f| j.labels(f))
+            .unwrap_or_default()
+    };
+    // Windows 8.1 on the hop: Remote Credential Guard cannot reach it.
+    let old = onward(&[("os", "\"windows-8.1\"")]).eval();
+    assert_eq!(
+        hop_of(&old, RemoteGuard, Code::RcgTargetOs),
+        vec!["HOP".to_string()]
+    );
+    assert_eq!(old.recommended(), Some(guardplan::Mode::Standard));
+    let j = onward(&[("allow_protected_creds", "false")]).eval();
+    assert_eq!(
+        hop_of(&j, RemoteGuard, Code::RcgHostNoProtectedCreds),
+        vec!["HOP".to_string()]
+    );
+    // Restricted Admin's target rules hold on the hop as well.
+    let j = onward(&[("laps", "false")]).eval();
+    assert_eq!(
+        hop_of(&j, RestrictedAdmin, Code::RaNoLaps),
+        vec!["HOP".to_string()]
+    );
+    // Near miss: a modern, prepared hop raises nothing of its own, and remote-guard stays recommended.
+    let j = onward(&[]).eval();
+    for code in [
+        Code::RcgTargetOs,
+        Code::RcgHostNoProtectedCreds,
+        Code::RcgHostNotEnabled,
+    ] {
+        assert!(!j.has(RemoteGuard, code), "{code}");
+    }
+    assert!(!j.has(RestrictedAdmin, Code::RaNoLaps));
+    assert_eq!(j.recommended(), Some(RemoteGuard));
+}
+
+#[test]
+fn the_target_is_the_client_of_the_onward_connection() {
+    // No domain controller in sight of the target: its onward connection has no Kerberos.
+    let far = onward(&[]).target(&[("dc_line_of_sight", "false")]).eval();
+    let f = far
+        .finding(RemoteGuard, Code::RcgNoKerberos)
+        .map(|f| far.labels(f));
+    assert_eq!(f, Some(vec!["TARGET".to_string()]));
+    // Near miss: the same target without an onward hop is not a client of anything.
+    quiet(
+        &Case::new().target(&[("dc_line_of_sight", "false")]),
+        RemoteGuard,
+        Code::RcgNoKerberos,
+    );
+}

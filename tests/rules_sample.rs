@@ -101,35 +101,3 @@ fn sample_findings_are_aggregated_per_code_path_and_mode() {
     }
     assert!(ev.findings.iter().any(|f| f.severity == Severity::Block));
 }
-
-#[test]
-#[ignore = "prints the sample evaluation for reading"]
-fn print_sample() {
-    let (inv, ev) = sample();
-    for (i, p) in ev.paths.iter().enumerate() {
-        println!("== {} -> {:?}", inv.paths[i].name, p.recommended);
-        for r in &p.rationale {
-            println!("   * {r}");
-        }
-        for m in Mode::ALL {
-            println!("  {m}: {:?}", p.modes[m.index()].verdict.0);
-            for f in ev.findings_of(i as u32, m) {
-                println!(
-                    "     {} {} [{:?}] {}",
-                    f.code, f.severity, f.mode, f.message
-                );
-            }
-        }
-    }
-    for f in ev.findings.iter().filter(|f| f.path.is_none()) {
-        println!("estate: {} {}", f.code, f.message);
-    }
-    for f in rules::evaluate_choices(&inv, &hurried_choices(&inv, &ev)) {
-        println!(
-            "choices: {} {:?} {}",
-            f.code,
-            f.path.map(|p| &inv.paths[p as usize].name),
-            f.message
-        );
-    }
-}

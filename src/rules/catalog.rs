@@ -485,7 +485,7 @@ pub static CATALOG: &[RuleInfo] = &[
         source_section: "requirements",
         quote: "Windows 8.1 and Windows Server 2012 R2 added support by default. Microsoft Security Advisory 2871997 adds support to Windows 7, Windows Server 2008 R2 and Windows Server 2012.",
         fix: "Install KB2871997 on Windows 7 / 8 / Server 2008 R2 / 2012 devices, or upgrade them to Windows 8.1 / Server 2012 R2 or later.",
-        message: "devices without Protected Users device protections ({clients}) used by {users}",
+        message: "devices without Protected Users device protections ({hosts}) used by {users}",
     },
     RuleInfo {
         code: Code::PuNtlm,

@@ -12,13 +12,17 @@ mod remote_guard;
 mod restricted_admin;
 mod trust;
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 
 pub use catalog::{CATALOG, Code, RuleInfo};
+pub use policy::ChoiceIndex;
 
 use crate::finding::{Finding, Mode, Severity, Subject, Verdict};
 use crate::graph::TrustGraph;
-use crate::inventory::{AccessPath, AclId, HostId, Inventory, PathId, UserId};
+use crate::inventory::{
+    AccessPath, AclId, Credentials, GroupId, HostId, Inventory, PathId, Principal, UserId,
+};
 use crate::plan::Enforcement;
 
 /// The result of judging every access path under every mode.
@@ -118,16 +122,37 @@ pub fn evaluate(inv: &Inventory, graph: &TrustGraph) -> Evaluation {
         pe.rationale = rationale;
         paths.push(pe);
     }
+    let mut on_path = vec![false; inv.users.len()];
+    for p in &inv.paths {
+        for &u in &p.who {
+            if let Some(b) = on_path.get_mut(u as usize) {
+                *b = true;
+            }
+        }
+    }
     let mut acc = Acc::default();
-    protected_users::estate(inv, &mut acc);
+    protected_users::estate(inv, &on_path, &mut acc);
     acc.finish(inv, None, &mut findings);
     Evaluation { findings, paths }
 }
 
 /// Rules that depend on the choices of several paths (client policy is per computer):
-/// POL-CLIENT-CONFLICT and POL-RA-IGNORED. `choices` is indexed by `PathId`.
+/// POL-CLIENT-CONFLICT and POL-RA-IGNORED. `choices` is indexed by `PathId`; paths without a choice are
+/// left out.
+///
+/// This builds a [`ChoiceIndex`] each time. A caller that changes one choice at a time keeps one index per
+/// inventory and re-judges only the paths that share a client with the changed one:
+///
+/// ```ignore
+/// let index = ChoiceIndex::new(&inv);                    // once per inventory
+/// let mut findings = index.evaluate(&inv, &choices);     // == evaluate_choices(&inv, &choices)
+/// // after choices[p] changes:
+/// let affected = index.affected_paths(p);
+/// findings.retain(|f| f.path.is_none_or(|q| affected.binary_search(&q).is_err()));
+/// findings.extend(index.evaluate_paths(&inv, &choices, &affected));
+/// ```
 pub fn evaluate_choices(inv: &Inventory, choices: &[Choice]) -> Vec<Finding> {
-    policy::evaluate_choices(inv, choices)
+    ChoiceIndex::new(inv).evaluate(inv, choices)
 }
 
 /// A readable name for a subject (`NETBIOS\name` for users and groups, DNS name for domains).
@@ -355,6 +380,14 @@ struct Ctx<'a> {
     rcg_target: Vec<Codes>,
     /// Restricted Admin codes of each host as a target.
     ra_target: Vec<Codes>,
+    /// Per user: the number of its set of groups (users with the same groups share it).
+    group_set: Vec<u32>,
+    /// Per group set: a user who has it.
+    set_user: Vec<UserId>,
+    /// Per access control list: whether it names users directly.
+    acl_names_users: Vec<bool>,
+    /// Whether an access control list admits a group set through its groups, across paths.
+    acl_answers: RefCell<HashMap<(AclId, u32), bool>>,
 }
 
 /// How the users of a path fare against the access control lists of a list of hosts, computed once per
@@ -370,7 +403,7 @@ struct AclDenials<'h> {
 }
 
 impl<'h> AclDenials<'h> {
-    fn new(inv: &Inventory, users: &[UserId], hosts: &'h [HostId]) -> Self {
+    fn new(ctx: &Ctx, users: &[UserId], hosts: &'h [HostId]) -> Self {
         let mut index: HashMap<(AclId, AclId), usize> = HashMap::new();
         let mut d = AclDenials {
             hosts,
@@ -378,16 +411,41 @@ impl<'h> AclDenials<'h> {
             no_rdp: Vec::new(),
             not_admin: Vec::new(),
         };
+        // The path's users by group set (local numbering), answered once per set and list.
+        let mut local: HashMap<u32, u32> = HashMap::new();
+        let mut sets: Vec<u32> = Vec::new();
+        let user_set: Vec<u32> = users
+            .iter()
+            .map(|u| {
+                let g = ctx.group_set[*u as usize];
+                *local.entry(g).or_insert_with(|| {
+                    sets.push(g);
+                    sets.len() as u32 - 1
+                })
+            })
+            .collect();
+        let mut prev: Option<HostId> = None;
         for &h in hosts {
-            let host = &inv.hosts[h as usize];
+            let host = &ctx.inv.hosts[h as usize];
             let key = (host.administrators, host.remote_desktop_users);
+            let same = prev.is_some_and(|p| {
+                let q = &ctx.inv.hosts[p as usize];
+                (q.administrators, q.remote_desktop_users) == key
+            });
+            prev = Some(h);
+            if same && let Some(g) = d.group_of.last().copied() {
+                d.group_of.push(g);
+                continue;
+            }
             let g = *index.entry(key).or_insert_with(|| {
+                let admin = ctx.answers(key.0, &sets);
+                let rdp = ctx.answers(key.1, &sets);
                 let (mut no_rdp, mut not_admin) =
                     (vec![false; users.len()], vec![false; users.len()]);
-                for (i, &u) in users.iter().enumerate() {
-                    if !inv.acl_allows(key.0, u) {
+                for (i, (&u, &s)) in users.iter().zip(&user_set).enumerate() {
+                    if !(admin[s as usize] || ctx.names_user(key.0, u)) {
                         not_admin[i] = true;
-                        no_rdp[i] = !inv.acl_allows(key.1, u);
+                        no_rdp[i] = !(rdp[s as usize] || ctx.names_user(key.1, u));
                     }
                 }
                 d.no_rdp.push(no_rdp);
@@ -449,7 +507,28 @@ fn host_subjects(hosts: &[HostId]) -> impl Iterator<Item = Subject> + '_ {
 
 impl<'a> Ctx<'a> {
     fn new(inv: &'a Inventory, graph: &'a TrustGraph) -> Self {
+        let mut sets: HashMap<&[GroupId], u32> = HashMap::new();
+        let mut set_user = Vec::new();
+        let group_set = inv
+            .users
+            .iter()
+            .enumerate()
+            .map(|(u, user)| {
+                *sets.entry(user.groups.as_slice()).or_insert_with(|| {
+                    set_user.push(u as UserId);
+                    set_user.len() as u32 - 1
+                })
+            })
+            .collect();
         Ctx {
+            group_set,
+            set_user,
+            acl_names_users: inv
+                .acls
+                .iter()
+                .map(|l| l.iter().any(|p| matches!(p, Principal::User(_))))
+                .collect(),
+            acl_answers: RefCell::new(HashMap::new()),
             inv,
             graph,
             rcg_target: inv.hosts.iter().map(remote_guard::target_codes).collect(),
@@ -459,6 +538,30 @@ impl<'a> Ctx<'a> {
                 .map(restricted_admin::target_codes)
                 .collect(),
         }
+    }
+
+    /// Whether `acl` names user `u` itself.
+    fn names_user(&self, acl: AclId, u: UserId) -> bool {
+        self.acl_names_users[acl as usize]
+            && self.inv.acls[acl as usize]
+                .binary_search(&Principal::User(u))
+                .is_ok()
+    }
+
+    /// Per group set of `sets`: whether `acl` admits it through one of its groups.
+    fn answers(&self, acl: AclId, sets: &[u32]) -> Vec<bool> {
+        let mut cache = self.acl_answers.borrow_mut();
+        sets.iter()
+            .map(|s| {
+                *cache.entry((acl, *s)).or_insert_with(|| {
+                    let list = &self.inv.acls[acl as usize];
+                    let user = &self.inv.users[self.set_user[*s as usize] as usize];
+                    user.groups
+                        .iter()
+                        .any(|g| list.binary_search(&Principal::Group(*g)).is_ok())
+                })
+            })
+            .collect()
     }
 
     fn evaluate_path(&self, pid: PathId, acc: &mut Acc) {
@@ -498,6 +601,26 @@ impl<'a> Ctx<'a> {
             .chain(&rcg_codes)
             .fold(blocks(rcg_path), |acc, c| acc | blocks(*c));
 
+        // The onward connection: each hop is its target, and the target host is its client (signed in).
+        let onward = !p.hops.is_empty();
+        let (hop_rcg, onward_client): (Vec<Codes>, Vec<Codes>) = if onward {
+            (
+                p.hops
+                    .iter()
+                    .map(|h| self.rcg_target[*h as usize])
+                    .collect(),
+                p.to.iter()
+                    .map(|t| {
+                        remote_guard::client_codes(&inv.hosts[*t as usize], Credentials::SignedIn)
+                    })
+                    .collect(),
+            )
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        add_masks(acc, &p.hops, &hop_rcg, rg);
+        add_masks(acc, &p.to, &onward_client, rg);
+
         // Restricted Admin: the path, each target.
         let ra_path = restricted_admin::path_codes(p);
         acc.add_codes(ra_path, ra, path_subject);
@@ -506,6 +629,8 @@ impl<'a> Ctx<'a> {
         }
         let ra_codes: Vec<Codes> = p.to.iter().map(|t| self.ra_target[*t as usize]).collect();
         add_masks(acc, &p.to, &ra_codes, ra);
+        let hop_ra: Vec<Codes> = p.hops.iter().map(|h| self.ra_target[*h as usize]).collect();
+        add_masks(acc, &p.hops, &hop_ra, ra);
 
         // prefer-remote-guard: Remote Credential Guard on the (client, target) pairs it can serve, Restricted
         // Admin on the rest. Pairs fall back when the path, the client or the target blocks RCG. Per target:
@@ -542,17 +667,20 @@ impl<'a> Ctx<'a> {
             acc.add_codes(not_blocking(rcg_path), pref, path_subject);
             acc.add(Code::RcgSessionExposure, pref, user_subjects(&p.who));
             add_masks(acc, &p.to, &only(&rcg_codes, &rcg_at, not_blocking), pref);
+            // Only Remote Credential Guard hops onward: the onward connection needs all of it.
+            add_masks(acc, &p.hops, &hop_rcg, pref);
+            add_masks(acc, &p.to, &only(&onward_client, &rcg_at, |c| c), pref);
         }
 
         // Users x targets through the interned access control lists. Under prefer-remote-guard each denial
         // counts only where its mode is the one used.
-        let to = AclDenials::new(inv, &p.who, &p.to);
+        let to = AclDenials::new(self, &p.who, &p.to);
         to.raise(acc, Code::RcgNoRdpRight, rg, &p.who, None);
         to.raise(acc, Code::RcgNoRdpRight, pref, &p.who, Some(&rcg_at));
         to.raise(acc, Code::RaNotAdmin, ra, &p.who, None);
         to.raise(acc, Code::RaNotAdmin, pref, &p.who, Some(&fallback_at));
         // Onward hops are reached over RDP as the user: Remote Credential Guard needs the right there too.
-        let hops = AclDenials::new(inv, &p.who, &p.hops);
+        let hops = AclDenials::new(self, &p.who, &p.hops);
         hops.raise(acc, Code::RcgNoRdpRight, rg, &p.who, None);
         if rcg_at.contains(&true) {
             hops.raise(acc, Code::RcgNoRdpRight, pref, &p.who, None);

@@ -1,6 +1,6 @@
 //! Standard RDP, client policy (per computer), and the recommendation of a mode per path.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::{Acc, Choice, Code, PathEvaluation};
 use crate::finding::{Finding, Mode, Severity, Subject, Verdict};
@@ -174,120 +174,252 @@ fn policy_name(pol: ClientPolicy) -> &'static str {
     }
 }
 
-/// POL-CLIENT-CONFLICT and POL-RA-IGNORED on the chosen modes.
-pub(super) fn evaluate_choices(inv: &Inventory, choices: &[Choice]) -> Vec<Finding> {
-    let n = inv.paths.len().min(choices.len());
-    let mut by_client: Vec<Vec<PathId>> = vec![Vec::new(); inv.hosts.len()];
-    for (pid, p) in inv.paths.iter().enumerate().take(n) {
-        for &c in &p.from {
-            by_client[c as usize].push(pid as PathId);
-        }
-    }
-    let mut per_path: BTreeMap<PathId, Acc> = BTreeMap::new();
-    for (c, pids) in by_client.iter().enumerate() {
-        if pids.is_empty() {
-            continue;
-        }
-        let c = c as HostId;
-        // The policies the plan sets on this computer, by the paths that set them.
-        let mut set: BTreeMap<ClientPolicy, Vec<PathId>> = BTreeMap::new();
-        for &pid in pids {
-            if let Some(pol) = policy_of(choices[pid as usize]) {
-                set.entry(pol).or_default().push(pid);
+/// Clients grouped by what the choice rules see of them: the paths leaving them and their current policy.
+/// Every client of a class is judged alike, so the rules run once per class, not once per client.
+#[derive(Debug, Clone, Default)]
+pub struct ChoiceIndex {
+    classes: Vec<ClientClass>,
+    /// Per path (by `PathId`): the classes it leaves from.
+    classes_of_path: Vec<Vec<u32>>,
+}
+
+#[derive(Debug, Clone)]
+struct ClientClass {
+    /// The paths leaving these clients, ascending.
+    paths: Vec<PathId>,
+    /// Their current client policy.
+    current: ClientPolicy,
+    /// The clients, ascending.
+    clients: Vec<HostId>,
+}
+
+impl ChoiceIndex {
+    /// Indexes the clients of every path of `inv`; build it once per inventory.
+    pub fn new(inv: &Inventory) -> Self {
+        let mut by_client: Vec<Vec<PathId>> = vec![Vec::new(); inv.hosts.len()];
+        for (pid, p) in inv.paths.iter().enumerate() {
+            for &c in &p.from {
+                if let Some(list) = by_client.get_mut(c as usize)
+                    && list.last() != Some(&(pid as PathId))
+                {
+                    list.push(pid as PathId);
+                }
             }
         }
-        // Without a policy from the plan, the computer keeps its current one.
-        let current = inv.hosts[c as usize].client_policy;
-        let effective: Vec<ClientPolicy> = if set.is_empty() {
-            if current == ClientPolicy::None {
-                vec![]
-            } else {
-                vec![current]
-            }
-        } else {
-            set.keys().copied().collect()
-        };
-        let mut conflicting: BTreeSet<PathId> = BTreeSet::new();
-        let mut why: Vec<String> = Vec::new();
-        if set.len() > 1 {
-            for (pol, ps) in &set {
-                conflicting.extend(ps);
-                let names: Vec<&str> = ps
-                    .iter()
-                    .map(|p| inv.paths[*p as usize].name.as_str())
-                    .collect();
-                why.push(format!("{} for {}", policy_name(*pol), names.join(", ")));
-            }
-        }
-        for &pid in pids {
-            let choice = choices[pid as usize];
-            if policy_of(choice).is_some() {
+        let mut index: HashMap<(Vec<PathId>, ClientPolicy), u32> = HashMap::new();
+        let mut classes: Vec<ClientClass> = Vec::new();
+        for (c, paths) in by_client.into_iter().enumerate() {
+            if paths.is_empty() {
                 continue;
             }
-            for &pol in &effective {
-                if !compatible(choice.mode, pol) {
-                    conflicting.insert(pid);
-                    let source = if set.is_empty() {
-                        "the current policy"
-                    } else {
-                        "the plan"
-                    };
-                    why.push(format!(
-                        "{} ({source}) overrides {} of {}",
-                        policy_name(pol),
-                        choice.mode,
-                        inv.paths[pid as usize].name
-                    ));
+            let current = inv.hosts[c].client_policy;
+            let key = (paths, current);
+            let k = match index.get(&key) {
+                Some(k) => *k,
+                None => {
+                    let k = classes.len() as u32;
+                    classes.push(ClientClass {
+                        paths: key.0.clone(),
+                        current,
+                        clients: Vec::new(),
+                    });
+                    index.insert(key, k);
+                    k
                 }
-            }
-            let p = &inv.paths[pid as usize];
-            if p.purpose == Purpose::Helpdesk
-                && choice.mode == Mode::RestrictedAdmin
-                && effective.contains(&ClientPolicy::RestrictCredentialDelegation)
-            {
-                per_path.entry(pid).or_default().add(
-                    Code::PolRaIgnored,
-                    Some(choice.mode),
-                    [Subject::Host(c), Subject::Path(pid)],
-                );
+            };
+            classes[k as usize].clients.push(c as HostId);
+        }
+        let mut classes_of_path = vec![Vec::new(); inv.paths.len()];
+        for (k, class) in classes.iter().enumerate() {
+            for &pid in &class.paths {
+                classes_of_path[pid as usize].push(k as u32);
             }
         }
-        // A helpdesk path that itself sets "Require Restricted Admin" beside a "Restrict Credential Delegation"
-        // path: the computer cannot hold both, and /restrictedAdmin may end up ignored.
-        if let Some(ps) = set.get(&ClientPolicy::RequireRestrictedAdmin)
-            && set.contains_key(&ClientPolicy::RestrictCredentialDelegation)
+        ChoiceIndex {
+            classes,
+            classes_of_path,
+        }
+    }
+
+    /// The paths whose choice findings may change when the choice of `path` changes: those sharing a client
+    /// with it (`path` included), ascending.
+    pub fn affected_paths(&self, path: PathId) -> Vec<PathId> {
+        let mut out: Vec<PathId> = self
+            .classes_of_path
+            .get(path as usize)
+            .into_iter()
+            .flatten()
+            .flat_map(|k| self.classes[*k as usize].paths.iter().copied())
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// The findings of [`evaluate_choices`](super::evaluate_choices) about every path.
+    pub fn evaluate(&self, inv: &Inventory, choices: &[Choice]) -> Vec<Finding> {
+        self.judge(inv, choices, 0..self.classes.len() as u32, |_| true)
+    }
+
+    /// The findings of [`evaluate_choices`](super::evaluate_choices) whose path is one of `paths`, exactly
+    /// as the full evaluation gives them; only the clients of those paths are judged. After the choice of
+    /// path `p` changes, replace the findings of `affected_paths(p)` by `evaluate_paths(.., &affected)`.
+    pub fn evaluate_paths(
+        &self,
+        inv: &Inventory,
+        choices: &[Choice],
+        paths: &[PathId],
+    ) -> Vec<Finding> {
+        let mut wanted = vec![false; self.classes_of_path.len()];
+        let mut classes: Vec<u32> = Vec::new();
+        for &p in paths {
+            if let Some(ks) = self.classes_of_path.get(p as usize) {
+                wanted[p as usize] = true;
+                classes.extend(ks);
+            }
+        }
+        classes.sort_unstable();
+        classes.dedup();
+        self.judge(inv, choices, classes.into_iter(), |p| wanted[p as usize])
+    }
+
+    fn judge(
+        &self,
+        inv: &Inventory,
+        choices: &[Choice],
+        classes: impl Iterator<Item = u32>,
+        wanted: impl Fn(PathId) -> bool,
+    ) -> Vec<Finding> {
+        let mut per_path: BTreeMap<PathId, Acc> = BTreeMap::new();
+        for k in classes {
+            let class = &self.classes[k as usize];
+            judge_class(inv, choices, class, &wanted, &mut per_path);
+        }
+        let mut out = Vec::new();
+        for (pid, a) in per_path {
+            a.finish(inv, Some(pid), &mut out);
+        }
+        out
+    }
+}
+
+/// POL-CLIENT-CONFLICT and POL-RA-IGNORED on the chosen modes, for the clients of one class.
+fn judge_class(
+    inv: &Inventory,
+    choices: &[Choice],
+    class: &ClientClass,
+    wanted: &impl Fn(PathId) -> bool,
+    per_path: &mut BTreeMap<PathId, Acc>,
+) {
+    let choice_of = |pid: PathId| choices.get(pid as usize).copied();
+    let pids: Vec<PathId> = class
+        .paths
+        .iter()
+        .copied()
+        .filter(|p| choice_of(*p).is_some())
+        .collect();
+    if pids.is_empty() {
+        return;
+    }
+    let hosts = || class.clients.iter().map(|c| Subject::Host(*c));
+    fn entry<'m>(
+        per_path: &'m mut BTreeMap<PathId, Acc>,
+        wanted: &impl Fn(PathId) -> bool,
+        pid: PathId,
+    ) -> Option<&'m mut Acc> {
+        wanted(pid).then(|| per_path.entry(pid).or_default())
+    }
+    // The policies the plan sets on these computers, by the paths that set them.
+    let mut set: BTreeMap<ClientPolicy, Vec<PathId>> = BTreeMap::new();
+    for &pid in &pids {
+        if let Some(pol) = choice_of(pid).and_then(policy_of) {
+            set.entry(pol).or_default().push(pid);
+        }
+    }
+    // Without a policy from the plan, the computer keeps its current one.
+    let current = class.current;
+    let effective: Vec<ClientPolicy> = if set.is_empty() {
+        if current == ClientPolicy::None {
+            vec![]
+        } else {
+            vec![current]
+        }
+    } else {
+        set.keys().copied().collect()
+    };
+    let mut conflicting: BTreeSet<PathId> = BTreeSet::new();
+    let mut why: Vec<String> = Vec::new();
+    if set.len() > 1 {
+        for (pol, ps) in &set {
+            conflicting.extend(ps);
+            let names: Vec<&str> = ps
+                .iter()
+                .map(|p| inv.paths[*p as usize].name.as_str())
+                .collect();
+            why.push(format!("{} for {}", policy_name(*pol), names.join(", ")));
+        }
+    }
+    for &pid in &pids {
+        let Some(choice) = choice_of(pid) else {
+            continue;
+        };
+        if policy_of(choice).is_some() {
+            continue;
+        }
+        for &pol in &effective {
+            if !compatible(choice.mode, pol) {
+                conflicting.insert(pid);
+                let source = if set.is_empty() {
+                    "the current policy"
+                } else {
+                    "the plan"
+                };
+                why.push(format!(
+                    "{} ({source}) overrides {} of {}",
+                    policy_name(pol),
+                    choice.mode,
+                    inv.paths[pid as usize].name
+                ));
+            }
+        }
+        let p = &inv.paths[pid as usize];
+        if p.purpose == Purpose::Helpdesk
+            && choice.mode == Mode::RestrictedAdmin
+            && effective.contains(&ClientPolicy::RestrictCredentialDelegation)
+            && let Some(a) = entry(per_path, wanted, pid)
         {
-            for &pid in ps {
-                if inv.paths[pid as usize].purpose == Purpose::Helpdesk {
-                    per_path.entry(pid).or_default().add(
-                        Code::PolRaIgnored,
-                        Some(Mode::RestrictedAdmin),
-                        [Subject::Host(c), Subject::Path(pid)],
-                    );
-                }
-            }
+            a.add(Code::PolRaIgnored, Some(choice.mode), hosts());
+            a.add(Code::PolRaIgnored, Some(choice.mode), [Subject::Path(pid)]);
         }
-        for &pid in &conflicting {
-            let mode = Some(choices[pid as usize].mode);
-            let a = per_path.entry(pid).or_default();
-            a.add(
-                Code::PolClientConflict,
-                mode,
-                [Subject::Host(c), Subject::Path(pid)],
-            );
-            a.add(
-                Code::PolClientConflict,
-                mode,
-                conflicting.iter().map(|p| Subject::Path(*p)),
-            );
-            for w in &why {
-                a.detail(Code::PolClientConflict, mode, w.clone());
+    }
+    // A helpdesk path that itself sets "Require Restricted Admin" beside a "Restrict Credential Delegation"
+    // path: the computer cannot hold both, and /restrictedAdmin may end up ignored.
+    if let Some(ps) = set.get(&ClientPolicy::RequireRestrictedAdmin)
+        && set.contains_key(&ClientPolicy::RestrictCredentialDelegation)
+    {
+        for &pid in ps {
+            if inv.paths[pid as usize].purpose == Purpose::Helpdesk
+                && let Some(a) = entry(per_path, wanted, pid)
+            {
+                let ra = Some(Mode::RestrictedAdmin);
+                a.add(Code::PolRaIgnored, ra, hosts());
+                a.add(Code::PolRaIgnored, ra, [Subject::Path(pid)]);
             }
         }
     }
-    let mut out = Vec::new();
-    for (pid, a) in per_path {
-        a.finish(inv, Some(pid), &mut out);
+    for &pid in &conflicting {
+        let (Some(choice), Some(a)) = (choice_of(pid), entry(per_path, wanted, pid)) else {
+            continue;
+        };
+        let mode = Some(choice.mode);
+        a.add(Code::PolClientConflict, mode, hosts());
+        a.add(
+            Code::PolClientConflict,
+            mode,
+            conflicting.iter().map(|p| Subject::Path(*p)),
+        );
+        for w in &why {
+            a.detail(Code::PolClientConflict, mode, w.clone());
+        }
     }
-    out
 }

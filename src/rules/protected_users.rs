@@ -122,6 +122,19 @@ pub(super) fn path(inv: &Inventory, p: &AccessPath, pid: PathId, reach: &Reach, 
         acc.add(Code::PuDeviceOs, None, users(&members));
         acc.add(Code::PuDeviceOs, None, hosts(&old));
     }
+    // Plain RDP signs the member in on the target (and on each hop): its device protections count there too.
+    // The protected modes do not sign in with the member's credentials on the target.
+    let old_targets: Vec<HostId> =
+        p.to.iter()
+            .chain(&p.hops)
+            .copied()
+            .filter(|h| !device_protected(&host(h).os))
+            .collect();
+    if !old_targets.is_empty() {
+        let standard = Some(Mode::Standard);
+        acc.add(Code::PuDeviceOs, standard, users(&members));
+        acc.add(Code::PuDeviceOs, standard, hosts(&old_targets));
+    }
 
     // Plain RDP single sign-on delegates the default credentials; the other modes do not delegate them.
     if p.credssp_sso {
@@ -131,13 +144,17 @@ pub(super) fn path(inv: &Inventory, p: &AccessPath, pid: PathId, reach: &Reach, 
     }
 }
 
-/// Estate-wide rules: accounts that must not be members, down-level domains, privileged non-members.
-pub(super) fn estate(inv: &Inventory, acc: &mut Acc) {
+/// Estate-wide rules: accounts that must not be members, down-level domains, privileged non-members, and
+/// members without AES keys who use no path (those on a path are raised on the path).
+pub(super) fn estate(inv: &Inventory, on_path: &[bool], acc: &mut Acc) {
     let mut domain_used = vec![false; inv.domains.len()];
     for (id, u) in inv.users.iter().enumerate() {
         let id = id as UserId;
         if u.protected_users {
             domain_used[u.domain as usize] = true;
+            if !u.has_aes() && !on_path.get(id as usize).copied().unwrap_or(false) {
+                acc.add(Code::PuWeakEtypes, None, [Subject::User(id)]);
+            }
             match u.kind {
                 AccountKind::Service | AccountKind::ManagedServiceAccount => {
                     acc.add(Code::PuServiceAccount, None, [Subject::User(id)]);
