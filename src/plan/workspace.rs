@@ -1101,7 +1101,8 @@ impl Workspace {
             .map(|(i, f)| self.assess(FindingRef::Cross(i as u32), f))
             .collect();
         self.assessment.cross = cross;
-        self.rebuild_assessment();
+        let all: Vec<usize> = (0..self.plan.stages.len()).collect();
+        self.rebuild_assessment(&all);
     }
 
     /// The item of a path's POL-ORDER finding.
@@ -1172,14 +1173,32 @@ impl Workspace {
         if let Some(g) = m.path[p as usize].and_then(|s| gates.get_mut(s as usize)) {
             actions::update_action(&mut g.actions, (2, p), actions::path_action(choices, p));
         }
-        self.cross_after_change(p);
-        self.rebuild_assessment();
+        // The gates to redo: those of the stages holding the items of the re-judged paths, before and after.
+        let affected = self.choice_index.affected_paths(p);
+        let mut stages = self.stages_of_paths(p, &affected);
+        self.cross_after_change(&affected);
+        self.rebuild_assessment(&[]);
+        stages.extend(self.stages_of_paths(p, &affected));
+        stages.sort_unstable();
+        stages.dedup();
+        self.refresh_gates(&stages);
+    }
+
+    /// The stages of the items of `p` and of the paths in `also`.
+    fn stages_of_paths(&self, p: PathId, also: &[PathId]) -> Vec<usize> {
+        let mut stages: Vec<usize> = std::iter::once(&p)
+            .chain(also)
+            .flat_map(|q| self.items_by_path.get(*q as usize))
+            .filter_map(|i| self.assessment.items.get(*i as usize)?.stage)
+            .collect();
+        stages.sort_unstable();
+        stages.dedup();
+        stages
     }
 
     /// The cross-path findings after path `p`'s choice changed: only the findings of the paths sharing a
     /// client with `p` can change, and only their clients are judged again and their findings assessed.
-    fn cross_after_change(&mut self, p: PathId) {
-        let affected = self.choice_index.affected_paths(p);
+    fn cross_after_change(&mut self, affected: &[PathId]) {
         let touched = |f: &Finding| f.path.is_some_and(|q| affected.binary_search(&q).is_ok());
         let old = std::mem::take(&mut self.assessment.cross);
         let old_items = std::mem::take(&mut self.cross_items);
@@ -1189,7 +1208,7 @@ impl Workspace {
             .filter(|(f, _)| !touched(f))
             .collect();
         let mut fresh =
-            (self.choice_index).evaluate_paths(&self.inventory, &self.choices, &affected);
+            (self.choice_index).evaluate_paths(&self.inventory, &self.choices, affected);
         fresh.sort_by(finding_order);
         let fresh: Vec<(Finding, Assessed)> = fresh
             .into_iter()
@@ -1226,7 +1245,8 @@ impl Workspace {
         }
     }
 
-    fn rebuild_assessment(&mut self) {
+    /// Rebuilds the item list, its indices and the counts; the gates of `stages` only are redone.
+    fn rebuild_assessment(&mut self, stages: &[usize]) {
         let mut items: Vec<Assessed> = Vec::with_capacity(
             self.path_items.iter().map(Vec::len).sum::<usize>()
                 + self.cross_items.len()
@@ -1241,7 +1261,6 @@ impl Workspace {
         items.extend_from_slice(&self.cross_items);
         items.extend(self.order_items.iter().flatten().copied());
         items.extend_from_slice(&self.fixed_items);
-        let gates = self.gates(&items);
         let n = self.plan.stages.len();
         let mut counts = Counts {
             waivers: self.plan.waivers.len(),
@@ -1254,31 +1273,38 @@ impl Workspace {
         }
         counts.waived = items.iter().filter(|a| a.waived_by.is_some()).count();
         counts.blockers = items.iter().filter(|a| a.blocks()).count();
-        for (g, (ready, blockers)) in self.assessment.stages.iter_mut().zip(gates) {
-            g.ready = ready;
-            g.blockers = blockers;
-        }
-        counts.stages_ready = self.assessment.stages.iter().filter(|g| g.ready).count();
         let paths: Vec<Option<usize>> = items
             .iter()
             .map(|a| self.finding(a.finding).path.map(|p| p as usize))
             .collect();
-        let stages: Vec<Option<usize>> = items.iter().map(|a| a.stage).collect();
+        let item_stages: Vec<Option<usize>> = items.iter().map(|a| a.stage).collect();
         self.items_by_path = Groups::build(self.inventory.paths.len(), &paths);
-        self.items_by_stage = Groups::build(n, &stages);
+        self.items_by_stage = Groups::build(n, &item_stages);
         self.assessment.items = items;
         self.assessment.counts = counts;
+        self.refresh_gates(stages);
     }
 
-    /// Per stage: ready, and what blocks it (unwaived blocks, and actions asked for by a finding that no
-    /// stage up to it performs).
-    fn gates(&self, items: &[Assessed]) -> Vec<(bool, Vec<String>)> {
-        let n = self.plan.stages.len();
-        let mut gates = vec![(true, Vec::new()); n];
-        // Each sentence once per stage: repeats are recognised before they are written.
-        let mut seen: Vec<HashSet<(bool, Code, &str)>> = vec![HashSet::new(); n];
-        for a in items {
-            let Some(s) = a.stage.filter(|s| *s < n) else {
+    /// Redoes the gates of some stages from their items, and the count of ready stages.
+    fn refresh_gates(&mut self, stages: &[usize]) {
+        for s in stages {
+            let gate = self.gate(*s);
+            if let Some(g) = self.assessment.stages.get_mut(*s) {
+                (g.ready, g.blockers) = gate;
+            }
+        }
+        let ready = self.assessment.stages.iter().filter(|g| g.ready).count();
+        self.assessment.counts.stages_ready = ready;
+    }
+
+    /// Whether a stage is ready, and what blocks it (unwaived blocks, and actions asked for by a finding that
+    /// no stage up to it performs).
+    fn gate(&self, s: usize) -> (bool, Vec<String>) {
+        let mut gate = (true, Vec::new());
+        // Each sentence once: repeats are recognised before they are written.
+        let mut seen: HashSet<(bool, Code, &str)> = HashSet::new();
+        for i in self.items_by_stage.get(s) {
+            let Some(a) = self.assessment.items.get(*i as usize) else {
                 continue;
             };
             let f = self.finding(a.finding);
@@ -1301,10 +1327,9 @@ impl Workspace {
             } else {
                 continue;
             };
-            let g = &mut gates[s];
-            g.0 = false;
-            if seen[s].insert((unperformed, f.code, f.message.as_str())) {
-                g.1.push(if unperformed {
+            gate.0 = false;
+            if seen.insert((unperformed, f.code, f.message.as_str())) {
+                gate.1.push(if unperformed {
                     format!(
                         "{} not performed by this or an earlier stage: {}",
                         f.code, f.message
@@ -1314,7 +1339,7 @@ impl Workspace {
                 });
             }
         }
-        gates
+        gate
     }
 }
 
