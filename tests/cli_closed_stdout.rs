@@ -26,6 +26,7 @@ fn run_with_closed_stdout(args: &[&str]) -> (Option<i32>, String) {
 #[test]
 fn printing_commands_end_quietly_when_the_reader_is_gone() {
     let contoso = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/contoso.toml");
+    const PLAN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/plans/contoso.plan.toml");
     for args in [
         &["graph"][..],
         &["graph", "--format", "mermaid"],
@@ -33,6 +34,11 @@ fn printing_commands_end_quietly_when_the_reader_is_gone() {
         &["schema"],
         &["completions", "bash"],
         &["man"],
+        &["rules"],
+        &["rules", "--format", "json"],
+        &["explain", "RCG-TARGET-ENTRA"],
+        &["export", contoso, "--plan", PLAN, "--format", "json"],
+        &["diff", PLAN, PLAN],
     ] {
         let (code, stderr) = run_with_closed_stdout(args);
         assert!(!stderr.contains("panicked"), "{args:?} panicked: {stderr}");

@@ -517,3 +517,29 @@ fn stage_views_agree_with_the_assessment() {
         assert_eq!(ws.items_for_path(p), want, "path {p}");
     }
 }
+
+#[test]
+fn the_starting_plan_uses_switches_where_one_client_would_need_two_policies() {
+    // On the sample, the tier-0 PAWs carry a remote-guard path and a path that stays on standard: one
+    // "Require Remote Credential Guard" policy would override the standard one.
+    let inv = guardplan::inventory::load_sample().expect("sample loads");
+    let ws = Workspace::new(inv, None, TODAY);
+    let conflicts: Vec<String> = ws
+        .assessment()
+        .cross
+        .iter()
+        .filter(|f| f.code == Code::PolClientConflict)
+        .map(|f| f.message.clone())
+        .collect();
+    assert!(conflicts.is_empty(), "{conflicts:?}");
+    let tier0 = ws.plan.decision("tier0-dc-admin").expect("decision");
+    assert_eq!(tier0.mode, Mode::RemoteGuard);
+    assert_eq!(tier0.enforce, Enforcement::Switch);
+    // A client with a single kind of path keeps the policy.
+    assert!(
+        ws.plan
+            .decisions
+            .iter()
+            .any(|d| d.mode != Mode::Standard && d.enforce == Enforcement::Policy)
+    );
+}

@@ -41,9 +41,15 @@ fn m_cycles_the_chosen_mode_and_u_undoes_it() {
 #[test]
 fn f_toggles_the_enforcement() {
     let mut app = sample_app();
-    assert_eq!(app.ws.choice(0).enforce, Enforcement::Policy);
+    let other = |e| match e {
+        Enforcement::Policy => Enforcement::Switch,
+        Enforcement::Switch => Enforcement::Policy,
+    };
+    let before = app.ws.choice(0).enforce;
     keys(&mut app, "3f");
-    assert_eq!(app.ws.choice(0).enforce, Enforcement::Switch);
+    assert_eq!(app.ws.choice(0).enforce, other(before));
+    keys(&mut app, "f");
+    assert_eq!(app.ws.choice(0).enforce, before);
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! `guardplan check`: judge every access path (and a plan, if given) and report; exit 1 on an unwaived block.
 
 use std::collections::BTreeMap;
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -254,19 +254,7 @@ pub fn render(r: &Report, format: CheckFormat) -> String {
 
 /// Writes to standard output; a closed pipe is not an error worth a panic.
 pub fn print(text: &str) -> Result<(), CliError> {
-    let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())
-        .and_then(|()| out.flush())
-        .or_else(|e| {
-            if e.kind() == std::io::ErrorKind::BrokenPipe {
-                Ok(())
-            } else {
-                Err(CliError::Io {
-                    path: "standard output".into(),
-                    error: e,
-                })
-            }
-        })
+    super::write_stdout(text).map(|_| ())
 }
 
 /// Runs the check.

@@ -59,7 +59,7 @@ pub fn run(args: DiffArgs) -> CmdResult {
         .today
         .unwrap_or_else(|| time::OffsetDateTime::now_utc().date());
     let d = diff::diff(&old, &new, inv.as_ref(), today);
-    print!("{}", diff::render(&d, args.format == DiffFormat::Markdown));
+    super::write_stdout(diff::render(&d, args.format == DiffFormat::Markdown))?;
     if d.new_blockers.is_empty() {
         Ok(ExitCode::SUCCESS)
     } else {

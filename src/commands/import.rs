@@ -202,8 +202,8 @@ fn finish(dir: Directory, source: &str, complete: bool, out: &OutputArgs) -> Cmd
     for s in &imp.skipped {
         eprintln!("not imported: {s}");
     }
-    println!(
-        "wrote {out_name}: {} domains, {} trusts, {} hosts, {} users, {} groups, {} access paths",
+    let mut report = format!(
+        "wrote {out_name}: {} domains, {} trusts, {} hosts, {} users, {} groups, {} access paths\n",
         inventory.domains.len(),
         inventory.trusts.len(),
         inventory.hosts.len(),
@@ -213,14 +213,15 @@ fn finish(dir: Directory, source: &str, complete: bool, out: &OutputArgs) -> Cmd
     );
     if let Some(changes) = changes {
         if changes.is_empty() {
-            println!("no changes in the estate since the earlier inventory");
+            report.push_str("no changes in the estate since the earlier inventory\n");
         } else {
-            println!("changes in the estate since the earlier inventory:");
+            report.push_str("changes in the estate since the earlier inventory:\n");
             for c in changes {
-                println!("  {c}");
+                report.push_str(&format!("  {c}\n"));
             }
         }
     }
+    super::write_stdout(report)?;
     Ok(ExitCode::from(EXIT_OK))
 }
 

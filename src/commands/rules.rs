@@ -1,7 +1,5 @@
 //! `guardplan rules` and `guardplan explain`.
 
-use std::process::ExitCode;
-
 use clap::{Args, ValueEnum};
 
 use super::{CliError, CmdResult};
@@ -138,20 +136,16 @@ pub fn suggestions(input: &str) -> Vec<Code> {
 
 /// Lists the catalog.
 pub fn run_rules(args: RulesArgs) -> CmdResult {
-    match args.format {
-        RulesFormat::Text => print!("{}", catalog_text()),
-        RulesFormat::Json => print!("{}", catalog_json()),
-    }
-    Ok(ExitCode::SUCCESS)
+    super::write_stdout(match args.format {
+        RulesFormat::Text => catalog_text(),
+        RulesFormat::Json => catalog_json(),
+    })
 }
 
 /// Explains one code.
 pub fn run_explain(args: ExplainArgs) -> CmdResult {
     match args.code.parse::<Code>() {
-        Ok(code) => {
-            print!("{}", explain_text(code));
-            Ok(ExitCode::SUCCESS)
-        }
+        Ok(code) => super::write_stdout(explain_text(code)),
         Err(msg) => {
             let near = suggestions(&args.code);
             let hint = if near.is_empty() {

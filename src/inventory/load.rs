@@ -45,14 +45,23 @@ pub fn load_bytes(name: &str, bytes: Vec<u8>) -> Result<Inventory, Diagnostics> 
             Some("save the inventory as UTF-8".into()),
         )])
     })?;
-    load_str(name, &text)
+    // The text moves into the shared copy the inventory keeps, so the file is held once while parsing.
+    let text: std::sync::Arc<str> = match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.into(),
+        None => text.into(),
+    };
+    load_shared(SourceFile::new(name, text))
 }
 
 /// Loads an inventory from text; `name` is used in messages.
 pub fn load_str(name: &str, text: &str) -> Result<Inventory, Diagnostics> {
     // A byte order mark is legal in a UTF-8 file but not in TOML; editors on Windows write one.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let src = SourceFile::new(name, text);
+    load_shared(SourceFile::new(name, text))
+}
+
+fn load_shared(src: SourceFile) -> Result<Inventory, Diagnostics> {
+    let text = &*src.text.clone();
     // Fast path: a valid file is deserialized in one go (a 100,000-host estate must load quickly).
     let raw: RawInventory = match toml::from_str(text) {
         Ok(raw) => raw,
@@ -893,6 +902,7 @@ pub fn resolve(raw: RawInventory, src: SourceFile) -> Result<Inventory, Diagnost
 
     index.user_names = user_names;
     index.group_names = group_names;
+    build_reverse_index(&mut index, domains.len(), groups.len(), &hosts, &users);
 
     // Paths.
     let selectors = Selectors {
@@ -1092,6 +1102,54 @@ fn lookup_principal(
     }
 }
 
+/// Fills the member lists selectors expand to, so an expansion costs what it returns.
+/// Ids are pushed in increasing order, so every list comes out sorted.
+fn build_reverse_index(
+    index: &mut Index,
+    domains: usize,
+    groups: usize,
+    hosts: &[Host],
+    users: &[User],
+) {
+    index.group_users = vec![Vec::new(); groups];
+    index.group_hosts = vec![Vec::new(); groups];
+    index.domain_users = vec![Vec::new(); domains];
+    index.domain_hosts = vec![Vec::new(); domains];
+    for (id, u) in users.iter().enumerate() {
+        let id = id as UserId;
+        for &g in &u.groups {
+            index.group_users[g as usize].push(id);
+        }
+        index.domain_users[u.domain as usize].push(id);
+        for &role in &u.roles {
+            index.user_roles.entry(role).or_default().push(id);
+        }
+    }
+    for (id, h) in hosts.iter().enumerate() {
+        let id = id as HostId;
+        for &g in &h.groups {
+            index.group_hosts[g as usize].push(id);
+        }
+        if let Some(d) = h.domain {
+            index.domain_hosts[d as usize].push(id);
+        }
+        for &role in &h.roles {
+            index.host_roles.entry(role).or_default().push(id);
+        }
+    }
+    // A role listed twice on one principal must not list it twice.
+    for list in index
+        .user_roles
+        .values_mut()
+        .chain(index.host_roles.values_mut())
+    {
+        list.dedup();
+    }
+    for list in index.group_users.iter_mut().chain(&mut index.group_hosts) {
+        list.dedup();
+    }
+}
+
 /// Expands path and stage selectors.
 pub struct Selectors<'a> {
     index: &'a Index,
@@ -1139,26 +1197,18 @@ impl<'a> Selectors<'a> {
                     .ok_or_else(|| format!("unknown host `{value}`"))?,
             ],
             "tag" => self.index.tags.get(&lc(value)).cloned().unwrap_or_default(),
-            "group" => {
-                let g = self.group(value)?;
-                all()
-                    .filter(|h| self.hosts[*h as usize].groups.binary_search(&g).is_ok())
-                    .collect()
-            }
+            "group" => self.index.group_hosts[self.group(value)? as usize].clone(),
             "role" => {
                 let role: HostRole = parse_enum(value).map_err(|_| {
                     format!("unknown host role `{value}`: use workstation, server, domain-controller, paw or helpdesk-console")
                 })?;
-                all()
-                    .filter(|h| self.hosts[*h as usize].roles.contains(&role))
-                    .collect()
+                self.index
+                    .host_roles
+                    .get(&role)
+                    .cloned()
+                    .unwrap_or_default()
             }
-            "domain" => {
-                let d = self.domain(value)?;
-                all()
-                    .filter(|h| self.hosts[*h as usize].domain == Some(d))
-                    .collect()
-            }
+            "domain" => self.index.domain_hosts[self.domain(value)? as usize].clone(),
             other => {
                 return Err(format!(
                     "unknown selector kind `{other}:` in `{sel}` for hosts"
@@ -1186,27 +1236,20 @@ impl<'a> Selectors<'a> {
                 |id| self.users[id as usize].domain,
             )
         };
-        let members = |g: GroupId| -> Vec<UserId> {
-            all()
-                .filter(|u| self.users[*u as usize].groups.binary_search(&g).is_ok())
-                .collect()
-        };
+        let members = |g: GroupId| -> Vec<UserId> { self.index.group_users[g as usize].clone() };
         Ok(match kind {
             "user" => vec![user(value).map_err(|_| format!("unknown user `{value}`"))?],
             "group" => members(self.group(value)?),
             "role" => {
                 let role: UserRole = parse_enum(value)
                     .map_err(|_| format!("unknown user role `{value}`: use admin or helpdesk"))?;
-                all()
-                    .filter(|u| self.users[*u as usize].roles.contains(&role))
-                    .collect()
+                self.index
+                    .user_roles
+                    .get(&role)
+                    .cloned()
+                    .unwrap_or_default()
             }
-            "domain" => {
-                let d = self.domain(value)?;
-                all()
-                    .filter(|u| self.users[*u as usize].domain == d)
-                    .collect()
-            }
+            "domain" => self.index.domain_users[self.domain(value)? as usize].clone(),
             _ => match (user(value), self.group(value)) {
                 (Ok(u), Err(_)) => vec![u],
                 (Err(Ambiguity::Missing), Ok(g)) => members(g),

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::ops::Range;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 pub use super::raw::{
     AccountKind, ClientPolicy, Credentials, Delegation, EncryptionType, FunctionalLevel, HostRole,
@@ -34,30 +34,33 @@ pub struct SourceFile {
     pub name: String,
     /// The full text.
     pub text: Arc<str>,
-    line_starts: Arc<[usize]>,
+    /// Byte offsets of line starts, computed on the first position asked (a valid file never asks).
+    line_starts: Arc<OnceLock<Box<[usize]>>>,
 }
 
 impl SourceFile {
     /// Wraps a text under a display name.
     pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>) -> Self {
-        let text: Arc<str> = text.into();
-        let line_starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
         Self {
             name: name.into(),
-            text,
-            line_starts,
+            text: text.into(),
+            line_starts: Arc::default(),
         }
+    }
+
+    fn line_starts(&self) -> &[usize] {
+        self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(self.text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        })
     }
 
     /// The text of a 1-based line, without its line break.
     pub fn line_text(&self, line: usize) -> Option<&str> {
-        let start = *self.line_starts.get(line.checked_sub(1)?)?;
-        let end = self
-            .line_starts
-            .get(line)
-            .map_or(self.text.len(), |next| next - 1);
+        let starts = self.line_starts();
+        let start = *starts.get(line.checked_sub(1)?)?;
+        let end = starts.get(line).map_or(self.text.len(), |next| next - 1);
         self.text.get(start..end.max(start))
     }
 
@@ -69,8 +72,9 @@ impl SourceFile {
         if bytes.get(offset) == Some(&b'\n') && offset > 0 && bytes[offset - 1] == b'\r' {
             offset -= 1;
         }
-        let line = self.line_starts.partition_point(|&s| s <= offset).max(1) - 1;
-        let start = self.line_starts[line];
+        let starts = self.line_starts();
+        let line = starts.partition_point(|&s| s <= offset).max(1) - 1;
+        let start = starts[line];
         let mut col_end = offset;
         while !self.text.is_char_boundary(col_end) {
             col_end -= 1;
@@ -382,6 +386,18 @@ pub struct Index {
     pub group_names: HashMap<String, Vec<GroupId>>,
     /// Hosts by tag.
     pub tags: HashMap<String, Vec<HostId>>,
+    /// Members of each group (by `GroupId`), sorted: users whose `groups` list it.
+    pub group_users: Vec<Vec<UserId>>,
+    /// Hosts in each group (by `GroupId`), sorted.
+    pub group_hosts: Vec<Vec<HostId>>,
+    /// Users of each domain (by `DomainId`), sorted.
+    pub domain_users: Vec<Vec<UserId>>,
+    /// Hosts of each domain (by `DomainId`), sorted.
+    pub domain_hosts: Vec<Vec<HostId>>,
+    /// Users holding each role, sorted.
+    pub user_roles: HashMap<UserRole, Vec<UserId>>,
+    /// Hosts holding each role, sorted.
+    pub host_roles: HashMap<HostRole, Vec<HostId>>,
 }
 
 impl Inventory {

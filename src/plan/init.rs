@@ -3,8 +3,9 @@
 use std::collections::BTreeSet;
 
 use crate::finding::{Mode, Severity, Verdict};
+use crate::inventory::PathId;
 use crate::inventory::{AccountKind, HostRole, Inventory, Purpose};
-use crate::rules::Evaluation;
+use crate::rules::{Choice, Evaluation};
 
 use super::io::fingerprint;
 use super::model::*;
@@ -32,6 +33,7 @@ impl Plan {
                 note,
             });
         }
+        use_switches_where_policies_conflict(inv, &mut decisions);
         let protected = |p: usize| decisions[p].mode != Mode::Standard;
 
         let mut targets = BTreeSet::new();
@@ -177,5 +179,46 @@ impl Plan {
         };
         plan.normalize();
         plan
+    }
+}
+
+/// The client policy is per computer: where the modes of the paths leaving one client would need different
+/// "Require ..." policies (or one would override a standard path), the paths with a per-connection switch (`/remoteGuard`, `/restrictedAdmin`) use it,
+/// so the starting plan does not raise POL-CLIENT-CONFLICT by itself.
+fn use_switches_where_policies_conflict(inv: &Inventory, decisions: &mut [Decision]) {
+    let choices: Vec<Choice> = decisions
+        .iter()
+        .map(|d| Choice {
+            mode: d.mode,
+            enforce: d.enforce,
+        })
+        .collect();
+    let mut paths_from: Vec<Vec<PathId>> = vec![Vec::new(); inv.hosts.len()];
+    for (p, path) in inv.paths.iter().enumerate() {
+        for c in &path.from {
+            paths_from[*c as usize].push(p as PathId);
+        }
+    }
+    let mut switch = vec![false; decisions.len()];
+    for paths in &paths_from {
+        // A standard path is overridden by any "Require ..." policy on its client, so it conflicts too.
+        let standard_here = paths
+            .iter()
+            .any(|p| choices[*p as usize].mode == Mode::Standard);
+        let conflict = match super::actions::client_policy_needed(paths, &choices) {
+            Err(_) => true,
+            Ok(Some(_)) => standard_here,
+            Ok(None) => false,
+        };
+        if conflict {
+            for p in paths {
+                switch[*p as usize] = true;
+            }
+        }
+    }
+    for (d, switch) in decisions.iter_mut().zip(switch) {
+        if switch && matches!(d.mode, Mode::RemoteGuard | Mode::RestrictedAdmin) {
+            d.enforce = Enforcement::Switch;
+        }
     }
 }
