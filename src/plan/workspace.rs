@@ -201,13 +201,13 @@ fn sort_findings(v: &mut Vec<Finding>, paths: usize) {
     }
 }
 
-/// Merges two lists in [`finding_order`] into one.
-fn merge_findings(a: Vec<Finding>, b: Vec<Finding>) -> Vec<Finding> {
+/// Merges two lists of findings (with what goes along with each) in [`finding_order`] into one.
+fn merge_findings<T>(a: Vec<(Finding, T)>, b: Vec<(Finding, T)>) -> Vec<(Finding, T)> {
     let mut out = Vec::with_capacity(a.len() + b.len());
     let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
     loop {
         let take_a = match (a.peek(), b.peek()) {
-            (Some(x), Some(y)) => finding_order(x, y) != std::cmp::Ordering::Greater,
+            (Some(x), Some(y)) => finding_order(&x.0, &y.0) != std::cmp::Ordering::Greater,
             (Some(_), None) => true,
             (None, Some(_)) => false,
             (None, None) => break,
@@ -317,6 +317,8 @@ pub struct Workspace {
     choices: Vec<Choice>,
     members: Membership,
     statics: Statics,
+    /// The clients of every path, grouped for the cross-path rules; built once per inventory.
+    choice_index: rules::ChoiceIndex,
     waivers: Vec<ResolvedWaiver>,
     waiver_index: WaiverIndex,
     assessment: Assessment,
@@ -325,6 +327,12 @@ pub struct Workspace {
     items_by_stage: Groups,
     /// Per path: its items (chosen mode's findings), rebuilt for the edited path only.
     path_items: Vec<Vec<Assessed>>,
+    /// The items of `assessment.cross`, index for index; only those of re-judged paths are assessed again.
+    cross_items: Vec<Assessed>,
+    /// The item of `assessment.order` per path.
+    order_items: Vec<Option<Assessed>>,
+    /// The items of the enrollment and estate-wide findings: they change with stages and waivers only.
+    fixed_items: Vec<Assessed>,
     undo: Vec<(u64, Undo, Edit)>,
     redo: Vec<(u64, Edit)>,
     next_id: u64,
@@ -371,6 +379,7 @@ impl Workspace {
                 statics.paths_to[*t as usize].push(p as PathId);
             }
         }
+        let choice_index = rules::ChoiceIndex::new(&inventory);
         let mut ws = Workspace {
             inventory,
             graph,
@@ -380,12 +389,16 @@ impl Workspace {
             choices: Vec::new(),
             members: Membership::default(),
             statics,
+            choice_index,
             waivers: Vec::new(),
             waiver_index: WaiverIndex::default(),
             assessment: Assessment::default(),
             items_by_path: Groups::default(),
             items_by_stage: Groups::default(),
             path_items: Vec::new(),
+            cross_items: Vec::new(),
+            order_items: Vec::new(),
+            fixed_items: Vec::new(),
             undo: Vec::new(),
             redo: Vec::new(),
             next_id: 1,
@@ -1076,13 +1089,49 @@ impl Workspace {
         let n = self.inventory.paths.len() as PathId;
         self.path_items = (0..n).map(|p| self.compute_path_items(p)).collect();
         self.assessment.order = (0..n).map(|p| self.order_finding(p)).collect();
+        self.order_items = (0..n).map(|p| self.order_item(p)).collect();
         self.assessment.enrollment = self.enrollment_findings();
+        self.fixed_items = self.fixed_items();
         let stages: Vec<usize> = (0..self.plan.stages.len()).collect();
         self.assessment.stages = vec![StageGate::default(); stages.len()];
         self.refresh_actions(&stages);
-        let mut cross = rules::evaluate_choices(&self.inventory, &self.choices);
+        let mut cross = self.choice_index.evaluate(&self.inventory, &self.choices);
         sort_findings(&mut cross, self.inventory.paths.len());
-        self.rebuild_assessment(cross);
+        self.cross_items = (cross.iter().enumerate())
+            .map(|(i, f)| self.assess(FindingRef::Cross(i as u32), f))
+            .collect();
+        self.assessment.cross = cross;
+        let all: Vec<usize> = (0..self.plan.stages.len()).collect();
+        self.rebuild_assessment(&all);
+    }
+
+    /// The item of a path's POL-ORDER finding.
+    fn order_item(&self, p: PathId) -> Option<Assessed> {
+        let f = self.assessment.order.get(p as usize)?.as_ref()?;
+        Some(self.assess(FindingRef::Order(p), f))
+    }
+
+    /// PU-CANDIDATE no longer applies to a user the plan enrolls.
+    fn enrolled(&self, f: &Finding) -> bool {
+        f.code == Code::PuCandidate
+            && f.subjects.iter().any(|s| {
+                matches!(s, Subject::User(u) if self.members.user.get(*u as usize).copied().flatten().is_some())
+            })
+    }
+
+    /// The items of the enrollment findings, then of the estate-wide ones.
+    fn fixed_items(&self) -> Vec<Assessed> {
+        let mut items = Vec::new();
+        for (i, f) in self.assessment.enrollment.iter().enumerate() {
+            items.push(self.assess(FindingRef::Enrollment(i as u32), f));
+        }
+        for i in &self.statics.estate_findings {
+            let f = &self.evaluation.findings[*i as usize];
+            if !self.enrolled(f) {
+                items.push(self.assess(FindingRef::Evaluation(*i), f));
+            }
+        }
+        items
     }
 
     /// After a decision change: only that path's own findings, its ordering finding and the actions of the
@@ -1102,6 +1151,7 @@ impl Workspace {
         self.choices[p as usize] = choice;
         self.path_items[p as usize] = self.compute_path_items(p);
         self.assessment.order[p as usize] = self.order_finding(p);
+        self.order_items[p as usize] = self.order_item(p);
         // Only the actions of this path's targets, clients and shortcut can change.
         let inv = &self.inventory;
         let path = &inv.paths[p as usize];
@@ -1123,64 +1173,58 @@ impl Workspace {
         if let Some(g) = m.path[p as usize].and_then(|s| gates.get_mut(s as usize)) {
             actions::update_action(&mut g.actions, (2, p), actions::path_action(choices, p));
         }
-        let old = std::mem::take(&mut self.assessment.cross);
-        let cross = self.cross_after_change(p, old);
-        self.rebuild_assessment(cross);
+        // The gates to redo: those of the stages holding the items of the re-judged paths, before and after.
+        let affected = self.choice_index.affected_paths(p);
+        let mut stages = self.stages_of_paths(p, &affected);
+        self.cross_after_change(&affected);
+        self.rebuild_assessment(&[]);
+        stages.extend(self.stages_of_paths(p, &affected));
+        stages.sort_unstable();
+        stages.dedup();
+        self.refresh_gates(&stages);
     }
 
-    /// The cross-path findings after path `p`'s choice changed. Only paths sharing a client with `p` can
-    /// change; their findings depend only on the paths sharing a client with them. So the rules run with every
-    /// other path on `standard`, and only the findings of the paths next to `p` are taken from that run.
-    fn cross_after_change(&self, p: PathId, mut cross: Vec<Finding>) -> Vec<Finding> {
-        let inv = &self.inventory;
-        let from = &self.statics.paths_from;
-        // Marks instead of sets, and each client visited once per ring: linear in the paths and clients.
-        let mut near = vec![false; self.choices.len()];
-        let mut near_list: Vec<PathId> = Vec::new();
-        let mut mark = |q: PathId, near: &mut Vec<bool>| {
-            if let Some(m) = near.get_mut(q as usize)
-                && !*m
-            {
-                *m = true;
-                near_list.push(q);
-            }
-        };
-        mark(p, &mut near);
-        for c in &inv.paths[p as usize].from {
-            for q in &from[*c as usize] {
-                mark(*q, &mut near);
-            }
-        }
-        let mut near2 = vec![false; self.choices.len()];
-        let mut seen = vec![false; from.len()];
-        for q in &near_list {
-            for c in &inv.paths[*q as usize].from {
-                if std::mem::replace(&mut seen[*c as usize], true) {
-                    continue;
-                }
-                for r in &from[*c as usize] {
-                    near2[*r as usize] = true;
-                }
-            }
-        }
-        let standard = Choice {
-            mode: Mode::Standard,
-            enforce: Enforcement::Policy,
-        };
-        let choices: Vec<Choice> = self
-            .choices
-            .iter()
-            .zip(&near2)
-            .map(|(c, n)| if *n { *c } else { standard })
+    /// The stages of the items of `p` and of the paths in `also`.
+    fn stages_of_paths(&self, p: PathId, also: &[PathId]) -> Vec<usize> {
+        let mut stages: Vec<usize> = std::iter::once(&p)
+            .chain(also)
+            .flat_map(|q| self.items_by_path.get(*q as usize))
+            .filter_map(|i| self.assessment.items.get(*i as usize)?.stage)
             .collect();
-        let touched = |f: &Finding| f.path.is_some_and(|q| near.get(q as usize) == Some(&true));
-        cross.retain(|f| !touched(f));
-        let mut fresh: Vec<Finding> = rules::evaluate_choices(inv, &choices)
+        stages.sort_unstable();
+        stages.dedup();
+        stages
+    }
+
+    /// The cross-path findings after path `p`'s choice changed: only the findings of the paths sharing a
+    /// client with `p` can change, and only their clients are judged again and their findings assessed.
+    fn cross_after_change(&mut self, affected: &[PathId]) {
+        let touched = |f: &Finding| f.path.is_some_and(|q| affected.binary_search(&q).is_ok());
+        let old = std::mem::take(&mut self.assessment.cross);
+        let old_items = std::mem::take(&mut self.cross_items);
+        let kept: Vec<(Finding, Assessed)> = old
             .into_iter()
-            .filter(touched)
+            .zip(old_items)
+            .filter(|(f, _)| !touched(f))
             .collect();
+        let mut fresh =
+            (self.choice_index).evaluate_paths(&self.inventory, &self.choices, affected);
         fresh.sort_by(finding_order);
-        merge_findings(cross, fresh)
+        let fresh: Vec<(Finding, Assessed)> = fresh
+            .into_iter()
+            .map(|f| {
+                let a = self.assess(FindingRef::Cross(0), &f);
+                (f, a)
+            })
+            .collect();
+        let merged = merge_findings(kept, fresh);
+        self.assessment.cross.reserve(merged.len());
+        self.cross_items.reserve(merged.len());
+        for (i, (f, mut a)) in merged.into_iter().enumerate() {
+            a.finding = FindingRef::Cross(i as u32);
+            self.assessment.cross.push(f);
+            self.cross_items.push(a);
+        }
     }
 
     fn refresh_actions(&mut self, stages: &[usize]) {
@@ -1201,40 +1245,22 @@ impl Workspace {
         }
     }
 
-    fn rebuild_assessment(&mut self, cross: Vec<Finding>) {
-        // PU-CANDIDATE no longer applies to a user the plan enrolls.
-        let enrolled = |f: &Finding| {
-            f.code == Code::PuCandidate
-                && f.subjects.iter().any(|s| {
-                    matches!(s, Subject::User(u) if self.members.user.get(*u as usize).copied().flatten().is_some())
-                })
-        };
-        let mut items: Vec<Assessed> = self
-            .path_items
-            .iter()
-            .flatten()
-            .filter(|a| !enrolled(self.finding(a.finding)))
-            .copied()
-            .collect();
-        for (i, f) in cross.iter().enumerate() {
-            items.push(self.assess(FindingRef::Cross(i as u32), f));
-        }
-        for (p, f) in self.assessment.order.iter().enumerate() {
-            if let Some(f) = f {
-                items.push(self.assess(FindingRef::Order(p as PathId), f));
-            }
-        }
-        for (i, f) in self.assessment.enrollment.iter().enumerate() {
-            items.push(self.assess(FindingRef::Enrollment(i as u32), f));
-        }
-        for i in &self.statics.estate_findings {
-            let f = &self.evaluation.findings[*i as usize];
-            if !enrolled(f) {
-                items.push(self.assess(FindingRef::Evaluation(*i), f));
-            }
-        }
-        let gates = self.gates(&items, &cross);
-        self.assessment.cross = cross;
+    /// Rebuilds the item list, its indices and the counts; the gates of `stages` only are redone.
+    fn rebuild_assessment(&mut self, stages: &[usize]) {
+        let mut items: Vec<Assessed> = Vec::with_capacity(
+            self.path_items.iter().map(Vec::len).sum::<usize>()
+                + self.cross_items.len()
+                + self.order_items.len()
+                + self.fixed_items.len(),
+        );
+        items.extend(
+            (self.path_items.iter().flatten())
+                .filter(|a| !self.enrolled(self.finding(a.finding)))
+                .copied(),
+        );
+        items.extend_from_slice(&self.cross_items);
+        items.extend(self.order_items.iter().flatten().copied());
+        items.extend_from_slice(&self.fixed_items);
         let n = self.plan.stages.len();
         let mut counts = Counts {
             waivers: self.plan.waivers.len(),
@@ -1247,38 +1273,43 @@ impl Workspace {
         }
         counts.waived = items.iter().filter(|a| a.waived_by.is_some()).count();
         counts.blockers = items.iter().filter(|a| a.blocks()).count();
-        for (g, (ready, blockers)) in self.assessment.stages.iter_mut().zip(gates) {
-            g.ready = ready;
-            g.blockers = blockers;
-        }
-        counts.stages_ready = self.assessment.stages.iter().filter(|g| g.ready).count();
         let paths: Vec<Option<usize>> = items
             .iter()
             .map(|a| self.finding(a.finding).path.map(|p| p as usize))
             .collect();
-        let stages: Vec<Option<usize>> = items.iter().map(|a| a.stage).collect();
+        let item_stages: Vec<Option<usize>> = items.iter().map(|a| a.stage).collect();
         self.items_by_path = Groups::build(self.inventory.paths.len(), &paths);
-        self.items_by_stage = Groups::build(n, &stages);
+        self.items_by_stage = Groups::build(n, &item_stages);
         self.assessment.items = items;
         self.assessment.counts = counts;
+        self.refresh_gates(stages);
     }
 
-    /// Per stage: ready, and what blocks it (unwaived blocks, and actions asked for by a finding that no
-    /// stage up to it performs).
-    fn gates(&self, items: &[Assessed], cross: &[Finding]) -> Vec<(bool, Vec<String>)> {
-        let mut gates = vec![(true, Vec::new()); self.plan.stages.len()];
-        for a in items {
-            let Some(g) = a.stage.and_then(|s| gates.get_mut(s)) else {
+    /// Redoes the gates of some stages from their items, and the count of ready stages.
+    fn refresh_gates(&mut self, stages: &[usize]) {
+        for s in stages {
+            let gate = self.gate(*s);
+            if let Some(g) = self.assessment.stages.get_mut(*s) {
+                (g.ready, g.blockers) = gate;
+            }
+        }
+        let ready = self.assessment.stages.iter().filter(|g| g.ready).count();
+        self.assessment.counts.stages_ready = ready;
+    }
+
+    /// Whether a stage is ready, and what blocks it (unwaived blocks, and actions asked for by a finding that
+    /// no stage up to it performs).
+    fn gate(&self, s: usize) -> (bool, Vec<String>) {
+        let mut gate = (true, Vec::new());
+        // Each sentence once: repeats are recognised before they are written.
+        let mut seen: HashSet<(bool, Code, &str)> = HashSet::new();
+        for i in self.items_by_stage.get(s) {
+            let Some(a) = self.assessment.items.get(*i as usize) else {
                 continue;
             };
-            let s = a.stage.unwrap_or_default();
-            let f = match a.finding {
-                FindingRef::Cross(i) => &cross[i as usize],
-                r => self.finding(r),
-            };
-            if a.blocks() {
-                g.0 = false;
-                g.1.push(format!("{}: {}", f.code, f.message));
+            let f = self.finding(a.finding);
+            let unperformed = if a.blocks() {
+                false
             } else if a.severity == Severity::Action && a.waived_by.is_none() {
                 let hosts = || {
                     f.subjects.iter().filter_map(|x| match x {
@@ -1289,20 +1320,26 @@ impl Workspace {
                 let performed = hosts().next().is_some()
                     && hosts()
                         .all(|h| self.members.host[h as usize].is_some_and(|hs| hs as usize <= s));
-                if !performed {
-                    g.0 = false;
-                    g.1.push(format!(
+                if performed {
+                    continue;
+                }
+                true
+            } else {
+                continue;
+            };
+            gate.0 = false;
+            if seen.insert((unperformed, f.code, f.message.as_str())) {
+                gate.1.push(if unperformed {
+                    format!(
                         "{} not performed by this or an earlier stage: {}",
                         f.code, f.message
-                    ));
-                }
+                    )
+                } else {
+                    format!("{}: {}", f.code, f.message)
+                });
             }
         }
-        for g in &mut gates {
-            let mut seen = HashSet::new();
-            g.1.retain(|b| seen.insert(b.clone()));
-        }
-        gates
+        gate
     }
 }
 
