@@ -143,7 +143,7 @@ pub fn evaluate(inv: &Inventory, graph: &TrustGraph) -> Evaluation {
 /// This builds a [`ChoiceIndex`] each time. A caller that changes one choice at a time keeps one index per
 /// inventory and re-judges only the paths that share a client with the changed one:
 ///
-/// ```ignore
+/// ```text
 /// let index = ChoiceIndex::new(&inv);                    // once per inventory
 /// let mut findings = index.evaluate(&inv, &choices);     // == evaluate_choices(&inv, &choices)
 /// // after choices[p] changes:
