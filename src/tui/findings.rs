@@ -11,7 +11,9 @@ use super::app::{App, Cursor, Field, Form, FormPurpose, Overlay};
 use super::event::Internal;
 use super::keymap::Action;
 use super::theme::Theme;
-use super::ui::{ListPane, fact, inner_rows, pane, render_list, render_text, row_at, verdict_span};
+use super::ui::{
+    ListPane, click_list_detail, fact, inner_rows, pane, render_list, render_text, verdict_span,
+};
 use crate::finding::{Finding, Severity, Subject, Verdict};
 use crate::plan::{Edit, FindingRef, Workspace};
 use crate::rules::catalog::Code;
@@ -193,16 +195,14 @@ impl FindingsState {
 
     /// A mouse click.
     pub fn click(&mut self, body: Rect, at: Position) {
-        let [list, detail] = panes(body);
-        if list.contains(at) {
-            self.pane = 0;
-            if let Some(r) = row_at(list, at.y, 1) {
-                self.cursor.click(r, self.rows.len());
-                self.detail_scroll = 0;
-            }
-        } else if detail.contains(at) {
-            self.pane = 1;
-        }
+        click_list_detail(
+            panes(body),
+            at,
+            self.rows.len(),
+            &mut self.cursor,
+            &mut self.pane,
+            &mut self.detail_scroll,
+        );
     }
 }
 

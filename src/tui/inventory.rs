@@ -10,7 +10,9 @@ use ratatui::text::{Line, Span};
 use super::app::{App, Cursor};
 use super::keymap::Action;
 use super::theme::Theme;
-use super::ui::{ListPane, fact, inner_rows, pane, render_list, render_text, row_at, word};
+use super::ui::{
+    ListPane, click_list_detail, fact, inner_rows, pane, render_list, render_text, word,
+};
 use crate::inventory::{AclId, DomainId, Inventory, Principal};
 
 /// Which list of a domain.
@@ -254,16 +256,14 @@ impl InventoryState {
 
     /// A mouse click.
     pub fn click(&mut self, body: Rect, at: Position) {
-        let [list, detail] = panes(body);
-        if list.contains(at) {
-            self.pane = 0;
-            if let Some(r) = row_at(list, at.y, 1) {
-                self.cursor.click(r, self.rows.len());
-                self.detail_scroll = 0;
-            }
-        } else if detail.contains(at) {
-            self.pane = 1;
-        }
+        click_list_detail(
+            panes(body),
+            at,
+            self.rows.len(),
+            &mut self.cursor,
+            &mut self.pane,
+            &mut self.detail_scroll,
+        );
     }
 
     fn count(&self, d: DomainKey) -> usize {

@@ -89,6 +89,27 @@ pub fn row_at(pane: Rect, y: u16, header_rows: u16) -> Option<usize> {
     (y >= top && y < pane.y + pane.height.saturating_sub(1)).then(|| (y - top) as usize)
 }
 
+/// A click on a list-and-detail view: focuses the pane under the mouse and selects the clicked list row (below
+/// a one-line header), scrolling the detail back to its top.
+pub fn click_list_detail(
+    [list, detail]: [Rect; 2],
+    at: ratatui::layout::Position,
+    rows: usize,
+    cursor: &mut Cursor,
+    pane: &mut usize,
+    detail_scroll: &mut u16,
+) {
+    if list.contains(at) {
+        *pane = 0;
+        if let Some(r) = row_at(list, at.y, 1) {
+            cursor.click(r, rows);
+            *detail_scroll = 0;
+        }
+    } else if detail.contains(at) {
+        *pane = 1;
+    }
+}
+
 /// A bordered block, highlighted when focused.
 pub fn pane<'a>(title: impl Into<Line<'a>>, focused: bool, theme: &Theme) -> Block<'a> {
     Block::default()
