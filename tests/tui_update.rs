@@ -162,6 +162,21 @@ fn saving_without_a_plan_file_asks_for_a_name() {
 }
 
 #[test]
+fn ctrl_u_clears_the_proposed_file_name() {
+    let dir = tempdir();
+    let mut app = sample_app();
+    keys(&mut app, "3ms<c-u>");
+    let Some(Overlay::Form(form)) = &app.overlay else {
+        panic!("expected the save-as form");
+    };
+    assert_eq!(form.fields[0].value, "");
+    let target = file(&dir, "typed.plan.toml");
+    keys(&mut app, &format!("{}<enter>", target.display()));
+    assert!(target.exists());
+    assert!(!app.dirty());
+}
+
+#[test]
 fn quit_with_unsaved_changes_asks_first() {
     let mut app = sample_app();
     keys(&mut app, "3mq");

@@ -408,6 +408,7 @@ impl App {
             KeyCode::Backspace => {
                 text.pop();
             }
+            KeyCode::Char('u') if k.modifiers.contains(KeyModifiers::CONTROL) => text.clear(),
             KeyCode::Char(c) if !k.modifiers.contains(KeyModifiers::CONTROL) => text.push(c),
             _ => return,
         }
@@ -610,6 +611,12 @@ impl App {
             KeyCode::Backspace => {
                 if let Some(f) = form.fields.get_mut(form.focus) {
                     f.value.pop();
+                }
+            }
+            // Ctrl-U clears the field, as in a shell: a prefilled file name is replaced in one key.
+            KeyCode::Char('u') if k.modifiers.contains(KeyModifiers::CONTROL) => {
+                if let Some(f) = form.fields.get_mut(form.focus) {
+                    f.value.clear();
                 }
             }
             KeyCode::Enter => match self.submit(&form) {

@@ -79,6 +79,7 @@ pub fn keys(app: &mut App, seq: &str) {
                 "bs" => (KeyCode::Backspace, KeyModifiers::NONE),
                 "c-r" => (KeyCode::Char('r'), KeyModifiers::CONTROL),
                 "c-c" => (KeyCode::Char('c'), KeyModifiers::CONTROL),
+                "c-u" => (KeyCode::Char('u'), KeyModifiers::CONTROL),
                 "lt" => (KeyCode::Char('<'), KeyModifiers::NONE),
                 "gt" => (KeyCode::Char('>'), KeyModifiers::NONE),
                 other => panic!("unknown key name {other}"),
