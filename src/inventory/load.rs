@@ -65,8 +65,8 @@ fn load_shared(src: SourceFile) -> Result<Inventory, Diagnostics> {
     // Fast path: a valid file is deserialized a few thousand entries at a time, so that the parser's working
     // memory is that of one piece, not of the whole file; anything else takes the whole-file path below,
     // whose messages are the ones a user sees.
-    if let Some(raw) = parse_in_pieces(text) {
-        return resolve(raw, src);
+    if let Some(inv) = load_in_pieces(&src, text) {
+        return inv;
     }
     let raw: RawInventory = match toml::from_str(text) {
         Ok(raw) => raw,
@@ -78,7 +78,7 @@ fn load_shared(src: SourceFile) -> Result<Inventory, Diagnostics> {
             return Err(finish(errors));
         }
     };
-    resolve(raw, src)
+    Feed::whole(src, raw)
 }
 
 /// Top-level array-of-tables headers at which the file may be cut, in the order of [`Entries`]' fields.
@@ -144,29 +144,54 @@ fn entry_starts(text: &str) -> Option<(Vec<usize>, [usize; 6])> {
     Some((starts, counts))
 }
 
-/// Deserializes a file piece by piece, cut at entry headers, with every span moved back to its place in the
-/// whole file. `None` when any piece does not deserialize on its own (a piece cut inside a multi-line string
-/// leaves the string unterminated, so it fails too) or the file has other tables than the entry arrays.
-fn parse_in_pieces(text: &str) -> Option<RawInventory> {
-    let (starts, counts) = entry_starts(text)?;
-    let first = starts.first().copied().unwrap_or(text.len());
-    let preamble: Preamble = toml::from_str(&text[..first]).ok()?;
-    let mut raw = RawInventory {
-        version: preamble.version,
-        description: preamble.description,
-        domains: Vec::with_capacity(counts[0]),
-        trusts: Vec::with_capacity(counts[1]),
-        hosts: Vec::with_capacity(counts[2]),
-        users: Vec::with_capacity(counts[3]),
-        groups: Vec::with_capacity(counts[4]),
-        paths: Vec::with_capacity(counts[5]),
-    };
-    for (i, cut) in starts.chunks(PIECE_ENTRIES).enumerate() {
-        let begin = cut[0];
-        let end = starts.get((i + 1) * PIECE_ENTRIES).copied();
-        let e: Entries = toml::from_str(&text[begin..end.unwrap_or(text.len())]).ok()?;
+/// A valid file's entries a few thousand at a time, cut at entry headers, with every span moved back to its
+/// place in the whole file.
+struct Pieces<'t> {
+    text: &'t str,
+    /// Byte offsets of the entry headers.
+    starts: Vec<usize>,
+    /// Entries of each kind in the file, in [`ENTRY_HEADERS`] order.
+    counts: [usize; 6],
+    preamble: Preamble,
+    /// The next piece.
+    next: usize,
+}
+
+impl<'t> Pieces<'t> {
+    /// `None` when the file has other tables than the entry arrays or its preamble does not deserialize.
+    fn new(text: &'t str) -> Option<Self> {
+        let (starts, counts) = entry_starts(text)?;
+        let first = starts.first().copied().unwrap_or(text.len());
+        let preamble: Preamble = toml::from_str(&text[..first]).ok()?;
+        Some(Pieces {
+            text,
+            starts,
+            counts,
+            preamble,
+            next: 0,
+        })
+    }
+}
+
+impl Iterator for Pieces<'_> {
+    /// A piece, or `None` when it does not deserialize on its own (a piece cut inside a multi-line string leaves
+    /// the string unterminated, so it fails too).
+    type Item = Option<RawInventory>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let first = self.next * PIECE_ENTRIES;
+        let begin = *self.starts.get(first)?;
+        self.next += 1;
+        let end = self
+            .starts
+            .get(first + PIECE_ENTRIES)
+            .copied()
+            .unwrap_or(self.text.len());
+        let Ok(e) = toml::from_str::<Entries>(&self.text[begin..end]) else {
+            return Some(None);
+        };
         let mut piece = RawInventory {
-            version: raw.version,
+            version: self.preamble.version,
             description: None,
             domains: e.domains,
             trusts: e.trusts,
@@ -176,14 +201,25 @@ fn parse_in_pieces(text: &str) -> Option<RawInventory> {
             paths: e.paths,
         };
         piece.shift_spans(begin);
-        raw.domains.append(&mut piece.domains);
-        raw.trusts.append(&mut piece.trusts);
-        raw.hosts.append(&mut piece.hosts);
-        raw.users.append(&mut piece.users);
-        raw.groups.append(&mut piece.groups);
-        raw.paths.append(&mut piece.paths);
+        Some(Some(piece))
     }
-    Some(raw)
+}
+
+/// Loads a valid file piece by piece, resolving entries as they arrive; `None` when a piece does not
+/// deserialize on its own (the whole-file path then gives the messages).
+fn load_in_pieces(src: &SourceFile, text: &str) -> Option<Result<Inventory, Diagnostics>> {
+    let mut pieces = Pieces::new(text)?;
+    let description = pieces.preamble.description.take();
+    let mut feed = Feed::new(
+        src.clone(),
+        pieces.preamble.version,
+        description,
+        pieces.counts,
+    );
+    for piece in pieces {
+        feed.push(piece?);
+    }
+    Some(feed.finish())
 }
 
 /// Where the value of the top-level `version` key is (only asked when it is wrong).
@@ -417,12 +453,55 @@ fn shorten_message(message: &str) -> String {
     out
 }
 
+/// Validates and resolves entries into the model, kind by kind: domains and trusts, then groups, then users,
+/// then hosts, then paths. Users and hosts may come in several batches (a file read in pieces); each batch
+/// is resolved as it arrives and its raw entries are dropped, so a large file is never held twice.
 struct Resolver {
     src: SourceFile,
     errors: Vec<Diagnostic>,
+    index: Index,
+    domains: Vec<Domain>,
+    trusts: Vec<Trust>,
+    groups: Vec<Group>,
+    /// Each group with every group it is nested in, transitively (itself included), sorted.
+    closure: Vec<Vec<GroupId>>,
+    users: Vec<User>,
+    hosts: Vec<Host>,
+    paths: Vec<AccessPath>,
+    /// Where each domain, trust, group, user, host and path is declared (the model keeps line and column).
+    spans: Spans,
+    acls: Vec<Vec<Principal>>,
+    acl_ids: HashMap<Vec<Principal>, AclId>,
 }
 
 impl Resolver {
+    fn new(src: SourceFile, version: u32) -> Self {
+        let mut r = Resolver {
+            src,
+            errors: Vec::new(),
+            index: Index::default(),
+            domains: Vec::new(),
+            trusts: Vec::new(),
+            groups: Vec::new(),
+            closure: Vec::new(),
+            users: Vec::new(),
+            hosts: Vec::new(),
+            paths: Vec::new(),
+            spans: Spans::default(),
+            acls: Vec::new(),
+            acl_ids: HashMap::new(),
+        };
+        if version != 1 {
+            let span = version_span(&r.src.text).unwrap_or(0..0);
+            r.err(
+                span,
+                format!("unsupported inventory version {version}"),
+                "this guardplan reads `version = 1`: set it, or use the guardplan release that wrote the file",
+            );
+        }
+        r
+    }
+
     fn err(&mut self, span: Span, message: impl Into<String>, help: impl Into<String>) {
         let message = shorten_message(&sanitize(&message.into()));
         self.errors
@@ -443,62 +522,12 @@ impl Resolver {
             );
         }
     }
-}
 
-fn lc(s: &str) -> String {
-    s.to_lowercase()
-}
-
-/// Validates and resolves a parsed inventory.
-pub fn resolve(raw: RawInventory, src: SourceFile) -> Result<Inventory, Diagnostics> {
-    let mut r = Resolver {
-        src: src.clone(),
-        errors: Vec::new(),
-    };
-    if raw.version != 1 {
-        let span = version_span(&src.text).unwrap_or(0..0);
-        r.err(
-            span,
-            format!("unsupported inventory version {}", raw.version),
-            "this guardplan reads `version = 1`: set it, or use the guardplan release that wrote the file",
-        );
-    }
-    let mut index = Index::default();
-
-    // Domains.
-    let mut domains = Vec::with_capacity(raw.domains.len());
-    for d in &raw.domains {
-        r.check_name(&d.dns, "domain DNS name", names::dns_name);
-        r.check_name(&d.netbios, "NetBIOS domain name", names::netbios_name);
-        let id = domains.len() as DomainId;
-        let mut keys = vec![lc(d.dns.get_ref())];
-        if lc(d.netbios.get_ref()) != keys[0] {
-            keys.push(lc(d.netbios.get_ref()));
-        }
-        for key in keys {
-            if index.domains.insert(key.clone(), id).is_some() {
-                r.err(
-                    d.dns.span(),
-                    format!("domain `{}` is declared twice", shown(&key)),
-                    "give each domain a unique DNS and NetBIOS name",
-                );
-            }
-        }
-        domains.push(Domain {
-            dns: d.dns.get_ref().clone(),
-            netbios: d.netbios.get_ref().clone(),
-            functional_level: d.functional_level,
-            forest: id,
-            dc_os: d.dc_os.clone(),
-            pdc_emulator_os: d.pdc_emulator_os,
-            span: d.dns.span(),
-        });
-    }
-    let domain_ref = |r: &mut Resolver, s: &Spanned<String>, what: &str| -> Option<DomainId> {
-        match index.domains.get(&lc(s.get_ref())) {
+    fn domain_ref(&mut self, s: &Spanned<String>, what: &str) -> Option<DomainId> {
+        match self.index.domains.get(&lc(s.get_ref())) {
             Some(id) => Some(*id),
             None => {
-                r.err(
+                self.err(
                     s.span(),
                     format!(
                         "{what} refers to the unknown domain `{}`",
@@ -509,206 +538,13 @@ pub fn resolve(raw: RawInventory, src: SourceFile) -> Result<Inventory, Diagnost
                 None
             }
         }
-    };
-    // Forests: a domain joins the forest its `forest` key names, and parent-child and tree-root trusts join
-    // their two domains into one forest.
-    let mut forests = UnionFind::new(domains.len());
-    let mut named_root = vec![false; domains.len()];
-    for (i, d) in raw.domains.iter().enumerate() {
-        if let Some(f) = &d.forest
-            && let Some(root) = domain_ref(&mut r, f, "the forest of this domain")
-        {
-            named_root[root as usize] = true;
-            forests.union(i, root as usize);
-        }
     }
 
-    // Trusts.
-    let mut trusts = Vec::with_capacity(raw.trusts.len());
-    let mut seen_trusts = HashSet::new();
-    for t in &raw.trusts {
-        let a = domain_ref(&mut r, &t.trusting, "the trust");
-        let b = domain_ref(&mut r, &t.trusted, "the trust");
-        let (Some(a), Some(b)) = (a, b) else { continue };
-        if a == b {
-            r.err(
-                t.trusted.span(),
-                format!(
-                    "domain `{}` is set to trust itself",
-                    shown(t.trusting.get_ref())
-                ),
-                "a domain always trusts its own accounts: remove this trust or correct `trusted`",
-            );
-            continue;
-        }
-        if !seen_trusts.insert((a.min(b), a.max(b))) {
-            r.err(
-                t.trusting.span(),
-                format!(
-                    "a trust between `{}` and `{}` is declared twice",
-                    shown(t.trusting.get_ref()),
-                    shown(t.trusted.get_ref())
-                ),
-                "merge the two entries into one (use direction = \"two-way\")",
-            );
-        }
-        if matches!(t.kind, TrustKind::ParentChild | TrustKind::TreeRoot) {
-            forests.union(a as usize, b as usize);
-            if t.direction == TrustDirection::OneWay || t.transitive == Some(false) {
-                r.err(
-                    t.trusting.span(),
-                    format!(
-                        "a {} trust is always two-way and transitive",
-                        trust_kind_name(t.kind)
-                    ),
-                    "set direction = \"two-way\" (a one-way trust inside a forest does not exist in AD)",
-                );
-            }
-        }
-        if t.kind == TrustKind::External && t.transitive == Some(true) {
-            r.err(
-                t.trusting.span(),
-                "an external trust is never transitive",
-                "remove `transitive = true`, or use type = \"forest\" between two forest roots",
-            );
-        }
-        let transitive = t.transitive.unwrap_or(match t.kind {
-            TrustKind::External | TrustKind::Realm => false,
-            TrustKind::ParentChild
-            | TrustKind::TreeRoot
-            | TrustKind::Forest
-            | TrustKind::Shortcut => true,
-        });
-        trusts.push(Trust {
-            trusting: a,
-            trusted: b,
-            direction: t.direction,
-            kind: t.kind,
-            transitive,
-            selective_auth: t.selective_auth,
-            sid_filtering: t.sid_filtering,
-            span: t.trusting.span(),
-        });
-    }
-
-    // The root of each forest: the domain a `forest` key names, else the one with the fewest DNS labels.
-    let mut roots: HashMap<usize, DomainId> = HashMap::new();
-    for (i, d) in domains.iter().enumerate() {
-        let set = forests.find(i);
-        let labels = |id: DomainId| domains[id as usize].dns.split('.').count();
-        let candidate = i as DomainId;
-        match roots.get(&set).copied() {
-            None => {
-                roots.insert(set, candidate);
-            }
-            Some(cur) => {
-                let better = match (named_root[i], named_root[cur as usize]) {
-                    (true, false) => true,
-                    (false, true) => false,
-                    (true, true) => {
-                        r.err(
-                            d.span.clone(),
-                            format!(
-                                "domains `{}` and `{}` are joined into one forest but both are named as forest roots",
-                                shown(&d.dns),
-                                shown(&domains[cur as usize].dns)
-                            ),
-                            "give every domain of a forest the same `forest` (the DNS name of its root domain)",
-                        );
-                        false
-                    }
-                    (false, false) => labels(candidate) < labels(cur),
-                };
-                if better {
-                    roots.insert(set, candidate);
-                }
-            }
-        }
-    }
-    for i in 0..domains.len() {
-        domains[i].forest = roots[&forests.find(i)];
-    }
-    for t in &trusts {
-        let (fa, fb) = (
-            domains[t.trusting as usize].forest,
-            domains[t.trusted as usize].forest,
-        );
-        let what = match t.kind {
-            TrustKind::Forest if fa != t.trusting || fb != t.trusted || fa == fb => {
-                Some("a forest trust joins the root domains of two different forests")
-            }
-            TrustKind::Shortcut if fa != fb => {
-                Some("a shortcut trust joins two domains of the same forest")
-            }
-            TrustKind::External if fa == fb => {
-                Some("an external trust joins domains of two different forests")
-            }
-            _ => None,
-        };
-        if let Some(what) = what {
-            r.err(
-                t.span.clone(),
-                format!(
-                    "the {} trust between `{}` and `{}` does not fit the forests: {what}",
-                    trust_kind_name(t.kind),
-                    shown(&domains[t.trusting as usize].dns),
-                    shown(&domains[t.trusted as usize].dns)
-                ),
-                "correct `type`, or the domains' `forest` keys (a domain without one is a forest root, unless a \
-                 parent-child or tree-root trust joins it to another)",
-            );
-        }
-    }
-
-    // Groups (two passes: declare, then resolve nesting).
-    let mut groups = Vec::with_capacity(raw.groups.len());
-    let mut group_names: HashMap<String, Vec<GroupId>> = HashMap::new();
-    for g in &raw.groups {
-        r.check_name(&g.name, "group name", |s| names::sam_name(s, 256));
-        let Some(domain) = domain_ref(&mut r, &g.domain, "the group") else {
-            continue;
-        };
-        let id = groups.len() as GroupId;
-        let key = format!(
-            "{}\\{}",
-            lc(&domains[domain as usize].netbios),
-            lc(g.name.get_ref())
-        );
-        if index.groups.insert(key, id).is_some() {
-            r.err(
-                g.name.span(),
-                format!(
-                    "group `{}` is declared twice in its domain",
-                    shown(g.name.get_ref())
-                ),
-                "remove one of the two entries or rename one",
-            );
-        }
-        group_names
-            .entry(lc(g.name.get_ref()))
-            .or_default()
-            .push(id);
-        groups.push(Group {
-            name: g.name.get_ref().clone(),
-            domain,
-            member_of: Vec::new(),
-            roles: g.roles.clone(),
-            protected_users: g.protected_users,
-            span: g.name.span(),
-        });
-    }
-    let group_ref = |r: &mut Resolver,
-                     groups: &[Group],
-                     s: &Spanned<String>,
-                     home: Option<DomainId>|
-     -> Option<GroupId> {
-        let found = lookup_principal(s.get_ref(), home, &index.domains, &group_names, |id| {
-            groups[id as usize].domain
-        });
-        match found {
+    fn group_ref(&mut self, s: &Spanned<String>, home: Option<DomainId>) -> Option<GroupId> {
+        match self.catalog().group(s.get_ref(), home) {
             Ok(id) => Some(id),
             Err(Ambiguity::Missing) => {
-                r.err(
+                self.err(
                     s.span(),
                     format!("unknown group `{}`", shown(s.get_ref())),
                     "declare it in a [[group]] entry, or correct the name (NAME or NETBIOS\\NAME)",
@@ -716,7 +552,7 @@ pub fn resolve(raw: RawInventory, src: SourceFile) -> Result<Inventory, Diagnost
                 None
             }
             Err(Ambiguity::Many) => {
-                r.err(
+                self.err(
                     s.span(),
                     format!(
                         "group name `{}` exists in several domains",
@@ -727,158 +563,18 @@ pub fn resolve(raw: RawInventory, src: SourceFile) -> Result<Inventory, Diagnost
                 None
             }
         }
-    };
-    {
-        let mut gi = 0usize;
-        for g in &raw.groups {
-            if !index.domains.contains_key(&lc(g.domain.get_ref())) {
-                continue;
-            }
-            let home = Some(groups[gi].domain);
-            let mut parents = Vec::new();
-            for m in &g.member_of {
-                if let Some(p) = group_ref(&mut r, &groups, m, home) {
-                    parents.push(p);
-                }
-            }
-            parents.sort_unstable();
-            parents.dedup();
-            groups[gi].member_of = parents;
-            gi += 1;
-        }
-    }
-    // Transitive closure of group nesting (cycles are legal in AD and simply close).
-    let closure: Vec<Vec<GroupId>> = (0..groups.len())
-        .map(|g| {
-            let mut seen = vec![g as GroupId];
-            let mut stack = groups[g].member_of.clone();
-            while let Some(p) = stack.pop() {
-                if !seen.contains(&p) {
-                    seen.push(p);
-                    stack.extend(groups[p as usize].member_of.iter().copied());
-                }
-            }
-            seen.sort_unstable();
-            seen
-        })
-        .collect();
-    for g in 0..groups.len() {
-        let (pu, mut roles) = closure[g]
-            .iter()
-            .fold((false, Vec::new()), |(pu, mut roles), p| {
-                roles.extend(groups[*p as usize].roles.iter().copied());
-                (pu || groups[*p as usize].protected_users, roles)
-            });
-        roles.sort_unstable();
-        roles.dedup();
-        groups[g].protected_users = pu;
-        groups[g].roles = roles;
-    }
-    let expand_groups = |direct: &[GroupId]| -> Vec<GroupId> {
-        let mut all: Vec<GroupId> = direct
-            .iter()
-            .flat_map(|g| closure[*g as usize].iter().copied())
-            .collect();
-        all.sort_unstable();
-        all.dedup();
-        all
-    };
-
-    // Users.
-    let mut users = Vec::with_capacity(raw.users.len());
-    let mut user_names: HashMap<String, Vec<UserId>> = HashMap::new();
-    for u in &raw.users {
-        let max = if u.kind == AccountKind::Computer {
-            16
-        } else {
-            20
-        };
-        r.check_name(&u.name, "account name", |s| names::sam_name(s, max));
-        let Some(domain) = domain_ref(&mut r, &u.domain, "the user") else {
-            continue;
-        };
-        let id = users.len() as UserId;
-        let key = format!(
-            "{}\\{}",
-            lc(&domains[domain as usize].netbios),
-            lc(u.name.get_ref())
-        );
-        if index.users.insert(key, id).is_some() {
-            r.err(
-                u.name.span(),
-                format!(
-                    "user `{}` is declared twice in its domain",
-                    shown(u.name.get_ref())
-                ),
-                "remove one of the two entries or rename one",
-            );
-        }
-        user_names.entry(lc(u.name.get_ref())).or_default().push(id);
-        let mut direct = Vec::new();
-        for m in &u.member_of {
-            if let Some(g) = group_ref(&mut r, &groups, m, Some(domain)) {
-                direct.push(g);
-            }
-        }
-        let all = expand_groups(&direct);
-        let mut roles = u.roles.clone();
-        roles.extend(
-            all.iter()
-                .flat_map(|g| groups[*g as usize].roles.iter().copied()),
-        );
-        roles.sort_unstable();
-        roles.dedup();
-        let protected_users =
-            u.protected_users || all.iter().any(|g| groups[*g as usize].protected_users);
-        let etypes = u.etypes.clone().unwrap_or_else(|| {
-            vec![
-                EncryptionType::Aes256,
-                EncryptionType::Aes128,
-                EncryptionType::Rc4,
-            ]
-        });
-        users.push(User {
-            name: u.name.get_ref().clone(),
-            domain,
-            kind: u.kind,
-            roles,
-            groups: all,
-            protected_users,
-            etypes,
-            delegation: u.delegation,
-            not_delegated: u.not_delegated,
-            span: u.name.span(),
-        });
     }
 
-    // Hosts.
-    let mut hosts = Vec::with_capacity(raw.hosts.len());
-    let mut acls: Vec<Vec<Principal>> = Vec::new();
-    let mut acl_ids: HashMap<Vec<Principal>, AclId> = HashMap::new();
-    let mut intern = |list: Vec<Principal>| -> AclId {
-        let next = acl_ids.len() as AclId;
-        *acl_ids.entry(list.clone()).or_insert_with(|| {
-            acls.push(list);
-            next
-        })
-    };
-    let principal_ref = |r: &mut Resolver,
-                         s: &Spanned<String>,
-                         home: Option<DomainId>,
-                         users: &[User],
-                         groups: &[Group]|
-     -> Option<Principal> {
-        let as_user = lookup_principal(s.get_ref(), home, &index.domains, &user_names, |id| {
-            users[id as usize].domain
-        });
-        let as_group = lookup_principal(s.get_ref(), home, &index.domains, &group_names, |id| {
-            groups[id as usize].domain
-        });
-        match (as_user, as_group) {
+    fn principal_ref(&mut self, s: &Spanned<String>, home: Option<DomainId>) -> Option<Principal> {
+        let names = self.catalog();
+        match (
+            names.user(s.get_ref(), home),
+            names.group(s.get_ref(), home),
+        ) {
             (Ok(u), Err(Ambiguity::Missing)) => Some(Principal::User(u)),
             (Err(Ambiguity::Missing), Ok(g)) => Some(Principal::Group(g)),
             (Err(Ambiguity::Missing), Err(Ambiguity::Missing)) => {
-                r.err(
+                self.err(
                     s.span(),
                     format!("unknown user or group `{}`", shown(s.get_ref())),
                     "declare it in a [[user]] or [[group]] entry, or correct the name",
@@ -886,7 +582,7 @@ pub fn resolve(raw: RawInventory, src: SourceFile) -> Result<Inventory, Diagnost
                 None
             }
             _ => {
-                r.err(
+                self.err(
                     s.span(),
                     format!("`{}` names more than one user or group", shown(s.get_ref())),
                     "qualify it as NETBIOS\\NAME",
@@ -894,246 +590,841 @@ pub fn resolve(raw: RawInventory, src: SourceFile) -> Result<Inventory, Diagnost
                 None
             }
         }
-    };
-    for h in &raw.hosts {
-        r.check_name(&h.name, "host name", names::host_name);
-        let id = hosts.len() as HostId;
-        if index.hosts.insert(lc(h.name.get_ref()), id).is_some() {
-            r.err(
-                h.name.span(),
-                format!("host `{}` is declared twice", shown(h.name.get_ref())),
+    }
+
+    /// Checks a group's or user's name (at most `max` characters) and domain, and that no other of its kind in
+    /// the domain has the name; its domain, unless that is unknown.
+    fn declare(
+        &mut self,
+        name: &Spanned<String>,
+        domain: &Spanned<String>,
+        group: bool,
+        max: usize,
+    ) -> Option<DomainId> {
+        let (what, noun) = if group {
+            ("group name", "group")
+        } else {
+            ("account name", "user")
+        };
+        self.check_name(name, what, |s| names::sam_name(s, max));
+        let domain = self.domain_ref(domain, &format!("the {noun}"))?;
+        let names = self.catalog();
+        let taken = if group {
+            names.group_in(name.get_ref(), domain)
+        } else {
+            names.user_in(name.get_ref(), domain)
+        };
+        if taken.is_some() {
+            self.err(
+                name.span(),
+                format!(
+                    "{noun} `{}` is declared twice in its domain",
+                    shown(name.get_ref())
+                ),
                 "remove one of the two entries or rename one",
             );
         }
-        let domain = match (&h.domain, h.join) {
-            (Some(d), _) => domain_ref(&mut r, d, "the host"),
-            (None, JoinType::Ad | JoinType::Hybrid) => {
-                r.err(
-                    h.name.span(),
-                    format!(
-                        "host `{}` is domain-joined but names no domain",
-                        shown(h.name.get_ref())
-                    ),
-                    "add `domain = \"DNS name\"`, or set the right `join`",
-                );
-                None
-            }
-            (None, _) => None,
-        };
-        if let (Some(d), JoinType::Entra | JoinType::Workgroup) = (&h.domain, h.join) {
-            r.err(
-                d.span(),
-                format!(
-                    "host `{}` is not AD-joined (join = \"{}\") but names a domain",
-                    shown(h.name.get_ref()),
-                    if h.join == JoinType::Entra {
-                        "entra"
-                    } else {
-                        "workgroup"
-                    }
-                ),
-                "remove `domain`, or use join = \"hybrid\" / \"ad\" if it is joined to AD",
-            );
-        }
-        let build = match (h.build, h.os.default_build()) {
-            (Some(b), _) => b,
-            (None, Some(b)) => b,
-            (None, None) => {
-                r.err(
-                    h.name.span(),
-                    format!(
-                        "host `{}` runs Windows 10 or 11 but gives no build",
-                        shown(h.name.get_ref())
-                    ),
-                    "add `build = 19045` (or the host's build: 14393 is 1607, 15063 is 1703)",
-                );
-                0
-            }
-        };
-        let mut tags = Vec::with_capacity(h.tags.len());
-        for t in &h.tags {
-            r.check_name(t, "tag", names::identifier);
-            let key = lc(t.get_ref());
-            let list = index.tags.entry(key.clone()).or_default();
-            if list.last() != Some(&id) {
-                list.push(id);
-            }
-            tags.push(key);
-        }
-        let mut direct = Vec::new();
-        for m in &h.member_of {
-            if let Some(g) = group_ref(&mut r, &groups, m, domain) {
-                direct.push(g);
-            }
-        }
-        let mut acl = |list: &[Spanned<String>], r: &mut Resolver| -> AclId {
-            let mut ps: Vec<Principal> = list
-                .iter()
-                .filter_map(|s| principal_ref(r, s, domain, &users, &groups))
-                .collect();
-            ps.sort_unstable();
-            ps.dedup();
-            intern(ps)
-        };
-        let administrators = acl(&h.administrators, &mut r);
-        let remote_desktop_users = acl(&h.remote_desktop_users, &mut r);
-        if h.roles.contains(&HostRole::DomainController)
-            && let Some(d) = domain
-        {
-            domains[d as usize].dc_os.push(h.os);
-        }
-        hosts.push(Host {
-            name: h.name.get_ref().clone(),
-            domain,
-            join: h.join,
-            os: Os {
-                family: h.os,
-                build,
-                kb2871997: h.kb2871997,
-            },
-            roles: h.roles.clone(),
-            tags,
-            groups: expand_groups(&direct),
-            rdp_client: h.rdp_client,
-            dc_line_of_sight: h.dc_line_of_sight,
-            laps: h.laps,
-            rds_vdi: h.rds_vdi,
-            device_claims: h.device_claims,
-            offline_signin: h.offline_signin,
-            azure_vm: h.azure_vm,
-            disable_restricted_admin: h.disable_restricted_admin,
-            allow_protected_creds: h.allow_protected_creds,
-            client_policy: h.client_policy,
-            administrators,
-            remote_desktop_users,
-            span: h.name.span(),
-        });
+        Some(domain)
     }
 
-    index.user_names = user_names;
-    index.group_names = group_names;
-    build_reverse_index(&mut index, domains.len(), groups.len(), &hosts, &users);
-
-    // Paths.
-    let selectors = Selectors {
-        index: &index,
-        hosts: &hosts,
-        users: &users,
-        groups: &groups,
-    };
-    let mut paths = Vec::with_capacity(raw.paths.len());
-    let mut path_index = HashMap::new();
-    for p in &raw.paths {
-        r.check_name(&p.name, "path name", names::identifier);
-        let id = paths.len() as PathId;
-        if path_index.insert(lc(p.name.get_ref()), id).is_some() {
-            r.err(
-                p.name.span(),
-                format!("path `{}` is declared twice", shown(p.name.get_ref())),
-                "give each path a unique name",
-            );
+    /// Name lookups over what is resolved so far.
+    fn catalog(&self) -> Catalog<'_> {
+        Catalog {
+            index: &self.index,
+            users: &self.users,
+            groups: &self.groups,
         }
-        let mut expand_hosts = |list: &[Spanned<String>], key: &str, required: bool| {
-            if required && list.is_empty() {
-                r.err(
-                    p.name.span(),
-                    format!("path `{}` has an empty `{key}`", shown(p.name.get_ref())),
-                    format!("list at least one selector in `{key}`"),
-                );
+    }
+
+    /// Every group `direct` names, with the groups they are nested in.
+    fn expand_groups(&self, direct: &[GroupId]) -> Vec<GroupId> {
+        let mut all: Vec<GroupId> = direct
+            .iter()
+            .flat_map(|g| self.closure[*g as usize].iter().copied())
+            .collect();
+        all.sort_unstable();
+        all.dedup();
+        all
+    }
+
+    fn intern_acl(&mut self, list: Vec<Principal>) -> AclId {
+        let next = self.acl_ids.len() as AclId;
+        *self.acl_ids.entry(list.clone()).or_insert_with(|| {
+            self.acls.push(list);
+            next
+        })
+    }
+
+    /// Domains, forests and trusts.
+    fn domains(&mut self, raw_domains: &[RawDomain], raw_trusts: &[RawTrust]) {
+        self.domains.reserve(raw_domains.len());
+        for d in raw_domains {
+            self.check_name(&d.dns, "domain DNS name", names::dns_name);
+            self.check_name(&d.netbios, "NetBIOS domain name", names::netbios_name);
+            let id = self.domains.len() as DomainId;
+            let mut keys = vec![lc(d.dns.get_ref())];
+            if lc(d.netbios.get_ref()) != keys[0] {
+                keys.push(lc(d.netbios.get_ref()));
             }
-            let mut out = Vec::new();
-            for s in list {
-                match selectors.hosts(s.get_ref()) {
-                    Ok(found) if found.is_empty() => r.err(
-                        s.span(),
-                        format!("selector `{}` matches no host", shown(s.get_ref())),
-                        "correct the selector (host:NAME, tag:TAG, group:NAME, role:ROLE, domain:DNS or *)",
-                    ),
-                    Ok(found) => out.extend(found),
-                    Err(why) => r.err(s.span(), why, "correct the selector (host:NAME, tag:TAG, group:NAME, role:ROLE, domain:DNS or *)"),
+            for key in keys {
+                if self.index.domains.insert(key.clone(), id).is_some() {
+                    self.err(
+                        d.dns.span(),
+                        format!("domain `{}` is declared twice", shown(&key)),
+                        "give each domain a unique DNS and NetBIOS name",
+                    );
                 }
             }
-            out.sort_unstable();
-            out.dedup();
-            out
-        };
-        let from = expand_hosts(&p.from, "from", true);
-        let to = expand_hosts(&p.to, "to", true);
-        let hops = expand_hosts(&p.hops, "hops", false);
-        if p.who.is_empty() {
-            r.err(
-                p.name.span(),
-                format!("path `{}` has an empty `who`", shown(p.name.get_ref())),
-                "list at least one user selector in `who`",
-            );
+            self.domains.push(Domain {
+                dns: d.dns.get_ref().clone(),
+                netbios: d.netbios.get_ref().clone(),
+                functional_level: d.functional_level,
+                forest: id,
+                dc_os: d.dc_os.clone(),
+                pdc_emulator_os: d.pdc_emulator_os,
+                at: Pos::default(),
+            });
+            self.spans.domains.push(d.dns.span());
         }
-        let mut who = Vec::new();
-        for s in &p.who {
-            match selectors.users(s.get_ref()) {
-                Ok(found) if found.is_empty() => r.err(
-                    s.span(),
-                    format!("selector `{}` matches no user", shown(s.get_ref())),
-                    "correct the selector (user:NAME, group:NAME, role:ROLE, domain:DNS or *)",
-                ),
-                Ok(found) => who.extend(found),
-                Err(why) => r.err(
-                    s.span(),
-                    why,
-                    "correct the selector (user:NAME, group:NAME, role:ROLE, domain:DNS or *)",
-                ),
+        // Forests: a domain joins the forest its `forest` key names, and parent-child and tree-root trusts join
+        // their two domains into one forest.
+        let mut forests = UnionFind::new(self.domains.len());
+        let mut named_root = vec![false; self.domains.len()];
+        for (i, d) in raw_domains.iter().enumerate() {
+            if let Some(f) = &d.forest
+                && let Some(root) = self.domain_ref(f, "the forest of this domain")
+            {
+                named_root[root as usize] = true;
+                forests.union(i, root as usize);
             }
         }
-        who.sort_unstable();
-        who.dedup();
-        if let Some(h) = p.session_hours
-            && !(h.is_finite() && h > 0.0 && h <= 24.0 * 366.0)
-        {
-            r.err(
-                p.name.span(),
-                format!("path `{}` has session_hours = {h}", shown(p.name.get_ref())),
-                "give the expected session length in hours, greater than 0",
-            );
+
+        self.trusts.reserve(raw_trusts.len());
+        let mut seen_trusts = HashSet::new();
+        for t in raw_trusts {
+            let a = self.domain_ref(&t.trusting, "the trust");
+            let b = self.domain_ref(&t.trusted, "the trust");
+            let (Some(a), Some(b)) = (a, b) else { continue };
+            if a == b {
+                self.err(
+                    t.trusted.span(),
+                    format!(
+                        "domain `{}` is set to trust itself",
+                        shown(t.trusting.get_ref())
+                    ),
+                    "a domain always trusts its own accounts: remove this trust or correct `trusted`",
+                );
+                continue;
+            }
+            if !seen_trusts.insert((a.min(b), a.max(b))) {
+                self.err(
+                    t.trusting.span(),
+                    format!(
+                        "a trust between `{}` and `{}` is declared twice",
+                        shown(t.trusting.get_ref()),
+                        shown(t.trusted.get_ref())
+                    ),
+                    "merge the two entries into one (use direction = \"two-way\")",
+                );
+            }
+            if matches!(t.kind, TrustKind::ParentChild | TrustKind::TreeRoot) {
+                forests.union(a as usize, b as usize);
+                if t.direction == TrustDirection::OneWay || t.transitive == Some(false) {
+                    self.err(
+                        t.trusting.span(),
+                        format!(
+                            "a {} trust is always two-way and transitive",
+                            trust_kind_name(t.kind)
+                        ),
+                        "set direction = \"two-way\" (a one-way trust inside a forest does not exist in AD)",
+                    );
+                }
+            }
+            if t.kind == TrustKind::External && t.transitive == Some(true) {
+                self.err(
+                    t.trusting.span(),
+                    "an external trust is never transitive",
+                    "remove `transitive = true`, or use type = \"forest\" between two forest roots",
+                );
+            }
+            let transitive = t.transitive.unwrap_or(match t.kind {
+                TrustKind::External | TrustKind::Realm => false,
+                TrustKind::ParentChild
+                | TrustKind::TreeRoot
+                | TrustKind::Forest
+                | TrustKind::Shortcut => true,
+            });
+            self.trusts.push(Trust {
+                trusting: a,
+                trusted: b,
+                direction: t.direction,
+                kind: t.kind,
+                transitive,
+                selective_auth: t.selective_auth,
+                sid_filtering: t.sid_filtering,
+                at: Pos::default(),
+            });
+            self.spans.trusts.push(t.trusting.span());
         }
-        let texts = |l: &[Spanned<String>]| l.iter().map(|s| s.get_ref().clone()).collect();
-        paths.push(AccessPath {
-            name: p.name.get_ref().clone(),
-            purpose: p.purpose,
-            who,
-            from,
-            to,
-            hops,
-            credentials: p.credentials,
-            network_as_user: p.network_as_user,
-            session_hours: p.session_hours,
-            delegation: p.delegation,
-            credssp_sso: p.credssp_sso,
-            note: p.note.clone(),
-            selectors: PathSelectors {
-                who: texts(&p.who),
-                from: texts(&p.from),
-                to: texts(&p.to),
-                hops: texts(&p.hops),
-            },
-            span: p.name.span(),
-        });
+        self.forest_roots(&mut forests, &named_root);
     }
 
-    index.paths = path_index;
-    if !r.errors.is_empty() {
-        return Err(finish(r.errors));
+    /// The root of each forest: the domain a `forest` key names, else the one with the fewest DNS labels; then
+    /// whether each trust fits the forests it joins.
+    fn forest_roots(&mut self, forests: &mut UnionFind, named_root: &[bool]) {
+        let mut roots: HashMap<usize, DomainId> = HashMap::new();
+        for i in 0..self.domains.len() {
+            let set = forests.find(i);
+            let labels = |id: DomainId| self.domains[id as usize].dns.split('.').count();
+            let candidate = i as DomainId;
+            match roots.get(&set).copied() {
+                None => {
+                    roots.insert(set, candidate);
+                }
+                Some(cur) => {
+                    let better = match (named_root[i], named_root[cur as usize]) {
+                        (true, false) => true,
+                        (false, true) => false,
+                        (true, true) => {
+                            let (d, other) = (&self.domains[i], &self.domains[cur as usize]);
+                            let message = format!(
+                                "domains `{}` and `{}` are joined into one forest but both are named as forest roots",
+                                shown(&d.dns),
+                                shown(&other.dns)
+                            );
+                            self.err(
+                                self.spans.domains[i].clone(),
+                                message,
+                                "give every domain of a forest the same `forest` (the DNS name of its root domain)",
+                            );
+                            false
+                        }
+                        (false, false) => labels(candidate) < labels(cur),
+                    };
+                    if better {
+                        roots.insert(set, candidate);
+                    }
+                }
+            }
+        }
+        for i in 0..self.domains.len() {
+            self.domains[i].forest = roots[&forests.find(i)];
+        }
+        for i in 0..self.trusts.len() {
+            let t = &self.trusts[i];
+            let (fa, fb) = (
+                self.domains[t.trusting as usize].forest,
+                self.domains[t.trusted as usize].forest,
+            );
+            let what = match t.kind {
+                TrustKind::Forest if fa != t.trusting || fb != t.trusted || fa == fb => {
+                    Some("a forest trust joins the root domains of two different forests")
+                }
+                TrustKind::Shortcut if fa != fb => {
+                    Some("a shortcut trust joins two domains of the same forest")
+                }
+                TrustKind::External if fa == fb => {
+                    Some("an external trust joins domains of two different forests")
+                }
+                _ => None,
+            };
+            if let Some(what) = what {
+                let message = format!(
+                    "the {} trust between `{}` and `{}` does not fit the forests: {what}",
+                    trust_kind_name(t.kind),
+                    shown(&self.domains[t.trusting as usize].dns),
+                    shown(&self.domains[t.trusted as usize].dns)
+                );
+                self.err(
+                    self.spans.trusts[i].clone(),
+                    message,
+                    "correct `type`, or the domains' `forest` keys (a domain without one is a forest root, unless a \
+                     parent-child or tree-root trust joins it to another)",
+                );
+            }
+        }
     }
-    Ok(Inventory {
-        source: src,
-        description: raw.description,
-        domains,
-        trusts,
-        hosts,
-        users,
-        groups,
-        paths,
-        acls,
-        index,
-    })
+
+    /// Groups (two passes: declare, then resolve nesting) and the closure of their nesting.
+    fn groups(&mut self, raw: &[RawGroup]) {
+        self.groups.reserve(raw.len());
+        self.index.groups = NameTable::with_capacity(raw.len());
+        let mut homes = Vec::with_capacity(raw.len());
+        for g in raw {
+            let Some(domain) = self.declare(&g.name, &g.domain, true, 256) else {
+                homes.push(None);
+                continue;
+            };
+            let id = self.groups.len() as GroupId;
+            homes.push(Some(id));
+            self.groups.push(Group {
+                name: g.name.get_ref().clone(),
+                domain,
+                member_of: Vec::new(),
+                roles: g.roles.clone(),
+                protected_users: g.protected_users,
+                at: Pos::default(),
+            });
+            self.spans.groups.push(g.name.span().start);
+            let groups = &self.groups;
+            self.index
+                .groups
+                .insert(id, |i| groups[i as usize].name.as_str());
+        }
+        for (g, id) in raw.iter().zip(homes) {
+            let Some(id) = id else { continue };
+            let home = Some(self.groups[id as usize].domain);
+            let mut parents = Vec::new();
+            for m in &g.member_of {
+                if let Some(p) = self.group_ref(m, home) {
+                    parents.push(p);
+                }
+            }
+            parents.sort_unstable();
+            parents.dedup();
+            self.groups[id as usize].member_of = parents;
+        }
+        // Transitive closure of group nesting (cycles are legal in AD and simply close).
+        let groups = &self.groups;
+        self.closure = (0..groups.len())
+            .map(|g| {
+                let mut seen = vec![g as GroupId];
+                let mut stack = groups[g].member_of.clone();
+                while let Some(p) = stack.pop() {
+                    if !seen.contains(&p) {
+                        seen.push(p);
+                        stack.extend(groups[p as usize].member_of.iter().copied());
+                    }
+                }
+                seen.sort_unstable();
+                seen
+            })
+            .collect();
+        for g in 0..self.groups.len() {
+            let (pu, mut roles) =
+                self.closure[g]
+                    .iter()
+                    .fold((false, Vec::new()), |(pu, mut roles), p| {
+                        roles.extend(self.groups[*p as usize].roles.iter().copied());
+                        (pu || self.groups[*p as usize].protected_users, roles)
+                    });
+            roles.sort_unstable();
+            roles.dedup();
+            self.groups[g].protected_users = pu;
+            self.groups[g].roles = roles;
+        }
+    }
+
+    /// A batch of users, in file order.
+    fn users(&mut self, raw: Vec<RawUser>) {
+        self.users.reserve(raw.len());
+        for u in raw {
+            let max = if u.kind == AccountKind::Computer {
+                16
+            } else {
+                20
+            };
+            let Some(domain) = self.declare(&u.name, &u.domain, false, max) else {
+                continue;
+            };
+            let mut direct = Vec::new();
+            for m in &u.member_of {
+                if let Some(g) = self.group_ref(m, Some(domain)) {
+                    direct.push(g);
+                }
+            }
+            let all = self.expand_groups(&direct);
+            let mut roles = u.roles;
+            roles.extend(
+                all.iter()
+                    .flat_map(|g| self.groups[*g as usize].roles.iter().copied()),
+            );
+            roles.sort_unstable();
+            roles.dedup();
+            let protected_users =
+                u.protected_users || all.iter().any(|g| self.groups[*g as usize].protected_users);
+            let etypes = u.etypes.unwrap_or_else(|| {
+                vec![
+                    EncryptionType::Aes256,
+                    EncryptionType::Aes128,
+                    EncryptionType::Rc4,
+                ]
+            });
+            self.spans.users.push(u.name.span().start);
+            let id = self.users.len() as UserId;
+            self.users.push(User {
+                name: u.name.into_inner(),
+                domain,
+                kind: u.kind,
+                roles,
+                groups: all,
+                protected_users,
+                etypes,
+                delegation: u.delegation,
+                not_delegated: u.not_delegated,
+                at: Pos::default(),
+            });
+            let users = &self.users;
+            self.index
+                .users
+                .insert(id, |i| users[i as usize].name.as_str());
+        }
+    }
+
+    /// A batch of hosts, in file order; every user is known by now.
+    fn hosts(&mut self, raw: Vec<RawHost>) {
+        self.hosts.reserve(raw.len());
+        for h in raw {
+            self.check_name(&h.name, "host name", names::host_name);
+            let id = self.hosts.len() as HostId;
+            let hosts = &self.hosts;
+            if self
+                .index
+                .hosts
+                .find(h.name.get_ref(), |i| hosts[i as usize].name.as_str())
+                .is_some()
+            {
+                self.err(
+                    h.name.span(),
+                    format!("host `{}` is declared twice", shown(h.name.get_ref())),
+                    "remove one of the two entries or rename one",
+                );
+            }
+            let domain = match (&h.domain, h.join) {
+                (Some(d), _) => self.domain_ref(d, "the host"),
+                (None, JoinType::Ad | JoinType::Hybrid) => {
+                    self.err(
+                        h.name.span(),
+                        format!(
+                            "host `{}` is domain-joined but names no domain",
+                            shown(h.name.get_ref())
+                        ),
+                        "add `domain = \"DNS name\"`, or set the right `join`",
+                    );
+                    None
+                }
+                (None, _) => None,
+            };
+            if let (Some(d), JoinType::Entra | JoinType::Workgroup) = (&h.domain, h.join) {
+                self.err(
+                    d.span(),
+                    format!(
+                        "host `{}` is not AD-joined (join = \"{}\") but names a domain",
+                        shown(h.name.get_ref()),
+                        if h.join == JoinType::Entra {
+                            "entra"
+                        } else {
+                            "workgroup"
+                        }
+                    ),
+                    "remove `domain`, or use join = \"hybrid\" / \"ad\" if it is joined to AD",
+                );
+            }
+            let build = match (h.build, h.os.default_build()) {
+                (Some(b), _) => b,
+                (None, Some(b)) => b,
+                (None, None) => {
+                    self.err(
+                        h.name.span(),
+                        format!(
+                            "host `{}` runs Windows 10 or 11 but gives no build",
+                            shown(h.name.get_ref())
+                        ),
+                        "add `build = 19045` (or the host's build: 14393 is 1607, 15063 is 1703)",
+                    );
+                    0
+                }
+            };
+            let mut tags = Vec::with_capacity(h.tags.len());
+            for t in &h.tags {
+                self.check_name(t, "tag", names::identifier);
+                let key = lc(t.get_ref());
+                let list = self.index.tags.entry(key.clone()).or_default();
+                if list.last() != Some(&id) {
+                    list.push(id);
+                }
+                tags.push(key);
+            }
+            let mut direct = Vec::new();
+            for m in &h.member_of {
+                if let Some(g) = self.group_ref(m, domain) {
+                    direct.push(g);
+                }
+            }
+            let administrators = self.acl(&h.administrators, domain);
+            let remote_desktop_users = self.acl(&h.remote_desktop_users, domain);
+            if h.roles.contains(&HostRole::DomainController)
+                && let Some(d) = domain
+            {
+                self.domains[d as usize].dc_os.push(h.os);
+            }
+            self.spans.hosts.push(h.name.span().start);
+            self.hosts.push(Host {
+                name: h.name.into_inner(),
+                domain,
+                join: h.join,
+                os: Os {
+                    family: h.os,
+                    build,
+                    kb2871997: h.kb2871997,
+                },
+                roles: h.roles,
+                tags,
+                groups: self.expand_groups(&direct),
+                rdp_client: h.rdp_client,
+                dc_line_of_sight: h.dc_line_of_sight,
+                laps: h.laps,
+                rds_vdi: h.rds_vdi,
+                device_claims: h.device_claims,
+                offline_signin: h.offline_signin,
+                azure_vm: h.azure_vm,
+                disable_restricted_admin: h.disable_restricted_admin,
+                allow_protected_creds: h.allow_protected_creds,
+                client_policy: h.client_policy,
+                administrators,
+                remote_desktop_users,
+                at: Pos::default(),
+            });
+            let hosts = &self.hosts;
+            self.index
+                .hosts
+                .insert(id, |i| hosts[i as usize].name.as_str());
+        }
+    }
+
+    /// The interned access control list of a host's local group.
+    fn acl(&mut self, list: &[Spanned<String>], home: Option<DomainId>) -> AclId {
+        let mut ps: Vec<Principal> = list
+            .iter()
+            .filter_map(|s| self.principal_ref(s, home))
+            .collect();
+        ps.sort_unstable();
+        ps.dedup();
+        self.intern_acl(ps)
+    }
+
+    /// Paths, once every host and user is resolved.
+    fn paths(&mut self, raw: &[RawPath]) {
+        build_reverse_index(
+            &mut self.index,
+            self.domains.len(),
+            self.groups.len(),
+            &self.hosts,
+            &self.users,
+        );
+        let mut paths = Vec::with_capacity(raw.len());
+        let mut path_index = HashMap::new();
+        let mut errors = Vec::new();
+        let selectors = Selectors {
+            index: &self.index,
+            hosts: &self.hosts,
+            users: &self.users,
+            groups: &self.groups,
+        };
+        let mut err = |span: Span, message: String, help: &str| {
+            errors.push((span, message, help.to_string()));
+        };
+        for p in raw {
+            if let Err(why) = names::identifier(p.name.get_ref()) {
+                err(
+                    p.name.span(),
+                    format!(
+                        "path name `{}` is not valid: it {why}",
+                        shown(p.name.get_ref())
+                    ),
+                    "rename the path name to a valid name",
+                );
+            }
+            let id = paths.len() as PathId;
+            if path_index.insert(lc(p.name.get_ref()), id).is_some() {
+                err(
+                    p.name.span(),
+                    format!("path `{}` is declared twice", shown(p.name.get_ref())),
+                    "give each path a unique name",
+                );
+            }
+            let mut expand_hosts = |list: &[Spanned<String>], key: &str, required: bool| {
+                if required && list.is_empty() {
+                    err(
+                        p.name.span(),
+                        format!("path `{}` has an empty `{key}`", shown(p.name.get_ref())),
+                        &format!("list at least one selector in `{key}`"),
+                    );
+                }
+                let find = |s: &str| selectors.hosts(s);
+                expand(list, find, "host", HOST_SELECTOR_HELP, &mut err)
+            };
+            let from = expand_hosts(&p.from, "from", true);
+            let to = expand_hosts(&p.to, "to", true);
+            let hops = expand_hosts(&p.hops, "hops", false);
+            if p.who.is_empty() {
+                err(
+                    p.name.span(),
+                    format!("path `{}` has an empty `who`", shown(p.name.get_ref())),
+                    "list at least one user selector in `who`",
+                );
+            }
+            let find = |s: &str| selectors.users(s);
+            let who = expand(&p.who, find, "user", USER_SELECTOR_HELP, &mut err);
+            if let Some(h) = p.session_hours
+                && !(h.is_finite() && h > 0.0 && h <= 24.0 * 366.0)
+            {
+                err(
+                    p.name.span(),
+                    format!("path `{}` has session_hours = {h}", shown(p.name.get_ref())),
+                    "give the expected session length in hours, greater than 0",
+                );
+            }
+            let texts = |l: &[Spanned<String>]| l.iter().map(|s| s.get_ref().clone()).collect();
+            paths.push(AccessPath {
+                name: p.name.get_ref().clone(),
+                purpose: p.purpose,
+                who,
+                from,
+                to,
+                hops,
+                credentials: p.credentials,
+                network_as_user: p.network_as_user,
+                session_hours: p.session_hours,
+                delegation: p.delegation,
+                credssp_sso: p.credssp_sso,
+                note: p.note.clone(),
+                selectors: PathSelectors {
+                    who: texts(&p.who),
+                    from: texts(&p.from),
+                    to: texts(&p.to),
+                    hops: texts(&p.hops),
+                },
+                at: Pos::default(),
+            });
+            self.spans.paths.push(p.name.span().start);
+        }
+        for (span, message, help) in errors {
+            self.err(span, message, help);
+        }
+        self.index.paths = path_index;
+        self.paths = paths;
+    }
+}
+
+impl Resolver {
+    /// The inventory, or every problem found. The model keeps where each item is written as line and column,
+    /// so the file's text is not held once it is loaded.
+    fn finish(mut self, description: Option<String>) -> Result<Inventory, Diagnostics> {
+        if !self.errors.is_empty() {
+            return Err(finish(self.errors));
+        }
+        let s = &self.spans;
+        let starts: Vec<usize> = (s.domains.iter().chain(&s.trusts).map(|r| r.start))
+            .chain(
+                s.groups
+                    .iter()
+                    .chain(&s.users)
+                    .chain(&s.hosts)
+                    .chain(&s.paths)
+                    .copied(),
+            )
+            .collect();
+        let mut at = self.src.positions(&starts).into_iter();
+        let mut place = |pos: &mut Pos| *pos = at.next().unwrap_or_default();
+        self.domains.iter_mut().for_each(|x| place(&mut x.at));
+        self.trusts.iter_mut().for_each(|x| place(&mut x.at));
+        self.groups.iter_mut().for_each(|x| place(&mut x.at));
+        self.users.iter_mut().for_each(|x| place(&mut x.at));
+        self.hosts.iter_mut().for_each(|x| place(&mut x.at));
+        self.paths.iter_mut().for_each(|x| place(&mut x.at));
+        Ok(Inventory {
+            source: Origin {
+                name: self.src.name,
+            },
+            description,
+            domains: self.domains,
+            trusts: self.trusts,
+            hosts: self.hosts,
+            users: self.users,
+            groups: self.groups,
+            paths: self.paths,
+            acls: self.acls,
+            index: self.index,
+        })
+    }
+}
+
+/// Where the items are declared, in the order of their lists: the whole name of domains and trusts (messages
+/// about them come after they are resolved), where the name starts for the rest.
+#[derive(Default)]
+struct Spans {
+    domains: Vec<Span>,
+    trusts: Vec<Span>,
+    groups: Vec<usize>,
+    users: Vec<usize>,
+    hosts: Vec<usize>,
+    paths: Vec<usize>,
+}
+
+/// The ids a list of selectors matches (sorted, unique); a selector that is wrong or matches nothing is
+/// reported through `err`.
+fn expand(
+    list: &[Spanned<String>],
+    find: impl Fn(&str) -> Result<Vec<u32>, String>,
+    noun: &str,
+    help: &str,
+    err: &mut impl FnMut(Span, String, &str),
+) -> Vec<u32> {
+    let mut out = Vec::new();
+    for s in list {
+        match find(s.get_ref()) {
+            Ok(found) if found.is_empty() => err(
+                s.span(),
+                format!("selector `{}` matches no {noun}", shown(s.get_ref())),
+                help,
+            ),
+            Ok(found) => out.extend(found),
+            Err(why) => err(s.span(), why, help),
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// Correct selectors for hosts.
+const HOST_SELECTOR_HELP: &str =
+    "correct the selector (host:NAME, tag:TAG, group:NAME, role:ROLE, domain:DNS or *)";
+/// Correct selectors for users.
+const USER_SELECTOR_HELP: &str =
+    "correct the selector (user:NAME, group:NAME, role:ROLE, domain:DNS or *)";
+
+/// Entries in file order, resolved as soon as what they refer to is known: users once every domain, trust and
+/// group has arrived, hosts once every user has too. Paths wait for the end. In a file written kind by kind (as
+/// `guardplan sample` and `guardplan import` write them) no user or host waits.
+struct Feed {
+    r: Resolver,
+    /// Entries of each kind in the whole file, in [`ENTRY_HEADERS`] order.
+    expected: [usize; 6],
+    /// Entries of each kind received so far.
+    received: [usize; 6],
+    held: RawInventory,
+    /// Domains, trusts and groups are resolved.
+    groups_done: bool,
+}
+
+impl Feed {
+    fn new(
+        src: SourceFile,
+        version: u32,
+        description: Option<String>,
+        expected: [usize; 6],
+    ) -> Self {
+        let mut r = Resolver::new(src, version);
+        // The model's lists are sized once: grown piece by piece they could end up twice as large.
+        r.hosts.reserve_exact(expected[2]);
+        r.users.reserve_exact(expected[3]);
+        r.index.hosts = NameTable::with_capacity(expected[2]);
+        r.index.users = NameTable::with_capacity(expected[3]);
+        Feed {
+            r,
+            expected,
+            received: [0; 6],
+            held: RawInventory {
+                version,
+                description,
+                domains: Vec::new(),
+                trusts: Vec::new(),
+                hosts: Vec::new(),
+                users: Vec::new(),
+                groups: Vec::new(),
+                paths: Vec::new(),
+            },
+            groups_done: false,
+        }
+    }
+
+    /// The whole file at once.
+    fn whole(src: SourceFile, mut raw: RawInventory) -> Result<Inventory, Diagnostics> {
+        let expected = [
+            raw.domains.len(),
+            raw.trusts.len(),
+            raw.hosts.len(),
+            raw.users.len(),
+            raw.groups.len(),
+            raw.paths.len(),
+        ];
+        let mut feed = Feed::new(src, raw.version, raw.description.take(), expected);
+        feed.push(raw);
+        feed.finish()
+    }
+
+    fn push(&mut self, mut piece: RawInventory) {
+        let h = &mut self.held;
+        for (n, len) in self.received.iter_mut().zip([
+            piece.domains.len(),
+            piece.trusts.len(),
+            piece.hosts.len(),
+            piece.users.len(),
+            piece.groups.len(),
+            piece.paths.len(),
+        ]) {
+            *n += len;
+        }
+        join(&mut h.domains, &mut piece.domains);
+        join(&mut h.trusts, &mut piece.trusts);
+        join(&mut h.hosts, &mut piece.hosts);
+        join(&mut h.users, &mut piece.users);
+        join(&mut h.groups, &mut piece.groups);
+        join(&mut h.paths, &mut piece.paths);
+        self.advance();
+    }
+
+    fn all(&self, kind: usize) -> bool {
+        self.received[kind] >= self.expected[kind]
+    }
+
+    fn advance(&mut self) {
+        const DOMAIN: usize = 0;
+        const TRUST: usize = 1;
+        const USER: usize = 3;
+        const GROUP: usize = 4;
+        if !self.groups_done && self.all(DOMAIN) && self.all(TRUST) && self.all(GROUP) {
+            let domains = std::mem::take(&mut self.held.domains);
+            let trusts = std::mem::take(&mut self.held.trusts);
+            self.r.domains(&domains, &trusts);
+            let groups = std::mem::take(&mut self.held.groups);
+            self.r.groups(&groups);
+            self.groups_done = true;
+        }
+        if !self.groups_done {
+            return;
+        }
+        if !self.held.users.is_empty() {
+            self.r.users(std::mem::take(&mut self.held.users));
+        }
+        if self.all(USER) && !self.held.hosts.is_empty() {
+            self.r.hosts(std::mem::take(&mut self.held.hosts));
+        }
+    }
+
+    fn finish(mut self) -> Result<Inventory, Diagnostics> {
+        // Every entry has arrived: whatever still waits can go.
+        self.expected = self.received;
+        self.advance();
+        let paths = std::mem::take(&mut self.held.paths);
+        self.r.paths(&paths);
+        self.r.finish(self.held.description)
+    }
+}
+
+/// Moves the entries of `from` after those of `to` (without copying them when `to` is empty).
+fn join<T>(to: &mut Vec<T>, from: &mut Vec<T>) {
+    if to.is_empty() {
+        std::mem::swap(to, from);
+    } else {
+        to.append(from);
+    }
+}
+
+fn lc(s: &str) -> String {
+    s.to_lowercase()
 }
 
 /// Disjoint sets of domains (forests).
@@ -1175,12 +1466,108 @@ enum Ambiguity {
     Many,
 }
 
-/// Resolves `NETBIOS\name`, `name@dns` or a bare name (own domain first, then unique in the inventory).
+/// Name lookups over resolved users and groups.
+struct Catalog<'a> {
+    index: &'a Index,
+    users: &'a [User],
+    groups: &'a [Group],
+}
+
+/// An account of a domain: a user or a group.
+trait Account {
+    fn name(&self) -> &str;
+    fn domain(&self) -> DomainId;
+}
+
+impl Account for User {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn domain(&self) -> DomainId {
+        self.domain
+    }
+}
+
+impl Account for Group {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn domain(&self) -> DomainId {
+        self.domain
+    }
+}
+
+/// The account `text` names (`NETBIOS\name`, `name@dns` or a bare name) among `items`, indexed by `table`.
+fn account<T: Account>(
+    domains: &HashMap<String, DomainId>,
+    table: &NameTable,
+    items: &[T],
+    text: &str,
+    home: Option<DomainId>,
+) -> Result<u32, Ambiguity> {
+    lookup_principal(
+        text,
+        home,
+        domains,
+        |name| table.find_all(name, |i| items[i as usize].name()),
+        |id| items[id as usize].domain(),
+    )
+}
+
+/// The account of a domain with a bare name.
+fn account_in<T: Account>(
+    table: &NameTable,
+    items: &[T],
+    name: &str,
+    domain: DomainId,
+) -> Option<u32> {
+    table
+        .find_all(name, |i| items[i as usize].name())
+        .into_iter()
+        .find(|&i| items[i as usize].domain() == domain)
+}
+
+impl Catalog<'_> {
+    /// A group by `NETBIOS\name`, `name@dns` or bare name (own domain first, then unique in the inventory).
+    fn group(&self, text: &str, home: Option<DomainId>) -> Result<GroupId, Ambiguity> {
+        account(
+            &self.index.domains,
+            &self.index.groups,
+            self.groups,
+            text,
+            home,
+        )
+    }
+
+    /// A user, as [`Catalog::group`] finds a group.
+    fn user(&self, text: &str, home: Option<DomainId>) -> Result<UserId, Ambiguity> {
+        account(
+            &self.index.domains,
+            &self.index.users,
+            self.users,
+            text,
+            home,
+        )
+    }
+
+    /// The group of a domain with a bare name.
+    fn group_in(&self, name: &str, domain: DomainId) -> Option<GroupId> {
+        account_in(&self.index.groups, self.groups, name, domain)
+    }
+
+    /// The user of a domain with a bare name.
+    fn user_in(&self, name: &str, domain: DomainId) -> Option<UserId> {
+        account_in(&self.index.users, self.users, name, domain)
+    }
+}
+
+/// Resolves `NETBIOS\name`, `name@dns` or a bare name (own domain first, then unique in the inventory);
+/// `named` lists the ids with a bare name, in increasing order.
 fn lookup_principal(
     text: &str,
     home: Option<DomainId>,
     domains: &HashMap<String, DomainId>,
-    bare: &HashMap<String, Vec<u32>>,
+    named: impl Fn(&str) -> Vec<u32>,
     domain_of: impl Fn(u32) -> DomainId,
 ) -> Result<u32, Ambiguity> {
     let (dom, name) = if let Some((d, n)) = text.split_once('\\') {
@@ -1194,12 +1581,12 @@ fn lookup_principal(
         let Some(did) = domains.get(&lc(d)) else {
             return Err(Ambiguity::Missing);
         };
-        return bare
-            .get(&lc(name))
-            .and_then(|ids| ids.iter().copied().find(|id| domain_of(*id) == *did))
+        return named(name)
+            .into_iter()
+            .find(|id| domain_of(*id) == *did)
             .ok_or(Ambiguity::Missing);
     }
-    let ids = bare.get(&lc(name)).ok_or(Ambiguity::Missing)?;
+    let ids = named(name);
     if let Some(h) = home
         && let Some(id) = ids.iter().copied().find(|id| domain_of(*id) == h)
     {
@@ -1269,15 +1656,16 @@ pub struct Selectors<'a> {
 }
 
 impl<'a> Selectors<'a> {
+    fn catalog(&self) -> Catalog<'a> {
+        Catalog {
+            index: self.index,
+            users: self.users,
+            groups: self.groups,
+        }
+    }
+
     fn group(&self, name: &str) -> Result<GroupId, String> {
-        lookup_principal(
-            name,
-            None,
-            &self.index.domains,
-            &self.index.group_names,
-            |id| self.groups[id as usize].domain,
-        )
-        .map_err(|a| match a {
+        self.catalog().group(name, None).map_err(|a| match a {
             Ambiguity::Missing => format!("unknown group `{name}`"),
             Ambiguity::Many => format!(
                 "group name `{name}` exists in several domains: qualify it as NETBIOS\\NAME"
@@ -1300,10 +1688,9 @@ impl<'a> Selectors<'a> {
         Ok(match kind {
             _ if sel == "*" => all().collect(),
             "host" => vec![
-                *self
-                    .index
+                self.index
                     .hosts
-                    .get(&lc(value))
+                    .find(value, |i| self.hosts[i as usize].name.as_str())
                     .ok_or_else(|| format!("unknown host `{value}`"))?,
             ],
             "tag" => self.index.tags.get(&lc(value)).cloned().unwrap_or_default(),
@@ -1337,15 +1724,7 @@ impl<'a> Selectors<'a> {
             Some((k, v)) if matches!(k, "user" | "group" | "role" | "domain") => (k, v),
             _ => ("", sel),
         };
-        let user = |name: &str| {
-            lookup_principal(
-                name,
-                None,
-                &self.index.domains,
-                &self.index.user_names,
-                |id| self.users[id as usize].domain,
-            )
-        };
+        let user = |name: &str| self.catalog().user(name, None);
         let members = |g: GroupId| -> Vec<UserId> { self.index.group_users[g as usize].clone() };
         Ok(match kind {
             "user" => vec![user(value).map_err(|_| format!("unknown user `{value}`"))?],
@@ -1406,6 +1785,31 @@ mod tests {
         }
     }
 
+    /// The entries of a file read in pieces, or `None` when it cannot be.
+    fn parse_in_pieces(text: &str) -> Option<RawInventory> {
+        let mut pieces = Pieces::new(text)?;
+        let mut raw = RawInventory {
+            version: pieces.preamble.version,
+            description: pieces.preamble.description.take(),
+            domains: Vec::new(),
+            trusts: Vec::new(),
+            hosts: Vec::new(),
+            users: Vec::new(),
+            groups: Vec::new(),
+            paths: Vec::new(),
+        };
+        for piece in pieces {
+            let mut p = piece?;
+            raw.domains.append(&mut p.domains);
+            raw.trusts.append(&mut p.trusts);
+            raw.hosts.append(&mut p.hosts);
+            raw.users.append(&mut p.users);
+            raw.groups.append(&mut p.groups);
+            raw.paths.append(&mut p.paths);
+        }
+        Some(raw)
+    }
+
     fn pieces(text: &str) -> RawInventory {
         match parse_in_pieces(text) {
             Some(raw) => raw,
@@ -1422,12 +1826,27 @@ mod tests {
     /// A path whose target does not exist, after everything else, so its diagnostic sits in the last piece.
     const DANGLING: &str = "\n[[path]]\nname = \"zz-dangling\"\npurpose = \"admin\"\nwho = [\"role:admin\"]\nfrom = [\"*\"]\nto = [\"host:NO-SUCH-HOST\"]\n";
 
-    /// The facts of an inventory (its indexes are hash maps, derived from these).
+    /// The facts of an inventory with where they are written (its indexes are hash maps, derived from these).
     fn facts(i: &Inventory) -> String {
-        let text = &*i.source.text;
         format!(
-            "{:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {}",
-            i.description, i.domains, i.trusts, i.hosts, i.users, i.groups, i.paths, i.acls, text
+            "{:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?}",
+            i.description, i.domains, i.trusts, i.hosts, i.users, i.groups, i.paths, i.acls
+        )
+    }
+
+    /// The facts of an inventory without where they are written.
+    fn entries(i: &Inventory) -> String {
+        let mut i = i.clone();
+        let nowhere = Pos::default();
+        i.domains.iter_mut().for_each(|x| x.at = nowhere);
+        i.trusts.iter_mut().for_each(|x| x.at = nowhere);
+        i.hosts.iter_mut().for_each(|x| x.at = nowhere);
+        i.users.iter_mut().for_each(|x| x.at = nowhere);
+        i.groups.iter_mut().for_each(|x| x.at = nowhere);
+        i.paths.iter_mut().for_each(|x| x.at = nowhere);
+        format!(
+            "{:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?}",
+            i.description, i.domains, i.trusts, i.hosts, i.users, i.groups, i.paths, i.acls
         )
     }
 
@@ -1435,16 +1854,21 @@ mod tests {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let (a, b) = (pieces(text), whole(text));
         assert!(format!("{a:?}") == format!("{b:?}"), "raw entries differ");
-        let inv_a = resolve(a, SourceFile::new("t.toml", text));
-        let inv_b = resolve(b, SourceFile::new("t.toml", text));
+        let inv_a = Feed::whole(SourceFile::new("t.toml", text), a);
+        let inv_b = Feed::whole(SourceFile::new("t.toml", text), b);
         match (inv_a, inv_b) {
             (Ok(a), Ok(b)) => {
                 assert!(facts(&a) == facts(&b), "inventories differ");
                 let raw = pieces(text);
-                for p in &raw.paths {
+                let src = SourceFile::new("t.toml", text);
+                for (p, resolved) in raw.paths.iter().zip(&a.paths) {
                     let span = p.name.span();
                     assert_eq!(&text[span.clone()], format!("\"{}\"", p.name.get_ref()));
-                    assert_eq!(a.source.line_col(span.start), b.source.line_col(span.start));
+                    let (line, col) = src.line_col(span.start);
+                    assert_eq!(
+                        (resolved.at.line as usize, resolved.at.col as usize),
+                        (line, col)
+                    );
                 }
                 let loaded = load_str("t.toml", text).map(|i| facts(&i)).ok();
                 assert!(loaded == Some(facts(&a)), "load_str differs");
@@ -1455,6 +1879,23 @@ mod tests {
                 assert_eq!(load_str("t.toml", text).err(), Some(a));
             }
             (a, b) => panic!("pieces: {:?}, whole file: {:?}", a.is_ok(), b.is_ok()),
+        }
+    }
+
+    proptest::proptest! {
+        /// Many positions found in one pass are those found one by one, whatever the line ends, characters and
+        /// order of the offsets.
+        #[test]
+        fn positions_in_one_pass_match_line_col(
+            text in "[a\r\né日\u{10348}]{0,60}",
+            offsets in proptest::collection::vec(0usize..70, 0..20),
+        ) {
+            let src = SourceFile::new("t.toml", text.as_str());
+            let all = src.positions(&offsets);
+            for (offset, pos) in offsets.iter().zip(all) {
+                let (line, col) = src.line_col(*offset);
+                proptest::prop_assert_eq!((pos.line as usize, pos.col as usize), (line, col));
+            }
         }
     }
 
@@ -1492,6 +1933,75 @@ mod tests {
             };
             let last_line = bad.lines().count();
             assert!(d.0.iter().any(|d| d.line == last_line), "{d}");
+        }
+    }
+
+    /// The file with its entries regrouped: `order` lists the kinds (indexes into [`ENTRY_HEADERS`]) in the order
+    /// they are written, each with the part of that kind's entries it takes (`..` for all, `..0.5` for the first
+    /// half); each kind keeps its own order.
+    fn regrouped(text: &str, order: &[(usize, std::ops::Range<f64>)]) -> String {
+        let Some((starts, counts)) = entry_starts(text) else {
+            panic!("the file has entry headers only");
+        };
+        let mut out = text[..starts[0]].to_string();
+        let entry = |i: usize| &text[starts[i]..starts.get(i + 1).copied().unwrap_or(text.len())];
+        for (kind, part) in order {
+            let mut n = 0;
+            for i in 0..starts.len() {
+                if !entry(i).starts_with(ENTRY_HEADERS[*kind]) {
+                    continue;
+                }
+                let at = n as f64 / counts[*kind] as f64;
+                n += 1;
+                if part.contains(&at) {
+                    out.push_str(entry(i).trim_end());
+                    out.push_str("\n\n");
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn the_order_of_kinds_in_the_file_does_not_change_the_inventory() {
+        let text = match generate(&SampleSpec::new(3000)) {
+            Ok(t) => t,
+            Err(e) => panic!("{}", e.0),
+        };
+        let Ok(written) = load_str("t.toml", &text) else {
+            panic!("the generated estate loads");
+        };
+        // Paths first, hosts before the users their local groups name, users before their groups and
+        // domains; and one kind cut in two by others.
+        let all = 0.0..1.0;
+        let reversed: Vec<_> = (0..6).rev().map(|k| (k, all.clone())).collect();
+        let reversed = regrouped(&text, &reversed);
+        let (first, second) = (0.0..0.5, 0.5..1.0);
+        let mixed = regrouped(
+            &text,
+            &[
+                (0, all.clone()),
+                (4, first.clone()),
+                (3, first),
+                (1, all.clone()),
+                (2, all.clone()),
+                (4, second.clone()),
+                (3, second),
+                (5, all),
+            ],
+        );
+        for other in [reversed, mixed] {
+            assert!(Pieces::new(&other).is_some_and(|p| p.count() > 2));
+            match load_str("t.toml", &other) {
+                Ok(inv) => assert!(entries(&inv) == entries(&written), "inventories differ"),
+                Err(d) => panic!("{d}"),
+            }
+            let bad = format!("{other}{DANGLING}");
+            assert_eq!(
+                load_str("t.toml", &bad).err().map(|d| d.0.len()),
+                Some(1),
+                "one problem: the dangling target"
+            );
         }
     }
 

@@ -27,6 +27,22 @@ pub type AclId = u32;
 /// Byte range of an item in its source file.
 pub type Span = Range<usize>;
 
+/// A place in an inventory file: 1-based line and column (in characters).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Pos {
+    /// Line, from 1.
+    pub line: u32,
+    /// Column in characters, from 1.
+    pub col: u32,
+}
+
+/// Where an inventory was read from.
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    /// The name shown in messages (a path, or `<embedded sample>`).
+    pub name: String,
+}
+
 /// A source text with its name, for turning byte offsets into line and column.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
@@ -64,23 +80,62 @@ impl SourceFile {
         self.text.get(start..end.max(start))
     }
 
-    /// 1-based line and column (in characters) of a byte offset.
-    pub fn line_col(&self, offset: usize) -> (usize, usize) {
-        let mut offset = offset.min(self.text.len());
-        // The end of a CRLF line is where the `\r` is, as it is for an LF line.
+    /// The offset [`SourceFile::line_col`] reports: within the text, and the end of a CRLF line is where the
+    /// `\r` is, as it is for an LF line.
+    fn reported(&self, offset: usize) -> usize {
+        let offset = offset.min(self.text.len());
         let bytes = self.text.as_bytes();
         if bytes.get(offset) == Some(&b'\n') && offset > 0 && bytes[offset - 1] == b'\r' {
-            offset -= 1;
+            offset - 1
+        } else {
+            offset
         }
+    }
+
+    /// 1-based column (in characters) of an offset on the line starting at `start`.
+    fn col(&self, start: usize, offset: usize) -> usize {
+        let mut end = offset;
+        while !self.text.is_char_boundary(end) {
+            end -= 1;
+        }
+        self.text[start..end].chars().count() + 1
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = self.reported(offset);
         let starts = self.line_starts();
         let line = starts.partition_point(|&s| s <= offset).max(1) - 1;
-        let start = starts[line];
-        let mut col_end = offset;
-        while !self.text.is_char_boundary(col_end) {
-            col_end -= 1;
+        (line + 1, self.col(starts[line], offset))
+    }
+
+    /// [`SourceFile::line_col`] of many offsets, in one pass over the text and without a line index.
+    pub fn positions(&self, offsets: &[usize]) -> Vec<Pos> {
+        let mut order: Vec<usize> = (0..offsets.len()).collect();
+        order.sort_unstable_by_key(|&i| offsets[i]);
+        let bytes = self.text.as_bytes();
+        let mut out = vec![Pos::default(); offsets.len()];
+        let (mut line, mut start, mut scanned) = (1usize, 0usize, 0usize);
+        for i in order {
+            let offset = self.reported(offsets[i]);
+            if offset > scanned {
+                for (j, _) in bytes[scanned..offset]
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, b)| **b == b'\n')
+                {
+                    line += 1;
+                    start = scanned + j + 1;
+                }
+                scanned = offset;
+            }
+            let narrow = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+            out[i] = Pos {
+                line: narrow(line),
+                col: narrow(self.col(start, offset)),
+            };
         }
-        let col = self.text[start..col_end].chars().count() + 1;
-        (line + 1, col)
+        out
     }
 }
 
@@ -152,7 +207,7 @@ pub struct Domain {
     /// Operating system of the PDC emulator, when given.
     pub pdc_emulator_os: Option<OsFamily>,
     /// Where the domain is declared.
-    pub span: Span,
+    pub at: Pos,
 }
 
 /// A trust between two domains.
@@ -173,7 +228,7 @@ pub struct Trust {
     /// SID filtering, when given.
     pub sid_filtering: Option<bool>,
     /// Where the trust is declared.
-    pub span: Span,
+    pub at: Pos,
 }
 
 /// A host.
@@ -218,7 +273,7 @@ pub struct Host {
     /// Local Remote Desktop Users.
     pub remote_desktop_users: AclId,
     /// Where the host is declared.
-    pub span: Span,
+    pub at: Pos,
 }
 
 impl Host {
@@ -263,7 +318,7 @@ pub struct User {
     /// Marked sensitive, cannot be delegated.
     pub not_delegated: bool,
     /// Where the user is declared.
-    pub span: Span,
+    pub at: Pos,
 }
 
 impl User {
@@ -293,7 +348,7 @@ pub struct Group {
     /// Members are in Protected Users (directly or through nesting).
     pub protected_users: bool,
     /// Where the group is declared.
-    pub span: Span,
+    pub at: Pos,
 }
 
 /// An access path with its selectors expanded.
@@ -326,7 +381,7 @@ pub struct AccessPath {
     /// The selectors as written (who, from, to, hops), for display.
     pub selectors: PathSelectors,
     /// Where the path is declared.
-    pub span: Span,
+    pub at: Pos,
 }
 
 /// The selectors of a path as written.
@@ -346,7 +401,7 @@ pub struct PathSelectors {
 #[derive(Debug, Clone)]
 pub struct Inventory {
     /// Where it was read from.
-    pub source: SourceFile,
+    pub source: Origin,
     /// Description.
     pub description: Option<String>,
     /// Domains, in file order.
@@ -372,18 +427,14 @@ pub struct Inventory {
 pub struct Index {
     /// Domain by DNS name and by NetBIOS name.
     pub domains: HashMap<String, DomainId>,
-    /// Host by name.
-    pub hosts: HashMap<String, HostId>,
-    /// Users by `NETBIOS\name`.
-    pub users: HashMap<String, UserId>,
-    /// Groups by `NETBIOS\name`.
-    pub groups: HashMap<String, GroupId>,
+    /// Hosts by name.
+    pub hosts: NameTable,
+    /// Users by name (one per domain that has the name).
+    pub users: NameTable,
+    /// Groups by name (one per domain that has the name).
+    pub groups: NameTable,
     /// Path by name.
     pub paths: HashMap<String, PathId>,
-    /// Users by bare name (all domains).
-    pub user_names: HashMap<String, Vec<UserId>>,
-    /// Groups by bare name (all domains).
-    pub group_names: HashMap<String, Vec<GroupId>>,
     /// Hosts by tag.
     pub tags: HashMap<String, Vec<HostId>>,
     /// Members of each group (by `GroupId`), sorted: users whose `groups` list it.
@@ -400,7 +451,91 @@ pub struct Index {
     pub host_roles: HashMap<HostRole, Vec<HostId>>,
 }
 
+/// Ids of named items, found by name regardless of case. Only the ids are stored: the names stay in the items,
+/// so an estate of hundreds of thousands of accounts does not hold every name twice.
+#[derive(Clone, Default)]
+pub struct NameTable {
+    table: hashbrown::HashTable<u32>,
+    hasher: hashbrown::DefaultHashBuilder,
+}
+
+impl std::fmt::Debug for NameTable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "NameTable({} names)", self.table.len())
+    }
+}
+
+/// Whether two names are equal regardless of case, as their `str::to_lowercase` forms are.
+pub fn same_name(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        a.eq_ignore_ascii_case(b)
+    } else {
+        a.to_lowercase() == b.to_lowercase()
+    }
+}
+
+impl NameTable {
+    /// A table for `n` names.
+    pub fn with_capacity(n: usize) -> Self {
+        Self {
+            table: hashbrown::HashTable::with_capacity(n),
+            hasher: Default::default(),
+        }
+    }
+
+    fn hash(hasher: &hashbrown::DefaultHashBuilder, name: &str) -> u64 {
+        use std::hash::BuildHasher;
+        const SHORT: usize = 128;
+        if name.is_ascii() && name.len() <= SHORT {
+            let mut buf = [0u8; SHORT];
+            let lower = &mut buf[..name.len()];
+            lower.copy_from_slice(name.as_bytes());
+            lower.make_ascii_lowercase();
+            hasher.hash_one(&*lower)
+        } else {
+            hasher.hash_one(name.to_lowercase().as_bytes())
+        }
+    }
+
+    /// Adds `id` under its name; `name_of` gives the name of any id in the table. A name may be added more
+    /// than once (a user name in several domains).
+    pub fn insert<'a>(&mut self, id: u32, name_of: impl Fn(u32) -> &'a str) {
+        let hash = Self::hash(&self.hasher, name_of(id));
+        let hasher = &self.hasher;
+        self.table
+            .insert_unique(hash, id, |&i| Self::hash(hasher, name_of(i)));
+    }
+
+    /// Every id under `name`, in increasing order.
+    pub fn find_all<'a>(&self, name: &str, name_of: impl Fn(u32) -> &'a str) -> Vec<u32> {
+        let mut ids: Vec<u32> = self
+            .table
+            .iter_hash(Self::hash(&self.hasher, name))
+            .copied()
+            .filter(|&i| same_name(name_of(i), name))
+            .collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    /// The first id under `name`.
+    pub fn find<'a>(&self, name: &str, name_of: impl Fn(u32) -> &'a str) -> Option<u32> {
+        self.table
+            .iter_hash(Self::hash(&self.hasher, name))
+            .copied()
+            .filter(|&i| same_name(name_of(i), name))
+            .min()
+    }
+}
+
 impl Inventory {
+    /// The host of a name (any case).
+    pub fn host_named(&self, name: &str) -> Option<HostId> {
+        self.index
+            .hosts
+            .find(name, |id| self.hosts[id as usize].name.as_str())
+    }
+
     /// `NETBIOS\name` of a user.
     pub fn user_label(&self, id: UserId) -> String {
         let u = &self.users[id as usize];

@@ -377,7 +377,7 @@ fn unknown_scope(w: &Waiver, inv: &Inventory) -> Option<String> {
         Ok(Scope::Path(p)) if !inv.index.paths.contains_key(&p.to_lowercase()) => {
             Some(format!("unknown access path `{}`", p.escape_debug()))
         }
-        Ok(Scope::Host(h)) if !inv.index.hosts.contains_key(&h.to_lowercase()) => {
+        Ok(Scope::Host(h)) if inv.host_named(&h).is_none() => {
             Some(format!("unknown host `{}`", h.escape_debug()))
         }
         Ok(Scope::User(u)) => sel.users(&format!("user:{u}")).err(),

@@ -828,7 +828,7 @@ impl Workspace {
                 let scope = Scope::parse(&w.scope).ok();
                 let subject = match &scope {
                     Some(Scope::Path(p)) => inv.index.paths.get(&lc(p)).map(|p| Subject::Path(*p)),
-                    Some(Scope::Host(h)) => inv.index.hosts.get(&lc(h)).map(|h| Subject::Host(*h)),
+                    Some(Scope::Host(h)) => inv.host_named(h).map(Subject::Host),
                     Some(Scope::User(u)) => sel
                         .users(&format!("user:{u}"))
                         .ok()

@@ -11,7 +11,7 @@ pub mod text;
 use std::collections::BTreeMap;
 
 use crate::finding::{Finding, Mode, Severity, Subject, Verdict};
-use crate::inventory::{Inventory, PathId, Purpose, SourceFile, Span, TrustDirection, TrustKind};
+use crate::inventory::{Inventory, PathId, Pos, Purpose, SourceFile, TrustDirection, TrustKind};
 use crate::rules::{Code, Evaluation};
 
 /// Which file a location points into.
@@ -407,12 +407,11 @@ struct Builder<'a> {
 }
 
 impl Builder<'_> {
-    fn inv_location(&self, span: &Span) -> Location {
-        let (line, col) = self.inv.source.line_col(span.start);
+    fn inv_location(&self, at: Pos) -> Location {
         Location {
             file: FileKind::Inventory,
-            line,
-            col,
+            line: at.line as usize,
+            col: at.col as usize,
         }
     }
 
@@ -440,15 +439,15 @@ impl Builder<'_> {
         format!("{kind}:{}", name.unwrap_or_else(|| "?".into()))
     }
 
-    fn subject_span(&self, s: &Subject) -> Option<Span> {
+    fn subject_at(&self, s: &Subject) -> Option<Pos> {
         let inv = self.inv;
         match *s {
-            Subject::Domain(d) => inv.domains.get(d as usize).map(|x| x.span.clone()),
-            Subject::Trust(t) => inv.trusts.get(t as usize).map(|x| x.span.clone()),
-            Subject::Host(h) => inv.hosts.get(h as usize).map(|x| x.span.clone()),
-            Subject::User(u) => inv.users.get(u as usize).map(|x| x.span.clone()),
-            Subject::Group(g) => inv.groups.get(g as usize).map(|x| x.span.clone()),
-            Subject::Path(p) => inv.paths.get(p as usize).map(|x| x.span.clone()),
+            Subject::Domain(d) => inv.domains.get(d as usize).map(|x| x.at),
+            Subject::Trust(t) => inv.trusts.get(t as usize).map(|x| x.at),
+            Subject::Host(h) => inv.hosts.get(h as usize).map(|x| x.at),
+            Subject::User(u) => inv.users.get(u as usize).map(|x| x.at),
+            Subject::Group(g) => inv.groups.get(g as usize).map(|x| x.at),
+            Subject::Path(p) => inv.paths.get(p as usize).map(|x| x.at),
             Subject::Stage(_) => None,
         }
     }
@@ -469,12 +468,12 @@ impl Builder<'_> {
                     return *loc;
                 }
             }
-            return self.inv_location(&p.span);
+            return self.inv_location(p.at);
         }
         f.subjects
             .iter()
-            .find_map(|s| self.subject_span(s))
-            .map(|span| self.inv_location(&span))
+            .find_map(|s| self.subject_at(s))
+            .map(|at| self.inv_location(at))
             .unwrap_or(Location {
                 file: FileKind::Inventory,
                 line: 1,
@@ -539,7 +538,7 @@ impl Report {
                         .and_then(|s| b.stage_names.get(s).cloned()),
                     modes,
                     rationale: pe.map(|pe| pe.rationale.clone()).unwrap_or_default(),
-                    location: b.inv_location(&p.span),
+                    location: b.inv_location(p.at),
                 }
             })
             .collect();
