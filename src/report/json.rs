@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{Report, ReportFinding, ReportPath};
+use super::{Labels, Report, ReportFinding, ReportPath};
 use crate::finding::Mode;
 
 /// Version of the JSON report format; bumped only on incompatible changes.
@@ -49,7 +49,7 @@ struct FindingOut<'a> {
     severity: &'static str,
     path: Option<&'a str>,
     mode: Option<&'static str>,
-    subjects: &'a [String],
+    subjects: &'a Labels,
     count: usize,
     message: &'a str,
     source: &'a str,

@@ -4,11 +4,14 @@
 //! [`Report`]; the renderers only format it, so every format says the same thing and the output is deterministic.
 
 pub mod json;
+pub mod labels;
 pub mod markdown;
 pub mod sarif;
 pub mod text;
 
 use std::collections::BTreeMap;
+
+pub use labels::Labels;
 
 use crate::finding::{Finding, Mode, Severity, Subject, Verdict};
 use crate::inventory::{Inventory, PathId, Pos, Purpose, SourceFile, TrustDirection, TrustKind};
@@ -97,7 +100,7 @@ pub struct ReportFinding {
     /// Mode, unless it holds under every mode.
     pub mode: Option<Mode>,
     /// Every subject as a selector (`host:PAW-01`, `user:CORP\alice`), sorted.
-    pub subjects: Vec<String>,
+    pub subjects: Labels,
     /// Subjects counted per kind, in [`SubjectKind`] order.
     pub counts: Vec<(SubjectKind, usize)>,
     /// The engine's sentence.
@@ -415,28 +418,86 @@ impl Builder<'_> {
         }
     }
 
-    fn label(&self, s: &Subject) -> String {
+    /// Appends a subject's selector (`host:PAW-01`, `user:CORP\alice`) to `out`; `?` names what the
+    /// inventory does not hold.
+    fn write_label(&self, s: &Subject, out: &mut String) {
         let inv = self.inv;
-        let kind = SubjectKind::of(s).prefix();
-        let name = match *s {
-            Subject::Domain(d) => inv.domains.get(d as usize).map(|d| d.dns.clone()),
-            Subject::Trust(t) => inv.trusts.get(t as usize).and_then(|t| {
-                let a = inv.domains.get(t.trusting as usize)?;
-                let b = inv.domains.get(t.trusted as usize)?;
-                Some(format!("{}->{}", a.dns, b.dns))
-            }),
-            Subject::Host(h) => inv.hosts.get(h as usize).map(|h| h.name.clone()),
-            Subject::User(u) => ((u as usize) < inv.users.len()).then(|| inv.user_label(u)),
-            Subject::Group(g) => ((g as usize) < inv.groups.len()).then(|| inv.group_label(g)),
-            Subject::Path(p) => inv.paths.get(p as usize).map(|p| p.name.clone()),
-            Subject::Stage(n) => Some(
-                self.stage_names
-                    .get(n as usize)
-                    .cloned()
-                    .unwrap_or_else(|| (n + 1).to_string()),
-            ),
+        out.push_str(SubjectKind::of(s).prefix());
+        out.push(':');
+        let pair = |a: &str, sep: &str, b: &str, out: &mut String| {
+            out.push_str(a);
+            out.push_str(sep);
+            out.push_str(b);
         };
-        format!("{kind}:{}", name.unwrap_or_else(|| "?".into()))
+        let found = match *s {
+            Subject::Domain(d) => inv.domains.get(d as usize).map(|d| out.push_str(&d.dns)),
+            Subject::Trust(t) => inv
+                .trusts
+                .get(t as usize)
+                .and_then(|t| {
+                    Some((
+                        inv.domains.get(t.trusting as usize)?,
+                        inv.domains.get(t.trusted as usize)?,
+                    ))
+                })
+                .map(|(a, b)| pair(&a.dns, "->", &b.dns, out)),
+            Subject::Host(h) => inv.hosts.get(h as usize).map(|h| out.push_str(&h.name)),
+            Subject::User(u) => inv
+                .users
+                .get(u as usize)
+                .and_then(|u| Some((inv.domains.get(u.domain as usize)?, u)))
+                .map(|(d, u)| pair(&d.netbios, "\\", &u.name, out)),
+            Subject::Group(g) => inv
+                .groups
+                .get(g as usize)
+                .and_then(|g| Some((inv.domains.get(g.domain as usize)?, g)))
+                .map(|(d, g)| pair(&d.netbios, "\\", &g.name, out)),
+            Subject::Path(p) => inv.paths.get(p as usize).map(|p| out.push_str(&p.name)),
+            Subject::Stage(n) => {
+                match self.stage_names.get(n as usize) {
+                    Some(name) => out.push_str(name),
+                    None => {
+                        use std::fmt::Write as _;
+                        let _ = write!(out, "{}", u64::from(n) + 1);
+                    }
+                }
+                Some(())
+            }
+        };
+        if found.is_none() {
+            out.push('?');
+        }
+    }
+
+    /// A finding's subjects as selectors, sorted by kind then text, without repeats, and counted per kind.
+    /// `scratch` and `spans` are working space kept from one finding to the next.
+    fn subjects(
+        &self,
+        f: &Finding,
+        scratch: &mut String,
+        spans: &mut Vec<(SubjectKind, usize, usize)>,
+    ) -> (Labels, Vec<(SubjectKind, usize)>) {
+        scratch.clear();
+        spans.clear();
+        for s in &f.subjects {
+            let start = scratch.len();
+            self.write_label(s, scratch);
+            spans.push((SubjectKind::of(s), start, scratch.len()));
+        }
+        let text = |&(_, a, b): &(SubjectKind, usize, usize)| scratch.get(a..b).unwrap_or_default();
+        spans.sort_unstable_by(|x, y| x.0.cmp(&y.0).then_with(|| text(x).cmp(text(y))));
+        spans.dedup_by(|x, y| x.0 == y.0 && text(x) == text(y));
+        let bytes = spans.iter().map(|&(_, a, b)| b - a).sum();
+        let mut labels = Labels::with_capacity(spans.len(), bytes);
+        let mut counts: Vec<(SubjectKind, usize)> = Vec::new();
+        for span in spans.iter() {
+            labels.push(text(span));
+            match counts.last_mut() {
+                Some((last, n)) if *last == span.0 => *n += 1,
+                _ => counts.push((span.0, 1)),
+            }
+        }
+        (labels, counts)
     }
 
     fn subject_at(&self, s: &Subject) -> Option<Pos> {
@@ -545,6 +606,7 @@ impl Report {
 
         let plan_findings = plan.map(|p| p.findings.as_slice()).unwrap_or_default();
         let mut waivers = plan.map(|p| p.waivers.clone()).unwrap_or_default();
+        let (mut scratch, mut spans) = (String::new(), Vec::new());
         let mut findings: Vec<ReportFinding> = eval
             .findings
             .iter()
@@ -569,27 +631,14 @@ impl Report {
                         w.used += 1;
                         w.reason.clone()
                     });
-                let mut subjects: Vec<(SubjectKind, String)> = f
-                    .subjects
-                    .iter()
-                    .map(|s| (SubjectKind::of(s), b.label(s)))
-                    .collect();
-                subjects.sort();
-                subjects.dedup();
-                let mut counts: Vec<(SubjectKind, usize)> = Vec::new();
-                for (k, _) in &subjects {
-                    match counts.last_mut() {
-                        Some((last, n)) if last == k => *n += 1,
-                        _ => counts.push((*k, 1)),
-                    }
-                }
+                let (subjects, counts) = b.subjects(f, &mut scratch, &mut spans);
                 let info = f.code.info();
                 ReportFinding {
                     code: f.code,
                     severity: f.severity,
                     path: path.map(|p| p.name.clone()),
                     mode: f.mode,
-                    subjects: subjects.into_iter().map(|(_, s)| s).collect(),
+                    subjects,
                     counts,
                     message: f.message.clone(),
                     source: format!("{} {}", info.source, info.source_section)

@@ -77,16 +77,22 @@ fn rule(r: &RuleInfo) -> Value {
 /// A stable identity of a finding across runs, for alert tracking: code, path and mode, or for an estate-wide
 /// finding its subjects.
 fn fingerprint(f: &ReportFinding) -> String {
-    let key = match &f.path {
-        Some(p) => format!("{}|{p}|{}", f.code, f.mode.map_or("", |m| m.as_str())),
-        None => format!(
-            "{}||{}|{}",
-            f.code,
-            f.mode.map_or("", |m| m.as_str()),
-            f.subjects.join(",")
-        ),
-    };
-    let digest = Sha256::digest(key.as_bytes());
+    let mode = f.mode.map_or("", |m| m.as_str());
+    let mut hash = Sha256::new();
+    match &f.path {
+        Some(p) => hash.update(format!("{}|{p}|{mode}", f.code)),
+        None => {
+            // The subjects joined by commas, fed piece by piece rather than joined first.
+            hash.update(format!("{}||{mode}|", f.code));
+            for (i, s) in f.subjects.iter().enumerate() {
+                if i > 0 {
+                    hash.update(",");
+                }
+                hash.update(s);
+            }
+        }
+    }
+    let digest = hash.finalize();
     digest[..16].iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -143,7 +149,7 @@ pub fn render(r: &Report) -> String {
         .filter(|f| f.applies)
         .map(|f| result(r, f))
         .collect();
-    let doc = json!({
+    let mut doc = json!({
         "$schema": SCHEMA,
         "version": "2.1.0",
         "runs": [{
@@ -151,13 +157,22 @@ pub fn render(r: &Report) -> String {
                 "driver": {
                     "name": "guardplan",
                     "semanticVersion": env!("CARGO_PKG_VERSION"),
-                    "rules": rules,
+                    "rules": [],
                 }
             },
             "columnKind": "unicodeCodePoints",
-            "results": results,
+            "results": [],
         }]
     });
+    // `json!` would copy the arrays it is given: move them in instead.
+    for (slot, items) in [
+        ("/runs/0/tool/driver/rules", rules),
+        ("/runs/0/results", results),
+    ] {
+        if let Some(v) = doc.pointer_mut(slot) {
+            *v = Value::Array(items);
+        }
+    }
     let mut out = serde_json::to_string_pretty(&doc).unwrap_or_default();
     out.push('\n');
     out

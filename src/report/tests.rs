@@ -332,6 +332,48 @@ fn subjects_are_selectors_with_netbios_user_names() {
 }
 
 #[test]
+fn subjects_are_sorted_by_kind_then_text_without_repeats() {
+    let inv = inventory();
+    let mut eval = evaluation();
+    eval.findings.push(finding(
+        Code::PuServiceAccount,
+        None,
+        None,
+        vec![
+            Subject::Stage(7),
+            Subject::Host(2),
+            Subject::User(1),
+            Subject::Host(0),
+            Subject::Host(99),
+            Subject::User(0),
+            Subject::Host(2),
+            Subject::Domain(1),
+            Subject::User(1),
+        ],
+        "every kind at once",
+    ));
+    let r = Report::build(&inv, "estate.toml", &eval, None, Severity::Block);
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.message == "every kind at once")
+        .unwrap();
+    assert_eq!(
+        f.subjects,
+        vec![
+            "user:CORP\\alice.admin",
+            "user:FABRIKAM\\svc-backup",
+            "host:?",
+            "host:PAW-01",
+            "host:SRV-01",
+            "domain:fabrikam.com",
+            "stage:8",
+        ]
+    );
+    assert_eq!(f.counts_text(), "2 users, 3 hosts, 1 domain, 1 stage");
+}
+
+#[test]
 fn findings_point_at_their_lines() {
     let r = report(false);
     let line_of = |needle: &str| ESTATE.lines().position(|l| l.contains(needle)).unwrap() + 1;
