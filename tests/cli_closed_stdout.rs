@@ -51,6 +51,20 @@ fn printing_commands_end_quietly_when_the_reader_is_gone() {
 }
 
 #[test]
+fn a_check_streamed_to_a_closed_reader_still_gives_its_verdict() {
+    // The embedded sample has blocks: the check fails whoever reads it.
+    for format in ["json", "text", "sarif", "markdown"] {
+        let (code, stderr) = run_with_closed_stdout(&["check", "--format", format]);
+        assert!(!stderr.contains("panicked"), "{format} panicked: {stderr}");
+        assert_eq!(code, Some(1), "{format}: {stderr}");
+        assert!(
+            stderr.is_empty(),
+            "{format} wrote to standard error: {stderr}"
+        );
+    }
+}
+
+#[test]
 fn input_errors_still_exit_2_when_the_reader_is_gone() {
     let bad = concat!(
         env!("CARGO_MANIFEST_DIR"),

@@ -264,7 +264,13 @@ pub fn run(args: CheckArgs) -> CmdResult {
         args.plan.as_deref(),
         DenyLevel::severity(args.deny),
     )?;
-    print(&render(&r, args.format))?;
+    match args.format {
+        // The largest output (tens of megabytes at 100,000 hosts) is written as it is produced.
+        CheckFormat::Json => {
+            super::stream_stdout(|out| report::json::write(&r, out)).map(|_| ())?
+        }
+        format => print(&render(&r, format))?,
+    }
     Ok(ExitCode::from(if r.fails() {
         EXIT_BLOCKED
     } else {

@@ -72,7 +72,24 @@ pub fn write_stdout(text: impl AsRef<[u8]>) -> CmdResult {
 
 /// [`write_stdout`] over any writer (tests pass a writer that fails).
 pub fn write_to(out: &mut impl std::io::Write, bytes: &[u8]) -> CmdResult {
-    match out.write_all(bytes).and_then(|()| out.flush()) {
+    stream_to(out, |w| w.write_all(bytes))
+}
+
+/// Streams a command's output to standard output through a buffer, for output too large to build first; it
+/// ends as [`write_stdout`] does.
+pub fn stream_stdout(
+    write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> CmdResult {
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    stream_to(&mut out, write)
+}
+
+/// [`stream_stdout`] over any writer.
+pub fn stream_to(
+    out: &mut impl std::io::Write,
+    write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> CmdResult {
+    match write(&mut *out).and_then(|()| out.flush()) {
         Ok(()) => Ok(ExitCode::SUCCESS),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
         Err(error) => Err(CliError::Io {

@@ -171,8 +171,22 @@ fn path<'a>(r: &'a Report, p: &'a ReportPath) -> PathOut<'a> {
 
 /// Renders the report as pretty-printed JSON (ends with a newline).
 pub fn render(r: &Report) -> String {
+    let mut out = Vec::new();
+    // Writing to memory cannot fail, and serde_json writes UTF-8.
+    let _ = write(r, &mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Writes what [`render`] returns, without building the text first (a large estate's report is tens of
+/// megabytes).
+pub fn write(r: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &doc(r))?;
+    out.write_all(b"\n")
+}
+
+fn doc(r: &Report) -> Doc<'_> {
     let [block, action, warn, info] = r.counts().map(|(_, n)| n);
-    let doc = Doc {
+    Doc {
         version: FORMAT_VERSION,
         inventory: &r.inventory_uri,
         plan: r.plan_uri.as_deref(),
@@ -226,9 +240,5 @@ pub fn render(r: &Report) -> String {
                 used: w.used,
             })
             .collect(),
-    };
-    // Serializing plain structs of strings and numbers cannot fail.
-    let mut out = serde_json::to_string_pretty(&doc).unwrap_or_default();
-    out.push('\n');
-    out
+    }
 }
