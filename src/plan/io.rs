@@ -694,10 +694,10 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<FileStamp, SaveError> {
 /// and entry order. Free text (the description and path notes) is not a fact and does not count.
 pub fn fingerprint(inv: &Inventory) -> String {
     let mut h = Sha256::new();
-    for line in super::fingerprint::normalized(inv) {
+    super::fingerprint::for_each_line(inv, |line| {
         h.update(line.as_bytes());
         h.update(b"\n");
-    }
+    });
     let digest = h.finalize();
     let mut s = String::with_capacity(71);
     s.push_str("sha256:");
