@@ -252,9 +252,26 @@ pub fn render(r: &Report, format: CheckFormat) -> String {
     }
 }
 
-/// Writes to standard output; a closed pipe is not an error worth a panic.
-pub fn print(text: &str) -> Result<(), CliError> {
-    super::write_stdout(text).map(|_| ())
+/// Writes a report to a file, or to standard output. JSON, the largest output (tens of megabytes at 100,000
+/// hosts), is written as it is produced.
+pub fn emit(r: &Report, format: CheckFormat, path: Option<&Path>) -> Result<(), CliError> {
+    let write = |out: &mut dyn std::io::Write| match format {
+        CheckFormat::Json => report::json::write(r, out),
+        other => out.write_all(render(r, other).as_bytes()),
+    };
+    match path {
+        None => super::stream_stdout(write).map(|_| ()),
+        Some(path) => {
+            let io = |error| CliError::Io {
+                path: path.display().to_string(),
+                error,
+            };
+            let mut out = std::io::BufWriter::new(std::fs::File::create(path).map_err(io)?);
+            write(&mut out)
+                .and_then(|()| std::io::Write::flush(&mut out))
+                .map_err(io)
+        }
+    }
 }
 
 /// Runs the check.
@@ -264,13 +281,7 @@ pub fn run(args: CheckArgs) -> CmdResult {
         args.plan.as_deref(),
         DenyLevel::severity(args.deny),
     )?;
-    match args.format {
-        // The largest output (tens of megabytes at 100,000 hosts) is written as it is produced.
-        CheckFormat::Json => {
-            super::stream_stdout(|out| report::json::write(&r, out)).map(|_| ())?
-        }
-        format => print(&render(&r, format))?,
-    }
+    emit(&r, args.format, None)?;
     Ok(ExitCode::from(if r.fails() {
         EXIT_BLOCKED
     } else {

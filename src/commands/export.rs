@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
 
-use super::check::{CheckFormat, build_report, print, render};
+use super::check::{CheckFormat, build_report, emit};
 use super::{CliError, CmdResult};
 use crate::finding::Severity;
 
@@ -55,13 +55,6 @@ pub fn run(args: ExportArgs) -> CmdResult {
         }
     };
     let r = build_report(Some(&args.inventory), Some(&args.plan), Severity::Block)?;
-    let text = render(&r, format);
-    match &args.output {
-        Some(path) => std::fs::write(path, text).map_err(|error| CliError::Io {
-            path: path.display().to_string(),
-            error,
-        })?,
-        None => print(&text)?,
-    }
+    emit(&r, format, args.output.as_deref())?;
     Ok(ExitCode::SUCCESS)
 }
