@@ -91,8 +91,9 @@ const ENTRY_HEADERS: [&str; 6] = [
     "[[path]]",
 ];
 
-/// Entries deserialized from one piece of the file.
-const PIECE_ENTRIES: usize = 2048;
+/// Entries deserialized from one piece of the file: few enough that the parser's working memory, some twenty
+/// times the text it parses, stays near two megabytes.
+const PIECE_ENTRIES: usize = 256;
 
 /// The keys before the first entry.
 #[derive(serde::Deserialize)]
