@@ -1,4 +1,6 @@
-//! The pipeline at 1k, 10k and 100k hosts (twice as many users), with parsing by `toml` alone as the yardstick.
+//! The pipeline at 1k, 10k and 100k hosts (twice as many users), with parsing by `toml` alone as the yardstick:
+//! loading, the graph, the rules, a starting plan, and the export of a plan (its JSON and Markdown reports and
+//! its per-stage scripts).
 //!
 //! `cargo bench --bench pipeline` runs every size; `GUARDPLAN_BENCH_HOSTS=1000,10000` picks sizes.
 //! Each size is one group, so its figures are ratios within the same run; inputs are generated once per group.
@@ -7,9 +9,13 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use guardplan::Severity;
+use guardplan::commands::check::plan_input;
 use guardplan::graph::TrustGraph;
 use guardplan::inventory::load_str;
 use guardplan::inventory::raw::RawInventory;
+use guardplan::plan::{Plan, Workspace, io, scripts};
+use guardplan::report::{self, Report};
 use guardplan::rules::evaluate;
 use guardplan::sample::{SampleSpec, generate};
 
@@ -61,6 +67,26 @@ fn pipeline(c: &mut Criterion) {
                 let inv = load_str("sample.toml", black_box(&text)).ok()?;
                 let graph = TrustGraph::new(&inv);
                 Some(evaluate(&inv, &graph).findings.len())
+            })
+        });
+        let eval = evaluate(&inv, &graph);
+        g.bench_function("plan_init", |b| {
+            b.iter(|| io::render(&Plan::init(black_box(&inv), &eval)).len())
+        });
+        let plan = Plan::init(&inv, &eval);
+        let ws = Workspace::new(inv.clone(), Some(plan), time::macros::date!(2026 - 06 - 01));
+        g.bench_function("plan_export", |b| {
+            b.iter(|| {
+                let input = plan_input(black_box(&ws), "plan.toml".into());
+                let r = Report::build(
+                    &ws.inventory,
+                    "sample.toml",
+                    &ws.evaluation,
+                    Some(&input),
+                    Severity::Block,
+                );
+                let scripts = scripts::stage_scripts(&ws).map(|s| s.len()).unwrap_or(0);
+                report::json::render(&r).len() + report::markdown::render(&r).len() + scripts
             })
         });
         g.finish();

@@ -1,5 +1,5 @@
 //! Cost of one edit of the plan on the synthetic estate of `guardplan sample`: a path's mode change (and its
-//! undo), at 10k and 100k hosts.
+//! undo), at 1k, 10k and 100k hosts.
 //!
 //! Run with `cargo bench --bench workspace`.
 
@@ -36,7 +36,7 @@ fn mode_change(c: &mut Criterion) {
     let today = time::macros::date!(2026 - 06 - 01);
     let mut group = c.benchmark_group("workspace");
     group.sample_size(10);
-    for hosts in [10_000u32, 100_000] {
+    for hosts in [1_000u32, 10_000, 100_000] {
         // Built on the first run of the routine, so that a filter skipping this size skips its setup too.
         let mut setup: Option<(Workspace, u32, Mode)> = None;
         group.bench_function(BenchmarkId::new("set_mode_and_undo", hosts), |b| {
