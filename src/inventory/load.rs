@@ -91,6 +91,13 @@ const ENTRY_HEADERS: [&str; 6] = [
     "[[path]]",
 ];
 
+/// Indexes of the kinds of entries in [`ENTRY_HEADERS`].
+const DOMAIN: usize = 0;
+const TRUST: usize = 1;
+const HOST: usize = 2;
+const USER: usize = 3;
+const GROUP: usize = 4;
+
 /// Entries deserialized from one piece of the file: few enough that the parser's working memory, some twenty
 /// times the text it parses, stays near two megabytes.
 const PIECE_ENTRIES: usize = 256;
@@ -1226,6 +1233,9 @@ impl Resolver {
                     .copied(),
             )
             .collect();
+        // Grown piece by piece, the lists may hold room for up to twice their entries.
+        self.hosts.shrink_to_fit();
+        self.users.shrink_to_fit();
         let mut at = self.src.positions(&starts).into_iter();
         let mut place = |pos: &mut Pos| *pos = at.next().unwrap_or_default();
         self.domains.iter_mut().for_each(|x| place(&mut x.at));
@@ -1318,11 +1328,8 @@ impl Feed {
         expected: [usize; 6],
     ) -> Self {
         let mut r = Resolver::new(src, version);
-        // The model's lists are sized once: grown piece by piece they could end up twice as large.
-        r.hosts.reserve_exact(expected[2]);
-        r.users.reserve_exact(expected[3]);
-        r.index.hosts = NameTable::with_capacity(expected[2]);
-        r.index.users = NameTable::with_capacity(expected[3]);
+        r.index.hosts = NameTable::with_capacity(expected[HOST]);
+        r.index.users = NameTable::with_capacity(expected[USER]);
         Feed {
             r,
             expected,
@@ -1343,14 +1350,7 @@ impl Feed {
 
     /// The whole file at once.
     fn whole(src: SourceFile, mut raw: RawInventory) -> Result<Inventory, Diagnostics> {
-        let expected = [
-            raw.domains.len(),
-            raw.trusts.len(),
-            raw.hosts.len(),
-            raw.users.len(),
-            raw.groups.len(),
-            raw.paths.len(),
-        ];
+        let expected = counts(&raw);
         let mut feed = Feed::new(src, raw.version, raw.description.take(), expected);
         feed.push(raw);
         feed.finish()
@@ -1358,14 +1358,7 @@ impl Feed {
 
     fn push(&mut self, mut piece: RawInventory) {
         let h = &mut self.held;
-        for (n, len) in self.received.iter_mut().zip([
-            piece.domains.len(),
-            piece.trusts.len(),
-            piece.hosts.len(),
-            piece.users.len(),
-            piece.groups.len(),
-            piece.paths.len(),
-        ]) {
+        for (n, len) in self.received.iter_mut().zip(counts(&piece)) {
             *n += len;
         }
         join(&mut h.domains, &mut piece.domains);
@@ -1382,10 +1375,6 @@ impl Feed {
     }
 
     fn advance(&mut self) {
-        const DOMAIN: usize = 0;
-        const TRUST: usize = 1;
-        const USER: usize = 3;
-        const GROUP: usize = 4;
         if !self.groups_done && self.all(DOMAIN) && self.all(TRUST) && self.all(GROUP) {
             let domains = std::mem::take(&mut self.held.domains);
             let trusts = std::mem::take(&mut self.held.trusts);
@@ -1413,6 +1402,18 @@ impl Feed {
         self.r.paths(&paths);
         self.r.finish(self.held.description)
     }
+}
+
+/// Entries of each kind, in [`ENTRY_HEADERS`] order.
+fn counts(raw: &RawInventory) -> [usize; 6] {
+    [
+        raw.domains.len(),
+        raw.trusts.len(),
+        raw.hosts.len(),
+        raw.users.len(),
+        raw.groups.len(),
+        raw.paths.len(),
+    ]
 }
 
 /// Moves the entries of `from` after those of `to` (without copying them when `to` is empty).
