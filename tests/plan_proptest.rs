@@ -1,6 +1,6 @@
 //! Properties of plan files: any plan renders and reads back equal, and no text panics the reader.
 
-mod plan_common;
+use crate::plan_common;
 
 use guardplan::Mode;
 use guardplan::plan::{Decision, Enforcement, Plan, Stage, Waiver, Workspace, io};

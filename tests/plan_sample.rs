@@ -21,7 +21,7 @@ fn example_plan_is_in_sync_with_the_sample() {
         have == want,
         "plans/contoso.plan.toml is out of date with the sample inventory or the planner.\n\
          Regenerate it with:\n  guardplan plan init assets/contoso.toml -o plans/contoso.plan.toml --force\n\
-         or: GUARDPLAN_UPDATE_PLANS=1 cargo test --test plan_sample\n\
+         or: GUARDPLAN_UPDATE_PLANS=1 cargo test --test suite plan_sample\n\
          and review the difference."
     );
     // The example is a valid plan for the sample.

@@ -1,6 +1,6 @@
 //! Generated scripts: deterministic, and no inventory content can inject a command.
 
-mod plan_common;
+use crate::plan_common;
 
 use guardplan::inventory::Inventory;
 use guardplan::plan::scripts::{self, ScriptError, ps_quote};

@@ -1,6 +1,6 @@
 //! The shared editing model: stage gates, POL-ORDER, waivers and their expiry, undo and redo.
 
-mod plan_common;
+use crate::plan_common;
 
 use guardplan::Mode;
 use guardplan::plan::{Edit, Enforcement, MemberKind, Plan, Waiver, Workspace, io};

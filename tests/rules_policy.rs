@@ -1,6 +1,6 @@
 //! Standard RDP, client policy per computer, prefer-remote-guard's fallback, and the recommendation.
 
-mod rules_support;
+use crate::rules_support;
 
 use guardplan::Mode::{self, PreferRemoteGuard, RemoteGuard, RestrictedAdmin, Standard};
 use guardplan::Severity;

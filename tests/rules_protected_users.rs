@@ -1,6 +1,6 @@
 //! Protected Users rules, per member and per path.
 
-mod rules_support;
+use crate::rules_support;
 
 use guardplan::Mode::{RemoteGuard, RestrictedAdmin, Standard};
 use guardplan::rules::Code;

@@ -1,6 +1,6 @@
 //! Remote Credential Guard rules: one case where each fires, one near miss where it must not.
 
-mod rules_support;
+use crate::rules_support;
 
 use guardplan::Mode::{PreferRemoteGuard, RemoteGuard, RestrictedAdmin};
 use guardplan::Verdict;

@@ -1,6 +1,6 @@
 //! Restricted Admin rules: one case where each fires, one near miss where it must not.
 
-mod rules_support;
+use crate::rules_support;
 
 use guardplan::Mode::{RemoteGuard, RestrictedAdmin, Standard};
 use guardplan::Verdict;

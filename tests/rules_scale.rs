@@ -2,8 +2,7 @@
 //! counted findings, and judging choices incrementally gives the findings of the full judgement.
 //! Its timings at 100,000 hosts are in `cargo bench --bench rules`.
 
-#[path = "rules_support/wide.rs"]
-mod wide;
+use crate::rules_support::wide;
 
 use guardplan::Finding;
 use guardplan::graph::TrustGraph;

@@ -2,7 +2,7 @@
 //! connection options", seed 000), row by row and column by column: standard RDP, Remote Credential Guard and
 //! Restricted Admin mode.
 
-mod rules_support;
+use crate::rules_support;
 
 use guardplan::Mode::{self, RemoteGuard, RestrictedAdmin, Standard};
 use guardplan::Verdict;

@@ -1,6 +1,6 @@
 //! Trust rules: direction, transitivity and selective authentication.
 
-mod rules_support;
+use crate::rules_support;
 
 use guardplan::Mode::Standard;
 use guardplan::rules::Code;

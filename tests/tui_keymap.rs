@@ -1,6 +1,6 @@
 //! Key bindings and theme: embedded defaults, user overrides, errors, and the README's key table.
 
-mod tui_support;
+use crate::tui_support;
 
 use guardplan::tui::app::View;
 use guardplan::tui::config::Config;

@@ -1,7 +1,7 @@
 //! Every view of the planner drawn on a test terminal, over the embedded sample: coloured, monochrome
 //! (`NO_COLOR`) and small.
 
-mod tui_support;
+use crate::tui_support;
 
 use guardplan::tui::app::View;
 use guardplan::tui::event::Msg;

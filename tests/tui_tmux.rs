@@ -1,6 +1,6 @@
 //! End to end: the real binary in a tmux pseudo-terminal. Skipped, with a message, where tmux is absent.
 
-mod tui_support;
+use crate::tui_support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

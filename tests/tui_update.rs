@@ -1,6 +1,6 @@
 //! The planner's update logic, driven by key sequences without a terminal.
 
-mod tui_support;
+use crate::tui_support;
 
 use guardplan::finding::Mode;
 use guardplan::plan::Enforcement;

@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod wide;
+
 use std::collections::BTreeMap;
 
 use guardplan::graph::TrustGraph;

@@ -1,0 +1,40 @@
+//! Integration tests, linked into one binary: `cargo test --test suite <module>` runs one module.
+
+mod plan_common;
+mod rules_support;
+mod tui_support;
+
+mod cli_check;
+mod cli_closed_stdout;
+mod cli_schema_graph;
+mod graph_reachability;
+mod import_bloodhound;
+mod import_ldap_args;
+mod import_ldif;
+mod import_samba;
+mod loader_bad_inputs;
+mod loader_proptest;
+mod plan_cli;
+mod plan_io;
+mod plan_proptest;
+mod plan_sample;
+mod plan_scripts;
+mod plan_snapshots;
+mod plan_workspace;
+mod report_plan;
+mod report_sample;
+mod rules_cli;
+mod rules_policy;
+mod rules_props;
+mod rules_protected_users;
+mod rules_remote_guard;
+mod rules_restricted_admin;
+mod rules_sample;
+mod rules_scale;
+mod rules_table;
+mod rules_trust;
+mod sample_inventory;
+mod tui_keymap;
+mod tui_snapshots;
+mod tui_tmux;
+mod tui_update;
