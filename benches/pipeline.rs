@@ -1,6 +1,6 @@
 //! The pipeline at 1k, 10k and 100k hosts (twice as many users), with parsing by `toml` alone as the yardstick:
-//! loading, the graph, the rules, a starting plan, and the export of a plan (its JSON and Markdown reports and
-//! its per-stage scripts).
+//! loading (from text in memory and from a file), the graph, the rules, a starting plan, and the export of a
+//! plan (its JSON and Markdown reports and its per-stage scripts).
 //!
 //! `cargo bench --bench pipeline` runs every size; `GUARDPLAN_BENCH_HOSTS=1000,10000` picks sizes.
 //! Each size is one group, so its figures are ratios within the same run; inputs are generated once per group.
@@ -12,8 +12,8 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use guardplan::Severity;
 use guardplan::commands::check::plan_input;
 use guardplan::graph::TrustGraph;
-use guardplan::inventory::load_str;
 use guardplan::inventory::raw::RawInventory;
+use guardplan::inventory::{load_file, load_str};
 use guardplan::plan::{Plan, Workspace, io, scripts};
 use guardplan::report::{self, Report};
 use guardplan::rules::evaluate;
@@ -65,6 +65,17 @@ fn pipeline(c: &mut Criterion) {
         g.bench_function("load_graph_rules", |b| {
             b.iter(|| {
                 let inv = load_str("sample.toml", black_box(&text)).ok()?;
+                let graph = TrustGraph::new(&inv);
+                Some(evaluate(&inv, &graph).findings.len())
+            })
+        });
+        // What the command line does: the file is read line by line, a piece at a time.
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let file = dir.path().join("sample.toml");
+        std::fs::write(&file, &text).unwrap_or_else(|e| panic!("{e}"));
+        g.bench_function("load_file_graph_rules", |b| {
+            b.iter(|| {
+                let inv = load_file(black_box(&file)).ok()?;
                 let graph = TrustGraph::new(&inv);
                 Some(evaluate(&inv, &graph).findings.len())
             })

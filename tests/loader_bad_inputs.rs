@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 use guardplan::diag::Diagnostics;
-use guardplan::inventory::{Inventory, load_str};
+use guardplan::inventory::{Inventory, load_file, load_str};
 
 struct Expect {
     line: usize,
@@ -120,6 +120,74 @@ fn crlf_line_endings_give_the_same_positions() {
         }
         check_fixture(&name, &text, &text.replace('\n', "\r\n"));
     }
+}
+
+/// What loading gives, as a user sees it: every message, or every fact with where it is written.
+fn outcome(result: Result<Inventory, Diagnostics>) -> String {
+    match result {
+        Ok(i) => format!(
+            "{:?} {:?} {:?} {:?} {:?} {:?} {:?}",
+            i.description, i.domains, i.trusts, i.hosts, i.users, i.groups, i.paths
+        ),
+        Err(d) => d.to_string(),
+    }
+}
+
+/// A file is read line by line and read again for messages, text in memory is not: both give the same.
+fn assert_file_loads_as_text(dir: &Path, name: &str, text: &str) {
+    let path = dir.join(name);
+    if let Err(e) = std::fs::write(&path, text) {
+        panic!("cannot write {}: {e}", path.display());
+    }
+    let shown = path.display().to_string();
+    assert_eq!(
+        outcome(load_file(&path)),
+        outcome(load_str(&shown, text)),
+        "{name}"
+    );
+}
+
+#[test]
+fn a_file_loads_as_its_text_does() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    for path in fixtures() {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("?");
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        assert_file_loads_as_text(dir.path(), name, &text);
+        if !text.contains("\"\"\"") {
+            let windows = format!("\u{feff}{}", text.replace('\n', "\r\n"));
+            assert_file_loads_as_text(dir.path(), name, &windows);
+        }
+    }
+    // Many pieces, with a byte order mark and CRLF, valid and with a problem in its last entry.
+    let spec = guardplan::sample::SampleSpec::new(2000);
+    let estate = guardplan::sample::generate(&spec).unwrap_or_else(|e| panic!("{}", e.0));
+    let windows = format!("\u{feff}{}", estate.replace('\n', "\r\n"));
+    assert_file_loads_as_text(dir.path(), "estate.toml", &windows);
+    let dangling = format!(
+        "{windows}[[path]]\r\nname = \"zz\"\r\npurpose = \"admin\"\r\nwho = [\"*\"]\r\nfrom = [\"*\"]\r\nto = [\"host:NOPE\"]\r\n"
+    );
+    assert_file_loads_as_text(dir.path(), "dangling.toml", &dangling);
+    let wrong_version = windows.replacen("version = 1", "version = 7", 1);
+    assert_file_loads_as_text(dir.path(), "version.toml", &wrong_version);
+}
+
+#[test]
+fn bytes_that_are_not_utf8_late_in_a_large_file_are_reported_where_they_are() {
+    let spec = guardplan::sample::SampleSpec::new(2000);
+    let estate = guardplan::sample::generate(&spec).unwrap_or_else(|e| panic!("{}", e.0));
+    let mut bytes = estate.into_bytes();
+    let lines = bytes.iter().filter(|b| **b == b'\n').count();
+    bytes.extend_from_slice(b"# caf\xe9\n");
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.path().join("latin1.toml");
+    if let Err(e) = std::fs::write(&path, &bytes) {
+        panic!("{e}");
+    }
+    let d = load_file(&path).err().map(|d| d.0).unwrap_or_default();
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!((d[0].line, d[0].col), (lines + 1, 6));
+    assert!(d[0].message.contains("not valid UTF-8"), "{}", d[0].message);
 }
 
 const VALID: &str = "version = 1\n[[domain]]\ndns = \"corp.contoso.com\"\nnetbios = \"CORP\"\nfunctional_level = \"2016\"\n";
@@ -249,6 +317,29 @@ fn binary_reports_a_missing_file() {
         .stderr(predicates::str::contains(
             "/nonexistent/estate.toml:1:1: error: cannot read",
         ));
+}
+
+#[test]
+fn binary_reads_an_inventory_from_a_pipe() {
+    let sample =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/contoso.toml"))
+            .unwrap_or_default();
+    let from_file = bin()
+        .args(["check", "assets/contoso.toml", "--format", "json"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let from_pipe = bin()
+        .args(["check", "/dev/stdin", "--format", "json"])
+        .write_stdin(sample)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(from_pipe.status.code(), from_file.status.code());
+    let (a, b) = (
+        String::from_utf8_lossy(&from_file.stdout),
+        String::from_utf8_lossy(&from_pipe.stdout),
+    );
+    assert!(a.contains("\"findings\""), "{a}");
+    assert_eq!(a.replace("assets/contoso.toml", "/dev/stdin"), b);
 }
 
 #[test]

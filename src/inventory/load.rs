@@ -20,21 +20,35 @@ pub fn load_sample() -> Result<Inventory, Diagnostics> {
     load_str(SAMPLE_NAME, SAMPLE_TOML)
 }
 
-/// Reads and loads an inventory file.
+/// Reads and loads an inventory file. A valid file is read line by line, a few hundred entries at a time, and
+/// never held whole; a file with problems is read whole for its messages.
 pub fn load_file(path: &std::path::Path) -> Result<Inventory, Diagnostics> {
-    let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| {
-        Diagnostics(vec![Diagnostic::file(
-            &name,
-            format!("cannot read the inventory: {e}"),
-            Some("check the path and the file's permissions".into()),
-        )])
-    })?;
-    load_bytes(&name, bytes)
+    let src = Source::File {
+        name: path.display().to_string(),
+        path: path.to_path_buf(),
+    };
+    // A pipe (`/dev/stdin`, a shell's `<(...)`) can be read once only: it is read whole.
+    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return load_source(Source::Text(src.whole()?));
+    }
+    load_source(src)
 }
 
 /// Loads an inventory from the bytes of a file; text that is not UTF-8 is reported at its first bad byte.
 pub fn load_bytes(name: &str, bytes: Vec<u8>) -> Result<Inventory, Diagnostics> {
+    load_source(Source::Text(text_of(name, bytes)?))
+}
+
+/// Loads an inventory from text; `name` is used in messages.
+pub fn load_str(name: &str, text: &str) -> Result<Inventory, Diagnostics> {
+    // A byte order mark is legal in a UTF-8 file but not in TOML; editors on Windows write one.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    load_source(Source::Text(SourceFile::new(name, text)))
+}
+
+/// The text of a file's bytes, without its byte order mark; text that is not UTF-8 is reported at its first bad
+/// byte.
+fn text_of(name: &str, bytes: Vec<u8>) -> Result<SourceFile, Diagnostics> {
     let text = String::from_utf8(bytes).map_err(|e| {
         let offset = e.utf8_error().valid_up_to();
         let src = SourceFile::new(name, String::from_utf8_lossy(e.as_bytes()).into_owned());
@@ -45,40 +59,108 @@ pub fn load_bytes(name: &str, bytes: Vec<u8>) -> Result<Inventory, Diagnostics> 
             Some("save the inventory as UTF-8".into()),
         )])
     })?;
-    // The text moves into the shared copy the inventory keeps, so the file is held once while parsing.
-    let text: std::sync::Arc<str> = match text.strip_prefix('\u{feff}') {
-        Some(rest) => rest.into(),
-        None => text.into(),
-    };
-    load_shared(SourceFile::new(name, text))
+    Ok(match text.strip_prefix('\u{feff}') {
+        Some(rest) => SourceFile::new(name, rest),
+        None => SourceFile::new(name, text),
+    })
 }
 
-/// Loads an inventory from text; `name` is used in messages.
-pub fn load_str(name: &str, text: &str) -> Result<Inventory, Diagnostics> {
-    // A byte order mark is legal in a UTF-8 file but not in TOML; editors on Windows write one.
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    load_shared(SourceFile::new(name, text))
+/// Where an inventory is read from: text in memory, or a file read again whenever its text is needed, so
+/// that loading a valid file never holds it whole.
+#[derive(Clone)]
+enum Source {
+    Text(SourceFile),
+    File {
+        name: String,
+        path: std::path::PathBuf,
+    },
 }
 
-fn load_shared(src: SourceFile) -> Result<Inventory, Diagnostics> {
-    let text = &*src.text.clone();
-    // Fast path: a valid file is deserialized a few thousand entries at a time, so that the parser's working
+impl Source {
+    fn name(&self) -> &str {
+        match self {
+            Source::Text(src) => &src.name,
+            Source::File { name, .. } => name,
+        }
+    }
+
+    /// The text, line by line, from its start.
+    fn lines(&self) -> std::io::Result<LineReader<Box<dyn std::io::BufRead + '_>>> {
+        Ok(match self {
+            Source::Text(src) => LineReader::new(Box::new(src.text.as_bytes()), false),
+            Source::File { path, .. } => {
+                let file = std::fs::File::open(path)?;
+                LineReader::new(
+                    Box::new(std::io::BufReader::with_capacity(1 << 16, file)),
+                    true,
+                )
+            }
+        })
+    }
+
+    /// The whole text, for the whole-file parse and for messages.
+    fn whole(&self) -> Result<SourceFile, Diagnostics> {
+        match self {
+            Source::Text(src) => Ok(src.clone()),
+            Source::File { name, path } => {
+                let bytes = std::fs::read(path).map_err(|e| {
+                    Diagnostics(vec![Diagnostic::file(
+                        name,
+                        format!("cannot read the inventory: {e}"),
+                        Some("check the path and the file's permissions".into()),
+                    )])
+                })?;
+                text_of(name, bytes)
+            }
+        }
+    }
+}
+
+/// The lines of a text, each with its line break, the byte order mark of a file left out.
+struct LineReader<R> {
+    reader: R,
+    /// Leave out a byte order mark at the start (a file's; text in memory has none left).
+    bom: bool,
+}
+
+impl<R: std::io::BufRead> LineReader<R> {
+    fn new(reader: R, bom: bool) -> Self {
+        LineReader { reader, bom }
+    }
+
+    /// Replaces `line` with the next line; `false` at the end. Text that is not UTF-8 is an error.
+    fn next_line(&mut self, line: &mut String) -> std::io::Result<bool> {
+        line.clear();
+        if self.reader.read_line(line)? == 0 {
+            return Ok(false);
+        }
+        if std::mem::take(&mut self.bom) && line.starts_with('\u{feff}') {
+            line.drain(..'\u{feff}'.len_utf8());
+        }
+        Ok(true)
+    }
+}
+
+fn load_source(src: Source) -> Result<Inventory, Diagnostics> {
+    // Fast path: a valid file is deserialized a few hundred entries at a time, so that the parser's working
     // memory is that of one piece, not of the whole file; anything else takes the whole-file path below,
     // whose messages are the ones a user sees.
-    if let Some(inv) = load_in_pieces(&src, text) {
+    if let Some(inv) = load_in_pieces(&src) {
         return inv;
     }
+    let whole = src.whole()?;
+    let text = &*whole.text;
     let raw: RawInventory = match toml::from_str(text) {
         Ok(raw) => raw,
         Err(first) => {
-            let mut errors = shape_errors(&src, text);
+            let mut errors = shape_errors(&whole, text);
             if errors.is_empty() {
-                errors.push(toml_error(&src, &first));
+                errors.push(toml_error(&whole, &first));
             }
             return Err(finish(errors));
         }
     };
-    Feed::whole(src, raw)
+    Feed::whole(Source::Text(whole), raw)
 }
 
 /// Top-level array-of-tables headers at which the file may be cut, in the order of [`Entries`]' fields.
@@ -129,73 +211,105 @@ struct Entries {
     paths: Vec<RawPath>,
 }
 
-/// Byte offsets of the lines that start with an entry header, and how many headers of each kind there are;
-/// `None` when a line starts with any other table header (the file then needs the whole-file parse).
-fn entry_starts(text: &str) -> Option<(Vec<usize>, [usize; 6])> {
-    let mut starts = Vec::new();
-    let mut counts = [0; 6];
-    let mut offset = 0;
-    for line in text.split_inclusive('\n') {
-        let at = offset;
-        offset += line.len();
-        if !line.trim_start().starts_with('[') {
-            continue;
-        }
-        let kind = ENTRY_HEADERS.iter().position(|h| {
+/// The kind of entry a line starts, `Some(None)` for a line that starts no table, and `None` for a line that
+/// starts any other table (the file then needs the whole-file parse).
+fn header(line: &str) -> Option<Option<usize>> {
+    if !line.trim_start().starts_with('[') {
+        return Some(None);
+    }
+    ENTRY_HEADERS
+        .iter()
+        .position(|h| {
             line.strip_prefix(h)
                 .map(str::trim_start)
                 .is_some_and(|rest| rest.is_empty() || rest.starts_with('#'))
-        })?;
-        counts[kind] += 1;
-        starts.push(at);
+        })
+        .map(Some)
+}
+
+/// How many entries of each kind the text has, in [`ENTRY_HEADERS`] order; `None` when it has other tables or
+/// cannot be read as UTF-8 text.
+fn count_entries<R: std::io::BufRead>(mut lines: LineReader<R>) -> Option<[usize; 6]> {
+    let mut counts = [0; 6];
+    let mut line = String::new();
+    while lines.next_line(&mut line).ok()? {
+        if let Some(kind) = header(&line)? {
+            counts[kind] += 1;
+        }
     }
-    Some((starts, counts))
+    Some(counts)
 }
 
-/// A valid file's entries a few thousand at a time, cut at entry headers, with every span moved back to its
-/// place in the whole file.
-struct Pieces<'t> {
-    text: &'t str,
-    /// Byte offsets of the entry headers.
-    starts: Vec<usize>,
-    /// Entries of each kind in the file, in [`ENTRY_HEADERS`] order.
-    counts: [usize; 6],
+/// A valid file's entries a few hundred at a time, cut at entry headers as its lines are read, with every span
+/// moved back to its place in the whole file.
+struct Pieces<R> {
+    lines: LineReader<R>,
     preamble: Preamble,
-    /// The next piece.
-    next: usize,
+    /// The header line that starts the next piece, read with the end of the previous one.
+    header: Option<String>,
+    /// Byte offset of the next piece in the file.
+    offset: usize,
+    /// The text of a piece (kept to reuse its room).
+    text: String,
+    line: String,
 }
 
-impl<'t> Pieces<'t> {
-    /// `None` when the file has other tables than the entry arrays or its preamble does not deserialize.
-    fn new(text: &'t str) -> Option<Self> {
-        let (starts, counts) = entry_starts(text)?;
-        let first = starts.first().copied().unwrap_or(text.len());
-        let preamble: Preamble = toml::from_str(&text[..first]).ok()?;
+impl<R: std::io::BufRead> Pieces<R> {
+    /// `None` when the file has other tables than the entry arrays, its preamble does not deserialize or it
+    /// cannot be read.
+    fn new(mut lines: LineReader<R>) -> Option<Self> {
+        let mut text = String::new();
+        let mut line = String::new();
+        let mut first = None;
+        while lines.next_line(&mut line).ok()? {
+            if header(&line)?.is_some() {
+                first = Some(std::mem::take(&mut line));
+                break;
+            }
+            text.push_str(&line);
+        }
+        let preamble: Preamble = toml::from_str(&text).ok()?;
         Some(Pieces {
-            text,
-            starts,
-            counts,
+            lines,
             preamble,
-            next: 0,
+            header: first,
+            offset: text.len(),
+            text,
+            line,
         })
     }
 }
 
-impl Iterator for Pieces<'_> {
+impl<R: std::io::BufRead> Iterator for Pieces<R> {
     /// A piece, or `None` when it does not deserialize on its own (a piece cut inside a multi-line string leaves
-    /// the string unterminated, so it fails too).
+    /// the string unterminated, so it fails too) or the rest of the file cannot be read.
     type Item = Option<RawInventory>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let first = self.next * PIECE_ENTRIES;
-        let begin = *self.starts.get(first)?;
-        self.next += 1;
-        let end = self
-            .starts
-            .get(first + PIECE_ENTRIES)
-            .copied()
-            .unwrap_or(self.text.len());
-        let Ok(e) = toml::from_str::<Entries>(&self.text[begin..end]) else {
+        let first = self.header.take()?;
+        self.text.clear();
+        self.text.push_str(&first);
+        let mut entries = 1;
+        loop {
+            match self.lines.next_line(&mut self.line) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(_) => return Some(None),
+            }
+            match header(&self.line) {
+                None => return Some(None),
+                Some(Some(_)) if entries == PIECE_ENTRIES => {
+                    self.header = Some(std::mem::take(&mut self.line));
+                    break;
+                }
+                Some(Some(_)) => entries += 1,
+                Some(None) => {}
+            }
+            self.text.push_str(&self.line);
+        }
+        let begin = self.offset;
+        self.offset += self.text.len();
+        let Ok(e) = toml::from_str::<Entries>(&self.text) else {
             return Some(None);
         };
         let mut piece = RawInventory {
@@ -213,17 +327,14 @@ impl Iterator for Pieces<'_> {
     }
 }
 
-/// Loads a valid file piece by piece, resolving entries as they arrive; `None` when a piece does not
-/// deserialize on its own (the whole-file path then gives the messages).
-fn load_in_pieces(src: &SourceFile, text: &str) -> Option<Result<Inventory, Diagnostics>> {
-    let mut pieces = Pieces::new(text)?;
+/// Loads a valid file piece by piece, resolving entries as they arrive: one pass counts the entries of each
+/// kind, a second deserializes them. `None` when a piece does not deserialize on its own (the whole-file path
+/// then gives the messages).
+fn load_in_pieces(src: &Source) -> Option<Result<Inventory, Diagnostics>> {
+    let counts = count_entries(src.lines().ok()?)?;
+    let mut pieces = Pieces::new(src.lines().ok()?)?;
     let description = pieces.preamble.description.take();
-    let mut feed = Feed::new(
-        src.clone(),
-        pieces.preamble.version,
-        description,
-        pieces.counts,
-    );
+    let mut feed = Feed::new(src.clone(), pieces.preamble.version, description, counts);
     for piece in pieces {
         feed.push(piece?);
     }
@@ -465,8 +576,9 @@ fn shorten_message(message: &str) -> String {
 /// then hosts, then paths. Users and hosts may come in several batches (a file read in pieces); each batch
 /// is resolved as it arrives and its raw entries are dropped, so a large file is never held twice.
 struct Resolver {
-    src: SourceFile,
-    errors: Vec<Diagnostic>,
+    src: Source,
+    /// Problems found, placed in the text once it is complete (a file is read again only then).
+    errors: Vec<Problem>,
     index: Index,
     domains: Vec<Domain>,
     trusts: Vec<Trust>,
@@ -483,7 +595,7 @@ struct Resolver {
 }
 
 impl Resolver {
-    fn new(src: SourceFile, version: u32) -> Self {
+    fn new(src: Source, version: u32) -> Self {
         let mut r = Resolver {
             src,
             errors: Vec::new(),
@@ -500,20 +612,41 @@ impl Resolver {
             acl_ids: HashMap::new(),
         };
         if version != 1 {
-            let span = version_span(&r.src.text).unwrap_or(0..0);
-            r.err(
-                span,
-                format!("unsupported inventory version {version}"),
-                "this guardplan reads `version = 1`: set it, or use the guardplan release that wrote the file",
-            );
+            r.errors.push(Problem {
+                span: None,
+                message: format!("unsupported inventory version {version}"),
+                help: "this guardplan reads `version = 1`: set it, or use the guardplan release that wrote the \
+                       file"
+                    .into(),
+            });
         }
         r
     }
 
     fn err(&mut self, span: Span, message: impl Into<String>, help: impl Into<String>) {
-        let message = shorten_message(&sanitize(&message.into()));
-        self.errors
-            .push(Diagnostic::at(&self.src, span, message, Some(help.into())));
+        self.errors.push(Problem {
+            span: Some(span),
+            message: shorten_message(&sanitize(&message.into())),
+            help: help.into(),
+        });
+    }
+
+    /// The problems found, with positions and excerpts from the complete text.
+    fn diagnostics(&self) -> Diagnostics {
+        let src = self.src.whole();
+        finish(
+            self.errors
+                .iter()
+                .map(|p| {
+                    let help = Some(p.help.clone());
+                    let Ok(src) = &src else {
+                        return Diagnostic::file(self.src.name(), p.message.clone(), help);
+                    };
+                    let span = p.span.clone().or_else(|| version_span(&src.text));
+                    Diagnostic::at(src, span.unwrap_or(0..0), p.message.clone(), help)
+                })
+                .collect(),
+        )
     }
 
     fn check_name(
@@ -1215,12 +1348,39 @@ impl Resolver {
     }
 }
 
+/// A problem found while resolving: where (the `version` key when `None`), what and what to do.
+struct Problem {
+    span: Option<Span>,
+    message: String,
+    help: String,
+}
+
 impl Resolver {
+    /// Line and column of each offset, from one more pass over the text.
+    fn positions(&self, offsets: &[usize]) -> Result<Vec<Pos>, Diagnostics> {
+        let mut at = Locator::new(offsets);
+        let read = self.src.lines().and_then(|mut lines| {
+            let mut line = String::new();
+            while lines.next_line(&mut line)? {
+                at.feed(&line);
+            }
+            Ok(())
+        });
+        read.map_err(|e| {
+            Diagnostics(vec![Diagnostic::file(
+                self.src.name(),
+                format!("cannot read the inventory: {e}"),
+                Some("the file changed or went away while it was read: load it again".into()),
+            )])
+        })?;
+        Ok(at.finish())
+    }
+
     /// The inventory, or every problem found. The model keeps where each item is written as line and column,
     /// so the file's text is not held once it is loaded.
     fn finish(mut self, description: Option<String>) -> Result<Inventory, Diagnostics> {
         if !self.errors.is_empty() {
-            return Err(finish(self.errors));
+            return Err(self.diagnostics());
         }
         let s = &self.spans;
         let starts: Vec<usize> = (s.domains.iter().chain(&s.trusts).map(|r| r.start))
@@ -1236,7 +1396,7 @@ impl Resolver {
         // Grown piece by piece, the lists may hold room for up to twice their entries.
         self.hosts.shrink_to_fit();
         self.users.shrink_to_fit();
-        let mut at = self.src.positions(&starts).into_iter();
+        let mut at = self.positions(&starts)?.into_iter();
         let mut place = |pos: &mut Pos| *pos = at.next().unwrap_or_default();
         self.domains.iter_mut().for_each(|x| place(&mut x.at));
         self.trusts.iter_mut().for_each(|x| place(&mut x.at));
@@ -1246,7 +1406,7 @@ impl Resolver {
         self.paths.iter_mut().for_each(|x| place(&mut x.at));
         Ok(Inventory {
             source: Origin {
-                name: self.src.name,
+                name: self.src.name().to_string(),
             },
             description,
             domains: self.domains,
@@ -1321,12 +1481,7 @@ struct Feed {
 }
 
 impl Feed {
-    fn new(
-        src: SourceFile,
-        version: u32,
-        description: Option<String>,
-        expected: [usize; 6],
-    ) -> Self {
+    fn new(src: Source, version: u32, description: Option<String>, expected: [usize; 6]) -> Self {
         let mut r = Resolver::new(src, version);
         r.index.hosts = NameTable::with_capacity(expected[HOST]);
         r.index.users = NameTable::with_capacity(expected[USER]);
@@ -1349,7 +1504,7 @@ impl Feed {
     }
 
     /// The whole file at once.
-    fn whole(src: SourceFile, mut raw: RawInventory) -> Result<Inventory, Diagnostics> {
+    fn whole(src: Source, mut raw: RawInventory) -> Result<Inventory, Diagnostics> {
         let expected = counts(&raw);
         let mut feed = Feed::new(src, raw.version, raw.description.take(), expected);
         feed.push(raw);
@@ -1779,6 +1934,24 @@ mod tests {
     use super::*;
     use crate::sample::{SampleSpec, generate};
 
+    /// The lines of a text in memory.
+    fn reader(text: &str) -> LineReader<&[u8]> {
+        LineReader::new(text.as_bytes(), false)
+    }
+
+    /// Byte offsets of the lines that start with an entry header, and how many there are of each kind.
+    fn entry_starts(text: &str) -> Option<(Vec<usize>, [usize; 6])> {
+        let (mut starts, mut counts, mut offset) = (Vec::new(), [0; 6], 0);
+        for line in text.split_inclusive('\n') {
+            if let Some(kind) = header(line)? {
+                counts[kind] += 1;
+                starts.push(offset);
+            }
+            offset += line.len();
+        }
+        Some((starts, counts))
+    }
+
     /// The whole-file parse the pieces must agree with.
     fn whole(text: &str) -> RawInventory {
         match toml::from_str(text) {
@@ -1789,7 +1962,7 @@ mod tests {
 
     /// The entries of a file read in pieces, or `None` when it cannot be.
     fn parse_in_pieces(text: &str) -> Option<RawInventory> {
-        let mut pieces = Pieces::new(text)?;
+        let mut pieces = Pieces::new(reader(text))?;
         let mut raw = RawInventory {
             version: pieces.preamble.version,
             description: pieces.preamble.description.take(),
@@ -1856,8 +2029,8 @@ mod tests {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let (a, b) = (pieces(text), whole(text));
         assert!(format!("{a:?}") == format!("{b:?}"), "raw entries differ");
-        let inv_a = Feed::whole(SourceFile::new("t.toml", text), a);
-        let inv_b = Feed::whole(SourceFile::new("t.toml", text), b);
+        let inv_a = Feed::whole(Source::Text(SourceFile::new("t.toml", text)), a);
+        let inv_b = Feed::whole(Source::Text(SourceFile::new("t.toml", text)), b);
         match (inv_a, inv_b) {
             (Ok(a), Ok(b)) => {
                 assert!(facts(&a) == facts(&b), "inventories differ");
@@ -1993,7 +2166,7 @@ mod tests {
             ],
         );
         for other in [reversed, mixed] {
-            assert!(Pieces::new(&other).is_some_and(|p| p.count() > 2));
+            assert!(Pieces::new(reader(&other)).is_some_and(|p| p.count() > 2));
             match load_str("t.toml", &other) {
                 Ok(inv) => assert!(entries(&inv) == entries(&written), "inventories differ"),
                 Err(d) => panic!("{d}"),

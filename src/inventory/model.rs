@@ -111,31 +111,87 @@ impl SourceFile {
 
     /// [`SourceFile::line_col`] of many offsets, in one pass over the text and without a line index.
     pub fn positions(&self, offsets: &[usize]) -> Vec<Pos> {
+        let mut at = Locator::new(offsets);
+        self.text.split_inclusive('\n').for_each(|l| at.feed(l));
+        at.finish()
+    }
+}
+
+/// [`SourceFile::line_col`] of many offsets, found from the lines of a text given one at a time (a file read
+/// line by line), without holding the text.
+pub struct Locator<'o> {
+    offsets: &'o [usize],
+    /// Indexes of `offsets`, sorted by offset; `order[next..]` are not placed yet.
+    order: Vec<usize>,
+    next: usize,
+    out: Vec<Pos>,
+    /// The 1-based number of the line fed next, and its byte offset.
+    line: usize,
+    start: usize,
+    /// Characters of the last line fed when it has no line break (where an offset past the end is placed).
+    open: usize,
+}
+
+impl<'o> Locator<'o> {
+    /// Positions for `offsets`, in their order.
+    pub fn new(offsets: &'o [usize]) -> Self {
         let mut order: Vec<usize> = (0..offsets.len()).collect();
         order.sort_unstable_by_key(|&i| offsets[i]);
-        let bytes = self.text.as_bytes();
-        let mut out = vec![Pos::default(); offsets.len()];
-        let (mut line, mut start, mut scanned) = (1usize, 0usize, 0usize);
-        for i in order {
-            let offset = self.reported(offsets[i]);
-            if offset > scanned {
-                for (j, _) in bytes[scanned..offset]
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, b)| **b == b'\n')
-                {
-                    line += 1;
-                    start = scanned + j + 1;
-                }
-                scanned = offset;
-            }
-            let narrow = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
-            out[i] = Pos {
-                line: narrow(line),
-                col: narrow(self.col(start, offset)),
-            };
+        Locator {
+            offsets,
+            order,
+            next: 0,
+            out: vec![Pos::default(); offsets.len()],
+            line: 1,
+            start: 0,
+            open: 0,
         }
-        out
+    }
+
+    /// The next line of the text, with its line break.
+    pub fn feed(&mut self, line: &str) {
+        let end = self.start + line.len();
+        while let Some(&i) = self.order.get(self.next) {
+            let offset = self.offsets[i];
+            if offset >= end {
+                break;
+            }
+            let mut within = offset.saturating_sub(self.start);
+            // The end of a CRLF line is where the `\r` is, as it is for an LF line.
+            let bytes = line.as_bytes();
+            if bytes.get(within) == Some(&b'\n') && within > 0 && bytes[within - 1] == b'\r' {
+                within -= 1;
+            }
+            while !line.is_char_boundary(within) {
+                within -= 1;
+            }
+            self.out[i] = pos(self.line, line[..within].chars().count() + 1);
+            self.next += 1;
+        }
+        self.start = end;
+        if line.ends_with('\n') {
+            self.line += 1;
+            self.open = 0;
+        } else {
+            self.open += line.chars().count();
+        }
+    }
+
+    /// The positions; an offset past the end of the text is placed at its end.
+    pub fn finish(mut self) -> Vec<Pos> {
+        for &i in &self.order[self.next..] {
+            self.out[i] = pos(self.line, self.open + 1);
+        }
+        self.out
+    }
+}
+
+/// A position, saturated to what [`Pos`] holds.
+fn pos(line: usize, col: usize) -> Pos {
+    let narrow = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    Pos {
+        line: narrow(line),
+        col: narrow(col),
     }
 }
 
