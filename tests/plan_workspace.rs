@@ -543,3 +543,48 @@ fn the_starting_plan_uses_switches_where_one_client_would_need_two_policies() {
             .any(|d| d.mode != Mode::Standard && d.enforce == Enforcement::Policy)
     );
 }
+
+#[test]
+fn choosing_a_mode_drops_the_note_that_the_path_stays_on_standard() {
+    let inv = guardplan::inventory::load_sample().expect("sample");
+    let eval = guardplan::rules::evaluate(&inv, &guardplan::graph::TrustGraph::new(&inv));
+    let plan = Plan::init(&inv, &eval);
+    let note = guardplan::plan::init::ALL_BLOCKED_NOTE;
+    let d = plan
+        .decisions
+        .iter()
+        .find(|d| d.note == note)
+        .expect("the sample has a path where every mode is blocked");
+    let path = inv
+        .paths
+        .iter()
+        .position(|p| p.name == d.path)
+        .expect("the decision's path") as u32;
+    let notes = |plan: &Plan| io::render(plan).matches(note).count();
+    let before = notes(&plan);
+    let mut ws = Workspace::new(inv, Some(plan), TODAY);
+    let note_of = |ws: &Workspace| {
+        let name = &ws.inventory.paths[path as usize].name;
+        let d = ws.plan.decisions.iter().find(|d| &d.path == name);
+        d.map(|d| d.note.clone()).unwrap_or_default()
+    };
+    ws.apply(Edit::SetMode {
+        path,
+        mode: Mode::Standard,
+    })
+    .expect("mode");
+    assert_eq!(note_of(&ws), note, "still on standard: the note holds");
+    ws.apply(Edit::SetMode {
+        path,
+        mode: Mode::RestrictedAdmin,
+    })
+    .expect("mode");
+    assert_eq!(note_of(&ws), "");
+    assert_eq!(
+        notes(&ws.plan),
+        before - 1,
+        "the saved plan loses that note only"
+    );
+    ws.undo();
+    assert_eq!(note_of(&ws), note);
+}

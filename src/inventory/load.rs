@@ -84,17 +84,11 @@ impl Source {
         }
     }
 
-    /// The text, line by line, from its start.
-    fn lines(&self) -> std::io::Result<LineReader<Box<dyn std::io::BufRead + '_>>> {
+    /// The text from its start, a block of whole lines at a time.
+    fn blocks(&self) -> std::io::Result<Blocks<Box<dyn std::io::Read + '_>>> {
         Ok(match self {
-            Source::Text(src) => LineReader::new(Box::new(src.text.as_bytes()), false),
-            Source::File { path, .. } => {
-                let file = std::fs::File::open(path)?;
-                LineReader::new(
-                    Box::new(std::io::BufReader::with_capacity(1 << 16, file)),
-                    true,
-                )
-            }
+            Source::Text(src) => Blocks::new(Box::new(src.text.as_bytes()), false),
+            Source::File { path, .. } => Blocks::new(Box::new(std::fs::File::open(path)?), true),
         })
     }
 
@@ -116,28 +110,129 @@ impl Source {
     }
 }
 
-/// The lines of a text, each with its line break, the byte order mark of a file left out.
-struct LineReader<R> {
+/// Bytes read at a time.
+const BLOCK: usize = 1 << 16;
+
+/// A text read a block at a time, so that it is never held whole; a file's byte order mark is left out.
+struct Blocks<R> {
     reader: R,
+    buf: Vec<u8>,
+    /// Bytes at the start of `buf` already handed out.
+    used: usize,
+    eof: bool,
     /// Leave out a byte order mark at the start (a file's; text in memory has none left).
     bom: bool,
 }
 
-impl<R: std::io::BufRead> LineReader<R> {
+impl<R: std::io::Read> Blocks<R> {
     fn new(reader: R, bom: bool) -> Self {
-        LineReader { reader, bom }
+        Blocks {
+            reader,
+            buf: Vec::new(),
+            used: 0,
+            eof: false,
+            bom,
+        }
     }
 
-    /// Replaces `line` with the next line; `false` at the end. Text that is not UTF-8 is an error.
-    fn next_line(&mut self, line: &mut String) -> std::io::Result<bool> {
-        line.clear();
-        if self.reader.read_line(line)? == 0 {
-            return Ok(false);
+    /// The bytes not handed out yet.
+    fn rest(&self) -> &[u8] {
+        &self.buf[self.used..]
+    }
+
+    /// Drops what was handed out and reads until at least `want` bytes are left or the text ends.
+    fn fill(&mut self, want: usize) -> std::io::Result<()> {
+        self.buf.drain(..self.used);
+        self.used = 0;
+        while self.buf.len() < want && !self.eof {
+            let old = self.buf.len();
+            self.buf.resize(old + BLOCK.max(want - old), 0);
+            match self.reader.read(&mut self.buf[old..]) {
+                Ok(n) => {
+                    self.buf.truncate(old + n);
+                    self.eof = n == 0;
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => self.buf.truncate(old),
+                Err(e) => {
+                    self.buf.truncate(old);
+                    return Err(e);
+                }
+            }
+            if self.bom && (self.buf.len() >= 3 || self.eof) {
+                self.bom = false;
+                if self.buf.starts_with("\u{feff}".as_bytes()) {
+                    self.buf.drain(..3);
+                }
+            }
         }
-        if std::mem::take(&mut self.bom) && line.starts_with('\u{feff}') {
-            line.drain(..'\u{feff}'.len_utf8());
+        Ok(())
+    }
+
+    /// The next whole lines (the last line of the text may have no line break); `None` at the end.
+    fn lines(&mut self) -> std::io::Result<Option<&[u8]>> {
+        let mut want = BLOCK;
+        loop {
+            self.fill(want)?;
+            let rest = self.rest();
+            let end = match memchr::memrchr(b'\n', rest) {
+                Some(i) => i + 1,
+                None if self.eof => rest.len(),
+                None => {
+                    want = 2 * rest.len();
+                    continue;
+                }
+            };
+            if end == 0 {
+                return Ok(None);
+            }
+            self.used = end;
+            return Ok(Some(&self.buf[..end]));
         }
-        Ok(true)
+    }
+
+    /// The length of the next lines up to the `entries + 1`-th entry header, or to the end of the text;
+    /// `None` when a line starts any other table or the text cannot be read.
+    fn entries(&mut self, entries: usize) -> Option<usize> {
+        self.fill(BLOCK).ok()?;
+        let (mut at, mut seen) = (0, 0);
+        loop {
+            let rest = self.rest();
+            for line in EachLine(&rest[at..]) {
+                // The last line of the buffer may be cut short by the block: read on to see it whole.
+                if !line.ends_with(b"\n") && !self.eof {
+                    break;
+                }
+                if header(line)?.is_some() {
+                    if seen == entries {
+                        return Some(at);
+                    }
+                    seen += 1;
+                }
+                at += line.len();
+            }
+            if self.eof {
+                return Some(at);
+            }
+            let want = 2 * rest.len().max(BLOCK);
+            self.fill(want).ok()?;
+        }
+    }
+}
+
+/// The lines of a block, each with its line break.
+struct EachLine<'a>(&'a [u8]);
+
+impl<'a> Iterator for EachLine<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        if self.0.is_empty() {
+            return None;
+        }
+        let end = memchr::memchr(b'\n', self.0).map_or(self.0.len(), |i| i + 1);
+        let (line, rest) = self.0.split_at(end);
+        self.0 = rest;
+        Some(line)
     }
 }
 
@@ -213,105 +308,78 @@ struct Entries {
 
 /// The kind of entry a line starts, `Some(None)` for a line that starts no table, and `None` for a line that
 /// starts any other table (the file then needs the whole-file parse).
-fn header(line: &str) -> Option<Option<usize>> {
-    if !line.trim_start().starts_with('[') {
+fn header(line: &[u8]) -> Option<Option<usize>> {
+    if !line.trim_ascii_start().starts_with(b"[") {
         return Some(None);
     }
     ENTRY_HEADERS
         .iter()
         .position(|h| {
-            line.strip_prefix(h)
-                .map(str::trim_start)
-                .is_some_and(|rest| rest.is_empty() || rest.starts_with('#'))
+            line.strip_prefix(h.as_bytes())
+                .map(<[u8]>::trim_ascii_start)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with(b"#"))
         })
         .map(Some)
 }
 
 /// How many entries of each kind the text has, in [`ENTRY_HEADERS`] order; `None` when it has other tables or
-/// cannot be read as UTF-8 text.
-fn count_entries<R: std::io::BufRead>(mut lines: LineReader<R>) -> Option<[usize; 6]> {
+/// cannot be read.
+fn count_entries<R: std::io::Read>(mut blocks: Blocks<R>) -> Option<[usize; 6]> {
     let mut counts = [0; 6];
-    let mut line = String::new();
-    while lines.next_line(&mut line).ok()? {
-        if let Some(kind) = header(&line)? {
-            counts[kind] += 1;
+    while let Some(lines) = blocks.lines().ok()? {
+        for line in EachLine(lines) {
+            if let Some(kind) = header(line)? {
+                counts[kind] += 1;
+            }
         }
     }
     Some(counts)
 }
 
-/// A valid file's entries a few hundred at a time, cut at entry headers as its lines are read, with every span
+/// A valid file's entries a few hundred at a time, cut at entry headers as the file is read, with every span
 /// moved back to its place in the whole file.
 struct Pieces<R> {
-    lines: LineReader<R>,
+    blocks: Blocks<R>,
     preamble: Preamble,
-    /// The header line that starts the next piece, read with the end of the previous one.
-    header: Option<String>,
     /// Byte offset of the next piece in the file.
     offset: usize,
-    /// The text of a piece (kept to reuse its room).
-    text: String,
-    line: String,
 }
 
-impl<R: std::io::BufRead> Pieces<R> {
+impl<R: std::io::Read> Pieces<R> {
     /// `None` when the file has other tables than the entry arrays, its preamble does not deserialize or it
     /// cannot be read.
-    fn new(mut lines: LineReader<R>) -> Option<Self> {
-        let mut text = String::new();
-        let mut line = String::new();
-        let mut first = None;
-        while lines.next_line(&mut line).ok()? {
-            if header(&line)?.is_some() {
-                first = Some(std::mem::take(&mut line));
-                break;
-            }
-            text.push_str(&line);
-        }
-        let preamble: Preamble = toml::from_str(&text).ok()?;
+    fn new(mut blocks: Blocks<R>) -> Option<Self> {
+        let end = blocks.entries(0)?;
+        let text = std::str::from_utf8(&blocks.rest()[..end]).ok()?;
+        let preamble: Preamble = toml::from_str(text).ok()?;
+        blocks.used = end;
         Some(Pieces {
-            lines,
+            blocks,
             preamble,
-            header: first,
-            offset: text.len(),
-            text,
-            line,
+            offset: end,
         })
     }
 }
 
-impl<R: std::io::BufRead> Iterator for Pieces<R> {
+impl<R: std::io::Read> Iterator for Pieces<R> {
     /// A piece, or `None` when it does not deserialize on its own (a piece cut inside a multi-line string leaves
     /// the string unterminated, so it fails too) or the rest of the file cannot be read.
     type Item = Option<RawInventory>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let first = self.header.take()?;
-        self.text.clear();
-        self.text.push_str(&first);
-        let mut entries = 1;
-        loop {
-            match self.lines.next_line(&mut self.line) {
-                Ok(true) => {}
-                Ok(false) => break,
-                Err(_) => return Some(None),
-            }
-            match header(&self.line) {
-                None => return Some(None),
-                Some(Some(_)) if entries == PIECE_ENTRIES => {
-                    self.header = Some(std::mem::take(&mut self.line));
-                    break;
-                }
-                Some(Some(_)) => entries += 1,
-                Some(None) => {}
-            }
-            self.text.push_str(&self.line);
-        }
-        let begin = self.offset;
-        self.offset += self.text.len();
-        let Ok(e) = toml::from_str::<Entries>(&self.text) else {
+        let Some(end) = self.blocks.entries(PIECE_ENTRIES) else {
             return Some(None);
         };
+        if end == 0 {
+            return None;
+        }
+        let text = std::str::from_utf8(&self.blocks.rest()[..end]).ok();
+        let Some(e) = text.and_then(|t| toml::from_str::<Entries>(t).ok()) else {
+            return Some(None);
+        };
+        let begin = self.offset;
+        self.offset += end;
+        self.blocks.used = end;
         let mut piece = RawInventory {
             version: self.preamble.version,
             description: None,
@@ -331,8 +399,8 @@ impl<R: std::io::BufRead> Iterator for Pieces<R> {
 /// kind, a second deserializes them. `None` when a piece does not deserialize on its own (the whole-file path
 /// then gives the messages).
 fn load_in_pieces(src: &Source) -> Option<Result<Inventory, Diagnostics>> {
-    let counts = count_entries(src.lines().ok()?)?;
-    let mut pieces = Pieces::new(src.lines().ok()?)?;
+    let counts = count_entries(src.blocks().ok()?)?;
+    let mut pieces = Pieces::new(src.blocks().ok()?)?;
     let description = pieces.preamble.description.take();
     let mut feed = Feed::new(src.clone(), pieces.preamble.version, description, counts);
     for piece in pieces {
@@ -1359,10 +1427,11 @@ impl Resolver {
     /// Line and column of each offset, from one more pass over the text.
     fn positions(&self, offsets: &[usize]) -> Result<Vec<Pos>, Diagnostics> {
         let mut at = Locator::new(offsets);
-        let read = self.src.lines().and_then(|mut lines| {
-            let mut line = String::new();
-            while lines.next_line(&mut line)? {
-                at.feed(&line);
+        let read = self.src.blocks().and_then(|mut blocks| {
+            while let Some(lines) = blocks.lines()? {
+                let text = std::str::from_utf8(lines)
+                    .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+                at.feed(text);
             }
             Ok(())
         });
@@ -1934,16 +2003,16 @@ mod tests {
     use super::*;
     use crate::sample::{SampleSpec, generate};
 
-    /// The lines of a text in memory.
-    fn reader(text: &str) -> LineReader<&[u8]> {
-        LineReader::new(text.as_bytes(), false)
+    /// A text in memory, read a block at a time.
+    fn reader(text: &str) -> Blocks<&[u8]> {
+        Blocks::new(text.as_bytes(), false)
     }
 
     /// Byte offsets of the lines that start with an entry header, and how many there are of each kind.
     fn entry_starts(text: &str) -> Option<(Vec<usize>, [usize; 6])> {
         let (mut starts, mut counts, mut offset) = (Vec::new(), [0; 6], 0);
         for line in text.split_inclusive('\n') {
-            if let Some(kind) = header(line)? {
+            if let Some(kind) = header(line.as_bytes())? {
                 counts[kind] += 1;
                 starts.push(offset);
             }
@@ -2071,6 +2140,30 @@ mod tests {
                 let (line, col) = src.line_col(*offset);
                 proptest::prop_assert_eq!((pos.line as usize, pos.col as usize), (line, col));
             }
+        }
+
+        /// A text given in parts, as a file read a block at a time, places every offset where the whole text
+        /// does.
+        #[test]
+        fn positions_from_parts_match_the_whole_text(
+            text in "[a\r\né日\u{10348}]{0,60}",
+            offsets in proptest::collection::vec(0usize..70, 0..20),
+            cuts in proptest::collection::vec(0usize..70, 0..6),
+        ) {
+            let src = SourceFile::new("t.toml", text.as_str());
+            let crlf = |c: usize| text[..c].ends_with('\r') && text[c..].starts_with('\n');
+            let mut cuts: Vec<usize> = cuts
+                .into_iter()
+                .filter(|&c| text.is_char_boundary(c) && !crlf(c))
+                .chain([0, text.len()])
+                .collect();
+            cuts.sort_unstable();
+            cuts.dedup();
+            let mut at = Locator::new(&offsets);
+            for w in cuts.windows(2) {
+                at.feed(&text[w[0]..w[1]]);
+            }
+            proptest::prop_assert_eq!(at.finish(), src.positions(&offsets));
         }
     }
 

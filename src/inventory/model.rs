@@ -112,7 +112,7 @@ impl SourceFile {
     /// [`SourceFile::line_col`] of many offsets, in one pass over the text and without a line index.
     pub fn positions(&self, offsets: &[usize]) -> Vec<Pos> {
         let mut at = Locator::new(offsets);
-        self.text.split_inclusive('\n').for_each(|l| at.feed(l));
+        at.feed(&self.text);
         at.finish()
     }
 }
@@ -148,9 +148,14 @@ impl<'o> Locator<'o> {
         }
     }
 
-    /// The next line of the text, with its line break.
-    pub fn feed(&mut self, line: &str) {
-        let end = self.start + line.len();
+    /// The next part of the text: any number of lines, the first continuing the last one fed (parts may be cut
+    /// anywhere but between the `\r` and `\n` of a line break).
+    pub fn feed(&mut self, text: &str) {
+        let bytes = text.as_bytes();
+        let end = self.start + text.len();
+        // Where the current line starts in `text` (0 when it began in an earlier part), and how far newlines
+        // are counted.
+        let (mut line_start, mut scanned) = (0, 0);
         while let Some(&i) = self.order.get(self.next) {
             let offset = self.offsets[i];
             if offset >= end {
@@ -158,23 +163,30 @@ impl<'o> Locator<'o> {
             }
             let mut within = offset.saturating_sub(self.start);
             // The end of a CRLF line is where the `\r` is, as it is for an LF line.
-            let bytes = line.as_bytes();
             if bytes.get(within) == Some(&b'\n') && within > 0 && bytes[within - 1] == b'\r' {
                 within -= 1;
             }
-            while !line.is_char_boundary(within) {
+            while !text.is_char_boundary(within) {
                 within -= 1;
             }
-            self.out[i] = pos(self.line, line[..within].chars().count() + 1);
+            let within = within.max(scanned);
+            for nl in memchr::memchr_iter(b'\n', &bytes[scanned..within]) {
+                self.line += 1;
+                self.open = 0;
+                line_start = scanned + nl + 1;
+            }
+            scanned = within;
+            let col = self.open + text[line_start..within].chars().count() + 1;
+            self.out[i] = pos(self.line, col);
             self.next += 1;
         }
-        self.start = end;
-        if line.ends_with('\n') {
-            self.line += 1;
+        if let Some(last) = memchr::memrchr(b'\n', &bytes[scanned..]) {
+            self.line += memchr::memchr_iter(b'\n', &bytes[scanned..]).count();
             self.open = 0;
-        } else {
-            self.open += line.chars().count();
+            line_start = scanned + last + 1;
         }
+        self.open += text[line_start..].chars().count();
+        self.start = end;
     }
 
     /// The positions; an offset past the end of the text is placed at its end.

@@ -10,6 +10,10 @@ use crate::rules::{Choice, Evaluation};
 use super::io::fingerprint;
 use super::model::*;
 
+/// The note of a path left on standard because every mode is blocked; choosing a mode removes it.
+pub const ALL_BLOCKED_NOTE: &str =
+    "every mode is blocked on this path: it stays on standard until the blockers are fixed";
+
 impl Plan {
     /// A sensible starting plan for an inventory: prerequisites, enable targets, pilot clients (PAW admin
     /// paths), helpdesk, broad rollout, Protected Users enrollment, then enforcement of the client policy.
@@ -20,10 +24,11 @@ impl Plan {
             let pe = eval.paths.get(p);
             let (mode, note) = match pe.and_then(|e| e.recommended) {
                 Some(m) => (m, String::new()),
-                None if pe.is_some_and(|e| e.modes.iter().any(|m| m.verdict.0 == Verdict::Block)) => (
-                    Mode::Standard,
-                    "every mode is blocked on this path: it stays on standard until the blockers are fixed".into(),
-                ),
+                None if pe
+                    .is_some_and(|e| e.modes.iter().any(|m| m.verdict.0 == Verdict::Block)) =>
+                {
+                    (Mode::Standard, ALL_BLOCKED_NOTE.into())
+                }
                 None => (Mode::Standard, String::new()),
             };
             decisions.push(Decision {

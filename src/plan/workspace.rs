@@ -594,7 +594,13 @@ impl Workspace {
 
     fn perform(&mut self, edit: &Edit) -> Result<Undo, String> {
         match edit {
-            Edit::SetMode { path, mode } => self.set_decision(*path, |d| d.mode = *mode),
+            Edit::SetMode { path, mode } => self.set_decision(*path, |d| {
+                d.mode = *mode;
+                // The starting plan's note says why the path stays on standard; it no longer does.
+                if *mode != Mode::Standard && d.note == super::init::ALL_BLOCKED_NOTE {
+                    d.note.clear();
+                }
+            }),
             Edit::SetEnforcement { path, enforce } => {
                 self.set_decision(*path, |d| d.enforce = *enforce)
             }
