@@ -20,8 +20,8 @@ pub fn load_sample() -> Result<Inventory, Diagnostics> {
     load_str(SAMPLE_NAME, SAMPLE_TOML)
 }
 
-/// Reads and loads an inventory file. A valid file is read line by line, a few hundred entries at a time, and
-/// never held whole; a file with problems is read whole for its messages.
+/// Reads and loads an inventory file. A valid file is read a block at a time, deserialized a few hundred entries
+/// at a time, and never held whole; a file with problems is read whole for its messages.
 pub fn load_file(path: &std::path::Path) -> Result<Inventory, Diagnostics> {
     let src = Source::File {
         name: path.display().to_string(),

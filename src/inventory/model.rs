@@ -117,18 +117,18 @@ impl SourceFile {
     }
 }
 
-/// [`SourceFile::line_col`] of many offsets, found from the lines of a text given one at a time (a file read
-/// line by line), without holding the text.
+/// [`SourceFile::line_col`] of many offsets, found from a text given a part at a time (a file read a block at
+/// a time), without holding the text.
 pub struct Locator<'o> {
     offsets: &'o [usize],
     /// Indexes of `offsets`, sorted by offset; `order[next..]` are not placed yet.
     order: Vec<usize>,
     next: usize,
     out: Vec<Pos>,
-    /// The 1-based number of the line fed next, and its byte offset.
+    /// The 1-based number of the line the next part starts in, and the byte offset of the next part.
     line: usize,
     start: usize,
-    /// Characters of the last line fed when it has no line break (where an offset past the end is placed).
+    /// Characters of that line in the parts already fed (the line an offset past the end is placed on).
     open: usize,
 }
 
