@@ -50,6 +50,8 @@ pub enum Command {
     /// Create an inventory from LDIF exports, a live directory, or BloodHound data.
     #[command(subcommand)]
     Import(commands::import::ImportCommand),
+    /// Check from Remote Desktop logon events that the stages up to one took effect; exit 1 on a violation.
+    Verify(commands::verify::VerifyArgs),
     /// Print the JSON Schema of the inventory format.
     Schema(commands::schema::SchemaArgs),
     /// Print shell completions.

@@ -19,3 +19,4 @@ pub mod graph;
 pub mod import;
 pub mod names;
 pub mod sample;
+pub mod verify;

@@ -38,3 +38,4 @@ mod tui_keymap;
 mod tui_snapshots;
 mod tui_tmux;
 mod tui_update;
+mod verify_cli;

@@ -15,6 +15,7 @@ pub mod rules;
 pub mod sample;
 pub mod schema;
 pub mod tui;
+pub mod verify;
 
 /// Exit code for a clean run.
 pub const EXIT_OK: u8 = 0;

@@ -1,0 +1,90 @@
+//! `guardplan verify`: prove from Remote Desktop logon events that the stages up to one took effect.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, ValueEnum};
+
+use super::{CliError, CmdResult, EXIT_BLOCKED, EXIT_OK};
+use crate::plan::{self, Workspace};
+use crate::verify::{self, Verification, Verifier};
+
+/// Output formats of `verify`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum VerifyFormat {
+    /// Human-readable text.
+    #[default]
+    Text,
+    /// Markdown for a pull-request comment.
+    Markdown,
+    /// JSON (stable field names, see the README).
+    Json,
+}
+
+/// Arguments of `guardplan verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Inventory file.
+    pub inventory: PathBuf,
+    /// Plan file.
+    #[arg(long)]
+    pub plan: PathBuf,
+    /// The last stage applied: paths switched in it or an earlier stage must use their planned mode.
+    #[arg(long, value_name = "STAGE")]
+    pub through: String,
+    /// Security event files (4624) written by `wevtutil qe ... /f:xml` or `Get-WinEvent | ForEach-Object
+    /// { $_.ToXml() }`.
+    #[arg(required = true, value_name = "EVENTS")]
+    pub events: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: VerifyFormat,
+}
+
+/// Loads an inventory and its plan for verification. A stale plan is used with a warning: refreshing the
+/// inventory from the hosts is what makes a plan stale, and the logons still say what the plan did.
+pub fn workspace(inventory: &Path, plan_path: &Path) -> Result<Workspace, CliError> {
+    let inv = super::load_inventory(Some(inventory))?;
+    let (plan, _) = plan::io::load(plan_path)?;
+    plan::io::validate(&plan, &inv)?;
+    if plan::io::staleness(&plan, &inv).is_some() {
+        eprintln!(
+            "warning: {} was made for an earlier version of {}: review it with `guardplan tui`",
+            plan_path.display(),
+            inventory.display()
+        );
+    }
+    Ok(Workspace::new(inv, Some(plan), crate::tui::app::today()))
+}
+
+/// Verifies the event files against the stages up to `through` of the workspace's plan.
+pub fn verify_files(
+    ws: &Workspace,
+    through: &str,
+    files: &[PathBuf],
+) -> Result<Verification, CliError> {
+    let stage = verify::stage_index(ws, through).map_err(CliError::Usage)?;
+    let name = ws.plan.stages[stage].name.clone();
+    let mut v = Verifier::new(&ws.inventory, verify::planned_modes(ws, stage), name);
+    for f in files {
+        verify::read_file(f, &mut v)?;
+    }
+    Ok(v.finish())
+}
+
+/// Runs the verification; exit 1 when a session did not use its planned mode.
+pub fn run(args: VerifyArgs) -> CmdResult {
+    let ws = workspace(&args.inventory, &args.plan)?;
+    let v = verify_files(&ws, &args.through, &args.events)?;
+    let out = match args.format {
+        VerifyFormat::Text => verify::render::text(&v),
+        VerifyFormat::Markdown => verify::render::markdown(&v),
+        VerifyFormat::Json => verify::render::json(&v),
+    };
+    super::write_stdout(out)?;
+    Ok(ExitCode::from(if v.violated() {
+        EXIT_BLOCKED
+    } else {
+        EXIT_OK
+    }))
+}

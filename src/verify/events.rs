@@ -1,0 +1,604 @@
+//! A streaming reader of Security events 4624 ("An account was successfully logged on") as Windows exports
+//! them: `wevtutil qe Security /f:xml` (a stream of `<Event>` elements with no root) and
+//! `Get-WinEvent ... | ForEach-Object { $_.ToXml() }` (one `<Event>` per line, UTF-16 when PowerShell 5 wrote
+//! the file). A root element around the events (`wevtutil /e:Events`) is accepted too.
+//!
+//! The file is read a block at a time with a pull parser: memory does not grow with the file. A single tag or
+//! text longer than [`MAX_ITEM`], elements nested deeper than [`MAX_DEPTH`] and values longer than
+//! [`MAX_VALUE`] are refused, so a hostile file cannot make it grow either.
+
+use std::io::{self, BufRead, Read};
+
+use quick_xml::Reader;
+use quick_xml::events::{BytesStart, Event};
+
+/// The longest single piece of XML (a tag, a text) accepted, in bytes.
+pub const MAX_ITEM: usize = 1 << 20;
+/// The deepest nesting of elements accepted.
+pub const MAX_DEPTH: usize = 64;
+/// The longest value of a field that is kept, in bytes.
+pub const MAX_VALUE: usize = 4096;
+
+/// The facts of one logon event that verification reads. Fields missing from the event are empty.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Logon {
+    /// `System/EventID`.
+    pub event_id: u32,
+    /// `EventData/Data[@Name='LogonType']` (10 is Remote Desktop).
+    pub logon_type: u32,
+    /// `System/Computer`: the target.
+    pub computer: String,
+    /// `System/TimeCreated/@SystemTime`.
+    pub time: String,
+    /// `TargetUserName`.
+    pub user: String,
+    /// `TargetDomainName`.
+    pub domain: String,
+    /// `WorkstationName`: the client's computer name.
+    pub workstation: String,
+    /// `IpAddress`: the client's address.
+    pub ip: String,
+    /// `RestrictedAdminMode`: `%%1842` (Yes), `%%1843` (No), `-`.
+    pub restricted_admin: String,
+    /// `RemoteCredentialGuard` (version 3 events): `%%1842` (Yes), `%%1843` (No), `-`.
+    pub remote_guard: String,
+    /// Byte offset of the event's start tag in the (decoded) input.
+    pub at: u64,
+}
+
+/// Why an event file cannot be read: a message and the byte offset it applies to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventError {
+    /// Byte offset in the decoded input (UTF-8).
+    pub offset: u64,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Whether an event field says yes (`%%1842`, the "Yes" message, or the word itself).
+pub fn is_yes(value: &str) -> bool {
+    let v = value.trim();
+    v == "%%1842" || v.eq_ignore_ascii_case("yes")
+}
+
+/// The input decoded to UTF-8: a UTF-16 file with a byte order mark is transcoded, UTF-8 passes through
+/// (its byte order mark removed).
+pub fn decoded<R: Read>(input: R) -> impl Read {
+    encoding_rs_io::DecodeReaderBytesBuilder::new()
+        .utf8_passthru(true)
+        .strip_bom(true)
+        .build(input)
+}
+
+/// A reader that refuses to deliver more than [`MAX_ITEM`] bytes between two marks: no single XML item can
+/// make the parser's buffer grow past it.
+struct Limited<R> {
+    inner: R,
+    since_mark: usize,
+}
+
+impl<R: BufRead> Read for Limited<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = {
+            let avail = self.fill_buf()?;
+            let n = avail.len().min(buf.len());
+            buf[..n].copy_from_slice(&avail[..n]);
+            n
+        };
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for Limited<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if self.since_mark > MAX_ITEM {
+            return Err(io::Error::other(TOO_LONG));
+        }
+        self.inner.fill_buf()
+    }
+    fn consume(&mut self, amt: usize) {
+        self.since_mark += amt;
+        self.inner.consume(amt);
+    }
+}
+
+const TOO_LONG: &str = "a single tag or text is longer than 1 MiB";
+
+/// Where a field's text goes while its element is open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Field {
+    EventId,
+    Computer,
+    LogonType,
+    User,
+    Domain,
+    Workstation,
+    Ip,
+    RestrictedAdmin,
+    RemoteGuard,
+}
+
+impl Field {
+    fn of_data(name: &[u8]) -> Option<Field> {
+        Some(match name {
+            b"LogonType" => Field::LogonType,
+            b"TargetUserName" => Field::User,
+            b"TargetDomainName" => Field::Domain,
+            b"WorkstationName" => Field::Workstation,
+            b"IpAddress" => Field::Ip,
+            b"RestrictedAdminMode" => Field::RestrictedAdmin,
+            b"RemoteCredentialGuard" => Field::RemoteGuard,
+            _ => return None,
+        })
+    }
+}
+
+/// The state of the event being read.
+#[derive(Default)]
+struct Current {
+    logon: Logon,
+    event_id: String,
+    logon_type: String,
+    /// Depth of the `<Event>` element, when inside one.
+    depth: Option<usize>,
+    /// The section (`System` or `EventData`) open right below `<Event>`.
+    section: Section,
+    /// The field whose element is open, and that element's depth.
+    capture: Option<(Field, usize)>,
+    /// Where the `EventID` and `LogonType` elements start, for messages about their values.
+    event_id_at: u64,
+    logon_type_at: u64,
+}
+
+#[derive(Default, Clone, Copy, PartialEq, Eq)]
+enum Section {
+    #[default]
+    None,
+    System,
+    Data,
+}
+
+impl Current {
+    fn slot(&mut self, f: Field) -> &mut String {
+        let l = &mut self.logon;
+        match f {
+            Field::EventId => &mut self.event_id,
+            Field::LogonType => &mut self.logon_type,
+            Field::Computer => &mut l.computer,
+            Field::User => &mut l.user,
+            Field::Domain => &mut l.domain,
+            Field::Workstation => &mut l.workstation,
+            Field::Ip => &mut l.ip,
+            Field::RestrictedAdmin => &mut l.restricted_admin,
+            Field::RemoteGuard => &mut l.remote_guard,
+        }
+    }
+
+    fn start_event(&mut self, depth: usize, at: u64) {
+        let l = &mut self.logon;
+        for s in [
+            &mut l.computer,
+            &mut l.time,
+            &mut l.user,
+            &mut l.domain,
+            &mut l.workstation,
+            &mut l.ip,
+            &mut l.restricted_admin,
+            &mut l.remote_guard,
+            &mut self.event_id,
+            &mut self.logon_type,
+        ] {
+            s.clear();
+        }
+        l.at = at;
+        l.event_id = 0;
+        l.logon_type = 0;
+        self.depth = Some(depth);
+        self.section = Section::None;
+        self.capture = None;
+    }
+}
+
+fn err(offset: u64, message: impl Into<String>) -> EventError {
+    EventError {
+        offset,
+        message: message.into(),
+    }
+}
+
+/// Reads every event of `input` (UTF-8, already decoded: see [`decoded`]) and calls `each` with every 4624
+/// event, in file order. Returns how many events the input held.
+pub fn read_logons<R: BufRead>(input: R, mut each: impl FnMut(&Logon)) -> Result<u64, EventError> {
+    let mut reader = Reader::from_reader(Limited {
+        inner: input,
+        since_mark: 0,
+    });
+    // End tags are matched here, against a stack of bounded depth, rather than by the parser's unbounded one.
+    reader.config_mut().check_end_names = false;
+    let mut buf = Vec::with_capacity(4096);
+    // The names of the open elements, one after the other, and where each starts.
+    let mut names: Vec<u8> = Vec::new();
+    let mut starts: Vec<usize> = Vec::new();
+    let mut cur = Current::default();
+    let mut events = 0u64;
+    loop {
+        buf.clear();
+        reader.get_mut().since_mark = 0;
+        let before = reader.buffer_position();
+        let ev = match reader.read_event_into(&mut buf) {
+            Ok(ev) => ev,
+            Err(quick_xml::Error::Io(e)) if e.to_string() == TOO_LONG => {
+                return Err(err(
+                    before,
+                    format!("{TOO_LONG}: this is not an export of Windows events"),
+                ));
+            }
+            Err(e) => {
+                let at = match e {
+                    quick_xml::Error::Syntax(_) | quick_xml::Error::IllFormed(_) => {
+                        reader.error_position()
+                    }
+                    _ => reader.buffer_position(),
+                };
+                return Err(err(at, format!("malformed XML: {e}")));
+            }
+        };
+        match ev {
+            Event::Start(e) => {
+                if starts.len() >= MAX_DEPTH {
+                    return Err(err(
+                        before,
+                        format!("elements are nested deeper than {MAX_DEPTH} levels"),
+                    ));
+                }
+                starts.push(names.len());
+                names.extend_from_slice(e.name().as_ref());
+                let depth = starts.len();
+                open(&mut cur, &e, depth, before)?;
+            }
+            Event::Empty(e) => {
+                let depth = starts.len() + 1;
+                open(&mut cur, &e, depth, before)?;
+                if close(&mut cur, depth, &mut each)? {
+                    events += 1;
+                }
+            }
+            Event::End(e) => {
+                let Some(start) = starts.pop() else {
+                    return Err(err(
+                        before,
+                        format!(
+                            "closing tag </{}> without an opening tag",
+                            String::from_utf8_lossy(e.name().as_ref())
+                        ),
+                    ));
+                };
+                if names[start..] != *e.name().as_ref() {
+                    return Err(err(
+                        before,
+                        format!(
+                            "closing tag </{}> does not match <{}>",
+                            String::from_utf8_lossy(e.name().as_ref()),
+                            String::from_utf8_lossy(&names[start..])
+                        ),
+                    ));
+                }
+                names.truncate(start);
+                if close(&mut cur, starts.len() + 1, &mut each)? {
+                    events += 1;
+                }
+            }
+            Event::Text(t) => {
+                let text = t
+                    .decode()
+                    .map_err(|e| err(before, format!("text is not UTF-8: {e}")))?;
+                if starts.is_empty() && !text.trim().is_empty() {
+                    return Err(err(
+                        before,
+                        "text outside any element: this is not an export of Windows events",
+                    ));
+                }
+                append(&mut cur, &text, before)?;
+            }
+            Event::CData(t) => {
+                let text = t
+                    .decode()
+                    .map_err(|e| err(before, format!("text is not UTF-8: {e}")))?;
+                append(&mut cur, &text, before)?;
+            }
+            Event::GeneralRef(r) => {
+                let c = match r.resolve_char_ref() {
+                    Ok(Some(c)) => c.to_string(),
+                    Ok(None) => {
+                        let name = r.decode().map_err(|e| err(before, e.to_string()))?;
+                        match quick_xml::escape::resolve_predefined_entity(&name) {
+                            Some(s) => s.to_string(),
+                            None => {
+                                return Err(err(before, format!("unknown entity &{name};")));
+                            }
+                        }
+                    }
+                    Err(e) => return Err(err(before, format!("bad character reference: {e}"))),
+                };
+                append(&mut cur, &c, before)?;
+            }
+            Event::Eof => {
+                if let Some(&start) = starts.last() {
+                    return Err(err(
+                        reader.buffer_position(),
+                        format!(
+                            "the file ends inside <{}>: it was cut short",
+                            String::from_utf8_lossy(&names[start..])
+                        ),
+                    ));
+                }
+                return Ok(events);
+            }
+            Event::Decl(_) | Event::PI(_) | Event::Comment(_) | Event::DocType(_) => {}
+        }
+    }
+}
+
+/// An element opens at `depth` (1 for a top-level element).
+fn open(cur: &mut Current, e: &BytesStart<'_>, depth: usize, at: u64) -> Result<(), EventError> {
+    let name = e.local_name();
+    let name = name.as_ref();
+    let Some(ev) = cur.depth else {
+        if name == b"Event" {
+            cur.start_event(depth, at);
+        }
+        return Ok(());
+    };
+    if depth == ev + 1 {
+        cur.section = match name {
+            b"System" => Section::System,
+            b"EventData" => Section::Data,
+            _ => Section::None,
+        };
+        return Ok(());
+    }
+    if depth != ev + 2 {
+        return Ok(());
+    }
+    match (cur.section, name) {
+        (Section::System, b"EventID") => {
+            cur.event_id_at = at;
+            cur.capture = Some((Field::EventId, depth));
+        }
+        (Section::System, b"Computer") => cur.capture = Some((Field::Computer, depth)),
+        (Section::System, b"TimeCreated") => {
+            if let Some(v) = attribute(e, b"SystemTime", at)? {
+                cur.logon.time = v;
+            }
+        }
+        (Section::Data, b"Data") => {
+            if let Some(field) = attribute(e, b"Name", at)?
+                .as_deref()
+                .and_then(|n| Field::of_data(n.as_bytes()))
+            {
+                if field == Field::LogonType {
+                    cur.logon_type_at = at;
+                }
+                cur.slot(field).clear();
+                cur.capture = Some((field, depth));
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// The value of an attribute, by local name.
+fn attribute(e: &BytesStart<'_>, key: &[u8], at: u64) -> Result<Option<String>, EventError> {
+    for a in e.attributes() {
+        let a = a.map_err(|x| err(at, format!("malformed attribute: {x}")))?;
+        if a.key.local_name().as_ref() == key {
+            let v = a
+                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                .map_err(|x| err(at, format!("malformed attribute value: {x}")))?;
+            if v.len() > MAX_VALUE {
+                return Err(err(at, format!("a value is longer than {MAX_VALUE} bytes")));
+            }
+            return Ok(Some(v.into_owned()));
+        }
+    }
+    Ok(None)
+}
+
+fn append(cur: &mut Current, text: &str, at: u64) -> Result<(), EventError> {
+    let Some((field, _)) = cur.capture else {
+        return Ok(());
+    };
+    let slot = cur.slot(field);
+    if slot.len() + text.len() > MAX_VALUE {
+        return Err(err(at, format!("a value is longer than {MAX_VALUE} bytes")));
+    }
+    slot.push_str(text);
+    Ok(())
+}
+
+/// An element at `depth` closes; returns whether it was an event.
+fn close(
+    cur: &mut Current,
+    depth: usize,
+    each: &mut impl FnMut(&Logon),
+) -> Result<bool, EventError> {
+    if cur.capture.is_some_and(|(_, d)| d == depth) {
+        cur.capture = None;
+    }
+    let Some(ev) = cur.depth else {
+        return Ok(false);
+    };
+    if depth == ev + 1 {
+        cur.section = Section::None;
+    }
+    if depth != ev {
+        return Ok(false);
+    }
+    cur.depth = None;
+    let start = cur.logon.at;
+    let id = cur.event_id.trim();
+    if id.is_empty() {
+        return Err(err(start, "an <Event> without <System><EventID>"));
+    }
+    cur.logon.event_id = id
+        .parse()
+        .map_err(|_| err(cur.event_id_at, format!("EventID `{id}` is not a number")))?;
+    if cur.logon.event_id != 4624 {
+        return Ok(true);
+    }
+    let lt = cur.logon_type.trim();
+    if lt.is_empty() {
+        return Err(err(start, "an event 4624 without a LogonType"));
+    }
+    cur.logon.logon_type = lt.parse().map_err(|_| {
+        err(
+            cur.logon_type_at,
+            format!("event 4624 with LogonType `{lt}`, which is not a number"),
+        )
+    })?;
+    each(&cur.logon);
+    Ok(true)
+}
+
+/// 1-based line and column (in characters) of a byte offset of the decoded input, read again from the start.
+pub fn line_col<R: Read>(input: R, offset: u64) -> (usize, usize) {
+    let mut line = 1;
+    let mut col = 1;
+    let mut left = offset;
+    let mut r = io::BufReader::new(input);
+    while left > 0 {
+        let chunk = match r.fill_buf() {
+            Ok([]) | Err(_) => break,
+            Ok(c) => c,
+        };
+        let n = chunk.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+        for &b in &chunk[..n] {
+            if b == b'\n' {
+                line += 1;
+                col = 1;
+            } else if b & 0xC0 != 0x80 && b != b'\r' {
+                col += 1;
+            }
+        }
+        r.consume(n);
+        left -= n as u64;
+    }
+    (line, col)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> Result<Vec<Logon>, EventError> {
+        let mut out = Vec::new();
+        read_logons(text.as_bytes(), |l| out.push(l.clone()))?;
+        Ok(out)
+    }
+
+    const ONE: &str = "<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System>\
+        <Provider Name='Microsoft-Windows-Security-Auditing'/><EventID>4624</EventID><Version>3</Version>\
+        <TimeCreated SystemTime='2026-11-30T09:15:02.1234567Z'/><Computer>SRV-01.contoso.com</Computer>\
+        </System><EventData><Data Name='LogonType'>10</Data><Data Name='TargetUserName'>alice</Data>\
+        <Data Name='TargetDomainName'>CONTOSO</Data><Data Name='WorkstationName'>PAW-01</Data>\
+        <Data Name='IpAddress'>10.0.0.5</Data><Data Name='RestrictedAdminMode'>-</Data>\
+        <Data Name='RemoteCredentialGuard'>%%1842</Data></EventData></Event>";
+
+    #[test]
+    fn reads_the_fields_of_a_logon() {
+        let l = read(ONE).unwrap();
+        assert_eq!(l.len(), 1);
+        let l = &l[0];
+        assert_eq!(
+            (l.event_id, l.logon_type),
+            (4624, 10),
+            "event id and logon type"
+        );
+        assert_eq!(l.computer, "SRV-01.contoso.com");
+        assert_eq!(l.time, "2026-11-30T09:15:02.1234567Z");
+        assert_eq!((l.domain.as_str(), l.user.as_str()), ("CONTOSO", "alice"));
+        assert_eq!(
+            (l.workstation.as_str(), l.ip.as_str()),
+            ("PAW-01", "10.0.0.5")
+        );
+        assert!(!is_yes(&l.restricted_admin));
+        assert!(is_yes(&l.remote_guard));
+    }
+
+    #[test]
+    fn other_events_are_counted_not_passed_on() {
+        let other = ONE.replace("4624", "4634");
+        let mut n = 0;
+        let total = read_logons(format!("{ONE}\n{other}\n{ONE}").as_bytes(), |_| n += 1).unwrap();
+        assert_eq!((total, n), (3, 2));
+    }
+
+    #[test]
+    fn entities_and_character_references_are_resolved() {
+        let l = read(&ONE.replace(">alice<", ">a&amp;b&#x43;<")).unwrap();
+        assert_eq!(l[0].user, "a&bC");
+    }
+
+    #[test]
+    fn a_root_element_around_the_events_is_accepted() {
+        let l = read(&format!("<?xml version='1.0'?><Events>{ONE}{ONE}</Events>")).unwrap();
+        assert_eq!(l.len(), 2);
+    }
+
+    #[test]
+    fn broken_files_say_where() {
+        let cut = &ONE[..ONE.len() - 20];
+        let e = read(cut).unwrap_err();
+        assert!(e.message.contains("cut short"), "{e:?}");
+        let e = read(&ONE.replace("</Computer>", "</Computr>")).unwrap_err();
+        assert!(e.message.contains("does not match"), "{e:?}");
+        let e = read(&ONE.replace(">10<", ">ten<")).unwrap_err();
+        assert!(e.message.contains("LogonType `ten`"), "{e:?}");
+        let e = read(&ONE.replace("alice", "&bogus;")).unwrap_err();
+        assert!(e.message.contains("unknown entity"), "{e:?}");
+        let e = read("date,user\n2026,alice\n").unwrap_err();
+        assert!(e.message.contains("not an export"), "{e:?}");
+    }
+
+    #[test]
+    fn hostile_nesting_and_long_items_are_refused() {
+        let deep = "<a>".repeat(MAX_DEPTH + 1);
+        let e = read(&deep).unwrap_err();
+        assert!(e.message.contains("nested deeper"), "{e:?}");
+        let long = format!(
+            "<Event><System><Computer>{}</Computer>",
+            "x".repeat(MAX_ITEM + 10)
+        );
+        let e = read(&long).unwrap_err();
+        assert!(e.message.contains("longer than"), "{e:?}");
+        let value = ONE.replace("alice", &"a".repeat(MAX_VALUE + 1));
+        let e = read(&value).unwrap_err();
+        assert!(e.message.contains("longer than"), "{e:?}");
+    }
+
+    #[test]
+    fn line_and_column_count_characters() {
+        let text = "ab\r\nçd<x";
+        assert_eq!(
+            line_col(text.as_bytes(), text.find('<').unwrap() as u64),
+            (2, 3)
+        );
+        assert_eq!(line_col(text.as_bytes(), 0), (1, 1));
+    }
+
+    #[test]
+    fn utf16_with_a_byte_order_mark_is_decoded() {
+        let mut bytes = vec![0xFF, 0xFE];
+        for u in ONE.encode_utf16() {
+            bytes.extend_from_slice(&u.to_le_bytes());
+        }
+        let mut out = Vec::new();
+        read_logons(io::BufReader::new(decoded(&bytes[..])), |l| {
+            out.push(l.user.clone())
+        })
+        .unwrap();
+        assert_eq!(out, ["alice"]);
+    }
+}
