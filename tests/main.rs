@@ -12,6 +12,7 @@ mod import_bloodhound;
 mod import_ldap_args;
 mod import_ldif;
 mod import_samba;
+mod import_state;
 mod loader_bad_inputs;
 mod loader_proptest;
 mod plan_cli;

@@ -22,6 +22,9 @@ pub enum ImportCommand {
     Ldap(LdapArgs),
     /// A SharpHound / BloodHound CE collection (folder of JSON files, or its ZIP).
     Bloodhound(BloodhoundArgs),
+    /// Host state files written by the `guardplan collect` script: refreshes registry values, client policy,
+    /// local groups, LAPS and operating systems in an existing inventory.
+    State(super::import_state::StateArgs),
 }
 
 /// Where the inventory goes, and what it is merged with.
@@ -140,6 +143,7 @@ pub fn run(cmd: ImportCommand) -> CmdResult {
                 &a.out,
             )
         }
+        ImportCommand::State(a) => super::import_state::run(a),
         ImportCommand::Bloodhound(a) => {
             let files = import::bloodhound::read_collection(&a.path).map_err(CliError::Other)?;
             let dir = import::bloodhound::directory(&files).map_err(CliError::Other)?;
@@ -225,7 +229,7 @@ fn finish(dir: Directory, source: &str, complete: bool, out: &OutputArgs) -> Cmd
     Ok(ExitCode::from(EXIT_OK))
 }
 
-fn read_earlier(path: &Path) -> Result<(String, RawInventory), CliError> {
+pub(super) fn read_earlier(path: &Path) -> Result<(String, RawInventory), CliError> {
     let name = path.display().to_string();
     // The earlier inventory must be valid: merging into a broken file would hide its problems.
     crate::inventory::load_file(path)?;
@@ -239,7 +243,7 @@ fn read_earlier(path: &Path) -> Result<(String, RawInventory), CliError> {
     Ok((text, raw))
 }
 
-fn write_atomic(path: &Path, text: &str) -> Result<(), CliError> {
+pub(super) fn write_atomic(path: &Path, text: &str) -> Result<(), CliError> {
     let io = |error| CliError::Io {
         path: path.display().to_string(),
         error,

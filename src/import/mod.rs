@@ -14,6 +14,7 @@ pub mod ldap;
 pub mod ldif;
 pub mod mapping;
 pub mod merge;
+pub mod state;
 pub mod writer;
 
 pub use mapping::{Imported, build};
