@@ -50,6 +50,8 @@ pub enum Command {
     /// Create an inventory from LDIF exports, a live directory, or BloodHound data.
     #[command(subcommand)]
     Import(commands::import::ImportCommand),
+    /// Write the read-only PowerShell script that collects host state (for `import state`).
+    Collect(commands::collect::CollectArgs),
     /// Check from Remote Desktop logon events that the stages up to one took effect; exit 1 on a violation.
     Verify(commands::verify::VerifyArgs),
     /// Print the JSON Schema of the inventory format.

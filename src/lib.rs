@@ -13,6 +13,7 @@ pub mod tui;
 
 pub use finding::{Finding, Mode, Severity, Subject, Verdict};
 pub mod cli;
+pub mod collect;
 pub mod commands;
 pub mod diag;
 pub mod graph;

@@ -21,6 +21,7 @@ fn main() -> ExitCode {
         Some(Command::Diff(a)) => commands::diff::run(a),
         Some(Command::Sample(a)) => commands::sample::run(a),
         Some(Command::Import(c)) => commands::import::run(c),
+        Some(Command::Collect(a)) => commands::collect::run(a),
         Some(Command::Verify(a)) => commands::verify::run(a),
         Some(Command::Schema(a)) => commands::schema::run_schema(a),
         Some(Command::Completions(a)) => commands::schema::run_completions(a),

@@ -209,3 +209,34 @@ fn malformed_files_exit_2_with_a_position() {
         .stderr(predicate::str::contains("unknown field `colour`"));
     refused(&"[".repeat(100_000)).stderr(predicate::str::contains("state.json:1:"));
 }
+
+#[test]
+fn collect_writes_the_script_with_a_byte_order_mark_and_the_host_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("collect.ps1");
+    let list = dir.path().join("hosts.txt");
+    let inv = sample(&dir);
+    guardplan()
+        .arg("collect")
+        .arg("-o")
+        .arg(&script)
+        .arg("--inventory")
+        .arg(&inv)
+        .arg("--host-list")
+        .arg(&list)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("read-only"));
+    let bytes = std::fs::read(&script).unwrap();
+    assert_eq!(&bytes[..3], b"\xEF\xBB\xBF");
+    assert!(bytes[3..].is_ascii());
+    let hosts = std::fs::read_to_string(&list).unwrap();
+    assert!(hosts.contains("\r\nJUMP-T0-01\r\n"), "{hosts}");
+    // A host list needs its inventory.
+    guardplan()
+        .arg("collect")
+        .arg("--host-list")
+        .arg(&list)
+        .assert()
+        .code(2);
+}

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use crate::diag::Diagnostics;
 
 pub mod check;
+pub mod collect;
 pub mod diff;
 pub mod export;
 pub mod graph;
