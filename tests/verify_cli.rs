@@ -176,3 +176,73 @@ fn a_missing_file_exits_2() {
         .code(2)
         .stderr(predicate::str::contains("/nonexistent/events.xml"));
 }
+
+/// The planner's stages view, with the fixture's events, on stage `jumps` rows below the first.
+fn stages_screen(jumps: usize) -> String {
+    use crate::tui_support::{app_for, keys, screen};
+    let inv = guardplan::inventory::load_file(&fixture("estate.toml")).unwrap();
+    let observed = guardplan::verify::Observed::read(&inv, &[fixture(WEVTUTIL)]).unwrap();
+    let mut app = app_for(inv, Some(&fixture("rollout.plan.toml")), None);
+    app.observed = Some(observed);
+    keys(&mut app, "4");
+    keys(&mut app, &"j".repeat(jumps));
+    screen(&mut app, 160, 40)
+}
+
+#[test]
+fn the_planner_shows_each_stage_verification() {
+    // enable-targets: no path switched yet.
+    let s = stages_screen(1);
+    assert!(s.contains("Verification from events"), "{s}");
+    assert!(s.contains("5 Remote Desktop logons: no violations"), "{s}");
+    assert!(s.contains("(no path is switched yet)"), "{s}");
+    // helpdesk: both paths switched, the admin path has the one plain RDP session.
+    let s = stages_screen(3);
+    assert!(
+        s.contains("5 Remote Desktop logons: 1 did not use the planned mode"),
+        "{s}"
+    );
+    assert!(
+        s.contains(
+            "admin-servers (remote-guard): standard 1, remote-guard 1, restricted-admin 0; 1 violation"
+        ),
+        "{s}"
+    );
+    assert!(
+        s.contains(
+            "helpdesk-workstations (restricted-admin): standard 0, remote-guard 0, restricted-admin 2"
+        ),
+        "{s}"
+    );
+    assert!(s.contains("1 logon no path explains"), "{s}");
+}
+
+#[test]
+fn the_markdown_export_ends_with_the_verification() {
+    let dir = fixture("");
+    let out = guardplan()
+        .arg("export")
+        .arg(dir.join("estate.toml"))
+        .arg("--plan")
+        .arg(dir.join("rollout.plan.toml"))
+        .args(["--format", "markdown", "--through", "helpdesk", "--events"])
+        .arg(dir.join(GET_WINEVENT))
+        .assert()
+        .code(0);
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    let at = text
+        .find("## Verification through stage helpdesk")
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(at > 0, "the plan report comes first");
+    assert!(text[at..].contains("**1 violation**"), "{text}");
+    guardplan()
+        .arg("export")
+        .arg(dir.join("estate.toml"))
+        .arg("--plan")
+        .arg(dir.join("rollout.plan.toml"))
+        .args(["--format", "json", "--through", "helpdesk", "--events"])
+        .arg(dir.join(GET_WINEVENT))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("use --format markdown"));
+}

@@ -36,6 +36,12 @@ pub struct ExportArgs {
     /// Output file or directory (scripts); default standard output.
     #[arg(short, long)]
     pub output: Option<PathBuf>,
+    /// Security event files (4624): the Markdown report ends with the verification of --through.
+    #[arg(long, num_args = 1.., value_name = "EVENTS", requires = "through")]
+    pub events: Vec<PathBuf>,
+    /// The last stage applied, for --events.
+    #[arg(long, value_name = "STAGE", requires = "events")]
+    pub through: Option<String>,
 }
 
 /// Runs the export. The reports are those of `guardplan check --plan`; the exit code does not depend on them.
@@ -54,6 +60,21 @@ pub fn run(args: ExportArgs) -> CmdResult {
             return super::check::export_scripts(&args.inventory, &args.plan, dir);
         }
     };
+    if let Some(through) = &args.through {
+        if format != CheckFormat::Markdown {
+            return Err(CliError::Usage(
+                "--events adds the verification to the Markdown report: use --format markdown, or `guardplan verify` for JSON"
+                    .into(),
+            ));
+        }
+        return super::verify::export_markdown(
+            &args.inventory,
+            &args.plan,
+            through,
+            &args.events,
+            args.output.as_deref(),
+        );
+    }
     let r = build_report(Some(&args.inventory), Some(&args.plan), Severity::Block)?;
     emit(&r, format, args.output.as_deref())?;
     Ok(ExitCode::SUCCESS)

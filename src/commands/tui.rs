@@ -19,6 +19,9 @@ pub struct TuiArgs {
     /// Plan file to open (created on save if missing).
     #[arg(long)]
     pub plan: Option<PathBuf>,
+    /// Security event files (4624): the stages view shows what they say of each stage.
+    #[arg(long, num_args = 1.., value_name = "EVENTS")]
+    pub events: Vec<PathBuf>,
 }
 
 /// Builds the planner for the arguments: inventory, plan, configuration and autosave slot.
@@ -40,6 +43,11 @@ pub fn build_app(args: &TuiArgs) -> Result<App, CliError> {
         let plan_id = args.plan.as_deref().map_or_else(String::new, identity);
         Autosave::new(&dir, &inv_id, &plan_id)
     });
+    let observed = if args.events.is_empty() {
+        None
+    } else {
+        Some(crate::verify::Observed::read(&inv, &args.events)?)
+    };
     let ws = Workspace::new(inv, plan, today());
     let files = Files {
         inventory: args.inventory.clone(),
@@ -48,7 +56,9 @@ pub fn build_app(args: &TuiArgs) -> Result<App, CliError> {
         baseline: io::render(&ws.plan),
         autosave,
     };
-    Ok(App::new(ws, config, files))
+    let mut app = App::new(ws, config, files);
+    app.observed = observed;
+    Ok(app)
 }
 
 /// Reads the plan file (none yet: a plan starts from the recommendations and is created on save).

@@ -88,3 +88,35 @@ pub fn run(args: VerifyArgs) -> CmdResult {
         EXIT_OK
     }))
 }
+
+/// The Markdown report of `export` followed by the verification of the events (`export --events`).
+pub fn export_markdown(
+    inventory: &Path,
+    plan_path: &Path,
+    through: &str,
+    events: &[PathBuf],
+    output: Option<&Path>,
+) -> CmdResult {
+    let r = super::check::build_report(
+        Some(inventory),
+        Some(plan_path),
+        crate::finding::Severity::Block,
+    )?;
+    let ws = workspace(inventory, plan_path)?;
+    let v = verify_files(&ws, through, events)?;
+    let mut text = super::check::render(&r, super::check::CheckFormat::Markdown);
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text.push('\n');
+    text.push_str(&verify::render::markdown(&v));
+    match output {
+        None => super::write_stdout(text),
+        Some(path) => std::fs::write(path, text)
+            .map(|()| ExitCode::SUCCESS)
+            .map_err(|error| CliError::Io {
+                path: path.display().to_string(),
+                error,
+            }),
+    }
+}

@@ -269,6 +269,8 @@ pub struct App {
     pub findings: findings::FindingsState,
     /// Inventory browser.
     pub inventory: inventory::InventoryState,
+    /// Remote Desktop sessions read from event files (`--events`), shown as each stage's verification.
+    pub observed: Option<crate::verify::Observed>,
 }
 
 impl App {
@@ -292,6 +294,7 @@ impl App {
             redraw: true,
             modified: false,
             queue: VecDeque::new(),
+            observed: None,
         };
         app.refresh();
         if let Some(why) = app.ws.staleness() {

@@ -408,6 +408,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 lines.push(Line::styled("  (none)", theme.dim));
             }
             lines.extend(g.actions.iter().map(|a| Line::raw(format!("  {a}"))));
+            if let Some(obs) = &app.observed {
+                verification_lines(app, obs, g.index, &mut lines);
+            }
         }
         None => lines.push(Line::styled(
             "Move paths into a stage with > (and back with <).",
@@ -421,4 +424,78 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         lines,
         st.gate_scroll,
     );
+}
+
+/// What the events say of the stages up to `stage`: each switched path's sessions, and its violations.
+fn verification_lines(
+    app: &App,
+    obs: &crate::verify::Observed,
+    stage: usize,
+    lines: &mut Vec<Line<'static>>,
+) {
+    let theme = &app.config.theme;
+    let checks = obs.stage(&app.ws, stage);
+    let violations: u64 = checks.iter().map(|c| c.violations).sum();
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        "Verification from events (this stage and the earlier ones)",
+        theme.heading,
+    ));
+    let (v, text) = if violations == 0 {
+        (
+            Verdict::Ok,
+            format!(" {} Remote Desktop logons: no violations", obs.logons),
+        )
+    } else {
+        (
+            Verdict::Block,
+            format!(
+                " {} Remote Desktop logons: {violations} did not use the planned mode",
+                obs.logons
+            ),
+        )
+    };
+    lines.push(Line::from(vec![verdict_span(v, theme), Span::raw(text)]));
+    if checks.is_empty() {
+        lines.push(Line::styled("  (no path is switched yet)", theme.dim));
+    }
+    for c in checks {
+        let v = if c.violations == 0 {
+            Verdict::Ok
+        } else {
+            Verdict::Block
+        };
+        let s = c.sessions;
+        lines.push(Line::from(vec![
+            Span::raw("  "),
+            Span::styled(format!("{} ", verdict_symbol(v)), theme.verdict(v)),
+            Span::raw(format!(
+                "{} ({}): standard {}, remote-guard {}, restricted-admin {}{}",
+                app.ws.inventory.paths[c.path as usize].name,
+                c.planned.as_str(),
+                s.standard,
+                s.remote_guard,
+                s.restricted_admin,
+                if c.violations == 0 {
+                    String::new()
+                } else {
+                    format!(
+                        "; {} violation{}",
+                        c.violations,
+                        if c.violations == 1 { "" } else { "s" }
+                    )
+                }
+            )),
+        ]));
+    }
+    if obs.unmatched_logons > 0 {
+        lines.push(Line::styled(
+            format!(
+                "  {} logon{} no path explains (guardplan verify lists them)",
+                obs.unmatched_logons,
+                if obs.unmatched_logons == 1 { "" } else { "s" }
+            ),
+            theme.dim,
+        ));
+    }
 }

@@ -12,6 +12,7 @@ use crate::plan::{MemberKind, Workspace};
 
 pub mod events;
 pub mod render;
+pub mod synthetic;
 
 pub use events::{EventError, Logon, read_logons};
 
@@ -365,6 +366,82 @@ fn client_label(l: &Logon) -> String {
         .find(|s| !s.is_empty() && *s != "-")
         .unwrap_or("-")
         .to_string()
+}
+
+/// The sessions seen per path, whatever the plan: what the planner keeps to verify any stage of a plan that
+/// is being edited.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Observed {
+    /// Sessions by the mode seen, indexed by `PathId`.
+    pub sessions: Vec<Sessions>,
+    /// Remote Desktop logons read.
+    pub logons: u64,
+    /// Logons no path explains.
+    pub unmatched_logons: u64,
+}
+
+/// One staged path of a stage verification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StageCheck {
+    /// The path.
+    pub path: PathId,
+    /// Its planned mode.
+    pub planned: Mode,
+    /// Its sessions.
+    pub sessions: Sessions,
+    /// Sessions that did not use the planned mode.
+    pub violations: u64,
+}
+
+impl Observed {
+    /// What a verification saw, without its plan.
+    pub fn of(v: &Verification) -> Self {
+        Observed {
+            sessions: v.paths.iter().map(|p| p.sessions).collect(),
+            logons: v.logons,
+            unmatched_logons: v.unmatched_logons,
+        }
+    }
+
+    /// Reads event files for `inv` (see [`read_file`]).
+    pub fn read(
+        inv: &Inventory,
+        files: &[std::path::PathBuf],
+    ) -> Result<Self, crate::diag::Diagnostics> {
+        let mut v = Verifier::new(inv, vec![None; inv.paths.len()], "");
+        for f in files {
+            read_file(f, &mut v)?;
+        }
+        Ok(Self::of(&v.finish()))
+    }
+
+    /// The paths switched in stages up to `stage` (0-based), with their sessions and violations under the
+    /// workspace's plan as it is now.
+    pub fn stage(&self, ws: &Workspace, stage: usize) -> Vec<StageCheck> {
+        planned_modes(ws, stage)
+            .into_iter()
+            .enumerate()
+            .filter_map(|(p, planned)| {
+                let planned = planned?;
+                let sessions = self.sessions.get(p).copied().unwrap_or_default();
+                let violations = [
+                    (Mode::Standard, sessions.standard),
+                    (Mode::RemoteGuard, sessions.remote_guard),
+                    (Mode::RestrictedAdmin, sessions.restricted_admin),
+                ]
+                .into_iter()
+                .filter(|(m, _)| !complies(planned, *m))
+                .map(|(_, n)| n)
+                .sum();
+                Some(StageCheck {
+                    path: p as PathId,
+                    planned,
+                    sessions,
+                    violations,
+                })
+            })
+            .collect()
+    }
 }
 
 /// Reads one event file (UTF-8, or UTF-16 with a byte order mark) into the verifier, a block at a time.
