@@ -289,7 +289,8 @@ pub fn read_logons<R: BufRead>(input: R, mut each: impl FnMut(&Logon)) -> Result
                     events += 1;
                 }
             }
-            Event::Text(t) => {
+            // Only the text of a field, or text outside any element, is looked at: the rest is skipped unread.
+            Event::Text(t) if cur.capture.is_some() || starts.is_empty() => {
                 let text = t
                     .decode()
                     .map_err(|e| err(before, format!("text is not UTF-8: {e}")))?;
@@ -301,6 +302,7 @@ pub fn read_logons<R: BufRead>(input: R, mut each: impl FnMut(&Logon)) -> Result
                 }
                 append(&mut cur, &text, before)?;
             }
+            Event::Text(_) => {}
             Event::CData(t) => {
                 let text = t
                     .decode()
@@ -373,9 +375,10 @@ fn open(cur: &mut Current, e: &BytesStart<'_>, depth: usize, at: u64) -> Result<
             }
         }
         (Section::Data, b"Data") => {
-            if let Some(field) = attribute(e, b"Name", at)?
+            // The names of the fields read are plain ASCII: the raw value is compared, nothing is allocated.
+            if let Some(field) = raw_attribute(e, b"Name", at)?
                 .as_deref()
-                .and_then(|n| Field::of_data(n.as_bytes()))
+                .and_then(Field::of_data)
             {
                 if field == Field::LogonType {
                     cur.logon_type_at = at;
@@ -387,6 +390,21 @@ fn open(cur: &mut Current, e: &BytesStart<'_>, depth: usize, at: u64) -> Result<
         _ => {}
     }
     Ok(())
+}
+
+/// The raw value of an attribute (entities not expanded), by local name.
+fn raw_attribute<'a>(
+    e: &'a BytesStart<'_>,
+    key: &[u8],
+    at: u64,
+) -> Result<Option<std::borrow::Cow<'a, [u8]>>, EventError> {
+    for a in e.attributes() {
+        let a = a.map_err(|x| err(at, format!("malformed attribute: {x}")))?;
+        if a.key.local_name().as_ref() == key {
+            return Ok(Some(a.value));
+        }
+    }
+    Ok(None)
 }
 
 /// The value of an attribute, by local name.

@@ -301,8 +301,8 @@ impl<'a> Verifier<'a> {
                             seen: seen.as_str(),
                             user: account(l),
                             client: client_label(l),
-                            target: l.computer.trim().to_string(),
-                            time: l.time.trim().to_string(),
+                            target: kept(&l.computer),
+                            time: kept(&l.time),
                         });
                     }
                 }
@@ -310,7 +310,7 @@ impl<'a> Verifier<'a> {
         }
         if !matched {
             self.unmatched_logons += 1;
-            let key = (account(l), client_label(l), l.computer.trim().to_string());
+            let key = (account(l), client_label(l), kept(&l.computer));
             if let Some(n) = self.unmatched.get_mut(&key) {
                 *n += 1;
             } else if self.unmatched.len() < MAX_LISTED_UNMATCHED {
@@ -354,18 +354,31 @@ impl<'a> Verifier<'a> {
     }
 }
 
+/// The most characters of an event's value kept in a report: what is listed stays small whatever the file.
+pub const MAX_SHOWN: usize = 256;
+
+/// A value as kept in a report: trimmed, and cut at [`MAX_SHOWN`] characters.
+fn kept(s: &str) -> String {
+    let s = s.trim();
+    match s.char_indices().nth(MAX_SHOWN) {
+        Some((i, _)) => format!("{}...", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
 /// `DOMAIN\user` of a logon.
 fn account(l: &Logon) -> String {
-    format!("{}\\{}", l.domain.trim(), l.user.trim())
+    kept(&format!("{}\\{}", l.domain.trim(), l.user.trim()))
 }
 
 /// The client of a logon: its computer name, else its address, else `-`.
 fn client_label(l: &Logon) -> String {
-    [l.workstation.trim(), l.ip.trim()]
-        .into_iter()
-        .find(|s| !s.is_empty() && *s != "-")
-        .unwrap_or("-")
-        .to_string()
+    kept(
+        [l.workstation.trim(), l.ip.trim()]
+            .into_iter()
+            .find(|s| !s.is_empty() && *s != "-")
+            .unwrap_or("-"),
+    )
 }
 
 /// The sessions seen per path, whatever the plan: what the planner keeps to verify any stage of a plan that
@@ -482,5 +495,39 @@ pub fn read_file(
                 excerpt: None,
             }]))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefer_remote_guard_accepts_either_protected_mode() {
+        assert!(complies(Mode::PreferRemoteGuard, Mode::RemoteGuard));
+        assert!(complies(Mode::PreferRemoteGuard, Mode::RestrictedAdmin));
+        assert!(!complies(Mode::PreferRemoteGuard, Mode::Standard));
+        assert!(!complies(Mode::RemoteGuard, Mode::RestrictedAdmin));
+        assert!(complies(Mode::Standard, Mode::Standard));
+    }
+
+    #[test]
+    fn the_mode_seen_reads_both_fields() {
+        let mut l = Logon::default();
+        assert_eq!(seen_mode(&l), Mode::Standard);
+        l.remote_guard = "Yes".into();
+        assert_eq!(seen_mode(&l), Mode::RemoteGuard);
+        l.restricted_admin = " %%1842 ".into();
+        assert_eq!(seen_mode(&l), Mode::RestrictedAdmin);
+        l.restricted_admin = "%%1843".into();
+        l.remote_guard = "-".into();
+        assert_eq!(seen_mode(&l), Mode::Standard);
+    }
+
+    #[test]
+    fn long_values_are_cut_in_reports() {
+        let long = "x".repeat(MAX_SHOWN + 10);
+        assert_eq!(kept(&long).chars().count(), MAX_SHOWN + 3);
+        assert_eq!(kept("  PAW-01 "), "PAW-01");
     }
 }
