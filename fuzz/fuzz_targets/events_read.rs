@@ -4,16 +4,24 @@
 #![no_main]
 
 use std::io::Read;
+use std::sync::OnceLock;
 
 use guardplan::verify::{self, Verifier, events};
 use libfuzzer_sys::fuzz_target;
 
+fn sample() -> Option<&'static guardplan::inventory::Inventory> {
+    static SAMPLE: OnceLock<Option<guardplan::inventory::Inventory>> = OnceLock::new();
+    SAMPLE
+        .get_or_init(|| guardplan::inventory::load_sample().ok())
+        .as_ref()
+}
+
 fuzz_target!(|data: &[u8]| {
-    let Ok(inv) = guardplan::inventory::load_sample() else {
+    let Some(inv) = sample() else {
         return;
     };
     let planned = vec![Some(guardplan::Mode::RemoteGuard); inv.paths.len()];
-    let mut v = Verifier::new(&inv, planned, "fuzz");
+    let mut v = Verifier::new(inv, planned, "fuzz");
     let mut decoded = Vec::new();
     if events::decoded(data).read_to_end(&mut decoded).is_err() {
         return;
