@@ -4,6 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use toml::Spanned;
 
+use super::closure::Nesting;
 use super::model::*;
 use super::raw::*;
 use crate::diag::{Diagnostic, Diagnostics};
@@ -651,8 +652,8 @@ struct Resolver {
     domains: Vec<Domain>,
     trusts: Vec<Trust>,
     groups: Vec<Group>,
-    /// Each group with every group it is nested in, transitively (itself included), sorted.
-    closure: Vec<Vec<GroupId>>,
+    /// Group nesting, condensed: the groups a member belongs to transitively.
+    nesting: Nesting,
     users: Vec<User>,
     hosts: Vec<Host>,
     paths: Vec<AccessPath>,
@@ -671,7 +672,7 @@ impl Resolver {
             domains: Vec::new(),
             trusts: Vec::new(),
             groups: Vec::new(),
-            closure: Vec::new(),
+            nesting: Nesting::default(),
             users: Vec::new(),
             hosts: Vec::new(),
             paths: Vec::new(),
@@ -843,17 +844,6 @@ impl Resolver {
             users: &self.users,
             groups: &self.groups,
         }
-    }
-
-    /// Every group `direct` names, with the groups they are nested in.
-    fn expand_groups(&self, direct: &[GroupId]) -> Vec<GroupId> {
-        let mut all: Vec<GroupId> = direct
-            .iter()
-            .flat_map(|g| self.closure[*g as usize].iter().copied())
-            .collect();
-        all.sort_unstable();
-        all.dedup();
-        all
     }
 
     fn intern_acl(&mut self, list: Vec<Principal>) -> AclId {
@@ -1093,35 +1083,9 @@ impl Resolver {
             parents.dedup();
             self.groups[id as usize].member_of = parents;
         }
-        // Transitive closure of group nesting (cycles are legal in AD and simply close).
-        let groups = &self.groups;
-        self.closure = (0..groups.len())
-            .map(|g| {
-                let mut seen = vec![g as GroupId];
-                let mut stack = groups[g].member_of.clone();
-                while let Some(p) = stack.pop() {
-                    if !seen.contains(&p) {
-                        seen.push(p);
-                        stack.extend(groups[p as usize].member_of.iter().copied());
-                    }
-                }
-                seen.sort_unstable();
-                seen
-            })
-            .collect();
-        for g in 0..self.groups.len() {
-            let (pu, mut roles) =
-                self.closure[g]
-                    .iter()
-                    .fold((false, Vec::new()), |(pu, mut roles), p| {
-                        roles.extend(self.groups[*p as usize].roles.iter().copied());
-                        (pu || self.groups[*p as usize].protected_users, roles)
-                    });
-            roles.sort_unstable();
-            roles.dedup();
-            self.groups[g].protected_users = pu;
-            self.groups[g].roles = roles;
-        }
+        // Nesting may be deep and cyclic (legal in AD): condensed once, inherited per component.
+        self.nesting = Nesting::new(&self.groups);
+        self.nesting.inherit(&mut self.groups);
     }
 
     /// A batch of users, in file order.
@@ -1142,7 +1106,7 @@ impl Resolver {
                     direct.push(g);
                 }
             }
-            let all = self.expand_groups(&direct);
+            let all = self.nesting.expand(&direct);
             let mut roles = u.roles;
             roles.extend(
                 all.iter()
@@ -1279,7 +1243,7 @@ impl Resolver {
                 },
                 roles: h.roles,
                 tags,
-                groups: self.expand_groups(&direct),
+                groups: self.nesting.expand(&direct),
                 rdp_client: h.rdp_client,
                 dc_line_of_sight: h.dc_line_of_sight,
                 laps: h.laps,
