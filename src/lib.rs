@@ -15,6 +15,7 @@ pub use finding::{Finding, Mode, Severity, Subject, Verdict};
 pub mod cli;
 pub mod commands;
 pub mod diag;
+pub mod fsio;
 pub mod graph;
 pub mod import;
 pub mod names;

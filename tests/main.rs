@@ -8,6 +8,7 @@ mod cli_check;
 mod cli_closed_stdout;
 mod cli_schema_graph;
 mod graph_reachability;
+mod hostile_files;
 mod import_bloodhound;
 mod import_ldap_args;
 mod import_ldif;

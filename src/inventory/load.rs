@@ -89,7 +89,9 @@ impl Source {
     fn blocks(&self) -> std::io::Result<Blocks<Box<dyn std::io::Read + '_>>> {
         Ok(match self {
             Source::Text(src) => Blocks::new(Box::new(src.text.as_bytes()), false),
-            Source::File { path, .. } => Blocks::new(Box::new(std::fs::File::open(path)?), true),
+            Source::File { path, .. } => {
+                Blocks::new(Box::new(crate::fsio::open_input(path)?), true)
+            }
         })
     }
 
@@ -98,7 +100,7 @@ impl Source {
         match self {
             Source::Text(src) => Ok(src.clone()),
             Source::File { name, path } => {
-                let bytes = std::fs::read(path).map_err(|e| {
+                let bytes = crate::fsio::read_input(path).map_err(|e| {
                     Diagnostics(vec![Diagnostic::file(
                         name,
                         format!("cannot read the inventory: {e}"),

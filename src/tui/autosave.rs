@@ -54,7 +54,9 @@ impl Autosave {
 
     /// The autosaved text, if there is one.
     pub fn read(&self) -> Option<String> {
-        std::fs::read_to_string(&self.path).ok()
+        crate::fsio::read_input(&self.path)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
     }
 
     /// Removes the autosave (after a save, or when the operator discards the changes).
