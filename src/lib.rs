@@ -19,4 +19,5 @@ pub mod fsio;
 pub mod graph;
 pub mod import;
 pub mod names;
+pub mod safe_text;
 pub mod sample;

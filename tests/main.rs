@@ -16,6 +16,7 @@ mod import_samba;
 mod loader_bad_inputs;
 mod loader_nesting;
 mod loader_proptest;
+mod output_escaping;
 mod plan_cli;
 mod plan_io;
 mod plan_proptest;

@@ -75,7 +75,9 @@ pub fn write_stdout(text: impl AsRef<[u8]>) -> CmdResult {
 pub fn note(line: &str) {
     use std::io::Write as _;
     let mut err = std::io::stderr().lock();
-    let _ = writeln!(err, "{line}").and_then(|()| err.flush());
+    // Lines are kept; anything else that could steer a terminal is escaped.
+    let safe: Vec<_> = line.split('\n').map(crate::safe_text::escape).collect();
+    let _ = writeln!(err, "{}", safe.join("\n")).and_then(|()| err.flush());
 }
 
 /// [`write_stdout`] over any writer (tests pass a writer that fails).

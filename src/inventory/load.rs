@@ -601,15 +601,7 @@ pub fn shown(name: &str) -> String {
 
 /// Writes control, invisible and right-to-left characters as `\u{..}` so that they cannot disguise a message.
 pub fn sanitize(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if c.is_control() || names::is_invisible_or_bidi(c) {
-            out.push_str(&format!("\\u{{{:04X}}}", c as u32));
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    crate::safe_text::escape(text).into_owned()
 }
 
 /// Turns a `toml` error into a diagnostic at its position.
