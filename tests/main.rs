@@ -14,6 +14,7 @@ mod import_ldap_args;
 mod import_ldif;
 mod import_samba;
 mod loader_bad_inputs;
+mod loader_names;
 mod loader_nesting;
 mod loader_proptest;
 mod output_escaping;

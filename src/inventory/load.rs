@@ -1382,6 +1382,51 @@ struct Problem {
 }
 
 impl Resolver {
+    /// Refuses account names (users and groups, one namespace in AD) that look like another but are not the
+    /// same name, when one of the two is not ASCII. Free when every name is ASCII.
+    fn look_alikes(&mut self) {
+        let accounts = || {
+            (self.groups.iter().map(|g| g.name.as_str()))
+                .zip(self.spans.groups.iter().copied())
+                .chain(
+                    (self.users.iter().map(|u| u.name.as_str()))
+                        .zip(self.spans.users.iter().copied()),
+                )
+        };
+        if accounts().all(|(n, _)| n.is_ascii()) {
+            return;
+        }
+        let mut first: HashMap<String, (&str, usize)> = HashMap::new();
+        let mut found = Vec::new();
+        let mut all: Vec<(&str, usize)> = accounts().collect();
+        all.sort_by_key(|(_, at)| *at);
+        for (name, at) in all {
+            let key = names::look_alike_key(name);
+            match first.get(&key) {
+                Some((other, _))
+                    if (!name.is_ascii() || !other.is_ascii()) && !same_name(name, other) =>
+                {
+                    found.push((at..at + name.len(), name.to_string(), other.to_string()));
+                }
+                Some(_) => {}
+                None => {
+                    first.insert(key, (name, at));
+                }
+            }
+        }
+        for (span, name, other) in found {
+            self.err(
+                span,
+                format!(
+                    "account name `{}` looks like `{}`, declared earlier: look-alike names are refused",
+                    shown(&name),
+                    shown(&other)
+                ),
+                "rename one of the two so that they differ visibly",
+            );
+        }
+    }
+
     /// Line and column of each offset, from one more pass over the text.
     fn positions(&self, offsets: &[usize]) -> Result<Vec<Pos>, Diagnostics> {
         let mut at = Locator::new(offsets);
@@ -1406,6 +1451,7 @@ impl Resolver {
     /// The inventory, or every problem found. The model keeps where each item is written as line and column,
     /// so the file's text is not held once it is loaded.
     fn finish(mut self, description: Option<String>) -> Result<Inventory, Diagnostics> {
+        self.look_alikes();
         if !self.errors.is_empty() {
             return Err(self.diagnostics());
         }
@@ -1608,7 +1654,7 @@ fn join<T>(to: &mut Vec<T>, from: &mut Vec<T>) {
 }
 
 fn lc(s: &str) -> String {
-    s.to_lowercase()
+    names::fold(s).into_owned()
 }
 
 /// Disjoint sets of domains (forests).
