@@ -39,6 +39,7 @@ mod rules_table;
 mod rules_trust;
 mod sample_inventory;
 mod tui_keymap;
+mod tui_recovery;
 mod tui_snapshots;
 mod tui_tmux;
 mod tui_update;
