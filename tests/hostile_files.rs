@@ -347,3 +347,47 @@ fn commands_write_to_standard_output_and_refuse_devices() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
     assert!(leftovers(dir.path()).is_empty());
 }
+
+#[cfg(unix)]
+#[test]
+fn a_full_standard_error_does_not_stop_a_command() {
+    let dir = tempfile::tempdir().expect("dir");
+    let inv = sample(dir.path());
+    let plan = dir.path().join("p.plan.toml");
+    let full = || {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full")
+    };
+    let run = |args: &[&std::ffi::OsStr]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_guardplan"))
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(full())
+            .status()
+            .expect("run")
+    };
+    let status = run(&[
+        "plan".as_ref(),
+        "init".as_ref(),
+        inv.as_ref(),
+        "-o".as_ref(),
+        plan.as_ref(),
+    ]);
+    assert_eq!(status.code(), Some(0), "plan init");
+    assert!(plan.exists());
+    let scripts = dir.path().join("scripts");
+    let status = run(&[
+        "export".as_ref(),
+        inv.as_ref(),
+        "--plan".as_ref(),
+        plan.as_ref(),
+        "--format".as_ref(),
+        "scripts".as_ref(),
+        "-o".as_ref(),
+        scripts.as_ref(),
+    ]);
+    assert_eq!(status.code(), Some(0), "export scripts");
+    assert!(std::fs::read_dir(&scripts).expect("scripts").count() > 0);
+}

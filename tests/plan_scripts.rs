@@ -293,3 +293,42 @@ fn quoting_functions() {
     assert_eq!(ps_quote("\u{1D49C}"), "('' + [char]0xD835 + [char]0xDC9C)");
     assert_eq!(scripts::reg_quote("a\\b\"c"), "\"a\\\\b\\\"c\"");
 }
+
+#[test]
+fn exporting_again_removes_the_scripts_of_stages_that_are_gone_and_nothing_else() {
+    let dir = tempfile::tempdir().expect("dir");
+    let ws = workspace(estate());
+    let first = scripts::write_scripts(&ws, dir.path()).expect("written");
+    assert!(first.iter().any(|p| p.ends_with("04-enforce.ps1")));
+    // Files of the operator's own, beside the scripts.
+    std::fs::write(dir.path().join("05-my-notes.ps1"), "# mine\n").expect("write");
+    std::fs::write(dir.path().join("readme.txt"), "mine").expect("write");
+
+    // The same plan without its last stage.
+    let inv = estate();
+    let text = format!(
+        "version = 1\n[inventory]\npath = \"estate.toml\"\nfingerprint = \"{}\"\n\
+         [[stage]]\nname = \"targets\"\nhosts = [\"*\"]\n\
+         [[stage]]\nname = \"pilot\"\npaths = [\"tier1\"]\n\
+         [[stage]]\nname = \"protect\"\nusers = [\"*\"]\n\
+         [[decision]]\npath = \"tier1\"\nmode = \"remote-guard\"\n",
+        io::fingerprint(&inv)
+    );
+    let plan = io::parse("p.toml", &text).expect("plan parses");
+    let ws = Workspace::new(inv, Some(plan), TODAY);
+    let second = scripts::write_scripts(&ws, dir.path()).expect("written");
+    let mut left: Vec<String> = std::fs::read_dir(dir.path())
+        .expect("list")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    let mut want: Vec<String> = second
+        .iter()
+        .map(|p| p.file_name().expect("name").to_string_lossy().into_owned())
+        .chain(["05-my-notes.ps1".to_string(), "readme.txt".to_string()])
+        .collect();
+    want.sort();
+    assert_eq!(left, want);
+    assert!(!left.iter().any(|n| n.starts_with("04-enforce")));
+}

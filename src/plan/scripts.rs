@@ -599,8 +599,34 @@ fn reg_clients(base: &str, clients: &[(&str, HostId, ClientPolicy)]) -> Vec<Scri
     files
 }
 
+/// Whether a file of `dir` is a script an earlier export wrote: `NN-NAME...ps1` or `.reg` whose head says
+/// guardplan generated it. Files written by hand are never taken for one.
+fn generated_earlier(path: &Path) -> bool {
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return false;
+    };
+    let numbered = name.len() > 3
+        && name.as_bytes()[..2].iter().all(u8::is_ascii_digit)
+        && name.as_bytes()[2] == b'-';
+    if !numbered || !(name.ends_with(".ps1") || name.ends_with(".reg")) {
+        return false;
+    }
+    let Ok(file) = crate::fsio::open_input(path) else {
+        return false;
+    };
+    let Ok(head) = crate::fsio::read_bounded(std::io::Read::take(file, 512), 512) else {
+        return false;
+    };
+    let head = String::from_utf8_lossy(&head);
+    let head = head.trim_start_matches('\u{FEFF}');
+    head.starts_with("# guardplan stage ")
+        || (head.starts_with("Windows Registry Editor Version 5.00")
+            && head.contains("\n; guardplan "))
+}
+
 /// Generates every stage's scripts and writes them into `dir` (created if missing). Nothing is written when a
-/// name fails validation. Returns the files written, sorted.
+/// name fails validation. Scripts an earlier export wrote for stages that no longer change anything (or no
+/// longer exist) are removed, so the folder holds exactly the plan's scripts. Returns the files written, sorted.
 pub fn write_scripts(ws: &Workspace, dir: &Path) -> Result<Vec<PathBuf>, ScriptError> {
     let files = stage_scripts(ws)?;
     std::fs::create_dir_all(dir).map_err(|e| ScriptError::Io {
@@ -615,6 +641,19 @@ pub fn write_scripts(ws: &Workspace, dir: &Path) -> Result<Vec<PathBuf>, ScriptE
             error: e.to_string(),
         })?;
         out.push(path);
+    }
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        let mut stale: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| !out.contains(p) && generated_earlier(p))
+            .collect();
+        stale.sort();
+        for p in stale {
+            std::fs::remove_file(&p).map_err(|e| ScriptError::Io {
+                path: p.display().to_string(),
+                error: e.to_string(),
+            })?;
+        }
     }
     Ok(out)
 }
