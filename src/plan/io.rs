@@ -335,18 +335,25 @@ pub fn validate(plan: &Plan, inv: &Inventory) -> Result<(), Diagnostics> {
     for st in &plan.stages {
         for kind in MemberKind::ALL {
             for m in st.members(kind) {
-                if let Err(why) = resolve_member(inv, &sel, kind, m) {
-                    r.err(
-                        &member_key(&st.name, kind, m),
-                        format!("stage `{}`, {}: {why}", st.name, kind.key()),
-                        member_help(kind),
-                    );
-                }
+                // A selector that matches nothing is a mistake, as it is in the inventory (`*` may be empty).
+                let why = match resolve_member(inv, &sel, kind, m) {
+                    Err(why) => why,
+                    Ok(ids) if ids.is_empty() && m != "*" => format!(
+                        "`{}` selects nothing in the inventory",
+                        crate::safe_text::escape(m)
+                    ),
+                    Ok(_) => continue,
+                };
+                r.err(
+                    &member_key(&st.name, kind, m),
+                    format!("stage `{}`, {}: {why}", st.name, kind.key()),
+                    member_help(kind),
+                );
             }
         }
     }
     for d in &plan.decisions {
-        if !inv.index.paths.contains_key(&d.path.to_lowercase()) {
+        if !inv.index.paths.contains_key(names::fold(&d.path).as_ref()) {
             r.err(
                 &decision_key(&d.path),
                 format!(
@@ -430,7 +437,7 @@ pub fn resolve_member(
             let name = member.strip_prefix("path:").unwrap_or(member);
             inv.index
                 .paths
-                .get(&name.to_lowercase())
+                .get(names::fold(name).as_ref())
                 .map(|p| vec![*p])
                 .ok_or_else(|| format!("unknown access path `{}`", name.escape_debug()))
         }
