@@ -827,13 +827,7 @@ impl App {
         let plan = self.plan_for(&path);
         match io::save_atomic(&path, &plan, self.files.plan_on_disk.as_ref()) {
             Ok(stamp) => {
-                self.files.plan_on_disk = Some(stamp);
-                self.files.baseline = io::render(&self.ws.plan);
-                self.modified = false;
-                self.ws.mark_saved();
-                if let Some(a) = &self.files.autosave {
-                    a.remove();
-                }
+                self.saved(stamp);
                 self.info(format!("saved {}", path.display()));
             }
             Err(crate::plan::SaveError::ChangedOnDisk { .. }) => {
@@ -841,13 +835,7 @@ impl App {
                     // Someone else's edit stays in the file; this work goes beside it and is saved there from now.
                     Ok((beside, stamp)) => {
                         self.files.plan = Some(beside.clone());
-                        self.files.plan_on_disk = Some(stamp);
-                        self.files.baseline = io::render(&self.ws.plan);
-                        self.modified = false;
-                        self.ws.mark_saved();
-                        if let Some(a) = &self.files.autosave {
-                            a.remove();
-                        }
+                        self.saved(stamp);
                         self.error(format!(
                         "{} changed on disk since it was read, so it was not overwritten: saved this plan as {}; \
                          compare them with `guardplan diff`",
@@ -859,6 +847,17 @@ impl App {
                 }
             }
             Err(e) => self.error(e.to_string()),
+        }
+    }
+
+    /// After a save: the file's new stamp, nothing unsaved, no autosave.
+    fn saved(&mut self, stamp: FileStamp) {
+        self.files.plan_on_disk = Some(stamp);
+        self.files.baseline = io::render(&self.ws.plan);
+        self.modified = false;
+        self.ws.mark_saved();
+        if let Some(a) = &self.files.autosave {
+            a.remove();
         }
     }
 
