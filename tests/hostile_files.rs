@@ -391,3 +391,23 @@ fn a_full_standard_error_does_not_stop_a_command() {
     assert_eq!(status.code(), Some(0), "export scripts");
     assert!(std::fs::read_dir(&scripts).expect("scripts").count() > 0);
 }
+
+#[test]
+fn a_collection_folder_is_read_within_a_total_limit() {
+    let dir = tempfile::tempdir().expect("dir");
+    for name in ["a.json", "b.json", "c.json"] {
+        std::fs::write(dir.path().join(name), vec![b' '; 1 << 20]).expect("write");
+    }
+    assert_eq!(
+        bloodhound::read_collection_within(dir.path(), 2 << 20, 4 << 20)
+            .expect("within")
+            .len(),
+        3
+    );
+    let err =
+        bloodhound::read_collection_within(dir.path(), 2 << 20, (5 << 20) / 2).expect_err("total");
+    assert!(
+        err.contains("c.json") && err.contains("more than 2 MiB"),
+        "{err}"
+    );
+}

@@ -10,14 +10,14 @@ use serde_json::Value;
 use super::{DirDomain, DirObject, DirTrust, Direction, Directory, ObjectKind};
 use crate::inventory::raw::{FunctionalLevel, TrustKind};
 
-/// The JSON files of a collection: `(name, text)`. Each file is at most [`crate::fsio::MAX_FILE`] bytes and an
-/// archive expands to at most [`crate::fsio::MAX_ARCHIVE`] in all.
+/// The JSON files of a collection: `(name, text)`. Each file is at most [`crate::fsio::MAX_FILE`] bytes and a
+/// folder or an archive holds at most [`crate::fsio::MAX_ARCHIVE`] in all.
 pub fn read_collection(path: &Path) -> Result<Vec<(String, String)>, String> {
     read_collection_within(path, crate::fsio::MAX_FILE, crate::fsio::MAX_ARCHIVE)
 }
 
-/// [`read_collection`] with other limits: `per_file` bytes for each file, `total_limit` for an archive's
-/// files together.
+/// [`read_collection`] with other limits: `per_file` bytes for each file, `total_limit` for the files of a
+/// folder or an archive together.
 pub fn read_collection_within(
     path: &Path,
     per_file: u64,
@@ -34,8 +34,23 @@ pub fn read_collection_within(
             })
             .collect();
         names.sort();
+        let mut total = 0u64;
         for p in names {
-            let bytes = crate::fsio::read_input(&p).map_err(|e| format!("{}: {e}", p.display()))?;
+            let limit = per_file.min(total_limit - total);
+            let bytes = crate::fsio::open_input(&p)
+                .and_then(|f| crate::fsio::read_bounded(f, limit))
+                .map_err(|e| {
+                    if e.kind() == std::io::ErrorKind::FileTooLarge && limit < per_file {
+                        format!(
+                            "{}: the collection's files hold more than {} together, the most guardplan reads",
+                            p.display(),
+                            crate::fsio::size(total_limit)
+                        )
+                    } else {
+                        format!("{}: {e}", p.display())
+                    }
+                })?;
+            total += bytes.len() as u64;
             let text =
                 String::from_utf8(bytes).map_err(|_| format!("{}: not UTF-8", p.display()))?;
             files.push((p.display().to_string(), text));
