@@ -411,3 +411,30 @@ fn a_collection_folder_is_read_within_a_total_limit() {
         "{err}"
     );
 }
+
+#[test]
+fn an_oversized_plan_is_refused_before_it_is_parsed() {
+    let dir = tempfile::tempdir().expect("dir");
+    let inv = sample(dir.path());
+    let plan = dir.path().join("big.plan.toml");
+    let mut f = std::fs::File::create(&plan).expect("create");
+    let line = vec![b'#'; 1 << 20];
+    for _ in 0..17 {
+        f.write_all(&line).expect("write");
+        f.write_all(b"\n").expect("write");
+    }
+    drop(f);
+    let out = guardplan()
+        .arg("check")
+        .arg(&inv)
+        .arg("--plan")
+        .arg(&plan)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("larger than 16 MiB"),
+        "{}",
+        stderr_of(&out)
+    );
+}

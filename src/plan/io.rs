@@ -572,7 +572,7 @@ pub enum SaveError {
 /// Reads, parses and stamps a plan file. Run [`validate`] against the inventory next.
 pub fn load(path: &Path) -> Result<(Plan, FileStamp), Diagnostics> {
     let name = path.display().to_string();
-    let bytes = crate::fsio::read_input(path).map_err(|e| {
+    let bytes = crate::fsio::read_input_within(path, crate::fsio::MAX_PLAN).map_err(|e| {
         Diagnostics(vec![Diagnostic::file(
             &name,
             format!("cannot read the plan: {e}"),
@@ -595,7 +595,7 @@ pub fn load(path: &Path) -> Result<(Plan, FileStamp), Diagnostics> {
 
 /// What is on disk now: `None` when there is no file.
 fn current_stamp(path: &Path) -> Result<Option<FileStamp>, SaveError> {
-    match crate::fsio::read_input(path) {
+    match crate::fsio::read_input_within(path, crate::fsio::MAX_PLAN) {
         Ok(b) => Ok(Some(FileStamp::of(&b))),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(source) => Err(SaveError::Io {

@@ -210,7 +210,7 @@ impl Autosave {
 
     /// The autosaved text of this slot, if there is one.
     pub fn read(&self) -> Option<String> {
-        crate::fsio::read_input(&self.path)
+        crate::fsio::read_input_within(&self.path, crate::fsio::MAX_PLAN)
             .ok()
             .and_then(|b| String::from_utf8(b).ok())
     }
@@ -240,7 +240,7 @@ impl Autosave {
             if try_lock(&lock_path(&path)).is_none() {
                 continue;
             }
-            let Some(text) = crate::fsio::read_input(&path)
+            let Some(text) = crate::fsio::read_input_within(&path, crate::fsio::MAX_PLAN)
                 .ok()
                 .and_then(|b| String::from_utf8(b).ok())
             else {
