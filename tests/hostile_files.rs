@@ -438,3 +438,24 @@ fn an_oversized_plan_is_refused_before_it_is_parsed() {
         stderr_of(&out)
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn temporary_files_of_a_killed_writer_are_cleaned_up_and_a_running_ones_kept() {
+    let dir = tempfile::tempdir().expect("dir");
+    let target = dir.path().join("x.plan.toml");
+    // No process has this id (Linux's limit is 4,194,304).
+    let dead = dir.path().join(".x.plan.toml.999999999.1f.0.tmp");
+    let alive = dir
+        .path()
+        .join(format!(".x.plan.toml.{}.2f.0.tmp", std::process::id()));
+    let other = dir.path().join(".y.plan.toml.999999999.1f.0.tmp");
+    for p in [&dead, &alive, &other] {
+        std::fs::write(p, "half").expect("write");
+    }
+    fsio::write_atomic(&target, b"whole").expect("written");
+    assert!(!dead.exists(), "left by a process that is gone");
+    assert!(alive.exists(), "a running writer's file is not touched");
+    assert!(other.exists(), "another file's temporary is not touched");
+    assert_eq!(std::fs::read(&target).expect("read"), b"whole");
+}
