@@ -1,4 +1,30 @@
-//! Strict validation of directory names: what the inventory may contain and what may reach a script.
+//! Strict validation of directory names: what the inventory may contain and what may reach a script; and the
+//! forms names are compared in.
+
+use std::borrow::Cow;
+
+use unicode_normalization::UnicodeNormalization;
+use unicode_security::MixedScript;
+
+/// The form names are compared in: Unicode compatibility normalization (NFKC) and case folding, so that `K`
+/// (U+212A KELVIN SIGN) and `k`, or full-width and plain letters, are the same name.
+pub fn fold(s: &str) -> Cow<'_, str> {
+    if s.is_ascii() {
+        if s.bytes().any(|b| b.is_ascii_uppercase()) {
+            return Cow::Owned(s.to_ascii_lowercase());
+        }
+        return Cow::Borrowed(s);
+    }
+    let lower = s.nfkc().collect::<String>().to_lowercase();
+    Cow::Owned(lower.nfkc().collect())
+}
+
+/// A key under which names that look alike coincide: the Unicode confusable skeleton (UTS #39) of the folded
+/// name, folded again (`аdmin` with a Cyrillic `а` and `admin` share one).
+pub fn look_alike_key(s: &str) -> String {
+    let skeleton: String = unicode_security::skeleton(&fold(s)).collect();
+    fold(&skeleton).into_owned()
+}
 
 /// Why a name is not acceptable, as a sentence fragment ("... because it {reason}").
 pub type NameError = String;
@@ -118,6 +144,21 @@ pub fn sam_name(s: &str, max: usize) -> Result<(), NameError> {
     if s.starts_with(' ') || s.ends_with(' ') {
         return Err("starts or ends with a space".into());
     }
+    if let Some(c) = s
+        .chars()
+        .find(|c| c.to_string().nfkc().ne(std::iter::once(*c)))
+    {
+        return Err(format!(
+            "contains the compatibility character U+{:04X}, which stands for `{}`: write that instead",
+            c as u32,
+            c.to_string().nfkc().collect::<String>().escape_debug()
+        ));
+    }
+    if !s.is_single_script() {
+        return Err(
+            "mixes letters of different scripts (such as Latin and Cyrillic), as look-alike names do".into(),
+        );
+    }
     Ok(())
 }
 
@@ -170,5 +211,29 @@ mod tests {
         assert!(sam_name("山田太郎", 20).is_ok());
         assert!(host_name("THIS-NAME-IS-TOO-LONG").is_err());
         assert!(dns_name("-bad.example").is_err());
+        assert!(
+            sam_name(
+                "\u{0414}\u{043C}\u{0438}\u{0442}\u{0440}\u{0438}\u{0439}",
+                20
+            )
+            .is_ok()
+        );
+        assert!(sam_name("\u{0142}\u{0151}\u{00D1}.admin", 20).is_ok());
+    }
+
+    #[test]
+    fn look_alikes_and_compatibility_forms_are_refused_or_folded() {
+        // Cyrillic a in a Latin name; Kelvin sign; full-width letters.
+        assert!(sam_name("\u{0430}dmin", 20).is_err());
+        assert!(sam_name("\u{212A}admin", 20).is_err());
+        assert!(sam_name("\u{FF41}dmin", 20).is_err());
+        assert_eq!(fold("\u{212A}ADMIN"), "kadmin");
+        assert_eq!(fold("\u{FF21}dmin"), "admin");
+        assert_eq!(fold("Admin"), "admin");
+        assert_eq!(
+            look_alike_key("\u{0430}\u{0441}\u{0435}"),
+            look_alike_key("ace")
+        );
+        assert_ne!(look_alike_key("alice"), look_alike_key("bob"));
     }
 }

@@ -1,4 +1,4 @@
-//! `guardplan import ldap` refuses bad TLS arguments before it connects anywhere.
+//! `guardplan import ldap` refuses bad TLS arguments before it connects anywhere, and gives up on a silent server.
 
 use assert_cmd::Command;
 
@@ -10,6 +10,8 @@ fn import_ldap(args: &[&str]) -> (Option<i32>, String) {
         .args(["--base", "DC=corp,DC=example,DC=com", "-o"])
         .arg(std::env::temp_dir().join("guardplan-never-written.toml"))
         .env("GUARDPLAN_LDAP_PASSWORD", "pw")
+        // A guard against a hang, not a measure.
+        .timeout(std::time::Duration::from_secs(60))
         .output()
         .expect("run");
     (
@@ -59,4 +61,24 @@ fn plain_ldap_to_another_host_is_refused() {
     let (code, err) = import_ldap(&["ldap://dc01.corp.example.com", "--insecure-plain"]);
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("only to ldap://127.0.0.1"), "{err}");
+}
+
+#[test]
+fn a_server_that_stops_answering_ends_the_search_at_the_timeout() {
+    // Accepts the connection and reads the search request, but never replies.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listen");
+    let port = listener.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for conn in listener.incoming().flatten() {
+            let mut c = conn;
+            let mut buf = [0u8; 4096];
+            let _ = std::io::Read::read(&mut c, &mut buf);
+            held.push(c);
+        }
+    });
+    let url = format!("ldap://127.0.0.1:{port}");
+    let (code, err) = import_ldap(&[&url, "--insecure-plain", "--timeout", "1"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("no answer within 1 s"), "{err}");
 }

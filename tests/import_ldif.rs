@@ -332,3 +332,21 @@ fn base64_of(s: &str) -> String {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.encode(s)
 }
+
+#[test]
+fn names_that_are_not_utf8_are_not_imported_lossily() {
+    // `YWL/` is base64 of the bytes `a`, `b`, 0xFF.
+    let text = "dn: CN=ab,CN=Users,DC=corp,DC=example\nobjectClass: user\nsAMAccountName:: YWL/\n\n\
+                dn: CN=ok,CN=Users,DC=corp,DC=example\nobjectClass: user\nsAMAccountName: ok.admin\n";
+    let entries = guardplan::import::ldif::parse("t.ldif", text).expect("parses");
+    let dir = guardplan::import::entries::directory(&entries);
+    let sams: Vec<&str> = dir.objects.iter().map(|o| o.sam.as_str()).collect();
+    assert_eq!(sams, vec!["ok.admin"], "{:?}", dir.warnings);
+    assert!(
+        dir.warnings
+            .iter()
+            .any(|w| w.contains("CN=ab") && w.contains("not valid UTF-8")),
+        "{:?}",
+        dir.warnings
+    );
+}

@@ -189,3 +189,22 @@ fn a_stale_plan_is_refused_with_a_clear_message() {
         + 1;
     assert_eq!(err.0[0].line, line, "{err}");
 }
+
+#[test]
+fn a_stage_selector_that_matches_nothing_is_refused_at_its_line() {
+    let inv = load_sample().expect("sample");
+    let mut text = io::render(&sample_plan());
+    text.push_str(
+        "\n[[stage]]\nname = \"extra\"\nhosts = [\"tag:no-such-tag\"]\nusers = [\"role:helpdesk\", \"*\"]\n",
+    );
+    let p = io::parse("x.plan.toml", &text).expect("structurally fine");
+    let err = io::validate(&p, &inv).expect_err("selector matching nothing");
+    let want = text
+        .lines()
+        .position(|l| l.contains("tag:no-such-tag"))
+        .expect("line")
+        + 1;
+    assert_eq!(err.0.len(), 1, "only the empty selector: {err}");
+    assert_eq!(err.0[0].line, want, "{err}");
+    assert!(err.to_string().contains("selects nothing"), "{err}");
+}

@@ -78,67 +78,147 @@ fn every_stage_gets_scripts_and_rollbacks() {
     assert_eq!(written.len(), files.len());
 }
 
-/// The string literals of a PowerShell text (single-quoted, with doubled quotes), and the text outside them.
-fn ps_literals(text: &str) -> (Vec<String>, String) {
-    let is_q = |c: char| matches!(c, '\'' | '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}');
-    let mut lits = Vec::new();
-    let mut outside = String::new();
-    let mut chars = text.chars().peekable();
-    let mut in_double = false;
-    while let Some(c) = chars.next() {
-        if c == '#' && !in_double {
-            for c in chars.by_ref() {
-                if c == '\n' {
-                    break;
-                }
-            }
-            continue;
-        }
-        if c == '"' {
-            in_double = !in_double;
-        }
-        if !is_q(c) || in_double {
-            outside.push(c);
-            continue;
-        }
-        let mut lit = String::new();
-        while let Some(c) = chars.next() {
-            if is_q(c) {
-                if chars.peek().copied().is_some_and(is_q) {
-                    lit.push(chars.next().unwrap_or(c));
-                    continue;
-                }
-                break;
-            }
-            lit.push(c);
-        }
-        lits.push(lit);
-    }
-    (lits, outside)
+/// PowerShell's quote characters: ASCII `'` and the typographic ones it accepts as the same.
+fn is_quote(c: char) -> bool {
+    matches!(c, '\'' | '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}')
 }
 
+/// Parses one string expression the way PowerShell would read it: `'...'` (quotes doubled) or `( TERM + TERM ..)`
+/// with `'...'` and `[char]0xHHHH` terms. Returns the value and the rest of the line.
+fn ps_string(s: &str) -> Option<(String, &str)> {
+    fn literal(s: &str) -> Option<(Vec<u16>, &str)> {
+        let mut chars = s.char_indices();
+        let (_, q) = chars.next()?;
+        if !is_quote(q) {
+            return None;
+        }
+        let mut out = String::new();
+        let mut chars = chars.peekable();
+        while let Some((i, c)) = chars.next() {
+            if is_quote(c) {
+                if let Some(&(_, n)) = chars.peek().filter(|(_, n)| is_quote(*n)) {
+                    out.push(n);
+                    chars.next();
+                    continue;
+                }
+                return Some((out.encode_utf16().collect(), &s[i + c.len_utf8()..]));
+            }
+            out.push(c);
+        }
+        None
+    }
+    if !s.starts_with('(') {
+        let (units, rest) = literal(s)?;
+        return Some((String::from_utf16(&units).ok()?, rest));
+    }
+    let mut rest = &s[1..];
+    let mut units = Vec::new();
+    loop {
+        if let Some(r) = rest.strip_prefix("[char]0x") {
+            let hex = r.get(..4)?;
+            units.push(u16::from_str_radix(hex, 16).ok()?);
+            rest = &r[4..];
+        } else {
+            let (u, r) = literal(rest)?;
+            units.extend(u);
+            rest = r;
+        }
+        if let Some(r) = rest.strip_prefix(" + ") {
+            rest = r;
+        } else {
+            let r = rest.strip_prefix(')')?;
+            return Some((String::from_utf16(&units).ok()?, r));
+        }
+    }
+}
+
+/// The rows `@{ Key = VALUE; .. }` of a script's lists, each key with its value (strings evaluated); `None` when a
+/// row does not parse back to exactly that shape, that is when something escaped its literal.
+fn ps_rows(text: &str) -> Option<Vec<Vec<(String, String)>>> {
+    let mut rows = Vec::new();
+    for line in text.lines() {
+        let Some(mut rest) = line.strip_prefix("    @{ ") else {
+            continue;
+        };
+        let mut row = Vec::new();
+        loop {
+            let (key, r) = rest.split_once(" = ")?;
+            let (value, r) = match ps_string(r) {
+                Some(v) => v,
+                None => {
+                    let end = r.find([';', ' '])?;
+                    (r[..end].to_string(), &r[end..])
+                }
+            };
+            row.push((key.to_string(), value));
+            if let Some(r) = r.strip_prefix("; ") {
+                rest = r;
+            } else if r == " }" {
+                break;
+            } else {
+                return None;
+            }
+        }
+        rows.push(row);
+    }
+    Some(rows)
+}
+
+/// Account names that are legal in Active Directory and hostile or fragile in a script read in a code page.
+const TRICKY_ACCOUNTS: &[&str] = &[
+    "o'brien",
+    "o\u{2019}brien",
+    "a{b}%",
+    "\u{0451}-(\u{0451}\u{0451})}#",
+    "\u{0451}'-(\u{0451})-'",
+    "\u{0414}\u{043C}\u{0438}\u{0442}\u{0440}\u{0438}\u{0439}",
+    "\u{0142}\u{0151}\u{00D1}.admin",
+    "\u{5C71}\u{7530}\u{592A}\u{90CE}",
+    "\u{20000}\u{5C71}",
+    "\u{201A}\u{2018}x",
+];
+
 #[test]
-fn names_with_quotes_are_quoted_and_inert() {
-    for name in ["o'brien", "o\u{2019}brien", "a{b}%"] {
+fn every_name_stays_in_its_literal_in_any_code_page() {
+    for name in TRICKY_ACCOUNTS {
         let mut inv = estate();
         inv.users[0].name = name.to_string();
         let ws = workspace(inv);
         let files = scripts::stage_scripts(&ws).expect("a legal account name is accepted");
-        let ps = files
-            .iter()
-            .find(|f| f.name == "03-protect.ps1")
-            .expect("enrollment script");
-        let (lits, outside) = ps_literals(&ps.content);
+        for f in files.iter().filter(|f| f.name.ends_with(".ps1")) {
+            let bytes = f.content.as_bytes();
+            let body = bytes
+                .strip_prefix(b"\xEF\xBB\xBF")
+                .unwrap_or_else(|| panic!("{} has no byte order mark", f.name));
+            assert!(body.is_ascii(), "{} has bytes above 0x7F", f.name);
+            for enc in [encoding_rs::WINDOWS_1252, encoding_rs::UTF_8] {
+                let (text, _) = enc.decode_without_bom_handling(bytes);
+                let rows = ps_rows(&text).unwrap_or_else(|| {
+                    panic!(
+                        "{name:?}: a row of {} does not parse as {}:\n{text}",
+                        f.name,
+                        enc.name()
+                    )
+                });
+                if f.name.starts_with("03-protect") {
+                    let users: Vec<_> = rows.iter().filter(|r| r[0].0 == "Name").collect();
+                    assert_eq!(
+                        users,
+                        vec![&vec![
+                            ("Name".to_string(), name.to_string()),
+                            ("Domain".to_string(), "corp.contoso.com".to_string())
+                        ]],
+                        "{name:?} in {} read as {}",
+                        f.name,
+                        enc.name()
+                    );
+                }
+            }
+        }
         assert!(
-            lits.iter().any(|l| l == name),
-            "{name:?} not a literal in:\n{}",
-            ps.content
+            files.iter().any(|f| f.name == "03-protect.ps1"),
+            "enrollment script"
         );
-        assert!(
-            !outside.contains(&name[1..]),
-            "{name:?} appears outside a literal"
-        );
-        assert!(ps.content.contains(&ps_quote(name)));
     }
 }
 
@@ -208,6 +288,47 @@ fn hostile_names_stop_generation() {
 fn quoting_functions() {
     assert_eq!(ps_quote("a'b"), "'a''b'");
     assert_eq!(ps_quote("$(x)`n"), "'$(x)`n'");
-    assert_eq!(ps_quote("o\u{2019}b"), "'o\u{2019}\u{2019}b'");
+    assert_eq!(ps_quote("o\u{2019}b"), "('o' + [char]0x2019 + 'b')");
+    assert_eq!(ps_quote("\u{0451}'x"), "('' + [char]0x0451 + '''x')");
+    assert_eq!(ps_quote("\u{1D49C}"), "('' + [char]0xD835 + [char]0xDC9C)");
     assert_eq!(scripts::reg_quote("a\\b\"c"), "\"a\\\\b\\\"c\"");
+}
+
+#[test]
+fn exporting_again_removes_the_scripts_of_stages_that_are_gone_and_nothing_else() {
+    let dir = tempfile::tempdir().expect("dir");
+    let ws = workspace(estate());
+    let first = scripts::write_scripts(&ws, dir.path()).expect("written");
+    assert!(first.iter().any(|p| p.ends_with("04-enforce.ps1")));
+    // Files of the operator's own, beside the scripts.
+    std::fs::write(dir.path().join("05-my-notes.ps1"), "# mine\n").expect("write");
+    std::fs::write(dir.path().join("readme.txt"), "mine").expect("write");
+
+    // The same plan without its last stage.
+    let inv = estate();
+    let text = format!(
+        "version = 1\n[inventory]\npath = \"estate.toml\"\nfingerprint = \"{}\"\n\
+         [[stage]]\nname = \"targets\"\nhosts = [\"*\"]\n\
+         [[stage]]\nname = \"pilot\"\npaths = [\"tier1\"]\n\
+         [[stage]]\nname = \"protect\"\nusers = [\"*\"]\n\
+         [[decision]]\npath = \"tier1\"\nmode = \"remote-guard\"\n",
+        io::fingerprint(&inv)
+    );
+    let plan = io::parse("p.toml", &text).expect("plan parses");
+    let ws = Workspace::new(inv, Some(plan), TODAY);
+    let second = scripts::write_scripts(&ws, dir.path()).expect("written");
+    let mut left: Vec<String> = std::fs::read_dir(dir.path())
+        .expect("list")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    let mut want: Vec<String> = second
+        .iter()
+        .map(|p| p.file_name().expect("name").to_string_lossy().into_owned())
+        .chain(["05-my-notes.ps1".to_string(), "readme.txt".to_string()])
+        .collect();
+    want.sort();
+    assert_eq!(left, want);
+    assert!(!left.iter().any(|n| n.starts_with("04-enforce")));
 }

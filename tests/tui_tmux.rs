@@ -196,3 +196,39 @@ fn a_killed_planner_is_recovered_from_the_autosave() {
     tmux.wait_closed();
     assert_first_path_changed(&plan);
 }
+
+#[test]
+fn a_killed_planner_recovered_after_the_plan_changed_keeps_both_edits() {
+    let Some(tmux) = Tmux::start() else { return };
+    let dir = tempdir();
+    let plan: PathBuf = dir.path().join("rollout.plan.toml");
+    tmux.open(dir.path(), &plan);
+    tmux.wait_for("Overview");
+    tmux.keys(&["s"]);
+    tmux.wait_for("saved");
+    tmux.keys(&["3", "m"]);
+    tmux.wait_for("[modified]");
+    let killed = Command::new("kill")
+        .args(["-KILL", &tmux.pid()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    tmux.wait_closed();
+
+    // A colleague's note, written while the planner was gone.
+    let mut text = std::fs::read_to_string(&plan).expect("plan");
+    text.push_str("# colleague: audit first\n");
+    std::fs::write(&plan, &text).expect("edit");
+
+    tmux.open(dir.path(), &plan);
+    tmux.wait_for("Recover autosaved work");
+    tmux.wait_for("changed since");
+    tmux.keys(&["r"]);
+    tmux.wait_for("recovered");
+    tmux.keys(&["s"]);
+    tmux.wait_for("rollout.mine.plan.toml");
+    tmux.keys(&["q"]);
+    tmux.wait_closed();
+    assert_eq!(std::fs::read_to_string(&plan).expect("plan"), text);
+    assert_first_path_changed(&dir.path().join("rollout.mine.plan.toml"));
+}

@@ -122,24 +122,31 @@ fn s_saves_the_plan_and_clears_the_modified_mark() {
 }
 
 #[test]
-fn save_refuses_a_plan_file_changed_on_disk() {
+fn save_never_overwrites_a_plan_file_changed_on_disk_and_saves_beside_it() {
     let dir = tempdir();
     let plan = file(&dir, "rollout.plan.toml");
     let mut app = sample_with_plan(&plan);
     keys(&mut app, "3ms");
     std::fs::write(&plan, "# edited by someone else\n").expect("write");
     keys(&mut app, "m");
+    let mode = app.ws.choice(0).mode;
     keys(&mut app, "s");
+    let beside = file(&dir, "rollout.mine.plan.toml");
     assert!(
+        app.status.as_ref().is_some_and(|s| s.error
+            && s.text.contains("changed on disk")
+            && s.text.contains("rollout.mine.plan.toml")),
+        "{:?}",
         app.status
-            .as_ref()
-            .is_some_and(|s| s.error && s.text.contains("changed on disk"))
     );
     assert_eq!(
         std::fs::read_to_string(&plan).expect("read"),
         "# edited by someone else\n"
     );
-    assert!(app.dirty());
+    let path0 = app.ws.inventory.paths[0].name.clone();
+    assert_eq!(decided(&saved_plan(&beside), &path0), Some(mode));
+    assert_eq!(app.files.plan.as_deref(), Some(beside.as_path()));
+    assert!(!app.dirty());
 }
 
 #[test]

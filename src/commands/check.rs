@@ -266,9 +266,17 @@ pub fn emit(r: &Report, format: CheckFormat, path: Option<&Path>) -> Result<(), 
                 path: path.display().to_string(),
                 error,
             };
-            let mut out = std::io::BufWriter::new(std::fs::File::create(path).map_err(io)?);
+            if crate::fsio::Output::of(path) == crate::fsio::Output::Stdout {
+                return super::stream_stdout(write).map(|_| ());
+            }
+            let mut out =
+                std::io::BufWriter::new(crate::fsio::AtomicFile::create(path).map_err(io)?);
             write(&mut out)
                 .and_then(|()| std::io::Write::flush(&mut out))
+                .map_err(io)?;
+            out.into_inner()
+                .map_err(|e| io(e.into_error()))?
+                .commit()
                 .map_err(io)
         }
     }
@@ -295,7 +303,7 @@ pub fn export_scripts(inventory: &Path, plan_path: &Path, dir: &Path) -> CmdResu
     let written =
         plan::scripts::write_scripts(&ws, dir).map_err(|e| CliError::Other(e.to_string()))?;
     for path in written {
-        eprintln!("wrote {}", path.display());
+        super::note(&format!("wrote {}", path.display()));
     }
     Ok(ExitCode::SUCCESS)
 }

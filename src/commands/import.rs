@@ -91,7 +91,7 @@ pub fn run(cmd: ImportCommand) -> CmdResult {
             let mut entries = Vec::new();
             for f in &a.files {
                 let name = f.display().to_string();
-                let bytes = std::fs::read(f).map_err(|error| CliError::Io {
+                let bytes = crate::fsio::read_input(f).map_err(|error| CliError::Io {
                     path: name.clone(),
                     error,
                 })?;
@@ -107,7 +107,7 @@ pub fn run(cmd: ImportCommand) -> CmdResult {
                 None => Vec::new(),
                 Some(path) => {
                     let name = path.display().to_string();
-                    let pem = std::fs::read(path).map_err(|error| CliError::Io {
+                    let pem = crate::fsio::read_input(path).map_err(|error| CliError::Io {
                         path: name.clone(),
                         error,
                     })?;
@@ -169,7 +169,9 @@ fn finish(dir: Directory, source: &str, complete: bool, out: &OutputArgs) -> Cmd
     if complete {
         imp.trust_scope.extend(imp.covered.iter().cloned());
     }
-    let earlier = match (&out.merge, out.output.exists()) {
+    let target = crate::fsio::Output::of(&out.output);
+    let to_stdout = target == crate::fsio::Output::Stdout;
+    let earlier = match (&out.merge, !to_stdout && out.output.exists()) {
         (Some(p), _) => Some(p.clone()),
         (None, true) => Some(out.output.clone()),
         (None, false) => None,
@@ -202,9 +204,12 @@ fn finish(dir: Directory, source: &str, complete: bool, out: &OutputArgs) -> Cmd
              If access paths refer to hosts, users or groups that are gone from the directory, update them first."
         )));
     }
-    write_atomic(&out.output, &text)?;
+    crate::fsio::write_output(&target, text.as_bytes()).map_err(|error| CliError::Io {
+        path: out_name.clone(),
+        error,
+    })?;
     for s in &imp.skipped {
-        eprintln!("not imported: {s}");
+        super::note(&format!("not imported: {s}"));
     }
     let mut report = format!(
         "wrote {out_name}: {} domains, {} trusts, {} hosts, {} users, {} groups, {} access paths\n",
@@ -225,7 +230,12 @@ fn finish(dir: Directory, source: &str, complete: bool, out: &OutputArgs) -> Cmd
             }
         }
     }
-    super::write_stdout(report)?;
+    if to_stdout {
+        // The inventory went to standard output: the report must not mix with it.
+        super::note(report.trim_end());
+    } else {
+        super::write_stdout(report)?;
+    }
     Ok(ExitCode::from(EXIT_OK))
 }
 
@@ -233,26 +243,14 @@ pub(super) fn read_earlier(path: &Path) -> Result<(String, RawInventory), CliErr
     let name = path.display().to_string();
     // The earlier inventory must be valid: merging into a broken file would hide its problems.
     crate::inventory::load_file(path)?;
-    let text = std::fs::read_to_string(path).map_err(|error| CliError::Io {
-        path: name.clone(),
-        error,
-    })?;
+    let text = crate::fsio::read_input(path)
+        .and_then(|b| String::from_utf8(b).map_err(std::io::Error::other))
+        .map_err(|error| CliError::Io {
+            path: name.clone(),
+            error,
+        })?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text).to_string();
     let raw: RawInventory =
         toml::from_str(&text).map_err(|e| CliError::Other(format!("{name}: {}", e.message())))?;
     Ok((text, raw))
-}
-
-pub(super) fn write_atomic(path: &Path, text: &str) -> Result<(), CliError> {
-    let io = |error| CliError::Io {
-        path: path.display().to_string(),
-        error,
-    };
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(".{}.tmp", file_name(path)));
-    std::fs::write(&tmp, text).map_err(io)?;
-    std::fs::rename(&tmp, path).map_err(io)
 }

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::import::{OutputArgs, read_earlier, write_atomic};
+use super::import::{OutputArgs, read_earlier};
 use super::{CliError, CmdResult, EXIT_OK};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::import::{merge, state, writer};
@@ -74,7 +74,10 @@ pub fn run(a: StateArgs) -> CmdResult {
             "the refreshed inventory would not load, so {out_name} was not written:\n{d}"
         )));
     }
-    write_atomic(&a.out.output, &out_text)?;
+    crate::fsio::write_atomic(&a.out.output, out_text.as_bytes()).map_err(|error| CliError::Io {
+        path: out_name.clone(),
+        error,
+    })?;
     for n in &m.notes {
         eprintln!("note: {n}");
     }

@@ -73,6 +73,16 @@ pub fn write_stdout(text: impl AsRef<[u8]>) -> CmdResult {
     write_to(&mut std::io::stdout().lock(), text.as_ref())
 }
 
+/// Prints a line to standard error for the operator; a closed or full standard error is ignored (the command's
+/// work is done, and there is nowhere left to report to).
+pub fn note(line: &str) {
+    use std::io::Write as _;
+    let mut err = std::io::stderr().lock();
+    // Lines are kept; anything else that could steer a terminal is escaped.
+    let safe: Vec<_> = line.split('\n').map(crate::safe_text::escape).collect();
+    let _ = writeln!(err, "{}", safe.join("\n")).and_then(|()| err.flush());
+}
+
 /// [`write_stdout`] over any writer (tests pass a writer that fails).
 pub fn write_to(out: &mut impl std::io::Write, bytes: &[u8]) -> CmdResult {
     stream_to(out, |w| w.write_all(bytes))

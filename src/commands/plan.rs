@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 
 use super::{CliError, CmdResult};
+use crate::fsio::Output;
 use crate::plan::{self, Plan, io};
 
 /// Plan subcommands.
@@ -40,6 +41,11 @@ fn init(a: PlanInitArgs) -> CmdResult {
     let graph = crate::graph::TrustGraph::new(&inv);
     let eval = crate::rules::evaluate(&inv, &graph);
     let mut p = Plan::init(&inv, &eval);
+    if Output::of(&a.output) == Output::Stdout {
+        // Standard output is read from the current directory, as if the plan were saved there.
+        p.inventory.path = io::relative_path(std::path::Path::new("plan.toml"), &a.inventory);
+        return super::write_stdout(io::render(&p));
+    }
     p.inventory.path = io::relative_path(&a.output, &a.inventory);
     let saved = if a.force {
         io::write_atomic(&a.output, io::render(&p).as_bytes())
@@ -61,13 +67,13 @@ fn init(a: PlanInitArgs) -> CmdResult {
             });
         }
     }
-    eprintln!(
+    super::note(&format!(
         "wrote {}: {} stages, {} decisions\ncheck it with: guardplan check {} --plan {}",
         a.output.display(),
         p.stages.len(),
         p.decisions.len(),
         a.inventory.display(),
         a.output.display()
-    );
+    ));
     Ok(ExitCode::SUCCESS)
 }

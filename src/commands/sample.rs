@@ -39,10 +39,11 @@ pub fn run(args: SampleArgs) -> CmdResult {
     };
     let text = generate(&spec).map_err(|e| CliError::Usage(e.to_string()))?;
     match &args.output {
-        Some(path) => std::fs::write(path, text.as_bytes()).map_err(|error| CliError::Io {
-            path: path.display().to_string(),
-            error,
-        })?,
+        Some(path) => crate::fsio::write_output(&crate::fsio::Output::of(path), text.as_bytes())
+            .map_err(|error| CliError::Io {
+                path: path.display().to_string(),
+                error,
+            })?,
         None => {
             let mut out = std::io::stdout().lock();
             let written = out.write_all(text.as_bytes()).and_then(|()| out.flush());

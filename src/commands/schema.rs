@@ -59,7 +59,7 @@ pub fn run_man(args: ManArgs) -> CmdResult {
         None => return write_stdout(&page),
         Some(dir) => {
             let path = dir.join("guardplan.1");
-            std::fs::write(&path, page).map_err(|error| super::CliError::Io {
+            crate::fsio::write_atomic(&path, &page).map_err(|error| super::CliError::Io {
                 path: path.display().to_string(),
                 error,
             })?;

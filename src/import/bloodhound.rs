@@ -3,7 +3,6 @@
 //! Reads the `computers`, `users`, `groups` and `domains` files (by their `meta.type`); trust direction and
 //! type are accepted in both their integer and string forms.
 
-use std::io::Read;
 use std::path::Path;
 
 use serde_json::Value;
@@ -11,11 +10,19 @@ use serde_json::Value;
 use super::{DirDomain, DirObject, DirTrust, Direction, Directory, ObjectKind};
 use crate::inventory::raw::{FunctionalLevel, TrustKind};
 
-/// Largest JSON file read from a collection (a guard against archives that expand without bound).
-const MAX_FILE: u64 = 1 << 30;
-
-/// The JSON files of a collection: `(name, text)`.
+/// The JSON files of a collection: `(name, text)`. Each file is at most [`crate::fsio::MAX_FILE`] bytes and a
+/// folder or an archive holds at most [`crate::fsio::MAX_ARCHIVE`] in all.
 pub fn read_collection(path: &Path) -> Result<Vec<(String, String)>, String> {
+    read_collection_within(path, crate::fsio::MAX_FILE, crate::fsio::MAX_ARCHIVE)
+}
+
+/// [`read_collection`] with other limits: `per_file` bytes for each file, `total_limit` for the files of a
+/// folder or an archive together.
+pub fn read_collection_within(
+    path: &Path,
+    per_file: u64,
+    total_limit: u64,
+) -> Result<Vec<(String, String)>, String> {
     let mut files = Vec::new();
     if path.is_dir() {
         let mut names: Vec<_> = std::fs::read_dir(path)
@@ -27,14 +34,41 @@ pub fn read_collection(path: &Path) -> Result<Vec<(String, String)>, String> {
             })
             .collect();
         names.sort();
+        let mut total = 0u64;
         for p in names {
-            let text = std::fs::read_to_string(&p).map_err(|e| format!("{}: {e}", p.display()))?;
+            let limit = per_file.min(total_limit - total);
+            let bytes = crate::fsio::open_input(&p)
+                .and_then(|f| crate::fsio::read_bounded(f, limit))
+                .map_err(|e| {
+                    if e.kind() == std::io::ErrorKind::FileTooLarge && limit < per_file {
+                        format!(
+                            "{}: the collection's files hold more than {} together, the most guardplan reads",
+                            p.display(),
+                            crate::fsio::size(total_limit)
+                        )
+                    } else {
+                        format!("{}: {e}", p.display())
+                    }
+                })?;
+            total += bytes.len() as u64;
+            let text =
+                String::from_utf8(bytes).map_err(|_| format!("{}: not UTF-8", p.display()))?;
             files.push((p.display().to_string(), text));
         }
     } else {
-        let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let file = crate::fsio::open_input(path).map_err(|e| format!("{}: {e}", path.display()))?;
         let mut zip = zip::ZipArchive::new(file)
             .map_err(|e| format!("{}: not a folder or a ZIP archive: {e}", path.display()))?;
+        // Entries sharing their compressed data expand the same bytes many times over (a "zip bomb").
+        if zip.has_overlapping_entries().unwrap_or(true) {
+            return Err(format!(
+                "{}: the archive's entries overlap, which no collector writes: refusing it (unpack it with a \
+                 tool you trust and give the folder)",
+                path.display()
+            ));
+        }
+        // The sizes an archive declares may lie: what is actually read is counted.
+        let mut total = 0u64;
         for i in 0..zip.len() {
             let mut f = zip
                 .by_index(i)
@@ -46,11 +80,19 @@ pub fn read_collection(path: &Path) -> Result<Vec<(String, String)>, String> {
                 continue;
             }
             let name = format!("{}:{inner}", path.display());
-            let mut bytes = Vec::new();
-            (&mut f)
-                .take(MAX_FILE)
-                .read_to_end(&mut bytes)
-                .map_err(|e| format!("{name}: {e}"))?;
+            let limit = per_file.min(total_limit - total);
+            let bytes = crate::fsio::read_bounded(&mut f, limit).map_err(|e| {
+                if e.kind() == std::io::ErrorKind::FileTooLarge && limit < per_file {
+                    format!(
+                        "{name}: the archive expands to more than {}, the most guardplan reads from one \
+                         archive: unpack it with a tool you trust and give the folder",
+                        crate::fsio::size(total_limit)
+                    )
+                } else {
+                    format!("{name}: {e}")
+                }
+            })?;
+            total += bytes.len() as u64;
             let text = String::from_utf8(bytes).map_err(|_| format!("{name}: not UTF-8"))?;
             files.push((name, text));
         }

@@ -134,6 +134,19 @@ pub fn directory(entries: &[Entry]) -> Directory {
                 ));
             }
         } else if has("group") || has("user") {
+            // A name is never guessed: bytes that are not UTF-8 would become U+FFFD and name another account.
+            let garbled = ["samaccountname", "dnshostname"].into_iter().find(|a| {
+                e.attrs
+                    .get(*a)
+                    .is_some_and(|v| v.iter().any(|v| std::str::from_utf8(v).is_err()))
+            });
+            if let Some(attr) = garbled {
+                dir.warnings.push(format!(
+                    "`{}` has a {attr} that is not valid UTF-8: not imported (check the export's encoding)",
+                    e.dn
+                ));
+                continue;
+            }
             match object(e, &cls) {
                 Some(o) => dir.objects.push(o),
                 None => dir.warnings.push(format!(

@@ -246,9 +246,10 @@ fn read_unguarded(t: &Target, password: Option<String>) -> Result<Vec<Entry>, St
                 e => err(&format!("bind as `{dn}` failed"), e),
             })?;
     }
-    let mut entries = search(&mut ldap, &t.base, FILTER, ATTRIBUTES)?;
+    let mut entries = search(&mut ldap, t.timeout, &t.base, FILTER, ATTRIBUTES)?;
     // NetBIOS names live in the configuration partition (crossRef objects); a failure here is not fatal.
     let config = ldap
+        .with_timeout(t.timeout)
         .search(
             "",
             Scope::Base,
@@ -268,6 +269,7 @@ fn read_unguarded(t: &Target, password: Option<String>) -> Result<Vec<Entry>, St
         let base = format!("CN=Partitions,{config}");
         if let Ok(mut refs) = search(
             &mut ldap,
+            t.timeout,
             &base,
             "(&(objectClass=crossRef)(nETBIOSName=*))",
             &["objectClass", "nETBIOSName", "dnsRoot"],
@@ -279,8 +281,11 @@ fn read_unguarded(t: &Target, password: Option<String>) -> Result<Vec<Entry>, St
     Ok(entries)
 }
 
+/// A paged subtree search; `timeout` bounds the wait for each reply (ldap3 restarts its timer per reply), so a
+/// server that stops answering mid-search ends the import instead of hanging it.
 fn search(
     ldap: &mut LdapConn,
+    timeout: Duration,
     base: &str,
     filter: &str,
     attrs: &[&str],
@@ -290,15 +295,20 @@ fn search(
         Box::new(PagedResults::new(PAGE)),
     ];
     let attrs: Vec<String> = attrs.iter().map(|s| s.to_string()).collect();
+    let failed = |e: LdapError| match e {
+        LdapError::Timeout { .. } => format!(
+            "search under `{base}` failed: no answer within {} s (raise --timeout for a slow server)",
+            timeout.as_secs()
+        ),
+        e => err(&format!("search under `{base}` failed"), e),
+    };
     let mut stream = ldap
+        .with_timeout(timeout)
         .streaming_search_with(adapters, base, Scope::Subtree, filter, attrs)
-        .map_err(|e| err(&format!("search under `{base}` failed"), e))?;
+        .map_err(failed)?;
     let mut out = Vec::new();
     let mut ranged = Vec::new();
-    while let Some(re) = stream
-        .next()
-        .map_err(|e| err(&format!("search under `{base}` failed"), e))?
-    {
+    while let Some(re) = stream.next().map_err(failed)? {
         let (entry, more) = to_entry(SearchEntry::construct(re));
         if let Some(next) = more {
             ranged.push((out.len(), next));
@@ -315,6 +325,7 @@ fn search(
         while let Some(from) = next {
             let attr = format!("member;range={from}-*");
             let (rs, _) = ldap
+                .with_timeout(timeout)
                 .search(&dn, Scope::Base, "(objectClass=*)", vec![attr.as_str()])
                 .and_then(|r| r.success())
                 .map_err(|e| err(&format!("reading the members of `{dn}` failed"), e))?;

@@ -4,6 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use toml::Spanned;
 
+use super::closure::Nesting;
 use super::model::*;
 use super::raw::*;
 use crate::diag::{Diagnostic, Diagnostics};
@@ -88,7 +89,9 @@ impl Source {
     fn blocks(&self) -> std::io::Result<Blocks<Box<dyn std::io::Read + '_>>> {
         Ok(match self {
             Source::Text(src) => Blocks::new(Box::new(src.text.as_bytes()), false),
-            Source::File { path, .. } => Blocks::new(Box::new(std::fs::File::open(path)?), true),
+            Source::File { path, .. } => {
+                Blocks::new(Box::new(crate::fsio::open_input(path)?), true)
+            }
         })
     }
 
@@ -97,7 +100,7 @@ impl Source {
         match self {
             Source::Text(src) => Ok(src.clone()),
             Source::File { name, path } => {
-                let bytes = std::fs::read(path).map_err(|e| {
+                let bytes = crate::fsio::read_input(path).map_err(|e| {
                     Diagnostics(vec![Diagnostic::file(
                         name,
                         format!("cannot read the inventory: {e}"),
@@ -598,15 +601,7 @@ pub fn shown(name: &str) -> String {
 
 /// Writes control, invisible and right-to-left characters as `\u{..}` so that they cannot disguise a message.
 pub fn sanitize(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if c.is_control() || names::is_invisible_or_bidi(c) {
-            out.push_str(&format!("\\u{{{:04X}}}", c as u32));
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    crate::safe_text::escape(text).into_owned()
 }
 
 /// Turns a `toml` error into a diagnostic at its position.
@@ -651,8 +646,8 @@ struct Resolver {
     domains: Vec<Domain>,
     trusts: Vec<Trust>,
     groups: Vec<Group>,
-    /// Each group with every group it is nested in, transitively (itself included), sorted.
-    closure: Vec<Vec<GroupId>>,
+    /// Group nesting, condensed: the groups a member belongs to transitively.
+    nesting: Nesting,
     users: Vec<User>,
     hosts: Vec<Host>,
     paths: Vec<AccessPath>,
@@ -671,7 +666,7 @@ impl Resolver {
             domains: Vec::new(),
             trusts: Vec::new(),
             groups: Vec::new(),
-            closure: Vec::new(),
+            nesting: Nesting::default(),
             users: Vec::new(),
             hosts: Vec::new(),
             paths: Vec::new(),
@@ -843,17 +838,6 @@ impl Resolver {
             users: &self.users,
             groups: &self.groups,
         }
-    }
-
-    /// Every group `direct` names, with the groups they are nested in.
-    fn expand_groups(&self, direct: &[GroupId]) -> Vec<GroupId> {
-        let mut all: Vec<GroupId> = direct
-            .iter()
-            .flat_map(|g| self.closure[*g as usize].iter().copied())
-            .collect();
-        all.sort_unstable();
-        all.dedup();
-        all
     }
 
     fn intern_acl(&mut self, list: Vec<Principal>) -> AclId {
@@ -1093,35 +1077,9 @@ impl Resolver {
             parents.dedup();
             self.groups[id as usize].member_of = parents;
         }
-        // Transitive closure of group nesting (cycles are legal in AD and simply close).
-        let groups = &self.groups;
-        self.closure = (0..groups.len())
-            .map(|g| {
-                let mut seen = vec![g as GroupId];
-                let mut stack = groups[g].member_of.clone();
-                while let Some(p) = stack.pop() {
-                    if !seen.contains(&p) {
-                        seen.push(p);
-                        stack.extend(groups[p as usize].member_of.iter().copied());
-                    }
-                }
-                seen.sort_unstable();
-                seen
-            })
-            .collect();
-        for g in 0..self.groups.len() {
-            let (pu, mut roles) =
-                self.closure[g]
-                    .iter()
-                    .fold((false, Vec::new()), |(pu, mut roles), p| {
-                        roles.extend(self.groups[*p as usize].roles.iter().copied());
-                        (pu || self.groups[*p as usize].protected_users, roles)
-                    });
-            roles.sort_unstable();
-            roles.dedup();
-            self.groups[g].protected_users = pu;
-            self.groups[g].roles = roles;
-        }
+        // Nesting may be deep and cyclic (legal in AD): condensed once, inherited per component.
+        self.nesting = Nesting::new(&self.groups);
+        self.nesting.inherit(&mut self.groups);
     }
 
     /// A batch of users, in file order.
@@ -1142,7 +1100,7 @@ impl Resolver {
                     direct.push(g);
                 }
             }
-            let all = self.expand_groups(&direct);
+            let all = self.nesting.expand(&direct);
             let mut roles = u.roles;
             roles.extend(
                 all.iter()
@@ -1279,7 +1237,7 @@ impl Resolver {
                 },
                 roles: h.roles,
                 tags,
-                groups: self.expand_groups(&direct),
+                groups: self.nesting.expand(&direct),
                 rdp_client: h.rdp_client,
                 dc_line_of_sight: h.dc_line_of_sight,
                 laps: h.laps,
@@ -1424,6 +1382,51 @@ struct Problem {
 }
 
 impl Resolver {
+    /// Refuses account names (users and groups, one namespace in AD) that look like another but are not the
+    /// same name, when one of the two is not ASCII. Free when every name is ASCII.
+    fn look_alikes(&mut self) {
+        let accounts = || {
+            (self.groups.iter().map(|g| g.name.as_str()))
+                .zip(self.spans.groups.iter().copied())
+                .chain(
+                    (self.users.iter().map(|u| u.name.as_str()))
+                        .zip(self.spans.users.iter().copied()),
+                )
+        };
+        if accounts().all(|(n, _)| n.is_ascii()) {
+            return;
+        }
+        let mut first: HashMap<String, (&str, usize)> = HashMap::new();
+        let mut found = Vec::new();
+        let mut all: Vec<(&str, usize)> = accounts().collect();
+        all.sort_by_key(|(_, at)| *at);
+        for (name, at) in all {
+            let key = names::look_alike_key(name);
+            match first.get(&key) {
+                Some((other, _))
+                    if (!name.is_ascii() || !other.is_ascii()) && !same_name(name, other) =>
+                {
+                    found.push((at..at + name.len(), name.to_string(), other.to_string()));
+                }
+                Some(_) => {}
+                None => {
+                    first.insert(key, (name, at));
+                }
+            }
+        }
+        for (span, name, other) in found {
+            self.err(
+                span,
+                format!(
+                    "account name `{}` looks like `{}`, declared earlier: look-alike names are refused",
+                    shown(&name),
+                    shown(&other)
+                ),
+                "rename one of the two so that they differ visibly",
+            );
+        }
+    }
+
     /// Line and column of each offset, from one more pass over the text.
     fn positions(&self, offsets: &[usize]) -> Result<Vec<Pos>, Diagnostics> {
         let mut at = Locator::new(offsets);
@@ -1448,6 +1451,7 @@ impl Resolver {
     /// The inventory, or every problem found. The model keeps where each item is written as line and column,
     /// so the file's text is not held once it is loaded.
     fn finish(mut self, description: Option<String>) -> Result<Inventory, Diagnostics> {
+        self.look_alikes();
         if !self.errors.is_empty() {
             return Err(self.diagnostics());
         }
@@ -1650,7 +1654,7 @@ fn join<T>(to: &mut Vec<T>, from: &mut Vec<T>) {
 }
 
 fn lc(s: &str) -> String {
-    s.to_lowercase()
+    names::fold(s).into_owned()
 }
 
 /// Disjoint sets of domains (forests).

@@ -533,12 +533,12 @@ impl std::fmt::Debug for NameTable {
     }
 }
 
-/// Whether two names are equal regardless of case, as their `str::to_lowercase` forms are.
+/// Whether two names are the same after compatibility normalization and case folding ([`crate::names::fold`]).
 pub fn same_name(a: &str, b: &str) -> bool {
     if a.is_ascii() && b.is_ascii() {
         a.eq_ignore_ascii_case(b)
     } else {
-        a.to_lowercase() == b.to_lowercase()
+        crate::names::fold(a) == crate::names::fold(b)
     }
 }
 
@@ -561,7 +561,7 @@ impl NameTable {
             lower.make_ascii_lowercase();
             hasher.hash_one(&*lower)
         } else {
-            hasher.hash_one(name.to_lowercase().as_bytes())
+            hasher.hash_one(crate::names::fold(name).as_bytes())
         }
     }
 

@@ -216,6 +216,7 @@ pub fn render(d: &PlanDiff, markdown: bool) -> String {
         }
     };
     let item = |out: &mut String, text: String| {
+        let text = crate::safe_text::escape(&text);
         if markdown {
             let _ = writeln!(out, "- {text}");
         } else {

@@ -27,24 +27,28 @@ enum Entry {
     Path(usize),
 }
 
-/// Lines of the normalized form. Names are compared case-insensitively by the inventory, so they are lowercased
-/// here.
+/// Names in the form the inventory compares them in (compatibility normalization and case folding).
+fn fold(s: &str) -> String {
+    crate::names::fold(s).into_owned()
+}
+
+/// Lines of the normalized form. Names are compared after folding by the inventory, so they are folded here.
 struct Lines<'a> {
     inv: &'a Inventory,
 }
 
 impl Lines<'_> {
     fn dom(&self, d: u32) -> String {
-        self.inv.domains[d as usize].dns.to_lowercase()
+        fold(&self.inv.domains[d as usize].dns)
     }
     fn host(&self, h: u32) -> String {
-        self.inv.hosts[h as usize].name.to_lowercase()
+        fold(&self.inv.hosts[h as usize].name)
     }
     fn user(&self, u: u32) -> String {
-        self.inv.user_label(u).to_lowercase()
+        fold(&self.inv.user_label(u))
     }
     fn group(&self, g: u32) -> String {
-        self.inv.group_label(g).to_lowercase()
+        fold(&self.inv.group_label(g))
     }
     fn acl(&self, a: u32) -> String {
         names(&self.inv.acls[a as usize], |p| match p {
@@ -58,7 +62,7 @@ impl Lines<'_> {
     fn key(&self, e: Entry, out: &mut String) {
         let inv = self.inv;
         let _ = match e {
-            Entry::Domain(i) => write!(out, "domain|{}|", inv.domains[i].dns.to_lowercase()),
+            Entry::Domain(i) => write!(out, "domain|{}|", fold(&inv.domains[i].dns)),
             Entry::Trust(i) => {
                 let t = &inv.trusts[i];
                 write!(
@@ -71,7 +75,7 @@ impl Lines<'_> {
             Entry::Host(i) => write!(out, "host|{}|", self.host(i as u32)),
             Entry::User(i) => write!(out, "user|{}|", self.user(i as u32)),
             Entry::Group(i) => write!(out, "group|{}|", self.group(i as u32)),
-            Entry::Path(i) => write!(out, "path|{}|", inv.paths[i].name.to_lowercase()),
+            Entry::Path(i) => write!(out, "path|{}|", fold(&inv.paths[i].name)),
         };
     }
 
@@ -88,7 +92,7 @@ impl Lines<'_> {
                 write!(
                     out,
                     "{}|{}|{}|{}|{}",
-                    d.netbios.to_lowercase(),
+                    fold(&d.netbios),
                     j(&d.functional_level),
                     self.dom(d.forest),
                     j(&dc),
@@ -111,7 +115,7 @@ impl Lines<'_> {
                 let h = &inv.hosts[i];
                 let mut roles = h.roles.clone();
                 roles.sort();
-                let mut tags: Vec<String> = h.tags.iter().map(|t| t.to_lowercase()).collect();
+                let mut tags: Vec<String> = h.tags.iter().map(|t| fold(t)).collect();
                 tags.sort();
                 write!(
                     out,

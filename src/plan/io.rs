@@ -3,7 +3,6 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -336,18 +335,25 @@ pub fn validate(plan: &Plan, inv: &Inventory) -> Result<(), Diagnostics> {
     for st in &plan.stages {
         for kind in MemberKind::ALL {
             for m in st.members(kind) {
-                if let Err(why) = resolve_member(inv, &sel, kind, m) {
-                    r.err(
-                        &member_key(&st.name, kind, m),
-                        format!("stage `{}`, {}: {why}", st.name, kind.key()),
-                        member_help(kind),
-                    );
-                }
+                // A selector that matches nothing is a mistake, as it is in the inventory (`*` may be empty).
+                let why = match resolve_member(inv, &sel, kind, m) {
+                    Err(why) => why,
+                    Ok(ids) if ids.is_empty() && m != "*" => format!(
+                        "`{}` selects nothing in the inventory",
+                        crate::safe_text::escape(m)
+                    ),
+                    Ok(_) => continue,
+                };
+                r.err(
+                    &member_key(&st.name, kind, m),
+                    format!("stage `{}`, {}: {why}", st.name, kind.key()),
+                    member_help(kind),
+                );
             }
         }
     }
     for d in &plan.decisions {
-        if !inv.index.paths.contains_key(&d.path.to_lowercase()) {
+        if !inv.index.paths.contains_key(names::fold(&d.path).as_ref()) {
             r.err(
                 &decision_key(&d.path),
                 format!(
@@ -431,7 +437,7 @@ pub fn resolve_member(
             let name = member.strip_prefix("path:").unwrap_or(member);
             inv.index
                 .paths
-                .get(&name.to_lowercase())
+                .get(names::fold(name).as_ref())
                 .map(|p| vec![*p])
                 .ok_or_else(|| format!("unknown access path `{}`", name.escape_debug()))
         }
@@ -566,7 +572,7 @@ pub enum SaveError {
 /// Reads, parses and stamps a plan file. Run [`validate`] against the inventory next.
 pub fn load(path: &Path) -> Result<(Plan, FileStamp), Diagnostics> {
     let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| {
+    let bytes = crate::fsio::read_input_within(path, crate::fsio::MAX_PLAN).map_err(|e| {
         Diagnostics(vec![Diagnostic::file(
             &name,
             format!("cannot read the plan: {e}"),
@@ -589,7 +595,7 @@ pub fn load(path: &Path) -> Result<(Plan, FileStamp), Diagnostics> {
 
 /// What is on disk now: `None` when there is no file.
 fn current_stamp(path: &Path) -> Result<Option<FileStamp>, SaveError> {
-    match std::fs::read(path) {
+    match crate::fsio::read_input_within(path, crate::fsio::MAX_PLAN) {
         Ok(b) => Ok(Some(FileStamp::of(&b))),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(source) => Err(SaveError::Io {
@@ -647,46 +653,14 @@ pub fn save_beside(path: &Path, plan: &Plan) -> Result<(PathBuf, FileStamp), Sav
     })
 }
 
-/// Writes bytes atomically (temporary file in the same directory, flush, sync, rename), replacing any file.
+/// Writes bytes atomically through [`crate::fsio::AtomicFile`]: a temporary file created exclusively beside the
+/// file, flushed, synced and renamed over it. A symbolic link stays a link (its target is written), mode and
+/// owner are kept, and anything but a regular file is refused.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<FileStamp, SaveError> {
-    let io = |source| SaveError::Io {
+    crate::fsio::write_atomic(path, bytes).map_err(|source| SaveError::Io {
         path: path.to_path_buf(),
         source,
-    };
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "plan".into());
-    let mut n = 0u32;
-    let (tmp, mut f) = loop {
-        let tmp = dir.join(format!(".{file_name}.{}.{n}.tmp", std::process::id()));
-        match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)
-        {
-            Ok(f) => break (tmp, f),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 1000 => n += 1,
-            Err(e) => return Err(io(e)),
-        }
-    };
-    let written = f
-        .write_all(bytes)
-        .and_then(|()| f.flush())
-        .and_then(|()| f.sync_all());
-    drop(f);
-    if let Err(e) = written.and_then(|()| std::fs::rename(&tmp, path)) {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(io(e));
-    }
-    // Make the rename itself durable where the platform allows opening a directory.
-    if let Ok(d) = std::fs::File::open(&dir) {
-        let _ = d.sync_all();
-    }
+    })?;
     Ok(FileStamp::of(bytes))
 }
 

@@ -2,7 +2,8 @@
 //!
 //! Safety: every name taken from the inventory is checked again by the validators of [`crate::names`] before
 //! it is written, and it only ever appears inside a string literal quoted for the script's language
-//! (PowerShell single quotes, `.reg` comments after validation). A name that fails stops generation.
+//! (PowerShell single quotes, `.reg` comments after validation). A name that fails stops generation. PowerShell
+//! scripts carry a byte order mark and no other byte above 0x7F (see [`ps_quote`]).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -39,20 +40,40 @@ pub enum ScriptError {
     },
 }
 
-/// A PowerShell single-quoted string literal. Inside single quotes PowerShell expands nothing; the only special
-/// characters are the quote characters themselves (ASCII and the typographic ones PowerShell also accepts),
-/// which are doubled.
+/// A PowerShell string expression that is pure ASCII: a single-quoted literal, or when the text has characters
+/// outside ASCII, a parenthesised concatenation of single-quoted literals and `[char]0xHHHH` (one per UTF-16
+/// unit). Windows PowerShell 5.1 reads a script in the ANSI code page unless it has a byte order mark; in some
+/// code pages the bytes of a UTF-8 character become typographic quotes, which PowerShell accepts as `'`. With no
+/// byte above 0x7F no code page can turn a name into code. Inside single quotes PowerShell expands nothing; the
+/// only special character left is `'` itself, which is doubled.
 pub fn ps_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('\'');
-    for c in s.chars() {
-        if matches!(c, '\'' | '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}') {
-            out.push(c);
-        }
-        out.push(c);
+    if s.is_ascii() {
+        return format!("'{}'", s.replace('\'', "''"));
     }
-    out.push('\'');
-    out
+    let mut parts: Vec<String> = Vec::new();
+    let mut run = String::new();
+    for c in s.chars() {
+        if c.is_ascii() {
+            if c == '\'' {
+                run.push('\'');
+            }
+            run.push(c);
+            continue;
+        }
+        // `'' + [char]..`: a string on the left makes `+` concatenate rather than add char codes.
+        if !run.is_empty() || parts.is_empty() {
+            parts.push(format!("'{run}'"));
+            run.clear();
+        }
+        let mut units = [0u16; 2];
+        for u in c.encode_utf16(&mut units) {
+            parts.push(format!("[char]0x{u:04X}"));
+        }
+    }
+    if !run.is_empty() {
+        parts.push(format!("'{run}'"));
+    }
+    format!("({})", parts.join(" + "))
 }
 
 /// A `.reg` string value: backslashes and double quotes escaped.
@@ -96,9 +117,13 @@ fn user(inv: &Inventory, u: UserId) -> Result<(&str, &str), ScriptError> {
 pub struct ScriptFile {
     /// File name (no directory).
     pub name: String,
-    /// Content (CRLF line ends for `.reg`, as `regedit` expects; LF for PowerShell).
+    /// Content (CRLF line ends for `.reg`, as `regedit` expects; LF and a leading byte order mark for
+    /// PowerShell, so that Windows PowerShell 5.1 reads it as UTF-8 rather than in the ANSI code page).
     pub content: String,
 }
+
+/// The byte order mark every `.ps1` starts with.
+pub const BOM: &str = "\u{FEFF}";
 
 const PS_HEAD: &str = "#Requires -Version 5.1\n[CmdletBinding(SupportsShouldProcess)]\nparam()\nSet-StrictMode -Version Latest\n$ErrorActionPreference = 'Stop'\n";
 
@@ -113,8 +138,8 @@ pub fn stage_scripts(ws: &Workspace) -> Result<Vec<ScriptFile>, ScriptError> {
             continue;
         }
         let base = format!("{:02}-{}", s + 1, st.name);
-        let mut apply = String::new();
-        let mut undo = String::new();
+        let mut apply = String::from(BOM);
+        let mut undo = String::from(BOM);
         let header = |out: &mut String, kind: &str| {
             let _ = writeln!(
                 out,
@@ -574,8 +599,34 @@ fn reg_clients(base: &str, clients: &[(&str, HostId, ClientPolicy)]) -> Vec<Scri
     files
 }
 
+/// Whether a file of `dir` is a script an earlier export wrote: `NN-NAME...ps1` or `.reg` whose head says
+/// guardplan generated it. Files written by hand are never taken for one.
+fn generated_earlier(path: &Path) -> bool {
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return false;
+    };
+    let numbered = name.len() > 3
+        && name.as_bytes()[..2].iter().all(u8::is_ascii_digit)
+        && name.as_bytes()[2] == b'-';
+    if !numbered || !(name.ends_with(".ps1") || name.ends_with(".reg")) {
+        return false;
+    }
+    let Ok(file) = crate::fsio::open_input(path) else {
+        return false;
+    };
+    let Ok(head) = crate::fsio::read_bounded(std::io::Read::take(file, 512), 512) else {
+        return false;
+    };
+    let head = String::from_utf8_lossy(&head);
+    let head = head.trim_start_matches('\u{FEFF}');
+    head.starts_with("# guardplan stage ")
+        || (head.starts_with("Windows Registry Editor Version 5.00")
+            && head.contains("\n; guardplan "))
+}
+
 /// Generates every stage's scripts and writes them into `dir` (created if missing). Nothing is written when a
-/// name fails validation. Returns the files written, sorted.
+/// name fails validation. Scripts an earlier export wrote for stages that no longer change anything (or no
+/// longer exist) are removed, so the folder holds exactly the plan's scripts. Returns the files written, sorted.
 pub fn write_scripts(ws: &Workspace, dir: &Path) -> Result<Vec<PathBuf>, ScriptError> {
     let files = stage_scripts(ws)?;
     std::fs::create_dir_all(dir).map_err(|e| ScriptError::Io {
@@ -590,6 +641,19 @@ pub fn write_scripts(ws: &Workspace, dir: &Path) -> Result<Vec<PathBuf>, ScriptE
             error: e.to_string(),
         })?;
         out.push(path);
+    }
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        let mut stale: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| !out.contains(p) && generated_earlier(p))
+            .collect();
+        stale.sort();
+        for p in stale {
+            std::fs::remove_file(&p).map_err(|e| ScriptError::Io {
+                path: p.display().to_string(),
+                error: e.to_string(),
+            })?;
+        }
     }
     Ok(out)
 }

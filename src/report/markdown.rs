@@ -37,6 +37,7 @@ fn esc(s: &str) -> String {
             '&' => out.push_str("&amp;"),
             '`' => out.push('\''),
             '\n' | '\r' => out.push(' '),
+            c if crate::safe_text::is_unsafe(c) => out.push_str(&crate::safe_text::escaped(c)),
             _ => out.push(c),
         }
     }
@@ -52,6 +53,7 @@ fn mesc(s: &str) -> String {
             '<' => out.push_str("#lt;"),
             '>' => out.push_str("#gt;"),
             '\n' | '\r' => out.push(' '),
+            c if crate::safe_text::is_unsafe(c) => out.push_str(&crate::safe_text::escaped(c)),
             _ => out.push(c),
         }
     }
@@ -67,7 +69,7 @@ fn clip(s: &str, max: usize) -> String {
 }
 
 fn code(s: &str) -> String {
-    format!("`{}`", s.replace('`', "'"))
+    format!("`{}`", crate::safe_text::escape(s).replace('`', "'"))
 }
 
 /// `a`, `b`, `c` and 5 more.

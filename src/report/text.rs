@@ -4,6 +4,7 @@ use std::fmt::Write;
 
 use super::{Report, ReportFinding, mode_name, plural};
 use crate::finding::{Mode, Severity};
+use crate::safe_text::escape;
 
 /// ANSI styling, or none.
 #[derive(Debug, Clone, Copy)]
@@ -51,7 +52,12 @@ fn finding_line(r: &Report, f: &ReportFinding, p: Paint) -> String {
         let _ = write!(where_, " ({counts})");
     }
     let loc = format!("{}:{}", r.uri(&f.location), f.location.line);
-    format!("    {where_}: {}  {}", f.message, p.dim(&loc))
+    format!(
+        "    {}: {}  {}",
+        escape(&where_),
+        escape(&f.message),
+        p.dim(&escape(&loc))
+    )
 }
 
 /// Renders the report; `color` adds ANSI styles.
@@ -62,7 +68,7 @@ pub fn render(r: &Report, color: bool) -> String {
         Some(plan) => format!("guardplan check: {} with plan {plan}", r.inventory_uri),
         None => format!("guardplan check: {} (recommended modes)", r.inventory_uri),
     };
-    let _ = writeln!(out, "{}", p.bold(&title));
+    let _ = writeln!(out, "{}", p.bold(&escape(&title)));
 
     let verdict = if r.fails() {
         p.wrap("1;31", "FAIL")
@@ -135,7 +141,11 @@ pub fn render(r: &Report, color: bool) -> String {
         for f in waived {
             let _ = writeln!(out, "  {} {}", f.code, f.severity);
             let _ = writeln!(out, "{}", finding_line(r, f, p));
-            let _ = writeln!(out, "      waiver: {}", f.waiver.as_deref().unwrap_or(""));
+            let _ = writeln!(
+                out,
+                "      waiver: {}",
+                escape(f.waiver.as_deref().unwrap_or(""))
+            );
         }
     }
 
@@ -159,7 +169,7 @@ pub fn render(r: &Report, color: bool) -> String {
             let _ = writeln!(
                 out,
                 "  {:<width$}  {:<8}  {:<32}  {}",
-                path.name,
+                escape(&path.name),
                 path.purpose,
                 decided,
                 p.dim(&verdicts.join(", "))

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEventKind};
 use ratatui::layout::{Position, Rect};
 
-use super::autosave::Autosave;
+use super::autosave::{Autosave, Orphan};
 use super::config::Config;
 use super::event::{Internal, Msg};
 use super::keymap::{Action, Context, Key};
@@ -198,6 +198,12 @@ pub enum Overlay {
     Recover {
         /// The autosaved plan.
         plan: Box<Plan>,
+        /// Where it was found.
+        orphan: Box<Orphan>,
+        /// How it differs from the plan file (lines of `guardplan diff`).
+        differs: Vec<String>,
+        /// The plan file changed since the autosaved work was started from it.
+        changed_on_disk: bool,
     },
     /// A form.
     Form(Form),
@@ -302,21 +308,55 @@ impl App {
                 "{why}: review the plan against this inventory; saving binds it to it"
             ));
         }
-        if let Some(text) = app.files.autosave.as_ref().and_then(Autosave::read) {
-            match io::parse("autosave", &text) {
-                Ok(plan) if io::render(&plan) != io::render(&app.ws.plan) => {
-                    app.overlay = Some(Overlay::Recover {
-                        plan: Box::new(plan),
-                    })
-                }
-                _ => {
-                    if let Some(a) = &app.files.autosave {
-                        a.remove();
-                    }
-                }
+        let orphans = app.files.autosave.as_ref().map(Autosave::orphans);
+        for orphan in orphans.unwrap_or_default() {
+            if app.overlay.is_some() {
+                break;
             }
+            app.offer(orphan);
         }
         app
+    }
+
+    /// Offers an autosave left by a planner that is gone, when it fits the inventory and differs from the plan
+    /// file; one that does not fit is kept and named, one that changes nothing is removed.
+    fn offer(&mut self, orphan: Orphan) {
+        let plan = match io::parse(&orphan.path.display().to_string(), &orphan.text) {
+            Ok(plan) => plan,
+            Err(e) => {
+                self.error(format!(
+                    "an autosave could not be read and is kept at {}: {}",
+                    orphan.path.display(),
+                    e.0.first().map_or(String::new(), |d| d.message.clone())
+                ));
+                return;
+            }
+        };
+        if let Err(e) = io::validate(&plan, &self.ws.inventory) {
+            self.error(format!(
+                "an autosave does not fit this inventory and is kept at {}: {}",
+                orphan.path.display(),
+                e.0.first().map_or(String::new(), |d| d.message.clone())
+            ));
+            return;
+        }
+        if io::render(&plan) == io::render(&self.ws.plan) {
+            orphan.remove();
+            return;
+        }
+        let d = crate::plan::diff::diff(&self.ws.plan, &plan, Some(&self.ws.inventory), today());
+        let differs = crate::plan::diff::render(&d, false)
+            .lines()
+            .filter(|l| !l.trim().is_empty() && l.trim() != "Plan changes")
+            .map(|l| crate::safe_text::escape(l).into_owned())
+            .collect();
+        let changed_on_disk = orphan.base != self.files.plan_on_disk;
+        self.overlay = Some(Overlay::Recover {
+            plan: Box::new(plan),
+            orphan: Box::new(orphan),
+            differs,
+            changed_on_disk,
+        });
     }
 
     /// The contexts tried for a key, most specific first.
@@ -576,19 +616,34 @@ impl App {
                 KeyCode::Esc | KeyCode::Char('c') => None,
                 _ => Some(Overlay::ConfirmQuit),
             },
-            Overlay::Recover { plan } => match k.code {
+            Overlay::Recover {
+                plan,
+                orphan,
+                differs,
+                changed_on_disk,
+            } => match k.code {
                 KeyCode::Char('r') | KeyCode::Char('y') | KeyCode::Enter => {
-                    self.recover(*plan);
+                    self.recover(*plan, &orphan);
                     None
                 }
-                KeyCode::Char('d') | KeyCode::Char('n') | KeyCode::Esc => {
-                    if let Some(a) = &self.files.autosave {
-                        a.remove();
-                    }
-                    self.info("autosaved changes discarded");
+                KeyCode::Char('d') | KeyCode::Char('n') => {
+                    orphan.remove();
+                    self.info("autosaved changes discarded: the autosave is deleted");
                     None
                 }
-                _ => Some(Overlay::Recover { plan }),
+                KeyCode::Esc => {
+                    self.info(format!(
+                        "autosave kept at {}: it is offered again when the planner next opens this plan",
+                        orphan.path.display()
+                    ));
+                    None
+                }
+                _ => Some(Overlay::Recover {
+                    plan,
+                    orphan,
+                    differs,
+                    changed_on_disk,
+                }),
             },
             Overlay::Export => match k.code {
                 KeyCode::Char('p') => self.export(super::app::ExportKind::Plan),
@@ -729,7 +784,7 @@ impl App {
             return;
         };
         let result = if self.dirty() {
-            slot.write(&io::render(&self.ws.plan))
+            slot.write(&io::render(&self.ws.plan), self.files.plan_on_disk.as_ref())
         } else {
             slot.remove();
             Ok(())
@@ -739,11 +794,21 @@ impl App {
         }
     }
 
-    fn recover(&mut self, plan: Plan) {
-        // The file on disk is unchanged, so the recovered plan counts as unsaved.
+    fn recover(&mut self, plan: Plan, orphan: &Orphan) {
+        // The recovered work was started from the file as it was then: a save compares the file with that, so
+        // a plan changed since is never overwritten (the work is saved beside it).
+        let changed = orphan.base != self.files.plan_on_disk;
+        self.files.plan_on_disk = orphan.base.clone();
         let inv = self.ws.inventory.clone();
         self.ws = Workspace::new(inv, Some(plan), today());
-        self.changed("recovered the autosaved plan: save with s to keep it");
+        // Now in this planner's own slot; the old one goes.
+        self.changed("");
+        orphan.remove();
+        self.info(if changed {
+            "recovered the autosaved plan; the plan file changed since: s saves it beside the file as NAME.mine.plan.toml"
+        } else {
+            "recovered the autosaved plan: save with s to keep it"
+        });
     }
 
     /// Saves the plan atomically; asks for a file name when the plan has none.
@@ -765,16 +830,37 @@ impl App {
         let plan = self.plan_for(&path);
         match io::save_atomic(&path, &plan, self.files.plan_on_disk.as_ref()) {
             Ok(stamp) => {
-                self.files.plan_on_disk = Some(stamp);
-                self.files.baseline = io::render(&self.ws.plan);
-                self.modified = false;
-                self.ws.mark_saved();
-                if let Some(a) = &self.files.autosave {
-                    a.remove();
-                }
+                self.saved(stamp);
                 self.info(format!("saved {}", path.display()));
             }
+            Err(crate::plan::SaveError::ChangedOnDisk { .. }) => {
+                match io::save_beside(&path, &plan) {
+                    // Someone else's edit stays in the file; this work goes beside it and is saved there from now.
+                    Ok((beside, stamp)) => {
+                        self.files.plan = Some(beside.clone());
+                        self.saved(stamp);
+                        self.error(format!(
+                        "{} changed on disk since it was read, so it was not overwritten: saved this plan as {}; \
+                         compare them with `guardplan diff`",
+                        path.display(),
+                        beside.display()
+                    ));
+                    }
+                    Err(e) => self.error(e.to_string()),
+                }
+            }
             Err(e) => self.error(e.to_string()),
+        }
+    }
+
+    /// After a save: the file's new stamp, nothing unsaved, no autosave.
+    fn saved(&mut self, stamp: FileStamp) {
+        self.files.plan_on_disk = Some(stamp);
+        self.files.baseline = io::render(&self.ws.plan);
+        self.modified = false;
+        self.ws.mark_saved();
+        if let Some(a) = &self.files.autosave {
+            a.remove();
         }
     }
 

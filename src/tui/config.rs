@@ -74,7 +74,9 @@ impl Config {
     /// Loads `config.toml` from a directory; a missing file gives the defaults.
     pub fn load_from(dir: &Path) -> Result<Config, String> {
         let path = dir.join("config.toml");
-        match std::fs::read_to_string(&path) {
+        match crate::fsio::read_input(&path)
+            .and_then(|b| String::from_utf8(b).map_err(std::io::Error::other))
+        {
             Ok(text) => Config::from_toml(&path.display().to_string(), &text),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
             Err(e) => Err(format!("{}: {e}", path.display())),

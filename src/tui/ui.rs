@@ -380,8 +380,15 @@ impl App {
                 ];
                 dialog(centered(44, 9), buf, "Quit", lines, theme);
             }
-            Overlay::Recover { plan } => {
-                let lines = vec![
+            Overlay::Recover {
+                plan,
+                orphan: _,
+                differs,
+                changed_on_disk,
+            } => {
+                const SHOWN: usize = 8;
+                const WIDTH: u16 = 80;
+                let mut lines = vec![
                     Line::raw("A working plan was autosaved and not saved to its file"),
                     Line::raw("(the planner was closed or killed before saving)."),
                     Line::raw(format!(
@@ -390,15 +397,41 @@ impl App {
                         plan.decisions.len(),
                         plan.waivers.len()
                     )),
-                    Line::raw(""),
-                    Line::from(vec![Span::styled("r", theme.key), Span::raw(" recover it")]),
-                    Line::from(vec![
-                        Span::styled("d", theme.key),
-                        Span::raw(" discard it and open the plan file"),
-                    ]),
                 ];
+                if *changed_on_disk {
+                    lines.push(Line::raw(
+                        "The plan file changed since: saving writes NAME.mine.plan.toml beside it.",
+                    ));
+                }
+                lines.push(Line::raw("Compared with the plan file:"));
+                for l in differs.iter().take(SHOWN) {
+                    // One row each: a long line is cut rather than wrapped past the dialog's end.
+                    let mut l = format!("  {l}");
+                    if let Some((i, _)) = l.char_indices().nth(WIDTH as usize - 3) {
+                        l.truncate(i);
+                        l.push('…');
+                    }
+                    lines.push(Line::raw(l));
+                }
+                if differs.len() > SHOWN {
+                    lines.push(Line::raw(format!("  and {} more", differs.len() - SHOWN)));
+                }
+                lines.push(Line::raw(""));
+                lines.push(Line::from(vec![
+                    Span::styled("r", theme.key),
+                    Span::raw(" recover it"),
+                ]));
+                lines.push(Line::from(vec![
+                    Span::styled("d", theme.key),
+                    Span::raw(" discard it (the autosave is deleted) and open the plan file"),
+                ]));
+                lines.push(Line::from(vec![
+                    Span::styled("Esc", theme.key),
+                    Span::raw(" decide later (the autosave is kept and offered again)"),
+                ]));
+                let height = lines.len() as u16 + 2;
                 dialog(
-                    centered(62, 10),
+                    centered(WIDTH, height),
                     buf,
                     "Recover autosaved work",
                     lines,
