@@ -7,6 +7,7 @@ mod tui_support;
 mod cli_check;
 mod cli_closed_stdout;
 mod cli_schema_graph;
+mod deploy_export;
 mod graph_reachability;
 mod import_bloodhound;
 mod import_ldap_args;

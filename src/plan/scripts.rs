@@ -69,7 +69,7 @@ pub fn reg_quote(s: &str) -> String {
     out
 }
 
-fn invalid(what: &'static str, name: &str, why: String) -> ScriptError {
+pub(crate) fn invalid(what: &'static str, name: &str, why: String) -> ScriptError {
     ScriptError::InvalidName {
         what,
         name: name.escape_debug().to_string(),
@@ -77,7 +77,7 @@ fn invalid(what: &'static str, name: &str, why: String) -> ScriptError {
     }
 }
 
-fn host(inv: &Inventory, h: HostId) -> Result<&str, ScriptError> {
+pub(crate) fn host(inv: &Inventory, h: HostId) -> Result<&str, ScriptError> {
     let name = inv.hosts[h as usize].name.as_str();
     names::host_name(name).map_err(|why| invalid("host", name, why))?;
     Ok(name)
