@@ -54,19 +54,43 @@ fn every_stage_gets_scripts_and_rollbacks() {
         assert!(names.contains(&want), "{want} missing from {names:?}");
     }
     let text = all_text(&files);
-    assert!(text.contains("'DisableRestrictedAdmin' -PropertyType DWord -Value 0"));
+    // Hosts are named by FQDN, with the values each one gets.
+    assert!(text.contains(
+        "@{ Name = 'SRV-01.corp.contoso.com'; Set = @{ AllowProtectedCreds = 1; DisableRestrictedAdmin = 0 } }"
+    ));
+    assert!(text.contains(
+        "@{ Name = 'PAW-01.corp.contoso.com'; Set = @{ RestrictedRemoteAdministration = 1; RestrictedRemoteAdministrationType = 2 } }"
+    ));
     assert!(text.contains("\"AllowProtectedCreds\"=dword:00000001"));
     assert!(text.contains("\"RestrictedRemoteAdministrationType\"=dword:00000002"));
-    assert!(text.contains("gpupdate.exe /force"));
-    assert!(text.contains("@{ Target = 'SRV-01'; Switch = '/remoteGuard' }"));
+    // A refresh can only put a GPO's value back: no gpupdate; GPO-managed values are reported instead.
+    assert!(!text.contains("gpupdate.exe /force"));
+    assert!(text.contains("RSOP_RegistryPolicySetting"));
+    assert!(text.contains("@{ Target = 'SRV-01.corp.contoso.com'; Switch = '/remoteGuard' }"));
     assert!(text.contains("'{0}-525' -f $domain.DomainSID"));
     assert!(text.contains("Add-ADGroupMember"));
     assert!(text.contains("Remove-ADGroupMember"));
     assert!(text.contains("ProtectedUserFailures-DomainController"));
-    // The rollback restores the value SRV-01 had (1), not just deletes it.
-    assert!(text.contains(
-        "@{ Name = 'SRV-01'; RestrictedAdmin = $true; Previous = 1; ProtectedCreds = $true }"
-    ));
+    // The account's password age is checked against the date the domain had AES keys.
+    assert!(text.contains("$account.PasswordLastSet -lt $aesSince"));
+    // SRV-01 had DisableRestrictedAdmin = 1: its .reg rollback sets 1 again, the plain one deletes the value
+    // only for hosts that had none.
+    let was1 = files
+        .iter()
+        .find(|f| f.name == "01-targets.targets-restricted-admin.rollback-was-1.reg")
+        .expect("rollback for hosts that had 1");
+    assert!(
+        was1.content
+            .contains("\"DisableRestrictedAdmin\"=dword:00000001")
+    );
+    assert!(was1.content.contains("SRV-01.corp.contoso.com"));
+    let plain = files
+        .iter()
+        .find(|f| f.name == "01-targets.targets-restricted-admin.rollback.reg")
+        .expect("rollback for hosts that had no value");
+    assert!(plain.content.contains("\"DisableRestrictedAdmin\"=-"));
+    assert!(plain.content.contains("PAW-01.corp.contoso.com"));
+    assert!(!plain.content.contains("SRV-01"));
     assert_eq!(
         scripts::stage_scripts(&ws).expect("again"),
         files,
@@ -210,4 +234,138 @@ fn quoting_functions() {
     assert_eq!(ps_quote("$(x)`n"), "'$(x)`n'");
     assert_eq!(ps_quote("o\u{2019}b"), "'o\u{2019}\u{2019}b'");
     assert_eq!(scripts::reg_quote("a\\b\"c"), "\"a\\\\b\\\"c\"");
+}
+
+/// Every generated script of the sample plan, and of the small estate.
+fn every_script() -> Vec<(String, scripts::ScriptFile)> {
+    let sample = {
+        let inv = guardplan::inventory::load_str(
+            "assets/contoso.toml",
+            guardplan::inventory::SAMPLE_TOML,
+        )
+        .expect("sample loads");
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("plans/contoso.plan.toml");
+        let text = std::fs::read_to_string(&path).expect("example plan");
+        let plan = io::parse("plans/contoso.plan.toml", &text).expect("plan parses");
+        Workspace::new(inv, Some(plan), TODAY)
+    };
+    let mut out = Vec::new();
+    for (label, ws) in [("sample", sample), ("estate", workspace(estate()))] {
+        for f in scripts::stage_scripts(&ws).expect("scripts") {
+            out.push((label.to_string(), f));
+        }
+    }
+    out
+}
+
+#[test]
+fn reg_files_use_full_root_key_names() {
+    for (label, f) in every_script()
+        .into_iter()
+        .filter(|(_, f)| f.name.ends_with(".reg"))
+    {
+        let keys: Vec<&str> = f.content.lines().filter(|l| l.starts_with('[')).collect();
+        assert!(!keys.is_empty(), "{label} {}: no key", f.name);
+        for k in keys {
+            assert!(
+                k.starts_with("[HKEY_LOCAL_MACHINE\\"),
+                "{label} {}: {k}",
+                f.name
+            );
+        }
+        assert!(
+            f.content
+                .starts_with("Windows Registry Editor Version 5.00\r\n")
+        );
+    }
+}
+
+#[test]
+fn entra_joined_devices_are_never_winrm_targets() {
+    let inv =
+        guardplan::inventory::load_str("assets/contoso.toml", guardplan::inventory::SAMPLE_TOML)
+            .expect("sample loads");
+    let entra: Vec<&str> = inv
+        .hosts
+        .iter()
+        .filter(|h| h.join == guardplan::inventory::JoinType::Entra)
+        .map(|h| h.name.as_str())
+        .collect();
+    assert_eq!(entra, ["TAB-EXEC-01", "LT-ENTRA-01", "LT-ENTRA-02"]);
+    let mut pointed_to_intune = false;
+    for (_, f) in every_script()
+        .into_iter()
+        .filter(|(_, f)| f.name.ends_with(".ps1"))
+    {
+        // WinRM targets are the `$Hosts` entries (and the domain controllers found at run time).
+        for line in f.content.lines().filter(|l| l.contains("@{ Name = ")) {
+            for e in &entra {
+                assert!(!line.contains(e), "{}: {line}", f.name);
+            }
+        }
+        pointed_to_intune |=
+            f.content.contains("TAB-EXEC-01") && f.content.contains("--format intune");
+    }
+    assert!(
+        pointed_to_intune,
+        "the enforce stage points TAB-EXEC-01 to the Intune export"
+    );
+}
+
+#[test]
+fn every_apply_script_records_and_its_rollback_restores() {
+    let all = every_script();
+    for (label, f) in all
+        .iter()
+        .filter(|(_, f)| f.name.ends_with(".ps1") && !f.name.ends_with(".rollback.ps1"))
+    {
+        let stem = f.name.trim_end_matches(".ps1");
+        let prior = format!("'{stem}.prior.json'");
+        let rollback = &all
+            .iter()
+            .find(|(l, r)| l == label && r.name == format!("{stem}.rollback.ps1"))
+            .expect("rollback exists")
+            .1;
+        for text in [&f.content, &rollback.content] {
+            assert!(text.contains(&prior), "{label} {}: prior file", f.name);
+            assert!(text.contains("$Prior = Read-Prior"));
+            // Every host, account and file is tried; the summary ends with a non-zero exit on failure.
+            assert!(text.contains("Add-Result"));
+            assert!(text.trim_end().ends_with("if ($failed -gt 0) { exit 1 }"));
+            assert!(text.contains("# Where: "));
+            assert!(text.contains("# Rights: "));
+        }
+        let applies = [
+            (
+                "$Hosts = @(",
+                "$Prior.Hosts[$h.Name] = $r.Before",
+                "$before = $Prior.Hosts[$h.Name]",
+            ),
+            (
+                "$Users = @(",
+                "$Prior.Users[$label] = $member",
+                "if ($Prior.Users[$label])",
+            ),
+            (
+                "$Shortcuts = @(",
+                "$Prior.Files[$file] = $existed",
+                "if ($Prior.Files[$file])",
+            ),
+        ];
+        for (section, records, restores) in applies {
+            if f.content.contains(section) {
+                assert!(f.content.contains(records), "{label} {}: {records}", f.name);
+                assert!(f.content.contains("Save-Prior $Prior"));
+                assert!(
+                    rollback.content.contains(restores),
+                    "{label} {}: {restores}",
+                    rollback.name
+                );
+            }
+        }
+        // Modules used are required.
+        if f.content.contains("Get-ADUser") {
+            assert!(f.content.contains("#Requires -Modules ActiveDirectory"));
+        }
+    }
 }
