@@ -369,3 +369,97 @@ fn every_apply_script_records_and_its_rollback_restores() {
         }
     }
 }
+
+#[test]
+fn accounts_without_aes_keys_are_not_enrolled() {
+    let mut inv = estate();
+    inv.users[0].etypes = vec![guardplan::inventory::EncryptionType::Rc4];
+    let ws = workspace(inv);
+    let held = scripts::enrollment_held(&ws);
+    assert!(
+        held.get(&0)
+            .is_some_and(|why| why.contains("PU-WEAK-ETYPES")),
+        "{held:?}"
+    );
+    let files = scripts::stage_scripts(&ws).expect("scripts");
+    let ps = files
+        .iter()
+        .find(|f| f.name == "03-protect.ps1")
+        .expect("the stage still says why");
+    assert!(!ps.content.contains("$Users = @("), "nobody to enroll");
+    assert!(
+        ps.content
+            .contains("#   corp.contoso.com\\alice.admin: PU-WEAK-ETYPES holds for it")
+    );
+    // With AES keys the same account is enrolled.
+    let ws = workspace(estate());
+    assert!(scripts::enrollment_held(&ws).is_empty());
+    let files = scripts::stage_scripts(&ws).expect("scripts");
+    let ps = files
+        .iter()
+        .find(|f| f.name == "03-protect.ps1")
+        .expect("enrollment");
+    assert!(
+        ps.content
+            .contains("$Users = @(\n    @{ Name = 'alice.admin'; Domain = 'corp.contoso.com' }\n)")
+    );
+}
+
+#[test]
+fn partner_forests_are_not_administered_unless_said_so() {
+    use guardplan::inventory::{SAMPLE_TOML, load_str};
+    let inv = load_str("assets/contoso.toml", SAMPLE_TOML).expect("sample loads");
+    let administered: Vec<(&str, bool)> = inv
+        .domains
+        .iter()
+        .map(|d| (d.dns.as_str(), d.administered))
+        .collect();
+    assert_eq!(
+        administered,
+        [
+            ("corp.contoso.com", true),
+            ("emea.corp.contoso.com", true),
+            ("fabrikam.com", false),
+            ("litware.com", false),
+        ]
+    );
+    let text = SAMPLE_TOML.replacen(
+        "dns = \"fabrikam.com\"\n",
+        "dns = \"fabrikam.com\"\nadministered = true\n",
+        1,
+    );
+    let text = text.replacen(
+        "dns = \"corp.contoso.com\"\n",
+        "dns = \"corp.contoso.com\"\nadministered = false\n",
+        1,
+    );
+    let inv = load_str("assets/contoso.toml", &text).expect("loads");
+    assert!(inv.domains[2].administered);
+    assert!(!inv.domains[0].administered);
+    assert!(inv.domains[1].administered, "only the domain that says so");
+
+    // The sample plan's Protected Users script names no partner account and no partner domain controller.
+    let sample = {
+        let inv = load_str("assets/contoso.toml", SAMPLE_TOML).expect("sample loads");
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("plans/contoso.plan.toml");
+        let text = std::fs::read_to_string(&path).expect("example plan");
+        Workspace::new(inv, Some(io::parse("p", &text).expect("parses")), TODAY)
+    };
+    let files = scripts::stage_scripts(&sample).expect("scripts");
+    let ps = files
+        .iter()
+        .find(|f| f.name == "06-protected-users.ps1")
+        .expect("enrollment script");
+    let (users, _) = ps
+        .content
+        .split_once("foreach ($u in $Users)")
+        .expect("users");
+    let users = users.rsplit("$Users = @(").next().expect("list");
+    for partner in ["fab-grace", "lw-vendor", "fabrikam.com", "litware.com"] {
+        assert!(!users.contains(partner), "{partner} in {users}");
+    }
+    assert!(
+        ps.content
+            .contains("#   fabrikam.com\\fab-grace: domain fabrikam.com is not administered")
+    );
+}

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use std::collections::BTreeMap;
 
-use crate::finding::Mode;
+use crate::finding::{Mode, Subject};
 use crate::inventory::{HostId, Inventory, JoinType, UserId};
 use crate::names;
 
@@ -125,6 +125,7 @@ struct HostChange {
 /// Every script of every stage that changes something, in stage order. Pure and deterministic.
 pub fn stage_scripts(ws: &Workspace) -> Result<Vec<ScriptFile>, ScriptError> {
     let inv = &ws.inventory;
+    let held = enrollment_held(ws);
     let mut files = Vec::new();
     for (s, st) in ws.plan.stages.iter().enumerate() {
         names::identifier(&st.name).map_err(|why| invalid("stage", &st.name, why))?;
@@ -140,6 +141,7 @@ pub fn stage_scripts(ws: &Workspace) -> Result<Vec<ScriptFile>, ScriptError> {
         let mut clients = Vec::new();
         let mut shortcuts = Vec::new();
         let mut enroll = Vec::new();
+        let mut kept_out: Vec<String> = Vec::new();
         let mut watch = false;
         for a in acts {
             let (h, set): (HostId, Vec<Setting>) = match a {
@@ -177,7 +179,11 @@ pub fn stage_scripts(ws: &Workspace) -> Result<Vec<ScriptFile>, ScriptError> {
                     continue;
                 }
                 Action::EnrollProtectedUser { user: u } => {
-                    enroll.push(user(inv, *u)?);
+                    let (name, dns) = user(inv, *u)?;
+                    match held.get(u) {
+                        Some(why) => kept_out.push(format!("{dns}\\{name}: {why}")),
+                        None => enroll.push((name, dns)),
+                    }
                     continue;
                 }
                 Action::WatchProtectedUserEvents => {
@@ -209,7 +215,12 @@ pub fn stage_scripts(ws: &Workspace) -> Result<Vec<ScriptFile>, ScriptError> {
         shortcuts.dedup();
         entra.sort();
         entra.dedup();
-        if hosts.is_empty() && shortcuts.is_empty() && enroll.is_empty() && entra.is_empty() {
+        if hosts.is_empty()
+            && shortcuts.is_empty()
+            && enroll.is_empty()
+            && entra.is_empty()
+            && kept_out.is_empty()
+        {
             continue;
         }
 
@@ -240,6 +251,16 @@ pub fn stage_scripts(ws: &Workspace) -> Result<Vec<ScriptFile>, ScriptError> {
         if !shortcuts.is_empty() {
             ps_shortcuts(&mut apply, &mut undo, &shortcuts);
         }
+        if !kept_out.is_empty() {
+            let mut note = String::from(
+                "\n# Not enrolled in Protected Users by this script (the plan's stage names them):\n",
+            );
+            for k in &kept_out {
+                let _ = writeln!(note, "#   {k}");
+            }
+            apply.push_str(&note);
+            undo.push_str(&note);
+        }
         if !enroll.is_empty() {
             ps_users(&mut apply, &mut undo, &enroll, watch);
         }
@@ -262,6 +283,49 @@ pub fn stage_scripts(ws: &Workspace) -> Result<Vec<ScriptFile>, ScriptError> {
     }
     files.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(files)
+}
+
+/// Findings that keep an account out of Protected Users: its sign-in would fail once it is a member. Matched by
+/// code, so that every rule raising one of them counts.
+pub const ENROLLMENT_HOLDS: [&str; 4] = [
+    "PU-WEAK-ETYPES",
+    "PU-AES-RESET",
+    "PU-SERVICE-ACCOUNT",
+    "PU-COMPUTER-ACCOUNT",
+];
+
+/// The accounts the generated scripts do not enroll, with the reason: accounts of domains the operators do not
+/// administer (`administered = false`), and accounts an [`ENROLLMENT_HOLDS`] finding holds for (waived or not).
+pub fn enrollment_held(ws: &Workspace) -> BTreeMap<UserId, String> {
+    let inv = &ws.inventory;
+    let mut out: BTreeMap<UserId, String> = BTreeMap::new();
+    let findings = (ws.assessment().items.iter())
+        .map(|a| ws.finding(a.finding))
+        .chain(&ws.assessment().enrollment);
+    for f in findings {
+        if !ENROLLMENT_HOLDS.contains(&f.code.as_str()) {
+            continue;
+        }
+        for s in &f.subjects {
+            if let Subject::User(u) = s {
+                out.entry(*u)
+                    .or_insert_with(|| format!("{} holds for it", f.code.as_str()));
+            }
+        }
+    }
+    for (u, user) in inv.users.iter().enumerate() {
+        let d = &inv.domains[user.domain as usize];
+        if !d.administered {
+            out.insert(
+                u as UserId,
+                format!(
+                    "domain {} is not administered here (administered = false): its administrators enroll it",
+                    d.dns
+                ),
+            );
+        }
+    }
+    out
 }
 
 fn ps_header(out: &mut String, base: &str, rollback: bool, users: bool) {
