@@ -8,6 +8,7 @@ mod cli_check;
 mod cli_closed_stdout;
 mod cli_schema_graph;
 mod deploy_export;
+mod deploy_ps_grammar;
 mod graph_reachability;
 mod import_bloodhound;
 mod import_ldap_args;

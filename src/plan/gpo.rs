@@ -75,6 +75,8 @@ pub struct Gpo {
     pub backup_id: Uuid,
     /// The hosts it applies to: NetBIOS name and FQDN, sorted.
     pub hosts: Vec<(String, String)>,
+    /// Whether the plan's operators administer its domain (`administered`); others hand it to that domain's.
+    pub administered: bool,
 }
 
 /// A host's NetBIOS name and FQDN.
@@ -209,6 +211,7 @@ pub fn gpos(ws: &Workspace, plan_name: &str) -> Result<Vec<Gpo>, ScriptError> {
                 domain,
                 kind,
                 hosts,
+                administered: inv.domains[d as usize].administered,
             });
         }
     }
@@ -439,6 +442,13 @@ fn deploy_script(base: &str, gpos: &[&Gpo], rollback: bool) -> String {
     );
     for g in gpos {
         let _ = writeln!(s, "# {} ({}): {}", g.name, g.domain, describe(g.kind));
+        if !g.administered {
+            let _ = writeln!(
+                s,
+                "#   {} is not administered here (administered = false): hand this GPO's backup and lines to its administrators.",
+                g.domain
+            );
+        }
     }
     s.push_str("$Gpos = @(\n");
     for g in gpos {
