@@ -2,21 +2,13 @@
 //! registry.pol files read back to exactly the values the plan sets, XML is well-formed, JSON parses and names
 //! the settings by their settings-catalog ids, and no Entra-joined device gets a GPO.
 
-use guardplan::inventory::{JoinType, SAMPLE_TOML, load_str};
+use guardplan::inventory::JoinType;
 use guardplan::plan::actions::{self, Action};
 use guardplan::plan::artefact::Artefact;
 use guardplan::plan::preg::{self, PolData, PolEntry};
-use guardplan::plan::{Workspace, gpo, intune, io};
+use guardplan::plan::{gpo, intune};
 
-const TODAY: time::Date = time::macros::date!(2026 - 06 - 01);
-
-fn sample_workspace() -> Workspace {
-    let inv = load_str("assets/contoso.toml", SAMPLE_TOML).expect("sample loads");
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("plans/contoso.plan.toml");
-    let text = std::fs::read_to_string(&path).expect("plans/contoso.plan.toml is readable");
-    let plan = io::parse("plans/contoso.plan.toml", &text).expect("example plan parses");
-    Workspace::new(inv, Some(plan), TODAY)
-}
+use crate::plan_common::sample_workspace;
 
 /// A snapshot name from an artefact path (braces and slashes are not welcome in file names).
 fn snap_name(prefix: &str, path: &str) -> String {

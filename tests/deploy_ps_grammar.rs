@@ -1,18 +1,9 @@
 //! Every generated PowerShell script (per-stage scripts, GPO and Intune deployment scripts, of the sample plan
 //! and of the small estate) parses with the tree-sitter PowerShell grammar: no syntax error, no missing token.
 
-use guardplan::inventory::{SAMPLE_TOML, load_str};
 use guardplan::plan::{Workspace, gpo, intune, io, scripts};
 
 use crate::plan_common;
-
-fn sample() -> Workspace {
-    let inv = load_str("assets/contoso.toml", SAMPLE_TOML).expect("sample loads");
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("plans/contoso.plan.toml");
-    let text = std::fs::read_to_string(&path).expect("example plan");
-    let plan = io::parse("plans/contoso.plan.toml", &text).expect("plan parses");
-    Workspace::new(inv, Some(plan), plan_common::TODAY)
-}
 
 fn small() -> Workspace {
     let inv = plan_common::inventory();
@@ -65,7 +56,10 @@ fn every_generated_script_parses() {
     assert!(first_error(&mut parser, "Write-Host 'unterminated\n").is_some());
 
     let mut count = 0;
-    for (label, ws) in [("sample", sample()), ("estate", small())] {
+    for (label, ws) in [
+        ("sample", plan_common::sample_workspace()),
+        ("estate", small()),
+    ] {
         let mut all: Vec<(String, String)> = scripts::stage_scripts(&ws)
             .expect("scripts")
             .into_iter()

@@ -238,17 +238,7 @@ fn quoting_functions() {
 
 /// Every generated script of the sample plan, and of the small estate.
 fn every_script() -> Vec<(String, scripts::ScriptFile)> {
-    let sample = {
-        let inv = guardplan::inventory::load_str(
-            "assets/contoso.toml",
-            guardplan::inventory::SAMPLE_TOML,
-        )
-        .expect("sample loads");
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("plans/contoso.plan.toml");
-        let text = std::fs::read_to_string(&path).expect("example plan");
-        let plan = io::parse("plans/contoso.plan.toml", &text).expect("plan parses");
-        Workspace::new(inv, Some(plan), TODAY)
-    };
+    let sample = plan_common::sample_workspace();
     let mut out = Vec::new();
     for (label, ws) in [("sample", sample), ("estate", workspace(estate()))] {
         for f in scripts::stage_scripts(&ws).expect("scripts") {
@@ -338,17 +328,17 @@ fn every_apply_script_records_and_its_rollback_restores() {
         let applies = [
             (
                 "$Hosts = @(",
-                "$Prior.Hosts[$h.Name] = $r.Before",
+                "Set-PriorOnce 'Hosts' $h.Name $r.Before",
                 "$before = $Prior.Hosts[$h.Name]",
             ),
             (
                 "$Users = @(",
-                "$Prior.Users[$label] = $member",
+                "Set-PriorOnce 'Users' $label $member",
                 "if ($Prior.Users[$label])",
             ),
             (
                 "$Shortcuts = @(",
-                "$Prior.Files[$file] = $existed",
+                "Set-PriorOnce 'Files' $file $existed",
                 "if ($Prior.Files[$file])",
             ),
         ];
@@ -356,6 +346,7 @@ fn every_apply_script_records_and_its_rollback_restores() {
             if f.content.contains(section) {
                 assert!(f.content.contains(records), "{label} {}: {records}", f.name);
                 assert!(f.content.contains("Save-Prior $Prior"));
+                assert!(f.content.contains("function Set-PriorOnce"));
                 assert!(
                     rollback.content.contains(restores),
                     "{label} {}: {restores}",
@@ -439,12 +430,7 @@ fn partner_forests_are_not_administered_unless_said_so() {
     assert!(inv.domains[1].administered, "only the domain that says so");
 
     // The sample plan's Protected Users script names no partner account and no partner domain controller.
-    let sample = {
-        let inv = load_str("assets/contoso.toml", SAMPLE_TOML).expect("sample loads");
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("plans/contoso.plan.toml");
-        let text = std::fs::read_to_string(&path).expect("example plan");
-        Workspace::new(inv, Some(io::parse("p", &text).expect("parses")), TODAY)
-    };
+    let sample = plan_common::sample_workspace();
     let files = scripts::stage_scripts(&sample).expect("scripts");
     let ps = files
         .iter()

@@ -392,6 +392,13 @@ function Save-Prior($Prior) {
     $Prior | ConvertTo-Json -Depth 5 | Set-Content -LiteralPath $PriorFile -Encoding UTF8
 }
 $Prior = Read-Prior
+# Records a value once: a second run keeps what the first one found.
+function Set-PriorOnce([string]$Section, [string]$Key, $Value) {
+    if (-not $Prior[$Section].ContainsKey($Key)) {
+        $Prior[$Section][$Key] = $Value
+        Save-Prior $Prior
+    }
+}
 ";
 
 /// The registry values the scripts may set: key, and whether a GPO may manage the value.
@@ -474,10 +481,7 @@ foreach ($h in $Hosts) {
         Add-Result $h.Name 'failed' $_.Exception.Message
         continue
     }
-    if (-not $Prior.Hosts.ContainsKey($h.Name)) {
-        $Prior.Hosts[$h.Name] = $r.Before
-        Save-Prior $Prior
-    }
+    Set-PriorOnce 'Hosts' $h.Name $r.Before
     if ($r.Problem) {
         Add-Result $h.Name 'failed' $r.Problem
     } elseif (@($r.Managed).Count -gt 0) {
@@ -566,10 +570,7 @@ foreach ($s in $Shortcuts) {
     if (-not $PSCmdlet.ShouldProcess($file, 'create shortcut')) { continue }
     try {
         $existed = Test-Path -LiteralPath $file
-        if (-not $Prior.Files.ContainsKey($file)) {
-            $Prior.Files[$file] = $existed
-            Save-Prior $Prior
-        }
+        Set-PriorOnce 'Files' $file $existed
         if ($existed) {
             Add-Result $file 'already in place' 'shortcut exists'
             continue
@@ -650,10 +651,7 @@ foreach ($u in $Users) {
         continue
     }
     $member = $account.MemberOf -contains $group.DistinguishedName
-    if (-not $Prior.Users.ContainsKey($label)) {
-        $Prior.Users[$label] = $member
-        Save-Prior $Prior
-    }
+    Set-PriorOnce 'Users' $label $member
     if ($member) {
         Add-Result $label 'already in place' 'member of Protected Users'
         continue
