@@ -342,3 +342,23 @@ fn cli_writes_gpo_and_intune_directories() {
         .code(2)
         .stderr(predicates::str::contains("-o DIR"));
 }
+
+#[test]
+fn a_plan_file_name_that_cannot_name_a_gpo_is_a_usage_error() {
+    let dir = tempfile::tempdir().expect("dir");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let plan = dir.path().join("my plan.toml");
+    std::fs::copy(root.join("plans/contoso.plan.toml"), &plan).expect("copy");
+    assert_cmd::Command::cargo_bin("guardplan")
+        .expect("binary")
+        .arg("export")
+        .arg(root.join("assets/contoso.toml"))
+        .arg("--plan")
+        .arg(&plan)
+        .args(["--format", "gpo", "-o"])
+        .arg(dir.path().join("out"))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("rename the plan file"));
+    assert!(!dir.path().join("out").exists(), "nothing written");
+}

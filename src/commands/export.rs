@@ -64,8 +64,15 @@ fn export_deployment(args: &ExportArgs) -> CmdResult {
             "`--format {flag}` writes a directory of files: give one with -o DIR"
         )));
     };
-    let ws = super::check::workspace(Some(&args.inventory), &args.plan)?;
     let name = plan_name(&args.plan);
+    if let Err(why) = crate::names::identifier(&name) {
+        return Err(CliError::Usage(format!(
+            "{}: GPO, group and policy names start with the plan file's name up to its first dot, and `{}` {why}: rename the plan file",
+            args.plan.display(),
+            name.escape_debug()
+        )));
+    }
+    let ws = super::check::workspace(Some(&args.inventory), &args.plan)?;
     let files = if args.format == ExportFormat::Gpo {
         plan::gpo::gpo_export(&ws, &name)
     } else {
