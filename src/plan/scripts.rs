@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::finding::{Mode, Subject};
 use crate::inventory::{HostId, Inventory, JoinType, UserId};
@@ -120,6 +120,8 @@ struct HostChange {
     fqdn: String,
     id: HostId,
     set: Vec<Setting>,
+    /// The client policy type it gets, if the stage enforces one on it.
+    client: Option<u32>,
 }
 
 /// Every script of every stage that changes something, in stage order. Pure and deterministic.
@@ -136,9 +138,8 @@ pub fn stage_scripts(ws: &Workspace) -> Result<Vec<ScriptFile>, ScriptError> {
         let base = format!("{:02}-{}", s + 1, st.name);
 
         let mut hosts: Vec<HostChange> = Vec::new();
+        let mut index: HashMap<HostId, usize> = HashMap::new();
         let mut entra: Vec<&str> = Vec::new();
-        let mut targets = Vec::new();
-        let mut clients = Vec::new();
         let mut shortcuts = Vec::new();
         let mut enroll = Vec::new();
         let mut kept_out: Vec<String> = Vec::new();
@@ -197,13 +198,24 @@ pub fn stage_scripts(ws: &Workspace) -> Result<Vec<ScriptFile>, ScriptError> {
                 entra.push(name);
                 continue;
             }
-            match a {
-                Action::EnableTarget { .. } => targets.push((name, h)),
-                _ => clients.push((name, h, a)),
-            }
-            match hosts.iter_mut().find(|c| c.id == h) {
-                Some(c) => c.set.extend(set),
-                None => hosts.push(HostChange { fqdn, id: h, set }),
+            let client = match a {
+                Action::ClientPolicy { policy, .. } => actions::policy_type(*policy),
+                _ => None,
+            };
+            match index.get(&h) {
+                Some(&i) => {
+                    hosts[i].set.extend(set);
+                    hosts[i].client = hosts[i].client.or(client);
+                }
+                None => {
+                    index.insert(h, hosts.len());
+                    hosts.push(HostChange {
+                        fqdn,
+                        id: h,
+                        set,
+                        client,
+                    });
+                }
             }
         }
         hosts.sort_by(|a, b| a.fqdn.cmp(&b.fqdn));
@@ -274,12 +286,8 @@ pub fn stage_scripts(ws: &Workspace) -> Result<Vec<ScriptFile>, ScriptError> {
             name: format!("{base}.rollback.ps1"),
             content: undo,
         });
-        if !targets.is_empty() {
-            files.extend(reg_targets(&base, inv, &hosts, &targets));
-        }
-        if !clients.is_empty() {
-            files.extend(reg_clients(&base, inv, &hosts, &clients));
-        }
+        files.extend(reg_targets(&base, inv, &hosts));
+        files.extend(reg_clients(&base, inv, &hosts));
     }
     files.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(files)
@@ -818,28 +826,8 @@ fn reg_rollbacks(
     files
 }
 
-fn fqdns<'a>(hosts: &'a [HostChange], ids: &[HostId]) -> Vec<&'a str> {
-    hosts
-        .iter()
-        .filter(|h| ids.contains(&h.id))
-        .map(|h| h.fqdn.as_str())
-        .collect()
-}
-
-fn reg_targets(
-    base: &str,
-    inv: &Inventory,
-    hosts: &[HostChange],
-    targets: &[(&str, HostId)],
-) -> Vec<ScriptFile> {
+fn reg_targets(base: &str, inv: &Inventory, hosts: &[HostChange]) -> Vec<ScriptFile> {
     let mut files = Vec::new();
-    let sets = |name: &str| -> Vec<HostId> {
-        hosts
-            .iter()
-            .filter(|h| targets.iter().any(|t| t.1 == h.id) && h.set.iter().any(|s| s.0 == name))
-            .map(|h| h.id)
-            .collect()
-    };
     for (suffix, value, key, data) in [
         (
             "targets-restricted-admin",
@@ -854,12 +842,16 @@ fn reg_targets(
             1,
         ),
     ] {
-        let ids = sets(value);
-        if ids.is_empty() {
+        let mine: Vec<&HostChange> = hosts
+            .iter()
+            .filter(|h| h.set.iter().any(|s| s.0 == value))
+            .collect();
+        if mine.is_empty() {
             continue;
         }
+        let list: Vec<&str> = mine.iter().map(|h| h.fqdn.as_str()).collect();
         let mut head = vec![format!("guardplan {base}: import on these hosts:")];
-        head.extend(host_list(&fqdns(hosts, &ids)));
+        head.extend(host_list(&list));
         files.push(ScriptFile {
             name: format!("{base}.{suffix}.reg"),
             content: reg_file(
@@ -868,7 +860,7 @@ fn reg_targets(
             ),
         });
         let mut groups: BTreeMap<Vec<(&'static str, Option<u32>)>, Vec<&str>> = BTreeMap::new();
-        for h in hosts.iter().filter(|h| ids.contains(&h.id)) {
+        for h in mine {
             let host = &inv.hosts[h.id as usize];
             let prior = if value == "DisableRestrictedAdmin" {
                 host.disable_restricted_admin
@@ -885,27 +877,21 @@ fn reg_targets(
     files
 }
 
-fn reg_clients(
-    base: &str,
-    inv: &Inventory,
-    hosts: &[HostChange],
-    clients: &[(&str, HostId, &Action)],
-) -> Vec<ScriptFile> {
+fn reg_clients(base: &str, inv: &Inventory, hosts: &[HostChange]) -> Vec<ScriptFile> {
     let mut files = Vec::new();
-    let mut by_type: BTreeMap<u32, Vec<HostId>> = BTreeMap::new();
-    for (_, h, a) in clients {
-        if let Action::ClientPolicy { policy, .. } = a
-            && let Some(t) = actions::policy_type(*policy)
-        {
-            by_type.entry(t).or_default().push(*h);
+    let mut by_type: BTreeMap<u32, Vec<&HostChange>> = BTreeMap::new();
+    for h in hosts {
+        if let Some(t) = h.client {
+            by_type.entry(t).or_default().push(h);
         }
     }
-    for (t, ids) in by_type {
+    for (t, mine) in by_type {
         let suffix = format!("clients-type{t}");
+        let list: Vec<&str> = mine.iter().map(|h| h.fqdn.as_str()).collect();
         let mut head = vec![format!(
             "guardplan {base}: RestrictedRemoteAdministrationType {t}; import on these clients (where no GPO sets it):"
         )];
-        head.extend(host_list(&fqdns(hosts, &ids)));
+        head.extend(host_list(&list));
         files.push(ScriptFile {
             name: format!("{base}.{suffix}.reg"),
             content: reg_file(
@@ -919,7 +905,7 @@ fn reg_clients(
             ),
         });
         let mut groups: BTreeMap<Vec<(&'static str, Option<u32>)>, Vec<&str>> = BTreeMap::new();
-        for h in hosts.iter().filter(|h| ids.contains(&h.id)) {
+        for h in mine {
             let prior = actions::policy_type(inv.hosts[h.id as usize].client_policy);
             groups
                 .entry(vec![
