@@ -181,7 +181,7 @@ pub fn stage_scripts(ws: &Workspace) -> Result<Vec<ScriptFile>, ScriptError> {
                 }
                 Action::EnrollProtectedUser { user: u } => {
                     let (name, dns) = user(inv, *u)?;
-                    match held.get(u) {
+                    match enrollment_hold(inv, &held, *u) {
                         Some(why) => kept_out.push(format!("{dns}\\{name}: {why}")),
                         None => enroll.push((name, dns)),
                     }
@@ -302,11 +302,10 @@ pub const ENROLLMENT_HOLDS: [&str; 4] = [
     "PU-COMPUTER-ACCOUNT",
 ];
 
-/// The accounts the generated scripts do not enroll, with the reason: accounts of domains the operators do not
-/// administer (`administered = false`), and accounts an [`ENROLLMENT_HOLDS`] finding holds for (waived or not).
-pub fn enrollment_held(ws: &Workspace) -> BTreeMap<UserId, String> {
-    let inv = &ws.inventory;
-    let mut out: BTreeMap<UserId, String> = BTreeMap::new();
+/// The accounts an [`ENROLLMENT_HOLDS`] finding holds for (waived or not), with the code: the generated scripts
+/// do not enroll them.
+pub fn enrollment_held(ws: &Workspace) -> BTreeMap<UserId, &'static str> {
+    let mut out: BTreeMap<UserId, &'static str> = BTreeMap::new();
     let findings = (ws.assessment().items.iter())
         .map(|a| ws.finding(a.finding))
         .chain(&ws.assessment().enrollment);
@@ -316,24 +315,28 @@ pub fn enrollment_held(ws: &Workspace) -> BTreeMap<UserId, String> {
         }
         for s in &f.subjects {
             if let Subject::User(u) = s {
-                out.entry(*u)
-                    .or_insert_with(|| format!("{} holds for it", f.code.as_str()));
+                out.entry(*u).or_insert(f.code.as_str());
             }
         }
     }
-    for (u, user) in inv.users.iter().enumerate() {
-        let d = &inv.domains[user.domain as usize];
-        if !d.administered {
-            out.insert(
-                u as UserId,
-                format!(
-                    "domain {} is not administered here (administered = false): its administrators enroll it",
-                    d.dns
-                ),
-            );
-        }
-    }
     out
+}
+
+/// Why the generated scripts do not enroll account `u`: its domain is not administered here, or a finding of
+/// `held` (from [`enrollment_held`]) holds for it.
+fn enrollment_hold(
+    inv: &Inventory,
+    held: &BTreeMap<UserId, &'static str>,
+    u: UserId,
+) -> Option<String> {
+    let d = &inv.domains[inv.users[u as usize].domain as usize];
+    if !d.administered {
+        return Some(format!(
+            "domain {} is not administered here (administered = false): its administrators enroll it",
+            d.dns
+        ));
+    }
+    held.get(&u).map(|code| format!("{code} holds for it"))
 }
 
 fn ps_header(out: &mut String, base: &str, rollback: bool, users: bool) {
