@@ -449,3 +449,27 @@ fn partner_forests_are_not_administered_unless_said_so() {
             .contains("#   fabrikam.com\\fab-grace: domain fabrikam.com is not administered")
     );
 }
+
+#[test]
+fn workgroup_hosts_are_named_as_they_are_with_a_note_on_reaching_them() {
+    let mut inv = estate();
+    inv.hosts[1].join = guardplan::inventory::JoinType::Workgroup;
+    inv.hosts[1].domain = None;
+    let files = scripts::stage_scripts(&workspace(inv)).expect("scripts");
+    let ps = files
+        .iter()
+        .find(|f| f.name == "01-targets.ps1")
+        .expect("targets script");
+    assert!(ps.content.contains("@{ Name = 'SRV-01'; Set = @{"));
+    assert!(
+        ps.content
+            .contains("# Workgroup hosts have no Kerberos: WinRM reaches them over HTTPS")
+    );
+    assert!(
+        ps.content
+            .contains("import the .reg files on them: SRV-01.")
+    );
+    // A domain member gets no such note.
+    let files = scripts::stage_scripts(&workspace(estate())).expect("scripts");
+    assert!(files.iter().all(|f| !f.content.contains("Workgroup hosts")));
+}

@@ -258,6 +258,18 @@ pub fn stage_scripts(ws: &Workspace) -> Result<Vec<ScriptFile>, ScriptError> {
             out.push_str(PS_RESULTS);
         }
         if !hosts.is_empty() {
+            let workgroup: Vec<&str> = (hosts.iter())
+                .filter(|h| inv.hosts[h.id as usize].join == JoinType::Workgroup)
+                .map(|h| h.fqdn.as_str())
+                .collect();
+            if !workgroup.is_empty() {
+                let line = format!(
+                    "\n# Workgroup hosts have no Kerberos: WinRM reaches them over HTTPS (port 5986) with a local\n# administrator's -Credential and the host in TrustedHosts, or import the .reg files on them: {}.\n",
+                    workgroup.join(", ")
+                );
+                apply.push_str(&line);
+                undo.push_str(&line);
+            }
             ps_hosts(&mut apply, &mut undo, &hosts);
         }
         if !shortcuts.is_empty() {
