@@ -32,6 +32,22 @@ impl Artefact {
     }
 }
 
+/// The results of a generated PowerShell script: one row per host, account, file or GPO.
+pub(crate) const PS_RESULTS: &str = r"$Results = [System.Collections.Generic.List[object]]::new()
+function Add-Result([string]$Item, [string]$Status, [string]$Detail) {
+    $Results.Add([pscustomobject]@{ Item = $Item; Status = $Status; Detail = $Detail })
+}
+";
+
+/// The summary table every generated PowerShell script ends with, and its exit code (1 when anything failed or
+/// was unreachable).
+pub(crate) const PS_SUMMARY: &str = r"
+$Results | Sort-Object -Property Status, Item | Format-Table -AutoSize -Wrap | Out-String -Width 200 | Write-Host
+$failed = @($Results | Where-Object { $_.Status -in 'failed', 'unreachable' }).Count
+Write-Host ('{0} done, {1} already in place, {2} failed or unreachable' -f @($Results | Where-Object Status -eq 'done').Count, @($Results | Where-Object Status -eq 'already in place').Count, $failed)
+if ($failed -gt 0) { exit 1 }
+";
+
 /// Text escaped for an XML attribute value or element content.
 pub fn xml_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());

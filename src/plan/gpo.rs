@@ -24,7 +24,7 @@ use crate::inventory::{DomainId, Inventory, JoinType};
 use crate::names;
 
 use super::actions::{self, Action};
-use super::artefact::{Artefact, domain_dn, host_fqdn, xml_escape};
+use super::artefact::{Artefact, PS_RESULTS, PS_SUMMARY, domain_dn, host_fqdn, xml_escape};
 use super::preg::{self, PolData, PolEntry};
 use super::scripts::{ScriptError, invalid, ps_quote};
 use super::workspace::Workspace;
@@ -389,20 +389,6 @@ fn describe(kind: GpoKind) -> String {
         ),
     }
 }
-
-/// The shared part of the GPO scripts: results, the summary table and the exit code.
-pub(crate) const PS_RESULTS: &str = r"$Results = [System.Collections.Generic.List[object]]::new()
-function Add-Result([string]$Item, [string]$Status, [string]$Detail) {
-    $Results.Add([pscustomobject]@{ Item = $Item; Status = $Status; Detail = $Detail })
-}
-";
-
-pub(crate) const PS_SUMMARY: &str = r"
-$Results | Sort-Object -Property Status, Item | Format-Table -AutoSize -Wrap | Out-String -Width 200 | Write-Host
-$failed = @($Results | Where-Object { $_.Status -in 'failed', 'unreachable' }).Count
-Write-Host ('{0} done, {1} already in place, {2} failed or unreachable' -f @($Results | Where-Object Status -eq 'done').Count, @($Results | Where-Object Status -eq 'already in place').Count, $failed)
-if ($failed -gt 0) { exit 1 }
-";
 
 fn deploy_script(base: &str, gpos: &[&Gpo], rollback: bool) -> String {
     let mut s = String::new();

@@ -14,8 +14,7 @@ use crate::inventory::JoinType;
 use crate::names;
 
 use super::actions::{self, Action};
-use super::artefact::{Artefact, host_fqdn};
-use super::gpo::{PS_RESULTS, PS_SUMMARY};
+use super::artefact::{Artefact, PS_RESULTS, PS_SUMMARY, host_fqdn};
 use super::scripts::{ScriptError, invalid, ps_quote};
 use super::workspace::Workspace;
 

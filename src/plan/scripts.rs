@@ -14,8 +14,7 @@ use crate::inventory::{HostId, Inventory, JoinType, UserId};
 use crate::names;
 
 use super::actions::{self, Action, CRED_DELEGATION_KEY, LSA_KEY};
-use super::artefact::host_fqdn;
-use super::gpo::{PS_RESULTS, PS_SUMMARY};
+use super::artefact::{PS_RESULTS, PS_SUMMARY, host_fqdn};
 use super::workspace::Workspace;
 
 /// Why scripts could not be generated.
