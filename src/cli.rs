@@ -12,6 +12,7 @@ Examples:
   guardplan plan init estate.toml -o rollout.plan.toml
   guardplan check estate.toml --plan rollout.plan.toml --format sarif > guardplan.sarif
   guardplan export estate.toml --plan rollout.plan.toml --format scripts -o stages/
+  guardplan export estate.toml --plan rollout.plan.toml --format gpo -o gpo/
   guardplan explain RCG-TARGET-ENTRA
 
 Exit codes: 0 clean, 1 an unwaived blocking finding, 2 an input or usage error.";
@@ -41,7 +42,7 @@ pub enum Command {
     /// Create and manage plan files.
     #[command(subcommand)]
     Plan(commands::plan::PlanCommand),
-    /// Export a plan as Markdown, JSON, SARIF or per-stage scripts.
+    /// Export a plan as Markdown, JSON, SARIF, per-stage scripts, GPO backups or Intune policies.
     Export(commands::export::ExportArgs),
     /// Semantic difference between two plans, for reviewers.
     Diff(commands::diff::DiffArgs),

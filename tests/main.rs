@@ -7,6 +7,8 @@ mod tui_support;
 mod cli_check;
 mod cli_closed_stdout;
 mod cli_schema_graph;
+mod deploy_export;
+mod deploy_ps_grammar;
 mod graph_reachability;
 mod hostile_files;
 mod import_bloodhound;

@@ -54,19 +54,43 @@ fn every_stage_gets_scripts_and_rollbacks() {
         assert!(names.contains(&want), "{want} missing from {names:?}");
     }
     let text = all_text(&files);
-    assert!(text.contains("'DisableRestrictedAdmin' -PropertyType DWord -Value 0"));
+    // Hosts are named by FQDN, with the values each one gets.
+    assert!(text.contains(
+        "@{ Name = 'SRV-01.corp.contoso.com'; Set = @{ AllowProtectedCreds = 1; DisableRestrictedAdmin = 0 } }"
+    ));
+    assert!(text.contains(
+        "@{ Name = 'PAW-01.corp.contoso.com'; Set = @{ RestrictedRemoteAdministration = 1; RestrictedRemoteAdministrationType = 2 } }"
+    ));
     assert!(text.contains("\"AllowProtectedCreds\"=dword:00000001"));
     assert!(text.contains("\"RestrictedRemoteAdministrationType\"=dword:00000002"));
-    assert!(text.contains("gpupdate.exe /force"));
-    assert!(text.contains("@{ Target = 'SRV-01'; Switch = '/remoteGuard' }"));
+    // A refresh can only put a GPO's value back: no gpupdate; GPO-managed values are reported instead.
+    assert!(!text.contains("gpupdate.exe /force"));
+    assert!(text.contains("RSOP_RegistryPolicySetting"));
+    assert!(text.contains("@{ Target = 'SRV-01.corp.contoso.com'; Switch = '/remoteGuard' }"));
     assert!(text.contains("'{0}-525' -f $domain.DomainSID"));
     assert!(text.contains("Add-ADGroupMember"));
     assert!(text.contains("Remove-ADGroupMember"));
     assert!(text.contains("ProtectedUserFailures-DomainController"));
-    // The rollback restores the value SRV-01 had (1), not just deletes it.
-    assert!(text.contains(
-        "@{ Name = 'SRV-01'; RestrictedAdmin = $true; Previous = 1; ProtectedCreds = $true }"
-    ));
+    // The account's password age is checked against the date the domain had AES keys.
+    assert!(text.contains("$account.PasswordLastSet -lt $aesSince"));
+    // SRV-01 had DisableRestrictedAdmin = 1: its .reg rollback sets 1 again, the plain one deletes the value
+    // only for hosts that had none.
+    let was1 = files
+        .iter()
+        .find(|f| f.name == "01-targets.targets-restricted-admin.rollback-was-1.reg")
+        .expect("rollback for hosts that had 1");
+    assert!(
+        was1.content
+            .contains("\"DisableRestrictedAdmin\"=dword:00000001")
+    );
+    assert!(was1.content.contains("SRV-01.corp.contoso.com"));
+    let plain = files
+        .iter()
+        .find(|f| f.name == "01-targets.targets-restricted-admin.rollback.reg")
+        .expect("rollback for hosts that had no value");
+    assert!(plain.content.contains("\"DisableRestrictedAdmin\"=-"));
+    assert!(plain.content.contains("PAW-01.corp.contoso.com"));
+    assert!(!plain.content.contains("SRV-01"));
     assert_eq!(
         scripts::stage_scripts(&ws).expect("again"),
         files,
@@ -331,4 +355,240 @@ fn exporting_again_removes_the_scripts_of_stages_that_are_gone_and_nothing_else(
     want.sort();
     assert_eq!(left, want);
     assert!(!left.iter().any(|n| n.starts_with("04-enforce")));
+/// Every generated script of the sample plan, and of the small estate.
+fn every_script() -> Vec<(String, scripts::ScriptFile)> {
+    let sample = plan_common::sample_workspace();
+    let mut out = Vec::new();
+    for (label, ws) in [("sample", sample), ("estate", workspace(estate()))] {
+        for f in scripts::stage_scripts(&ws).expect("scripts") {
+            out.push((label.to_string(), f));
+        }
+    }
+    out
+}
+
+#[test]
+fn reg_files_use_full_root_key_names() {
+    for (label, f) in every_script()
+        .into_iter()
+        .filter(|(_, f)| f.name.ends_with(".reg"))
+    {
+        let keys: Vec<&str> = f.content.lines().filter(|l| l.starts_with('[')).collect();
+        assert!(!keys.is_empty(), "{label} {}: no key", f.name);
+        for k in keys {
+            assert!(
+                k.starts_with("[HKEY_LOCAL_MACHINE\\"),
+                "{label} {}: {k}",
+                f.name
+            );
+        }
+        assert!(
+            f.content
+                .starts_with("Windows Registry Editor Version 5.00\r\n")
+        );
+    }
+}
+
+#[test]
+fn entra_joined_devices_are_never_winrm_targets() {
+    let inv =
+        guardplan::inventory::load_str("assets/contoso.toml", guardplan::inventory::SAMPLE_TOML)
+            .expect("sample loads");
+    let entra: Vec<&str> = inv
+        .hosts
+        .iter()
+        .filter(|h| h.join == guardplan::inventory::JoinType::Entra)
+        .map(|h| h.name.as_str())
+        .collect();
+    assert_eq!(entra, ["TAB-EXEC-01", "LT-ENTRA-01", "LT-ENTRA-02"]);
+    let mut pointed_to_intune = false;
+    for (_, f) in every_script()
+        .into_iter()
+        .filter(|(_, f)| f.name.ends_with(".ps1"))
+    {
+        // WinRM targets are the `$Hosts` entries (and the domain controllers found at run time).
+        for line in f.content.lines().filter(|l| l.contains("@{ Name = ")) {
+            for e in &entra {
+                assert!(!line.contains(e), "{}: {line}", f.name);
+            }
+        }
+        pointed_to_intune |=
+            f.content.contains("TAB-EXEC-01") && f.content.contains("--format intune");
+    }
+    assert!(
+        pointed_to_intune,
+        "the enforce stage points TAB-EXEC-01 to the Intune export"
+    );
+}
+
+#[test]
+fn every_apply_script_records_and_its_rollback_restores() {
+    let all = every_script();
+    for (label, f) in all
+        .iter()
+        .filter(|(_, f)| f.name.ends_with(".ps1") && !f.name.ends_with(".rollback.ps1"))
+    {
+        let stem = f.name.trim_end_matches(".ps1");
+        let prior = format!("'{stem}.prior.json'");
+        let rollback = &all
+            .iter()
+            .find(|(l, r)| l == label && r.name == format!("{stem}.rollback.ps1"))
+            .expect("rollback exists")
+            .1;
+        for text in [&f.content, &rollback.content] {
+            assert!(text.contains(&prior), "{label} {}: prior file", f.name);
+            assert!(text.contains("$Prior = Read-Prior"));
+            // Every host, account and file is tried; the summary ends with a non-zero exit on failure.
+            assert!(text.contains("Add-Result"));
+            assert!(text.trim_end().ends_with("if ($failed -gt 0) { exit 1 }"));
+            assert!(text.contains("# Where: "));
+            assert!(text.contains("# Rights: "));
+        }
+        let applies = [
+            (
+                "$Hosts = @(",
+                "Set-PriorOnce 'Hosts' $h.Name $r.Before",
+                "$before = $Prior.Hosts[$h.Name]",
+            ),
+            (
+                "$Users = @(",
+                "Set-PriorOnce 'Users' $label $member",
+                "if ($Prior.Users[$label])",
+            ),
+            (
+                "$Shortcuts = @(",
+                "Set-PriorOnce 'Files' $file $existed",
+                "if ($Prior.Files[$file])",
+            ),
+        ];
+        for (section, records, restores) in applies {
+            if f.content.contains(section) {
+                assert!(f.content.contains(records), "{label} {}: {records}", f.name);
+                assert!(f.content.contains("Save-Prior $Prior"));
+                assert!(f.content.contains("function Set-PriorOnce"));
+                assert!(
+                    rollback.content.contains(restores),
+                    "{label} {}: {restores}",
+                    rollback.name
+                );
+            }
+        }
+        // Modules used are required.
+        if f.content.contains("Get-ADUser") {
+            assert!(f.content.contains("#Requires -Modules ActiveDirectory"));
+        }
+    }
+}
+
+#[test]
+fn accounts_without_aes_keys_are_not_enrolled() {
+    let mut inv = estate();
+    inv.users[0].etypes = vec![guardplan::inventory::EncryptionType::Rc4];
+    let ws = workspace(inv);
+    let held = scripts::enrollment_held(&ws);
+    assert!(
+        held.get(&0)
+            .is_some_and(|why| why.contains("PU-WEAK-ETYPES")),
+        "{held:?}"
+    );
+    let files = scripts::stage_scripts(&ws).expect("scripts");
+    let ps = files
+        .iter()
+        .find(|f| f.name == "03-protect.ps1")
+        .expect("the stage still says why");
+    assert!(!ps.content.contains("$Users = @("), "nobody to enroll");
+    assert!(
+        ps.content
+            .contains("#   corp.contoso.com\\alice.admin: PU-WEAK-ETYPES holds for it")
+    );
+    // With AES keys the same account is enrolled.
+    let ws = workspace(estate());
+    assert!(scripts::enrollment_held(&ws).is_empty());
+    let files = scripts::stage_scripts(&ws).expect("scripts");
+    let ps = files
+        .iter()
+        .find(|f| f.name == "03-protect.ps1")
+        .expect("enrollment");
+    assert!(
+        ps.content
+            .contains("$Users = @(\n    @{ Name = 'alice.admin'; Domain = 'corp.contoso.com' }\n)")
+    );
+}
+
+#[test]
+fn partner_forests_are_not_administered_unless_said_so() {
+    use guardplan::inventory::{SAMPLE_TOML, load_str};
+    let inv = load_str("assets/contoso.toml", SAMPLE_TOML).expect("sample loads");
+    let administered: Vec<(&str, bool)> = inv
+        .domains
+        .iter()
+        .map(|d| (d.dns.as_str(), d.administered))
+        .collect();
+    assert_eq!(
+        administered,
+        [
+            ("corp.contoso.com", true),
+            ("emea.corp.contoso.com", true),
+            ("fabrikam.com", false),
+            ("litware.com", false),
+        ]
+    );
+    let text = SAMPLE_TOML.replacen(
+        "dns = \"fabrikam.com\"\n",
+        "dns = \"fabrikam.com\"\nadministered = true\n",
+        1,
+    );
+    let text = text.replacen(
+        "dns = \"corp.contoso.com\"\n",
+        "dns = \"corp.contoso.com\"\nadministered = false\n",
+        1,
+    );
+    let inv = load_str("assets/contoso.toml", &text).expect("loads");
+    assert!(inv.domains[2].administered);
+    assert!(!inv.domains[0].administered);
+    assert!(inv.domains[1].administered, "only the domain that says so");
+
+    // The sample plan's Protected Users script names no partner account and no partner domain controller.
+    let sample = plan_common::sample_workspace();
+    let files = scripts::stage_scripts(&sample).expect("scripts");
+    let ps = files
+        .iter()
+        .find(|f| f.name == "06-protected-users.ps1")
+        .expect("enrollment script");
+    let (users, _) = ps
+        .content
+        .split_once("foreach ($u in $Users)")
+        .expect("users");
+    let users = users.rsplit("$Users = @(").next().expect("list");
+    for partner in ["fab-grace", "lw-vendor", "fabrikam.com", "litware.com"] {
+        assert!(!users.contains(partner), "{partner} in {users}");
+    }
+    assert!(
+        ps.content
+            .contains("#   fabrikam.com\\fab-grace: domain fabrikam.com is not administered")
+    );
+}
+
+#[test]
+fn workgroup_hosts_are_named_as_they_are_with_a_note_on_reaching_them() {
+    let mut inv = estate();
+    inv.hosts[1].join = guardplan::inventory::JoinType::Workgroup;
+    inv.hosts[1].domain = None;
+    let files = scripts::stage_scripts(&workspace(inv)).expect("scripts");
+    let ps = files
+        .iter()
+        .find(|f| f.name == "01-targets.ps1")
+        .expect("targets script");
+    assert!(ps.content.contains("@{ Name = 'SRV-01'; Set = @{"));
+    assert!(
+        ps.content
+            .contains("# Workgroup hosts have no Kerberos: WinRM reaches them over HTTPS")
+    );
+    assert!(
+        ps.content
+            .contains("import the .reg files on them: SRV-01.")
+    );
+    // A domain member gets no such note.
+    let files = scripts::stage_scripts(&workspace(estate())).expect("scripts");
+    assert!(files.iter().all(|f| !f.content.contains("Workgroup hosts")));
 }

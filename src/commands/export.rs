@@ -1,6 +1,6 @@
 //! `guardplan export`: a plan's reports (Markdown, JSON, SARIF) or its per-stage scripts.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
@@ -8,6 +8,7 @@ use clap::{Args, ValueEnum};
 use super::check::{CheckFormat, build_report, emit};
 use super::{CliError, CmdResult};
 use crate::finding::Severity;
+use crate::plan;
 
 /// Export formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -20,6 +21,10 @@ pub enum ExportFormat {
     Sarif,
     /// Per-stage PowerShell and .reg scripts with rollback (needs -o DIR).
     Scripts,
+    /// Per-stage Group Policy backups for Import-GPO, with scripts that filter and link them (needs -o DIR).
+    Gpo,
+    /// Per-stage Intune settings-catalog policies and Entra groups, with a Microsoft Graph script (needs -o DIR).
+    Intune,
 }
 
 /// Arguments of `guardplan export`.
@@ -33,7 +38,7 @@ pub struct ExportArgs {
     /// Format.
     #[arg(long, value_enum)]
     pub format: ExportFormat,
-    /// Output file or directory (scripts); default standard output.
+    /// Output file, or directory (scripts, gpo, intune); default standard output.
     #[arg(short, long)]
     pub output: Option<PathBuf>,
     /// Security event files (4624): the Markdown report ends with the verification of --through.
@@ -42,6 +47,54 @@ pub struct ExportArgs {
     /// The last stage applied, for --events.
     #[arg(long, value_name = "STAGE", requires = "events")]
     pub through: Option<String>,
+}
+
+/// The plan's name in GPO, group and policy names: its file name up to the first dot.
+fn plan_name(plan: &Path) -> String {
+    let file = plan
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    file.split('.').next().unwrap_or_default().to_string()
+}
+
+/// `--format gpo` and `--format intune`: a directory of files.
+fn export_deployment(args: &ExportArgs) -> CmdResult {
+    let flag = if args.format == ExportFormat::Gpo {
+        "gpo"
+    } else {
+        "intune"
+    };
+    let Some(dir) = args.output.as_deref() else {
+        return Err(CliError::Usage(format!(
+            "`--format {flag}` writes a directory of files: give one with -o DIR"
+        )));
+    };
+    let name = plan_name(&args.plan);
+    if let Err(why) = crate::names::identifier(&name) {
+        return Err(CliError::Usage(format!(
+            "{}: GPO, group and policy names start with the plan file's name up to its first dot, and `{}` {why}: rename the plan file",
+            args.plan.display(),
+            name.escape_debug()
+        )));
+    }
+    let ws = super::check::workspace(Some(&args.inventory), &args.plan)?;
+    let files = if args.format == ExportFormat::Gpo {
+        plan::gpo::gpo_export(&ws, &name)
+    } else {
+        plan::intune::intune_export(&ws, &name)
+    }
+    .map_err(|e| CliError::Other(format!("{}: {e}", args.plan.display())))?;
+    if files.is_empty() {
+        eprintln!("no stage of the plan changes a policy that {flag} deploys: nothing written");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let written =
+        plan::artefact::write_artefacts(&files, dir).map_err(|e| CliError::Other(e.to_string()))?;
+    for path in written {
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Runs the export. The reports are those of `guardplan check --plan`; the exit code does not depend on them.
@@ -59,6 +112,7 @@ pub fn run(args: ExportArgs) -> CmdResult {
             };
             return super::check::export_scripts(&args.inventory, &args.plan, dir);
         }
+        ExportFormat::Gpo | ExportFormat::Intune => return export_deployment(&args),
     };
     if let Some(through) = &args.through {
         if format != CheckFormat::Markdown {

@@ -294,6 +294,7 @@ pub fn build(dir: Directory, description: &str) -> Imported {
                 forest: None,
                 dc_os: Vec::new(),
                 pdc_emulator_os: None,
+                administered: None,
             },
         );
         true

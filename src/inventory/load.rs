@@ -875,6 +875,7 @@ impl Resolver {
                 forest: id,
                 dc_os: d.dc_os.clone(),
                 pdc_emulator_os: d.pdc_emulator_os,
+                administered: d.administered.unwrap_or(true),
                 at: Pos::default(),
             });
             self.spans.domains.push(d.dns.span());
@@ -960,6 +961,12 @@ impl Resolver {
             self.spans.trusts.push(t.trusting.span());
         }
         self.forest_roots(&mut forests, &named_root);
+        // Domains of other forests than the first domain's are partners' unless `administered = true`.
+        for (i, d) in raw_domains.iter().enumerate() {
+            if d.administered.is_none() && self.domains[i].forest != self.domains[0].forest {
+                self.domains[i].administered = false;
+            }
+        }
     }
 
     /// The root of each forest: the domain a `forest` key names, else the one with the fewest DNS labels; then

@@ -274,6 +274,8 @@ pub struct Domain {
     pub dc_os: Vec<OsFamily>,
     /// Operating system of the PDC emulator, when given.
     pub pdc_emulator_os: Option<OsFamily>,
+    /// The plan's operators administer this domain (`administered`; default: the first domain's forest).
+    pub administered: bool,
     /// Where the domain is declared.
     pub at: Pos,
 }

@@ -59,6 +59,10 @@ pub struct RawDomain {
     /// Operating system of the domain controller holding the PDC emulator role.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pdc_emulator_os: Option<OsFamily>,
+    /// Whether the operators of this plan administer the domain (generated scripts enroll only its accounts in
+    /// Protected Users). Default: true for the domains of the first domain's forest, false for other forests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub administered: Option<bool>,
 }
 
 /// Domain functional level.

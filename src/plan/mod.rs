@@ -1,11 +1,15 @@
 //! Staged rollout plans: the plan file, its assessment against the inventory, generated actions and scripts.
 
 pub mod actions;
+pub mod artefact;
 pub mod diff;
 pub mod fingerprint;
+pub mod gpo;
 pub mod init;
+pub mod intune;
 pub mod io;
 pub mod model;
+pub mod preg;
 pub mod scripts;
 pub mod workspace;
 

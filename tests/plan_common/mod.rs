@@ -49,3 +49,14 @@ pub const TODAY: time::Date = time::macros::date!(2026 - 06 - 01);
 pub fn inventory() -> Inventory {
     load_str("estate.toml", ESTATE).expect("test estate loads")
 }
+
+/// The embedded sample estate with the example plan `plans/contoso.plan.toml`.
+pub fn sample_workspace() -> guardplan::plan::Workspace {
+    let inv =
+        load_str("assets/contoso.toml", guardplan::inventory::SAMPLE_TOML).expect("sample loads");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("plans/contoso.plan.toml");
+    let text = std::fs::read_to_string(&path).expect("plans/contoso.plan.toml is readable");
+    let plan =
+        guardplan::plan::io::parse("plans/contoso.plan.toml", &text).expect("example plan parses");
+    guardplan::plan::Workspace::new(inv, Some(plan), TODAY)
+}
