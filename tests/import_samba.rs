@@ -381,7 +381,13 @@ fn findings_follow_from_the_imported_directory() {
         has("PU-CANDIDATE", Some("Administrator")),
         "in Domain Admins, not protected"
     );
-    assert!(has("PU-WEAK-ETYPES", Some("carol")), "DES only");
+    // carol has DES keys only, but her domain is at the 2008 R2 functional level: the domain controller
+    // protections, pre-authentication without DES/RC4 among them, do not apply there.
+    assert!(
+        !has("PU-WEAK-ETYPES", Some("carol")),
+        "DC protections need 2012 R2"
+    );
+    assert!(has("PU-DFL", Some("carol")), "DES only, below 2012 R2");
     assert!(!has("PU-WEAK-ETYPES", Some("alice")), "AES");
     assert!(has("RCG-CLIENT-OS", None), "Windows 7 client");
     assert!(has("RA-NO-LAPS", None), "SRV01 has no LAPS");
