@@ -24,6 +24,7 @@ mod plan_workspace;
 mod report_plan;
 mod report_sample;
 mod rules_cli;
+mod rules_fidelity;
 mod rules_policy;
 mod rules_props;
 mod rules_protected_users;
