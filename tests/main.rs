@@ -9,6 +9,7 @@ mod cli_closed_stdout;
 mod cli_schema_graph;
 mod graph_reachability;
 mod import_bloodhound;
+mod import_fidelity;
 mod import_ldap_args;
 mod import_ldif;
 mod import_samba;
