@@ -431,3 +431,24 @@ fn pu_aes_reset_for_an_account_the_plan_enrolls() {
     assert!(enrolled("false"));
     assert!(!enrolled("true"));
 }
+
+#[test]
+fn the_new_keys_change_the_plan_fingerprint() {
+    use guardplan::plan::io::fingerprint;
+    let base = fingerprint(&Case::new().eval().inv);
+    let changed = [
+        Case::new().path(&[("via", "\"gateway\"")]),
+        Case::new().user(&[("aes_keys", "false")]),
+        Case::new().target(&[("rdp_logon_denied", "[\"alice\"]")]),
+        Case::new().target(&[("rdp_logon_allowed", "[\"alice\"]")]),
+        Case::new().target(&[("remote_desktop_users", "[]")]),
+    ];
+    for case in changed {
+        assert_ne!(fingerprint(&case.eval().inv), base, "{}", case.toml());
+    }
+    // The defaults written out are the same facts.
+    let explicit = Case::new()
+        .path(&[("via", "\"direct\"")])
+        .user(&[("aes_keys", "true")]);
+    assert_eq!(fingerprint(&explicit.eval().inv), base);
+}
