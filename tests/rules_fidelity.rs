@@ -452,3 +452,57 @@ fn the_new_keys_change_the_plan_fingerprint() {
         .user(&[("aes_keys", "true")]);
     assert_eq!(fingerprint(&explicit.eval().inv), base);
 }
+
+/// The rules document (`../shared/rules.md`, beside the repository), when present.
+fn rules_document() -> Option<String> {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let found = root
+        .ancestors()
+        .skip(1)
+        .map(|a| a.join("shared/rules.md"))
+        .find(|p| p.is_file());
+    if found.is_none() {
+        let why = "the rules document (../shared/rules.md) is not beside the repository";
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "{why}");
+        eprintln!("skipped: {why}");
+    }
+    std::fs::read_to_string(found?).ok()
+}
+
+#[test]
+fn the_catalog_has_every_code_of_the_rules_document_with_its_severity() {
+    let Some(doc) = rules_document() else { return };
+    // Table rows: `| CODE | sev | ...`.
+    let mut rows = 0;
+    for line in doc.lines() {
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        if cells.len() < 4 || !cells[1].contains('-') || cells[1].contains(' ') {
+            continue;
+        }
+        let Ok(code) = cells[1].parse::<Code>() else {
+            continue;
+        };
+        assert_eq!(code.severity().as_str(), cells[2], "{code}");
+        rows += 1;
+    }
+    assert_eq!(rows, 52);
+    assert_eq!(guardplan::rules::CATALOG.len(), 52);
+}
+
+#[test]
+fn explain_names_each_source_and_marks_restatements() {
+    use guardplan::commands::rules::explain_text;
+    let gateway = explain_text(Code::RcgGateway);
+    assert!(gateway.contains("Supported configurations for Remote Desktop Services VDI"));
+    assert!(gateway.contains("\"only supported for direct connections"));
+    let tgt = explain_text(Code::PuTgtLifetime);
+    assert!(tgt.contains(
+        "Protected Users Security Group; Microsoft Learn: Protected Users security group"
+    ));
+    let selective = explain_text(Code::TrustSelectiveAuth);
+    assert!(
+        selective.contains("in short (not a quotation)"),
+        "{selective}"
+    );
+    assert!(!explain_text(Code::RcgTargetOs).contains("not a quotation"));
+}
