@@ -506,3 +506,25 @@ fn explain_names_each_source_and_marks_restatements() {
     );
     assert!(!explain_text(Code::RcgTargetOs).contains("not a quotation"));
 }
+
+#[test]
+fn pass_the_hash_exposure_is_worse_without_laps() {
+    let unset = [("disable_restricted_admin", "-")];
+    let j = Case::new()
+        .target(&unset)
+        .target(&[("laps", "false")])
+        .eval();
+    let f = j
+        .finding(RestrictedAdmin, Code::RaPthExposure)
+        .expect("RA-PTH-EXPOSURE");
+    assert!(
+        f.message.contains("worse without LAPS on TARGET"),
+        "{}",
+        f.message
+    );
+    let j = Case::new().target(&unset).eval();
+    let f = j
+        .finding(RestrictedAdmin, Code::RaPthExposure)
+        .expect("RA-PTH-EXPOSURE");
+    assert!(!f.message.contains("LAPS"), "{}", f.message);
+}

@@ -694,7 +694,7 @@ pub static CATALOG: &[RuleInfo] = &[
         source_section: "advisory 2871997; helpdesk section (LAPS)",
         quote: "LAPS mitigates the risk of lateral escalation and other cyberattacks facilitated when customers use the same administrative local account and password combination on all their computers.",
         fix: "Deploy LAPS on these targets before enabling Restricted Admin, restrict who is local administrator there, and monitor network logons over RDP (logon type 10 with Restricted Admin).",
-        message: "once Restricted Admin is on, a local administrator's NT hash logs on over RDP to {targets}",
+        message: "once Restricted Admin is on, a local administrator's NT hash logs on over RDP to {targets}{detail}",
     },
     RuleInfo {
         code: Code::PolSocNotice,

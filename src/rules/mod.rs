@@ -913,6 +913,33 @@ impl<'a> Ctx<'a> {
         }
         policy::standard(inv, p, &local_admins, acc);
 
+        // RA-PTH-EXPOSURE is worse where no LAPS manages the local administrator password.
+        for mode in [rg, ra, pref] {
+            let Some(e) = acc.map.get_mut(&(Code::RaPthExposure, mode)) else {
+                continue;
+            };
+            let no_laps: Vec<HostId> = e
+                .subjects
+                .iter()
+                .filter_map(|s| match s {
+                    Subject::Host(h) if !inv.hosts[*h as usize].laps => Some(*h),
+                    _ => None,
+                })
+                .collect();
+            if !no_laps.is_empty() {
+                let labels = || {
+                    no_laps
+                        .iter()
+                        .map(|h| inv.hosts[*h as usize].name.clone())
+                        .collect()
+                };
+                e.details.push(format!(
+                    "; worse without LAPS on {}",
+                    names(no_laps.len(), labels, "target")
+                ));
+            }
+        }
+
         // Trusts and Protected Users hold under every mode.
         let reach = trust::evaluate_path(inv, self.graph, p, acc);
         protected_users::path(inv, p, pid, &reach, acc);
