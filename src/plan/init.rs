@@ -87,7 +87,13 @@ impl Plan {
         // by name among the members the plan would enroll, when it would enroll all that are left outside.
         let mut kept_out = BTreeSet::new();
         for g in crate::rules::tier0_groups(inv) {
-            let outside: Vec<String> = inv.index.group_users[g as usize]
+            let members = inv
+                .index
+                .group_users
+                .get(g as usize)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            let outside: Vec<String> = members
                 .iter()
                 .filter(|u| !inv.users[**u as usize].protected_users)
                 .map(|u| format!("user:{}", inv.user_label(*u)))
