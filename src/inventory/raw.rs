@@ -212,17 +212,17 @@ pub struct RawHost {
     /// (Domain Admins on every domain-joined host; on a domain controller the domain's Administrators, Domain
     /// Admins and Enterprise Admins). Absent: not known; `[]`: nobody else.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "Option<Vec<String>>")]
+    #[schemars(with = "Vec<String>")]
     pub administrators: Option<Vec<Spanned<String>>>,
     /// Members of the local Remote Desktop Users group (users or groups); on a domain controller the domain's
     /// Remote Desktop Users group is there too. Absent: not known; `[]`: nobody else.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "Option<Vec<String>>")]
+    #[schemars(with = "Vec<String>")]
     pub remote_desktop_users: Option<Vec<Spanned<String>>>,
     /// Who holds "Allow log on through Remote Desktop Services" (SeRemoteInteractiveLogonRight) when a policy
     /// sets it (users or groups). Absent: the Windows default (Administrators and Remote Desktop Users).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "Option<Vec<String>>")]
+    #[schemars(with = "Vec<String>")]
     pub rdp_logon_allowed: Option<Vec<Spanned<String>>>,
     /// Who holds "Deny log on through Remote Desktop Services" (SeDenyRemoteInteractiveLogonRight), users or
     /// groups; security baselines deny Domain Admins and Enterprise Admins on member servers.
