@@ -86,16 +86,9 @@ impl Plan {
         // Keep one break-glass account of each Domain Admins / Enterprise Admins out (PU-BREAKGLASS): the first
         // by name among the members the plan would enroll, when it would enroll all that are left outside.
         let mut kept_out = BTreeSet::new();
-        for g in crate::rules::tier0_groups(inv) {
-            let members = inv
-                .index
-                .group_users
-                .get(g as usize)
-                .map(Vec::as_slice)
-                .unwrap_or_default();
+        for (_, members) in crate::rules::tier0_groups(inv) {
             let outside: Vec<String> = members
                 .iter()
-                .filter(|u| !inv.users[**u as usize].protected_users)
                 .map(|u| format!("user:{}", inv.user_label(*u)))
                 .collect();
             if !outside.is_empty()

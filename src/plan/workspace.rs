@@ -1092,27 +1092,16 @@ impl Workspace {
         let inv = &self.inventory;
         let enrolled = |u: UserId| self.members.user.get(u as usize).copied().flatten();
         let mut out = Vec::new();
-        for g in rules::tier0_groups(inv) {
-            let members = inv
-                .index
-                .group_users
-                .get(g as usize)
-                .map(Vec::as_slice)
-                .unwrap_or_default();
-            let by_plan: Vec<(UserId, u32)> = members
+        for (g, outside) in rules::tier0_groups(inv) {
+            let by_plan: Vec<(UserId, u32)> = outside
                 .iter()
-                .filter(|u| !inv.users[**u as usize].protected_users)
                 .filter_map(|u| enrolled(*u).map(|s| (*u, s)))
                 .collect();
-            let outside = members
-                .iter()
-                .filter(|u| !inv.users[**u as usize].protected_users)
-                .count();
-            if by_plan.is_empty() || by_plan.len() < outside {
+            if by_plan.is_empty() || by_plan.len() < outside.len() {
                 continue;
             }
             let last = by_plan.iter().map(|(_, s)| *s).max().unwrap_or(0);
-            let mut subjects: Vec<Subject> = members.iter().map(|u| Subject::User(*u)).collect();
+            let mut subjects: Vec<Subject> = outside.iter().map(|u| Subject::User(*u)).collect();
             subjects.push(Subject::Group(g));
             subjects.push(Subject::Stage(last));
             out.push(Finding {

@@ -810,91 +810,47 @@ impl<'a> Ctx<'a> {
         // counts only where its mode is the one used. Where only local groups the inventory does not give could
         // let a user in, RDP-RIGHTS-UNKNOWN says so instead of a block.
         let to = AclDenials::new(self, &p.who, &p.to);
+        // Per mode: the block where the local groups are given and refuse the user, and where only groups not
+        // given could admit the user (RDP-RIGHTS-UNKNOWN); only on the targets where the mode is used.
         let std_mode = Some(Mode::Standard);
-        to.raise(acc, Code::RdpNoRight, fare::NO_RDP, std_mode, &p.who, None);
-        to.raise(
-            acc,
-            Code::RdpRightsUnknown,
-            fare::RDP_UNKNOWN,
-            std_mode,
-            &p.who,
-            None,
-        );
-        to.raise(acc, Code::RcgNoRdpRight, fare::NO_RDP, rg, &p.who, None);
-        to.raise(
-            acc,
-            Code::RdpRightsUnknown,
-            fare::RDP_UNKNOWN,
-            rg,
-            &p.who,
-            None,
-        );
-        to.raise(
-            acc,
-            Code::RcgNoRdpRight,
-            fare::NO_RDP,
-            pref,
-            &p.who,
-            Some(&rcg_at),
-        );
-        to.raise(
-            acc,
-            Code::RdpRightsUnknown,
-            fare::RDP_UNKNOWN,
-            pref,
-            &p.who,
-            Some(&rcg_at),
-        );
-        to.raise(acc, Code::RaNotAdmin, fare::NOT_ADMIN, ra, &p.who, None);
-        to.raise(
-            acc,
-            Code::RdpRightsUnknown,
-            fare::ADMIN_UNKNOWN,
-            ra,
-            &p.who,
-            None,
-        );
-        to.raise(
-            acc,
-            Code::RaNotAdmin,
-            fare::NOT_ADMIN,
-            pref,
-            &p.who,
-            Some(&fallback_at),
-        );
-        to.raise(
-            acc,
-            Code::RdpRightsUnknown,
-            fare::ADMIN_UNKNOWN,
-            pref,
-            &p.who,
-            Some(&fallback_at),
-        );
+        let no_rdp = (fare::NO_RDP, fare::RDP_UNKNOWN);
+        let not_admin = (fare::NOT_ADMIN, fare::ADMIN_UNKNOWN);
+        let on_targets = [
+            (Code::RdpNoRight, no_rdp, std_mode, None),
+            (Code::RcgNoRdpRight, no_rdp, rg, None),
+            (Code::RcgNoRdpRight, no_rdp, pref, Some(rcg_at.as_slice())),
+            (Code::RaNotAdmin, not_admin, ra, None),
+            (
+                Code::RaNotAdmin,
+                not_admin,
+                pref,
+                Some(fallback_at.as_slice()),
+            ),
+        ];
+        for (code, (refused, unknown), mode, within) in on_targets {
+            to.raise(acc, code, refused, mode, &p.who, within);
+            to.raise(acc, Code::RdpRightsUnknown, unknown, mode, &p.who, within);
+        }
         // The Remote Desktop logon rights hold under every mode.
         to.raise(acc, Code::RdpDenyRight, fare::DENIED, None, &p.who, None);
         // Onward hops are reached over RDP as the user: Remote Credential Guard needs the right there too.
         let hops = AclDenials::new(self, &p.who, &p.hops);
-        hops.raise(acc, Code::RcgNoRdpRight, fare::NO_RDP, rg, &p.who, None);
-        hops.raise(
-            acc,
-            Code::RdpRightsUnknown,
-            fare::RDP_UNKNOWN,
-            rg,
-            &p.who,
-            None,
-        );
-        hops.raise(acc, Code::RdpDenyRight, fare::DENIED, rg, &p.who, None);
-        if rcg_at.contains(&true) {
-            hops.raise(acc, Code::RcgNoRdpRight, fare::NO_RDP, pref, &p.who, None);
+        let hop_modes: &[Option<Mode>] = if rcg_at.contains(&true) {
+            &[rg, pref]
+        } else {
+            &[rg]
+        };
+        for &mode in hop_modes {
+            hops.raise(acc, Code::RcgNoRdpRight, fare::NO_RDP, mode, &p.who, None);
             hops.raise(
                 acc,
                 Code::RdpRightsUnknown,
                 fare::RDP_UNKNOWN,
-                pref,
+                mode,
                 &p.who,
                 None,
             );
-            hops.raise(acc, Code::RdpDenyRight, fare::DENIED, pref, &p.who, None);
+            hops.raise(acc, Code::RdpDenyRight, fare::DENIED, mode, &p.who, None);
         }
 
         // Privileged under plain RDP: a role, Protected Users, or local Administrators on a target.

@@ -26,13 +26,25 @@ pub(super) fn device_protected(os: &Os) -> bool {
 }
 
 /// The groups whose every member Microsoft advises against enrolling at once (MS-2024-PU): each domain's
-/// Domain Admins and Enterprise Admins, by name.
-pub fn tier0_groups(inv: &Inventory) -> Vec<GroupId> {
+/// Domain Admins and Enterprise Admins, by name; each with its members outside Protected Users (sorted).
+pub fn tier0_groups(inv: &Inventory) -> Vec<(GroupId, Vec<UserId>)> {
     (0..inv.groups.len() as GroupId)
         .filter(|g| {
             let name = &inv.groups[*g as usize].name;
             crate::inventory::same_name(name, "Domain Admins")
                 || crate::inventory::same_name(name, "Enterprise Admins")
+        })
+        .map(|g| {
+            let outside = inv
+                .index
+                .group_users
+                .get(g as usize)
+                .into_iter()
+                .flatten()
+                .copied()
+                .filter(|u| !inv.users[*u as usize].protected_users)
+                .collect();
+            (g, outside)
         })
         .collect()
 }
