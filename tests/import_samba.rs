@@ -381,10 +381,84 @@ fn findings_follow_from_the_imported_directory() {
         has("PU-CANDIDATE", Some("Administrator")),
         "in Domain Admins, not protected"
     );
-    assert!(has("PU-WEAK-ETYPES", Some("carol")), "DES only");
+    // carol has DES keys only, but her domain is at the 2008 R2 functional level: the domain controller
+    // protections, pre-authentication without DES/RC4 among them, do not apply there.
+    assert!(
+        !has("PU-WEAK-ETYPES", Some("carol")),
+        "DC protections need 2012 R2"
+    );
+    assert!(has("PU-DFL", Some("carol")), "DES only, below 2012 R2");
     assert!(!has("PU-WEAK-ETYPES", Some("alice")), "AES");
     assert!(has("RCG-CLIENT-OS", None), "Windows 7 client");
     assert!(has("RA-NO-LAPS", None), "SRV01 has no LAPS");
+}
+
+/// The import has no local group data: it leaves the keys out, and the rules read them as unknown, knowing
+/// that joining the domain put Domain Admins into every computer's Administrators.
+#[test]
+fn a_domain_admin_on_a_domain_joined_windows_11_host_gets_a_protective_mode() {
+    let Some(dc) = dc() else { return };
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (a, b) = dc.export(tmp.path());
+    let out = tmp.path().join("corp.toml");
+    import_ldif(&a, &b, out.to_str().expect("p"));
+    let imported = std::fs::read_to_string(&out).expect("read");
+    assert!(
+        !imported.contains("administrators =") && !imported.contains("remote_desktop_users ="),
+        "no local group data in LDAP: the keys are left out"
+    );
+    assert!(
+        !imported.contains("aes_keys = false"),
+        "every password was set after the domain had AES keys"
+    );
+    // Administrator (Domain Admins) and bob (no group) connect from the Windows 11 kiosk to itself.
+    let text = imported
+        + "\n[[path]]\nname = \"da-admin\"\npurpose = \"admin\"\nwho = [\"user:Administrator\"]\nfrom = [\"host:KIOSK01\"]\nto = [\"host:KIOSK01\"]\n"
+        + "\n[[path]]\nname = \"bob-admin\"\npurpose = \"admin\"\nwho = [\"user:bob\"]\nfrom = [\"host:KIOSK01\"]\nto = [\"host:KIOSK01\"]\n";
+    let inv = guardplan::inventory::load_str("corp.toml", &text).expect("loads");
+    let kiosk = inv.host_named("KIOSK01").expect("KIOSK01");
+    let kiosk = &inv.hosts[kiosk as usize];
+    assert_eq!(kiosk.os.family, OsFamily::Windows11);
+    assert!(!kiosk.administrators_given && !kiosk.remote_desktop_users_given);
+    let graph = guardplan::graph::TrustGraph::new(&inv);
+    let ev = guardplan::rules::evaluate(&inv, &graph);
+    let pid = |name: &str| inv.index.paths[name] as usize;
+    let codes = |name: &str, mode: guardplan::Mode| -> Vec<&str> {
+        ev.findings_of(pid(name) as u32, mode)
+            .map(|f| f.code.as_str())
+            .collect()
+    };
+    let da = &ev.paths[pid("da-admin")];
+    assert!(
+        matches!(
+            da.recommended,
+            Some(
+                guardplan::Mode::RemoteGuard
+                    | guardplan::Mode::PreferRemoteGuard
+                    | guardplan::Mode::RestrictedAdmin
+            )
+        ),
+        "a protective mode for a Domain Admin: {:?} {:?}",
+        da.recommended,
+        da.rationale
+    );
+    for mode in [
+        guardplan::Mode::RemoteGuard,
+        guardplan::Mode::RestrictedAdmin,
+    ] {
+        let c = codes("da-admin", mode);
+        assert!(
+            !c.iter().any(|c| matches!(
+                *c,
+                "RCG-NO-RDP-RIGHT" | "RA-NOT-ADMIN" | "RDP-RIGHTS-UNKNOWN"
+            )),
+            "{mode}: {c:?}"
+        );
+    }
+    // bob is in no local group the directory knows: unknown, not refused.
+    let bob = codes("bob-admin", guardplan::Mode::RestrictedAdmin);
+    assert!(bob.contains(&"RDP-RIGHTS-UNKNOWN"), "{bob:?}");
+    assert!(!bob.contains(&"RA-NOT-ADMIN"), "{bob:?}");
 }
 
 #[test]

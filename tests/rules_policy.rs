@@ -24,8 +24,18 @@ fn two_paths(purpose_q: &str) -> Case {
 fn standard_exposes_privileged_credentials() {
     fires(&Case::new(), Standard, Code::RdpCredsExposed);
     quiet(&Case::new(), RemoteGuard, Code::RdpCredsExposed);
-    // A user without a privileged role, outside Protected Users.
+    // A user without a privileged role, outside Protected Users, a Remote Desktop User of the target only.
     quiet(
+        &Case::new().user(&[("roles", "-")]).target(&[
+            ("administrators", "[]"),
+            ("remote_desktop_users", "[\"alice\"]"),
+        ]),
+        Standard,
+        Code::RdpCredsExposed,
+    );
+    // Local Administrators on the target is privileged too (000: "Administrator credentials are highly
+    // privileged and must be protected").
+    fires(
         &Case::new().user(&[("roles", "-")]),
         Standard,
         Code::RdpCredsExposed,

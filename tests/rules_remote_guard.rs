@@ -161,8 +161,13 @@ fn compound_authentication() {
 
 #[test]
 fn rdp_right_from_remote_desktop_users_or_administrators() {
-    let none = Case::new().target(&[("administrators", "[]")]);
+    let none = Case::new().target(&[("administrators", "[]"), ("remote_desktop_users", "[]")]);
     fires(&none, RemoteGuard, Code::RcgNoRdpRight);
+    // Remote Desktop Users not given: unknown, not empty.
+    let unknown = Case::new().target(&[("administrators", "[]")]);
+    quiet(&unknown, RemoteGuard, Code::RcgNoRdpRight);
+    fires(&unknown, RemoteGuard, Code::RdpRightsUnknown);
+    quiet(&none, RemoteGuard, Code::RdpRightsUnknown);
     let rdu = none.target(&[("remote_desktop_users", "[\"alice\"]")]);
     quiet(&rdu, RemoteGuard, Code::RcgNoRdpRight);
     quiet(&Case::new(), RemoteGuard, Code::RcgNoRdpRight);

@@ -38,20 +38,60 @@ fn hurried_choices(inv: &Inventory, ev: &Evaluation) -> Vec<Choice> {
     choices
 }
 
+/// Codes only a plan raises: the order of its stages, and whom it enrolls.
+const PLAN_CODES: [Code; 2] = [Code::PolOrder, Code::PuBreakglass];
+
 #[test]
-fn sample_raises_every_code_but_pol_order() {
+fn sample_raises_every_code_but_those_of_a_plan() {
     let (inv, ev) = sample();
     let mut raised: BTreeSet<Code> = ev.findings.iter().map(|f| f.code).collect();
-    raised.extend(
-        rules::evaluate_choices(&inv, &hurried_choices(&inv, &ev))
-            .iter()
-            .map(|f| f.code),
-    );
+    for choices in [hurried_choices(&inv, &ev), ev.recommended_choices()] {
+        raised.extend(
+            rules::evaluate_choices(&inv, &choices)
+                .iter()
+                .map(|f| f.code),
+        );
+    }
     let missing: Vec<Code> = Code::all()
-        .filter(|c| *c != Code::PolOrder && !raised.contains(c))
+        .filter(|c| !PLAN_CODES.contains(c) && !raised.contains(c))
         .collect();
     assert!(missing.is_empty(), "the sample never raises {missing:?}");
-    assert!(!raised.contains(&Code::PolOrder));
+    for c in PLAN_CODES {
+        assert!(!raised.contains(&c), "{c} without a plan");
+    }
+}
+
+/// The starting plan keeps the break-glass Domain Admin out of Protected Users; a plan that enrolls every
+/// administrator puts the last one in, and PU-BREAKGLASS says so.
+#[test]
+fn enrolling_every_domain_admin_raises_pu_breakglass() {
+    use guardplan::plan::{Edit, MemberKind, Plan, Workspace};
+    let (inv, ev) = sample();
+    let start = Plan::init(&inv, &ev);
+    let today = time::macros::date!(2026 - 12 - 01);
+    let breakglass = |ws: &Workspace| {
+        ws.assessment()
+            .enrollment
+            .iter()
+            .any(|f| f.code == Code::PuBreakglass)
+    };
+    let mut ws = Workspace::new(inv.clone(), Some(start.clone()), today);
+    assert!(
+        !breakglass(&ws),
+        "the starting plan leaves a break-glass account out"
+    );
+    let stage = start
+        .stages
+        .iter()
+        .position(|s| !s.users.is_empty())
+        .expect("the starting plan has an enrollment stage");
+    ws.apply(Edit::AddMember {
+        stage,
+        kind: MemberKind::User,
+        selector: "role:admin".into(),
+    })
+    .expect("the edit applies");
+    assert!(breakglass(&ws), "every Domain Admin enrolled");
 }
 
 #[test]
@@ -61,7 +101,10 @@ fn sample_recommendations_follow_microsoft_advice() {
     assert_eq!(rec("tier0-dc-admin"), Some(Mode::RemoteGuard));
     assert_eq!(rec("helpdesk-workstations"), Some(Mode::RestrictedAdmin));
     assert_eq!(rec("helpdesk-entra-laptops"), Some(Mode::RestrictedAdmin));
-    assert_eq!(rec("tier1-server-admin"), Some(Mode::PreferRemoteGuard));
+    // Compound authentication denies the session, it does not make "prefer" fall back: Restricted Admin.
+    assert_eq!(rec("tier1-server-admin"), Some(Mode::RestrictedAdmin));
+    // Windows 8.1 in the operations room cannot take Remote Credential Guard: "prefer" falls back there.
+    assert_eq!(rec("ops-app-admin"), Some(Mode::PreferRemoteGuard));
     assert_eq!(rec("vdi-admin"), Some(Mode::RestrictedAdmin));
     assert_eq!(rec("backup-admin"), None);
     assert_eq!(rec("plant-floor"), None);

@@ -42,17 +42,44 @@ pub fn area_name(a: Area) -> &'static str {
     }
 }
 
-/// The long name of a source id.
-pub fn source_name(source: &str) -> &'static str {
+/// The long name of one source id.
+fn one_source_name(source: &str) -> &'static str {
     match source {
         "000" => {
             "Microsoft: Protect Remote Desktop credentials with Windows Defender Remote Credential Guard"
         }
         "003" => "Microsoft: Protected Users Security Group",
         "MS-2023" => "Microsoft Learn, later revision of the Remote Credential Guard page",
+        "MS-2024-RDS" => {
+            "Microsoft Learn: Supported configurations for Remote Desktop Services VDI"
+        }
+        "MS-2024-ENTRA" => "Microsoft Learn: Connect to remote Microsoft Entra joined device",
+        "MS-CSP" => "Microsoft Learn: Policy CSP ADMX_CredSsp, RestrictedRemoteAdministration",
+        "MS-2024-PU" | "MS-2025-PU" => "Microsoft Learn: Protected Users security group",
+        "URA" => "User rights: Allow / Deny log on through Remote Desktop Services",
+        "PTH" => "Restricted Admin and pass-the-hash (Microsoft Security Advisory 2871997)",
+        "SOC" => "Public detections of DisableRestrictedAdmin changes (Sigma)",
         "AD" => "Active Directory trust semantics",
         _ => "guardplan planning rule",
     }
+}
+
+/// The long name of a source id, or of each of several (`003; MS-2025-PU`).
+pub fn source_name(source: &str) -> String {
+    let mut names: Vec<&str> = Vec::new();
+    for id in source.split(';').map(str::trim) {
+        let name = one_source_name(id);
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names.join("; ")
+}
+
+/// Codes whose `quote` restates the rule because the source holds no sentence to quote; `explain` shows it
+/// without quotation marks.
+fn restated(code: Code) -> bool {
+    matches!(code, Code::PolRaIgnored | Code::TrustSelectiveAuth)
 }
 
 /// The catalog as text: one line per code, grouped by area.
@@ -108,14 +135,18 @@ pub fn explain_text(code: Code) -> String {
     } else {
         format!(", {}", r.source_section)
     };
+    let quote = if restated(code) {
+        format!("in short (not a quotation): {}", r.quote)
+    } else {
+        format!("\"{}\"", r.quote)
+    };
     format!(
-        "{code}  ({sev}, {area})\n\nWhat: {title}.\n\nWhy: {src} [{id}{section}]\n  \"{quote}\"\n\nFix: {fix}\n",
+        "{code}  ({sev}, {area})\n\nWhat: {title}.\n\nWhy: {src} [{id}{section}]\n  {quote}\n\nFix: {fix}\n",
         sev = r.severity,
         area = area_name(r.area),
         title = r.title,
         src = source_name(r.source),
         id = r.source,
-        quote = r.quote,
         fix = r.fix,
     )
 }

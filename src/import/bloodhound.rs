@@ -353,11 +353,47 @@ fn object(o: &Value, kind: ObjectKind) -> Option<DirObject> {
     d.constrained = prop_bool(o, "trustedtoauth") || !ids(o.get("AllowedToDelegate")).is_empty();
     d.laps = prop_bool(o, "haslaps");
     d.members = ids(o.get("Members"));
+    let time = |key: &str| prop(o, key).and_then(Value::as_i64).filter(|t| *t > 0);
+    d.pwd_last_set = time("pwdlastset");
+    d.created = time("whencreated");
     if kind == ObjectKind::Computer {
         d.local_admins = local_group(o, "544", "LocalAdmins");
         d.local_rdp_users = local_group(o, "555", "RemoteDesktopUsers");
+        d.rdp_logon_allowed = user_right(
+            o,
+            "SeRemoteInteractiveLogonRight",
+            d.local_admins.as_deref(),
+            d.local_rdp_users.as_deref(),
+        );
     }
     Some(d)
+}
+
+/// Who holds a user right on a computer, when collected. The computer's own Administrators (RID 544) and
+/// Remote Desktop Users (555) are replaced by their members; when those are not collected, the right is not
+/// known either (`None`), so that nobody is refused for a list guardplan cannot read.
+fn user_right(
+    o: &Value,
+    privilege: &str,
+    admins: Option<&[String]>,
+    rdp_users: Option<&[String]>,
+) -> Option<Vec<String>> {
+    let right = o
+        .get("UserRights")
+        .and_then(Value::as_array)?
+        .iter()
+        .find(|r| r.get("Privilege").and_then(Value::as_str) == Some(privilege))?;
+    let mut out = Vec::new();
+    for id in collected(right)? {
+        if id.ends_with("-544") {
+            out.extend_from_slice(admins?);
+        } else if id.ends_with("-555") {
+            out.extend_from_slice(rdp_users?);
+        } else {
+            out.push(id);
+        }
+    }
+    Some(out)
 }
 
 #[cfg(test)]

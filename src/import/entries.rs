@@ -263,7 +263,42 @@ fn object(e: &Entry, cls: &[String]) -> Option<DirObject> {
     o.constrained = e.has("msds-allowedtodelegateto") || flag(UF_TRUSTED_TO_AUTH_FOR_DELEGATION);
     o.laps = e.has("ms-mcs-admpwdexpirationtime") || e.has("mslaps-passwordexpirationtime");
     o.members = e.all("member").iter().map(|m| dn_key(m)).collect();
+    o.pwd_last_set = e.int("pwdlastset").and_then(filetime_seconds);
+    o.created = e.first("whencreated").and_then(|t| generalized_time(&t));
     Some(o)
+}
+
+/// Seconds between 1601-01-01 (FILETIME) and 1970-01-01 UTC.
+const FILETIME_EPOCH: i64 = 11_644_473_600;
+
+/// A FILETIME (100 ns ticks since 1601) as seconds since 1970; `None` for 0 (never set, or must change) and for
+/// the "never" value.
+pub fn filetime_seconds(ft: i64) -> Option<i64> {
+    (ft > 0 && ft != i64::MAX).then(|| ft / 10_000_000 - FILETIME_EPOCH)
+}
+
+/// An LDAP GeneralizedTime (`20240131120000.0Z`) as seconds since 1970 UTC; `None` when it is not one.
+pub fn generalized_time(t: &str) -> Option<i64> {
+    let digits = t.get(..14)?;
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n = |r: std::ops::Range<usize>| digits[r].parse::<u16>().ok();
+    let month = time::Month::try_from(u8::try_from(n(4..6)?).ok()?).ok()?;
+    let date =
+        time::Date::from_calendar_date(i32::from(n(0..4)?), month, u8::try_from(n(6..8)?).ok()?)
+            .ok()?;
+    let clock = time::Time::from_hms(
+        u8::try_from(n(8..10)?).ok()?,
+        u8::try_from(n(10..12)?).ok()?,
+        u8::try_from(n(12..14)?).ok()?,
+    )
+    .ok()?;
+    Some(
+        time::PrimitiveDateTime::new(date, clock)
+            .assume_utc()
+            .unix_timestamp(),
+    )
 }
 
 #[cfg(test)]
@@ -279,6 +314,21 @@ mod tests {
         assert_eq!(sid_text(&bin).as_deref(), Some("S-1-5-21-1-2-3-525"));
         assert_eq!(sid_text(b"S-1-5-32-544").as_deref(), Some("S-1-5-32-544"));
         assert_eq!(sid_text(&[1, 5, 0]), None);
+    }
+
+    #[test]
+    fn directory_times() {
+        // 2008-01-01T00:00:00Z.
+        assert_eq!(
+            filetime_seconds(128_436_192_000_000_000),
+            Some(1_199_145_600)
+        );
+        assert_eq!(filetime_seconds(0), None);
+        assert_eq!(filetime_seconds(i64::MAX), None);
+        assert_eq!(generalized_time("20080101000000.0Z"), Some(1_199_145_600));
+        assert_eq!(generalized_time("20081301000000.0Z"), None);
+        assert_eq!(generalized_time("2008"), None);
+        assert_eq!(generalized_time("2008010100000x.0Z"), None);
     }
 
     #[test]

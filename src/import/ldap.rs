@@ -41,6 +41,8 @@ pub const ATTRIBUTES: &[&str] = &[
     "trustDirection",
     "trustType",
     "trustAttributes",
+    "pwdLastSet",
+    "whenCreated",
 ];
 
 /// How to reach the directory.

@@ -186,6 +186,8 @@ fn push_note(notes: &mut BTreeMap<Key, Vec<String>>, key: Key, note: impl Into<S
 
 /// Well-known RIDs and SIDs.
 const RID_KRBTGT: u32 = 502;
+/// The domain's "Read-only Domain Controllers" group.
+const RID_RODC: u32 = 521;
 const RID_PROTECTED_USERS: u32 = 525;
 const ADMIN_GROUP_RIDS: [u32; 3] = [512, 518, 519];
 const BUILTIN_ADMINISTRATORS: &str = "S-1-5-32-544";
@@ -435,6 +437,19 @@ pub fn build(dir: Directory, description: &str) -> Imported {
         .enumerate()
         .filter_map(|(i, o)| o.sid.as_deref().map(|s| (s, i)))
         .collect();
+    // The domain first had AES keys when its first Windows Server 2008 domain controller came, which is when
+    // the "Read-only Domain Controllers" group (RID 521) was created: a password last set before has none.
+    let aes_since: HashMap<&str, i64> = objects
+        .iter()
+        .filter(|o| o.kind == ObjectKind::Group && o.sid.as_deref().and_then(rid) == Some(RID_RODC))
+        .filter_map(|o| Some((o.domain.as_str(), o.created?)))
+        .collect();
+    let aes_keys = |o: &DirObject| -> bool {
+        match (o.pwd_last_set, aes_since.get(o.domain.as_str())) {
+            (Some(set), Some(since)) => set >= *since,
+            _ => true,
+        }
+    };
     let mut disabled = 0usize;
     // Which objects are imported, and under which name.
     let mut name: Vec<Option<String>> = vec![None; objects.len()];
@@ -634,7 +649,17 @@ pub fn build(dir: Directory, description: &str) -> Imported {
                 } else {
                     AccountKind::Person
                 };
-                users.push(user_entry(o, n, dom, kind, member_of(i), in_pu_directly(i)));
+                let aes = aes_keys(o);
+                if !aes {
+                    push_note(
+                        &mut imp.notes,
+                        key.clone(),
+                        "aes_keys = false: the password was last set before the domain had AES keys (the creation of its Read-only Domain Controllers group, RID 521); reset it",
+                    );
+                }
+                let mut user = user_entry(o, n, dom, kind, member_of(i), in_pu_directly(i));
+                user.aes_keys = aes;
+                users.push(user);
             }
             ObjectKind::Computer => {
                 let key = Key::Host(n.to_lowercase());
@@ -689,8 +714,16 @@ pub fn build(dir: Directory, description: &str) -> Imported {
                 if o.local_admins.is_some() || o.local_rdp_users.is_some() {
                     imp.local_groups_known.insert(n.to_lowercase());
                 }
-                let administrators = local(&o.local_admins);
-                let remote_desktop_users = local(&o.local_rdp_users);
+                // A source without local group data leaves them out: not known is not "nobody".
+                let administrators = o.local_admins.is_some().then(|| local(&o.local_admins));
+                let remote_desktop_users = o
+                    .local_rdp_users
+                    .is_some()
+                    .then(|| local(&o.local_rdp_users));
+                let rdp_logon_allowed = o
+                    .rdp_logon_allowed
+                    .is_some()
+                    .then(|| local(&o.rdp_logon_allowed));
                 hosts.push(RawHost {
                     name: sp(n.clone()),
                     domain: Some(sp(dom.clone())),
@@ -713,6 +746,8 @@ pub fn build(dir: Directory, description: &str) -> Imported {
                     client_policy: ClientPolicy::None,
                     administrators,
                     remote_desktop_users,
+                    rdp_logon_allowed,
+                    rdp_logon_denied: Vec::new(),
                 });
                 // A computer account in Protected Users is listed as an account, so that the rules see it.
                 if in_pu_transitively(i) {
@@ -801,6 +836,7 @@ fn user_entry(
             Delegation::None
         },
         not_delegated: o.not_delegated,
+        aes_keys: true,
     }
 }
 

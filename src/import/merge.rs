@@ -185,11 +185,15 @@ pub fn merge(old_text: &str, old: RawInventory, imp: &Imported) -> Merged {
                 h.join = n.join;
             }
             if imp.local_groups_known.contains(&lc(&n.name)) {
-                diff.names("administrators", &o.administrators, &n.administrators);
+                diff.names(
+                    "administrators",
+                    o.administrators.as_deref().unwrap_or_default(),
+                    n.administrators.as_deref().unwrap_or_default(),
+                );
                 diff.names(
                     "remote_desktop_users",
-                    &o.remote_desktop_users,
-                    &n.remote_desktop_users,
+                    o.remote_desktop_users.as_deref().unwrap_or_default(),
+                    n.remote_desktop_users.as_deref().unwrap_or_default(),
                 );
                 h.administrators = n.administrators.clone();
                 h.remote_desktop_users = n.remote_desktop_users.clone();

@@ -186,6 +186,14 @@ pub struct DirObject {
     pub local_admins: Option<Vec<String>>,
     /// Members of the computer's local Remote Desktop Users group (source identifiers), when collected.
     pub local_rdp_users: Option<Vec<String>>,
+    /// Who holds "Allow log on through Remote Desktop Services" on the computer (source identifiers), when
+    /// collected.
+    pub rdp_logon_allowed: Option<Vec<String>>,
+    /// When the password was last set (`pwdLastSet`), in seconds since 1970-01-01 UTC; `None` when unknown or
+    /// never set.
+    pub pwd_last_set: Option<i64>,
+    /// When the object was created (`whenCreated`), in seconds since 1970-01-01 UTC.
+    pub created: Option<i64>,
 }
 
 impl DirObject {
@@ -212,6 +220,9 @@ impl DirObject {
             members: Vec::new(),
             local_admins: None,
             local_rdp_users: None,
+            rdp_logon_allowed: None,
+            pwd_last_set: None,
+            created: None,
         }
     }
 }

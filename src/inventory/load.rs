@@ -1136,6 +1136,7 @@ impl Resolver {
                 etypes,
                 delegation: u.delegation,
                 not_delegated: u.not_delegated,
+                aes_keys: u.aes_keys,
                 at: Pos::default(),
             });
             let users = &self.users;
@@ -1225,8 +1226,14 @@ impl Resolver {
                     direct.push(g);
                 }
             }
-            let administrators = self.acl(&h.administrators, domain);
-            let remote_desktop_users = self.acl(&h.remote_desktop_users, domain);
+            let (admin_defaults, rdu_defaults) =
+                self.default_local_groups(domain, h.join, &h.roles);
+            let administrators =
+                self.local_acl(h.administrators.as_deref(), domain, admin_defaults);
+            let remote_desktop_users =
+                self.local_acl(h.remote_desktop_users.as_deref(), domain, rdu_defaults);
+            let rdp_logon_allowed = h.rdp_logon_allowed.as_deref().map(|l| self.acl(l, domain));
+            let rdp_logon_denied = self.acl(&h.rdp_logon_denied, domain);
             if h.roles.contains(&HostRole::DomainController)
                 && let Some(d) = domain
             {
@@ -1255,8 +1262,12 @@ impl Resolver {
                 disable_restricted_admin: h.disable_restricted_admin,
                 allow_protected_creds: h.allow_protected_creds,
                 client_policy: h.client_policy,
+                administrators_given: h.administrators.is_some(),
                 administrators,
+                remote_desktop_users_given: h.remote_desktop_users.is_some(),
                 remote_desktop_users,
+                rdp_logon_allowed,
+                rdp_logon_denied,
                 at: Pos::default(),
             });
             let hosts = &self.hosts;
@@ -1264,6 +1275,56 @@ impl Resolver {
                 .hosts
                 .insert(id, |i| hosts[i as usize].name.as_str());
         }
+    }
+
+    /// The groups Active Directory puts in a host's local Administrators and Remote Desktop Users, among those
+    /// the inventory declares: the domain's Domain Admins on every domain-joined host; on a domain controller,
+    /// whose local groups are the domain's built-in groups, also Administrators and Enterprise Admins (of the
+    /// forest root), and Remote Desktop Users.
+    fn default_local_groups(
+        &self,
+        domain: Option<DomainId>,
+        join: JoinType,
+        roles: &[HostRole],
+    ) -> (Vec<GroupId>, Vec<GroupId>) {
+        let Some(d) = domain.filter(|_| matches!(join, JoinType::Ad | JoinType::Hybrid)) else {
+            return (Vec::new(), Vec::new());
+        };
+        let group = |name: &str, dom: DomainId| -> Option<GroupId> {
+            self.index
+                .groups
+                .find_all(name, |i| self.groups[i as usize].name.as_str())
+                .into_iter()
+                .find(|g| self.groups[*g as usize].domain == dom)
+        };
+        let mut admins: Vec<GroupId> = group("Domain Admins", d).into_iter().collect();
+        let mut rdu = Vec::new();
+        if roles.contains(&HostRole::DomainController) {
+            let root = self.domains[d as usize].forest;
+            admins.extend(group("Administrators", d));
+            admins.extend(group("Enterprise Admins", root));
+            rdu.extend(group("Remote Desktop Users", d));
+        }
+        (admins, rdu)
+    }
+
+    /// The interned access control list of a host's local group: the members given (none when not given) and
+    /// the groups Active Directory puts there.
+    fn local_acl(
+        &mut self,
+        list: Option<&[Spanned<String>]>,
+        home: Option<DomainId>,
+        defaults: Vec<GroupId>,
+    ) -> AclId {
+        let mut ps: Vec<Principal> = list
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|s| self.principal_ref(s, home))
+            .collect();
+        ps.extend(defaults.into_iter().map(Principal::Group));
+        ps.sort_unstable();
+        ps.dedup();
+        self.intern_acl(ps)
     }
 
     /// The interned access control list of a host's local group.
@@ -1362,6 +1423,7 @@ impl Resolver {
                 session_hours: p.session_hours,
                 delegation: p.delegation,
                 credssp_sso: p.credssp_sso,
+                via: p.via,
                 note: p.note.clone(),
                 selectors: PathSelectors {
                     who: texts(&p.who),

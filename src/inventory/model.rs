@@ -6,7 +6,7 @@ use std::sync::{Arc, OnceLock};
 
 pub use super::raw::{
     AccountKind, ClientPolicy, Credentials, Delegation, EncryptionType, FunctionalLevel, HostRole,
-    JoinType, OsFamily, Purpose, RdpClient, TrustDirection, TrustKind, UserRole,
+    JoinType, OsFamily, Purpose, RdpClient, Route, TrustDirection, TrustKind, UserRole,
 };
 
 /// Index of a domain in [`Inventory::domains`].
@@ -338,10 +338,19 @@ pub struct Host {
     pub allow_protected_creds: bool,
     /// Current client policy.
     pub client_policy: ClientPolicy,
-    /// Local Administrators.
+    /// Local Administrators: the members given and those Active Directory puts there.
     pub administrators: AclId,
-    /// Local Remote Desktop Users.
+    /// Whether the inventory gives the local Administrators (else only the defaults are known).
+    pub administrators_given: bool,
+    /// Local Remote Desktop Users: the members given and those Active Directory puts there.
     pub remote_desktop_users: AclId,
+    /// Whether the inventory gives the local Remote Desktop Users (else only the defaults are known).
+    pub remote_desktop_users_given: bool,
+    /// Who holds "Allow log on through Remote Desktop Services" when a policy sets it (`None`: the default,
+    /// Administrators and Remote Desktop Users).
+    pub rdp_logon_allowed: Option<AclId>,
+    /// Who holds "Deny log on through Remote Desktop Services".
+    pub rdp_logon_denied: AclId,
     /// Where the host is declared.
     pub at: Pos,
 }
@@ -387,6 +396,8 @@ pub struct User {
     pub delegation: Delegation,
     /// Marked sensitive, cannot be delegated.
     pub not_delegated: bool,
+    /// Has AES keys (`false`: the password predates them; a reset creates them).
+    pub aes_keys: bool,
     /// Where the user is declared.
     pub at: Pos,
 }
@@ -446,6 +457,8 @@ pub struct AccessPath {
     pub delegation: Delegation,
     /// Sessions rely on CredSSP default credential delegation.
     pub credssp_sso: bool,
+    /// How the connection reaches its targets.
+    pub via: Route,
     /// Reviewer note.
     pub note: Option<String>,
     /// The selectors as written (who, from, to, hops), for display.

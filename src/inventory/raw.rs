@@ -212,14 +212,27 @@ pub struct RawHost {
     /// Current client policy "Restrict delegation of credentials to remote servers".
     #[serde(default, skip_serializing_if = "is_default")]
     pub client_policy: ClientPolicy,
-    /// Members of the local Administrators group (users or groups).
+    /// Members of the local Administrators group (users or groups), beyond what Active Directory puts there
+    /// (Domain Admins on every domain-joined host; on a domain controller the domain's Administrators, Domain
+    /// Admins and Enterprise Admins). Absent: not known; `[]`: nobody else.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Vec<String>")]
+    pub administrators: Option<Vec<Spanned<String>>>,
+    /// Members of the local Remote Desktop Users group (users or groups); on a domain controller the domain's
+    /// Remote Desktop Users group is there too. Absent: not known; `[]`: nobody else.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Vec<String>")]
+    pub remote_desktop_users: Option<Vec<Spanned<String>>>,
+    /// Who holds "Allow log on through Remote Desktop Services" (SeRemoteInteractiveLogonRight) when a policy
+    /// sets it (users or groups). Absent: the Windows default (Administrators and Remote Desktop Users).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Vec<String>")]
+    pub rdp_logon_allowed: Option<Vec<Spanned<String>>>,
+    /// Who holds "Deny log on through Remote Desktop Services" (SeDenyRemoteInteractiveLogonRight), users or
+    /// groups; security baselines deny Domain Admins and Enterprise Admins on member servers.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(with = "Vec<String>")]
-    pub administrators: Vec<Spanned<String>>,
-    /// Members of the local Remote Desktop Users group (users or groups).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[schemars(with = "Vec<String>")]
-    pub remote_desktop_users: Vec<Spanned<String>>,
+    pub rdp_logon_denied: Vec<Spanned<String>>,
 }
 
 /// How a device is joined.
@@ -375,6 +388,10 @@ pub struct RawUser {
     /// "Account is sensitive and cannot be delegated" (NOT_DELEGATED).
     #[serde(default, skip_serializing_if = "is_false")]
     pub not_delegated: bool,
+    /// The account has AES keys. `false`: its password was last set before the domain had AES keys (or it was
+    /// migrated), so it has none until the password is reset. Default true.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub aes_keys: bool,
 }
 
 /// Kind of account.
@@ -518,6 +535,9 @@ pub struct RawPath {
     /// Sessions rely on CredSSP default credential delegation (single sign-on with saved or default credentials).
     #[serde(default, skip_serializing_if = "is_false")]
     pub credssp_sso: bool,
+    /// How the connection reaches its targets: `direct`, or through an RD Gateway or RD Connection Broker.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub via: Route,
     /// Free text shown to reviewers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
@@ -533,6 +553,32 @@ pub enum Purpose {
     Admin,
     /// Helpdesk support of the target's user.
     Helpdesk,
+}
+
+/// How an access path reaches its targets.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Deserialize,
+    Serialize,
+    JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Route {
+    /// The client connects to the target itself.
+    #[default]
+    Direct,
+    /// Through a Remote Desktop Gateway.
+    Gateway,
+    /// Through a Remote Desktop Connection Broker.
+    Broker,
 }
 
 /// Credentials used by the Remote Desktop client.
@@ -609,8 +655,17 @@ impl RawHost {
         self.domain.iter_mut().for_each(|s| shift(s, by));
         shift_all(&mut self.tags, by);
         shift_all(&mut self.member_of, by);
-        shift_all(&mut self.administrators, by);
-        shift_all(&mut self.remote_desktop_users, by);
+        for list in [
+            &mut self.administrators,
+            &mut self.remote_desktop_users,
+            &mut self.rdp_logon_allowed,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            shift_all(list, by);
+        }
+        shift_all(&mut self.rdp_logon_denied, by);
     }
 }
 

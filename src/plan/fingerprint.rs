@@ -117,7 +117,7 @@ impl Lines<'_> {
                 roles.sort();
                 let mut tags: Vec<String> = h.tags.iter().map(|t| fold(t)).collect();
                 tags.sort();
-                write!(
+                let _ = write!(
                     out,
                     "{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{:?}|{}|{}|{}|{}",
                     h.domain.map(|d| self.dom(d)).unwrap_or_default(),
@@ -140,13 +140,28 @@ impl Lines<'_> {
                     j(&h.client_policy),
                     self.acl(h.administrators),
                     self.acl(h.remote_desktop_users),
-                )
+                );
+                // Facts added later are written only where they differ from the default, so that the
+                // fingerprint of an inventory that does not use them stays what it was.
+                if !h.administrators_given {
+                    out.push_str("|administrators?");
+                }
+                if !h.remote_desktop_users_given {
+                    out.push_str("|remote_desktop_users?");
+                }
+                if let Some(a) = h.rdp_logon_allowed {
+                    let _ = write!(out, "|allowed={}", self.acl(a));
+                }
+                if !inv.acls[h.rdp_logon_denied as usize].is_empty() {
+                    let _ = write!(out, "|denied={}", self.acl(h.rdp_logon_denied));
+                }
+                Ok(())
             }
             Entry::User(i) => {
                 let u = &inv.users[i];
                 let mut et = u.etypes.clone();
                 et.sort();
-                write!(
+                let _ = write!(
                     out,
                     "{}|{}|{}|{}|{}|{}|{}",
                     j(&u.kind),
@@ -156,7 +171,11 @@ impl Lines<'_> {
                     j(&et),
                     j(&u.delegation),
                     u.not_delegated
-                )
+                );
+                if !u.aes_keys {
+                    out.push_str("|aes_keys=false");
+                }
+                Ok(())
             }
             Entry::Group(i) => {
                 let g = &inv.groups[i];
@@ -170,7 +189,7 @@ impl Lines<'_> {
             }
             Entry::Path(i) => {
                 let p = &inv.paths[i];
-                write!(
+                let _ = write!(
                     out,
                     "{}|{}|{}|{}|{}|{}|{}|{:?}|{}|{}",
                     j(&p.purpose),
@@ -183,7 +202,11 @@ impl Lines<'_> {
                     p.session_hours,
                     j(&p.delegation),
                     p.credssp_sso
-                )
+                );
+                if p.via != crate::inventory::Route::Direct {
+                    let _ = write!(out, "|via={}", j(&p.via));
+                }
+                Ok(())
             }
         };
     }

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use crate::finding::{Mode, Severity, Verdict};
 use crate::inventory::PathId;
-use crate::inventory::{AccountKind, HostRole, Inventory, Purpose};
+use crate::inventory::{AccountKind, HostRole, Inventory, JoinType, Purpose};
 use crate::rules::{Choice, Evaluation};
 
 use super::io::fingerprint;
@@ -76,11 +76,28 @@ impl Plan {
             if !user.is_privileged() || user.protected_users {
                 continue;
             }
-            if user.kind == AccountKind::Person && user.has_aes() {
+            if user.kind == AccountKind::Person && user.has_aes() && user.aes_keys {
                 enroll.insert(format!("user:{}", inv.user_label(u as u32)));
             } else {
                 eligible_all = false;
                 no_aes += usize::from(user.kind == AccountKind::Person);
+            }
+        }
+        // Keep one break-glass account of each Domain Admins / Enterprise Admins out (PU-BREAKGLASS): the first
+        // by name among the members the plan would enroll, when it would enroll all that are left outside.
+        let mut kept_out = BTreeSet::new();
+        for (_, members) in crate::rules::tier0_groups(inv) {
+            let outside: Vec<String> = members
+                .iter()
+                .map(|u| format!("user:{}", inv.user_label(*u)))
+                .collect();
+            if !outside.is_empty()
+                && outside.iter().all(|u| enroll.contains(u))
+                && let Some(first) = outside.iter().min()
+            {
+                enroll.remove(first);
+                kept_out.insert(first.clone());
+                eligible_all = false;
             }
         }
         let users: Vec<String> = if eligible_all && !enroll.is_empty() {
@@ -127,6 +144,16 @@ impl Plan {
         if no_aes > 0 {
             prereq.push(format!(
                 "{no_aes} privileged account(s) without AES keys: reset their passwords so they get AES keys"
+            ));
+        }
+        if !kept_out.is_empty() {
+            let names: Vec<&str> = kept_out
+                .iter()
+                .map(|s| s.trim_start_matches("user:"))
+                .collect();
+            prereq.push(format!(
+                "break-glass account(s) kept out of Protected Users: {}",
+                names.join(", ")
             ));
         }
         if no_laps > 0 {
@@ -210,9 +237,16 @@ fn use_switches_where_policies_conflict(inv: &Inventory, decisions: &mut [Decisi
         let standard_here = paths
             .iter()
             .any(|p| choices[*p as usize].mode == Mode::Standard);
+        // Nor may a client that connects to Microsoft Entra joined devices carry the policy (POL-ENTRA-TARGET).
+        let entra_here = paths.iter().any(|p| {
+            inv.paths[*p as usize]
+                .to
+                .iter()
+                .any(|t| inv.hosts[*t as usize].join == JoinType::Entra)
+        });
         let conflict = match super::actions::client_policy_needed(paths, &choices) {
             Err(_) => true,
-            Ok(Some(_)) => standard_here,
+            Ok(Some(_)) => standard_here || entra_here,
             Ok(None) => false,
         };
         if conflict {

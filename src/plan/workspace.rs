@@ -918,7 +918,13 @@ impl Workspace {
     /// The stage of a finding (see [`Assessed::stage`]).
     fn finding_stage(&self, f: &Finding) -> Option<usize> {
         // A client policy conflict surfaces where the policy is enforced on the client.
-        if matches!(f.code, Code::PolClientConflict | Code::PolRaIgnored) {
+        if matches!(
+            f.code,
+            Code::PolClientConflict
+                | Code::PolRaIgnored
+                | Code::PolEntraTarget
+                | Code::PolLegacyClient
+        ) {
             let s = f
                 .subjects
                 .iter()
@@ -1057,6 +1063,10 @@ impl Workspace {
                     Code::PuWeakEtypes,
                     "has no AES keys: Kerberos pre-authentication would fail (reset its password first)",
                 ),
+                AccountKind::Person if !user.aes_keys => (
+                    Code::PuAesReset,
+                    "has no AES keys yet (its password predates them): reset the password before the stage",
+                ),
                 AccountKind::Person => continue,
             };
             out.push(Finding {
@@ -1069,6 +1079,41 @@ impl Workspace {
                     "stage `{}` enrolls {} in Protected Users, but the account {why}",
                     self.plan.stages[*s as usize].name,
                     inv.user_label(u as UserId)
+                ),
+            });
+        }
+        out.extend(self.breakglass_findings());
+        out
+    }
+
+    /// PU-BREAKGLASS: the plan enrolls the last members of a Domain Admins or Enterprise Admins group that are
+    /// outside Protected Users, leaving no tested account outside it.
+    fn breakglass_findings(&self) -> Vec<Finding> {
+        let inv = &self.inventory;
+        let enrolled = |u: UserId| self.members.user.get(u as usize).copied().flatten();
+        let mut out = Vec::new();
+        for (g, outside) in rules::tier0_groups(inv) {
+            let by_plan: Vec<(UserId, u32)> = outside
+                .iter()
+                .filter_map(|u| enrolled(*u).map(|s| (*u, s)))
+                .collect();
+            if by_plan.is_empty() || by_plan.len() < outside.len() {
+                continue;
+            }
+            let last = by_plan.iter().map(|(_, s)| *s).max().unwrap_or(0);
+            let mut subjects: Vec<Subject> = outside.iter().map(|u| Subject::User(*u)).collect();
+            subjects.push(Subject::Group(g));
+            subjects.push(Subject::Stage(last));
+            out.push(Finding {
+                code: Code::PuBreakglass,
+                severity: Code::PuBreakglass.severity(),
+                path: None,
+                mode: None,
+                subjects,
+                message: format!(
+                    "stage `{}` puts the last members of {} in Protected Users: keep one tested break-glass account out",
+                    self.plan.stages[last as usize].name,
+                    inv.group_label(g)
                 ),
             });
         }

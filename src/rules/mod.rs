@@ -17,11 +17,12 @@ use std::collections::{BTreeMap, HashMap};
 
 pub use catalog::{CATALOG, Code, RuleInfo};
 pub use policy::ChoiceIndex;
+pub use protected_users::tier0_groups;
 
 use crate::finding::{Finding, Mode, Severity, Subject, Verdict};
 use crate::graph::TrustGraph;
 use crate::inventory::{
-    AccessPath, AclId, Credentials, GroupId, HostId, Inventory, PathId, Principal, UserId,
+    AccessPath, AclId, Credentials, GroupId, HostId, Inventory, JoinType, PathId, Principal, UserId,
 };
 use crate::plan::Enforcement;
 
@@ -131,7 +132,8 @@ pub fn evaluate(inv: &Inventory, graph: &TrustGraph) -> Evaluation {
         }
     }
     let mut acc = Acc::default();
-    protected_users::estate(inv, &on_path, &mut acc);
+    let local_admin = ctx.local_admin.take();
+    protected_users::estate(inv, &on_path, &local_admin, &mut acc);
     acc.finish(inv, None, &mut findings);
     Evaluation { findings, paths }
 }
@@ -388,28 +390,67 @@ struct Ctx<'a> {
     acl_names_users: Vec<bool>,
     /// Whether an access control list admits a group set through its groups, across paths.
     acl_answers: RefCell<HashMap<(AclId, u32), bool>>,
+    /// Per user: in the local Administrators of a target of one of its paths.
+    local_admin: RefCell<Vec<bool>>,
 }
 
-/// How the users of a path fare against the access control lists of a list of hosts, computed once per
-/// distinct (Administrators, Remote Desktop Users) pair rather than per host.
+/// How a user fares against one host's local groups and Remote Desktop logon rights (bits of a `u8`).
+mod fare {
+    /// In the local Administrators (given or by default).
+    pub const ADMIN: u8 = 1;
+    /// Not in the local Administrators, which the inventory gives.
+    pub const NOT_ADMIN: u8 = 2;
+    /// Not in the known members of local Administrators, which the inventory does not give.
+    pub const ADMIN_UNKNOWN: u8 = 4;
+    /// In neither Administrators nor Remote Desktop Users, both given.
+    pub const NO_RDP: u8 = 8;
+    /// In neither known list, and one of them is not given.
+    pub const RDP_UNKNOWN: u8 = 16;
+    /// Denied "log on through Remote Desktop Services", or not among those a policy allows.
+    pub const DENIED: u8 = 32;
+}
+
+/// The local groups and Remote Desktop logon rights of a host, as interned lists.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct HostAcls {
+    admins: AclId,
+    admins_given: bool,
+    rdu: AclId,
+    rdu_given: bool,
+    allowed: Option<AclId>,
+    denied: AclId,
+}
+
+impl HostAcls {
+    fn of(h: &crate::inventory::Host) -> Self {
+        HostAcls {
+            admins: h.administrators,
+            admins_given: h.administrators_given,
+            rdu: h.remote_desktop_users,
+            rdu_given: h.remote_desktop_users_given,
+            allowed: h.rdp_logon_allowed,
+            denied: h.rdp_logon_denied,
+        }
+    }
+}
+
+/// How the users of a path fare against the local groups of a list of hosts, computed once per distinct set of
+/// lists rather than per host.
 struct AclDenials<'h> {
     hosts: &'h [HostId],
     /// For each host (by position), its group of identical lists.
     group_of: Vec<usize>,
-    /// Per group, per user position: may not log on over RDP (neither list).
-    no_rdp: Vec<Vec<bool>>,
-    /// Per group, per user position: not in Administrators.
-    not_admin: Vec<Vec<bool>>,
+    /// Per group, per user position: the [`fare`] bits.
+    fares: Vec<Vec<u8>>,
 }
 
 impl<'h> AclDenials<'h> {
     fn new(ctx: &Ctx, users: &[UserId], hosts: &'h [HostId]) -> Self {
-        let mut index: HashMap<(AclId, AclId), usize> = HashMap::new();
+        let mut index: HashMap<HostAcls, usize> = HashMap::new();
         let mut d = AclDenials {
             hosts,
             group_of: Vec::with_capacity(hosts.len()),
-            no_rdp: Vec::new(),
-            not_admin: Vec::new(),
+            fares: Vec::new(),
         };
         // The path's users by group set (local numbering), answered once per set and list.
         let mut local: HashMap<u32, u32> = HashMap::new();
@@ -424,56 +465,78 @@ impl<'h> AclDenials<'h> {
                 })
             })
             .collect();
-        let mut prev: Option<HostId> = None;
+        let mut prev: Option<HostAcls> = None;
         for &h in hosts {
-            let host = &ctx.inv.hosts[h as usize];
-            let key = (host.administrators, host.remote_desktop_users);
-            let same = prev.is_some_and(|p| {
-                let q = &ctx.inv.hosts[p as usize];
-                (q.administrators, q.remote_desktop_users) == key
-            });
-            prev = Some(h);
-            if same && let Some(g) = d.group_of.last().copied() {
+            let key = HostAcls::of(&ctx.inv.hosts[h as usize]);
+            if prev == Some(key)
+                && let Some(g) = d.group_of.last().copied()
+            {
                 d.group_of.push(g);
                 continue;
             }
+            prev = Some(key);
             let g = *index.entry(key).or_insert_with(|| {
-                let admin = ctx.answers(key.0, &sets);
-                let rdp = ctx.answers(key.1, &sets);
-                let (mut no_rdp, mut not_admin) =
-                    (vec![false; users.len()], vec![false; users.len()]);
+                let admin = ctx.answers(key.admins, &sets);
+                let rdp = ctx.answers(key.rdu, &sets);
+                let denied = ctx.answers(key.denied, &sets);
+                let allowed = key.allowed.map(|a| (a, ctx.answers(a, &sets)));
+                let mut fares = vec![0u8; users.len()];
                 for (i, (&u, &s)) in users.iter().zip(&user_set).enumerate() {
-                    if !(admin[s as usize] || ctx.names_user(key.0, u)) {
-                        not_admin[i] = true;
-                        no_rdp[i] = !(rdp[s as usize] || ctx.names_user(key.1, u));
+                    let s = s as usize;
+                    let f = &mut fares[i];
+                    if admin[s] || ctx.names_user(key.admins, u) {
+                        *f |= fare::ADMIN;
+                    } else {
+                        *f |= if key.admins_given {
+                            fare::NOT_ADMIN
+                        } else {
+                            fare::ADMIN_UNKNOWN
+                        };
+                        if !(rdp[s] || ctx.names_user(key.rdu, u)) {
+                            *f |= if key.admins_given && key.rdu_given {
+                                fare::NO_RDP
+                            } else {
+                                fare::RDP_UNKNOWN
+                            };
+                        }
+                    }
+                    let not_allowed = allowed
+                        .as_ref()
+                        .is_some_and(|(a, ans)| !(ans[s] || ctx.names_user(*a, u)));
+                    if denied[s] || ctx.names_user(key.denied, u) || not_allowed {
+                        *f |= fare::DENIED;
                     }
                 }
-                d.no_rdp.push(no_rdp);
-                d.not_admin.push(not_admin);
-                d.no_rdp.len() - 1
+                d.fares.push(fares);
+                d.fares.len() - 1
             });
             d.group_of.push(g);
         }
         d
     }
 
-    /// Raises RCG-NO-RDP-RIGHT or RA-NOT-ADMIN about the denied users and the hosts that deny them (only the
-    /// hosts whose position is set in `within`, when given).
+    /// Whether the user at position `i` is in the local Administrators of one of the hosts.
+    fn admin_somewhere(&self, i: usize) -> bool {
+        self.fares.iter().any(|f| f[i] & fare::ADMIN != 0)
+    }
+
+    /// Raises `code` about the users whose fare has `flag` and the hosts where they do (only the hosts whose
+    /// position is set in `within`, when given).
     fn raise(
         &self,
         acc: &mut Acc,
         code: Code,
+        flag: u8,
         mode: Option<Mode>,
         who: &[UserId],
         within: Option<&[bool]>,
     ) {
-        let masks = if code == Code::RaNotAdmin {
-            &self.not_admin
-        } else {
-            &self.no_rdp
-        };
-        let denies: Vec<bool> = masks.iter().map(|m| m.contains(&true)).collect();
-        let mut active = vec![false; masks.len()];
+        let denies: Vec<bool> = self
+            .fares
+            .iter()
+            .map(|m| m.iter().any(|f| f & flag != 0))
+            .collect();
+        let mut active = vec![false; self.fares.len()];
         let mut hosts = Vec::new();
         for (i, (&h, &g)) in self.hosts.iter().zip(&self.group_of).enumerate() {
             if denies[g] && within.is_none_or(|w| w[i]) {
@@ -485,7 +548,12 @@ impl<'h> AclDenials<'h> {
             return;
         }
         acc.add(code, mode, host_subjects(&hosts));
-        let denied = |i: usize| masks.iter().zip(&active).any(|(m, on)| *on && m[i]);
+        let denied = |i: usize| {
+            self.fares
+                .iter()
+                .zip(&active)
+                .any(|(m, on)| *on && m[i] & flag != 0)
+        };
         acc.add(
             code,
             mode,
@@ -529,6 +597,7 @@ impl<'a> Ctx<'a> {
                 .map(|l| l.iter().any(|p| matches!(p, Principal::User(_))))
                 .collect(),
             acl_answers: RefCell::new(HashMap::new()),
+            local_admin: RefCell::new(vec![false; inv.users.len()]),
             inv,
             graph,
             rcg_target: inv.hosts.iter().map(remote_guard::target_codes).collect(),
@@ -564,6 +633,64 @@ impl<'a> Ctx<'a> {
             .collect()
     }
 
+    /// CLIENT-NO-SIGNIN: with signed-in credentials the account must be able to sign in to the client: not a
+    /// workgroup client, and a client whose domain is the user's or trusts it. Judged once per pair of domains.
+    fn client_sign_in(&self, p: &AccessPath, acc: &mut Acc) {
+        if p.credentials != Credentials::SignedIn {
+            return;
+        }
+        let inv = self.inv;
+        let mut user_domains: Vec<u32> = p
+            .who
+            .iter()
+            .map(|u| inv.users[*u as usize].domain)
+            .collect();
+        user_domains.sort_unstable();
+        user_domains.dedup();
+        let mut refused_domains: Vec<u32> = Vec::new();
+        let mut clients: Vec<HostId> = Vec::new();
+        for &c in &p.from {
+            let h = &inv.hosts[c as usize];
+            let refuses = |ud: u32| match h.join {
+                JoinType::Workgroup => true,
+                JoinType::Ad | JoinType::Hybrid => h
+                    .domain
+                    .is_none_or(|cd| cd != ud && self.graph.route(ud, cd).is_none()),
+                // Entra joined clients: the account may be a synchronized identity; not judged.
+                JoinType::Entra => false,
+            };
+            let mut any = false;
+            for &ud in &user_domains {
+                if refuses(ud) {
+                    any = true;
+                    refused_domains.push(ud);
+                }
+            }
+            if any {
+                clients.push(c);
+            }
+        }
+        if clients.is_empty() {
+            return;
+        }
+        refused_domains.sort_unstable();
+        refused_domains.dedup();
+        // Users of a refused domain on at least one client; the clients say where.
+        acc.add(Code::ClientNoSignin, None, host_subjects(&clients));
+        acc.add(
+            Code::ClientNoSignin,
+            None,
+            p.who
+                .iter()
+                .filter(|u| {
+                    refused_domains
+                        .binary_search(&inv.users[**u as usize].domain)
+                        .is_ok()
+                })
+                .map(|u| Subject::User(*u)),
+        );
+    }
+
     fn evaluate_path(&self, pid: PathId, acc: &mut Acc) {
         let inv = self.inv;
         let p: &AccessPath = &inv.paths[pid as usize];
@@ -572,12 +699,13 @@ impl<'a> Ctx<'a> {
         let ra = Some(Mode::RestrictedAdmin);
         let pref = Some(Mode::PreferRemoteGuard);
 
-        // Standard RDP.
-        policy::standard(inv, p, acc);
-
         // Remote Credential Guard: the path, each client, each target.
         let rcg_path = remote_guard::path_codes(p);
         acc.add_codes(rcg_path, rg, path_subject);
+        if rcg_path & bit(Code::RcgGateway) != 0 {
+            acc.detail(Code::RcgGateway, rg, remote_guard::route_name(p.via));
+        }
+        self.client_sign_in(p, acc);
         acc.add(Code::RcgSessionExposure, rg, user_subjects(&p.who));
         let client_codes: Vec<Codes> = p
             .from
@@ -595,10 +723,14 @@ impl<'a> Ctx<'a> {
                 .collect()
         };
         let client_blocked = blocked_at(&p.from, &client_codes);
-        let target_blocked = blocked_at(&p.to, &rcg_codes);
+        let connect_codes: Vec<Codes> = rcg_codes
+            .iter()
+            .map(|c| remote_guard::connect_blocks(*c))
+            .collect();
+        let target_blocked = blocked_at(&p.to, &connect_codes);
         let fallback_reasons = client_codes
             .iter()
-            .chain(&rcg_codes)
+            .chain(&connect_codes)
             .fold(blocks(rcg_path), |acc, c| acc | blocks(*c));
 
         // The onward connection: each hop is its target, and the target host is its client (signed in).
@@ -635,13 +767,13 @@ impl<'a> Ctx<'a> {
         // prefer-remote-guard: Remote Credential Guard on the (client, target) pairs it can serve, Restricted
         // Admin on the rest. Pairs fall back when the path, the client or the target blocks RCG. Per target:
         let all_fall_back = blocks(rcg_path) != 0 || client_blocked.len() == p.from.len();
-        let rcg_at: Vec<bool> = rcg_codes
+        let rcg_at: Vec<bool> = connect_codes
             .iter()
-            .map(|c| !all_fall_back && blocks(*c) == 0)
+            .map(|c| !all_fall_back && *c == 0)
             .collect();
-        let fallback_at: Vec<bool> = rcg_codes
+        let fallback_at: Vec<bool> = connect_codes
             .iter()
-            .map(|c| all_fall_back || !client_blocked.is_empty() || blocks(*c) != 0)
+            .map(|c| all_fall_back || !client_blocked.is_empty() || *c != 0)
             .collect();
         let only = |codes: &[Codes], at: &[bool], keep: fn(Codes) -> Codes| -> Vec<Codes> {
             codes
@@ -666,24 +798,102 @@ impl<'a> Ctx<'a> {
         if rcg_at.contains(&true) {
             acc.add_codes(not_blocking(rcg_path), pref, path_subject);
             acc.add(Code::RcgSessionExposure, pref, user_subjects(&p.who));
-            add_masks(acc, &p.to, &only(&rcg_codes, &rcg_at, not_blocking), pref);
+            // What is left once connected: compound authentication still denies the session its resources.
+            let connected = |c: Codes| c & !remote_guard::connect_blocks(c);
+            add_masks(acc, &p.to, &only(&rcg_codes, &rcg_at, connected), pref);
             // Only Remote Credential Guard hops onward: the onward connection needs all of it.
             add_masks(acc, &p.hops, &hop_rcg, pref);
             add_masks(acc, &p.to, &only(&onward_client, &rcg_at, |c| c), pref);
         }
 
         // Users x targets through the interned access control lists. Under prefer-remote-guard each denial
-        // counts only where its mode is the one used.
+        // counts only where its mode is the one used. Where only local groups the inventory does not give could
+        // let a user in, RDP-RIGHTS-UNKNOWN says so instead of a block.
         let to = AclDenials::new(self, &p.who, &p.to);
-        to.raise(acc, Code::RcgNoRdpRight, rg, &p.who, None);
-        to.raise(acc, Code::RcgNoRdpRight, pref, &p.who, Some(&rcg_at));
-        to.raise(acc, Code::RaNotAdmin, ra, &p.who, None);
-        to.raise(acc, Code::RaNotAdmin, pref, &p.who, Some(&fallback_at));
+        // Per mode: the block where the local groups are given and refuse the user, and where only groups not
+        // given could admit the user (RDP-RIGHTS-UNKNOWN); only on the targets where the mode is used.
+        let std_mode = Some(Mode::Standard);
+        let no_rdp = (fare::NO_RDP, fare::RDP_UNKNOWN);
+        let not_admin = (fare::NOT_ADMIN, fare::ADMIN_UNKNOWN);
+        let on_targets = [
+            (Code::RdpNoRight, no_rdp, std_mode, None),
+            (Code::RcgNoRdpRight, no_rdp, rg, None),
+            (Code::RcgNoRdpRight, no_rdp, pref, Some(rcg_at.as_slice())),
+            (Code::RaNotAdmin, not_admin, ra, None),
+            (
+                Code::RaNotAdmin,
+                not_admin,
+                pref,
+                Some(fallback_at.as_slice()),
+            ),
+        ];
+        for (code, (refused, unknown), mode, within) in on_targets {
+            to.raise(acc, code, refused, mode, &p.who, within);
+            to.raise(acc, Code::RdpRightsUnknown, unknown, mode, &p.who, within);
+        }
+        // The Remote Desktop logon rights hold under every mode.
+        to.raise(acc, Code::RdpDenyRight, fare::DENIED, None, &p.who, None);
         // Onward hops are reached over RDP as the user: Remote Credential Guard needs the right there too.
         let hops = AclDenials::new(self, &p.who, &p.hops);
-        hops.raise(acc, Code::RcgNoRdpRight, rg, &p.who, None);
-        if rcg_at.contains(&true) {
-            hops.raise(acc, Code::RcgNoRdpRight, pref, &p.who, None);
+        let hop_modes: &[Option<Mode>] = if rcg_at.contains(&true) {
+            &[rg, pref]
+        } else {
+            &[rg]
+        };
+        for &mode in hop_modes {
+            hops.raise(acc, Code::RcgNoRdpRight, fare::NO_RDP, mode, &p.who, None);
+            hops.raise(
+                acc,
+                Code::RdpRightsUnknown,
+                fare::RDP_UNKNOWN,
+                mode,
+                &p.who,
+                None,
+            );
+            hops.raise(acc, Code::RdpDenyRight, fare::DENIED, mode, &p.who, None);
+        }
+
+        // Privileged under plain RDP: a role, Protected Users, or local Administrators on a target.
+        let local_admins: Vec<UserId> = p
+            .who
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| to.admin_somewhere(*i))
+            .map(|(_, u)| *u)
+            .collect();
+        {
+            let mut seen = self.local_admin.borrow_mut();
+            for u in &local_admins {
+                seen[*u as usize] = true;
+            }
+        }
+        policy::standard(inv, p, &local_admins, acc);
+
+        // RA-PTH-EXPOSURE is worse where no LAPS manages the local administrator password.
+        for mode in [rg, ra, pref] {
+            let Some(e) = acc.map.get_mut(&(Code::RaPthExposure, mode)) else {
+                continue;
+            };
+            let no_laps: Vec<HostId> = e
+                .subjects
+                .iter()
+                .filter_map(|s| match s {
+                    Subject::Host(h) if !inv.hosts[*h as usize].laps => Some(*h),
+                    _ => None,
+                })
+                .collect();
+            if !no_laps.is_empty() {
+                let labels = || {
+                    no_laps
+                        .iter()
+                        .map(|h| inv.hosts[*h as usize].name.clone())
+                        .collect()
+                };
+                e.details.push(format!(
+                    "; worse without LAPS on {}",
+                    names(no_laps.len(), labels, "target")
+                ));
+            }
         }
 
         // Trusts and Protected Users hold under every mode.

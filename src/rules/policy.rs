@@ -4,14 +4,18 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::{Acc, Choice, Code, PathEvaluation};
 use crate::finding::{Finding, Mode, Severity, Subject, Verdict};
-use crate::inventory::{AccessPath, ClientPolicy, HostId, Inventory, PathId, Purpose};
+use crate::inventory::{
+    AccessPath, ClientPolicy, HostId, Inventory, JoinType, OsFamily, PathId, Purpose, UserId,
+};
 use crate::plan::Enforcement;
 
-/// RDP-CREDS-EXPOSED: privileged accounts whose credentials reach the target under plain RDP.
-pub(super) fn standard(inv: &Inventory, p: &AccessPath, acc: &mut Acc) {
+/// RDP-CREDS-EXPOSED: privileged accounts whose credentials reach the target under plain RDP. Privileged: a
+/// role `admin` or `helpdesk`, a Protected Users member, or local Administrators on a target (`local_admins`,
+/// sorted). 000: "Administrator credentials are highly privileged and must be protected."
+pub(super) fn standard(inv: &Inventory, p: &AccessPath, local_admins: &[UserId], acc: &mut Acc) {
     let exposed = p.who.iter().copied().filter(|u| {
         let user = &inv.users[*u as usize];
-        user.is_privileged() || user.protected_users
+        user.is_privileged() || user.protected_users || local_admins.binary_search(u).is_ok()
     });
     let subjects: Vec<Subject> = exposed.map(Subject::User).collect();
     if !subjects.is_empty() {
@@ -390,6 +394,63 @@ fn judge_class(
         {
             a.add(Code::PolRaIgnored, Some(choice.mode), hosts());
             a.add(Code::PolRaIgnored, Some(choice.mode), [Subject::Path(pid)]);
+        }
+    }
+    // Any "Restrict delegation" policy the plan sets stops these computers from connecting to Entra joined
+    // devices (MS-2024-ENTRA: turn Remote Credential Guard off on the connecting device).
+    if !set.is_empty() {
+        for &pid in &pids {
+            let p = &inv.paths[pid as usize];
+            let mut entra: Vec<&str> =
+                p.to.iter()
+                    .map(|t| &inv.hosts[*t as usize])
+                    .filter(|h| h.join == JoinType::Entra)
+                    .map(|h| h.name.as_str())
+                    .collect();
+            entra.sort_unstable();
+            let (Some(choice), false) = (choice_of(pid), entra.is_empty()) else {
+                continue;
+            };
+            if let Some(a) = entry(per_path, wanted, pid) {
+                let mode = Some(choice.mode);
+                a.add(Code::PolEntraTarget, mode, hosts());
+                a.add(Code::PolEntraTarget, mode, [Subject::Path(pid)]);
+                let detail = match entra.as_slice() {
+                    [one] => (*one).to_string(),
+                    [a, b] => format!("{a}, {b}"),
+                    [a, b, c] => format!("{a}, {b}, {c}"),
+                    many => format!("{} targets", super::thousands(many.len())),
+                };
+                a.detail(Code::PolEntraTarget, mode, detail);
+            }
+        }
+    }
+    // Windows 8.1 and Server 2012 R2 enforce Restricted Admin whatever the type (MS-CSP).
+    let legacy: Vec<HostId> = class
+        .clients
+        .iter()
+        .copied()
+        .filter(|c| {
+            matches!(
+                inv.hosts[*c as usize].os.family,
+                OsFamily::Windows81 | OsFamily::Server2012R2
+            )
+        })
+        .collect();
+    if !legacy.is_empty()
+        && (set.contains_key(&ClientPolicy::RequireRemoteGuard)
+            || set.contains_key(&ClientPolicy::RestrictCredentialDelegation))
+    {
+        for &pid in &pids {
+            if let (Some(choice), Some(a)) = (choice_of(pid), entry(per_path, wanted, pid)) {
+                let mode = Some(choice.mode);
+                a.add(
+                    Code::PolLegacyClient,
+                    mode,
+                    legacy.iter().map(|c| Subject::Host(*c)),
+                );
+                a.add(Code::PolLegacyClient, mode, [Subject::Path(pid)]);
+            }
         }
     }
     // A helpdesk path that itself sets "Require Restricted Admin" beside a "Restrict Credential Delegation"

@@ -4,8 +4,8 @@ use super::trust::Reach;
 use super::{Acc, Code};
 use crate::finding::{Mode, Subject};
 use crate::inventory::{
-    AccessPath, AccountKind, BUILD_WIN81, Delegation, FunctionalLevel, HostId, Inventory, JoinType,
-    Os, OsFamily, PathId, UserId,
+    AccessPath, AccountKind, BUILD_WIN81, Delegation, FunctionalLevel, GroupId, HostId, Inventory,
+    JoinType, Os, OsFamily, PathId, UserId,
 };
 
 /// TGT lifetime of members, in hours, that cannot be renewed.
@@ -23,6 +23,37 @@ pub(super) fn device_protected(os: &Os) -> bool {
                     | OsFamily::Server2008R2
                     | OsFamily::Server2012
             ))
+}
+
+/// The groups whose every member Microsoft advises against enrolling at once (MS-2024-PU): each domain's
+/// Domain Admins and Enterprise Admins, by name; each with its members outside Protected Users (sorted).
+pub fn tier0_groups(inv: &Inventory) -> Vec<(GroupId, Vec<UserId>)> {
+    (0..inv.groups.len() as GroupId)
+        .filter(|g| {
+            let name = &inv.groups[*g as usize].name;
+            crate::inventory::same_name(name, "Domain Admins")
+                || crate::inventory::same_name(name, "Enterprise Admins")
+        })
+        .map(|g| {
+            let outside = inv
+                .index
+                .group_users
+                .get(g as usize)
+                .into_iter()
+                .flatten()
+                .copied()
+                .filter(|u| !inv.users[*u as usize].protected_users)
+                .collect();
+            (g, outside)
+        })
+        .collect()
+}
+
+/// Whether the domain controllers of a user's domain apply the Protected Users protections (functional level
+/// Windows Server 2012 R2 or higher).
+pub(super) fn dc_protected(inv: &Inventory, u: UserId) -> bool {
+    let d = inv.users[u as usize].domain;
+    inv.domains[d as usize].functional_level >= FunctionalLevel::W2012R2
 }
 
 fn users(list: &[UserId]) -> impl Iterator<Item = Subject> + '_ {
@@ -45,6 +76,13 @@ pub(super) fn path(inv: &Inventory, p: &AccessPath, pid: PathId, reach: &Reach, 
         return;
     }
     let host = |h: &HostId| &inv.hosts[*h as usize];
+    // The domain controller protections (NTLM, DES/RC4, delegation, TGT lifetime) need the member's domain at
+    // the 2012 R2 functional level; below it PU-DFL says so and only the device protections remain.
+    let dc_members: Vec<UserId> = members
+        .iter()
+        .copied()
+        .filter(|u| dc_protected(inv, *u))
+        .collect();
 
     // NTLM: no domain controller in sight, a workgroup target, or no trust path from the member's domain.
     let no_dc: Vec<HostId> = p
@@ -59,7 +97,7 @@ pub(super) fn path(inv: &Inventory, p: &AccessPath, pid: PathId, reach: &Reach, 
             .copied()
             .filter(|h| host(h).join == JoinType::Workgroup)
             .collect();
-    for &m in &members {
+    for &m in &dc_members {
         let unreachable = reach
             .unreachable
             .get(&inv.users[m as usize].domain)
@@ -81,7 +119,17 @@ pub(super) fn path(inv: &Inventory, p: &AccessPath, pid: PathId, reach: &Reach, 
         }
     }
 
-    let weak: Vec<UserId> = members
+    // A password older than the domain's AES keys: reset it (an action), whatever the functional level.
+    let stale: Vec<UserId> = members
+        .iter()
+        .copied()
+        .filter(|u| !inv.users[*u as usize].aes_keys)
+        .collect();
+    if !stale.is_empty() {
+        acc.add(Code::PuAesReset, None, users(&stale));
+    }
+
+    let weak: Vec<UserId> = dc_members
         .iter()
         .copied()
         .filter(|u| !inv.users[*u as usize].has_aes())
@@ -90,8 +138,8 @@ pub(super) fn path(inv: &Inventory, p: &AccessPath, pid: PathId, reach: &Reach, 
         acc.add(Code::PuWeakEtypes, None, users(&weak));
     }
 
-    if p.delegation != Delegation::None {
-        acc.add(Code::PuDelegation, None, users(&members));
+    if p.delegation != Delegation::None && !dc_members.is_empty() {
+        acc.add(Code::PuDelegation, None, users(&dc_members));
         acc.add(Code::PuDelegation, None, [Subject::Path(pid)]);
     }
 
@@ -106,8 +154,10 @@ pub(super) fn path(inv: &Inventory, p: &AccessPath, pid: PathId, reach: &Reach, 
         acc.add(Code::PuOffline, None, hosts(&offline));
     }
 
-    if let Some(hours) = p.session_hours.filter(|h| *h > TGT_HOURS) {
-        acc.add(Code::PuTgtLifetime, None, users(&members));
+    if let Some(hours) = p.session_hours.filter(|h| *h > TGT_HOURS)
+        && !dc_members.is_empty()
+    {
+        acc.add(Code::PuTgtLifetime, None, users(&dc_members));
         acc.add(Code::PuTgtLifetime, None, [Subject::Path(pid)]);
         acc.detail(Code::PuTgtLifetime, None, format!("{hours} hours"));
     }
@@ -146,13 +196,23 @@ pub(super) fn path(inv: &Inventory, p: &AccessPath, pid: PathId, reach: &Reach, 
 
 /// Estate-wide rules: accounts that must not be members, down-level domains, privileged non-members, and
 /// members without AES keys who use no path (those on a path are raised on the path).
-pub(super) fn estate(inv: &Inventory, on_path: &[bool], acc: &mut Acc) {
+///
+/// Privileged (PU-CANDIDATE) is a role `admin` or `helpdesk`, or local Administrators on a target of one of the
+/// user's paths (`local_admin`, by user). 000: "Administrator credentials are highly privileged and must be
+/// protected."
+pub(super) fn estate(inv: &Inventory, on_path: &[bool], local_admin: &[bool], acc: &mut Acc) {
     let mut domain_used = vec![false; inv.domains.len()];
     for (id, u) in inv.users.iter().enumerate() {
         let id = id as UserId;
         if u.protected_users {
             domain_used[u.domain as usize] = true;
-            if !u.has_aes() && !on_path.get(id as usize).copied().unwrap_or(false) {
+            if !u.aes_keys && !on_path.get(id as usize).copied().unwrap_or(false) {
+                acc.add(Code::PuAesReset, None, [Subject::User(id)]);
+            }
+            if !u.has_aes()
+                && dc_protected(inv, id)
+                && !on_path.get(id as usize).copied().unwrap_or(false)
+            {
                 acc.add(Code::PuWeakEtypes, None, [Subject::User(id)]);
             }
             match u.kind {
@@ -171,9 +231,22 @@ pub(super) fn estate(inv: &Inventory, on_path: &[bool], acc: &mut Acc) {
                     [Subject::User(id), Subject::Domain(u.domain)],
                 );
             }
-        } else if u.is_privileged() && u.kind == AccountKind::Person {
+        } else if (u.is_privileged() || local_admin.get(id as usize).copied().unwrap_or(false))
+            && u.kind == AccountKind::Person
+        {
             domain_used[u.domain as usize] = true;
             acc.add(Code::PuCandidate, None, [Subject::User(id)]);
+        }
+    }
+    // A computer is a member when one of its groups is (003: "Accounts for services and computers should never
+    // be members").
+    for (h, host) in inv.hosts.iter().enumerate() {
+        if host
+            .groups
+            .iter()
+            .any(|g| inv.groups[*g as usize].protected_users)
+        {
+            acc.add(Code::PuComputerAccount, None, [Subject::Host(h as HostId)]);
         }
     }
     // The group is created by a PDC emulator on 2012 R2 or later; only judge domains whose DCs are known.

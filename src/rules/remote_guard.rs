@@ -2,7 +2,7 @@
 
 use super::{Code, Codes, bit};
 use crate::inventory::{
-    AccessPath, BUILD_1607, BUILD_1703, Credentials, Host, JoinType, Purpose, RdpClient,
+    AccessPath, BUILD_1607, BUILD_1703, Credentials, Host, JoinType, Purpose, RdpClient, Route,
 };
 
 /// Codes a client device raises for a path using `creds`.
@@ -45,13 +45,27 @@ pub(super) fn target_codes(h: &Host) -> Codes {
     if h.rds_vdi {
         c |= bit(Code::RcgVdi);
     }
+    // An action is only worth doing where Remote Credential Guard can then work.
+    let unreachable =
+        bit(Code::RcgTargetOs) | bit(Code::RcgTargetEntra) | bit(Code::RcgTargetNotDomain);
+    if c & unreachable != 0 {
+        return c;
+    }
     if !h.restricted_admin_enabled() {
-        c |= bit(Code::RcgHostNotEnabled);
+        // Setting DisableRestrictedAdmin = 0 turns on Restricted Admin as well, and monitoring sees the change.
+        c |= bit(Code::RcgHostNotEnabled) | bit(Code::RaPthExposure) | bit(Code::PolSocNotice);
     }
     if !h.allow_protected_creds {
         c |= bit(Code::RcgHostNoProtectedCreds);
     }
     c
+}
+
+/// The blocks of a target that stop the connection itself, so that `prefer-remote-guard` falls back to
+/// Restricted Admin. Compound authentication does not: the client connects with Remote Credential Guard and the
+/// session is then denied the resources that demand device claims.
+pub(super) fn connect_blocks(c: Codes) -> Codes {
+    super::blocks(c) & !bit(Code::RcgCompoundAuth)
 }
 
 /// Codes the path raises by itself.
@@ -63,5 +77,17 @@ pub(super) fn path_codes(p: &AccessPath) -> Codes {
     if p.purpose == Purpose::Helpdesk {
         c |= bit(Code::RcgHelpdesk);
     }
+    if p.via != Route::Direct {
+        c |= bit(Code::RcgGateway);
+    }
     c
+}
+
+/// What a route goes through, for RCG-GATEWAY.
+pub(super) fn route_name(r: Route) -> &'static str {
+    match r {
+        Route::Direct => "a direct connection",
+        Route::Gateway => "an RD Gateway",
+        Route::Broker => "an RD Connection Broker",
+    }
 }

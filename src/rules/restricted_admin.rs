@@ -1,7 +1,7 @@
 //! Restricted Admin mode: what the target and the path must offer.
 
 use super::{Code, Codes, bit};
-use crate::inventory::{AccessPath, BUILD_WIN7, Host, Os, OsFamily};
+use crate::inventory::{AccessPath, BUILD_WIN7, Host, HostRole, Os, OsFamily};
 
 /// Restricted Admin is native from Windows 8.1 / Server 2012 R2; KB2871997 back-ports it to 7, 8, 2008 R2 and
 /// 2012. Anything older than Windows 7 / 2008 R2 never has it.
@@ -21,11 +21,13 @@ pub(super) fn target_codes(h: &Host) -> Codes {
     let mut c = 0;
     if !supports(&h.os) {
         c |= bit(Code::RaTargetOs);
+    } else if !h.restricted_admin_enabled() {
+        // Enabling it is only worth doing where Restricted Admin can then work; once on, a local
+        // administrator's NT hash logs on over RDP, and monitoring sees the change.
+        c |= bit(Code::RaHostNotEnabled) | bit(Code::RaPthExposure) | bit(Code::PolSocNotice);
     }
-    if !h.restricted_admin_enabled() {
-        c |= bit(Code::RaHostNotEnabled);
-    }
-    if !h.laps {
+    // Domain controllers have no local accounts of their own: LAPS has nothing to manage there.
+    if !h.laps && !h.roles.contains(&HostRole::DomainController) {
         c |= bit(Code::RaNoLaps);
     }
     c

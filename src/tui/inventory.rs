@@ -386,6 +386,16 @@ fn list_or_none(v: Vec<String>) -> String {
     }
 }
 
+/// A local group's known members; when the inventory does not give the group, say that the rest is unknown.
+fn local_group_labels(inv: &Inventory, acl: AclId, given: bool) -> String {
+    let known = acl_labels(inv, acl);
+    if given {
+        known
+    } else {
+        format!("{known} (others not given)")
+    }
+}
+
 fn acl_labels(inv: &Inventory, acl: AclId) -> String {
     let list = inv.acls.get(acl as usize).map_or(&[][..], Vec::as_slice);
     let mut names: Vec<String> = list
@@ -491,12 +501,16 @@ fn host_facts(inv: &Inventory, h: u32, theme: &Theme) -> Vec<Line<'static>> {
         fact("Client policy", word(&host.client_policy), theme),
         fact(
             "Administrators",
-            acl_labels(inv, host.administrators),
+            local_group_labels(inv, host.administrators, host.administrators_given),
             theme,
         ),
         fact(
             "Remote Desktop Users",
-            acl_labels(inv, host.remote_desktop_users),
+            local_group_labels(
+                inv,
+                host.remote_desktop_users,
+                host.remote_desktop_users_given,
+            ),
             theme,
         ),
         fact(
@@ -582,5 +596,29 @@ pub fn row_text(inv: &Inventory, row: Row) -> String {
         Row::Domain(d) => domain_name(inv, d),
         Row::List(_, k) => k.title().to_string(),
         Row::Item(k, i) => item_name(inv, k, i),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts_of(name: &str) -> String {
+        let inv = crate::inventory::load_sample().expect("the sample loads");
+        let h = inv.host_named(name).expect("host");
+        host_facts(&inv, h, &Theme::monochrome())
+            .iter()
+            .map(|l| l.to_string())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn local_groups_not_given_say_so() {
+        // OT-GW-01 gives neither list; SRV-REPORT-01 gives both (Remote Desktop Users empty).
+        let unknown = facts_of("OT-GW-01");
+        assert!(unknown.contains("(others not given)"), "{unknown}");
+        let given = facts_of("SRV-REPORT-01");
+        assert!(!given.contains("(others not given)"), "{given}");
     }
 }
