@@ -22,6 +22,7 @@ mod plan_scripts;
 mod plan_snapshots;
 mod plan_workspace;
 mod report_plan;
+mod report_review;
 mod report_sample;
 mod rules_cli;
 mod rules_policy;

@@ -63,6 +63,10 @@ pub struct CheckArgs {
     /// Also fail (exit 1) on findings of this severity or worse.
     #[arg(long, value_enum)]
     pub deny: Option<DenyLevel>,
+    /// Repository root that SARIF URIs are relative to (default: the nearest directory above the inputs that
+    /// holds `.git`).
+    #[arg(long, value_name = "DIR")]
+    pub repo_root: Option<PathBuf>,
 }
 
 /// The day waivers are judged against (UTC).
@@ -77,17 +81,27 @@ pub fn workspace(inventory: Option<&Path>, plan_path: &Path) -> Result<Workspace
     Ok(Workspace::new(inv, Some(plan), today()))
 }
 
-/// Loads the inputs and builds the report of a check.
+/// Loads the inputs and builds the report of a check, with URIs relative to the inputs' git root.
 pub fn build_report(
     inventory: Option<&Path>,
     plan_path: Option<&Path>,
     deny: Severity,
 ) -> Result<Report, CliError> {
+    build_report_in(inventory, plan_path, deny, None)
+}
+
+/// [`build_report`] with URIs relative to `repo_root` when given.
+pub fn build_report_in(
+    inventory: Option<&Path>,
+    plan_path: Option<&Path>,
+    deny: Severity,
+    repo_root: Option<&Path>,
+) -> Result<Report, CliError> {
     match plan_path {
         Some(p) => {
             let ws = workspace(inventory, p)?;
-            let input = plan_input(&ws, report::relative_uri(&p.display().to_string()));
-            let uri = report::relative_uri(&ws.inventory.source.name);
+            let input = plan_input(&ws, report::repo::uri(&p.display().to_string(), repo_root));
+            let uri = report::repo::uri(&ws.inventory.source.name, repo_root);
             Ok(Report::build(
                 &ws.inventory,
                 &uri,
@@ -103,7 +117,7 @@ pub fn build_report(
             // Client policy is per computer: judge the recommendations together.
             let cross = rules::evaluate_choices(&inv, &eval.recommended_choices());
             eval.findings.extend(cross);
-            let uri = report::relative_uri(&inv.source.name);
+            let uri = report::repo::uri(&inv.source.name, repo_root);
             Ok(Report::build(&inv, &uri, &eval, None, deny))
         }
     }
@@ -276,10 +290,11 @@ pub fn emit(r: &Report, format: CheckFormat, path: Option<&Path>) -> Result<(), 
 
 /// Runs the check.
 pub fn run(args: CheckArgs) -> CmdResult {
-    let r = build_report(
+    let r = build_report_in(
         args.inventory.as_deref(),
         args.plan.as_deref(),
         DenyLevel::severity(args.deny),
+        args.repo_root.as_deref(),
     )?;
     emit(&r, args.format, None)?;
     Ok(ExitCode::from(if r.fails() {

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
 
-use super::check::{CheckFormat, build_report, emit};
+use super::check::{CheckFormat, build_report_in, emit};
 use super::{CliError, CmdResult};
 use crate::finding::Severity;
 
@@ -36,6 +36,10 @@ pub struct ExportArgs {
     /// Output file or directory (scripts); default standard output.
     #[arg(short, long)]
     pub output: Option<PathBuf>,
+    /// Repository root that SARIF URIs are relative to (default: the nearest directory above the inputs that
+    /// holds `.git`).
+    #[arg(long, value_name = "DIR")]
+    pub repo_root: Option<PathBuf>,
 }
 
 /// Runs the export. The reports are those of `guardplan check --plan`; the exit code does not depend on them.
@@ -54,7 +58,12 @@ pub fn run(args: ExportArgs) -> CmdResult {
             return super::check::export_scripts(&args.inventory, &args.plan, dir);
         }
     };
-    let r = build_report(Some(&args.inventory), Some(&args.plan), Severity::Block)?;
+    let r = build_report_in(
+        Some(&args.inventory),
+        Some(&args.plan),
+        Severity::Block,
+        args.repo_root.as_deref(),
+    )?;
     emit(&r, format, args.output.as_deref())?;
     Ok(ExitCode::SUCCESS)
 }

@@ -518,21 +518,50 @@ fn sarif_is_valid_and_levels_follow_severity() {
     assert_eq!(sarif::validate(&out), Ok(()));
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let results = v["runs"][0]["results"].as_array().unwrap();
-    let svc = results
-        .iter()
-        .find(|r| r["ruleId"] == "PU-SERVICE-ACCOUNT")
-        .unwrap();
-    assert_eq!(svc["level"], "error");
-    assert_eq!(svc["suppressions"][0]["kind"], "external");
+    // Code scanning ignores suppressions: the waived blocker is no result at all.
+    let r = report(true);
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.applies && f.waived() && f.code == Code::PuServiceAccount)
+    );
+    assert!(results.iter().all(|r| r["ruleId"] != "PU-SERVICE-ACCOUNT"));
+    assert!(results.iter().all(|r| r.get("suppressions").is_none()));
+    let rules = v["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
+    let rule = |id: &str| rules.iter().find(|r| r["id"] == id).unwrap();
+    assert_eq!(
+        rule("PU-SERVICE-ACCOUNT")["properties"]["security-severity"],
+        "8.0"
+    );
+    assert!(
+        rule("RCG-HOST-NOT-ENABLED")["properties"]
+            .get("security-severity")
+            .is_none()
+    );
+    assert!(
+        rule("PU-SERVICE-ACCOUNT")["helpUri"]
+            .as_str()
+            .unwrap()
+            .contains("protected-users")
+    );
+    assert!(
+        rule("RCG-TARGET-ENTRA")["helpUri"]
+            .as_str()
+            .unwrap()
+            .contains("remote-credential-guard")
+    );
+    let driver = &v["runs"][0]["tool"]["driver"];
+    assert_eq!(driver["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(driver["informationUri"], env!("CARGO_PKG_REPOSITORY"));
     let enable = results
         .iter()
         .find(|r| r["ruleId"] == "RCG-HOST-NOT-ENABLED")
         .unwrap();
     assert_eq!(enable["level"], "warning");
-    assert_eq!(
-        enable["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
-        "plans/estate.plan.toml"
-    );
+    let artifact = &enable["locations"][0]["physicalLocation"]["artifactLocation"];
+    assert_eq!(artifact["uri"], "plans/estate.plan.toml");
+    assert_eq!(artifact["uriBaseId"], "%SRCROOT%");
+    assert!(v["runs"][0]["originalUriBaseIds"]["%SRCROOT%"].is_object());
     // Findings under modes the plan does not roll out are not results.
     assert!(results.iter().all(|r| r["ruleId"] != "RCG-TARGET-ENTRA"));
 }
@@ -586,6 +615,12 @@ fn sarif_validation_catches_broken_logs() {
         1,
     );
     assert!(sarif::validate(&absolute).is_err());
+    let suppressed = good.replacen(
+        "\"ruleId\": ",
+        "\"suppressions\": [{\"kind\": \"external\"}], \"ruleId\": ",
+        1,
+    );
+    assert!(sarif::validate(&suppressed).unwrap_err().contains("waived"));
 }
 
 #[test]
