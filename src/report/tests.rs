@@ -567,16 +567,109 @@ fn sarif_is_valid_and_levels_follow_severity() {
 }
 
 #[test]
-fn markdown_has_counts_stages_mermaid_and_folded_details() {
+fn markdown_opens_with_the_verdict_then_the_rollout_then_folded_details() {
     let out = markdown::render(&report(true));
-    let counts = out.find("| Stages ready | 2 of 2 |").unwrap();
-    let stages = out.find("### Stages").unwrap();
-    let graph = out.find("```mermaid\nflowchart LR").unwrap();
-    assert!(counts < stages && stages < graph);
-    assert!(out.contains("<details><summary>Findings"));
+    assert!(out.starts_with(markdown::MARKER));
+    let verdict = out.find("## guardplan: ").unwrap();
+    let blocks = out
+        .find("**Nothing blocks the merge.**")
+        .or_else(|| out.find("**Blocks the merge:**"))
+        .unwrap();
+    let approval = out.find("**Needs approval**").unwrap();
+    let rollout = out.find("### The rollout").unwrap();
+    let stages = out.find("<details><summary>Stages (2 of 2 ready)").unwrap();
+    let graph = out.find("```mermaid\nflowchart TB").unwrap();
+    let findings = out.find("<details><summary>Findings").unwrap();
+    assert!(verdict < blocks && blocks < approval && approval < rollout);
+    assert!(rollout < stages && stages < graph && graph < findings);
+    // Everything after the rollout is folded.
+    let tail = &out[stages..];
+    assert!(!tail.contains("\n### "), "{tail}");
     assert!(out.contains("d0 -->|\"external, selective\"| d1"));
     assert!(out.contains("s0 --> s1"));
     assert!(out.contains("nodomain([\"Entra ID / workgroup<br/>1 host\"])"));
+}
+
+#[test]
+fn markdown_lists_waived_findings_that_sarif_leaves_out() {
+    let r = report(true);
+    let out = markdown::render(&r);
+    let waived: Vec<&ReportFinding> = r
+        .findings
+        .iter()
+        .filter(|f| f.applies && f.waived())
+        .collect();
+    assert!(!waived.is_empty());
+    let section = &out[out.find("<details><summary>Waived findings").unwrap()..];
+    for f in waived {
+        assert!(section.contains(&format!("| `{}` |", f.code)), "{section}");
+        assert!(section.contains(f.waiver.as_deref().unwrap()));
+    }
+    // The waiver in force is up for approval in the verdict.
+    let head = &out[..out.find("### The rollout").unwrap()];
+    assert!(head.contains("waiver `PU-SERVICE-ACCOUNT`"), "{head}");
+}
+
+#[test]
+fn code_spans_hold_any_name_exactly() {
+    assert_eq!(markdown::code("CORP\\_judy_owner"), "`CORP\\_judy_owner`");
+    assert_eq!(markdown::code("a`b"), "``a`b``");
+    assert_eq!(markdown::code("`x``"), "``` `x`` ```");
+    assert_eq!(markdown::code("two\nlines"), "`two lines`");
+}
+
+#[test]
+fn markdown_keeps_backslashes_and_underscores_of_names_in_prose() {
+    let mut r = report(false);
+    r.findings[0].message = "CORP\\_judy_owner and *x*".into();
+    let out = markdown::render(&r);
+    assert!(out.contains("CORP\\\\\\_judy\\_owner and \\*x\\*"), "{out}");
+}
+
+#[test]
+fn markdown_without_a_base_plan_has_no_change_section() {
+    let out = markdown::render(&report(true));
+    assert!(!out.contains("What this change does"));
+}
+
+#[test]
+fn markdown_against_a_base_plan_shows_the_change_before_the_details() {
+    let r = report(true);
+    let mut diff = crate::plan::diff::PlanDiff::default();
+    diff.decisions.push(crate::plan::diff::DecisionChange {
+        path: "tier1-admin".into(),
+        old: None,
+        new: Some((Mode::RemoteGuard, crate::plan::Enforcement::Policy)),
+    });
+    diff.stages_added.push("pilot".into());
+    let mut modes = markdown::mode_counts(&r);
+    modes[Mode::Standard.index()] += 1;
+    modes[Mode::RemoteGuard.index()] -= 1;
+    let review = markdown::Review {
+        base: Some(markdown::BaseChange {
+            uri: "base/estate.plan.toml".into(),
+            diff,
+            modes: Some(modes),
+            blockers: Some((3, 0)),
+            stages: 1,
+            waivers: 0,
+        }),
+        full_report: None,
+    };
+    let out = markdown::render_review(&r, &review);
+    let change = out
+        .find("### What this change does to the rollout")
+        .unwrap();
+    assert!(change < out.find("<details>").unwrap());
+    assert!(out.contains("compared with the base plan `base/estate.plan.toml`"));
+    assert!(out.contains("| unwaived blockers | 3 | 0 |"));
+    assert!(
+        out.contains("path `tier1-admin`: no decision (`standard`) → `remote-guard`"),
+        "{out}"
+    );
+    assert!(out.contains("added `pilot`"));
+    // With a base plan, only the waivers this change adds need approval: here none.
+    assert!(out.contains("**Nothing needs approval.**"), "{out}");
 }
 
 #[test]
@@ -599,7 +692,7 @@ fn markdown_escapes_hostile_text() {
     let mut r = report(false);
     r.findings[0].message = "a | b <script>x</script>\n# heading".into();
     let out = markdown::render(&r);
-    assert!(out.contains("a \\| b &lt;script&gt;x&lt;/script&gt; # heading"));
+    assert!(out.contains("a \\| b &lt;script&gt;x&lt;/script&gt; \\# heading"));
     assert!(!out.contains("<script>"));
 }
 
