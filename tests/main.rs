@@ -6,6 +6,7 @@ mod tui_support;
 
 mod cli_check;
 mod cli_closed_stdout;
+mod cli_man;
 mod cli_schema_graph;
 mod graph_reachability;
 mod import_bloodhound;

@@ -10,6 +10,7 @@ pub mod diff;
 pub mod export;
 pub mod graph;
 pub mod import;
+pub mod man;
 pub mod plan;
 pub mod rules;
 pub mod sample;
