@@ -38,19 +38,63 @@ pub const NO_DOMAIN: &str = "Entra ID / workgroup";
 fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
-        match c {
-            '|' => out.push_str("\\|"),
-            '\\' | '*' | '_' | '[' | ']' | '#' | '~' | '!' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '`' => out.push_str("\\`"),
-            '\n' | '\r' => out.push(' '),
-            _ => out.push(c),
+        esc_char(c, &mut out);
+    }
+    out
+}
+
+fn esc_char(c: char, out: &mut String) {
+    match c {
+        '|' => out.push_str("\\|"),
+        '\\' | '*' | '_' | '[' | ']' | '#' | '~' | '!' => {
+            out.push('\\');
+            out.push(c);
         }
+        '<' => out.push_str("&lt;"),
+        '>' => out.push_str("&gt;"),
+        '&' => out.push_str("&amp;"),
+        '`' => out.push_str("\\`"),
+        '\n' | '\r' => out.push(' '),
+        _ => out.push(c),
+    }
+}
+
+/// Characters that continue a name: a subject's name is put in a code span only where it stands alone.
+fn name_char(c: char) -> bool {
+    c.is_alphanumeric() || matches!(c, '-' | '_' | '$' | '\\')
+}
+
+/// A finding's sentence, cut after `max` characters, with the names of its subjects (accounts, hosts, paths,
+/// domains) in code spans and the rest escaped; `cell`: inside a table.
+fn prose(f: &ReportFinding, max: usize, cell: bool) -> String {
+    let text = clip(&f.message, max);
+    let mut names: Vec<&str> = f
+        .subjects
+        .iter()
+        .filter_map(|l| l.split_once(':').map(|(_, n)| n))
+        .filter(|n| !n.is_empty() && text.contains(n))
+        .collect();
+    names.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+    names.dedup();
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut prev: Option<char> = None;
+    let mut i = 0;
+    while let Some(c) = text[i..].chars().next() {
+        if !prev.is_some_and(name_char) {
+            let rest = &text[i..];
+            let found = names.iter().find(|n| {
+                rest.starts_with(**n) && !rest[n.len()..].chars().next().is_some_and(name_char)
+            });
+            if let Some(n) = found {
+                out.push_str(&if cell { code_cell(n) } else { code(n) });
+                i += n.len();
+                prev = n.chars().last();
+                continue;
+            }
+        }
+        esc_char(c, &mut out);
+        prev = Some(c);
+        i += c.len_utf8();
     }
     out
 }
@@ -188,7 +232,7 @@ fn finding_line(f: &ReportFinding) -> String {
     if !counts.is_empty() {
         let _ = write!(s, ", {counts}");
     }
-    let _ = write!(s, ": {}", esc(&clip(&f.message, MESSAGE_MAX)));
+    let _ = write!(s, ": {}", prose(f, MESSAGE_MAX, false));
     s
 }
 
@@ -706,7 +750,7 @@ fn finding_row(f: &ReportFinding) -> String {
             .map_or_else(|| "estate".to_string(), code_cell),
         f.mode.map_or("any", Mode::as_str),
         esc(&f.counts_text()),
-        esc(&clip(&f.message, MESSAGE_MAX))
+        prose(f, MESSAGE_MAX, true)
     )
 }
 

@@ -627,6 +627,22 @@ fn markdown_keeps_backslashes_and_underscores_of_names_in_prose() {
 }
 
 #[test]
+fn markdown_puts_the_subjects_named_in_a_message_in_code_spans() {
+    let mut r = report(false);
+    let mut subjects = crate::report::Labels::new();
+    subjects.push("user:CORP\\_judy_owner");
+    subjects.push("host:SRV-01");
+    subjects.push("host:SRV-0");
+    r.findings[0].subjects = subjects;
+    r.findings[0].message = "CORP\\_judy_owner cannot reach SRV-01, SRV-0 | SRV-010".into();
+    let out = markdown::render(&r);
+    assert!(
+        out.contains("`CORP\\_judy_owner` cannot reach `SRV-01`, `SRV-0` \\| SRV-010"),
+        "{out}"
+    );
+}
+
+#[test]
 fn markdown_without_a_base_plan_has_no_change_section() {
     let out = markdown::render(&report(true));
     assert!(!out.contains("What this change does"));
