@@ -36,6 +36,7 @@ mod rules_scale;
 mod rules_table;
 mod rules_trust;
 mod sample_inventory;
+mod schema_constraints;
 mod tui_keymap;
 mod tui_snapshots;
 mod tui_tmux;
