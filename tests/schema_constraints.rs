@@ -65,10 +65,13 @@ const NAMES: &[&str] = &[
     "aaaaaaaaaaaaaaaaaaaaa",
 ];
 
+/// One of the loader's name checks: whether a name is valid.
+type NameCheck = fn(&str) -> bool;
+
 #[test]
 fn name_patterns_agree_with_the_loader() {
     let s = schema();
-    let cases: [(&str, &Value, fn(&str) -> bool); 6] = [
+    let cases: [(&str, &Value, NameCheck); 6] = [
         (
             "domain dns",
             &def(&s, "RawDomain")["properties"]["dns"],
