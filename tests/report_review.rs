@@ -202,7 +202,13 @@ fn an_input_error_comment_stays_under_the_comment_limit() {
     assert!(text.starts_with("<!-- guardplan-check -->\n## guardplan: ❌ input error"));
     assert!(text.chars().count() <= 65_536, "{}", text.chars().count());
     assert!(text.contains("estate.toml:"), "errors name the file");
-    assert!(text.contains("https://ci.example/run/1"));
+    assert!(
+        text.contains(
+            "more errors): the job's log has every error ([run](https://ci.example/run/1))"
+        ),
+        "{}",
+        &text[text.len() - 300..]
+    );
     // The code block is closed.
     assert_eq!(text.lines().filter(|l| l.starts_with("```")).count(), 2);
 }

@@ -274,7 +274,7 @@ fn verdict(r: &Report, review: &Review, out: &mut String) {
     let without: Vec<String> = r.paths_without_mode().map(|p| code(&p.name)).collect();
     let approve = to_approve(r, review);
     let expired: Vec<&ReportWaiver> = r.waivers.iter().filter(|w| w.expired).collect();
-    let n_block = blockers.len() + usize::from(!without.is_empty());
+    let n_block = blockers.len() + without.len();
     let mut head = if r.fails() {
         "❌ FAIL".to_string()
     } else {
@@ -282,7 +282,7 @@ fn verdict(r: &Report, review: &Review, out: &mut String) {
     };
     let mut parts = Vec::new();
     if n_block > 0 {
-        parts.push(format!("{} blocking", blockers.len() + without.len()));
+        parts.push(format!("{n_block} blocking"));
     }
     if !approve.is_empty() {
         parts.push(format!("{} to approve", plural(approve.len(), "waiver")));
@@ -860,7 +860,10 @@ pub fn render_error(message: &str, review: &Review) -> String {
             out,
             "… cut here{}: the job's log has every error{}.",
             if more > 0 {
-                format!(" ({} more)", plural(more, "error"))
+                format!(
+                    " ({more} more {})",
+                    if more == 1 { "error" } else { "errors" }
+                )
             } else {
                 String::new()
             },
