@@ -126,19 +126,23 @@ fn clip(s: &str, max: usize) -> String {
 /// inside, padded with a space when the text starts or ends with a backtick. Line breaks become spaces.
 pub fn code(s: &str) -> String {
     let s = s.replace(['\n', '\r'], " ");
-    let mut longest = 0;
-    let mut run = 0;
-    for c in s.chars() {
-        run = if c == '`' { run + 1 } else { 0 };
-        longest = longest.max(run);
-    }
-    let fence = "`".repeat(longest + 1);
+    let fence = "`".repeat(longest_backtick_run(&s) + 1);
     let pad = if s.starts_with('`') || s.ends_with('`') {
         " "
     } else {
         ""
     };
     format!("{fence}{pad}{s}{pad}{fence}")
+}
+
+/// The most backticks in a row in `s`: a code span or block around it needs a longer fence.
+fn longest_backtick_run(s: &str) -> usize {
+    let (mut longest, mut run) = (0, 0);
+    for c in s.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    longest
 }
 
 /// A code span in a table cell: GitHub splits cells at `|` even inside code, unless it is escaped.
@@ -839,13 +843,7 @@ pub fn render_error(message: &str, review: &Review) -> String {
             shown.truncate(i + 1);
         }
     }
-    let mut longest = 0;
-    let mut run = 0;
-    for c in shown.chars() {
-        run = if c == '`' { run + 1 } else { 0 };
-        longest = longest.max(run);
-    }
-    let fence = "`".repeat(longest.max(2) + 1);
+    let fence = "`".repeat(longest_backtick_run(&shown).max(2) + 1);
     let _ = writeln!(out, "{fence}text");
     out.push_str(shown.trim_end_matches('\n'));
     let _ = writeln!(out);
