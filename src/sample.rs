@@ -77,6 +77,10 @@ pub fn generate(spec: &SampleSpec) -> Result<String, SpecError> {
     let mut out =
         String::with_capacity(spec.hosts as usize * 260 + spec.users as usize * 95 + 16384);
     Gen::new(spec).write(&mut out);
+    // One newline at the end, as `taplo fmt` leaves a file.
+    while out.ends_with("\n\n") {
+        out.pop();
+    }
     Ok(out)
 }
 
@@ -408,6 +412,7 @@ impl Gen {
 
     fn write(mut self, out: &mut String) {
         let s = self.spec;
+        let _ = writeln!(out, "{}", crate::inventory::SCHEMA_DIRECTIVE);
         let _ = writeln!(
             out,
             "# Synthetic estate: guardplan sample --hosts {} --users {} --domains {} --seed {}\n\

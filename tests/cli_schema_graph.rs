@@ -75,7 +75,7 @@ fn completions_for_every_shell() {
 #[test]
 fn man_page_to_stdout_and_to_a_directory() {
     let text = stdout_of(&["man"]);
-    assert!(text.contains(".TH guardplan 1"));
+    assert!(text.contains(".TH GUARDPLAN 1"));
     assert!(text.contains("Remote Credential Guard"));
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     bin().args(["man", "-o"]).arg(dir.path()).assert().success();

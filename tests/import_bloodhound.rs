@@ -172,8 +172,8 @@ fn zip_imports_the_same() {
     check(&inv, &text, &stderr);
     let (_, folder_text, _) = import(&src, &dir.path().join("bh2.toml"));
     assert_eq!(
-        text.lines().skip(2).collect::<Vec<_>>(),
-        folder_text.lines().skip(2).collect::<Vec<_>>(),
+        text.lines().skip(3).collect::<Vec<_>>(),
+        folder_text.lines().skip(3).collect::<Vec<_>>(),
         "same inventory apart from the source line"
     );
 }

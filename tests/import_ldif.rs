@@ -58,7 +58,7 @@ fn ldifde_export_maps_to_a_valid_inventory() {
 
     // Header, safe defaults, no timestamp.
     assert!(text.starts_with(
-        "# guardplan inventory imported from Active Directory.\n# Source: LDIF fabrikam.ldif\n"
+        "#:schema ./inventory.schema.json\n# guardplan inventory imported from Active Directory.\n# Source: LDIF fabrikam.ldif\n"
     ));
     assert!(!text.contains("# Imported:"));
     assert!(text.contains("dc_line_of_sight: true"));
@@ -306,7 +306,7 @@ fn overlapping_exports_import_once() {
     ]);
     let body = |p: &Path| {
         let t = std::fs::read_to_string(p).expect("read");
-        t.lines().skip(2).collect::<Vec<_>>().join("\n")
+        t.lines().skip(3).collect::<Vec<_>>().join("\n")
     };
     assert_eq!(body(&once), body(&twice));
 }

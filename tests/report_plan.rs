@@ -49,7 +49,7 @@ fn sample_plan_sarif_points_into_the_plan_and_the_inventory() {
 }
 
 #[test]
-fn sample_plan_markdown_counts_stages_first() {
+fn sample_plan_markdown_leads_with_the_verdict() {
     let r = sample_plan();
     let out = render(&r, CheckFormat::Markdown);
     let ready = format!(
@@ -61,16 +61,20 @@ fn sample_plan_markdown_counts_stages_first() {
     assert!(!r.stages.is_empty());
     for (i, s) in r.stages.iter().enumerate() {
         assert!(
-            out.contains(&format!("#### {}. {}", i + 1, s.name)),
+            out.contains(&format!("#### {}. `{}`", i + 1, s.name)),
             "stage {}",
             s.name
         );
     }
+    let verdict = out.find("## guardplan: ").unwrap();
+    let approval = out
+        .find("**Needs approval**")
+        .or_else(|| out.find("**Nothing needs approval.**"))
+        .unwrap();
     let counts = out.find("| Blockers |").unwrap();
-    let stages = out.find("### Stages").unwrap();
+    let stages = out.find("<details><summary>Stages").unwrap();
     let graph = out.find("```mermaid").unwrap();
-    let details = out.find("<details>").unwrap();
-    assert!(counts < stages && stages < graph && graph < details);
+    assert!(verdict < approval && approval < counts && counts < stages && stages < graph);
 }
 
 #[test]

@@ -63,6 +63,17 @@ pub struct CheckArgs {
     /// Also fail (exit 1) on findings of this severity or worse.
     #[arg(long, value_enum)]
     pub deny: Option<DenyLevel>,
+    /// Repository root that SARIF URIs are relative to (default: the nearest directory above the inputs that
+    /// holds `.git`).
+    #[arg(long, value_name = "DIR")]
+    pub repo_root: Option<PathBuf>,
+    /// The base branch's plan: the Markdown comment says what this plan changes to the rollout against it.
+    #[arg(long, value_name = "PLAN", requires = "plan")]
+    pub base_plan: Option<PathBuf>,
+    /// Where the full report is published (a CI artifact or run URL): the Markdown comment links to it
+    /// wherever it shortens a list.
+    #[arg(long, value_name = "URL")]
+    pub report_url: Option<String>,
 }
 
 /// The day waivers are judged against (UTC).
@@ -77,24 +88,39 @@ pub fn workspace(inventory: Option<&Path>, plan_path: &Path) -> Result<Workspace
     Ok(Workspace::new(inv, Some(plan), today()))
 }
 
-/// Loads the inputs and builds the report of a check.
+/// Loads the inputs and builds the report of a check, with URIs relative to the inputs' git root.
 pub fn build_report(
     inventory: Option<&Path>,
     plan_path: Option<&Path>,
     deny: Severity,
 ) -> Result<Report, CliError> {
+    build_report_in(inventory, plan_path, deny, None)
+}
+
+/// [`build_report`] with URIs relative to `repo_root` when given.
+pub fn build_report_in(
+    inventory: Option<&Path>,
+    plan_path: Option<&Path>,
+    deny: Severity,
+    repo_root: Option<&Path>,
+) -> Result<Report, CliError> {
+    build(inventory, plan_path, deny, repo_root).map(|(r, _)| r)
+}
+
+/// Builds the report, and keeps the workspace when a plan was checked.
+fn build(
+    inventory: Option<&Path>,
+    plan_path: Option<&Path>,
+    deny: Severity,
+    repo_root: Option<&Path>,
+) -> Result<(Report, Option<Workspace>), CliError> {
     match plan_path {
         Some(p) => {
             let ws = workspace(inventory, p)?;
-            let input = plan_input(&ws, report::relative_uri(&p.display().to_string()));
-            let uri = report::relative_uri(&ws.inventory.source.name);
-            Ok(Report::build(
-                &ws.inventory,
-                &uri,
-                &ws.evaluation,
-                Some(&input),
-                deny,
-            ))
+            let input = plan_input(&ws, report::repo::uri(&p.display().to_string(), repo_root));
+            let uri = report::repo::uri(&ws.inventory.source.name, repo_root);
+            let r = Report::build(&ws.inventory, &uri, &ws.evaluation, Some(&input), deny);
+            Ok((r, Some(ws)))
         }
         None => {
             let inv = super::load_inventory(inventory)?;
@@ -103,8 +129,8 @@ pub fn build_report(
             // Client policy is per computer: judge the recommendations together.
             let cross = rules::evaluate_choices(&inv, &eval.recommended_choices());
             eval.findings.extend(cross);
-            let uri = report::relative_uri(&inv.source.name);
-            Ok(Report::build(&inv, &uri, &eval, None, deny))
+            let uri = report::repo::uri(&inv.source.name, repo_root);
+            Ok((Report::build(&inv, &uri, &eval, None, deny), None))
         }
     }
 }
@@ -282,14 +308,71 @@ pub fn emit(r: &Report, format: CheckFormat, path: Option<&Path>) -> Result<(), 
     }
 }
 
-/// Runs the check.
+/// The base branch's plan against the plan of `ws`: what changes, and the exposure and blockers of both when the
+/// base plan fits the inventory (a base plan made for an older inventory may name entries it no longer has).
+pub fn base_change(
+    ws: &Workspace,
+    base_path: &Path,
+) -> Result<report::markdown::BaseChange, CliError> {
+    let (base, _) = plan::io::load(base_path)?;
+    let mut diff = plan::diff::diff(&base, &ws.plan, None, ws.today);
+    let mut change = report::markdown::BaseChange {
+        uri: report::relative_uri(&base_path.display().to_string()),
+        stages: base.stages.len(),
+        waivers: base.waivers.len(),
+        ..Default::default()
+    };
+    if plan::io::validate(&base, &ws.inventory).is_ok() {
+        let before = Workspace::new(ws.inventory.clone(), Some(base), ws.today);
+        let (old, new) = (plan::diff::blockers(&before), plan::diff::blockers(ws));
+        diff.new_blockers = new.difference(&old).cloned().collect();
+        diff.resolved_blockers = old.difference(&new).cloned().collect();
+        let count = |w: &Workspace| w.assessment().items.iter().filter(|i| i.blocks()).count();
+        change.blockers = Some((count(&before), count(ws)));
+        let mut modes = vec![0; crate::finding::Mode::ALL.len() + 1];
+        for c in before.choices() {
+            if let Some(n) = modes.get_mut(c.mode.index()) {
+                *n += 1;
+            }
+        }
+        change.modes = Some(modes);
+    }
+    change.diff = diff;
+    Ok(change)
+}
+
+/// Runs the check. With `--format markdown`, an input error is also written as a comment (exit code 2 still).
 pub fn run(args: CheckArgs) -> CmdResult {
-    let r = build_report(
+    let markdown = args.format == CheckFormat::Markdown;
+    let mut review = report::markdown::Review {
+        base: None,
+        full_report: args.report_url.clone(),
+    };
+    let built = build(
         args.inventory.as_deref(),
         args.plan.as_deref(),
         DenyLevel::severity(args.deny),
-    )?;
-    emit(&r, args.format, None)?;
+        args.repo_root.as_deref(),
+    )
+    .and_then(|(r, ws)| {
+        if let (Some(ws), Some(base)) = (&ws, &args.base_plan) {
+            review.base = Some(base_change(ws, base)?);
+        }
+        Ok(r)
+    });
+    let r = match built {
+        Ok(r) => r,
+        Err(e) if markdown => {
+            super::write_stdout(report::markdown::render_error(&e.to_string(), &review))?;
+            return Err(e);
+        }
+        Err(e) => return Err(e),
+    };
+    if markdown {
+        super::write_stdout(report::markdown::render_review(&r, &review))?;
+    } else {
+        emit(&r, args.format, None)?;
+    }
     Ok(ExitCode::from(if r.fails() {
         EXIT_BLOCKED
     } else {

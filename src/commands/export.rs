@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
 
-use super::check::{CheckFormat, build_report, emit};
+use super::check::{CheckFormat, build_report_in, emit};
 use super::{CliError, CmdResult};
 use crate::finding::Severity;
 use crate::plan;
@@ -41,6 +41,10 @@ pub struct ExportArgs {
     /// Output file, or directory (scripts, gpo, intune); default standard output.
     #[arg(short, long)]
     pub output: Option<PathBuf>,
+    /// Repository root that SARIF URIs are relative to (default: the nearest directory above the inputs that
+    /// holds `.git`).
+    #[arg(long, value_name = "DIR")]
+    pub repo_root: Option<PathBuf>,
     /// Security event files (4624): the Markdown report ends with the verification of --through.
     #[arg(long, num_args = 1.., value_name = "EVENTS", requires = "through")]
     pub events: Vec<PathBuf>,
@@ -129,7 +133,12 @@ pub fn run(args: ExportArgs) -> CmdResult {
             args.output.as_deref(),
         );
     }
-    let r = build_report(Some(&args.inventory), Some(&args.plan), Severity::Block)?;
+    let r = build_report_in(
+        Some(&args.inventory),
+        Some(&args.plan),
+        Severity::Block,
+        args.repo_root.as_deref(),
+    )?;
     emit(&r, format, args.output.as_deref())?;
     Ok(ExitCode::SUCCESS)
 }

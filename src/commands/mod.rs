@@ -12,6 +12,7 @@ pub mod export;
 pub mod graph;
 pub mod import;
 pub mod import_state;
+pub mod man;
 pub mod plan;
 pub mod rules;
 pub mod sample;

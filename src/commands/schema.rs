@@ -22,7 +22,8 @@ pub struct CompletionsArgs {
 /// Arguments of `guardplan man`.
 #[derive(Debug, Args)]
 pub struct ManArgs {
-    /// Directory to write guardplan.1 into (default: print to standard output).
+    /// Directory to write every page into: guardplan.1 and one per subcommand, such as guardplan-check.1
+    /// (default: print guardplan.1 to standard output).
     #[arg(short, long)]
     pub output: Option<PathBuf>,
 }
@@ -49,21 +50,24 @@ pub fn run_completions(args: CompletionsArgs) -> CmdResult {
     write_stdout(&text)
 }
 
-/// Writes the man page.
+/// Writes the man pages: the `guardplan` page to standard output, or every page (one per subcommand) into a
+/// directory.
 pub fn run_man(args: ManArgs) -> CmdResult {
-    let man = clap_mangen::Man::new(crate::cli::Cli::command());
-    let mut page = Vec::new();
-    man.render(&mut page)
-        .map_err(|e| super::CliError::Other(e.to_string()))?;
     match args.output {
-        None => return write_stdout(&page),
+        None => {
+            let pages = super::man::pages().map_err(|e| super::CliError::Other(e.to_string()))?;
+            let top = pages
+                .into_iter()
+                .next()
+                .map(|(_, text)| text)
+                .unwrap_or_default();
+            write_stdout(&top)
+        }
         Some(dir) => {
-            let path = dir.join("guardplan.1");
-            crate::fsio::write_atomic(&path, &page).map_err(|error| super::CliError::Io {
-                path: path.display().to_string(),
-                error,
-            })?;
+            for path in super::man::write_all(&dir)? {
+                eprintln!("wrote {}", path.display());
+            }
+            Ok(std::process::ExitCode::SUCCESS)
         }
     }
-    Ok(std::process::ExitCode::SUCCESS)
 }

@@ -45,6 +45,8 @@ pub fn write(
     skipped: &[String],
 ) -> Result<String, toml::ser::Error> {
     let mut out = String::new();
+    out.push_str(crate::inventory::SCHEMA_DIRECTIVE);
+    out.push('\n');
     out.push_str("# guardplan inventory imported from Active Directory.\n");
     out.push_str(&format!("# Source: {}\n", one_line(&header.source)));
     if let Some(t) = &header.time {

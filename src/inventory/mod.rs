@@ -7,3 +7,7 @@ pub mod raw;
 
 pub use load::{SAMPLE_NAME, SAMPLE_TOML, load_bytes, load_file, load_sample, load_str};
 pub use model::*;
+
+/// The first line of every inventory guardplan writes: editors that speak JSON Schema (Taplo, Even Better TOML)
+/// check the file against the schema saved beside it (`guardplan schema > inventory.schema.json`).
+pub const SCHEMA_DIRECTIVE: &str = "#:schema ./inventory.schema.json";

@@ -7,11 +7,47 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
+// What the loader checks of names, said in JSON Schema so that editors flag it too (see `crate::names`).
+
+/// A DNS name: labels of letters, digits and `-` (not at a label's ends), at most 63 characters, joined by dots.
+const DNS_PATTERN: &str = r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$";
+/// A NetBIOS domain name: 1 to 15 letters, digits, `-` and `_`.
+const NETBIOS_PATTERN: &str = r"^[A-Za-z0-9_-]{1,15}$";
+/// A computer name: a NetBIOS name of at most 15 characters, or a fully qualified DNS name.
+const HOST_PATTERN: &str = r"^([A-Za-z0-9]([A-Za-z0-9-]{0,13}[A-Za-z0-9])?|[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+)$";
+/// An account or group name: none of `"/\[]:;|=,+*?<>@`, backtick or control characters, `$` only at the end,
+/// no space at the start or before the end.
+const SAM_PATTERN: &str = r#"^([^"/\\\[\]:;|=,+*?<>@`$\x00-\x1f\x7f ]([^"/\\\[\]:;|=,+*?<>@`$\x00-\x1f\x7f]*[^"/\\\[\]:;|=,+*?<>@`$\x00-\x1f\x7f ])?)?\$?$"#;
+/// A path name or tag: letters, digits, `-`, `_` and `.`, at most 64 characters.
+const IDENTIFIER_PATTERN: &str = r"^[A-Za-z0-9._-]{1,64}$";
+
+/// Writes an enum of documented unit variants as `enum` (so that an editor's message lists the allowed values)
+/// instead of a `oneOf` of `const`s; the variants' descriptions go to `enumDescriptions`.
+pub fn enum_of_consts(schema: &mut schemars::Schema) {
+    let Some(branches) = schema.get("oneOf").and_then(|v| v.as_array()) else {
+        return;
+    };
+    let mut values = Vec::with_capacity(branches.len());
+    let mut docs = Vec::with_capacity(branches.len());
+    for b in branches {
+        let Some(value) = b.get("const") else {
+            return;
+        };
+        values.push(value.clone());
+        docs.push(b.get("description").cloned().unwrap_or_else(|| "".into()));
+    }
+    schema.remove("oneOf");
+    schema.insert("type".into(), "string".into());
+    schema.insert("enum".into(), values.into());
+    schema.insert("enumDescriptions".into(), docs.into());
+}
+
 /// The whole inventory file.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawInventory {
     /// Format version; must be 1.
+    #[schemars(extend("const" = 1))]
     pub version: u32,
     /// Free text describing the estate (shown in reports).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -41,17 +77,17 @@ pub struct RawInventory {
 #[serde(deny_unknown_fields)]
 pub struct RawDomain {
     /// DNS name, e.g. `corp.contoso.com`. Hosts, users, groups and trusts refer to the domain by it.
-    #[schemars(with = "String")]
+    #[schemars(with = "String", length(min = 1, max = 253), regex(pattern = DNS_PATTERN))]
     pub dns: Spanned<String>,
     /// NetBIOS name, e.g. `CORP` (1 to 15 characters). `CORP\alice` refers to a user of this domain.
-    #[schemars(with = "String")]
+    #[schemars(with = "String", length(min = 1, max = 15), regex(pattern = NETBIOS_PATTERN))]
     pub netbios: Spanned<String>,
     /// Domain functional level.
     pub functional_level: FunctionalLevel,
     /// DNS name of the forest root domain. Without it the domain is a forest root, unless a parent-child or
     /// tree-root trust joins it to another domain's forest.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "Option<String>")]
+    #[schemars(with = "Option<String>", length(min = 1, max = 253), regex(pattern = DNS_PATTERN))]
     pub forest: Option<Spanned<String>>,
     /// Operating systems of the domain controllers that are not listed as hosts.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -69,6 +105,7 @@ pub struct RawDomain {
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize, JsonSchema,
 )]
+#[schemars(transform = enum_of_consts)]
 pub enum FunctionalLevel {
     /// Windows Server 2003.
     #[serde(rename = "2003")]
@@ -98,10 +135,10 @@ pub enum FunctionalLevel {
 #[serde(deny_unknown_fields)]
 pub struct RawTrust {
     /// DNS name of the trusting domain: the one that holds the resources (targets).
-    #[schemars(with = "String")]
+    #[schemars(with = "String", length(min = 1, max = 253), regex(pattern = DNS_PATTERN))]
     pub trusting: Spanned<String>,
     /// DNS name of the trusted domain: the one whose accounts authenticate.
-    #[schemars(with = "String")]
+    #[schemars(with = "String", length(min = 1, max = 253), regex(pattern = DNS_PATTERN))]
     pub trusted: Spanned<String>,
     /// `one-way` (only `trusting` trusts `trusted`) or `two-way` (each trusts the other).
     pub direction: TrustDirection,
@@ -123,6 +160,7 @@ pub struct RawTrust {
 /// Direction of a trust.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
+#[schemars(transform = enum_of_consts)]
 pub enum TrustDirection {
     /// Only the trusting domain trusts the trusted domain.
     OneWay,
@@ -135,6 +173,7 @@ pub enum TrustDirection {
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize, JsonSchema,
 )]
 #[serde(rename_all = "kebab-case")]
+#[schemars(transform = enum_of_consts)]
 pub enum TrustKind {
     /// Between a parent and a child domain of one tree (two-way, transitive).
     ParentChild,
@@ -153,13 +192,28 @@ pub enum TrustKind {
 /// A computer.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("allOf" = [
+    {
+        "if": { "properties": { "os": { "enum": ["windows-10", "windows-11"] } }, "required": ["os"] },
+        "then": { "required": ["build"] }
+    },
+    {
+        "if": { "properties": { "join": { "enum": ["ad", "hybrid"] } }, "required": ["join"] },
+        "then": { "required": ["domain"] }
+    },
+    {
+        "if": { "properties": { "join": { "enum": ["entra", "workgroup"] } }, "required": ["join"] },
+        "then": { "properties": { "domain": false } }
+    }
+]))]
 pub struct RawHost {
     /// Computer name (NetBIOS name, or a fully qualified DNS name). Unique in the inventory.
-    #[schemars(with = "String")]
+    #[schemars(with = "String", length(min = 1, max = 253), regex(pattern = HOST_PATTERN))]
     pub name: Spanned<String>,
-    /// DNS name of the AD domain the host is joined to (required for `ad` and `hybrid`).
+    /// DNS name of the AD domain the host is joined to (required for `ad` and `hybrid`, absent for `entra` and
+    /// `workgroup`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "Option<String>")]
+    #[schemars(with = "Option<String>", length(min = 1, max = 253), regex(pattern = DNS_PATTERN))]
     pub domain: Option<Spanned<String>>,
     /// How the device is joined.
     pub join: JoinType,
@@ -176,7 +230,7 @@ pub struct RawHost {
     pub roles: Vec<HostRole>,
     /// Free labels used by selectors (`tag:NAME`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[schemars(with = "Vec<String>")]
+    #[schemars(with = "Vec<String>", inner(regex(pattern = IDENTIFIER_PATTERN)))]
     pub tags: Vec<Spanned<String>>,
     /// Computer groups the host is a member of (`group:NAME` selectors).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -238,6 +292,7 @@ pub struct RawHost {
 /// How a device is joined.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
+#[schemars(transform = enum_of_consts)]
 pub enum JoinType {
     /// Joined to an Active Directory domain.
     Ad,
@@ -254,6 +309,7 @@ pub enum JoinType {
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize, JsonSchema,
 )]
 #[serde(rename_all = "kebab-case")]
+#[schemars(transform = enum_of_consts)]
 pub enum OsFamily {
     /// Windows Vista.
     WindowsVista,
@@ -303,6 +359,7 @@ pub enum OsFamily {
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize, JsonSchema,
 )]
 #[serde(rename_all = "kebab-case")]
+#[schemars(transform = enum_of_consts)]
 pub enum HostRole {
     /// An end-user workstation.
     Workstation,
@@ -319,6 +376,7 @@ pub enum HostRole {
 /// Remote Desktop client application.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
+#[schemars(transform = enum_of_consts)]
 pub enum RdpClient {
     /// Remote Desktop Connection (`mstsc.exe`), the classic Windows app.
     #[default]
@@ -343,6 +401,7 @@ pub enum RdpClient {
     JsonSchema,
 )]
 #[serde(rename_all = "kebab-case")]
+#[schemars(transform = enum_of_consts)]
 pub enum ClientPolicy {
     /// Not configured.
     #[default]
@@ -358,13 +417,19 @@ pub enum ClientPolicy {
 /// A user account.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("allOf" = [
+    {
+        "if": { "properties": { "kind": { "const": "computer" } }, "required": ["kind"] },
+        "then": { "properties": { "name": { "maxLength": 16 } } }
+    }
+]))]
 pub struct RawUser {
     /// sAMAccountName: 1 to 20 characters (computer accounts 16 and ending in `$`), none of `"/\[]:;|=,+*?<>@`
     /// or backtick, `$` only at the end.
-    #[schemars(with = "String")]
+    #[schemars(with = "String", length(min = 1, max = 20), regex(pattern = SAM_PATTERN))]
     pub name: Spanned<String>,
     /// DNS name of the user's domain.
-    #[schemars(with = "String")]
+    #[schemars(with = "String", length(min = 1, max = 253), regex(pattern = DNS_PATTERN))]
     pub domain: Spanned<String>,
     /// Kind of account.
     #[serde(default, skip_serializing_if = "is_default")]
@@ -410,6 +475,7 @@ pub struct RawUser {
     JsonSchema,
 )]
 #[serde(rename_all = "kebab-case")]
+#[schemars(transform = enum_of_consts)]
 pub enum AccountKind {
     /// A person.
     #[default]
@@ -427,6 +493,7 @@ pub enum AccountKind {
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize, JsonSchema,
 )]
 #[serde(rename_all = "kebab-case")]
+#[schemars(transform = enum_of_consts)]
 pub enum UserRole {
     /// An administrator.
     Admin,
@@ -439,6 +506,7 @@ pub enum UserRole {
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize, JsonSchema,
 )]
 #[serde(rename_all = "kebab-case")]
+#[schemars(transform = enum_of_consts)]
 pub enum EncryptionType {
     /// DES (DES-CBC-CRC, DES-CBC-MD5).
     Des,
@@ -466,6 +534,7 @@ pub enum EncryptionType {
     JsonSchema,
 )]
 #[serde(rename_all = "kebab-case")]
+#[schemars(transform = enum_of_consts)]
 pub enum Delegation {
     /// No delegation.
     #[default]
@@ -481,10 +550,10 @@ pub enum Delegation {
 #[serde(deny_unknown_fields)]
 pub struct RawGroup {
     /// sAMAccountName of the group.
-    #[schemars(with = "String")]
+    #[schemars(with = "String", length(min = 1, max = 256), regex(pattern = SAM_PATTERN))]
     pub name: Spanned<String>,
     /// DNS name of the group's domain.
-    #[schemars(with = "String")]
+    #[schemars(with = "String", length(min = 1, max = 253), regex(pattern = DNS_PATTERN))]
     pub domain: Spanned<String>,
     /// Groups this group is a member of.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -503,18 +572,18 @@ pub struct RawGroup {
 #[serde(deny_unknown_fields)]
 pub struct RawPath {
     /// Unique name of the path (letters, digits, `-`, `_`, `.`).
-    #[schemars(with = "String")]
+    #[schemars(with = "String", length(min = 1, max = 64), regex(pattern = IDENTIFIER_PATTERN))]
     pub name: Spanned<String>,
     /// What the sessions are for.
     pub purpose: Purpose,
     /// Who connects: selectors of users (`user:NAME`, `group:NAME`, `role:admin`, `domain:DNS`, or a bare name).
-    #[schemars(with = "Vec<String>")]
+    #[schemars(with = "Vec<String>", length(min = 1))]
     pub who: Vec<Spanned<String>>,
     /// Client devices: host selectors (`host:NAME`, `tag:TAG`, `group:NAME`, `role:paw`, `domain:DNS`, `*`).
-    #[schemars(with = "Vec<String>")]
+    #[schemars(with = "Vec<String>", length(min = 1))]
     pub from: Vec<Spanned<String>>,
     /// Targets: host selectors.
-    #[schemars(with = "Vec<String>")]
+    #[schemars(with = "Vec<String>", length(min = 1))]
     pub to: Vec<Spanned<String>>,
     /// Which credentials the client uses.
     #[serde(default, skip_serializing_if = "is_default")]
@@ -528,6 +597,7 @@ pub struct RawPath {
     pub network_as_user: bool,
     /// Expected session length in hours (greater than 0, at most a year).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(max = 8784.0), extend("exclusiveMinimum" = 0))]
     pub session_hours: Option<f64>,
     /// Kerberos delegation the sessions rely on.
     #[serde(default, skip_serializing_if = "is_default")]
@@ -548,6 +618,7 @@ pub struct RawPath {
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize, JsonSchema,
 )]
 #[serde(rename_all = "kebab-case")]
+#[schemars(transform = enum_of_consts)]
 pub enum Purpose {
     /// Administration of the target.
     Admin,
@@ -597,6 +668,7 @@ pub enum Route {
     JsonSchema,
 )]
 #[serde(rename_all = "kebab-case")]
+#[schemars(transform = enum_of_consts)]
 pub enum Credentials {
     /// The user's signed-in credentials.
     #[default]

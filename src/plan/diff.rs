@@ -81,7 +81,8 @@ fn placement(plan: &Plan) -> BTreeMap<(MemberKind, String), String> {
     m
 }
 
-fn blockers(ws: &Workspace) -> BTreeSet<String> {
+/// The unwaived blocks of a workspace's plan, as `CODE: message`.
+pub fn blockers(ws: &Workspace) -> BTreeSet<String> {
     let a = ws.assessment();
     a.items
         .iter()

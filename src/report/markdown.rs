@@ -1,14 +1,19 @@
-//! Markdown for a pull-request comment: counts first, then what each stage changes, a Mermaid graph of the
-//! domains, trusts and stages, and the details folded.
+//! Markdown for a pull-request comment. It opens with the verdict (pass or fail, what blocks, what needs
+//! approval), then what the change does to the rollout (against the base branch's plan when given), then the
+//! details folded: stages, a Mermaid graph of the domains, trusts and stages, findings, waived findings, paths
+//! and waivers.
 //!
-//! GitHub limits a comment to 65,536 characters and Mermaid to a few hundred edges: lists are shortened, and
-//! the graph is aggregated (per domain, or per forest in large estates; never per host).
+//! Every name (account, host, path, stage) is in a code span. GitHub limits a comment to 65,536 characters and
+//! Mermaid to a few hundred edges: lists are shortened, the graph is aggregated (per domain, or per forest from
+//! [`FOREST_NODES_FROM`] domains on; never per host), and what still does not fit is cut with a note that points
+//! at the full report.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use super::{Report, ReportFinding, mode_name, plural};
-use crate::finding::{Mode, Severity};
+use super::{Report, ReportFinding, ReportWaiver, mode_name, plural};
+use crate::finding::Mode;
+use crate::plan::diff::PlanDiff;
 
 /// Names shown before "and N more".
 const LIST_MAX: usize = 8;
@@ -16,30 +21,81 @@ const LIST_MAX: usize = 8;
 const TABLE_MAX: usize = 150;
 /// GitHub refuses comments over 65,536 characters; stay below with room for a marker line.
 pub const COMMENT_MAX: usize = 60_000;
+/// The hidden first line of every comment, by which a workflow finds the comment to update in place.
+pub const MARKER: &str = "<!-- guardplan-check -->";
 /// Characters of a finding's message shown in a table cell.
 const MESSAGE_MAX: usize = 240;
-/// More domains than this are drawn as one node per forest.
-const DOMAIN_NODES_MAX: usize = 40;
+/// From this many domains on, the graph draws one node per forest.
+pub const FOREST_NODES_FROM: usize = 10;
 /// More stage-to-domain edges than this are left out of the graph.
 const STAGE_EDGES_MAX: usize = 120;
 
 /// Label of the node for hosts without an AD domain.
 pub const NO_DOMAIN: &str = "Entra ID / workgroup";
 
-/// Escapes text for a Markdown table cell or list item (no HTML, no table breaks).
+/// Escapes text for a Markdown table cell or list item: no HTML, no table breaks, and Markdown punctuation
+/// backslash-escaped so that `CORP\_judy_owner` renders as written, not in italics or without its backslash.
 fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
-        match c {
-            '|' => out.push_str("\\|"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '`' => out.push('\''),
-            '\n' | '\r' => out.push(' '),
-            c if crate::safe_text::is_unsafe(c) => out.push_str(&crate::safe_text::escaped(c)),
-            _ => out.push(c),
+        esc_char(c, &mut out);
+    }
+    out
+}
+
+fn esc_char(c: char, out: &mut String) {
+    match c {
+        '|' => out.push_str("\\|"),
+        '\\' | '*' | '_' | '[' | ']' | '#' | '~' | '!' => {
+            out.push('\\');
+            out.push(c);
         }
+        '<' => out.push_str("&lt;"),
+        '>' => out.push_str("&gt;"),
+        '&' => out.push_str("&amp;"),
+        '`' => out.push_str("\\`"),
+        '\n' | '\r' => out.push(' '),
+        c if crate::safe_text::is_unsafe(c) => out.push_str(&crate::safe_text::escaped(c)),
+        _ => out.push(c),
+    }
+}
+
+/// Characters that continue a name: a subject's name is put in a code span only where it stands alone.
+fn name_char(c: char) -> bool {
+    c.is_alphanumeric() || matches!(c, '-' | '_' | '$' | '\\')
+}
+
+/// A finding's sentence, cut after `max` characters, with the names of its subjects (accounts, hosts, paths,
+/// domains) in code spans and the rest escaped; `cell`: inside a table.
+fn prose(f: &ReportFinding, max: usize, cell: bool) -> String {
+    let text = clip(&f.message, max);
+    let mut names: Vec<&str> = f
+        .subjects
+        .iter()
+        .filter_map(|l| l.split_once(':').map(|(_, n)| n))
+        .filter(|n| !n.is_empty() && text.contains(n))
+        .collect();
+    names.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+    names.dedup();
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut prev: Option<char> = None;
+    let mut i = 0;
+    while let Some(c) = text[i..].chars().next() {
+        if !prev.is_some_and(name_char) {
+            let rest = &text[i..];
+            let found = names.iter().find(|n| {
+                rest.starts_with(**n) && !rest[n.len()..].chars().next().is_some_and(name_char)
+            });
+            if let Some(n) = found {
+                out.push_str(&if cell { code_cell(n) } else { code(n) });
+                i += n.len();
+                prev = n.chars().last();
+                continue;
+            }
+        }
+        esc_char(c, &mut out);
+        prev = Some(c);
+        i += c.len_utf8();
     }
     out
 }
@@ -68,8 +124,32 @@ fn clip(s: &str, max: usize) -> String {
     }
 }
 
-fn code(s: &str) -> String {
-    format!("`{}`", crate::safe_text::escape(s).replace('`', "'"))
+/// A code span holding `s` exactly (CommonMark): fenced by one backtick more than the longest run of backticks
+/// inside, padded with a space when the text starts or ends with a backtick. Line breaks become spaces.
+pub fn code(s: &str) -> String {
+    let s = crate::safe_text::escape(s).replace(['\n', '\r'], " ");
+    let fence = "`".repeat(longest_backtick_run(&s) + 1);
+    let pad = if s.starts_with('`') || s.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{s}{pad}{fence}")
+}
+
+/// The most backticks in a row in `s`: a code span or block around it needs a longer fence.
+fn longest_backtick_run(s: &str) -> usize {
+    let (mut longest, mut run) = (0, 0);
+    for c in s.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    longest
+}
+
+/// A code span in a table cell: GitHub splits cells at `|` even inside code, unless it is escaped.
+fn code_cell(s: &str) -> String {
+    code(s).replace('|', "\\|")
 }
 
 /// `a`, `b`, `c` and 5 more.
@@ -82,18 +162,154 @@ fn short_list(items: &[String]) -> String {
     s
 }
 
-fn summary(r: &Report, out: &mut String) {
-    let result = if r.fails() { "❌ FAIL" } else { "✅ PASS" };
-    let _ = writeln!(out, "## guardplan: {result}");
+/// What the comment knows besides the report: the change against the base branch's plan, and where the full
+/// report is published.
+#[derive(Debug, Clone, Default)]
+pub struct Review {
+    /// The rollout of the base branch's plan, when one was given.
+    pub base: Option<BaseChange>,
+    /// Where the full report is published (a CI artifact): notes on shortened lists link to it.
+    pub full_report: Option<String>,
+}
+
+/// The base branch's plan, compared with the plan under review.
+#[derive(Debug, Clone, Default)]
+pub struct BaseChange {
+    /// The base plan's file name.
+    pub uri: String,
+    /// The semantic difference of the two plans.
+    pub diff: PlanDiff,
+    /// Paths per mode under the base plan, indexed by [`Mode::index`], the last slot counting paths left as
+    /// they are; `None` when the base plan names entries this inventory no longer has.
+    pub modes: Option<Vec<usize>>,
+    /// Unwaived blocks under the base plan and under this one (`None` as for `modes`).
+    pub blockers: Option<(usize, usize)>,
+    /// Stages of the base plan.
+    pub stages: usize,
+    /// Waivers of the base plan.
+    pub waivers: usize,
+}
+
+/// Paths per mode of what would be rolled out, indexed as [`BaseChange::modes`].
+pub fn mode_counts(r: &Report) -> Vec<usize> {
+    let mut counts = vec![0; Mode::ALL.len() + 1];
+    for p in &r.paths {
+        if let Some(n) = counts.get_mut(p.rollout(r.planned()).map_or(Mode::ALL.len(), Mode::index))
+        {
+            *n += 1;
+        }
+    }
+    counts
+}
+
+/// Where the rest of a shortened list is.
+fn rest_note(review: &Review) -> String {
+    match &review.full_report {
+        Some(url) => format!(
+            "the [full report]({}) lists them all",
+            url.replace(['(', ')', ' '], "")
+        ),
+        None => "`guardplan check --format json` lists them all".into(),
+    }
+}
+
+/// `- text` for at most [`LIST_MAX`] items, then `- and N more: …`.
+fn bullets(out: &mut String, items: &[String], rest: &str) {
+    for item in items.iter().take(LIST_MAX) {
+        let _ = writeln!(out, "- {item}");
+    }
+    if items.len() > LIST_MAX {
+        let _ = writeln!(out, "- and {} more: {rest}.", items.len() - LIST_MAX);
+    }
+}
+
+fn finding_line(f: &ReportFinding) -> String {
+    let mut s = format!("{} ({})", code(f.code.as_str()), f.severity);
+    match &f.path {
+        Some(p) => {
+            let _ = write!(s, " on path {}", code(p));
+        }
+        None => s.push_str(" estate-wide"),
+    }
+    if let Some(m) = f.mode {
+        let _ = write!(s, " under {}", code(m.as_str()));
+    }
+    let counts = f.counts_text();
+    if !counts.is_empty() {
+        let _ = write!(s, ", {counts}");
+    }
+    let _ = write!(s, ": {}", prose(f, MESSAGE_MAX, false));
+    s
+}
+
+fn waiver_line(w: &ReportWaiver) -> String {
+    let expires = match (&w.expires, w.expired) {
+        (Some(d), true) => format!("expired {d}"),
+        (Some(d), false) => format!("until {d}"),
+        (None, _) => "no end date".into(),
+    };
+    format!(
+        "waiver {} on {} ({expires}, {}): {}",
+        code(&w.code),
+        code(&w.scope),
+        plural(w.used, "finding"),
+        esc(&w.reason)
+    )
+}
+
+/// The waivers a reviewer must approve: with a base plan, those this change adds; without one, every waiver in
+/// force. Expired waivers are listed apart: they no longer accept anything.
+fn to_approve<'a>(r: &'a Report, review: &Review) -> Vec<&'a ReportWaiver> {
+    r.waivers
+        .iter()
+        .filter(|w| !w.expired)
+        .filter(|w| match &review.base {
+            Some(b) => b
+                .diff
+                .waivers_added
+                .iter()
+                .any(|a| a.code == w.code && a.scope == w.scope && a.reason == w.reason),
+            None => true,
+        })
+        .collect()
+}
+
+/// The decision first: pass or fail, what blocks, what needs approval.
+fn verdict(r: &Report, review: &Review, out: &mut String) {
+    let blockers: Vec<&ReportFinding> = r.findings.iter().filter(|f| f.denies(r.deny)).collect();
+    let without: Vec<String> = r.paths_without_mode().map(|p| code(&p.name)).collect();
+    let approve = to_approve(r, review);
+    let expired: Vec<&ReportWaiver> = r.waivers.iter().filter(|w| w.expired).collect();
+    let n_block = blockers.len() + without.len();
+    let mut head = if r.fails() {
+        "❌ FAIL".to_string()
+    } else {
+        "✅ PASS".to_string()
+    };
+    let mut parts = Vec::new();
+    if n_block > 0 {
+        parts.push(format!("{n_block} blocking"));
+    }
+    if !approve.is_empty() {
+        parts.push(format!("{} to approve", plural(approve.len(), "waiver")));
+    }
+    if !parts.is_empty() {
+        let _ = write!(head, " — {}", parts.join(", "));
+    }
+    let _ = writeln!(out, "## guardplan: {head}");
     let _ = writeln!(out);
     match &r.plan_uri {
         Some(plan) => {
-            let _ = writeln!(
+            let _ = write!(
                 out,
-                "Plan {} for inventory {}.",
+                "Plan {} for inventory {}",
                 code(plan),
                 code(&r.inventory_uri)
             );
+            if let Some(b) = &review.base {
+                let _ = write!(out, ", compared with the base plan {}", code(&b.uri));
+            }
+            let _ = writeln!(out, ".");
         }
         None => {
             let _ = writeln!(
@@ -104,52 +320,248 @@ fn summary(r: &Report, out: &mut String) {
         }
     }
     let _ = writeln!(out);
-    let _ = writeln!(out, "| | |");
-    let _ = writeln!(out, "|---|---|");
-    let per_mode = r.paths_per_mode();
-    let _ = writeln!(
-        out,
-        "| Paths ({}) | {} |",
-        r.paths.len(),
-        per_mode.join(" · ")
-    );
-    let [block, action, warn, info] = r.counts().map(|(_, n)| n);
-    let _ = writeln!(out, "| Blockers | {block} |");
-    let without = r.paths_without_mode().count();
-    if without > 0 {
-        let _ = writeln!(out, "| Paths without a workable mode | {without} |");
+    let rest = rest_note(review);
+    if n_block == 0 {
+        let _ = writeln!(out, "**Nothing blocks the merge.**");
+    } else {
+        let _ = writeln!(out, "**Blocks the merge:**");
+        let _ = writeln!(out);
+        let mut items: Vec<String> = Vec::new();
+        if !without.is_empty() {
+            items.push(format!(
+                "no workable mode for {}",
+                short_list_coded(&without)
+            ));
+        }
+        items.extend(blockers.iter().map(|f| finding_line(f)));
+        bullets(out, &items, &rest);
     }
-    let _ = writeln!(
-        out,
-        "| Actions · warnings · info | {action} · {warn} · {info} |"
-    );
-    let expired = r.waivers.iter().filter(|w| w.expired).count();
-    let mut waivers = format!(
-        "{} accepting {}",
-        r.waivers.len(),
-        plural(r.waived(), "finding")
-    );
-    if expired > 0 {
-        let _ = write!(waivers, " ({expired} expired)");
-    }
-    let _ = writeln!(out, "| Waivers | {waivers} |");
-    if r.planned() {
+    let _ = writeln!(out);
+    if approve.is_empty() && expired.is_empty() {
+        let _ = writeln!(out, "**Nothing needs approval.**");
+    } else {
+        let what = if review.base.is_some() {
+            "added by this change"
+        } else {
+            "in force"
+        };
         let _ = writeln!(
             out,
-            "| Stages ready | {} of {} |",
-            r.stages_ready(),
-            r.stages.len()
+            "**Needs approval** (waivers {what}; the findings they accept are listed below):"
         );
+        let _ = writeln!(out);
+        let mut items: Vec<String> = approve.iter().map(|w| waiver_line(w)).collect();
+        items.extend(
+            expired
+                .iter()
+                .map(|w| format!("{}; its findings count again", waiver_line(w))),
+        );
+        bullets(out, &items, &rest);
     }
     let _ = writeln!(out);
 }
 
-fn stages(r: &Report, out: &mut String) {
-    if r.stages.is_empty() {
+/// A row of the before/after table, left out when both sides are zero.
+fn change_row(out: &mut String, label: &str, before: Option<usize>, after: usize) {
+    if before == Some(0) && after == 0 {
         return;
     }
-    let _ = writeln!(out, "### Stages");
+    let before = before.map_or_else(|| "—".to_string(), |n| n.to_string());
+    let _ = writeln!(out, "| {label} | {before} | {after} |");
+}
+
+/// What the change does to the rollout: against the base plan when given, else the rollout as it stands.
+fn rollout(r: &Report, review: &Review, out: &mut String) {
+    let now = mode_counts(r);
+    let [block, action, warn, info] = r.counts().map(|(_, n)| n);
+    let mode_label = |i: usize| match Mode::ALL.get(i) {
+        Some(Mode::Standard) => "paths on `standard` (credentials reach the target)".to_string(),
+        Some(m) => format!("paths on {}", code(m.as_str())),
+        None => "paths left as they are".to_string(),
+    };
+    let Some(base) = &review.base else {
+        let _ = writeln!(out, "### The rollout");
+        let _ = writeln!(out);
+        let _ = writeln!(out, "| | |");
+        let _ = writeln!(out, "|---|---|");
+        for (i, n) in now.iter().enumerate() {
+            if *n > 0 || i < Mode::ALL.len() {
+                let _ = writeln!(out, "| {} | {n} |", mode_label(i));
+            }
+        }
+        let _ = writeln!(out, "| Blockers | {block} |");
+        let _ = writeln!(
+            out,
+            "| Actions · warnings · info | {action} · {warn} · {info} |"
+        );
+        let expired = r.waivers.iter().filter(|w| w.expired).count();
+        let mut waivers = format!(
+            "{} accepting {}",
+            r.waivers.len(),
+            plural(r.waived(), "finding")
+        );
+        if expired > 0 {
+            let _ = write!(waivers, " ({expired} expired)");
+        }
+        let _ = writeln!(out, "| Waivers | {waivers} |");
+        if r.planned() {
+            let _ = writeln!(
+                out,
+                "| Stages ready | {} of {} |",
+                r.stages_ready(),
+                r.stages.len()
+            );
+        }
+        let _ = writeln!(out);
+        return;
+    };
+    let d = &base.diff;
+    let _ = writeln!(out, "### What this change does to the rollout");
     let _ = writeln!(out);
+    if d.is_empty() {
+        let _ = writeln!(
+            out,
+            "No change to the plan's modes, stages, members or waivers."
+        );
+        let _ = writeln!(out);
+    }
+    let _ = writeln!(out, "| | base | this change |");
+    let _ = writeln!(out, "|---|---|---|");
+    for (i, n) in now.iter().enumerate() {
+        let before = base.modes.as_ref().map(|m| m.get(i).copied().unwrap_or(0));
+        change_row(out, &mode_label(i), before, *n);
+    }
+    match base.blockers {
+        Some((before, after)) => {
+            let _ = writeln!(out, "| unwaived blockers | {before} | {after} |");
+        }
+        None => {
+            let _ = writeln!(out, "| unwaived blockers | — | {block} |");
+        }
+    }
+    let _ = writeln!(out, "| stages | {} | {} |", base.stages, r.stages.len());
+    let _ = writeln!(out, "| waivers | {} | {} |", base.waivers, r.waivers.len());
+    let _ = writeln!(out);
+    if base.modes.is_none() {
+        let _ = writeln!(
+            out,
+            "The base plan names entries this inventory no longer has: its exposure and blockers are not compared."
+        );
+        let _ = writeln!(out);
+    }
+    if d.fingerprint_changed {
+        let _ = writeln!(
+            out,
+            "The two plans were made for different versions of the inventory."
+        );
+        let _ = writeln!(out);
+    }
+    let rest = "`guardplan diff BASE PLAN --inventory INVENTORY` lists them all";
+    let section = |out: &mut String, title: &str, items: Vec<String>| {
+        if items.is_empty() {
+            return;
+        }
+        let _ = writeln!(out, "**{title}** ({}):", items.len());
+        let _ = writeln!(out);
+        bullets(out, &items, rest);
+        let _ = writeln!(out);
+    };
+    let choice = |c: &Option<(Mode, crate::plan::Enforcement)>| match c {
+        None => "no decision (`standard`)".to_string(),
+        Some((m, e)) => format!(
+            "{} ({})",
+            code(m.as_str()),
+            crate::plan::io::enforcement_str(*e)
+        ),
+    };
+    section(
+        out,
+        "Modes",
+        d.decisions
+            .iter()
+            .map(|c| {
+                format!(
+                    "path {}: {} → {}",
+                    code(&c.path),
+                    choice(&c.old),
+                    choice(&c.new)
+                )
+            })
+            .collect(),
+    );
+    let mut stages: Vec<String> = d
+        .stages_added
+        .iter()
+        .map(|s| format!("added {}", code(s)))
+        .collect();
+    stages.extend(
+        d.stages_removed
+            .iter()
+            .map(|s| format!("removed {}", code(s))),
+    );
+    if d.stages_reordered {
+        stages.push("the stages both plans have are in another order".into());
+    }
+    section(out, "Stages", stages);
+    let stage = |s: &Option<String>| s.as_deref().map_or_else(|| "(none)".to_string(), code);
+    section(
+        out,
+        "Members",
+        d.members
+            .iter()
+            .map(|m| {
+                format!(
+                    "{} {}: {} → {}",
+                    m.kind.key(),
+                    code(&m.selector),
+                    stage(&m.from),
+                    stage(&m.to)
+                )
+            })
+            .collect(),
+    );
+    let waiver = |verb: &str, w: &crate::plan::Waiver| {
+        let exp = w
+            .expires
+            .map_or_else(|| "no end date".to_string(), |d| format!("until {d}"));
+        format!(
+            "{verb} {} on {} ({exp}): {}",
+            code(&w.code),
+            code(&w.scope),
+            esc(&w.reason)
+        )
+    };
+    let mut waivers: Vec<String> = d.waivers_added.iter().map(|w| waiver("added", w)).collect();
+    waivers.extend(d.waivers_removed.iter().map(|w| waiver("removed", w)));
+    waivers.extend(d.waivers_expired.iter().map(|w| waiver("expired", w)));
+    section(out, "Waivers", waivers);
+    section(
+        out,
+        "New blockers",
+        d.new_blockers.iter().map(|b| esc(b)).collect(),
+    );
+    section(
+        out,
+        "Resolved blockers",
+        d.resolved_blockers.iter().map(|b| esc(b)).collect(),
+    );
+}
+
+/// `a`, `b`, `c` and 5 more, of items already in code spans.
+fn short_list_coded(items: &[String]) -> String {
+    let mut s = items
+        .iter()
+        .take(LIST_MAX)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if items.len() > LIST_MAX {
+        let _ = write!(s, " and {} more", items.len() - LIST_MAX);
+    }
+    s
+}
+
+fn stages(r: &Report, out: &mut String) {
     for (i, s) in r.stages.iter().enumerate() {
         let state = if s.ready {
             "✅ ready".to_string()
@@ -158,7 +570,7 @@ fn stages(r: &Report, out: &mut String) {
         } else {
             "❌ not ready".to_string()
         };
-        let _ = writeln!(out, "#### {}. {} — {state}", i + 1, esc(&s.name));
+        let _ = writeln!(out, "#### {}. {} — {state}", i + 1, code(&s.name));
         let _ = writeln!(out);
         if !s.description.is_empty() {
             let _ = writeln!(out, "{}", esc(&s.description));
@@ -174,17 +586,29 @@ fn stages(r: &Report, out: &mut String) {
             let _ = writeln!(out);
         }
         let mut any = false;
-        let mut item = |label: &str, items: &[String]| {
-            if !items.is_empty() {
-                let _ = writeln!(out, "- {label} ({}): {}", items.len(), short_list(items));
+        let mut item = |label: &str, items: &str, n: usize| {
+            if n > 0 {
+                let _ = writeln!(out, "- {label} ({n}): {items}");
                 any = true;
             }
         };
-        item("Targets enabled", &s.hosts);
-        item("Client policy or shortcuts set", &s.clients);
-        item("Enrolled in Protected Users", &s.users);
-        let paths: Vec<String> = s.paths.iter().map(|(p, m)| format!("{p} → {m}")).collect();
-        item("Paths switched", &paths);
+        item("Targets enabled", &short_list(&s.hosts), s.hosts.len());
+        item(
+            "Client policy or shortcuts set",
+            &short_list(&s.clients),
+            s.clients.len(),
+        );
+        item(
+            "Enrolled in Protected Users",
+            &short_list(&s.users),
+            s.users.len(),
+        );
+        let paths: Vec<String> = s
+            .paths
+            .iter()
+            .map(|(p, m)| format!("{} → {}", code(p), code(m.as_str())))
+            .collect();
+        item("Paths switched", &short_list_coded(&paths), paths.len());
         if !any {
             let _ = writeln!(out, "- No changes.");
         }
@@ -194,9 +618,11 @@ fn stages(r: &Report, out: &mut String) {
 
 /// The Mermaid flowchart of domains, trusts and stages (aggregated; deterministic).
 pub fn mermaid(r: &Report) -> String {
-    let mut out = String::from("flowchart LR\n");
+    // Top to bottom: a subgraph linked to outside nodes takes the graph's direction, so the stages are drawn in
+    // order down the page only if the whole graph runs that way.
+    let mut out = String::from("flowchart TB\n");
     // Node per domain, or per forest when there are many domains.
-    let by_forest = r.domains.len() > DOMAIN_NODES_MAX;
+    let by_forest = r.domains.len() >= FOREST_NODES_FROM;
     let mut forests: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, d) in r.domains.iter().enumerate() {
         forests.entry(d.forest.as_str()).or_default().push(i);
@@ -266,7 +692,6 @@ pub fn mermaid(r: &Report) -> String {
     }
     if !r.stages.is_empty() {
         let _ = writeln!(out, "  subgraph stages[\"stages\"]");
-        let _ = writeln!(out, "    direction TB");
         for (i, s) in r.stages.iter().enumerate() {
             let class = if s.ready { "ready" } else { "notready" };
             let parts: Vec<String> = [
@@ -324,16 +749,18 @@ pub fn mermaid(r: &Report) -> String {
 fn finding_row(f: &ReportFinding) -> String {
     format!(
         "| {} | {} | {} | {} | {} | {} |",
-        code(f.code.as_str()),
+        code_cell(f.code.as_str()),
         f.severity,
-        f.path.as_deref().map_or_else(|| "estate".to_string(), code),
+        f.path
+            .as_deref()
+            .map_or_else(|| "estate".to_string(), code_cell),
         f.mode.map_or("any", Mode::as_str),
         esc(&f.counts_text()),
-        esc(&clip(&f.message, MESSAGE_MAX))
+        prose(f, MESSAGE_MAX, true)
     )
 }
 
-fn finding_table(rows: &[&ReportFinding], max: usize, out: &mut String) {
+fn finding_table(rows: &[&ReportFinding], max: usize, rest: &str, out: &mut String) {
     let _ = writeln!(
         out,
         "| code | severity | path | mode | subjects | message |"
@@ -343,11 +770,7 @@ fn finding_table(rows: &[&ReportFinding], max: usize, out: &mut String) {
         let _ = writeln!(out, "{}", finding_row(f));
     }
     if rows.len() > max {
-        let _ = writeln!(
-            out,
-            "\n{} more: `guardplan check --format json` lists them all.",
-            rows.len() - max
-        );
+        let _ = writeln!(out, "\n{} more: {rest}.", rows.len() - max);
     }
 }
 
@@ -360,66 +783,137 @@ fn details(out: &mut String, summary: &str, body: impl FnOnce(&mut String)) {
     let _ = writeln!(out);
 }
 
-/// Renders the pull-request comment, below [`COMMENT_MAX`] characters: tables are shortened until it fits.
+/// Renders the pull-request comment without a base plan; see [`render_review`].
 pub fn render(r: &Report) -> String {
+    render_review(r, &Review::default())
+}
+
+/// Renders the pull-request comment, below [`COMMENT_MAX`] characters: tables are shortened until it fits,
+/// and as a last resort the text is cut at a line with a note that points at the full report.
+pub fn render_review(r: &Report, review: &Review) -> String {
     let mut max = TABLE_MAX;
     loop {
-        let out = render_rows(r, max);
+        let out = render_rows(r, review, max);
         if out.chars().count() <= COMMENT_MAX {
             return out;
         }
         if max == 0 {
-            // Only the counts and stages are left: cut at a line and say where the rest is.
-            let mut cut: String = out.chars().take(COMMENT_MAX - 200).collect();
-            if let Some(i) = cut.rfind('\n') {
-                cut.truncate(i + 1);
-            }
-            cut.push_str(
-                "\n… the report is cut here: `guardplan check --format json` has all of it.\n",
-            );
-            return cut;
+            return cut(&out, review);
         }
         max /= 2;
     }
 }
 
-fn render_rows(r: &Report, max: usize) -> String {
-    let mut out = String::new();
-    summary(r, &mut out);
-
-    let blockers: Vec<&ReportFinding> = r
-        .findings
-        .iter()
-        .filter(|f| f.denies(Severity::Block))
-        .collect();
-    let without: Vec<String> = r.paths_without_mode().map(|p| p.name.clone()).collect();
-    if !blockers.is_empty() || !without.is_empty() {
-        let _ = writeln!(out, "### Blockers");
-        let _ = writeln!(out);
-        if !without.is_empty() {
-            let _ = writeln!(out, "No workable mode for {}.", short_list(&without));
-            let _ = writeln!(out);
-        }
-        if !blockers.is_empty() {
-            finding_table(&blockers, max, &mut out);
-            let _ = writeln!(out);
-        }
+/// Cuts a comment at a line below [`COMMENT_MAX`], closing an open code block or folded section, and says where
+/// the rest is.
+fn cut(text: &str, review: &Review) -> String {
+    let mut out: String = text.chars().take(COMMENT_MAX - 400).collect();
+    if let Some(i) = out.rfind('\n') {
+        out.truncate(i + 1);
     }
+    let fences = out.lines().filter(|l| l.starts_with("```")).count();
+    if fences % 2 == 1 {
+        out.push_str("```\n");
+    }
+    let opened = out.matches("<details>").count();
+    let closed = out.matches("</details>").count();
+    for _ in closed..opened {
+        out.push_str("\n</details>\n");
+    }
+    let _ = writeln!(out, "\n… the comment is cut here: {}.", rest_note(review));
+    out
+}
 
-    stages(r, &mut out);
-
-    let _ = writeln!(out, "### Domains, trusts and stages");
-    let _ = writeln!(out);
-    let _ = writeln!(out, "```mermaid");
-    out.push_str(&mermaid(r));
-    let _ = writeln!(out, "```");
+/// The comment for a check that could not run: the input errors in a code block, cut to fit.
+pub fn render_error(message: &str, review: &Review) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{MARKER}");
+    let _ = writeln!(out, "## guardplan: ❌ input error");
     let _ = writeln!(out);
     let _ = writeln!(
         out,
-        "Arrows point from the trusting domain (resources) to the trusted domain (accounts); dotted arrows \
-         show how many hosts a stage touches in each domain."
+        "**Blocks the merge:** the inventory or the plan cannot be read. Fix what is listed below (each error \
+         names the file, line and column); nothing else was checked."
     );
     let _ = writeln!(out);
+    // Room for the text around the errors and the note.
+    let budget = COMMENT_MAX - 1_000;
+    let mut shown: String = message.chars().take(budget).collect();
+    let cut = shown.len() < message.len();
+    if cut {
+        if let Some(i) = shown.rfind('\n') {
+            shown.truncate(i + 1);
+        }
+    }
+    let fence = "`".repeat(longest_backtick_run(&shown).max(2) + 1);
+    let _ = writeln!(out, "{fence}text");
+    out.push_str(shown.trim_end_matches('\n'));
+    let _ = writeln!(out);
+    let _ = writeln!(out, "{fence}");
+    if cut {
+        let more = message[shown.len()..]
+            .lines()
+            .filter(|l| l.contains(": error:"))
+            .count();
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "… cut here{}: the job's log has every error{}.",
+            if more > 0 {
+                format!(
+                    " ({more} more {})",
+                    if more == 1 { "error" } else { "errors" }
+                )
+            } else {
+                String::new()
+            },
+            review
+                .full_report
+                .as_ref()
+                .map_or_else(String::new, |u| format!(
+                    " ([run]({}))",
+                    u.replace(['(', ')', ' '], "")
+                ))
+        );
+    }
+    out
+}
+
+fn render_rows(r: &Report, review: &Review, max: usize) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{MARKER}");
+    verdict(r, review, &mut out);
+    rollout(r, review, &mut out);
+    let rest = rest_note(review);
+
+    let blockers: Vec<&ReportFinding> = r.findings.iter().filter(|f| f.denies(r.deny)).collect();
+    if !blockers.is_empty() {
+        details(
+            &mut out,
+            &format!("Blocking findings ({})", blockers.len()),
+            |out| finding_table(&blockers, max, &rest, out),
+        );
+    }
+
+    if !r.stages.is_empty() {
+        details(
+            &mut out,
+            &format!("Stages ({} of {} ready)", r.stages_ready(), r.stages.len()),
+            |out| stages(r, out),
+        );
+    }
+
+    details(&mut out, "Domains, trusts and stages", |out| {
+        let _ = writeln!(out, "```mermaid");
+        out.push_str(&mermaid(r));
+        let _ = writeln!(out, "```");
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "Arrows point from the trusting domain (resources) to the trusted domain (accounts); dotted arrows \
+             show how many hosts a stage touches in each domain."
+        );
+    });
 
     let applying: Vec<&ReportFinding> = r
         .findings
@@ -427,8 +921,46 @@ fn render_rows(r: &Report, max: usize) -> String {
         .filter(|f| f.applies && !f.waived())
         .collect();
     details(&mut out, &format!("Findings ({})", applying.len()), |out| {
-        finding_table(&applying, max, out)
+        finding_table(&applying, max, &rest, out)
     });
+
+    let waived: Vec<&ReportFinding> = r
+        .findings
+        .iter()
+        .filter(|f| f.applies && f.waived())
+        .collect();
+    if !waived.is_empty() {
+        details(
+            &mut out,
+            &format!("Waived findings ({})", waived.len()),
+            |out| {
+                let _ = writeln!(
+                    out,
+                    "Accepted by a waiver of the plan: not in the SARIF report, so code scanning opens no alert for them."
+                );
+                let _ = writeln!(out);
+                let _ = writeln!(out, "| code | severity | path | mode | subjects | waiver |");
+                let _ = writeln!(out, "|---|---|---|---|---|---|");
+                for f in waived.iter().take(max) {
+                    let _ = writeln!(
+                        out,
+                        "| {} | {} | {} | {} | {} | {} |",
+                        code_cell(f.code.as_str()),
+                        f.severity,
+                        f.path
+                            .as_deref()
+                            .map_or_else(|| "estate".to_string(), code_cell),
+                        f.mode.map_or("any", Mode::as_str),
+                        esc(&f.counts_text()),
+                        esc(&clip(f.waiver.as_deref().unwrap_or_default(), MESSAGE_MAX))
+                    );
+                }
+                if waived.len() > max {
+                    let _ = writeln!(out, "\n{} more: {rest}.", waived.len() - max);
+                }
+            },
+        );
+    }
 
     details(&mut out, &format!("Paths ({})", r.paths.len()), |out| {
         let _ = writeln!(
@@ -452,7 +984,7 @@ fn render_rows(r: &Report, max: usize) -> String {
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} | {} |",
-                code(&p.name),
+                code_cell(&p.name),
                 p.purpose,
                 mode_name(p.recommended),
                 p.chosen.map_or("—", Mode::as_str),
@@ -460,7 +992,7 @@ fn render_rows(r: &Report, max: usize) -> String {
             );
         }
         if r.paths.len() > max {
-            let _ = writeln!(out, "\n{} more paths.", r.paths.len() - max);
+            let _ = writeln!(out, "\n{} more paths: {rest}.", r.paths.len() - max);
         }
     });
 
@@ -477,12 +1009,15 @@ fn render_rows(r: &Report, max: usize) -> String {
                 let _ = writeln!(
                     out,
                     "| {} | {} | {} | {} | {} |",
-                    code(&w.code),
-                    code(&w.scope),
+                    code_cell(&w.code),
+                    code_cell(&w.scope),
                     esc(&w.reason),
                     expires,
                     w.used
                 );
+            }
+            if r.waivers.len() > max {
+                let _ = writeln!(out, "\n{} more waivers: {rest}.", r.waivers.len() - max);
             }
         });
     }

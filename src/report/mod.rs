@@ -6,6 +6,7 @@
 pub mod json;
 pub mod labels;
 pub mod markdown;
+pub mod repo;
 pub mod sarif;
 pub mod text;
 

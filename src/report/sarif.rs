@@ -1,5 +1,9 @@
 //! SARIF 2.1.0 for code scanning: rule metadata from the catalog, results located at the line in the inventory
-//! or plan that each finding is about (relative URIs, so a pull request shows them inline).
+//! or plan that each finding is about (URIs relative to the repository root, `%SRCROOT%`, so a pull request
+//! shows them inline).
+//!
+//! Code scanning ignores `suppressions`: a waived finding left in `results` would open an alert. Waived findings
+//! are therefore left out of the log (the Markdown comment lists them with their waiver).
 
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -10,6 +14,34 @@ use crate::rules::{CATALOG, RuleInfo, catalog::Area};
 
 /// The SARIF schema this output follows.
 pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+
+/// Where the project and its documentation live (`driver.informationUri`).
+pub const INFORMATION_URI: &str = env!("CARGO_PKG_REPOSITORY");
+
+/// The base of every result's URI: the root of the repository that holds the inputs.
+pub const SRCROOT: &str = "%SRCROOT%";
+
+/// The Microsoft page a catalog source refers to (`000` and `MS-2023`: Remote Credential Guard; `003`: the
+/// Protected Users group); planning rules point at the project's README.
+pub fn help_uri(source: &str) -> String {
+    match source {
+        "000" | "MS-2023" => {
+            "https://learn.microsoft.com/windows/security/identity-protection/remote-credential-guard".into()
+        }
+        "003" => "https://learn.microsoft.com/windows-server/security/credentials-protection-and-management/protected-users-security-group".into(),
+        _ => format!("{INFORMATION_URI}#finding-codes"),
+    }
+}
+
+/// GitHub's `security-severity` (a CVSS-like score: 7.0-8.9 high, 4.0-6.9 medium) for blocks and warnings;
+/// actions and information carry none.
+pub fn security_severity(s: Severity) -> Option<&'static str> {
+    match s {
+        Severity::Block => Some("8.0"),
+        Severity::Warn => Some("5.0"),
+        Severity::Action | Severity::Info => None,
+    }
+}
 
 /// SARIF level of a severity: block -> error, action and warn -> warning, info -> note.
 pub fn level(s: Severity) -> &'static str {
@@ -60,6 +92,11 @@ fn help_text(r: &RuleInfo) -> String {
 
 fn rule(r: &RuleInfo) -> Value {
     let id = r.code.as_str();
+    let mut properties =
+        json!({ "tags": ["security", area_tag(r.area)], "severity": r.severity.as_str() });
+    if let (Some(score), Some(obj)) = (security_severity(r.severity), properties.as_object_mut()) {
+        obj.insert("security-severity".into(), json!(score));
+    }
     json!({
         "id": id,
         "name": rule_name(id),
@@ -69,8 +106,9 @@ fn rule(r: &RuleInfo) -> Value {
             "text": help_text(r),
             "markdown": format!("**{id}** ({}): {}\n\n{}\n\n**Fix:** {}", r.severity, r.title, source_text(r), help_text(r)),
         },
+        "helpUri": help_uri(r.source),
         "defaultConfiguration": { "level": level(r.severity) },
-        "properties": { "tags": ["security", area_tag(r.area)], "severity": r.severity.as_str() },
+        "properties": properties,
     })
 }
 
@@ -120,7 +158,7 @@ fn result(r: &Report, f: &ReportFinding) -> Value {
         "message": { "text": text },
         "locations": [{
             "physicalLocation": {
-                "artifactLocation": { "uri": r.uri(&f.location) },
+                "artifactLocation": { "uri": r.uri(&f.location), "uriBaseId": SRCROOT },
                 "region": { "startLine": f.location.line, "startColumn": f.location.col },
             }
         }],
@@ -131,22 +169,22 @@ fn result(r: &Report, f: &ReportFinding) -> Value {
             "count": f.subjects.len(),
         },
     });
-    if let (Some(reason), Some(obj)) = (&f.waiver, v.as_object_mut()) {
-        obj.insert(
-            "suppressions".into(),
-            json!([{ "kind": "external", "status": "accepted", "justification": reason }]),
-        );
+    if let (Some(score), Some(props)) = (
+        security_severity(f.severity),
+        v.get_mut("properties").and_then(Value::as_object_mut),
+    ) {
+        props.insert("security-severity".into(), json!(score));
     }
     v
 }
 
-/// Renders the findings that apply to what would be rolled out (waived ones as suppressed results).
+/// Renders the findings that apply to what would be rolled out and that no waiver accepts.
 pub fn render(r: &Report) -> String {
     let rules: Vec<Value> = CATALOG.iter().map(rule).collect();
     let results: Vec<Value> = r
         .findings
         .iter()
-        .filter(|f| f.applies)
+        .filter(|f| f.applies && !f.waived())
         .map(|f| result(r, f))
         .collect();
     let mut doc = json!({
@@ -156,9 +194,14 @@ pub fn render(r: &Report) -> String {
             "tool": {
                 "driver": {
                     "name": "guardplan",
+                    "version": env!("CARGO_PKG_VERSION"),
                     "semanticVersion": env!("CARGO_PKG_VERSION"),
+                    "informationUri": INFORMATION_URI,
                     "rules": [],
                 }
+            },
+            "originalUriBaseIds": {
+                SRCROOT: { "description": { "text": "The root of the repository that holds the inventory and the plan." } }
             },
             "columnKind": "unicodeCodePoints",
             "results": [],
@@ -178,9 +221,10 @@ pub fn render(r: &Report) -> String {
     out
 }
 
-/// Checks the structure code scanning requires of a SARIF log: version, one run with the tool's rules (id, name,
-/// descriptions, help, default level), and results whose `ruleIndex` matches their `ruleId`, with a known level,
-/// a message and a location at a relative URI and a line.
+/// Checks the structure code scanning requires of a SARIF log: version, one run with the tool's version and
+/// information URI and its rules (id, name, descriptions, help and help URI, default level), and results whose
+/// `ruleIndex` matches their `ruleId`, with a known level, a message, no suppression (code scanning ignores them)
+/// and a location at a URI relative to `%SRCROOT%` and a line.
 pub fn validate(text: &str) -> Result<(), String> {
     let v: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
     let need = |ok: bool, what: &str| if ok { Ok(()) } else { Err(what.to_string()) };
@@ -194,10 +238,10 @@ pub fn validate(text: &str) -> Result<(), String> {
     let runs = v["runs"].as_array().ok_or("no runs")?;
     need(runs.len() == 1, "not exactly one run")?;
     let run = &runs[0];
-    need(
-        run["tool"]["driver"]["name"].is_string(),
-        "no tool.driver.name",
-    )?;
+    let driver = &run["tool"]["driver"];
+    for key in ["name", "version", "informationUri"] {
+        need(driver[key].is_string(), &format!("no tool.driver.{key}"))?;
+    }
     let rules = run["tool"]["driver"]["rules"]
         .as_array()
         .ok_or("no rules")?;
@@ -213,6 +257,12 @@ pub fn validate(text: &str) -> Result<(), String> {
                 &format!("rule {id} has no {key}.text"),
             )?;
         }
+        need(
+            r["helpUri"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("https://")),
+            &format!("rule {id} has no helpUri"),
+        )?;
         let level = r["defaultConfiguration"]["level"].as_str().unwrap_or("");
         need(
             levels.contains(&level),
@@ -238,6 +288,10 @@ pub fn validate(text: &str) -> Result<(), String> {
                 .is_some_and(|t| !t.is_empty()),
             &format!("{id}: no message"),
         )?;
+        need(
+            res.get("suppressions").is_none(),
+            &format!("{id}: a waived finding is a result (code scanning would open an alert)"),
+        )?;
         let loc = &res["locations"][0]["physicalLocation"];
         let uri = loc["artifactLocation"]["uri"]
             .as_str()
@@ -245,6 +299,10 @@ pub fn validate(text: &str) -> Result<(), String> {
         need(
             !uri.is_empty() && !uri.starts_with('/') && !uri.contains(':') && !uri.contains('\\'),
             &format!("{id}: `{uri}` is not a relative URI"),
+        )?;
+        need(
+            loc["artifactLocation"]["uriBaseId"] == SRCROOT,
+            &format!("{id}: `{uri}` is not relative to {SRCROOT}"),
         )?;
         need(
             loc["region"]["startLine"].as_u64().is_some_and(|l| l >= 1),

@@ -518,36 +518,174 @@ fn sarif_is_valid_and_levels_follow_severity() {
     assert_eq!(sarif::validate(&out), Ok(()));
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let results = v["runs"][0]["results"].as_array().unwrap();
-    let svc = results
-        .iter()
-        .find(|r| r["ruleId"] == "PU-SERVICE-ACCOUNT")
-        .unwrap();
-    assert_eq!(svc["level"], "error");
-    assert_eq!(svc["suppressions"][0]["kind"], "external");
+    // Code scanning ignores suppressions: the waived blocker is no result at all.
+    let r = report(true);
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.applies && f.waived() && f.code == Code::PuServiceAccount)
+    );
+    assert!(results.iter().all(|r| r["ruleId"] != "PU-SERVICE-ACCOUNT"));
+    assert!(results.iter().all(|r| r.get("suppressions").is_none()));
+    let rules = v["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
+    let rule = |id: &str| rules.iter().find(|r| r["id"] == id).unwrap();
+    assert_eq!(
+        rule("PU-SERVICE-ACCOUNT")["properties"]["security-severity"],
+        "8.0"
+    );
+    assert!(
+        rule("RCG-HOST-NOT-ENABLED")["properties"]
+            .get("security-severity")
+            .is_none()
+    );
+    assert!(
+        rule("PU-SERVICE-ACCOUNT")["helpUri"]
+            .as_str()
+            .unwrap()
+            .contains("protected-users")
+    );
+    assert!(
+        rule("RCG-TARGET-ENTRA")["helpUri"]
+            .as_str()
+            .unwrap()
+            .contains("remote-credential-guard")
+    );
+    let driver = &v["runs"][0]["tool"]["driver"];
+    assert_eq!(driver["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(driver["informationUri"], env!("CARGO_PKG_REPOSITORY"));
     let enable = results
         .iter()
         .find(|r| r["ruleId"] == "RCG-HOST-NOT-ENABLED")
         .unwrap();
     assert_eq!(enable["level"], "warning");
-    assert_eq!(
-        enable["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
-        "plans/estate.plan.toml"
-    );
+    let artifact = &enable["locations"][0]["physicalLocation"]["artifactLocation"];
+    assert_eq!(artifact["uri"], "plans/estate.plan.toml");
+    assert_eq!(artifact["uriBaseId"], "%SRCROOT%");
+    assert!(v["runs"][0]["originalUriBaseIds"]["%SRCROOT%"].is_object());
     // Findings under modes the plan does not roll out are not results.
     assert!(results.iter().all(|r| r["ruleId"] != "RCG-TARGET-ENTRA"));
 }
 
 #[test]
-fn markdown_has_counts_stages_mermaid_and_folded_details() {
+fn markdown_opens_with_the_verdict_then_the_rollout_then_folded_details() {
     let out = markdown::render(&report(true));
-    let counts = out.find("| Stages ready | 2 of 2 |").unwrap();
-    let stages = out.find("### Stages").unwrap();
-    let graph = out.find("```mermaid\nflowchart LR").unwrap();
-    assert!(counts < stages && stages < graph);
-    assert!(out.contains("<details><summary>Findings"));
+    assert!(out.starts_with(markdown::MARKER));
+    let verdict = out.find("## guardplan: ").unwrap();
+    let blocks = out
+        .find("**Nothing blocks the merge.**")
+        .or_else(|| out.find("**Blocks the merge:**"))
+        .unwrap();
+    let approval = out.find("**Needs approval**").unwrap();
+    let rollout = out.find("### The rollout").unwrap();
+    let stages = out.find("<details><summary>Stages (2 of 2 ready)").unwrap();
+    let graph = out.find("```mermaid\nflowchart TB").unwrap();
+    let findings = out.find("<details><summary>Findings").unwrap();
+    assert!(verdict < blocks && blocks < approval && approval < rollout);
+    assert!(rollout < stages && stages < graph && graph < findings);
+    // Everything after the rollout is folded.
+    let tail = &out[stages..];
+    assert!(!tail.contains("\n### "), "{tail}");
     assert!(out.contains("d0 -->|\"external, selective\"| d1"));
     assert!(out.contains("s0 --> s1"));
     assert!(out.contains("nodomain([\"Entra ID / workgroup<br/>1 host\"])"));
+}
+
+#[test]
+fn markdown_lists_waived_findings_that_sarif_leaves_out() {
+    let r = report(true);
+    let out = markdown::render(&r);
+    let waived: Vec<&ReportFinding> = r
+        .findings
+        .iter()
+        .filter(|f| f.applies && f.waived())
+        .collect();
+    assert!(!waived.is_empty());
+    let section = &out[out.find("<details><summary>Waived findings").unwrap()..];
+    for f in waived {
+        assert!(section.contains(&format!("| `{}` |", f.code)), "{section}");
+        assert!(section.contains(f.waiver.as_deref().unwrap()));
+    }
+    // The waiver in force is up for approval in the verdict.
+    let head = &out[..out.find("### The rollout").unwrap()];
+    assert!(head.contains("waiver `PU-SERVICE-ACCOUNT`"), "{head}");
+}
+
+#[test]
+fn code_spans_hold_any_name_exactly() {
+    assert_eq!(markdown::code("CORP\\_judy_owner"), "`CORP\\_judy_owner`");
+    assert_eq!(markdown::code("a`b"), "``a`b``");
+    assert_eq!(markdown::code("`x``"), "``` `x`` ```");
+    assert_eq!(markdown::code("two\nlines"), "`two lines`");
+}
+
+#[test]
+fn markdown_keeps_backslashes_and_underscores_of_names_in_prose() {
+    let mut r = report(false);
+    r.findings[0].message = "CORP\\_judy_owner and *x*".into();
+    let out = markdown::render(&r);
+    assert!(out.contains("CORP\\\\\\_judy\\_owner and \\*x\\*"), "{out}");
+}
+
+#[test]
+fn markdown_puts_the_subjects_named_in_a_message_in_code_spans() {
+    let mut r = report(false);
+    let mut subjects = crate::report::Labels::new();
+    subjects.push("user:CORP\\_judy_owner");
+    subjects.push("host:SRV-01");
+    subjects.push("host:SRV-0");
+    r.findings[0].subjects = subjects;
+    r.findings[0].message = "CORP\\_judy_owner cannot reach SRV-01, SRV-0 | SRV-010".into();
+    let out = markdown::render(&r);
+    assert!(
+        out.contains("`CORP\\_judy_owner` cannot reach `SRV-01`, `SRV-0` \\| SRV-010"),
+        "{out}"
+    );
+}
+
+#[test]
+fn markdown_without_a_base_plan_has_no_change_section() {
+    let out = markdown::render(&report(true));
+    assert!(!out.contains("What this change does"));
+}
+
+#[test]
+fn markdown_against_a_base_plan_shows_the_change_before_the_details() {
+    let r = report(true);
+    let mut diff = crate::plan::diff::PlanDiff::default();
+    diff.decisions.push(crate::plan::diff::DecisionChange {
+        path: "tier1-admin".into(),
+        old: None,
+        new: Some((Mode::RemoteGuard, crate::plan::Enforcement::Policy)),
+    });
+    diff.stages_added.push("pilot".into());
+    let mut modes = markdown::mode_counts(&r);
+    modes[Mode::Standard.index()] += 1;
+    modes[Mode::RemoteGuard.index()] -= 1;
+    let review = markdown::Review {
+        base: Some(markdown::BaseChange {
+            uri: "base/estate.plan.toml".into(),
+            diff,
+            modes: Some(modes),
+            blockers: Some((3, 0)),
+            stages: 1,
+            waivers: 0,
+        }),
+        full_report: None,
+    };
+    let out = markdown::render_review(&r, &review);
+    let change = out
+        .find("### What this change does to the rollout")
+        .unwrap();
+    assert!(change < out.find("<details>").unwrap());
+    assert!(out.contains("compared with the base plan `base/estate.plan.toml`"));
+    assert!(out.contains("| unwaived blockers | 3 | 0 |"));
+    assert!(
+        out.contains("path `tier1-admin`: no decision (`standard`) → `remote-guard`"),
+        "{out}"
+    );
+    assert!(out.contains("added `pilot`"));
+    // With a base plan, only the waivers this change adds need approval: here none.
+    assert!(out.contains("**Nothing needs approval.**"), "{out}");
 }
 
 #[test]
@@ -570,7 +708,7 @@ fn markdown_escapes_hostile_text() {
     let mut r = report(false);
     r.findings[0].message = "a | b <script>x</script>\n# heading".into();
     let out = markdown::render(&r);
-    assert!(out.contains("a \\| b &lt;script&gt;x&lt;/script&gt; # heading"));
+    assert!(out.contains("a \\| b &lt;script&gt;x&lt;/script&gt; \\# heading"));
     assert!(!out.contains("<script>"));
 }
 
@@ -586,6 +724,12 @@ fn sarif_validation_catches_broken_logs() {
         1,
     );
     assert!(sarif::validate(&absolute).is_err());
+    let suppressed = good.replacen(
+        "\"ruleId\": ",
+        "\"suppressions\": [{\"kind\": \"external\"}], \"ruleId\": ",
+        1,
+    );
+    assert!(sarif::validate(&suppressed).unwrap_err().contains("waived"));
 }
 
 #[test]

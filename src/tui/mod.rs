@@ -110,8 +110,11 @@ pub fn export(app: &App, kind: ExportKind) -> Result<String, String> {
             };
             // The report of the working plan, as `guardplan export` would give it once saved.
             let ws = &app.ws;
-            let input = plan_input(ws, crate::report::relative_uri(&base.display().to_string()));
-            let uri = crate::report::relative_uri(&ws.inventory.source.name);
+            let input = plan_input(
+                ws,
+                crate::report::repo::uri(&base.display().to_string(), None),
+            );
+            let uri = crate::report::repo::uri(&ws.inventory.source.name, None);
             let report = crate::report::Report::build(
                 &ws.inventory,
                 &uri,
