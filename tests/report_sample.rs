@@ -5,7 +5,7 @@ use guardplan::finding::Severity;
 use guardplan::report::{Report, sarif};
 
 fn sample() -> Report {
-    match build_report(None, None, Severity::Block) {
+    match build_report(None, None, Severity::Block, crate::plan_common::TODAY) {
         Ok(r) => r,
         Err(e) => panic!("the embedded sample does not check: {e}"),
     }

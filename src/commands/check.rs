@@ -65,27 +65,28 @@ pub struct CheckArgs {
     pub deny: Option<DenyLevel>,
 }
 
-/// The day waivers are judged against (UTC).
-fn today() -> time::Date {
-    time::OffsetDateTime::now_utc().date()
-}
-
-/// Loads an inventory and a plan made for it (refusing a stale plan) into a workspace.
-pub fn workspace(inventory: Option<&Path>, plan_path: &Path) -> Result<Workspace, CliError> {
+/// Loads an inventory and a plan made for it (refusing a stale plan) into a workspace that judges waivers
+/// on `today`.
+pub fn workspace(
+    inventory: Option<&Path>,
+    plan_path: &Path,
+    today: time::Date,
+) -> Result<Workspace, CliError> {
     let inv = super::load_inventory(inventory)?;
     let (plan, _) = plan::io::load_for(plan_path, &inv)?;
-    Ok(Workspace::new(inv, Some(plan), today()))
+    Ok(Workspace::new(inv, Some(plan), today))
 }
 
-/// Loads the inputs and builds the report of a check.
+/// Loads the inputs and builds the report of a check, judging waivers on `today`.
 pub fn build_report(
     inventory: Option<&Path>,
     plan_path: Option<&Path>,
     deny: Severity,
+    today: time::Date,
 ) -> Result<Report, CliError> {
     match plan_path {
         Some(p) => {
-            let ws = workspace(inventory, p)?;
+            let ws = workspace(inventory, p, today)?;
             let input = plan_input(&ws, report::relative_uri(&p.display().to_string()));
             let uri = report::relative_uri(&ws.inventory.source.name);
             Ok(Report::build(
@@ -280,6 +281,7 @@ pub fn run(args: CheckArgs) -> CmdResult {
         args.inventory.as_deref(),
         args.plan.as_deref(),
         DenyLevel::severity(args.deny),
+        super::today()?,
     )?;
     emit(&r, args.format, None)?;
     Ok(ExitCode::from(if r.fails() {
@@ -291,7 +293,7 @@ pub fn run(args: CheckArgs) -> CmdResult {
 
 /// Writes the per-stage scripts of a plan into `dir`.
 pub fn export_scripts(inventory: &Path, plan_path: &Path, dir: &Path) -> CmdResult {
-    let ws = workspace(Some(inventory), plan_path)?;
+    let ws = workspace(Some(inventory), plan_path, super::today()?)?;
     let written =
         plan::scripts::write_scripts(&ws, dir).map_err(|e| CliError::Other(e.to_string()))?;
     for path in written {

@@ -54,7 +54,12 @@ pub fn run(args: ExportArgs) -> CmdResult {
             return super::check::export_scripts(&args.inventory, &args.plan, dir);
         }
     };
-    let r = build_report(Some(&args.inventory), Some(&args.plan), Severity::Block)?;
+    let r = build_report(
+        Some(&args.inventory),
+        Some(&args.plan),
+        Severity::Block,
+        super::today()?,
+    )?;
     emit(&r, format, args.output.as_deref())?;
     Ok(ExitCode::SUCCESS)
 }

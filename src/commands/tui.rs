@@ -7,7 +7,7 @@ use clap::Args;
 use super::{CliError, CmdResult};
 use crate::plan::io::{self, FileStamp};
 use crate::plan::{Plan, Workspace};
-use crate::tui::app::{App, Files, today};
+use crate::tui::app::{App, Files};
 use crate::tui::autosave::{Autosave, identity};
 use crate::tui::config::{self, Config};
 
@@ -40,7 +40,7 @@ pub fn build_app(args: &TuiArgs) -> Result<App, CliError> {
         let plan_id = args.plan.as_deref().map_or_else(String::new, identity);
         Autosave::new(&dir, &inv_id, &plan_id)
     });
-    let ws = Workspace::new(inv, plan, today());
+    let ws = Workspace::new(inv, plan, super::today()?);
     let files = Files {
         inventory: args.inventory.clone(),
         plan: args.plan.clone(),

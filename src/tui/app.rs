@@ -739,7 +739,7 @@ impl App {
     fn recover(&mut self, plan: Plan) {
         // The file on disk is unchanged, so the recovered plan counts as unsaved.
         let inv = self.ws.inventory.clone();
-        self.ws = Workspace::new(inv, Some(plan), today());
+        self.ws = Workspace::new(inv, Some(plan), self.ws.today);
         self.changed("recovered the autosaved plan: save with s to keep it");
     }
 
@@ -853,9 +853,4 @@ pub fn parse_date(s: &str) -> Result<toml::value::Datetime, String> {
     let fmt = time::macros::format_description!("[year]-[month]-[day]");
     time::Date::parse(s, fmt).map_err(|_| bad())?;
     s.parse::<toml::value::Datetime>().map_err(|_| bad())
-}
-
-/// Today's date (UTC), for waiver expiry.
-pub fn today() -> time::Date {
-    time::OffsetDateTime::now_utc().date()
 }

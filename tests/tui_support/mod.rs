@@ -4,9 +4,10 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::plan_common::TODAY;
 use guardplan::plan::Workspace;
 use guardplan::plan::io;
-use guardplan::tui::app::{App, Files, today};
+use guardplan::tui::app::{App, Files};
 use guardplan::tui::autosave::Autosave;
 use guardplan::tui::config::Config;
 use guardplan::tui::event::Msg;
@@ -34,7 +35,7 @@ pub fn app_for(
         Some(Ok((p, s))) => (Some(p), Some(s)),
         _ => (None, None),
     };
-    let ws = Workspace::new(inv, p, today());
+    let ws = Workspace::new(inv, p, TODAY);
     let files = Files {
         inventory: None,
         plan: plan.map(Path::to_path_buf),
