@@ -111,6 +111,45 @@ pub fn screen(app: &mut App, w: u16, h: u16) -> String {
     draw(app, w, h).backend().to_string()
 }
 
+/// The screen as text, each row followed by a row of its styles: a colour's letter where a cell has a
+/// foreground colour (`R`ed, `G`reen, `Y`ellow, `B`lue, `M`agenta, `C`yan, `W`hite, blac`K`, `D`ark grey,
+/// `g`rey), else `b` bold, `u` underlined, `x` crossed out, `r` reversed, or a space.
+pub fn styled_screen(app: &mut App, w: u16, h: u16) -> String {
+    use ratatui::style::{Color, Modifier};
+    let t = draw(app, w, h);
+    let buf = t.backend().buffer();
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        let mut text = String::new();
+        let mut style = String::new();
+        for x in 0..buf.area.width {
+            let cell = &buf[(x, y)];
+            text.push_str(cell.symbol());
+            let m = cell.modifier;
+            style.push(match cell.fg {
+                Color::Red => 'R',
+                Color::Green => 'G',
+                Color::Yellow => 'Y',
+                Color::Blue => 'B',
+                Color::Magenta => 'M',
+                Color::Cyan => 'C',
+                Color::White => 'W',
+                Color::Black => 'K',
+                Color::DarkGray => 'D',
+                Color::Gray => 'g',
+                Color::Reset if m.contains(Modifier::BOLD) => 'b',
+                Color::Reset if m.contains(Modifier::UNDERLINED) => 'u',
+                Color::Reset if m.contains(Modifier::CROSSED_OUT) => 'x',
+                Color::Reset if m.contains(Modifier::REVERSED) => 'r',
+                Color::Reset => ' ',
+                _ => '*',
+            });
+        }
+        out.push_str(&format!("{}\n{}\n", text.trim_end(), style.trim_end()));
+    }
+    out
+}
+
 /// A generated estate: one domain, `hosts` hosts (2% admin workstations, the rest servers in 100 tags),
 /// 50 users in 10 groups, 100 access paths.
 pub fn big_inventory_toml(hosts: usize) -> String {
