@@ -23,6 +23,7 @@ mod plan_snapshots;
 mod plan_workspace;
 mod report_plan;
 mod report_sample;
+mod report_schemas;
 mod rules_citations;
 mod rules_cli;
 mod rules_policy;
