@@ -121,24 +121,44 @@ fn s_saves_the_plan_and_clears_the_modified_mark() {
 }
 
 #[test]
-fn save_refuses_a_plan_file_changed_on_disk() {
+fn a_plan_file_changed_on_disk_is_kept_and_ours_is_saved_beside_it() {
     let dir = tempdir();
     let plan = file(&dir, "rollout.plan.toml");
     let mut app = sample_with_plan(&plan);
     keys(&mut app, "3ms");
     std::fs::write(&plan, "# edited by someone else\n").expect("write");
     keys(&mut app, "m");
+    let mode = app.ws.choice(0).mode;
     keys(&mut app, "s");
+    assert_eq!(
+        std::fs::read_to_string(&plan).expect("read"),
+        "# edited by someone else\n",
+        "their edit is kept"
+    );
+    let mine = file(&dir, "rollout.mine.plan.toml");
+    let status = app.status.clone().expect("a status");
+    assert!(!status.error, "{}", status.text);
     assert!(
-        app.status
-            .as_ref()
-            .is_some_and(|s| s.error && s.text.contains("changed on disk"))
+        status.text.contains("changed on disk") && status.text.contains("rollout.mine.plan.toml"),
+        "{}",
+        status.text
+    );
+    assert_eq!(
+        decided(&saved_plan(&mine), &app.ws.inventory.paths[0].name),
+        Some(mode)
+    );
+    assert!(!app.dirty());
+    // Later saves go to our file, never over theirs.
+    keys(&mut app, "ms");
+    assert_eq!(
+        decided(&saved_plan(&mine), &app.ws.inventory.paths[0].name),
+        Some(app.ws.choice(0).mode)
     );
     assert_eq!(
         std::fs::read_to_string(&plan).expect("read"),
         "# edited by someone else\n"
     );
-    assert!(app.dirty());
+    assert!(!file(&dir, "rollout.mine-2.plan.toml").exists());
 }
 
 #[test]

@@ -762,16 +762,34 @@ impl App {
         let plan = self.plan_for(&path);
         match io::save_atomic(&path, &plan, self.files.plan_on_disk.as_ref()) {
             Ok(stamp) => {
-                self.files.plan_on_disk = Some(stamp);
-                self.files.baseline = io::render(&self.ws.plan);
-                self.modified = false;
-                self.ws.mark_saved();
-                if let Some(a) = &self.files.autosave {
-                    a.remove();
-                }
+                self.saved(path.clone(), stamp);
                 self.info(format!("saved {}", path.display()));
             }
+            // Someone else's edit is never overwritten: ours goes beside it, and later saves go there too.
+            Err(io::SaveError::ChangedOnDisk { .. }) => match io::save_beside(&path, &plan) {
+                Ok((beside, stamp)) => {
+                    self.saved(beside.clone(), stamp);
+                    self.info(format!(
+                        "{} changed on disk since it was opened: saved yours beside it as {}; compare the two",
+                        path.display(),
+                        beside.display()
+                    ));
+                }
+                Err(e) => self.error(e.to_string()),
+            },
             Err(e) => self.error(e.to_string()),
+        }
+    }
+
+    /// Records that the plan was saved to `path`.
+    fn saved(&mut self, path: PathBuf, stamp: FileStamp) {
+        self.files.plan = Some(path);
+        self.files.plan_on_disk = Some(stamp);
+        self.files.baseline = io::render(&self.ws.plan);
+        self.modified = false;
+        self.ws.mark_saved();
+        if let Some(a) = &self.files.autosave {
+            a.remove();
         }
     }
 
