@@ -162,6 +162,56 @@ fn a_plan_file_changed_on_disk_is_kept_and_ours_is_saved_beside_it() {
 }
 
 #[test]
+fn a_stale_plan_opens_says_so_and_saving_binds_it_to_the_new_inventory() {
+    let dir = tempdir();
+    let plan = file(&dir, "rollout.plan.toml");
+    let mut app = sample_with_plan(&plan);
+    keys(&mut app, "3ms");
+    // The inventory changes after the plan was saved: a new server.
+    let inv_path = file(&dir, "contoso.toml");
+    std::fs::write(
+        &inv_path,
+        format!(
+            "{}\n[[host]]\nname = \"NEW-SRV-01\"\ndomain = \"corp.contoso.com\"\njoin = \"ad\"\nos = \"server-2022\"\n",
+            guardplan::inventory::SAMPLE_TOML
+        ),
+    )
+    .expect("write");
+    let check = || {
+        assert_cmd::Command::cargo_bin("guardplan")
+            .expect("binary")
+            .current_dir(dir.path())
+            .args(["check", "contoso.toml", "--plan", "rollout.plan.toml"])
+            .output()
+            .expect("run")
+    };
+    let refused = check();
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("the plan is stale"));
+
+    let inv = guardplan::inventory::load_file(&inv_path).expect("loads");
+    let mut app = app_for(inv.clone(), Some(&plan), None);
+    let status = app.status.clone().expect("a status");
+    assert!(
+        status.error && status.text.contains("the plan is stale"),
+        "{}",
+        status.text
+    );
+    keys(&mut app, "s");
+    assert_eq!(
+        saved_plan(&plan).inventory.fingerprint,
+        guardplan::plan::io::fingerprint(&inv)
+    );
+    let checked = check();
+    assert!(
+        matches!(checked.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&checked.stderr)
+    );
+    assert!(!String::from_utf8_lossy(&checked.stderr).contains("stale"));
+}
+
+#[test]
 fn saving_without_a_plan_file_asks_for_a_name() {
     let dir = tempdir();
     let mut app = sample_app();
