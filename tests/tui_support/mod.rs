@@ -4,7 +4,6 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::plan_common::TODAY;
 use guardplan::plan::Workspace;
 use guardplan::plan::io;
 use guardplan::tui::app::{App, Files};
@@ -16,6 +15,10 @@ use guardplan::tui::theme::Theme;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// The day the planner's tests judge waivers against (the tests' one day, also used by `plan_common`; this
+/// file is shared with the benchmarks, which have no `plan_common`).
+pub const TODAY: time::Date = time::macros::date!(2026 - 06 - 01);
 
 /// Default keys, coloured theme (independent of the environment).
 pub fn config(theme: Theme) -> Config {
