@@ -209,19 +209,86 @@ fn check_plan(dir: &tempfile::TempDir, format: &str) -> std::process::Output {
         .unwrap()
 }
 
+/// The estate with a service account in Protected Users, and a plan made for it by `plan init`, with `waiver`
+/// appended to the plan.
+fn blocked_estate_with_plan(waiver: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        &dir,
+        "estate.toml",
+        &format!("{HEADER}{SERVICE_IN_PROTECTED_USERS}"),
+    );
+    guardplan()
+        .current_dir(dir.path())
+        .args(["plan", "init", "estate.toml", "-o", "estate.plan.toml"])
+        .assert()
+        .success();
+    let plan = dir.path().join("estate.plan.toml");
+    let text = std::fs::read_to_string(&plan).unwrap() + waiver;
+    std::fs::write(&plan, text).unwrap();
+    dir
+}
+
+/// `guardplan check estate.toml --plan estate.plan.toml --format json` in `dir`, on the day `today`.
+fn check_blocked(dir: &tempfile::TempDir, today: &str) -> (Option<i32>, serde_json::Value) {
+    let out = guardplan()
+        .current_dir(dir.path())
+        .env("GUARDPLAN_TODAY", today)
+        .args(["check", "estate.toml", "--plan", "estate.plan.toml"])
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let v = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+    (out.status.code(), v)
+}
+
+const WAIVER: &str = "\n[[waiver]]\ncode = \"PU-SERVICE-ACCOUNT\"\nscope = \"user:svc-backup\"\n\
+reason = \"the backup job moves to a gMSA in March\"\nexpires = 2026-03-01\n";
+
 #[test]
 fn a_plan_is_checked_and_exits_by_its_blocks() {
-    let dir = sample_with_plan();
-    let out = check_plan(&dir, "json");
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
-    assert_eq!(v["plan"], "contoso.plan.toml");
-    let code = if v["summary"]["block"].as_u64().unwrap() > 0 {
-        1
-    } else {
-        0
-    };
-    assert_eq!(out.status.code(), Some(code));
+    // Without a waiver the service account in Protected Users blocks: exit 1.
+    let dir = blocked_estate_with_plan("");
+    let (code, v) = check_blocked(&dir, "2026-02-01");
+    assert_eq!(code, Some(1), "{v}");
+    assert_eq!(v["plan"], "estate.plan.toml");
+    assert_eq!(v["summary"]["result"], "fail");
+    assert!(
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["code"] == "PU-SERVICE-ACCOUNT" && f["severity"] == "block"),
+        "{v}"
+    );
     assert!(v["stages"].as_array().is_some_and(|s| !s.is_empty()));
+
+    // A waiver accepts it until it expires: exit 0 up to its last day, 1 from the next.
+    let dir = blocked_estate_with_plan(WAIVER);
+    for (today, expected, expired) in [
+        ("2026-02-01", 0, false),
+        ("2026-03-01", 0, false),
+        ("2026-03-02", 1, true),
+    ] {
+        let (code, v) = check_blocked(&dir, today);
+        assert_eq!(code, Some(expected), "on {today}: {v}");
+        assert_eq!(v["waivers"][0]["expired"], expired, "on {today}: {v}");
+    }
+}
+
+#[test]
+fn guardplan_today_must_be_a_date() {
+    let dir = blocked_estate_with_plan(WAIVER);
+    guardplan()
+        .current_dir(dir.path())
+        .env("GUARDPLAN_TODAY", "next tuesday")
+        .args(["check", "estate.toml", "--plan", "estate.plan.toml"])
+        .assert()
+        .code(2)
+        .stdout(predicate::str::is_empty())
+        .stderr(predicate::str::contains(
+            "GUARDPLAN_TODAY: `next tuesday` is not a date YYYY-MM-DD",
+        ));
 }
 
 #[test]
@@ -299,11 +366,41 @@ fn export_scripts_needs_a_directory_and_writes_one_per_stage() {
         .args(["-o", "stages"])
         .assert()
         .code(0);
-    let written: Vec<String> = std::fs::read_dir(dir.path().join("stages"))
+    let mut written: Vec<String> = std::fs::read_dir(dir.path().join("stages"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    assert!(written.iter().any(|f| f.ends_with(".ps1")), "{written:?}");
+    written.sort();
+    // Each stage that changes something has its script and its rollback, named `NN-NAME`; the others none.
+    let inv = guardplan::inventory::load_file(&dir.path().join("contoso.toml")).unwrap();
+    let (plan, _) = guardplan::plan::io::load(&dir.path().join("contoso.plan.toml")).unwrap();
+    let ws = guardplan::plan::Workspace::new(inv, Some(plan), crate::plan_common::TODAY);
+    let mut with_scripts = 0;
+    for (i, stage) in ws.plan.stages.iter().enumerate() {
+        let base = format!("{:02}-{}", i + 1, stage.name);
+        let has = |name: &str| written.iter().any(|f| *f == name);
+        if ws.assessment().stages[i].actions.is_empty() {
+            assert!(
+                !written.iter().any(|f| f.starts_with(&base)),
+                "{base} changes nothing: {written:?}"
+            );
+        } else {
+            with_scripts += 1;
+            assert!(has(&format!("{base}.ps1")), "{base}.ps1: {written:?}");
+            assert!(
+                has(&format!("{base}.rollback.ps1")),
+                "{base}.rollback.ps1: {written:?}"
+            );
+        }
+    }
+    assert!(with_scripts >= 3, "{with_scripts} stages with scripts");
+    // Nothing else: every file belongs to a stage, and is what the script generator gives.
+    let expected: Vec<String> = guardplan::plan::scripts::stage_scripts(&ws)
+        .unwrap()
+        .into_iter()
+        .map(|f| f.name)
+        .collect();
+    assert_eq!(written, expected);
 }
 
 /// A helpdesk path to a workstation prepared for Restricted Admin, whose only finding is the missing LAPS.

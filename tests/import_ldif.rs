@@ -350,3 +350,185 @@ fn names_that_are_not_utf8_are_not_imported_lossily() {
         dir.warnings
     );
 }
+
+/// Replaces `from` by `to` once in `text`, failing when `from` is not there (the edit would test nothing).
+fn edit(text: &str, from: &str, to: &str) -> String {
+    assert!(text.contains(from), "`{from}` is not in the inventory");
+    text.replacen(from, to, 1)
+}
+
+#[test]
+fn reimport_keeps_every_documented_hand_written_fact() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("estate.toml");
+    let out_s = out.to_str().expect("path");
+    let fx = fixture();
+    let fx = fx.to_str().expect("path");
+    import(&["ldif", fx, "-o", out_s, "--no-timestamp"]);
+    let first = std::fs::read_to_string(&out).expect("read");
+
+    // What the README lists as kept: the description, host facts the directory does not hold, host roles
+    // `paw` and `helpdesk-console`, user and group roles, a user's kind, and entries of other domains.
+    let mut text = edit(
+        &first,
+        "description = \"Imported from Active Directory\"",
+        "description = \"Fabrikam, reviewed by the security team\"",
+    );
+    text = edit(
+        &text,
+        "name = \"SRV-OLD\"\ndomain = \"fabrikam.example\"\njoin = \"ad\"\nos = \"server-2008r2\"\nroles = [\"server\"]\n",
+        "name = \"SRV-OLD\"\ndomain = \"fabrikam.example\"\njoin = \"hybrid\"\nos = \"server-2008r2\"\nroles = [\"server\"]\n\
+         kb2871997 = true\ndisable_restricted_admin = 0\nallow_protected_creds = true\nrds_vdi = true\nazure_vm = true\n",
+    );
+    text = edit(
+        &text,
+        "name = \"WS-NEW\"\ndomain = \"fabrikam.example\"\njoin = \"ad\"\nos = \"windows-11\"\nbuild = 22631\nroles = [\"workstation\"]\n",
+        "name = \"WS-NEW\"\ndomain = \"fabrikam.example\"\njoin = \"ad\"\nos = \"windows-11\"\nbuild = 22631\n\
+         roles = [\"workstation\", \"paw\"]\nclient_policy = \"require-remote-guard\"\noffline_signin = true\n",
+    );
+    text = edit(
+        &text,
+        "name = \"WS-LEGACY\"\ndomain = \"fabrikam.example\"\njoin = \"ad\"\nos = \"windows-10\"\nbuild = 19045\nroles = [\"workstation\"]\n",
+        "name = \"WS-LEGACY\"\ndomain = \"fabrikam.example\"\njoin = \"ad\"\nos = \"windows-10\"\nbuild = 19045\nroles = [\"helpdesk-console\"]\n",
+    );
+    text = edit(
+        &text,
+        "name = \"ada.admin\"\ndomain = \"fabrikam.example\"\n",
+        "name = \"ada.admin\"\ndomain = \"fabrikam.example\"\nroles = [\"admin\", \"helpdesk\"]\n",
+    );
+    text = edit(
+        &text,
+        "name = \"svc-sql\"\ndomain = \"fabrikam.example\"\nkind = \"service\"\n",
+        "name = \"svc-sql\"\ndomain = \"fabrikam.example\"\nkind = \"person\"\n",
+    );
+    text = edit(
+        &text,
+        "name = \"Tier0\"\ndomain = \"fabrikam.example\"\n",
+        "name = \"Tier0\"\ndomain = \"fabrikam.example\"\nroles = [\"admin\"]\n",
+    );
+    // A host and a user of a domain the export does not cover (imported from its own directory).
+    text.push_str(
+        "\n[[host]]\nname = \"CON-SRV-01\"\ndomain = \"contoso.example\"\njoin = \"ad\"\nos = \"server-2022\"\nroles = [\"server\"]\n\
+         \n[[user]]\nname = \"con.admin\"\ndomain = \"contoso.example\"\nroles = [\"admin\"]\n",
+    );
+    std::fs::write(&out, &text).expect("write");
+    load_file(&out).expect("the edited inventory loads");
+
+    let check = |path: &Path| {
+        let inv = load_file(path).expect("the re-import loads");
+        let written = std::fs::read_to_string(path).expect("read");
+        assert!(
+            written.contains("description = \"Fabrikam, reviewed by the security team\""),
+            "{written}"
+        );
+        let srv = host(&inv, "SRV-OLD");
+        assert_eq!(srv.join, guardplan::inventory::raw::JoinType::Hybrid);
+        assert!(srv.os.kb2871997 && srv.rds_vdi && srv.azure_vm);
+        assert_eq!(srv.disable_restricted_admin, Some(0));
+        assert!(srv.allow_protected_creds);
+        let ws = host(&inv, "WS-NEW");
+        assert!(ws.roles.contains(&HostRole::Paw), "{:?}", ws.roles);
+        assert!(ws.offline_signin);
+        assert_eq!(
+            ws.client_policy,
+            guardplan::inventory::raw::ClientPolicy::RequireRemoteGuard
+        );
+        assert!(
+            host(&inv, "WS-LEGACY")
+                .roles
+                .contains(&HostRole::HelpdeskConsole)
+        );
+        let ada = user(&inv, "ada.admin");
+        assert!(
+            ada.roles
+                .contains(&guardplan::inventory::raw::UserRole::Helpdesk)
+        );
+        assert_eq!(user(&inv, "svc-sql").kind, AccountKind::Person);
+        let tier0 = inv
+            .groups
+            .iter()
+            .find(|g| g.name == "Tier0")
+            .expect("Tier0");
+        assert!(
+            tier0
+                .roles
+                .contains(&guardplan::inventory::raw::UserRole::Admin),
+            "{written}"
+        );
+        host(&inv, "CON-SRV-01");
+        user(&inv, "con.admin");
+    };
+
+    // Into the file itself (`-o` names one that exists).
+    import(&["ldif", fx, "-o", out_s, "--no-timestamp"]);
+    check(&out);
+    // With --merge: the earlier file is read, a new one written, the earlier one untouched.
+    let earlier = std::fs::read_to_string(&out).expect("read");
+    let merged = dir.path().join("merged.toml");
+    let merged_s = merged.to_str().expect("path");
+    import(&[
+        "ldif",
+        fx,
+        "--merge",
+        out_s,
+        "-o",
+        merged_s,
+        "--no-timestamp",
+    ]);
+    check(&merged);
+    assert_eq!(std::fs::read_to_string(&out).expect("read"), earlier);
+}
+
+#[test]
+fn what_the_directory_does_not_say_is_written_as_the_safe_default() {
+    // WS-NEW without its build: Windows 11 from its name only.
+    let ldif = std::fs::read_to_string(fixture()).expect("read").replace(
+        "operatingSystem: Windows 10 Enterprise\r\noperatingSystemVersion: 10.0 (22631)\r\n",
+        "operatingSystem: Windows 11 Enterprise\r\n",
+    );
+    assert!(!ldif.contains("10.0 (22631)"), "the fixture changed");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let src = dir.path().join("fabrikam.ldif");
+    std::fs::write(&src, ldif).expect("write");
+    let out = dir.path().join("estate.toml");
+    import(&[
+        "ldif",
+        src.to_str().expect("path"),
+        "-o",
+        out.to_str().expect("path"),
+        "--no-timestamp",
+    ]);
+    let inv = load_file(&out).expect("loads");
+    let text = std::fs::read_to_string(&out).expect("read");
+    // The first Windows 11 release, never a newer build than the real one.
+    let ws = host(&inv, "WS-NEW");
+    assert_eq!((ws.os.family, ws.os.build), (OsFamily::Windows11, 22000));
+    // Domains known only from a trust: the lowest functional level, with a comment.
+    let contoso = inv
+        .domains
+        .iter()
+        .find(|d| d.dns == "contoso.example")
+        .expect("contoso.example");
+    assert_eq!(
+        contoso.functional_level,
+        guardplan::inventory::raw::FunctionalLevel::W2003
+    );
+    assert!(text.contains("functional level not in the source: written as the lowest, 2003"));
+    // No registry or policy state: the hosts count as not prepared.
+    for key in [
+        "kb2871997",
+        "disable_restricted_admin",
+        "allow_protected_creds",
+        "client_policy",
+        "[[path]]",
+    ] {
+        assert!(
+            !text.lines().any(|l| l.starts_with(key)),
+            "{key} is written:\n{text}"
+        );
+    }
+    for h in &inv.hosts {
+        assert!(!h.os.kb2871997 && !h.allow_protected_creds, "{}", h.name);
+        assert_eq!(h.disable_restricted_admin, None, "{}", h.name);
+    }
+}

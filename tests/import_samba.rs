@@ -1,14 +1,18 @@
 //! Import from a real Samba Active Directory domain controller: provisioned once per test binary, filled
-//! with samba-tool and ldbmodify, exported with ldbsearch (LDIF) and read live over LDAP on 127.0.0.1.
+//! with samba-tool and ldbmodify, exported with ldbsearch (LDIF) and read live over LDAP on 127.0.0.1 of a
+//! network namespace of the daemon's own.
 //!
-//! Needs the Debian packages `samba` and `ldb-tools`. Under CI (`CI=true`) their absence fails the tests;
-//! elsewhere each test says it was skipped and why.
+//! Needs the Debian packages `samba`, `ldb-tools`, `openssl` and `util-linux` (unshare, nsenter), and root:
+//! Samba's provisioning gives the sysvol folder to a group of its own (`chown`), which only root may do, and
+//! the daemon listens on the LDAP ports 389 and 636, which Samba cannot move. The tests that need it say
+//! `as_root` in their names. Under CI (`CI=true`) a missing tool fails them; without root each says it was
+//! skipped and why.
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command as Proc, Stdio};
-use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
@@ -107,30 +111,51 @@ fn file_name(p: &Path) -> String {
         .unwrap_or_default()
 }
 
-/// Provisions and fills the domain once; `None` (with the reason printed) when Samba is not installed.
+/// Why the Samba tests cannot run here (`None` when they can): a missing tool, which fails them under CI,
+/// or a user other than root.
+fn cannot_run() -> Option<String> {
+    let missing: Vec<&str> = [
+        "samba-tool",
+        "samba",
+        "ldbsearch",
+        "ldbmodify",
+        "ldbadd",
+        "openssl",
+        "unshare",
+        "nsenter",
+        "ip",
+    ]
+    .into_iter()
+    .filter(|t| !have(t))
+    .collect();
+    if !missing.is_empty() {
+        let why = format!(
+            "{} not installed (apt-get install samba ldb-tools openssl util-linux iproute2)",
+            missing.join(", ")
+        );
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "{why}");
+        return Some(why);
+    }
+    if run(Proc::new("id").arg("-u")).trim() != "0" {
+        return Some(
+            "needs root: Samba's provisioning gives the sysvol folder to a group of its own (chown), \
+             and its daemon listens on the LDAP ports 389 and 636"
+                .into(),
+        );
+    }
+    None
+}
+
+/// Provisions and fills the domain once; `None` (with the reason printed) when it cannot run here.
 fn dc() -> Option<&'static Dc> {
-    static DC: OnceLock<Option<Dc>> = OnceLock::new();
-    DC.get_or_init(|| {
-        let missing: Vec<&str> = ["samba-tool", "samba", "ldbsearch", "ldbmodify", "ldbadd"]
-            .into_iter()
-            .filter(|t| !have(t))
-            .collect();
-        if !missing.is_empty() {
-            let why = format!(
-                "{} not installed (apt-get install samba ldb-tools)",
-                missing.join(", ")
-            );
-            assert!(std::env::var("CI").as_deref() != Ok("true"), "{why}");
+    static DC: OnceLock<Result<Dc, String>> = OnceLock::new();
+    match DC.get_or_init(|| cannot_run().map_or_else(|| Ok(provision()), Err)) {
+        Ok(dc) => Some(dc),
+        Err(why) => {
             eprintln!("skipped: {why}");
-            return None;
+            None
         }
-        Some(provision())
-    })
-    .as_ref()
-    .or_else(|| {
-        eprintln!("skipped: Samba is not installed");
-        None
-    })
+    }
 }
 
 /// Removes the domains that earlier runs of this test binary left behind (their process is gone).
@@ -334,7 +359,7 @@ fn assert_estate(inv: &Inventory) {
 }
 
 #[test]
-fn ldbsearch_export_imports() {
+fn ldbsearch_export_imports_as_root() {
     let Some(dc) = dc() else { return };
     let tmp = tempfile::tempdir().expect("tempdir");
     let (a, b) = dc.export(tmp.path());
@@ -345,7 +370,7 @@ fn ldbsearch_export_imports() {
 }
 
 #[test]
-fn findings_follow_from_the_imported_directory() {
+fn findings_follow_from_the_imported_directory_as_root() {
     let Some(dc) = dc() else { return };
     let tmp = tempfile::tempdir().expect("tempdir");
     let (a, b) = dc.export(tmp.path());
@@ -462,7 +487,7 @@ fn a_domain_admin_on_a_domain_joined_windows_11_host_gets_a_protective_mode() {
 }
 
 #[test]
-fn reimport_after_directory_changes() {
+fn reimport_after_directory_changes_as_root() {
     let Some(dc) = dc() else { return };
     let dc = dc.copy("reimport");
     let tmp = tempfile::tempdir().expect("tempdir");
@@ -502,12 +527,12 @@ fn reimport_after_directory_changes() {
     let _ = std::fs::remove_dir_all(&dc.dir);
 }
 
-/// The `samba` daemon on a copy of the domain, listening on 127.0.0.1 only; stopped (and the copy removed)
-/// when dropped. Holds the lock that keeps two daemons from competing for the LDAP ports.
+/// The `samba` daemon on a copy of the domain, in a network namespace of its own: its LDAP ports 389 and 636
+/// are those of its own loopback, so neither another program nor another run of these tests can hold them.
+/// Stopped (and the copy removed) when dropped.
 struct Daemon {
     child: Child,
     dc: Dc,
-    _ports: MutexGuard<'static, ()>,
 }
 
 impl Drop for Daemon {
@@ -518,30 +543,35 @@ impl Drop for Daemon {
     }
 }
 
-/// Whether the test can run a daemon here; otherwise says why (and fails under CI when it should not).
-fn can_listen() -> bool {
-    let uid = run(Proc::new("id").arg("-u"));
-    if uid.trim() != "0" {
-        eprintln!("skipped: the samba daemon needs root to listen on ports 389 and 636");
-        return false;
+impl Daemon {
+    /// `guardplan` run in the daemon's network namespace.
+    fn guardplan(&self) -> Command {
+        let mut cmd = Command::new("nsenter");
+        cmd.arg(format!("--net=/proc/{}/ns/net", self.child.id()))
+            .arg(env!("CARGO_BIN_EXE_guardplan"));
+        cmd
     }
-    true
+
+    /// Whether the daemon listens on TCP `port` (the kernel's socket table of its namespace).
+    fn listens(&self, port: u16) -> bool {
+        let local = format!(":{port:04X}");
+        ["tcp", "tcp6"].iter().any(|t| {
+            std::fs::read_to_string(format!("/proc/{}/net/{t}", self.child.id()))
+                .unwrap_or_default()
+                .lines()
+                .skip(1)
+                .any(|l| {
+                    let f: Vec<&str> = l.split_whitespace().collect();
+                    // `st` 0A is LISTEN.
+                    f.len() > 3 && f[1].ends_with(&local) && f[3] == "0A"
+                })
+        })
+    }
 }
 
-/// Starts `samba` on a copy of the domain named `name`, with `extra` lines in `[global]`, and waits until
-/// it listens on every port of `ports`. `None` (with the reason) when the ports are taken by another program.
-fn start_daemon(dc: &Dc, name: &str, extra: &str, ports: &[u16]) -> Option<Daemon> {
-    static PORTS: Mutex<()> = Mutex::new(());
-    let lock = PORTS.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(p) = ports
-        .iter()
-        .find(|p| TcpStream::connect(("127.0.0.1", **p)).is_ok())
-    {
-        let why = format!("something already listens on 127.0.0.1:{p}");
-        assert!(std::env::var("CI").as_deref() != Ok("true"), "{why}");
-        eprintln!("skipped: {why}");
-        return None;
-    }
+/// Starts `samba` on a copy of the domain named `name`, with `extra` lines in `[global]`, in a new network
+/// namespace, and waits until it listens on every port of `ports`.
+fn start_daemon(dc: &Dc, name: &str, extra: &str, ports: &[u16]) -> Daemon {
     let dc = dc.copy(name);
     let conf = std::fs::read_to_string(dc.conf()).expect("conf");
     let extra = format!(
@@ -564,35 +594,47 @@ fn start_daemon(dc: &Dc, name: &str, extra: &str, ports: &[u16]) -> Option<Daemo
         })
         .collect();
     std::fs::write(dc.conf(), conf).expect("conf");
-    let child = Proc::new("samba")
-        .args(["-F", "-M", "single", "-s"])
+    // unshare runs the shell, and the shell runs samba, in place: the child's id is the daemon's.
+    let child = Proc::new("unshare")
+        .args(["--net", "--", "sh", "-c"])
+        .arg("ip link set lo up && exec samba -F -M single -s \"$0\"")
         .arg(dc.conf())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .expect("start samba");
-    let daemon = Daemon {
-        child,
-        dc,
-        _ports: lock,
-    };
+    let mut daemon = Daemon { child, dc };
     let start = Instant::now();
     for port in ports {
-        while TcpStream::connect(("127.0.0.1", *port)).is_err() {
+        while !daemon.listens(*port) {
+            let log = format!("{}/samba.log", daemon.dc.dir.display());
+            if let Ok(Some(status)) = daemon.child.try_wait() {
+                panic!("samba ended ({status}) before it listened on port {port} (log: {log})");
+            }
             assert!(
                 start.elapsed() < Duration::from_secs(60),
-                "samba did not listen on 127.0.0.1:{port} within 60 s (log: {}/samba.log)",
-                daemon.dc.dir.display()
+                "samba did not listen on port {port} within 60 s (log: {log})",
             );
             std::thread::sleep(Duration::from_millis(200));
         }
     }
-    Some(daemon)
+    daemon
 }
 
 /// Runs `guardplan import ldap URL` as the domain administrator, with `args` before `-o OUT`.
 fn import_ldap(url: &str, args: &[&str], out: &Path, password: &str) -> std::process::Output {
-    let mut cmd = Command::cargo_bin("guardplan").expect("binary");
+    let cmd = Command::cargo_bin("guardplan").expect("binary");
+    import_ldap_with(cmd, url, args, out, password)
+}
+
+/// [`import_ldap`] with `cmd` as the program, such as `guardplan` in a daemon's network namespace.
+fn import_ldap_with(
+    mut cmd: Command,
+    url: &str,
+    args: &[&str],
+    out: &Path,
+    password: &str,
+) -> std::process::Output {
     cmd.args(["import", "ldap", url, "--base", BASE]).args(args);
     if !args.contains(&"--timeout") {
         cmd.args(["--timeout", "10"]);
@@ -623,25 +665,32 @@ fn assert_live_import(res: &std::process::Output, out: &Path) {
 }
 
 #[test]
-fn live_ldap_import_matches_the_ldif_import() {
+fn live_ldap_import_matches_the_ldif_import_as_root() {
     let Some(dc) = dc() else { return };
-    if !can_listen() {
-        return;
-    }
-    let Some(daemon) = start_daemon(dc, "ldap", "\ttls enabled = no\n", &[389]) else {
-        return;
-    };
+    let daemon = start_daemon(dc, "ldap", "\ttls enabled = no\n", &[389]);
     let tmp = tempfile::tempdir().expect("tempdir");
     let out = tmp.path().join("live.toml");
     let plain = ["--insecure-plain"];
     assert_live_import(
-        &import_ldap("ldap://127.0.0.1", &plain, &out, ADMIN_PASS),
+        &import_ldap_with(
+            daemon.guardplan(),
+            "ldap://127.0.0.1",
+            &plain,
+            &out,
+            ADMIN_PASS,
+        ),
         &out,
     );
 
     // A wrong password is an error, and nothing is written.
     let bad = tmp.path().join("bad.toml");
-    let res = import_ldap("ldap://127.0.0.1", &plain, &bad, "wrong-Pass-9");
+    let res = import_ldap_with(
+        daemon.guardplan(),
+        "ldap://127.0.0.1",
+        &plain,
+        &bad,
+        "wrong-Pass-9",
+    );
     let err = stderr(&res);
     assert_eq!(res.status.code(), Some(2), "{err}");
     assert!(
@@ -720,17 +769,8 @@ fn make_server_cert(dir: &Path, ca: &Path) -> (PathBuf, PathBuf) {
 }
 
 #[test]
-fn ldaps_and_starttls_trust_the_given_ca_and_refuse_others() {
+fn ldaps_and_starttls_trust_the_given_ca_and_refuse_others_as_root() {
     let Some(dc) = dc() else { return };
-    if !have("openssl") {
-        let why = "openssl not installed (apt-get install openssl)";
-        assert!(std::env::var("CI").as_deref() != Ok("true"), "{why}");
-        eprintln!("skipped: {why}");
-        return;
-    }
-    if !can_listen() {
-        return;
-    }
     let tmp = tempfile::tempdir().expect("tempdir");
     let pki = tmp.path();
     let ca = make_ca(pki, "corp-root");
@@ -742,16 +782,20 @@ fn ldaps_and_starttls_trust_the_given_ca_and_refuse_others() {
         key.display(),
         ca.display()
     );
-    let Some(daemon) = start_daemon(dc, "tls", &tls, &[389, 636]) else {
-        return;
-    };
+    let daemon = start_daemon(dc, "tls", &tls, &[389, 636]);
     let (ca_s, other_s) = (ca.to_str().expect("path"), other_ca.to_str().expect("path"));
 
     // LDAPS and StartTLS with the CA that issued the DC's certificate read the whole estate.
     for url in ["ldaps://127.0.0.1", "ldap://127.0.0.1"] {
         let out = tmp.path().join("tls.toml");
         let _ = std::fs::remove_file(&out);
-        let res = import_ldap(url, &["--ca-cert", ca_s], &out, ADMIN_PASS);
+        let res = import_ldap_with(
+            daemon.guardplan(),
+            url,
+            &["--ca-cert", ca_s],
+            &out,
+            ADMIN_PASS,
+        );
         assert_live_import(&res, &out);
     }
 
@@ -762,7 +806,7 @@ fn ldaps_and_starttls_trust_the_given_ca_and_refuse_others() {
         ("ldaps://127.0.0.1", vec![]),
     ] {
         let out = tmp.path().join("refused.toml");
-        let res = import_ldap(url, &args, &out, ADMIN_PASS);
+        let res = import_ldap_with(daemon.guardplan(), url, &args, &out, ADMIN_PASS);
         let err = stderr(&res);
         assert_eq!(res.status.code(), Some(2), "{url} {args:?}: {err}");
         assert!(
@@ -774,7 +818,13 @@ fn ldaps_and_starttls_trust_the_given_ca_and_refuse_others() {
 
     // The certificate names 127.0.0.1 only: `localhost`, the same server under another name, is refused.
     let out = tmp.path().join("name.toml");
-    let res = import_ldap("ldaps://localhost", &["--ca-cert", ca_s], &out, ADMIN_PASS);
+    let res = import_ldap_with(
+        daemon.guardplan(),
+        "ldaps://localhost",
+        &["--ca-cert", ca_s],
+        &out,
+        ADMIN_PASS,
+    );
     let err = stderr(&res);
     assert_eq!(res.status.code(), Some(2), "{err}");
     assert!(

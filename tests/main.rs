@@ -33,6 +33,8 @@ mod plan_workspace;
 mod report_plan;
 mod report_review;
 mod report_sample;
+mod report_schemas;
+mod rules_citations;
 mod rules_cli;
 mod rules_fidelity;
 mod rules_policy;

@@ -14,6 +14,7 @@ fn sample_plan() -> Report {
         Some(Path::new(INVENTORY)),
         Some(Path::new(PLAN)),
         Severity::Block,
+        crate::plan_common::TODAY,
     ) {
         Ok(r) => r,
         Err(e) => panic!("the sample plan does not check: {e}"),

@@ -5,6 +5,7 @@ use crate::tui_support;
 use guardplan::tui::app::View;
 use guardplan::tui::config::Config;
 use guardplan::tui::keymap::{Action, Context, DEFAULT_KEYMAP, Key, Keymap, RawKeymap};
+use guardplan::tui::theme::Theme;
 use ratatui::style::Color;
 
 fn key(s: &str) -> Key {
@@ -145,11 +146,21 @@ fn a_configuration_file_is_read_from_the_directory() {
     let dir = tui_support::tempdir();
     std::fs::write(
         dir.path().join("config.toml"),
-        "[theme.block]\nfg = \"magenta\"\n",
+        "[theme.block]\nfg = \"magenta\"\n\n[[keys.paths]]\non = \"M\"\nrun = \"cycle-mode\"\ndesc = \"Mine\"\n",
     )
     .expect("write");
     let config = Config::load_from(dir.path()).expect("valid");
-    if !guardplan::tui::theme::no_color() {
+    assert!(
+        config
+            .keymap
+            .help_rows(Context::Paths)
+            .contains(&("M".to_string(), "Mine".to_string())),
+        "the file's binding is not in the keymap"
+    );
+    // NO_COLOR wins over the file's colours (<https://no-color.org>).
+    if guardplan::tui::theme::no_color() {
+        assert_eq!(config.theme, Theme::monochrome());
+    } else {
         assert_eq!(config.theme.block.fg, Some(Color::Magenta));
     }
 }

@@ -36,8 +36,15 @@ fn access_paths() {
 #[test]
 fn stages() {
     let mut app = sample_app();
-    keys(&mut app, "4");
-    insta::assert_snapshot!(screen(&mut app, 110, 30));
+    // The second stage, enable-targets: its members, its gate and the actions it generates.
+    keys(&mut app, "4j");
+    let text = screen(&mut app, 110, 30);
+    assert!(text.contains("Members of enable-targets"), "{text}");
+    assert!(
+        !text.contains("(none)"),
+        "a stage with members and actions:\n{text}"
+    );
+    insta::assert_snapshot!(text);
 }
 
 #[test]
@@ -50,8 +57,12 @@ fn findings() {
 #[test]
 fn inventory() {
     let mut app = sample_app();
-    keys(&mut app, "6jl");
-    insta::assert_snapshot!(screen(&mut app, 110, 30));
+    // The first host of the first domain: the facts the rules read about it.
+    keys(&mut app, "6jlj");
+    let text = screen(&mut app, 110, 30);
+    assert!(text.contains("PAW-T0-01"), "{text}");
+    assert!(text.contains("windows-11"), "the host's facts:\n{text}");
+    insta::assert_snapshot!(text);
 }
 
 #[test]
@@ -92,21 +103,63 @@ fn no_color_draws_no_colour_and_keeps_the_symbols() {
         }
     }
     app.view = View::Paths;
-    insta::assert_snapshot!(screen(&mut app, 110, 30));
+    let mono = styled_screen(&mut app, 110, 30);
+    app.config.theme = Theme::default();
+    assert_ne!(
+        mono,
+        styled_screen(&mut app, 110, 30),
+        "NO_COLOR draws like the coloured theme"
+    );
+    insta::assert_snapshot!(mono);
+}
+
+/// The foreground colour of the symbol before each `WORD` (as in `✗ block`) on the screen, by word.
+fn verdict_colours(app: &mut guardplan::tui::App, words: &[&str]) -> Vec<(String, Color)> {
+    let t = draw(app, 110, 30);
+    let buf = t.backend().buffer();
+    let mut found = Vec::new();
+    for y in 0..buf.area.height {
+        let cells: Vec<_> = (0..buf.area.width).map(|x| &buf[(x, y)]).collect();
+        let row: Vec<&str> = cells.iter().map(|c| c.symbol()).collect();
+        for (x, _) in row.iter().enumerate() {
+            for word in words {
+                let matches = word
+                    .chars()
+                    .enumerate()
+                    .all(|(i, ch)| row.get(x + 2 + i) == Some(&ch.to_string().as_str()));
+                if matches && row.get(x + 1) == Some(&" ") && row[x] != " " {
+                    found.push((word.to_string(), cells[x].fg));
+                }
+            }
+        }
+    }
+    found
 }
 
 #[test]
 fn the_coloured_theme_colours_verdicts() {
     let mut app = sample_app();
     app.view = View::Paths;
-    let t = draw(&mut app, 110, 30);
-    assert!(
-        t.backend()
-            .buffer()
-            .content()
+    let theme = Theme::default();
+    let words = ["block", "action", "warn", "info"];
+    let found = verdict_colours(&mut app, &words);
+    for (word, style) in [
+        ("block", theme.block),
+        ("action", theme.action),
+        ("warn", theme.warn),
+        ("info", theme.info),
+    ] {
+        let colours: Vec<Color> = found
             .iter()
-            .any(|c| c.fg != Color::Reset)
-    );
+            .filter(|(w, _)| w == word)
+            .map(|(_, c)| *c)
+            .collect();
+        assert!(!colours.is_empty(), "no `{word}` verdict on the screen");
+        for c in colours {
+            assert_eq!(Some(c), style.fg, "a `{word}` verdict drawn in {c:?}");
+        }
+    }
+    insta::assert_snapshot!(styled_screen(&mut app, 110, 30));
 }
 
 #[test]

@@ -76,16 +76,16 @@ pub struct CheckArgs {
     pub report_url: Option<String>,
 }
 
-/// The day waivers are judged against (UTC).
-fn today() -> time::Date {
-    time::OffsetDateTime::now_utc().date()
-}
-
-/// Loads an inventory and a plan made for it (refusing a stale plan) into a workspace.
-pub fn workspace(inventory: Option<&Path>, plan_path: &Path) -> Result<Workspace, CliError> {
+/// Loads an inventory and a plan made for it (refusing a stale plan) into a workspace that judges waivers
+/// on `today`.
+pub fn workspace(
+    inventory: Option<&Path>,
+    plan_path: &Path,
+    today: time::Date,
+) -> Result<Workspace, CliError> {
     let inv = super::load_inventory(inventory)?;
     let (plan, _) = plan::io::load_for(plan_path, &inv)?;
-    Ok(Workspace::new(inv, Some(plan), today()))
+    Ok(Workspace::new(inv, Some(plan), today))
 }
 
 /// Loads the inputs and builds the report of a check, with URIs relative to the inputs' git root.
@@ -93,8 +93,9 @@ pub fn build_report(
     inventory: Option<&Path>,
     plan_path: Option<&Path>,
     deny: Severity,
+    today: time::Date,
 ) -> Result<Report, CliError> {
-    build_report_in(inventory, plan_path, deny, None)
+    build_report_in(inventory, plan_path, deny, None, today)
 }
 
 /// [`build_report`] with URIs relative to `repo_root` when given.
@@ -103,8 +104,9 @@ pub fn build_report_in(
     plan_path: Option<&Path>,
     deny: Severity,
     repo_root: Option<&Path>,
+    today: time::Date,
 ) -> Result<Report, CliError> {
-    build(inventory, plan_path, deny, repo_root).map(|(r, _)| r)
+    build(inventory, plan_path, deny, repo_root, today).map(|(r, _)| r)
 }
 
 /// Builds the report, and keeps the workspace when a plan was checked.
@@ -113,10 +115,11 @@ fn build(
     plan_path: Option<&Path>,
     deny: Severity,
     repo_root: Option<&Path>,
+    today: time::Date,
 ) -> Result<(Report, Option<Workspace>), CliError> {
     match plan_path {
         Some(p) => {
-            let ws = workspace(inventory, p)?;
+            let ws = workspace(inventory, p, today)?;
             let input = plan_input(&ws, report::repo::uri(&p.display().to_string(), repo_root));
             let uri = report::repo::uri(&ws.inventory.source.name, repo_root);
             let r = Report::build(&ws.inventory, &uri, &ws.evaluation, Some(&input), deny);
@@ -353,6 +356,7 @@ pub fn run(args: CheckArgs) -> CmdResult {
         args.plan.as_deref(),
         DenyLevel::severity(args.deny),
         args.repo_root.as_deref(),
+        super::today()?,
     )
     .and_then(|(r, ws)| {
         if let (Some(ws), Some(base)) = (&ws, &args.base_plan) {
@@ -382,7 +386,7 @@ pub fn run(args: CheckArgs) -> CmdResult {
 
 /// Writes the per-stage scripts of a plan into `dir`.
 pub fn export_scripts(inventory: &Path, plan_path: &Path, dir: &Path) -> CmdResult {
-    let ws = workspace(Some(inventory), plan_path)?;
+    let ws = workspace(Some(inventory), plan_path, super::today()?)?;
     let written =
         plan::scripts::write_scripts(&ws, dir).map_err(|e| CliError::Other(e.to_string()))?;
     for path in written {

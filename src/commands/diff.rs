@@ -31,7 +31,7 @@ pub struct DiffArgs {
     /// Inventory to judge both plans against, to list blockers that appear or disappear.
     #[arg(long)]
     pub inventory: Option<PathBuf>,
-    /// The day waivers are judged against (YYYY-MM-DD; default today).
+    /// The day waivers are judged against (YYYY-MM-DD; default GUARDPLAN_TODAY, else today).
     #[arg(long, value_parser = parse_date)]
     pub today: Option<time::Date>,
 }
@@ -55,9 +55,10 @@ pub fn run(args: DiffArgs) -> CmdResult {
         }
         None => None,
     };
-    let today = args
-        .today
-        .unwrap_or_else(|| time::OffsetDateTime::now_utc().date());
+    let today = match args.today {
+        Some(day) => day,
+        None => super::today()?,
+    };
     let d = diff::diff(&old, &new, inv.as_ref(), today);
     super::write_stdout(diff::render(&d, args.format == DiffFormat::Markdown))?;
     if d.new_blockers.is_empty() {

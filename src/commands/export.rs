@@ -138,6 +138,7 @@ pub fn run(args: ExportArgs) -> CmdResult {
         Some(&args.plan),
         Severity::Block,
         args.repo_root.as_deref(),
+        super::today()?,
     )?;
     emit(&r, format, args.output.as_deref())?;
     Ok(ExitCode::SUCCESS)

@@ -113,6 +113,24 @@ pub fn stream_to(
     }
 }
 
+/// The environment variable that fixes the day waivers are judged against (`YYYY-MM-DD`).
+pub const TODAY_ENV: &str = "GUARDPLAN_TODAY";
+
+/// The day waivers are judged against, for every command: `GUARDPLAN_TODAY` when set, else today (UTC).
+pub fn today() -> Result<time::Date, CliError> {
+    match std::env::var(TODAY_ENV) {
+        Ok(day) if !day.trim().is_empty() => diff::parse_date(day.trim()).map_err(|e| {
+            CliError::Usage(format!(
+                "{TODAY_ENV}: {e}; set it to a date such as 2026-01-31, or unset it"
+            ))
+        }),
+        Ok(_) | Err(std::env::VarError::NotPresent) => Ok(time::OffsetDateTime::now_utc().date()),
+        Err(std::env::VarError::NotUnicode(_)) => Err(CliError::Usage(format!(
+            "{TODAY_ENV} is not text: set it to a date such as 2026-01-31, or unset it"
+        ))),
+    }
+}
+
 /// Loads the inventory named on the command line, or the embedded sample when none is given.
 pub fn load_inventory(
     path: Option<&std::path::Path>,

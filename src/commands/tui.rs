@@ -7,7 +7,7 @@ use clap::Args;
 use super::{CliError, CmdResult};
 use crate::plan::io::{self, FileStamp};
 use crate::plan::{Plan, Workspace};
-use crate::tui::app::{App, Files, today};
+use crate::tui::app::{App, Files};
 use crate::tui::autosave::{Autosave, identity};
 use crate::tui::config::{self, Config};
 
@@ -48,7 +48,7 @@ pub fn build_app(args: &TuiArgs) -> Result<App, CliError> {
     } else {
         Some(crate::verify::Observed::read(&inv, &args.events)?)
     };
-    let ws = Workspace::new(inv, plan, today());
+    let ws = Workspace::new(inv, plan, super::today()?);
     let files = Files {
         inventory: args.inventory.clone(),
         plan: args.plan.clone(),

@@ -54,7 +54,7 @@ pub fn workspace(inventory: &Path, plan_path: &Path) -> Result<Workspace, CliErr
             inventory.display()
         );
     }
-    Ok(Workspace::new(inv, Some(plan), crate::tui::app::today()))
+    Ok(Workspace::new(inv, Some(plan), super::today()?))
 }
 
 /// Verifies the event files against the stages up to `through` of the workspace's plan.
@@ -101,6 +101,7 @@ pub fn export_markdown(
         Some(inventory),
         Some(plan_path),
         crate::finding::Severity::Block,
+        super::today()?,
     )?;
     let ws = workspace(inventory, plan_path)?;
     let v = verify_files(&ws, through, events)?;

@@ -642,9 +642,7 @@ impl Report {
                     subjects,
                     counts,
                     message: f.message.clone(),
-                    source: format!("{} {}", info.source, info.source_section)
-                        .trim()
-                        .to_string(),
+                    source: info.citation(),
                     waiver,
                     applies,
                     performed,

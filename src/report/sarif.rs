@@ -75,7 +75,7 @@ fn rule_name(id: &str) -> String {
 }
 
 fn source_text(r: &RuleInfo) -> String {
-    let mut s = format!("Source: {} {}.", r.source, r.source_section);
+    let mut s = format!("Source: {}.", r.citation());
     if !r.quote.is_empty() {
         s.push_str(&format!(" \"{}\"", r.quote));
     }

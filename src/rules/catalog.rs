@@ -155,6 +155,17 @@ pub struct RuleInfo {
     pub message: &'static str,
 }
 
+impl RuleInfo {
+    /// The source and, when the catalog names one, the section in it: `003` or `000 requirements`.
+    pub fn citation(&self) -> String {
+        if self.source_section.is_empty() {
+            self.source.to_string()
+        } else {
+            format!("{} {}", self.source, self.source_section)
+        }
+    }
+}
+
 /// The whole catalog, in the order of the rules document.
 pub static CATALOG: &[RuleInfo] = &[
     RuleInfo {

@@ -344,7 +344,7 @@ impl App {
             orphan.remove();
             return;
         }
-        let d = crate::plan::diff::diff(&self.ws.plan, &plan, Some(&self.ws.inventory), today());
+        let d = crate::plan::diff::diff(&self.ws.plan, &plan, Some(&self.ws.inventory), self.ws.today);
         let differs = crate::plan::diff::render(&d, false)
             .lines()
             .filter(|l| !l.trim().is_empty() && l.trim() != "Plan changes")
@@ -800,7 +800,7 @@ impl App {
         let changed = orphan.base != self.files.plan_on_disk;
         self.files.plan_on_disk = orphan.base.clone();
         let inv = self.ws.inventory.clone();
-        self.ws = Workspace::new(inv, Some(plan), today());
+        self.ws = Workspace::new(inv, Some(plan), self.ws.today);
         // Now in this planner's own slot; the old one goes.
         self.changed("");
         orphan.remove();
@@ -830,31 +830,28 @@ impl App {
         let plan = self.plan_for(&path);
         match io::save_atomic(&path, &plan, self.files.plan_on_disk.as_ref()) {
             Ok(stamp) => {
-                self.saved(stamp);
+                self.saved(path.clone(), stamp);
                 self.info(format!("saved {}", path.display()));
             }
-            Err(crate::plan::SaveError::ChangedOnDisk { .. }) => {
-                match io::save_beside(&path, &plan) {
-                    // Someone else's edit stays in the file; this work goes beside it and is saved there from now.
-                    Ok((beside, stamp)) => {
-                        self.files.plan = Some(beside.clone());
-                        self.saved(stamp);
-                        self.error(format!(
-                        "{} changed on disk since it was read, so it was not overwritten: saved this plan as {}; \
-                         compare them with `guardplan diff`",
+            // Someone else's edit is never overwritten: ours goes beside it, and later saves go there too.
+            Err(io::SaveError::ChangedOnDisk { .. }) => match io::save_beside(&path, &plan) {
+                Ok((beside, stamp)) => {
+                    self.saved(beside.clone(), stamp);
+                    self.info(format!(
+                        "{} changed on disk since it was opened: saved yours beside it as {}; compare the two",
                         path.display(),
                         beside.display()
                     ));
-                    }
-                    Err(e) => self.error(e.to_string()),
                 }
-            }
+                Err(e) => self.error(e.to_string()),
+            },
             Err(e) => self.error(e.to_string()),
         }
     }
 
-    /// After a save: the file's new stamp, nothing unsaved, no autosave.
-    fn saved(&mut self, stamp: FileStamp) {
+    /// Records that the plan was saved to `path`.
+    fn saved(&mut self, path: PathBuf, stamp: FileStamp) {
+        self.files.plan = Some(path);
         self.files.plan_on_disk = Some(stamp);
         self.files.baseline = io::render(&self.ws.plan);
         self.modified = false;
@@ -942,9 +939,4 @@ pub fn parse_date(s: &str) -> Result<toml::value::Datetime, String> {
     let fmt = time::macros::format_description!("[year]-[month]-[day]");
     time::Date::parse(s, fmt).map_err(|_| bad())?;
     s.parse::<toml::value::Datetime>().map_err(|_| bad())
-}
-
-/// Today's date (UTC), for waiver expiry.
-pub fn today() -> time::Date {
-    time::OffsetDateTime::now_utc().date()
 }

@@ -320,7 +320,7 @@ pub fn code_detail(code: Code, theme: &Theme) -> Vec<Line<'static>> {
         Line::raw(info.title),
         Line::raw(""),
         Line::styled("Source", theme.heading),
-        Line::raw(format!("{} ({})", info.source, info.source_section)),
+        Line::raw(info.citation()),
         Line::styled(format!("“{}”", info.quote), theme.dim),
         Line::raw(""),
         Line::styled("Fix", theme.heading),

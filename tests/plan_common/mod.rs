@@ -43,7 +43,7 @@ to = ["host:SRV-01"]
 "#;
 
 /// The day waivers are judged against in the tests.
-pub const TODAY: time::Date = time::macros::date!(2026 - 06 - 01);
+pub use crate::tui_support::TODAY;
 
 /// The estate, loaded.
 pub fn inventory() -> Inventory {

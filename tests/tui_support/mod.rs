@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use guardplan::plan::Workspace;
 use guardplan::plan::io;
-use guardplan::tui::app::{App, Files, today};
+use guardplan::tui::app::{App, Files};
 use guardplan::tui::autosave::Autosave;
 use guardplan::tui::config::Config;
 use guardplan::tui::event::Msg;
@@ -15,6 +15,10 @@ use guardplan::tui::theme::Theme;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// The day the planner's tests judge waivers against (the tests' one day, also used by `plan_common`; this
+/// file is shared with the benchmarks, which have no `plan_common`).
+pub const TODAY: time::Date = time::macros::date!(2026 - 06 - 01);
 
 /// Default keys, coloured theme (independent of the environment).
 pub fn config(theme: Theme) -> Config {
@@ -34,7 +38,7 @@ pub fn app_for(
         Some(Ok((p, s))) => (Some(p), Some(s)),
         _ => (None, None),
     };
-    let ws = Workspace::new(inv, p, today());
+    let ws = Workspace::new(inv, p, TODAY);
     let files = Files {
         inventory: None,
         plan: plan.map(Path::to_path_buf),
@@ -108,6 +112,45 @@ pub fn draw(app: &mut App, w: u16, h: u16) -> Terminal<TestBackend> {
 /// The screen as text.
 pub fn screen(app: &mut App, w: u16, h: u16) -> String {
     draw(app, w, h).backend().to_string()
+}
+
+/// The screen as text, each row followed by a row of its styles: a colour's letter where a cell has a
+/// foreground colour (`R`ed, `G`reen, `Y`ellow, `B`lue, `M`agenta, `C`yan, `W`hite, blac`K`, `D`ark grey,
+/// `g`rey), else `b` bold, `u` underlined, `x` crossed out, `r` reversed, or a space.
+pub fn styled_screen(app: &mut App, w: u16, h: u16) -> String {
+    use ratatui::style::{Color, Modifier};
+    let t = draw(app, w, h);
+    let buf = t.backend().buffer();
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        let mut text = String::new();
+        let mut style = String::new();
+        for x in 0..buf.area.width {
+            let cell = &buf[(x, y)];
+            text.push_str(cell.symbol());
+            let m = cell.modifier;
+            style.push(match cell.fg {
+                Color::Red => 'R',
+                Color::Green => 'G',
+                Color::Yellow => 'Y',
+                Color::Blue => 'B',
+                Color::Magenta => 'M',
+                Color::Cyan => 'C',
+                Color::White => 'W',
+                Color::Black => 'K',
+                Color::DarkGray => 'D',
+                Color::Gray => 'g',
+                Color::Reset if m.contains(Modifier::BOLD) => 'b',
+                Color::Reset if m.contains(Modifier::UNDERLINED) => 'u',
+                Color::Reset if m.contains(Modifier::CROSSED_OUT) => 'x',
+                Color::Reset if m.contains(Modifier::REVERSED) => 'r',
+                Color::Reset => ' ',
+                _ => '*',
+            });
+        }
+        out.push_str(&format!("{}\n{}\n", text.trim_end(), style.trim_end()));
+    }
+    out
 }
 
 /// A generated estate: one domain, `hosts` hosts (2% admin workstations, the rest servers in 100 tags),
