@@ -60,7 +60,7 @@ fn the_sample_changes_exactly_the_facts_the_collection_carries() {
         .code(0)
         .stdout(predicate::str::contains(
             "~ host SRV-APP-01: disable_restricted_admin unset -> 0; allow_protected_creds false -> true; \
-             remote_desktop_users + CORP\\t1-heidi",
+             administrators + CORP\\Domain Admins; remote_desktop_users + CORP\\t1-heidi",
         ))
         .stdout(predicate::str::contains(
             "~ host HD-CON-01: build 22631 -> 26100; laps false -> true",
@@ -70,9 +70,12 @@ fn the_sample_changes_exactly_the_facts_the_collection_carries() {
         ))
         .stderr(predicate::str::contains(
             "NEW-HOST-99: not in the inventory",
-        ))
-        .stderr(predicate::str::contains("CORP\\Domain Admins"));
+        ));
     let srv = host(&mut expected, "SRV-APP-01");
+    srv.insert(
+        "administrators".into(),
+        json!(["CORP\\Domain Admins", "Tier1-Admins"]),
+    );
     srv.insert("disable_restricted_admin".into(), json!(0));
     srv.insert("allow_protected_creds".into(), json!(true));
     srv.insert(

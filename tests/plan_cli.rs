@@ -118,9 +118,9 @@ fn diff_exits_1_when_a_new_blocker_appears() {
         .arg(&old)
         .assert()
         .success();
-    // tier1-server-admin moves from prefer-remote-guard to remote-guard, which SRV-LEGACY-01 cannot take.
+    // tier1-server-admin moves from restricted-admin to remote-guard, which SRV-LEGACY-01 cannot take.
     let text = std::fs::read_to_string(&old).expect("read");
-    let from = "path = \"tier1-server-admin\"\nmode = \"prefer-remote-guard\"";
+    let from = "path = \"tier1-server-admin\"\nmode = \"restricted-admin\"";
     assert!(text.contains(from), "{text}");
     let new = dir.path().join("new.plan.toml");
     std::fs::write(

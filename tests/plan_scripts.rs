@@ -169,6 +169,11 @@ fn ps_rows(text: &str) -> Option<Vec<Vec<(String, String)>>> {
             let (key, r) = rest.split_once(" = ")?;
             let (value, r) = match ps_string(r) {
                 Some(v) => v,
+                // A nested table of constant keys and numbers (`Set = @{ A = 1; B = 0 }`).
+                None if r.starts_with("@{") => {
+                    let end = r.find(" }")? + 2;
+                    (r[..end].to_string(), &r[end..])
+                }
                 None => {
                     let end = r.find([';', ' '])?;
                     (r[..end].to_string(), &r[end..])
@@ -355,6 +360,8 @@ fn exporting_again_removes_the_scripts_of_stages_that_are_gone_and_nothing_else(
     want.sort();
     assert_eq!(left, want);
     assert!(!left.iter().any(|n| n.starts_with("04-enforce")));
+}
+
 /// Every generated script of the sample plan, and of the small estate.
 fn every_script() -> Vec<(String, scripts::ScriptFile)> {
     let sample = plan_common::sample_workspace();

@@ -138,7 +138,7 @@ fn the_comment_says_what_the_change_does_against_the_base_plan() {
     assert!(change < text.find("<details>").unwrap());
     assert!(
         text.contains(
-            "path `helpdesk-workstations`: `standard` (policy) → `restricted-admin` (policy)"
+            "path `helpdesk-workstations`: `standard` (switch) → `restricted-admin` (switch)"
         ),
         "{text}"
     );

@@ -113,6 +113,16 @@ const ROWS: &[Row] = &[
         ],
     },
     Row {
+        // Neither group: no mode lets the user log on.
+        feature: "Access (member of neither group)",
+        case: || Case::new().target(&[("administrators", "[]"), ("remote_desktop_users", "[]")]),
+        columns: [
+            (Standard, Expect::Blocked(Code::RdpNoRight)),
+            (RemoteGuard, Expect::Blocked(Code::RcgNoRdpRight)),
+            (RestrictedAdmin, Expect::Blocked(Code::RaNotAdmin)),
+        ],
+    },
+    Row {
         // "connects to other resources as signed-in user" / "... as remote host's identity".
         feature: "Network identity",
         case: || Case::new().path(&[("network_as_user", "true")]),

@@ -82,7 +82,7 @@ fn export_deployment(args: &ExportArgs) -> CmdResult {
             name.escape_debug()
         )));
     }
-    let ws = super::check::workspace(Some(&args.inventory), &args.plan)?;
+    let ws = super::check::workspace(Some(&args.inventory), &args.plan, super::today()?)?;
     let files = if args.format == ExportFormat::Gpo {
         plan::gpo::gpo_export(&ws, &name)
     } else {

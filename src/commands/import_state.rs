@@ -74,9 +74,11 @@ pub fn run(a: StateArgs) -> CmdResult {
             "the refreshed inventory would not load, so {out_name} was not written:\n{d}"
         )));
     }
-    crate::fsio::write_atomic(&a.out.output, out_text.as_bytes()).map_err(|error| CliError::Io {
-        path: out_name.clone(),
-        error,
+    crate::fsio::write_atomic(&a.out.output, out_text.as_bytes()).map_err(|error| {
+        CliError::Io {
+            path: out_name.clone(),
+            error,
+        }
     })?;
     for n in &m.notes {
         eprintln!("note: {n}");

@@ -337,7 +337,7 @@ pub fn write_all(dir: &Path) -> Result<Vec<PathBuf>, super::CliError> {
     let mut written = Vec::with_capacity(pages.len());
     for (file, text) in pages {
         let path = dir.join(file);
-        crate::fsio::write_atomic(&path, text.as_bytes()).map_err(|error| super::CliError::Io {
+        crate::fsio::write_atomic(&path, &text).map_err(|error| super::CliError::Io {
             path: path.display().to_string(),
             error,
         })?;

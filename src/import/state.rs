@@ -554,24 +554,24 @@ pub fn merge(inv: &mut RawInventory, states: &[HostState]) -> StateMerge {
             }
         }
         if let Some(g) = &s.local_groups {
-            h.administrators = members(
+            h.administrators = Some(members(
                 &name,
                 "administrators",
-                &h.administrators,
+                h.administrators.as_deref().unwrap_or_default(),
                 &g.administrators,
                 &principals,
                 &mut d,
                 &mut out.notes,
-            );
-            h.remote_desktop_users = members(
+            ));
+            h.remote_desktop_users = Some(members(
                 &name,
                 "remote_desktop_users",
-                &h.remote_desktop_users,
+                h.remote_desktop_users.as_deref().unwrap_or_default(),
                 &g.remote_desktop_users,
                 &principals,
                 &mut d,
                 &mut out.notes,
-            );
+            ));
         }
         if let Some(laps) = s.laps
             && laps != h.laps

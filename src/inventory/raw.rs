@@ -642,6 +642,7 @@ pub enum Purpose {
     JsonSchema,
 )]
 #[serde(rename_all = "kebab-case")]
+#[schemars(transform = enum_of_consts)]
 pub enum Route {
     /// The client connects to the target itself.
     #[default]

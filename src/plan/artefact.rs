@@ -18,12 +18,16 @@ pub struct Artefact {
 }
 
 impl Artefact {
-    /// A text file.
+    /// A text file. A PowerShell script starts with a byte order mark, so Windows PowerShell 5.1 reads it as
+    /// UTF-8 and not in the ANSI code page.
     pub fn text(path: impl Into<String>, text: String) -> Self {
-        Artefact {
-            path: path.into(),
-            bytes: text.into_bytes(),
-        }
+        let path = path.into();
+        let bytes = if path.ends_with(".ps1") && !text.starts_with(super::scripts::BOM) {
+            format!("{}{text}", super::scripts::BOM).into_bytes()
+        } else {
+            text.into_bytes()
+        };
+        Artefact { path, bytes }
     }
 
     /// The content as text (binary files, such as `registry.pol`, give `None`).

@@ -127,7 +127,7 @@ fn clip(s: &str, max: usize) -> String {
 /// A code span holding `s` exactly (CommonMark): fenced by one backtick more than the longest run of backticks
 /// inside, padded with a space when the text starts or ends with a backtick. Line breaks become spaces.
 pub fn code(s: &str) -> String {
-    let s = crate::safe_text::escape(s).replace(['\n', '\r'], " ");
+    let s = crate::safe_text::escape(&s.replace(['\n', '\r'], " ")).into_owned();
     let fence = "`".repeat(longest_backtick_run(&s) + 1);
     let pad = if s.starts_with('`') || s.ends_with('`') {
         " "

@@ -344,7 +344,12 @@ impl App {
             orphan.remove();
             return;
         }
-        let d = crate::plan::diff::diff(&self.ws.plan, &plan, Some(&self.ws.inventory), self.ws.today);
+        let d = crate::plan::diff::diff(
+            &self.ws.plan,
+            &plan,
+            Some(&self.ws.inventory),
+            self.ws.today,
+        );
         let differs = crate::plan::diff::render(&d, false)
             .lines()
             .filter(|l| !l.trim().is_empty() && l.trim() != "Plan changes")
