@@ -11,9 +11,10 @@ use super::autosave::{Autosave, Orphan};
 use super::config::Config;
 use super::event::{Internal, Msg};
 use super::keymap::{Action, Context, Key};
-use super::{findings, graph, inventory, paths, stages, ui};
+pub use super::popups::form::{Field, Form, FormPurpose, parse_date};
+use super::{findings, graph, inventory, paths, popups, stages, ui};
 use crate::plan::io::{self, FileStamp};
-use crate::plan::{Edit, Plan, Waiver, Workspace};
+use crate::plan::{Plan, Workspace};
 
 /// The views, in tab order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -126,49 +127,6 @@ impl Cursor {
             self.selected = target;
         }
     }
-}
-
-/// A line of text being typed.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Field {
-    /// The label.
-    pub label: String,
-    /// The text.
-    pub value: String,
-    /// A hint shown when empty.
-    pub hint: String,
-}
-
-/// What a form does when submitted.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FormPurpose {
-    /// Waive findings of a code in a scope: fields reason, expiry, scope.
-    Waive {
-        /// The code.
-        code: String,
-    },
-    /// Name of a new stage inserted at a position.
-    AddStage {
-        /// Position.
-        at: usize,
-    },
-    /// Where to save the plan (it has no file yet).
-    SaveAs,
-}
-
-/// A small form in an overlay.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Form {
-    /// Title.
-    pub title: String,
-    /// Fields.
-    pub fields: Vec<Field>,
-    /// Focused field.
-    pub focus: usize,
-    /// What submitting does.
-    pub purpose: FormPurpose,
-    /// Why the last submission was refused.
-    pub error: Option<String>,
 }
 
 /// Export formats offered inside the planner.
@@ -413,8 +371,8 @@ impl App {
             self.quit = true;
             return true;
         }
-        if self.overlay.is_some() {
-            self.on_overlay_key(k, key);
+        if let Some(overlay) = self.overlay.take() {
+            self.overlay = popups::on_key(self, overlay, k, key);
             return true;
         }
         if self.filter_typing() {
@@ -530,7 +488,7 @@ impl App {
     }
 
     /// Rows of the focused list that fit on screen.
-    fn page(&self) -> usize {
+    pub(crate) fn page(&self) -> usize {
         let body = ui::frame_layout(self.area()).body;
         ui::list_height(self.view, body)
     }
@@ -581,178 +539,6 @@ impl App {
         }
     }
 
-    fn on_overlay_key(&mut self, k: KeyEvent, key: Key) {
-        let Some(overlay) = self.overlay.take() else {
-            return;
-        };
-        let nav = self.config.keymap.lookup(&[Context::List], key);
-        self.overlay = match overlay {
-            Overlay::Help { scroll } | Overlay::Preview { scroll }
-                if matches!(
-                    k.code,
-                    KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('?')
-                ) || (k.code == KeyCode::Char('p')
-                    && matches!(overlay, Overlay::Preview { .. })) =>
-            {
-                let _ = scroll;
-                None
-            }
-            Overlay::Help { scroll } => Some(Overlay::Help {
-                scroll: scroll_by(scroll, nav, self.page()),
-            }),
-            Overlay::Preview { scroll } => Some(Overlay::Preview {
-                scroll: scroll_by(scroll, nav, self.page()),
-            }),
-            Overlay::ConfirmQuit => match k.code {
-                KeyCode::Char('s') | KeyCode::Char('y') => {
-                    self.save();
-                    if !self.dirty() {
-                        self.finish();
-                    }
-                    None
-                }
-                KeyCode::Char('d') | KeyCode::Char('n') => {
-                    if let Some(a) = &self.files.autosave {
-                        a.remove();
-                    }
-                    self.quit = true;
-                    None
-                }
-                KeyCode::Esc | KeyCode::Char('c') => None,
-                _ => Some(Overlay::ConfirmQuit),
-            },
-            Overlay::Recover {
-                plan,
-                orphan,
-                differs,
-                changed_on_disk,
-            } => match k.code {
-                KeyCode::Char('r') | KeyCode::Char('y') | KeyCode::Enter => {
-                    self.recover(*plan, &orphan);
-                    None
-                }
-                KeyCode::Char('d') | KeyCode::Char('n') => {
-                    orphan.remove();
-                    self.info("autosaved changes discarded: the autosave is deleted");
-                    None
-                }
-                KeyCode::Esc => {
-                    self.info(format!(
-                        "autosave kept at {}: it is offered again when the planner next opens this plan",
-                        orphan.path.display()
-                    ));
-                    None
-                }
-                _ => Some(Overlay::Recover {
-                    plan,
-                    orphan,
-                    differs,
-                    changed_on_disk,
-                }),
-            },
-            Overlay::Export => match k.code {
-                KeyCode::Char('p') => self.export(super::app::ExportKind::Plan),
-                KeyCode::Char('m') => self.export(ExportKind::Markdown),
-                KeyCode::Char('s') => self.export(ExportKind::Sarif),
-                KeyCode::Char('c') => self.export(ExportKind::Scripts),
-                KeyCode::Esc | KeyCode::Char('q') => None,
-                _ => Some(Overlay::Export),
-            },
-            Overlay::Form(form) => self.on_form_key(form, k),
-        };
-    }
-
-    fn on_form_key(&mut self, mut form: Form, k: KeyEvent) -> Option<Overlay> {
-        match k.code {
-            KeyCode::Esc => return None,
-            KeyCode::Tab | KeyCode::Down => {
-                form.focus = (form.focus + 1) % form.fields.len().max(1)
-            }
-            KeyCode::BackTab | KeyCode::Up => {
-                form.focus = (form.focus + form.fields.len().max(1) - 1) % form.fields.len().max(1)
-            }
-            KeyCode::Backspace => {
-                if let Some(f) = form.fields.get_mut(form.focus) {
-                    f.value.pop();
-                }
-            }
-            // Ctrl-U clears the field, as in a shell: a prefilled file name is replaced in one key.
-            KeyCode::Char('u') if k.modifiers.contains(KeyModifiers::CONTROL) => {
-                if let Some(f) = form.fields.get_mut(form.focus) {
-                    f.value.clear();
-                }
-            }
-            KeyCode::Enter => match self.submit(&form) {
-                Ok(()) => return None,
-                Err(e) => form.error = Some(e),
-            },
-            KeyCode::Char(c) if !k.modifiers.contains(KeyModifiers::CONTROL) => {
-                if let Some(f) = form.fields.get_mut(form.focus) {
-                    f.value.push(c);
-                }
-            }
-            _ => {}
-        }
-        Some(Overlay::Form(form))
-    }
-
-    fn submit(&mut self, form: &Form) -> Result<(), String> {
-        let value = |i: usize| form.fields.get(i).map_or("", |f| f.value.trim());
-        match &form.purpose {
-            FormPurpose::Waive { code } => {
-                let reason = value(0);
-                if reason.is_empty() {
-                    return Err("a waiver needs a reason".into());
-                }
-                let expires = match value(1) {
-                    "" => None,
-                    s => Some(parse_date(s)?),
-                };
-                let scope = match value(2) {
-                    "" => "*".to_string(),
-                    s => s.to_string(),
-                };
-                let waiver = Waiver {
-                    code: code.clone(),
-                    scope,
-                    reason: reason.to_string(),
-                    expires,
-                };
-                io::check_waiver(&waiver, &self.ws.inventory)?;
-                self.queue
-                    .push_back(Internal::Edit(Edit::AddWaiver(waiver)));
-            }
-            FormPurpose::AddStage { at } => {
-                let name = value(0);
-                if let Err(e) = crate::names::identifier(name) {
-                    return Err(e.to_string());
-                }
-                if self
-                    .ws
-                    .plan
-                    .stages
-                    .iter()
-                    .any(|s| s.name.eq_ignore_ascii_case(name))
-                {
-                    return Err(format!("a stage named `{name}` exists"));
-                }
-                self.queue.push_back(Internal::Edit(Edit::AddStage {
-                    at: *at,
-                    name: name.to_string(),
-                }));
-            }
-            FormPurpose::SaveAs => {
-                let path = value(0);
-                if path.is_empty() {
-                    return Err("give a file name".into());
-                }
-                self.files.plan = Some(PathBuf::from(path));
-                self.save();
-            }
-        }
-        Ok(())
-    }
-
     /// Applies the internal events the panes queued.
     pub fn process_internal(&mut self) {
         while let Some(ev) = self.queue.pop_front() {
@@ -799,7 +585,7 @@ impl App {
         }
     }
 
-    fn recover(&mut self, plan: Plan, orphan: &Orphan) {
+    pub(crate) fn recover(&mut self, plan: Plan, orphan: &Orphan) {
         // The recovered work was started from the file as it was then: a save compares the file with that, so
         // a plan changed since is never overwritten (the work is saved beside it).
         let changed = orphan.base != self.files.plan_on_disk;
@@ -887,7 +673,7 @@ impl App {
         io::render(&self.plan_for(&path))
     }
 
-    fn export(&mut self, kind: ExportKind) -> Option<Overlay> {
+    pub(crate) fn export(&mut self, kind: ExportKind) -> Option<Overlay> {
         match super::export(self, kind) {
             Ok(msg) => self.info(msg),
             Err(e) => self.error(e),
@@ -896,7 +682,7 @@ impl App {
     }
 
     /// Ends the planner, removing the autosave when nothing is unsaved.
-    fn finish(&mut self) {
+    pub(crate) fn finish(&mut self) {
         if !self.dirty()
             && let Some(a) = &self.files.autosave
         {
@@ -925,23 +711,4 @@ impl App {
             error: true,
         });
     }
-}
-
-fn scroll_by(scroll: usize, nav: Option<Action>, page: usize) -> usize {
-    match nav {
-        Some(Action::Up) => scroll.saturating_sub(1),
-        Some(Action::Down) => scroll + 1,
-        Some(Action::PageUp) => scroll.saturating_sub(page),
-        Some(Action::PageDown) => scroll + page,
-        Some(Action::Top) => 0,
-        _ => scroll,
-    }
-}
-
-/// Parses a `YYYY-MM-DD` date for a waiver's expiry.
-pub fn parse_date(s: &str) -> Result<toml::value::Datetime, String> {
-    let bad = || format!("`{s}` is not a date: write YYYY-MM-DD");
-    let fmt = time::macros::format_description!("[year]-[month]-[day]");
-    time::Date::parse(s, fmt).map_err(|_| bad())?;
-    s.parse::<toml::value::Datetime>().map_err(|_| bad())
 }

@@ -7,15 +7,13 @@ pub mod app;
 pub mod autosave;
 pub mod config;
 pub mod event;
-pub mod findings;
-pub mod graph;
-pub mod inventory;
 pub mod keymap;
-pub mod overview;
-pub mod paths;
-pub mod stages;
+pub mod popups;
+pub mod tabs;
 pub mod theme;
 pub mod ui;
+
+pub use tabs::{findings, graph, inventory, overview, paths, stages};
 
 use std::io;
 use std::path::Path;

@@ -5,9 +5,9 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
-use super::app::{App, Cursor, Overlay, View};
+use super::app::{App, Cursor, View};
 use super::keymap::{Action, Context};
 use super::theme::Theme;
 use super::{findings, graph, inventory, overview, paths, stages};
@@ -251,7 +251,7 @@ impl Widget for &App {
         }
         self.render_footer(frame.footer, buf);
         if let Some(o) = &self.overlay {
-            self.render_overlay(o, frame.body, buf);
+            super::popups::render(self, o, frame.body, buf);
         }
         let _ = theme;
     }
@@ -329,160 +329,6 @@ impl App {
         ));
         buf.set_line(area.x, area.y, &Line::from(spans), area.width);
     }
-
-    fn render_overlay(&self, overlay: &Overlay, body: Rect, buf: &mut Buffer) {
-        let theme = &self.config.theme;
-        let centered = |w: u16, h: u16| {
-            let w = w.min(body.width);
-            let h = h.min(body.height);
-            Rect::new(
-                body.x + (body.width - w) / 2,
-                body.y + (body.height - h) / 2,
-                w,
-                h,
-            )
-        };
-        match overlay {
-            Overlay::Help { scroll } => {
-                let area = centered(76, body.height);
-                let lines = help_lines(self);
-                scrolled(area, buf, "Keys (Esc closes)", lines, *scroll, theme);
-            }
-            Overlay::Preview { scroll } => {
-                let area = centered(body.width.saturating_sub(4), body.height);
-                let text = self.plan_text();
-                let lines = text.lines().map(|l| Line::raw(l.to_string())).collect();
-                scrolled(
-                    area,
-                    buf,
-                    "Plan file preview (Esc closes)",
-                    lines,
-                    *scroll,
-                    theme,
-                );
-            }
-            Overlay::ConfirmQuit => {
-                let lines = vec![
-                    Line::raw("The plan has unsaved changes."),
-                    Line::raw(""),
-                    Line::from(vec![
-                        Span::styled("s", theme.key),
-                        Span::raw(" save and quit"),
-                    ]),
-                    Line::from(vec![
-                        Span::styled("d", theme.key),
-                        Span::raw(" discard the changes and quit"),
-                    ]),
-                    Line::from(vec![
-                        Span::styled("Esc", theme.key),
-                        Span::raw(" keep planning"),
-                    ]),
-                ];
-                dialog(centered(44, 9), buf, "Quit", lines, theme);
-            }
-            Overlay::Recover {
-                plan,
-                orphan: _,
-                differs,
-                changed_on_disk,
-            } => {
-                const SHOWN: usize = 8;
-                const WIDTH: u16 = 80;
-                let mut lines = vec![
-                    Line::raw("A working plan was autosaved and not saved to its file"),
-                    Line::raw("(the planner was closed or killed before saving)."),
-                    Line::raw(format!(
-                        "It has {} stages, {} decisions and {} waivers.",
-                        plan.stages.len(),
-                        plan.decisions.len(),
-                        plan.waivers.len()
-                    )),
-                ];
-                if *changed_on_disk {
-                    lines.push(Line::raw(
-                        "The plan file changed since: saving writes NAME.mine.plan.toml beside it.",
-                    ));
-                }
-                lines.push(Line::raw("Compared with the plan file:"));
-                for l in differs.iter().take(SHOWN) {
-                    // One row each: a long line is cut rather than wrapped past the dialog's end.
-                    let mut l = format!("  {l}");
-                    if let Some((i, _)) = l.char_indices().nth(WIDTH as usize - 3) {
-                        l.truncate(i);
-                        l.push('…');
-                    }
-                    lines.push(Line::raw(l));
-                }
-                if differs.len() > SHOWN {
-                    lines.push(Line::raw(format!("  and {} more", differs.len() - SHOWN)));
-                }
-                lines.push(Line::raw(""));
-                lines.push(Line::from(vec![
-                    Span::styled("r", theme.key),
-                    Span::raw(" recover it"),
-                ]));
-                lines.push(Line::from(vec![
-                    Span::styled("d", theme.key),
-                    Span::raw(" discard it (the autosave is deleted) and open the plan file"),
-                ]));
-                lines.push(Line::from(vec![
-                    Span::styled("Esc", theme.key),
-                    Span::raw(" decide later (the autosave is kept and offered again)"),
-                ]));
-                let height = lines.len() as u16 + 2;
-                dialog(
-                    centered(WIDTH, height),
-                    buf,
-                    "Recover autosaved work",
-                    lines,
-                    theme,
-                );
-            }
-            Overlay::Export => {
-                let row = |k: &'static str, d: &'static str| {
-                    Line::from(vec![Span::styled(k, theme.key), Span::raw(format!(" {d}"))])
-                };
-                let lines = vec![
-                    Line::raw("Write beside the plan file:"),
-                    Line::raw(""),
-                    row("p", "plan file (TOML)"),
-                    row("m", "Markdown report"),
-                    row("s", "SARIF"),
-                    row("c", "per-stage scripts (PowerShell and .reg)"),
-                    row("Esc", "cancel"),
-                ];
-                dialog(centered(50, 11), buf, "Export", lines, theme);
-            }
-            Overlay::Form(form) => {
-                let mut lines = Vec::new();
-                for (i, f) in form.fields.iter().enumerate() {
-                    let marker = if i == form.focus { "▶ " } else { "  " };
-                    let value = if f.value.is_empty() && i != form.focus {
-                        Span::styled(f.hint.clone(), theme.dim)
-                    } else if i == form.focus {
-                        Span::styled(format!("{}▏", f.value), theme.chosen)
-                    } else {
-                        Span::raw(f.value.clone())
-                    };
-                    lines.push(Line::from(vec![
-                        Span::raw(marker),
-                        Span::styled(format!("{}: ", f.label), theme.heading),
-                        value,
-                    ]));
-                }
-                lines.push(Line::raw(""));
-                if let Some(e) = &form.error {
-                    lines.push(Line::styled(e.clone(), theme.error));
-                }
-                lines.push(Line::styled(
-                    "Enter confirms, Tab next field, Esc cancels",
-                    theme.dim,
-                ));
-                let h = lines.len() as u16 + 2;
-                dialog(centered(70, h), buf, &form.title, lines, theme);
-            }
-        }
-    }
 }
 
 /// The view's most used keys, shown in the footer.
@@ -506,59 +352,6 @@ fn view_hints(view: View) -> &'static [(Action, &'static str)] {
         ],
         View::Inventory => &[(Action::Filter, "search")],
     }
-}
-
-fn dialog(area: Rect, buf: &mut Buffer, title: &str, lines: Vec<Line<'_>>, theme: &Theme) {
-    Clear.render(area, buf);
-    Paragraph::new(lines)
-        .block(pane(format!(" {title} "), true, theme))
-        .wrap(Wrap { trim: false })
-        .render(area, buf);
-}
-
-fn scrolled(
-    area: Rect,
-    buf: &mut Buffer,
-    title: &str,
-    lines: Vec<Line<'_>>,
-    scroll: usize,
-    theme: &Theme,
-) {
-    Clear.render(area, buf);
-    let visible = inner_rows(area);
-    let scroll = scroll.min(lines.len().saturating_sub(visible));
-    let shown: Vec<Line> = lines.into_iter().skip(scroll).take(visible).collect();
-    Paragraph::new(shown)
-        .block(pane(format!(" {title} "), true, theme))
-        .render(area, buf);
-}
-
-/// The help overlay's lines, generated from the keymap.
-pub fn help_lines(app: &App) -> Vec<Line<'static>> {
-    let theme = &app.config.theme;
-    let mut lines = Vec::new();
-    let mut contexts = vec![];
-    contexts.extend(app.view.context());
-    for c in Context::ALL {
-        if !contexts.contains(&c) {
-            contexts.push(c);
-        }
-    }
-    for ctx in contexts {
-        let rows = app.config.keymap.help_rows(ctx);
-        if rows.is_empty() {
-            continue;
-        }
-        lines.push(Line::styled(ctx.title().to_string(), theme.heading));
-        for (keys, desc) in rows {
-            lines.push(Line::from(vec![
-                Span::styled(format!("  {keys:<18}"), theme.key),
-                Span::raw(desc),
-            ]));
-        }
-        lines.push(Line::raw(""));
-    }
-    lines
 }
 
 /// A `label: value` line.

@@ -7,16 +7,16 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::text::{Line, Span};
 
-use super::app::{App, Cursor, Field, Form, FormPurpose, Overlay};
-use super::event::Internal;
-use super::keymap::Action;
-use super::ui::{
-    ListPane, inner_rows, pane, render_list, render_text, row_at, verdict_span, verdict_symbol,
-};
 use crate::finding::Verdict;
 use crate::inventory::PathId;
 use crate::plan::actions::describe;
 use crate::plan::{Edit, MemberKind, Workspace};
+use crate::tui::app::{App, Cursor, Field, Form, FormPurpose, Overlay};
+use crate::tui::event::Internal;
+use crate::tui::keymap::Action;
+use crate::tui::ui::{
+    ListPane, inner_rows, pane, render_list, render_text, row_at, verdict_span, verdict_symbol,
+};
 
 /// Something a stage holds.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,11 +6,11 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 
-use super::app::App;
-use super::ui::{fact, pane, render_text, verdict_span};
 use crate::finding::{Mode, Verdict};
 use crate::plan::Workspace;
 use crate::rules::catalog::Code;
+use crate::tui::app::App;
+use crate::tui::ui::{fact, pane, render_text, verdict_span};
 
 /// Per mode: how many paths get each verdict, and how many chose it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -153,7 +153,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         stage_lines.push(Line::from(vec![
             Span::raw(format!("{:>2}. {:<22}", row.index + 1, row.name)),
             Span::styled(
-                format!("{} {word}", super::ui::verdict_symbol(v)),
+                format!("{} {word}", crate::tui::ui::verdict_symbol(v)),
                 theme.verdict(v),
             ),
         ]));

@@ -5,13 +5,15 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::text::{Line, Span};
 
-use super::app::{App, Cursor};
-use super::keymap::Action;
-use super::theme::Theme;
-use super::ui::{ListPane, inner_rows, pane, render_list, render_text, row_at, verdict_span, word};
 use crate::finding::Verdict;
 use crate::inventory::{DomainId, Inventory, TrustDirection, TrustId};
 use crate::plan::Workspace;
+use crate::tui::app::{App, Cursor};
+use crate::tui::keymap::Action;
+use crate::tui::theme::Theme;
+use crate::tui::ui::{
+    ListPane, inner_rows, pane, render_list, render_text, row_at, verdict_span, word,
+};
 
 /// State of the trust graph view.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -7,16 +7,16 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::text::{Line, Span};
 
-use super::app::{App, Cursor, Field, Form, FormPurpose, Overlay};
-use super::event::Internal;
-use super::keymap::Action;
-use super::theme::Theme;
-use super::ui::{
-    ListPane, click_list_detail, fact, inner_rows, pane, render_list, render_text, verdict_span,
-};
 use crate::finding::{Finding, Severity, Subject, Verdict};
 use crate::plan::{Edit, FindingRef, Workspace};
 use crate::rules::catalog::Code;
+use crate::tui::app::{App, Cursor, Field, Form, FormPurpose, Overlay};
+use crate::tui::event::Internal;
+use crate::tui::keymap::Action;
+use crate::tui::theme::Theme;
+use crate::tui::ui::{
+    ListPane, click_list_detail, fact, inner_rows, pane, render_list, render_text, verdict_span,
+};
 
 /// One row of the grouped list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,13 +7,13 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::text::{Line, Span};
 
-use super::app::{App, Cursor};
-use super::keymap::Action;
-use super::theme::Theme;
-use super::ui::{
+use crate::inventory::{AclId, DomainId, Inventory, Principal};
+use crate::tui::app::{App, Cursor};
+use crate::tui::keymap::Action;
+use crate::tui::theme::Theme;
+use crate::tui::ui::{
     ListPane, click_list_detail, fact, inner_rows, pane, render_list, render_text, word,
 };
-use crate::inventory::{AclId, DomainId, Inventory, Principal};
 
 /// Which list of a domain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

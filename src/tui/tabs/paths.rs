@@ -7,14 +7,14 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::text::{Line, Span};
 
-use super::app::{App, Cursor};
-use super::event::Internal;
-use super::keymap::Action;
-use super::ui::{ListPane, fact, pane, render_list, render_text, row_at, verdict_span};
 use crate::finding::{Mode, Verdict};
 use crate::inventory::PathId;
 use crate::plan::Enforcement;
 use crate::plan::{Edit, Workspace};
+use crate::tui::app::{App, Cursor};
+use crate::tui::event::Internal;
+use crate::tui::keymap::Action;
+use crate::tui::ui::{ListPane, fact, pane, render_list, render_text, row_at, verdict_span};
 
 /// State of the access paths view.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -151,7 +151,7 @@ impl PathsState {
 
     /// Keeps the selection visible.
     pub fn fit(&mut self, ws: &Workspace, body: Rect) {
-        let rows = super::ui::inner_rows(panes(body)[0]).saturating_sub(1);
+        let rows = crate::tui::ui::inner_rows(panes(body)[0]).saturating_sub(1);
         self.cursor.fit(ws.inventory.paths.len(), rows);
     }
 
@@ -174,11 +174,11 @@ fn cell(
     v: Verdict,
     chosen: bool,
     cols: Columns,
-    theme: &super::theme::Theme,
+    theme: &crate::tui::theme::Theme,
 ) -> Vec<Span<'static>> {
     let mut s = verdict_span(v, theme);
     if cols.compact {
-        s.content = super::ui::verdict_symbol(v).into();
+        s.content = crate::tui::ui::verdict_symbol(v).into();
     }
     let text = if chosen {
         s.style = s.style.patch(theme.chosen);
@@ -231,7 +231,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             let mut spans = vec![Span::raw(format!(
                 "{:<w$} {:<8}",
                 truncate(&p.name, cols.name),
-                super::ui::word(&p.purpose),
+                crate::tui::ui::word(&p.purpose),
                 w = cols.name
             ))];
             for m in Mode::ALL {
@@ -273,7 +273,7 @@ fn truncate(s: &str, w: usize) -> String {
 pub fn detail_lines(
     ws: &Workspace,
     path: PathId,
-    theme: &super::theme::Theme,
+    theme: &crate::tui::theme::Theme,
 ) -> Vec<Line<'static>> {
     let inv = &ws.inventory;
     let p = &inv.paths[path as usize];

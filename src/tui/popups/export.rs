@@ -1,0 +1,36 @@
+//! The export menu.
+
+use ratatui::buffer::Buffer;
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::layout::Rect;
+use ratatui::text::Line;
+
+use super::{centered, dialog, key_line};
+use crate::tui::app::{App, ExportKind, Overlay};
+
+/// Draws the menu.
+pub fn render(app: &App, body: Rect, buf: &mut Buffer) {
+    let theme = &app.config.theme;
+    let lines = vec![
+        Line::raw("Write beside the plan file:"),
+        Line::raw(""),
+        key_line("p", "plan file (TOML)", theme),
+        key_line("m", "Markdown report", theme),
+        key_line("s", "SARIF", theme),
+        key_line("c", "per-stage scripts (PowerShell and .reg)", theme),
+        key_line("Esc", "cancel", theme),
+    ];
+    dialog(centered(body, 50, 11), buf, "Export", lines, theme);
+}
+
+/// Keys of the menu.
+pub fn on_key(app: &mut App, k: KeyEvent) -> Option<Overlay> {
+    match k.code {
+        KeyCode::Char('p') => app.export(ExportKind::Plan),
+        KeyCode::Char('m') => app.export(ExportKind::Markdown),
+        KeyCode::Char('s') => app.export(ExportKind::Sarif),
+        KeyCode::Char('c') => app.export(ExportKind::Scripts),
+        KeyCode::Esc | KeyCode::Char('q') => None,
+        _ => Some(Overlay::Export),
+    }
+}
