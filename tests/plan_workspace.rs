@@ -588,3 +588,37 @@ fn choosing_a_mode_drops_the_note_that_the_path_stays_on_standard() {
     ws.undo();
     assert_eq!(note_of(&ws), note);
 }
+
+#[test]
+fn a_path_with_a_mode_and_no_stage_is_plan_unstaged() {
+    let unstaged = |ws: &Workspace| -> Vec<String> {
+        ws.items_for_path(0)
+            .iter()
+            .map(|a| ws.finding(a.finding))
+            .filter(|f| f.code == Code::PlanUnstaged)
+            .map(|f| f.message.clone())
+            .collect()
+    };
+    let mut ws = Workspace::new(inventory(), Some(plan(["targets", "pilot"], "")), TODAY);
+    assert!(unstaged(&ws).is_empty(), "a staged path is not unstaged");
+    ws.apply(Edit::RemoveMember {
+        stage: 1,
+        kind: MemberKind::Path,
+        selector: "tier1".into(),
+    })
+    .expect("remove");
+    let f = unstaged(&ws);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert!(
+        f[0].contains("`tier1`") && f[0].contains("no stage puts it into use"),
+        "{f:?}"
+    );
+    // A warning: it keeps no stage from going ahead, and standard needs no stage.
+    assert_eq!(Code::PlanUnstaged.severity(), guardplan::Severity::Warn);
+    ws.apply(Edit::SetMode {
+        path: 0,
+        mode: Mode::Standard,
+    })
+    .expect("mode");
+    assert!(unstaged(&ws).is_empty());
+}

@@ -38,8 +38,8 @@ fn hurried_choices(inv: &Inventory, ev: &Evaluation) -> Vec<Choice> {
     choices
 }
 
-/// Codes only a plan raises: the order of its stages, and whom it enrolls.
-const PLAN_CODES: [Code; 2] = [Code::PolOrder, Code::PuBreakglass];
+/// Codes only a plan raises: the order of its stages, whom it enrolls, and the paths no stage rolls out.
+const PLAN_CODES: [Code; 3] = [Code::PolOrder, Code::PuBreakglass, Code::PlanUnstaged];
 
 #[test]
 fn sample_raises_every_code_but_those_of_a_plan() {

@@ -87,7 +87,7 @@ pub enum FindingRef {
     Evaluation(u32),
     /// An index into [`Assessment::cross`]: findings that depend on several paths' choices.
     Cross(u32),
-    /// The POL-ORDER finding of a path (see [`Assessment::order`]).
+    /// The staging finding of a path, POL-ORDER or PLAN-UNSTAGED (see [`Assessment::order`]).
     Order(PathId),
     /// An index into [`Assessment::enrollment`]: Protected Users blocks of accounts the plan enrolls.
     Enrollment(u32),
@@ -150,7 +150,7 @@ pub struct Assessment {
     pub items: Vec<Assessed>,
     /// Findings of [`rules::evaluate_choices`] for the plan's choices.
     pub cross: Vec<Finding>,
-    /// POL-ORDER per path, indexed by `PathId`.
+    /// The staging finding (POL-ORDER or PLAN-UNSTAGED) per path, indexed by `PathId`.
     pub order: Vec<Option<Finding>>,
     /// Protected Users blocks of accounts the plan enrolls.
     pub enrollment: Vec<Finding>,
@@ -979,10 +979,13 @@ impl Workspace {
         }
     }
 
-    /// POL-ORDER for one path: it is put into use before every target it needs is prepared.
+    /// The staging finding of one path: PLAN-UNSTAGED when it has a mode but no stage puts it into use,
+    /// POL-ORDER when it is put into use before every target it needs is prepared.
     fn order_finding(&self, p: PathId) -> Option<Finding> {
-        let use_at = self.use_stage(p)?;
         let mode = self.choice(p).mode;
+        let Some(use_at) = self.use_stage(p) else {
+            return (mode != Mode::Standard).then(|| self.unstaged_finding(p, mode));
+        };
         let inv = &self.inventory;
         let path = &inv.paths[p as usize];
         let mut late: Vec<HostId> = Vec::new();
@@ -1040,6 +1043,26 @@ impl Workspace {
                 path.name
             ),
         })
+    }
+
+    /// PLAN-UNSTAGED: the path's mode is decided but no stage rolls it out, so the decision never takes effect.
+    fn unstaged_finding(&self, p: PathId, mode: Mode) -> Finding {
+        let path = &self.inventory.paths[p as usize];
+        let how = match self.choice(p).enforce {
+            Enforcement::Policy => "add the path, or its clients, to a stage",
+            Enforcement::Switch => "add the path to a stage",
+        };
+        Finding {
+            code: Code::PlanUnstaged,
+            severity: Code::PlanUnstaged.severity(),
+            path: Some(p),
+            mode: Some(mode),
+            subjects: vec![Subject::Path(p)],
+            message: format!(
+                "path `{}` is planned as {mode} but no stage puts it into use: {how}, or set it back to standard",
+                path.name
+            ),
+        }
     }
 
     /// Protected Users blocks for accounts the plan enrolls (the evaluation judges existing members only).

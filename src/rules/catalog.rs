@@ -114,6 +114,8 @@ pub enum Code {
     PuBreakglass,
     /// `PU-AES-RESET`.
     PuAesReset,
+    /// `PLAN-UNSTAGED`.
+    PlanUnstaged,
 }
 
 /// Which part of the catalog a code belongs to.
@@ -740,6 +742,17 @@ pub static CATALOG: &[RuleInfo] = &[
         fix: "Reset the password (`Set-ADAccountPassword <user> -Reset`) so the domain controllers create its AES keys, then enroll it.",
         message: "passwords last set before the domain had AES keys: reset them for {users}",
     },
+    RuleInfo {
+        code: Code::PlanUnstaged,
+        severity: Severity::Warn,
+        area: Area::Policy,
+        title: "a path is planned with a mode other than standard, but no stage puts it into use",
+        source: "planning",
+        source_section: "staging",
+        quote: "Beginning with Windows 10 version 1703, you can enable Windows Defender Remote Credential Guard on the client device either by using Group Policy or by using a parameter with the Remote Desktop Connection.",
+        fix: "Add the path to a stage (`>` in the planner's access paths view), or add its clients to a stage that enforces the client policy; or set the path back to standard.",
+        message: "{detail}",
+    },
 ];
 
 impl Code {
@@ -798,6 +811,7 @@ impl Code {
             Code::PolSocNotice => "POL-SOC-NOTICE",
             Code::PuBreakglass => "PU-BREAKGLASS",
             Code::PuAesReset => "PU-AES-RESET",
+            Code::PlanUnstaged => "PLAN-UNSTAGED",
         }
     }
 
@@ -883,6 +897,7 @@ mod tests {
             (Code::PolSocNotice, Info),
             (Code::PuBreakglass, Warn),
             (Code::PuAesReset, Action),
+            (Code::PlanUnstaged, Warn),
         ];
         for r in CATALOG {
             let want = expect
