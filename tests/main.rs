@@ -51,6 +51,7 @@ mod schema_constraints;
 mod seed_scenarios;
 mod tui_keymap;
 mod tui_recovery;
+mod tui_review;
 mod tui_snapshots;
 mod tui_tmux;
 mod tui_update;

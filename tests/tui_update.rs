@@ -510,7 +510,14 @@ fn a_finding_is_waived_with_reason_and_expiry_and_the_waiver_removed_again() {
     for _ in 0..10 {
         keys(&mut app, "<bs>");
     }
-    keys(&mut app, "2099-12-31<enter>");
+    // An estate-wide finding proposes no scope: `*` is typed, not accepted by default.
+    keys(&mut app, "2099-12-31<tab><enter>");
+    assert!(
+        matches!(&app.overlay, Some(Overlay::Form(f)) if f.error.as_deref().is_some_and(|e| e.contains("give a scope"))),
+        "{:?}",
+        app.overlay
+    );
+    keys(&mut app, "<c-u>*<enter>");
     assert_eq!(app.overlay, None, "{:?}", app.status);
     assert_eq!(app.ws.plan.waivers.len(), 1);
     let w = &app.ws.plan.waivers[0];

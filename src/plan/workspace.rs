@@ -62,6 +62,13 @@ pub enum Edit {
     AddWaiver(Waiver),
     /// Remove the waiver at an index of `plan.waivers`.
     RemoveWaiver(usize),
+    /// Replace the waiver at an index of `plan.waivers` (its scope, reason or expiry edited).
+    ReplaceWaiver {
+        /// Index into `plan.waivers`.
+        index: usize,
+        /// The waiver as edited.
+        waiver: Waiver,
+    },
     /// Insert an empty stage at an index.
     AddStage {
         /// Position (0 = first; the stage count appends).
@@ -684,6 +691,17 @@ impl Workspace {
                 self.recompute_all();
                 Ok(Undo::Waivers(old))
             }
+            Edit::ReplaceWaiver { index, waiver } => {
+                if *index >= self.plan.waivers.len() {
+                    return Err(format!("there is no waiver {}", index + 1));
+                }
+                super::io::check_waiver(waiver, &self.inventory)?;
+                let old = self.plan.waivers.clone();
+                self.plan.waivers[*index] = waiver.clone();
+                self.plan.normalize_waivers();
+                self.recompute_all();
+                Ok(Undo::Waivers(old))
+            }
             Edit::AddStage { at, name } => {
                 crate::names::identifier(name).map_err(|why| {
                     format!(
@@ -831,21 +849,11 @@ impl Workspace {
             .waivers
             .iter()
             .map(|w| {
-                let scope = Scope::parse(&w.scope).ok();
-                let subject = match &scope {
-                    Some(Scope::Path(p)) => inv.index.paths.get(&lc(p)).map(|p| Subject::Path(*p)),
-                    Some(Scope::Host(h)) => inv.host_named(h).map(Subject::Host),
-                    Some(Scope::User(u)) => sel
-                        .users(&format!("user:{u}"))
-                        .ok()
-                        .and_then(|v| v.first().copied())
-                        .map(Subject::User),
-                    _ => None,
-                };
+                let (subject, all) = resolve_scope(inv, &sel, &w.scope);
                 ResolvedWaiver {
                     code: w.code.parse().ok(),
                     scope: subject,
-                    all: scope == Some(Scope::All),
+                    all,
                     active: w.is_active(self.today),
                 }
             })
@@ -874,22 +882,153 @@ impl Workspace {
         if idx.all.is_empty() && idx.scoped.is_empty() {
             return None;
         }
-        let only = |same: fn(&Subject) -> bool| {
-            let mut of_kind = f.subjects.iter().filter(|s| same(s));
-            let first = *of_kind.next()?;
-            of_kind.all(|y| *y == first).then_some(first)
-        };
-        let candidates = [
-            f.path.map(Subject::Path),
-            only(|s| matches!(s, Subject::Host(_))),
-            only(|s| matches!(s, Subject::User(_))),
-        ];
-        candidates
+        scope_subjects(f)
             .into_iter()
             .flatten()
             .filter_map(|s| idx.scoped.get(&(f.code, s)).copied())
             .chain(idx.all.get(&f.code).copied())
             .min()
+    }
+
+    /// The waiver scopes that accept a finding, narrowest first and `*` last: `path:NAME` for a path's finding,
+    /// `host:NAME` (`user:NAME`) when every host (user) the finding names is that one.
+    pub fn waiver_scopes(&self, f: &Finding) -> Vec<String> {
+        let inv = &self.inventory;
+        let mut out: Vec<String> = scope_subjects(f)
+            .into_iter()
+            .flatten()
+            .filter_map(|s| match s {
+                Subject::Path(p) => inv
+                    .paths
+                    .get(p as usize)
+                    .map(|p| format!("path:{}", p.name)),
+                Subject::Host(h) => inv
+                    .hosts
+                    .get(h as usize)
+                    .map(|h| format!("host:{}", h.name)),
+                Subject::User(u) => {
+                    ((u as usize) < inv.users.len()).then(|| format!("user:{}", inv.user_label(u)))
+                }
+                _ => None,
+            })
+            .collect();
+        out.push("*".into());
+        out
+    }
+
+    /// Whether a waiver's code and scope accept a finding (whatever its expiry).
+    pub fn waiver_covers(&self, w: &Waiver, f: &Finding) -> bool {
+        if w.code.parse::<Code>().ok() != Some(f.code) {
+            return false;
+        }
+        let (subject, all) = resolve_scope(&self.inventory, &self.inventory.selectors(), &w.scope);
+        all || subject.is_some_and(|s| scope_subjects(f).contains(&Some(s)))
+    }
+
+    /// How many findings of the assessment a waiver accepts (expired waivers accept none).
+    pub fn waived_count(&self, waiver: usize) -> usize {
+        self.assessment
+            .items
+            .iter()
+            .filter(|a| a.waived_by == Some(waiver))
+            .count()
+    }
+
+    /// What undoing would revert, in words (`tier1 remote-guard -> restricted-admin`).
+    pub fn undo_label(&self) -> Option<String> {
+        let (_, undo, edit) = self.undo.last()?;
+        Some(self.edit_label(edit, Some(undo)))
+    }
+
+    /// What redoing would apply again, in words.
+    pub fn redo_label(&self) -> Option<String> {
+        let (_, edit) = self.redo.last()?;
+        Some(self.edit_label(edit, None))
+    }
+
+    /// An edit in words. `undo` holds the state before the edit when it has been applied; without it the plan
+    /// is in the state before the edit.
+    fn edit_label(&self, edit: &Edit, undo: Option<&Undo>) -> String {
+        let path_name = |p: PathId| {
+            self.inventory
+                .paths
+                .get(p as usize)
+                .map_or_else(|| format!("path {p}"), |p| p.name.clone())
+        };
+        let before = |p: PathId| -> Option<Decision> {
+            match undo {
+                Some(Undo::Decision(_, old)) => old.clone(),
+                _ => self.plan.decision(&path_name(p)).cloned(),
+            }
+        };
+        let stages = match undo {
+            Some(Undo::Stages(s)) => s.as_slice(),
+            _ => self.plan.stages.as_slice(),
+        };
+        let waivers = match undo {
+            Some(Undo::Waivers(w)) => w.as_slice(),
+            _ => self.plan.waivers.as_slice(),
+        };
+        let stage = |i: usize| {
+            stages
+                .get(i)
+                .map_or_else(|| format!("{}", i + 1), |s| s.name.clone())
+        };
+        let waiver = |w: &Waiver| format!("waiver of {} ({})", w.code, w.scope);
+        match edit {
+            Edit::SetMode { path, mode } => {
+                let old = before(*path).map_or(Mode::Standard, |d| d.mode);
+                format!("{} {old} -> {mode}", path_name(*path))
+            }
+            Edit::SetEnforcement { path, enforce } => {
+                let old = before(*path).map_or(Enforcement::Policy, |d| d.enforce);
+                let word = |e: Enforcement| match e {
+                    Enforcement::Policy => "policy",
+                    Enforcement::Switch => "switch",
+                };
+                format!(
+                    "{} enforced by {} -> {}",
+                    path_name(*path),
+                    word(old),
+                    word(*enforce)
+                )
+            }
+            Edit::AddMember {
+                stage: s, selector, ..
+            } => format!("{selector} added to stage {}", stage(*s)),
+            Edit::RemoveMember {
+                stage: s, selector, ..
+            } => format!("{selector} removed from stage {}", stage(*s)),
+            Edit::MoveMember {
+                from, to, selector, ..
+            } => format!(
+                "{selector} moved from stage {} to {}",
+                stage(*from),
+                stage(*to)
+            ),
+            Edit::AddWaiver(w) => format!("{} added", waiver(w)),
+            Edit::RemoveWaiver(i) => waivers.get(*i).map_or_else(
+                || "waiver removed".into(),
+                |w| format!("{} removed", waiver(w)),
+            ),
+            Edit::ReplaceWaiver { index, waiver: w } => match waivers.get(*index) {
+                Some(old) if old.scope != w.scope => {
+                    format!(
+                        "{} edited (scope {} -> {})",
+                        waiver(old),
+                        old.scope,
+                        w.scope
+                    )
+                }
+                Some(old) => format!("{} edited", waiver(old)),
+                None => format!("{} edited", waiver(w)),
+            },
+            Edit::AddStage { name, .. } => format!("stage {name} added"),
+            Edit::RemoveStage(i) => format!("stage {} removed", stage(*i)),
+            Edit::MoveStage { from, to } => {
+                format!("stage {} moved to position {}", stage(*from), to + 1)
+            }
+        }
     }
 
     /// The stage in which a path's mode is put into use: its own stage, or the first stage enforcing the policy
@@ -1415,6 +1554,40 @@ impl Workspace {
         }
         gate
     }
+}
+
+/// The subjects a scoped waiver may name to accept a finding: its path, its one host, its one user.
+fn scope_subjects(f: &Finding) -> [Option<Subject>; 3] {
+    let only = |same: fn(&Subject) -> bool| {
+        let mut of_kind = f.subjects.iter().filter(|s| same(s));
+        let first = *of_kind.next()?;
+        of_kind.all(|y| *y == first).then_some(first)
+    };
+    [
+        f.path.map(Subject::Path),
+        only(|s| matches!(s, Subject::Host(_))),
+        only(|s| matches!(s, Subject::User(_))),
+    ]
+}
+
+/// What a waiver scope names: a path, host or user, and whether it is `*`.
+fn resolve_scope(
+    inv: &Inventory,
+    sel: &crate::inventory::load::Selectors<'_>,
+    scope: &str,
+) -> (Option<Subject>, bool) {
+    let scope = Scope::parse(scope).ok();
+    let subject = match &scope {
+        Some(Scope::Path(p)) => inv.index.paths.get(&lc(p)).map(|p| Subject::Path(*p)),
+        Some(Scope::Host(h)) => inv.host_named(h).map(Subject::Host),
+        Some(Scope::User(u)) => sel
+            .users(&format!("user:{u}"))
+            .ok()
+            .and_then(|v| v.first().copied())
+            .map(Subject::User),
+        _ => None,
+    };
+    (subject, scope == Some(Scope::All))
 }
 
 impl Plan {

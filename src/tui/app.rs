@@ -14,7 +14,7 @@ use super::keymap::{Action, Context, Key};
 pub use super::popups::form::{Field, Form, FormPurpose, parse_date};
 use super::{findings, graph, inventory, paths, popups, stages, ui};
 use crate::plan::io::{self, FileStamp};
-use crate::plan::{Plan, Workspace};
+use crate::plan::{Edit, Plan, Workspace};
 
 /// The views, in tab order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -114,7 +114,7 @@ impl Cursor {
         let height = height.max(1);
         if self.selected < self.offset {
             self.offset = self.selected;
-        } else if self.selected >= self.offset + height {
+        } else if self.selected >= self.offset.saturating_add(height) {
             self.offset = self.selected + 1 - height;
         }
         self.offset = self.offset.min(len.saturating_sub(height));
@@ -449,15 +449,17 @@ impl App {
             }
             Action::Save => self.save(),
             Action::Undo => {
+                let what = self.ws.undo_label();
                 if self.ws.undo() {
-                    self.changed("undone");
+                    self.changed(&format!("undone: {}", what.unwrap_or_default()));
                 } else {
                     self.info("nothing to undo");
                 }
             }
             Action::Redo => {
+                let what = self.ws.redo_label();
                 if self.ws.redo() {
-                    self.changed("redone");
+                    self.changed(&format!("redone: {}", what.unwrap_or_default()));
                 } else {
                     self.info("nothing to redo");
                 }
@@ -543,10 +545,22 @@ impl App {
     pub fn process_internal(&mut self) {
         while let Some(ev) = self.queue.pop_front() {
             match ev {
-                Internal::Edit(edit) => match self.ws.apply(edit) {
-                    Ok(()) => self.changed(""),
-                    Err(e) => self.error(e),
-                },
+                Internal::Edit(edit) => {
+                    // What a removal took away is named, with the key that brings it back.
+                    let removal = matches!(
+                        edit,
+                        Edit::RemoveStage(_) | Edit::RemoveMember { .. } | Edit::RemoveWaiver(_)
+                    );
+                    match self.ws.apply(edit) {
+                        Ok(()) if removal => {
+                            let what = self.ws.undo_label().unwrap_or_default();
+                            let undo = self.config.keymap.keys_for(Context::Global, Action::Undo);
+                            self.changed(&format!("{what} ({undo} undoes)"));
+                        }
+                        Ok(()) => self.changed(""),
+                        Err(e) => self.error(e),
+                    }
+                }
                 Internal::Status(s) => self.info(s),
                 Internal::Error(s) => self.error(s),
                 Internal::Open(o) => self.overlay = Some(o),

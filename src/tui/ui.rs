@@ -302,8 +302,10 @@ impl App {
         }
         let km = &self.config.keymap;
         let mut spans = vec![Span::raw(" ")];
+        // One key is enough to find the help; the help lists the others (F1).
+        let help = km.keys_for(Context::Global, Action::Help);
         spans.extend(hint(
-            km.keys_for(Context::Global, Action::Help),
+            help.split('/').next().unwrap_or_default().to_string(),
             "help",
             theme,
         ));

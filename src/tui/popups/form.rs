@@ -8,8 +8,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
 use super::{centered, dialog};
+use crate::finding::Finding;
 use crate::plan::io;
-use crate::plan::{Edit, Waiver};
+use crate::plan::{Edit, Waiver, Workspace};
 use crate::tui::app::{App, Overlay};
 use crate::tui::event::Internal;
 
@@ -25,12 +26,16 @@ pub struct Field {
 }
 
 /// What a form does when submitted.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum FormPurpose {
     /// Waive findings of a code in a scope: fields reason, expiry, scope.
     Waive {
         /// The code.
         code: String,
+        /// The finding the waiver is made on: the scope must accept it.
+        finding: Option<Box<Finding>>,
+        /// The waiver edited (index into the plan's waivers); none adds one.
+        replace: Option<usize>,
     },
     /// Name of a new stage inserted at a position.
     AddStage {
@@ -42,7 +47,7 @@ pub enum FormPurpose {
 }
 
 /// A small form in an overlay.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Form {
     /// Title.
     pub title: String,
@@ -124,27 +129,25 @@ pub fn on_key(app: &mut App, mut form: Form, k: KeyEvent) -> Option<Overlay> {
 fn submit(app: &mut App, form: &Form) -> Result<(), String> {
     let value = |i: usize| form.fields.get(i).map_or("", |f| f.value.trim());
     match &form.purpose {
-        FormPurpose::Waive { code } => {
-            let reason = value(0);
-            if reason.is_empty() {
-                return Err("a waiver needs a reason".into());
-            }
-            let expires = match value(1) {
-                "" => None,
-                s => Some(parse_date(s)?),
+        FormPurpose::Waive {
+            code,
+            finding,
+            replace,
+        } => {
+            let waiver = checked_waiver(
+                &app.ws,
+                code,
+                finding.as_deref(),
+                [value(0), value(1), value(2)],
+            )?;
+            let edit = match replace {
+                Some(index) => Edit::ReplaceWaiver {
+                    index: *index,
+                    waiver,
+                },
+                None => Edit::AddWaiver(waiver),
             };
-            let scope = match value(2) {
-                "" => "*".to_string(),
-                s => s.to_string(),
-            };
-            let waiver = Waiver {
-                code: code.clone(),
-                scope,
-                reason: reason.to_string(),
-                expires,
-            };
-            io::check_waiver(&waiver, &app.ws.inventory)?;
-            app.queue.push_back(Internal::Edit(Edit::AddWaiver(waiver)));
+            app.queue.push_back(Internal::Edit(edit));
         }
         FormPurpose::AddStage { at } => {
             let name = value(0);
@@ -183,4 +186,137 @@ pub fn parse_date(s: &str) -> Result<toml::value::Datetime, String> {
     let fmt = time::macros::format_description!("[year]-[month]-[day]");
     time::Date::parse(s, fmt).map_err(|_| bad())?;
     s.parse::<toml::value::Datetime>().map_err(|_| bad())
+}
+
+/// The waiver a waive form describes, or why it is refused: no reason, an expiry in the past, no scope, a
+/// scope that names nothing in the inventory, or one that does not accept the finding it is made on.
+pub fn checked_waiver(
+    ws: &Workspace,
+    code: &str,
+    finding: Option<&Finding>,
+    [reason, expires, scope]: [&str; 3],
+) -> Result<Waiver, String> {
+    if reason.is_empty() {
+        return Err("a waiver needs a reason".into());
+    }
+    let expires = match expires {
+        "" => None,
+        s => Some(parse_date(s)?),
+    };
+    let waiver = Waiver {
+        code: code.to_string(),
+        scope: scope.to_string(),
+        reason: reason.to_string(),
+        expires,
+    };
+    if waiver.is_expired(ws.today) {
+        return Err(format!(
+            "{} is in the past (today is {}): give a later date, or none",
+            expires_text(&waiver),
+            ws.today
+        ));
+    }
+    let covering = || {
+        finding.map_or_else(
+            || "`*`, `path:NAME`, `host:NAME` or `user:NAME`".to_string(),
+            |f| {
+                ws.waiver_scopes(f)
+                    .iter()
+                    .map(|s| format!("`{s}`"))
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            },
+        )
+    };
+    if scope.is_empty() {
+        return Err(format!("give a scope: {}", covering()));
+    }
+    io::check_waiver(&waiver, &ws.inventory)?;
+    if let Some(f) = finding
+        && !ws.waiver_covers(&waiver, f)
+    {
+        return Err(format!(
+            "scope `{scope}` does not cover this finding: use {}",
+            covering()
+        ));
+    }
+    Ok(waiver)
+}
+
+fn expires_text(w: &Waiver) -> String {
+    w.expires
+        .as_ref()
+        .map_or_else(String::new, |e| format!("expiry {e}"))
+}
+
+/// The form that waives findings of a code, made on one finding: its scope is prefilled with the narrowest
+/// that accepts the finding; an estate-wide finding gets no `*` unless typed.
+pub fn waive_form(ws: &Workspace, f: &Finding) -> Form {
+    let scopes = ws.waiver_scopes(f);
+    let (scope, hint) = match scopes.first() {
+        Some(s) if s != "*" => (
+            s.clone(),
+            "path:NAME, host:NAME, user:NAME or *".to_string(),
+        ),
+        _ => (
+            String::new(),
+            format!("only * covers it: type * to waive every {}", f.code),
+        ),
+    };
+    waiver_form(
+        format!("Waive {}", f.code),
+        f.code.as_str(),
+        ["", "", &scope],
+        hint,
+        Some(f),
+        None,
+    )
+}
+
+/// The form that edits a waiver of the plan.
+pub fn edit_waiver_form(ws: &Workspace, index: usize) -> Option<Form> {
+    let w = ws.plan.waivers.get(index)?;
+    let expires = w
+        .expires
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    Some(waiver_form(
+        format!("Edit the waiver of {}", w.code),
+        &w.code,
+        [&w.reason, &expires, &w.scope],
+        "path:NAME, host:NAME, user:NAME or *".into(),
+        None,
+        Some(index),
+    ))
+}
+
+fn waiver_form(
+    title: String,
+    code: &str,
+    [reason, expires, scope]: [&str; 3],
+    scope_hint: String,
+    finding: Option<&Finding>,
+    replace: Option<usize>,
+) -> Form {
+    let field = |label: &str, value: &str, hint: &str| Field {
+        label: label.into(),
+        value: value.into(),
+        hint: hint.into(),
+    };
+    Form {
+        title,
+        fields: vec![
+            field("Reason", reason, "why the risk is accepted (required)"),
+            field("Expires", expires, "YYYY-MM-DD, today or later (optional)"),
+            field("Scope", scope, &scope_hint),
+        ],
+        focus: 0,
+        purpose: FormPurpose::Waive {
+            code: code.to_string(),
+            finding: finding.map(|f| Box::new(f.clone())),
+            replace,
+        },
+        error: None,
+    }
 }

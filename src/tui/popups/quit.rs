@@ -14,9 +14,9 @@ pub fn render(app: &App, body: Rect, buf: &mut Buffer) {
     let lines = vec![
         Line::raw("The plan has unsaved changes."),
         Line::raw(""),
-        key_line("s", "save and quit", theme),
-        key_line("d", "discard the changes and quit", theme),
-        key_line("Esc", "keep planning", theme),
+        key_line("s/y", "save and quit", theme),
+        key_line("d/n", "discard the changes and quit", theme),
+        key_line("Esc/c", "keep planning", theme),
     ];
     dialog(centered(body, 44, 9), buf, "Quit", lines, theme);
 }

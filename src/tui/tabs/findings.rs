@@ -10,9 +10,10 @@ use ratatui::text::{Line, Span};
 use crate::finding::{Finding, Severity, Subject, Verdict};
 use crate::plan::{Edit, FindingRef, Workspace};
 use crate::rules::catalog::Code;
-use crate::tui::app::{App, Cursor, Field, Form, FormPurpose, Overlay};
+use crate::tui::app::{App, Cursor, Overlay};
 use crate::tui::event::Internal;
 use crate::tui::keymap::Action;
+use crate::tui::popups::form::waive_form;
 use crate::tui::theme::Theme;
 use crate::tui::ui::{
     ListPane, click_list_detail, fact, inner_rows, pane, render_list, render_text, verdict_span,
@@ -171,15 +172,14 @@ impl FindingsState {
                     "already waived (W removes the waiver)".into(),
                 )),
                 Some((f, None)) => {
-                    let scope = f
-                        .path
-                        .and_then(|p| ws.inventory.paths.get(p as usize))
-                        .map_or("*".to_string(), |p| format!("path:{}", p.name));
-                    queue.push_back(Internal::Open(Overlay::Form(waive_form(f.code, scope))));
+                    queue.push_back(Internal::Open(Overlay::Form(waive_form(ws, f))));
                 }
                 None => queue.push_back(Internal::Error("select a finding to waive".into())),
             },
-            Action::Unwaive => match self.selected_finding(ws).and_then(|(_, w)| w) {
+            // An expired waiver accepts nothing but still names the finding: W removes it too.
+            Action::Unwaive => match self.selected_finding(ws).and_then(|(f, w)| {
+                w.or_else(|| ws.plan.waivers.iter().position(|x| ws.waiver_covers(x, f)))
+            }) {
                 Some(w) => queue.push_back(Internal::Edit(Edit::RemoveWaiver(w))),
                 None => queue.push_back(Internal::Error("no waiver covers this finding".into())),
             },
@@ -203,35 +203,6 @@ impl FindingsState {
             &mut self.pane,
             &mut self.detail_scroll,
         );
-    }
-}
-
-/// The form that waives findings of a code.
-pub fn waive_form(code: Code, scope: String) -> Form {
-    Form {
-        title: format!("Waive {}", code.as_str()),
-        fields: vec![
-            Field {
-                label: "Reason".into(),
-                value: String::new(),
-                hint: "why the risk is accepted (required)".into(),
-            },
-            Field {
-                label: "Expires".into(),
-                value: String::new(),
-                hint: "YYYY-MM-DD (optional)".into(),
-            },
-            Field {
-                label: "Scope".into(),
-                value: scope,
-                hint: "*, path:NAME, host:NAME or user:NAME".into(),
-            },
-        ],
-        focus: 0,
-        purpose: FormPurpose::Waive {
-            code: code.as_str().to_string(),
-        },
-        error: None,
     }
 }
 
