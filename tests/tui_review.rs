@@ -225,3 +225,62 @@ fn f1_opens_the_help_with_the_current_views_keys_first() {
     let everywhere = s.find("Everywhere").unwrap_or(usize::MAX);
     assert!(findings < everywhere, "{s}");
 }
+
+/// Cells whose text has the colour of its background, as `(x, y, symbol)`.
+fn unreadable_cells(buf: &ratatui::buffer::Buffer) -> Vec<(u16, u16, String)> {
+    use ratatui::style::Color;
+    let mut out = Vec::new();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            let c = &buf[(x, y)];
+            if c.symbol().trim().is_empty() || c.fg == Color::Reset || c.bg == Color::Reset {
+                continue;
+            }
+            if c.fg == c.bg {
+                out.push((x, y, c.symbol().to_string()));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn selected_rows_are_readable_in_every_view_and_theme() {
+    use guardplan::tui::app::View;
+    for (name, theme) in [
+        ("colour", Theme::default()),
+        ("NO_COLOR", Theme::monochrome()),
+    ] {
+        for view in View::ALL {
+            let mut app = sample_app();
+            app.config.theme = theme.clone();
+            app.view = view;
+            for (w, h) in [(80, 24), (200, 50)] {
+                // Several rows, for rows with secondary text, headings and verdicts.
+                for step in 0..6 {
+                    let t = draw(&mut app, w, h);
+                    let buf = t.backend().buffer();
+                    let bad = unreadable_cells(buf);
+                    assert!(
+                        bad.is_empty(),
+                        "{name} theme, {view:?} at {w}x{h}, row {step}: text in its background's colour at {:?}",
+                        &bad[..bad.len().min(5)]
+                    );
+                    let selected = buf.content().iter().any(|c| {
+                        theme.selected.bg.is_some_and(|bg| c.bg == bg)
+                            || theme
+                                .selected
+                                .add_modifier
+                                .contains(ratatui::style::Modifier::REVERSED)
+                                && c.modifier.contains(ratatui::style::Modifier::REVERSED)
+                    });
+                    assert!(
+                        selected || view == View::Overview,
+                        "{name}: no selected row drawn in {view:?}"
+                    );
+                    keys(&mut app, "j");
+                }
+            }
+        }
+    }
+}

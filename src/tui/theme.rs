@@ -59,6 +59,7 @@ impl Default for Theme {
             border_focus: Style::new().fg(Color::Cyan),
             border: Style::new().fg(Color::DarkGray),
             selected: Style::new()
+                .fg(Color::White)
                 .bg(Color::DarkGray)
                 .add_modifier(Modifier::BOLD),
             dim: Style::new().fg(Color::DarkGray),

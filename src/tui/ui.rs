@@ -3,7 +3,7 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
+use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
@@ -181,7 +181,7 @@ pub fn render_list<'a>(
                     .remove_modifier(ratatui::style::Modifier::BOLD)
             };
             buf.set_style(rect, style);
-            buf.set_line(inner.x, y, &line.patch_style(style), inner.width);
+            buf.set_line(inner.x, y, &selected_line(line, style), inner.width);
         } else {
             buf.set_line(inner.x, y, &line, inner.width);
         }
@@ -193,6 +193,22 @@ pub fn render_list<'a>(
         let x = area.x + area.width.saturating_sub(text.len() as u16 + 1);
         buf.set_string(x, area.y + area.height - 1, text, theme.dim);
     }
+}
+
+/// A row drawn selected: text whose colour is the selection's background takes the selection's foreground
+/// (grey secondary text on the grey selection bar would vanish); other colours keep their meaning.
+pub fn selected_line(mut line: Line<'_>, style: Style) -> Line<'_> {
+    let fallback = style.fg.unwrap_or(Color::Reset);
+    let readable = |s: &mut Style| {
+        if style.bg.is_some() && s.fg == style.bg {
+            s.fg = Some(fallback);
+        }
+    };
+    readable(&mut line.style);
+    for span in &mut line.spans {
+        readable(&mut span.style);
+    }
+    line.patch_style(style)
 }
 
 /// The symbol of a verdict: with `NO_COLOR` the symbol and word carry the meaning.
