@@ -284,3 +284,199 @@ fn selected_rows_are_readable_in_every_view_and_theme() {
         }
     }
 }
+
+#[test]
+fn enter_on_a_finding_opens_its_path_then_its_stage_and_esc_comes_back() {
+    use guardplan::tui::app::View;
+    let mut app = sample_app();
+    select_finding(&mut app, path_finding);
+    let finding_row = app.findings.cursor.selected;
+    let Some(Row::Finding(r, _)) = app.findings.rows.get(finding_row).copied() else {
+        unreachable!()
+    };
+    let path = app.ws.finding(r).path.expect("a path finding");
+    keys(&mut app, "<enter>");
+    assert_eq!(app.view, View::Paths);
+    assert_eq!(app.paths.cursor.selected, path as usize);
+    keys(&mut app, "<enter>");
+    assert_eq!(app.view, View::Stages);
+    let stage = guardplan::tui::stages::stage_index_of_path(&app.ws, path)
+        .unwrap_or(app.ws.plan.stages.len());
+    assert_eq!(app.stages.cursor.selected, stage);
+    let s = screen(&mut app, 80, 24);
+    let title = match app.ws.plan.stages.get(stage) {
+        Some(st) => format!("Members of {}", st.name),
+        None => "Paths no stage holds".into(),
+    };
+    assert!(s.contains(&title), "{s}");
+    keys(&mut app, "<esc>");
+    assert_eq!(app.view, View::Paths);
+    assert_eq!(app.paths.cursor.selected, path as usize);
+    keys(&mut app, "<esc>");
+    assert_eq!(app.view, View::Findings);
+    assert_eq!(app.findings.cursor.selected, finding_row);
+    // Nothing left to retrace: Esc is the view's own again.
+    keys(&mut app, "<esc>");
+    assert_eq!(app.view, View::Findings);
+}
+
+#[test]
+fn enter_on_a_stage_member_opens_the_path_or_the_host() {
+    use guardplan::tui::app::View;
+    let mut app = sample_app();
+    // The stage that prepares targets lists hosts; the one that stages paths lists them.
+    let (stage, kind) = app
+        .ws
+        .plan
+        .stages
+        .iter()
+        .enumerate()
+        .find_map(|(i, s)| {
+            s.hosts
+                .iter()
+                .find(|h| h.starts_with("host:"))
+                .map(|_| (i, "host"))
+        })
+        .expect("a stage with a host");
+    keys(&mut app, "4");
+    for _ in 0..stage {
+        keys(&mut app, "j");
+    }
+    keys(&mut app, "<tab>");
+    while !app.stages.members[app.stages.members_cursor.selected]
+        .1
+        .starts_with("host:")
+    {
+        keys(&mut app, "j");
+    }
+    let name = app.stages.members[app.stages.members_cursor.selected]
+        .1
+        .trim_start_matches("host:")
+        .to_string();
+    keys(&mut app, "<enter>");
+    assert_eq!(app.view, View::Inventory, "{kind}");
+    let row = app.inventory.rows[app.inventory.cursor.selected];
+    assert_eq!(
+        guardplan::tui::inventory::row_text(&app.ws.inventory, row),
+        name
+    );
+    keys(&mut app, "<esc>");
+    assert_eq!(app.view, View::Stages);
+    assert_eq!(app.stages.cursor.selected, stage);
+}
+
+#[test]
+fn enter_on_the_overview_lists_the_blocks() {
+    use guardplan::tui::app::View;
+    let mut app = sample_app();
+    keys(&mut app, "<enter>");
+    assert_eq!(app.view, View::Findings);
+    assert_eq!(app.findings.severity, Some(guardplan::Severity::Block));
+    keys(&mut app, "<esc>");
+    assert_eq!(app.view, View::Overview);
+}
+
+#[test]
+fn the_not_staged_advice_names_the_key_that_works() {
+    let mut app = sample_app();
+    keys(&mut app, "4G");
+    let s = screen(&mut app, 200, 50);
+    assert!(s.contains("into the last stage with <"), "{s}");
+    // And < does: the last unstaged path goes into the last stage.
+    if let Some((_, name)) = app.stages.members.first().cloned() {
+        let last = app.ws.plan.stages.len() - 1;
+        keys(&mut app, "<tab><lt>");
+        assert!(
+            app.ws.plan.stages[last].paths.contains(&name),
+            "{:?}",
+            app.status
+        );
+    }
+}
+
+#[test]
+fn a_path_a_star_stage_holds_is_not_moved_later_by_a_redundant_entry() {
+    let mut app = sample_app();
+    let star = app
+        .ws
+        .plan
+        .stages
+        .iter()
+        .position(|s| s.paths.iter().any(|p| p == "*"))
+        .expect("the starting plan has a `*` stage");
+    let path = (0..app.ws.inventory.paths.len())
+        .find(|p| guardplan::tui::stages::stage_index_of_path(&app.ws, *p as u32) == Some(star))
+        .expect("a path of the `*` stage");
+    let before = app.ws.plan.clone();
+    keys(&mut app, "3");
+    for _ in 0..path {
+        keys(&mut app, "j");
+    }
+    keys(&mut app, "<gt>");
+    assert_eq!(app.ws.plan.stages, before.stages, "{:?}", app.status);
+    let status = app.status.as_ref().expect("a message");
+    assert!(
+        status.error && status.text.contains("`*`"),
+        "{}",
+        status.text
+    );
+    // Earlier works: the earliest stage wins, so the entry takes effect.
+    if star > 0 {
+        keys(&mut app, "<lt>");
+        assert_eq!(
+            guardplan::tui::stages::stage_index_of_path(&app.ws, path as u32),
+            Some(star - 1)
+        );
+    }
+}
+
+#[test]
+fn the_waivers_view_lists_edits_and_removes_waivers() {
+    use guardplan::tui::app::View;
+    let probe = sample_app();
+    let f = probe
+        .ws
+        .assessment()
+        .items
+        .iter()
+        .map(|a| probe.ws.finding(a.finding))
+        .find(|f| f.path.is_some())
+        .expect("a path finding")
+        .clone();
+    let scope = probe.ws.waiver_scopes(&f)[0].clone();
+    let waiver = |expires: &str| Waiver {
+        code: f.code.to_string(),
+        scope: scope.clone(),
+        reason: format!("until {expires}"),
+        expires: Some(expires.parse().expect("date")),
+    };
+    let mut app = sample_with_waivers(vec![waiver("2026-01-31"), waiver("2099-01-31")]);
+    keys(&mut app, "7");
+    assert_eq!(app.view, View::Waivers);
+    let s = screen(&mut app, 200, 50);
+    assert!(s.contains("expired") && s.contains("active"), "{s}");
+    assert_eq!(app.waivers.accepted.iter().sum::<usize>(), 1, "{s}");
+    // Edit the expired one: a new expiry in the future makes it active.
+    let expired = app
+        .ws
+        .plan
+        .waivers
+        .iter()
+        .position(|w| w.is_expired(TODAY))
+        .expect("expired");
+    app.waivers.select(expired);
+    keys(&mut app, "<enter><tab><c-u>2027-01-01<enter>");
+    assert_eq!(app.overlay, None, "{:?}", app.overlay);
+    assert!(app.ws.plan.waivers.iter().all(|w| !w.is_expired(TODAY)));
+    // Remove one: the message names it, u brings it back.
+    keys(&mut app, "d");
+    assert_eq!(app.ws.plan.waivers.len(), 1);
+    let status = app
+        .status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default();
+    assert!(status.contains("removed (u undoes)"), "{status}");
+    keys(&mut app, "u");
+    assert_eq!(app.ws.plan.waivers.len(), 2);
+}

@@ -19,6 +19,8 @@ fn number_keys_and_brackets_switch_views() {
     keys(&mut app, "]]");
     assert_eq!(app.view, View::Findings);
     keys(&mut app, "[[[[[");
+    assert_eq!(app.view, View::Waivers);
+    keys(&mut app, "[");
     assert_eq!(app.view, View::Inventory);
 }
 

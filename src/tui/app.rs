@@ -12,7 +12,7 @@ use super::config::Config;
 use super::event::{Internal, Msg};
 use super::keymap::{Action, Context, Key};
 pub use super::popups::form::{Field, Form, FormPurpose, parse_date};
-use super::{findings, graph, inventory, paths, popups, stages, ui};
+use super::{findings, graph, inventory, nav, paths, popups, stages, ui, waivers};
 use crate::plan::io::{self, FileStamp};
 use crate::plan::{Edit, Plan, Workspace};
 
@@ -31,17 +31,20 @@ pub enum View {
     Findings,
     /// Domains, hosts, users and groups.
     Inventory,
+    /// The plan's waivers.
+    Waivers,
 }
 
 impl View {
     /// Every view, in tab order.
-    pub const ALL: [View; 6] = [
+    pub const ALL: [View; 7] = [
         View::Overview,
         View::Graph,
         View::Paths,
         View::Stages,
         View::Findings,
         View::Inventory,
+        View::Waivers,
     ];
 
     /// The tab title.
@@ -53,6 +56,7 @@ impl View {
             View::Stages => "Stages",
             View::Findings => "Findings",
             View::Inventory => "Inventory",
+            View::Waivers => "Waivers",
         }
     }
 
@@ -65,6 +69,7 @@ impl View {
             View::Stages => Some(Context::Stages),
             View::Findings => Some(Context::Findings),
             View::Inventory => Some(Context::Inventory),
+            View::Waivers => Some(Context::Waivers),
         }
     }
 
@@ -233,6 +238,10 @@ pub struct App {
     pub findings: findings::FindingsState,
     /// Inventory browser.
     pub inventory: inventory::InventoryState,
+    /// Waivers view.
+    pub waivers: waivers::WaiversState,
+    /// The way back from drill-downs (Esc), most recent last.
+    pub back: Vec<nav::Place>,
     /// Remote Desktop sessions read from event files (`--events`), shown as each stage's verification.
     pub observed: Option<crate::verify::Observed>,
 }
@@ -247,6 +256,8 @@ impl App {
             stages: stages::StagesState::default(),
             findings: findings::FindingsState::default(),
             inventory: inventory::InventoryState::new(&ws.inventory),
+            waivers: waivers::WaiversState::default(),
+            back: Vec::new(),
             ws,
             config,
             files,
@@ -326,9 +337,7 @@ impl App {
     fn contexts(&self) -> Vec<Context> {
         let mut c = Vec::with_capacity(3);
         c.extend(self.view.context());
-        if self.view != View::Overview {
-            c.push(Context::List);
-        }
+        c.push(Context::List);
         c.push(Context::Global);
         c
     }
@@ -437,16 +446,19 @@ impl App {
             }
             Action::ForceQuit => self.quit = true,
             Action::Help => self.overlay = Some(Overlay::Help { scroll: 0 }),
-            Action::ViewOverview => self.view = View::Overview,
-            Action::ViewGraph => self.view = View::Graph,
-            Action::ViewPaths => self.view = View::Paths,
-            Action::ViewStages => self.view = View::Stages,
-            Action::ViewFindings => self.view = View::Findings,
-            Action::ViewInventory => self.view = View::Inventory,
-            Action::NextView => self.view = View::ALL[(self.view.index() + 1) % View::ALL.len()],
+            Action::ViewOverview => self.switch(View::Overview),
+            Action::ViewGraph => self.switch(View::Graph),
+            Action::ViewPaths => self.switch(View::Paths),
+            Action::ViewStages => self.switch(View::Stages),
+            Action::ViewFindings => self.switch(View::Findings),
+            Action::ViewInventory => self.switch(View::Inventory),
+            Action::ViewWaivers => self.switch(View::Waivers),
+            Action::NextView => self.switch(View::ALL[(self.view.index() + 1) % View::ALL.len()]),
             Action::PrevView => {
-                self.view = View::ALL[(self.view.index() + View::ALL.len() - 1) % View::ALL.len()]
+                self.switch(View::ALL[(self.view.index() + View::ALL.len() - 1) % View::ALL.len()])
             }
+            // Esc retraces a drill-down before it does anything in the view.
+            Action::Back if !self.filter_shown() && nav::back(self) => {}
             Action::Save => self.save(),
             Action::Undo => {
                 let what = self.ws.undo_label();
@@ -470,11 +482,33 @@ impl App {
         }
     }
 
+    /// Shows a view chosen by key or tab: the way back of drill-downs ends there.
+    fn switch(&mut self, view: View) {
+        self.view = view;
+        self.back.clear();
+    }
+
+    /// Whether the view shows a filter that Esc clears first.
+    fn filter_shown(&self) -> bool {
+        match self.view {
+            View::Findings => !self.findings.filter.is_empty(),
+            View::Inventory => !self.inventory.filter.is_empty(),
+            _ => false,
+        }
+    }
+
     /// Hands an action to the focused view.
     fn view_action(&mut self, action: Action) {
         let page = self.page();
         match self.view {
-            View::Overview => {}
+            View::Overview => {
+                if action == Action::Enter {
+                    // The overview's figures are the unwaived blocks: Enter lists them.
+                    self.queue.push_back(Internal::Goto(nav::Target::Findings(
+                        crate::Severity::Block,
+                    )));
+                }
+            }
             View::Graph => self.graph.on_action(action, &self.ws, page),
             View::Paths => self
                 .paths
@@ -486,6 +520,9 @@ impl App {
                 .findings
                 .on_action(action, &self.ws, page, &mut self.queue),
             View::Inventory => self.inventory.on_action(action, &self.ws.inventory, page),
+            View::Waivers => self
+                .waivers
+                .on_action(action, &self.ws, page, &mut self.queue),
         }
     }
 
@@ -506,6 +543,7 @@ impl App {
         self.stages.fit(body);
         self.findings.fit(body);
         self.inventory.fit(body);
+        self.waivers.fit(body);
     }
 
     fn on_mouse(&mut self, m: ratatui::crossterm::event::MouseEvent) {
@@ -538,6 +576,7 @@ impl App {
             View::Stages => self.stages.click(body, at),
             View::Findings => self.findings.click(body, at),
             View::Inventory => self.inventory.click(body, at),
+            View::Waivers => self.waivers.click(body, at),
         }
     }
 
@@ -564,6 +603,7 @@ impl App {
                 Internal::Status(s) => self.info(s),
                 Internal::Error(s) => self.error(s),
                 Internal::Open(o) => self.overlay = Some(o),
+                Internal::Goto(t) => nav::goto(self, t),
             }
         }
     }
@@ -582,6 +622,7 @@ impl App {
     pub fn refresh(&mut self) {
         self.findings.refresh(&self.ws);
         self.stages.refresh(&self.ws);
+        self.waivers.refresh(&self.ws);
     }
 
     fn autosave(&mut self) {

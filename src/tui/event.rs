@@ -50,4 +50,6 @@ pub enum Internal {
     Error(String),
     /// Open an overlay.
     Open(Overlay),
+    /// Drill down to what a row names.
+    Goto(super::nav::Target),
 }

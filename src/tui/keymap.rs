@@ -31,11 +31,13 @@ pub enum Context {
     Graph,
     /// The inventory browser.
     Inventory,
+    /// The waivers view.
+    Waivers,
 }
 
 impl Context {
     /// Every context, in the order the help overlay shows them.
-    pub const ALL: [Context; 7] = [
+    pub const ALL: [Context; 8] = [
         Context::Global,
         Context::List,
         Context::Paths,
@@ -43,6 +45,7 @@ impl Context {
         Context::Findings,
         Context::Graph,
         Context::Inventory,
+        Context::Waivers,
     ];
 
     /// The heading used in the help overlay and the README.
@@ -55,6 +58,7 @@ impl Context {
             Context::Findings => "Findings",
             Context::Graph => "Trust graph",
             Context::Inventory => "Inventory browser",
+            Context::Waivers => "Waivers",
         }
     }
 }
@@ -81,6 +85,8 @@ pub enum Action {
     ViewFindings,
     /// Show the inventory browser.
     ViewInventory,
+    /// Show the waivers.
+    ViewWaivers,
     /// Next view.
     NextView,
     /// Previous view.

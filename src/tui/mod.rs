@@ -8,12 +8,13 @@ pub mod autosave;
 pub mod config;
 pub mod event;
 pub mod keymap;
+pub mod nav;
 pub mod popups;
 pub mod tabs;
 pub mod theme;
 pub mod ui;
 
-pub use tabs::{findings, graph, inventory, overview, paths, stages};
+pub use tabs::{findings, graph, inventory, overview, paths, stages, waivers};
 
 use std::io;
 use std::path::Path;

@@ -10,7 +10,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 use super::app::{App, Cursor, View};
 use super::keymap::{Action, Context};
 use super::theme::Theme;
-use super::{findings, graph, inventory, overview, paths, stages};
+use super::{findings, graph, inventory, overview, paths, stages, waivers};
 use crate::finding::Verdict;
 
 /// Smallest usable terminal.
@@ -74,6 +74,7 @@ pub fn list_height(view: View, body: Rect) -> usize {
         View::Stages => stages::panes(body)[1],
         View::Findings => findings::panes(body)[0],
         View::Inventory => inventory::panes(body)[0],
+        View::Waivers => waivers::panes(body)[0],
     };
     inner_rows(pane)
 }
@@ -264,6 +265,7 @@ impl Widget for &App {
             View::Stages => stages::render(self, frame.body, buf),
             View::Findings => findings::render(self, frame.body, buf),
             View::Inventory => inventory::render(self, frame.body, buf),
+            View::Waivers => waivers::render(self, frame.body, buf),
         }
         self.render_footer(frame.footer, buf);
         if let Some(o) = &self.overlay {
@@ -369,6 +371,7 @@ fn view_hints(view: View) -> &'static [(Action, &'static str)] {
             (Action::Waive, "waive"),
         ],
         View::Inventory => &[(Action::Filter, "search")],
+        View::Waivers => &[(Action::Enter, "edit"), (Action::Unwaive, "remove")],
     }
 }
 

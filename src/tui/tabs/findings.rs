@@ -126,6 +126,15 @@ impl FindingsState {
         self.cursor.fit(self.rows.len(), usize::MAX);
     }
 
+    /// Shows only one severity (or all), from the top, without a text filter.
+    pub fn show_severity(&mut self, ws: &Workspace, severity: Option<Severity>) {
+        self.severity = severity;
+        self.filter.clear();
+        self.cursor = Cursor::default();
+        self.pane = 0;
+        self.refresh(ws);
+    }
+
     fn selected_finding<'a>(&self, ws: &'a Workspace) -> Option<(&'a Finding, Option<usize>)> {
         match self.rows.get(self.cursor.selected)? {
             Row::Finding(r, w) => Some((ws.finding(*r), *w)),
@@ -153,19 +162,31 @@ impl FindingsState {
                 self.detail_scroll = self.detail_scroll.saturating_add(1)
             }
             Action::NextPane | Action::PrevPane => self.pane = 1 - self.pane.min(1),
-            Action::Enter | Action::Right => self.pane = 1,
+            Action::Enter => match self.rows.get(self.cursor.selected) {
+                Some(Row::Finding(r, _)) => {
+                    let f = ws.finding(*r);
+                    let a = ws.assessment().items.iter().find(|a| a.finding == *r);
+                    match a.and_then(|a| crate::tui::nav::finding_target(ws, a, f)) {
+                        Some(t) => queue.push_back(Internal::Goto(t)),
+                        None => queue.push_back(Internal::Status(
+                            "this finding names no path, stage, host or user".into(),
+                        )),
+                    }
+                }
+                _ => self.pane = 1,
+            },
+            Action::Right => self.pane = 1,
             Action::Back | Action::Left => self.pane = 0,
             Action::Filter => self.typing = true,
             Action::CycleSeverity => {
-                self.severity = match self.severity {
+                let next = match self.severity {
                     None => Some(Severity::Block),
                     Some(Severity::Block) => Some(Severity::Action),
                     Some(Severity::Action) => Some(Severity::Warn),
                     Some(Severity::Warn) => Some(Severity::Info),
                     Some(Severity::Info) => None,
                 };
-                self.cursor = Cursor::default();
-                self.refresh(ws);
+                self.show_severity(ws, next);
             }
             Action::Waive => match self.selected_finding(ws) {
                 Some((_, Some(_))) => queue.push_back(Internal::Status(

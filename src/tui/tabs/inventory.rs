@@ -206,6 +206,28 @@ impl InventoryState {
         }
     }
 
+    /// Shows one host, user or group: the search is cleared, its domain and list opened, and it is selected.
+    pub fn reveal(&mut self, inv: &Inventory, kind: Kind, id: u32) {
+        let domain = match kind {
+            Kind::Hosts => inv.hosts.get(id as usize).map(|h| h.domain),
+            Kind::Users => inv.users.get(id as usize).map(|u| Some(u.domain)),
+            Kind::Groups => inv.groups.get(id as usize).map(|g| Some(g.domain)),
+        };
+        let Some(domain) = domain else {
+            return;
+        };
+        self.filter.clear();
+        self.typing = false;
+        self.open_domains.insert(domain);
+        self.open_lists.insert((domain, kind));
+        self.refresh(inv);
+        if let Some(i) = self.rows.iter().position(|r| *r == Row::Item(kind, id)) {
+            self.cursor.selected = i;
+        }
+        self.pane = 0;
+        self.detail_scroll = 0;
+    }
+
     /// Collapses the node of the row, or the node the row belongs to (and selects it).
     fn collapse(&mut self, row: Option<Row>, inv: &Inventory) {
         if self.pane == 1 {

@@ -6,3 +6,4 @@ pub mod inventory;
 pub mod overview;
 pub mod paths;
 pub mod stages;
+pub mod waivers;

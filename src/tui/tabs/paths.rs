@@ -103,7 +103,10 @@ impl PathsState {
         };
         let choice = ws.choice(path);
         match action {
-            Action::NextPane | Action::PrevPane | Action::Enter | Action::Right => self.pane = 1,
+            Action::NextPane | Action::PrevPane | Action::Right => self.pane = 1,
+            Action::Enter => {
+                queue.push_back(Internal::Goto(crate::tui::nav::Target::StageOfPath(path)))
+            }
             Action::CycleMode | Action::CycleModeBack => {
                 let mode = if action == Action::CycleMode {
                     choice.mode.next()

@@ -112,11 +112,30 @@ pub fn move_item_queue(
             let Some(path) = ws.inventory.paths.get(p as usize) else {
                 return;
             };
-            (
-                MemberKind::Path,
-                path.name.clone(),
-                stage_index_of_path(ws, p),
-            )
+            let from = stage_index_of_path(ws, p);
+            // A stage that holds the path through a selector (`*`) keeps it whatever later stages list: moving
+            // it later would write an entry that changes nothing. Earlier stages take it (the earliest wins).
+            if let Some(s) = from
+                && !ws.plan.stages[s]
+                    .members(MemberKind::Path)
+                    .contains(&path.name)
+            {
+                if later {
+                    return queue.push_back(Internal::Error(format!(
+                        "stage `{}` holds `{}` through a selector (`*`): remove that selector to move the path later",
+                        ws.plan.stages[s].name, path.name
+                    )));
+                }
+                if s == 0 {
+                    return queue.push_back(Internal::Status("already in the first stage".into()));
+                }
+                return queue.push_back(Internal::Edit(Edit::AddMember {
+                    stage: s - 1,
+                    kind: MemberKind::Path,
+                    selector: path.name.clone(),
+                }));
+            }
+            (MemberKind::Path, path.name.clone(), from)
         }
         Member::Selector(kind, name) => {
             let from = ws
@@ -193,6 +212,14 @@ impl StagesState {
         self.refresh_members(ws);
     }
 
+    /// Selects a stage (the stage count selects "not staged") and lists its members.
+    pub fn select_stage(&mut self, ws: &Workspace, stage: usize) {
+        self.cursor.selected = stage.min(ws.plan.stages.len());
+        self.members_cursor = Cursor::default();
+        self.gate_scroll = 0;
+        self.refresh_members(ws);
+    }
+
     fn refresh_members(&mut self, ws: &Workspace) {
         self.members.clear();
         match ws.plan.stages.get(self.cursor.selected) {
@@ -249,6 +276,18 @@ impl StagesState {
             _ => {}
         }
         match action {
+            Action::Enter if self.pane == 1 => {
+                let target = self
+                    .members
+                    .get(self.members_cursor.selected)
+                    .and_then(|(kind, m)| crate::tui::nav::member_target(ws, *kind, m));
+                match target {
+                    Some(t) => queue.push_back(Internal::Goto(t)),
+                    None => queue.push_back(Internal::Status(
+                        "this member selects several items: it opens nothing".into(),
+                    )),
+                }
+            }
             Action::NextPane | Action::Enter | Action::Right => self.pane = (self.pane + 1) % 3,
             Action::PrevPane | Action::Left | Action::Back => self.pane = (self.pane + 2) % 3,
             Action::AddStage => queue.push_back(Internal::Open(Overlay::Form(Form {
@@ -413,7 +452,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             }
         }
         None => lines.push(Line::styled(
-            "Move paths into a stage with > (and back with <).",
+            "Move a path into the last stage with <, and on to earlier stages with < again (> takes it later, back here).",
             theme.dim,
         )),
     }
