@@ -480,3 +480,68 @@ fn the_waivers_view_lists_edits_and_removes_waivers() {
     keys(&mut app, "u");
     assert_eq!(app.ws.plan.waivers.len(), 2);
 }
+
+#[test]
+fn reload_asks_before_discarding_changes_and_save_as_offers_the_name() {
+    let dir = tempdir();
+    let plan = file(&dir, "rollout.plan.toml");
+    let mut app = sample_with_plan(&plan);
+    let before = app.ws.choice(0).mode;
+    keys(&mut app, "3mR");
+    assert_eq!(app.overlay, Some(Overlay::ConfirmReload));
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("y/r") && s.contains("n/Esc"), "{s}");
+    keys(&mut app, "n");
+    assert_eq!(app.overlay, None);
+    assert!(app.dirty());
+    keys(&mut app, "Ry");
+    assert!(!app.dirty());
+    assert_eq!(app.ws.choice(0).mode, before);
+    keys(&mut app, "S");
+    match &app.overlay {
+        Some(Overlay::Form(f)) => assert_eq!(f.fields[0].value, plan.display().to_string()),
+        other => panic!("no save-as form: {other:?}"),
+    }
+}
+
+#[test]
+fn a_missing_plan_file_is_announced_as_new() {
+    let dir = tempdir();
+    let plan = file(&dir, "typo.plan.toml");
+    let app = sample_with_plan(&plan);
+    let status = app.status.expect("a message");
+    assert!(
+        status
+            .text
+            .contains("typo.plan.toml does not exist: this is a new plan"),
+        "{}",
+        status.text
+    );
+}
+
+#[test]
+fn a_plan_made_for_an_inventory_seen_before_lists_what_changed_host_by_host() {
+    let dir = tempdir();
+    let data = dir.path().join("data");
+    let plan = file(&dir, "rollout.plan.toml");
+    let inv = guardplan::inventory::load_sample().expect("sample");
+    let mut app = app_for(inv.clone(), Some(&plan), Some(&data));
+    keys(&mut app, "s");
+    assert!(app.stale.is_none());
+    let mut changed = inv.clone();
+    changed.hosts[0].laps = !changed.hosts[0].laps;
+    let mut app = app_for(changed, Some(&plan), Some(&data));
+    let st = app.stale.clone().expect("stale");
+    let changes = st.changes.expect("the earlier inventory was kept");
+    assert_eq!(changes.len(), 1);
+    assert_eq!(changes[0].kind, "host");
+    assert_eq!(changes[0].name, inv.hosts[0].name.to_lowercase());
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("[stale: c lists the inventory changes]"), "{s}");
+    keys(&mut app, "c");
+    let s = screen(&mut app, 80, 24);
+    assert!(
+        s.contains(&format!("~ host {}", inv.hosts[0].name.to_lowercase())),
+        "{s}"
+    );
+}

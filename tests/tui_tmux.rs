@@ -46,13 +46,19 @@ impl Tmux {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
-    /// Starts the planner in a 120x40 window.
+    /// Starts the planner over the sample in a 120x40 window.
     fn open(&self, dir: &Path, plan: &Path) {
+        self.open_with(dir, None, plan);
+    }
+
+    /// Starts the planner over an inventory file (none: the sample) in a 120x40 window.
+    fn open_with(&self, dir: &Path, inventory: Option<&Path>, plan: &Path) {
         let cmd = format!(
-            "exec env GUARDPLAN_CONFIG_DIR='{}' GUARDPLAN_DATA_DIR='{}' TERM=xterm-256color '{}' tui --plan '{}' 2>'{}'",
+            "exec env GUARDPLAN_CONFIG_DIR='{}' GUARDPLAN_DATA_DIR='{}' TERM=xterm-256color '{}' tui {} --plan '{}' 2>'{}'",
             dir.join("config").display(),
             dir.join("data").display(),
             env!("CARGO_BIN_EXE_guardplan"),
+            inventory.map_or(String::new(), |i| format!("'{}'", i.display())),
             plan.display(),
             dir.join("stderr").display()
         );
@@ -234,4 +240,111 @@ fn a_killed_planner_recovered_after_the_plan_changed_keeps_both_edits() {
     tmux.wait_closed();
     assert_eq!(std::fs::read_to_string(&plan).expect("plan"), text);
     assert_first_path_changed(&dir.path().join("rollout.mine.plan.toml"));
+}
+
+#[test]
+fn review_a_finding_through_its_path_and_stage_and_back() {
+    let Some(tmux) = Tmux::start() else { return };
+    let dir = tempdir();
+    let plan: PathBuf = dir.path().join("rollout.plan.toml");
+    tmux.open(dir.path(), &plan);
+    tmux.wait_for("does not exist: this is a new plan");
+    tmux.keys(&["5", "/"]);
+    for k in ["p", "u", "-", "n", "t", "l", "m", "Enter", "G"] {
+        tmux.keys(&[k]);
+    }
+    tmux.wait_for("plant-floor");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("[3 Access paths]");
+    tmux.wait_for("Chosen mode and its findings");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("[4 Stages]");
+    tmux.wait_for("plant-floor is in stage broad-rollout through `*`");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("[3 Access paths]");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("[5 Findings]");
+    tmux.wait_for("/pu-ntlm");
+    tmux.keys(&["q"]);
+    tmux.wait_closed();
+}
+
+#[test]
+fn remove_an_expired_waiver_and_waive_again() {
+    let Some(tmux) = Tmux::start() else { return };
+    let dir = tempdir();
+    let plan: PathBuf = dir.path().join("rollout.plan.toml");
+    let mut p = tui_support::sample_app().ws.plan_to_save();
+    p.waivers.push(guardplan::plan::Waiver {
+        code: "PU-NTLM".into(),
+        scope: "path:plant-floor".into(),
+        reason: "old exception".into(),
+        expires: Some("2020-01-31".parse().expect("date")),
+    });
+    std::fs::write(&plan, guardplan::plan::io::render(&p)).expect("plan");
+    tmux.open(dir.path(), &plan);
+    tmux.wait_for("Overview");
+    tmux.keys(&["7"]);
+    tmux.wait_for("expired");
+    tmux.keys(&["d"]);
+    tmux.wait_for("waiver of PU-NTLM (path:plant-floor) removed (u undoes)");
+    tmux.keys(&["5", "/"]);
+    for k in ["p", "u", "-", "n", "t", "l", "m", "Enter", "G", "w"] {
+        tmux.keys(&[k]);
+    }
+    tmux.wait_for("Waive PU-NTLM");
+    tmux.wait_for("path:plant-floor");
+    tmux.keys(&["rebuilt", "Tab", "2099-01-31", "Enter"]);
+    tmux.wait_for("(waived)");
+    tmux.keys(&["s"]);
+    tmux.wait_for("saved");
+    tmux.keys(&["q"]);
+    tmux.wait_closed();
+    let saved = tui_support::saved_plan(&plan);
+    assert_eq!(saved.waivers.len(), 1, "{:?}", saved.waivers);
+    assert_eq!(saved.waivers[0].reason, "rebuilt");
+    assert_eq!(saved.waivers[0].scope, "path:plant-floor");
+}
+
+#[test]
+fn a_changed_inventory_marks_the_plan_stale_and_lists_the_change() {
+    let Some(tmux) = Tmux::start() else { return };
+    let dir = tempdir();
+    let inv = dir.path().join("estate.toml");
+    let plan: PathBuf = dir.path().join("rollout.plan.toml");
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/contoso.toml"))
+        .expect("sample");
+    std::fs::write(&inv, &text).expect("inventory");
+    let init = Command::new(env!("CARGO_BIN_EXE_guardplan"))
+        .args(["plan", "init"])
+        .arg(&inv)
+        .arg("-o")
+        .arg(&plan)
+        .output()
+        .expect("plan init runs");
+    assert!(init.status.success(), "{init:?}");
+    tmux.open_with(dir.path(), Some(&inv), &plan);
+    tmux.wait_for("Overview");
+    // A host loses LAPS while the planner is open; R reads the files again.
+    let (at, _) = text
+        .match_indices("laps = true")
+        .next()
+        .expect("a host with LAPS");
+    let name_at = text[..at].rfind("name = \"").expect("its name") + 8;
+    let name = &text[name_at..name_at + text[name_at..].find('"').expect("quoted")];
+    let changed = format!("{}laps = false{}", &text[..at], &text[at + 11..]);
+    std::fs::write(&inv, changed).expect("inventory changed");
+    tmux.keys(&["R"]);
+    tmux.wait_for("[stale: c lists the inventory changes]");
+    tmux.keys(&["c"]);
+    tmux.wait_for(&format!("~ host {}", name.to_lowercase()));
+    tmux.wait_for("laps: true -> false");
+    tmux.keys(&["Escape"]);
+    // Esc and a key sent at once read as Alt and the key: wait until the list is closed.
+    tmux.wait_for("┌ Estate");
+    tmux.keys(&["s"]);
+    tmux.wait_for("saved");
+    assert!(!tmux.screen().contains("[stale"));
+    tmux.keys(&["q"]);
+    tmux.wait_closed();
 }

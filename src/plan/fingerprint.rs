@@ -258,6 +258,186 @@ pub fn for_each_line(inv: &Inventory, mut each: impl FnMut(&str)) {
     all.iter().for_each(|l| each(l));
 }
 
+/// The normalized lines of an inventory, in order (see [`for_each_line`]).
+pub fn lines(inv: &Inventory) -> Vec<String> {
+    let mut out = Vec::new();
+    for_each_line(inv, |l| out.push(l.to_string()));
+    out
+}
+
+/// One entry that differs between two versions of an inventory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryChange {
+    /// `domain`, `trust`, `host`, `user`, `group` or `path`.
+    pub kind: String,
+    /// The entry's name as normalized (`srv-01`, `corp\\alice`, `corp.example.com|emea.corp.example.com`).
+    pub name: String,
+    /// Its line before (none: added).
+    pub before: Option<String>,
+    /// Its line after (none: removed).
+    pub after: Option<String>,
+}
+
+impl EntryChange {
+    /// The facts that differ, `field: before -> after`, by position in the line; whole lines for an entry
+    /// added or removed.
+    pub fn fields(&self) -> Vec<String> {
+        match (&self.before, &self.after) {
+            (Some(b), Some(a)) => {
+                let (b, a): (Vec<&str>, Vec<&str>) =
+                    (b.split('|').collect(), a.split('|').collect());
+                let (skip, names) = field_names(&self.kind);
+                (skip..b.len().max(a.len()))
+                    .filter(|i| b.get(*i) != a.get(*i))
+                    .map(|i| {
+                        format!(
+                            "{}: {} -> {}",
+                            names.get(i - skip).copied().unwrap_or("fact"),
+                            b.get(i).copied().unwrap_or("(none)"),
+                            a.get(i).copied().unwrap_or("(none)")
+                        )
+                    })
+                    .collect()
+            }
+            (None, Some(a)) => vec![format!("added: {a}")],
+            (Some(b), None) => vec![format!("removed: {b}")],
+            (None, None) => Vec::new(),
+        }
+    }
+}
+
+/// How many fields of a kind's line are its key, and the names of the facts after it, as the inventory
+/// writes them (the lines of [`Lines::line`]).
+fn field_names(kind: &str) -> (usize, &'static [&'static str]) {
+    match kind {
+        "domain" => (
+            2,
+            &[
+                "netbios",
+                "functional_level",
+                "forest",
+                "dc_os",
+                "pdc_emulator_os",
+            ],
+        ),
+        "trust" => (
+            3,
+            &[
+                "direction",
+                "kind",
+                "transitive",
+                "selective_auth",
+                "sid_filtering",
+            ],
+        ),
+        "host" => (
+            2,
+            &[
+                "domain",
+                "join",
+                "os",
+                "build",
+                "kb2871997",
+                "roles",
+                "tags",
+                "groups",
+                "rdp_client",
+                "dc_line_of_sight",
+                "laps",
+                "rds_vdi",
+                "device_claims",
+                "offline_signin",
+                "azure_vm",
+                "disable_restricted_admin",
+                "allow_protected_creds",
+                "client_policy",
+                "administrators",
+                "remote_desktop_users",
+            ],
+        ),
+        "user" => (
+            2,
+            &[
+                "kind",
+                "roles",
+                "groups",
+                "protected_users",
+                "etypes",
+                "delegation",
+                "not_delegated",
+            ],
+        ),
+        "group" => (2, &["member_of", "roles", "protected_users"]),
+        "path" => (
+            2,
+            &[
+                "purpose",
+                "who",
+                "from",
+                "to",
+                "hops",
+                "credentials",
+                "network_as_user",
+                "session_hours",
+                "delegation",
+                "credssp_sso",
+            ],
+        ),
+        _ => (2, &[]),
+    }
+}
+
+/// The key of a normalized line: its kind and name (a trust's two domains).
+fn line_key(line: &str) -> &str {
+    let fields = if line.starts_with("trust|") { 3 } else { 2 };
+    match line.match_indices('|').nth(fields - 1) {
+        Some((i, _)) => &line[..i],
+        None => line,
+    }
+}
+
+/// The entries that were added, removed or changed from one list of normalized lines to another, in the
+/// order of the lines (both lists sorted, as [`for_each_line`] gives them).
+pub fn changes(before: &[String], after: &[String]) -> Vec<EntryChange> {
+    let change = |key: &str, b: Option<&String>, a: Option<&String>| {
+        let (kind, name) = key.split_once('|').unwrap_or((key, ""));
+        EntryChange {
+            kind: kind.to_string(),
+            name: name.to_string(),
+            before: b.cloned(),
+            after: a.cloned(),
+        }
+    };
+    let (mut i, mut j) = (0, 0);
+    let mut out = Vec::new();
+    while i < before.len() || j < after.len() {
+        let (b, a) = (before.get(i), after.get(j));
+        let order = match (b, a) {
+            (Some(b), Some(a)) => line_key(b).cmp(line_key(a)),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            _ => std::cmp::Ordering::Greater,
+        };
+        match order {
+            std::cmp::Ordering::Less => {
+                out.push(change(line_key(&before[i]), b, None));
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                out.push(change(line_key(&after[j]), None, a));
+                j += 1;
+            }
+            std::cmp::Ordering::Equal => {
+                if b != a {
+                    out.push(change(line_key(&before[i]), b, a));
+                }
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -286,6 +466,49 @@ mod tests {
             all.iter()
                 .any(|l| l.starts_with("host|") && l.contains("|true|"))
         );
+    }
+
+    #[test]
+    fn changes_name_each_entry_added_removed_or_changed() {
+        let Ok(inv) = crate::inventory::load_sample() else {
+            panic!("the sample loads");
+        };
+        let before = super::lines(&inv);
+        let mut now = inv.clone();
+        now.hosts[0].laps = !now.hosts[0].laps;
+        let after = super::lines(&now);
+        let host = |i: usize| fold(&inv.hosts[i].name);
+        // Host 1 missing before: it was added since.
+        let key = format!("host|{}|", host(1));
+        let earlier: Vec<String> = before
+            .iter()
+            .filter(|l| !l.starts_with(&key))
+            .cloned()
+            .collect();
+        let c = changes(&earlier, &after);
+        assert_eq!(c.len(), 2, "{c:?}");
+        assert!(c.iter().all(|c| c.kind == "host"));
+        let changed = c
+            .iter()
+            .find(|c| c.name == host(0))
+            .expect("host 0 changed");
+        assert!(changed.before.is_some() && changed.after.is_some());
+        assert_eq!(
+            changed.fields(),
+            vec![format!(
+                "laps: {} -> {}",
+                inv.hosts[0].laps, !inv.hosts[0].laps
+            )]
+        );
+        let added = c.iter().find(|c| c.name == host(1)).expect("host 1 added");
+        assert_eq!(added.before, None);
+        let removed = changes(&after, &earlier);
+        assert!(
+            removed
+                .iter()
+                .any(|c| c.name == host(1) && c.after.is_none())
+        );
+        assert!(changes(&before, &before).is_empty());
     }
 
     #[test]

@@ -177,6 +177,13 @@ pub enum Overlay {
     },
     /// The export menu.
     Export,
+    /// What changed in the inventory since the plan was made, scrolled.
+    Changes {
+        /// First line shown.
+        scroll: usize,
+    },
+    /// Unsaved changes on reload.
+    ConfirmReload,
 }
 
 /// The line under the view.
@@ -186,6 +193,15 @@ pub struct Status {
     pub text: String,
     /// An error.
     pub error: bool,
+}
+
+/// A plan made for another version of the inventory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stale {
+    /// The fingerprint the plan was made for.
+    pub was: String,
+    /// What changed since, entry by entry; `None` when that inventory was never seen here.
+    pub changes: Option<Vec<crate::plan::fingerprint::EntryChange>>,
 }
 
 /// Files the planner reads and writes.
@@ -242,6 +258,8 @@ pub struct App {
     pub waivers: waivers::WaiversState,
     /// The way back from drill-downs (Esc), most recent last.
     pub back: Vec<nav::Place>,
+    /// Set when the plan was made for another version of the inventory.
+    pub stale: Option<Stale>,
     /// Remote Desktop sessions read from event files (`--events`), shown as each stage's verification.
     pub observed: Option<crate::verify::Observed>,
 }
@@ -258,6 +276,7 @@ impl App {
             inventory: inventory::InventoryState::new(&ws.inventory),
             waivers: waivers::WaiversState::default(),
             back: Vec::new(),
+            stale: None,
             ws,
             config,
             files,
@@ -272,11 +291,7 @@ impl App {
             observed: None,
         };
         app.refresh();
-        if let Some(why) = app.ws.staleness() {
-            app.error(format!(
-                "{why}: review the plan against this inventory; saving binds it to it"
-            ));
-        }
+        app.opened();
         let orphans = app.files.autosave.as_ref().map(Autosave::orphans);
         for orphan in orphans.unwrap_or_default() {
             if app.overlay.is_some() {
@@ -285,6 +300,101 @@ impl App {
             app.offer(orphan);
         }
         app
+    }
+
+    /// After a plan is opened or reloaded: whether it is stale and what changed since, a plan file that does
+    /// not exist yet announced as new, and the inventory remembered for later comparisons.
+    fn opened(&mut self) {
+        let data_dir = self
+            .files
+            .autosave
+            .as_ref()
+            .and_then(|a| a.data_dir().map(std::path::Path::to_path_buf));
+        let was = self.ws.plan.inventory.fingerprint.clone();
+        self.stale = self.ws.staleness().map(|_| Stale {
+            changes: data_dir
+                .as_deref()
+                .and_then(|d| super::known::changes_since(d, &was, &self.ws.inventory)),
+            was,
+        });
+        if let Some(st) = &self.stale {
+            let keys = self
+                .config
+                .keymap
+                .keys_for(Context::Global, Action::Changes);
+            let what = match &st.changes {
+                Some(c) => format!(
+                    "{} changed since it was saved ({keys} lists them)",
+                    entries(c.len())
+                ),
+                None => format!("the inventory changed since it was saved ({keys} says more)"),
+            };
+            self.error(format!(
+                "the plan is stale: {what}; review it, then save to bind it to this inventory"
+            ));
+        } else if let Some(d) = &data_dir {
+            self.remember(d);
+        }
+        if let (Some(p), None) = (&self.files.plan, &self.files.plan_on_disk) {
+            self.info(format!(
+                "{} does not exist: this is a new plan, saving creates the file",
+                p.display()
+            ));
+        }
+    }
+
+    /// Keeps this inventory's lines for the comparisons of plans that will become stale.
+    fn remember(&mut self, data_dir: &std::path::Path) {
+        let fp = io::fingerprint(&self.ws.inventory);
+        if let Err(e) = super::known::remember(data_dir, &fp, &self.ws.inventory) {
+            self.error(format!(
+                "could not keep the inventory for later comparisons in {}: {e}",
+                data_dir.display()
+            ));
+        }
+    }
+
+    /// Reads the inventory and the plan file again from disk, discarding unsaved changes.
+    pub(crate) fn reload(&mut self) {
+        let inv = match &self.files.inventory {
+            Some(p) => crate::inventory::load_file(p).map_err(|e| e.to_string()),
+            None => crate::inventory::load_sample().map_err(|e| e.to_string()),
+        };
+        let inv = match inv {
+            Ok(inv) => inv,
+            Err(e) => return self.error(format!("reload: the inventory does not load: {e}")),
+        };
+        let plan = match self.files.plan.as_deref().filter(|p| p.exists()) {
+            Some(p) => match io::load(p).and_then(|(plan, stamp)| {
+                io::validate(&plan, &inv)?;
+                Ok((plan, stamp))
+            }) {
+                Ok((plan, stamp)) => Some((plan, stamp)),
+                Err(e) => {
+                    let first = e.0.first().map_or(String::new(), |d| d.message.clone());
+                    return self.error(format!("reload: {}: {first}", p.display()));
+                }
+            },
+            None => None,
+        };
+        let today = self.ws.today;
+        let (plan, stamp) = match plan {
+            Some((p, s)) => (Some(p), Some(s)),
+            None => (None, None),
+        };
+        self.ws = Workspace::new(inv, plan, today);
+        self.files.plan_on_disk = stamp;
+        self.files.baseline = io::render(&self.ws.plan);
+        self.modified = false;
+        self.inventory = inventory::InventoryState::new(&self.ws.inventory);
+        self.back.clear();
+        self.refresh();
+        self.autosave();
+        self.status = None;
+        self.opened();
+        if self.status.is_none() {
+            self.info("reloaded the inventory and the plan from disk");
+        }
     }
 
     /// Offers an autosave left by a planner that is gone, when it fits the inventory and differs from the plan
@@ -477,6 +587,15 @@ impl App {
                 }
             }
             Action::Export => self.overlay = Some(Overlay::Export),
+            Action::Changes => self.overlay = Some(Overlay::Changes { scroll: 0 }),
+            Action::SaveAs => self.save_as(),
+            Action::Reload => {
+                if self.dirty() {
+                    self.overlay = Some(Overlay::ConfirmReload);
+                } else {
+                    self.reload();
+                }
+            }
             Action::Preview => self.overlay = Some(Overlay::Preview { scroll: 0 }),
             _ => self.view_action(action),
         }
@@ -660,18 +779,7 @@ impl App {
     /// Saves the plan atomically; asks for a file name when the plan has none.
     pub fn save(&mut self) {
         let Some(path) = self.files.plan.clone() else {
-            self.overlay = Some(Overlay::Form(Form {
-                title: "Save the plan as".into(),
-                fields: vec![Field {
-                    label: "File".into(),
-                    value: "rollout.plan.toml".into(),
-                    hint: String::new(),
-                }],
-                focus: 0,
-                purpose: FormPurpose::SaveAs,
-                error: None,
-            }));
-            return;
+            return self.save_as();
         };
         let plan = self.plan_for(&path);
         match io::save_atomic(&path, &plan, self.files.plan_on_disk.as_ref()) {
@@ -695,8 +803,38 @@ impl App {
         }
     }
 
+    /// Asks where to save the plan, offering its current file name.
+    pub(crate) fn save_as(&mut self) {
+        let name = self.files.plan.as_ref().map_or_else(
+            || "rollout.plan.toml".to_string(),
+            |p| p.display().to_string(),
+        );
+        self.overlay = Some(Overlay::Form(Form {
+            title: "Save the plan as".into(),
+            fields: vec![Field {
+                label: "File".into(),
+                value: name,
+                hint: String::new(),
+            }],
+            focus: 0,
+            purpose: FormPurpose::SaveAs,
+            error: None,
+        }));
+    }
+
     /// Records that the plan was saved to `path`.
     fn saved(&mut self, path: PathBuf, stamp: FileStamp) {
+        // Saved, the plan is bound to this inventory: no longer stale, and the inventory is remembered.
+        self.ws.plan.inventory = self.plan_for(&path).inventory;
+        if self.stale.take().is_some()
+            && let Some(d) = self
+                .files
+                .autosave
+                .as_ref()
+                .and_then(|a| a.data_dir().map(std::path::Path::to_path_buf))
+        {
+            self.remember(&d);
+        }
         self.files.plan = Some(path);
         self.files.plan_on_disk = Some(stamp);
         self.files.baseline = io::render(&self.ws.plan);
@@ -765,5 +903,14 @@ impl App {
             text: text.into(),
             error: true,
         });
+    }
+}
+
+/// `1 entry`, `2 entries`.
+pub fn entries(n: usize) -> String {
+    if n == 1 {
+        "1 entry".into()
+    } else {
+        format!("{n} entries")
     }
 }

@@ -192,6 +192,11 @@ impl Autosave {
         }
     }
 
+    /// The data directory the slot is in.
+    pub fn data_dir(&self) -> Option<&Path> {
+        self.path.parent()?.parent()
+    }
+
     /// Where the autosave lives.
     pub fn path(&self) -> &Path {
         &self.path

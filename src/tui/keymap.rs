@@ -101,6 +101,12 @@ pub enum Action {
     Export,
     /// Preview the plan file.
     Preview,
+    /// Save the plan under another name.
+    SaveAs,
+    /// Read the inventory and the plan again from disk.
+    Reload,
+    /// Show what changed in the inventory since the plan was made.
+    Changes,
     /// Selection up.
     Up,
     /// Selection down.

@@ -8,6 +8,7 @@ pub mod autosave;
 pub mod config;
 pub mod event;
 pub mod keymap;
+pub mod known;
 pub mod nav;
 pub mod popups;
 pub mod tabs;

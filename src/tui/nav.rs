@@ -102,14 +102,29 @@ pub fn goto(app: &mut App, target: Target) {
             app.view = View::Stages;
             let stage = super::stages::stage_index_of_path(ws, p).unwrap_or(ws.plan.stages.len());
             app.stages.select_stage(ws, stage);
-            let name = &ws.inventory.paths[p as usize].name;
-            // The path itself when the stage lists it; else the stage's own path selector (`*`).
-            app.stages.members_cursor.selected = app
+            let name = ws.inventory.paths[p as usize].name.clone();
+            // The path itself when the stage lists it; else the stage's own path selector (`*`), said so.
+            match app
                 .stages
                 .members
                 .iter()
-                .position(|(k, m)| *k == MemberKind::Path && m.eq_ignore_ascii_case(name))
-                .unwrap_or(0);
+                .position(|(k, m)| *k == MemberKind::Path && m.eq_ignore_ascii_case(&name))
+            {
+                Some(i) => app.stages.members_cursor.selected = i,
+                None => {
+                    let by = app
+                        .stages
+                        .members
+                        .iter()
+                        .position(|(k, _)| *k == MemberKind::Path)
+                        .unwrap_or(0);
+                    app.stages.members_cursor.selected = by;
+                    let selector = app.stages.members.get(by).map_or("", |(_, m)| m.as_str());
+                    let stage = ws.plan.stages.get(stage).map_or("", |s| s.name.as_str());
+                    let text = format!("{name} is in stage {stage} through `{selector}`");
+                    app.info(text);
+                }
+            }
             app.stages.pane = 1;
         }
         Target::Stage(s) => {

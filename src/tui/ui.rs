@@ -284,8 +284,19 @@ impl App {
             None => "(not saved yet)".into(),
         };
         let dirty = if self.dirty() { " [modified]" } else { "" };
+        let stale = if self.stale.is_some() {
+            format!(
+                " [stale: {} lists the inventory changes]",
+                self.config
+                    .keymap
+                    .keys_for(Context::Global, Action::Changes)
+            )
+        } else {
+            String::new()
+        };
+        // The marks before the file names, which can be long: they must never be cut off.
         let text = format!(
-            " guardplan  inventory: {}  plan: {plan}{dirty}",
+            " guardplan{dirty}{stale}  inventory: {}  plan: {plan}",
             self.ws.inventory.source.name
         );
         buf.set_string(area.x, area.y, text, theme.header);

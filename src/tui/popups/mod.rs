@@ -1,12 +1,14 @@
 //! The dialogs drawn over a view, one file each: what a dialog shows and the keys it takes. The application
 //! routes keys and drawing here; each dialog returns the overlay to show next (`None` closes it).
 
+pub mod changes;
 pub mod export;
 pub mod form;
 pub mod help;
 pub mod preview;
 pub mod quit;
 pub mod recover;
+pub mod reload;
 
 use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::KeyEvent;
@@ -33,6 +35,8 @@ pub fn render(app: &App, overlay: &Overlay, body: Rect, buf: &mut Buffer) {
         } => recover::render(app, plan, differs, *changed_on_disk, body, buf),
         Overlay::Export => export::render(app, body, buf),
         Overlay::Form(form) => form::render(app, form, body, buf),
+        Overlay::Changes { scroll } => changes::render(app, *scroll, body, buf),
+        Overlay::ConfirmReload => reload::render(app, body, buf),
     }
 }
 
@@ -51,6 +55,8 @@ pub fn on_key(app: &mut App, overlay: Overlay, k: KeyEvent, key: Key) -> Option<
         } => recover::on_key(app, plan, orphan, differs, changed_on_disk, k),
         Overlay::Export => export::on_key(app, k),
         Overlay::Form(form) => form::on_key(app, form, k),
+        Overlay::Changes { scroll } => changes::on_key(app, scroll, k, nav),
+        Overlay::ConfirmReload => reload::on_key(app, k),
     }
 }
 
