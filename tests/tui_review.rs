@@ -545,3 +545,68 @@ fn a_plan_made_for_an_inventory_seen_before_lists_what_changed_host_by_host() {
         "{s}"
     );
 }
+
+#[test]
+fn the_chosen_cell_shows_a_block_another_paths_choice_causes() {
+    use guardplan::Mode;
+    use guardplan::plan::Edit;
+    use guardplan::rules::Code;
+    let mut app = sample_app();
+    let n = app.ws.inventory.paths.len();
+    let mut seen = false;
+    'search: for p in 0..n {
+        for m in Mode::ALL {
+            if app
+                .ws
+                .apply(Edit::SetMode {
+                    path: p as u32,
+                    mode: m,
+                })
+                .is_err()
+            {
+                continue;
+            }
+            for q in (0..n).filter(|q| *q != p) {
+                let blocked_by_other = app.ws.items_for_path(q as u32).iter().any(|a| {
+                    a.blocks() && app.ws.finding(a.finding).code == Code::PolClientConflict
+                });
+                let alone = app.ws.evaluation.paths[q].modes[app.ws.choice(q as u32).mode.index()]
+                    .verdict
+                    .0;
+                if blocked_by_other && alone < guardplan::Verdict::Block {
+                    assert_eq!(app.ws.plan_verdict(q as u32), guardplan::Verdict::Block);
+                    app.refresh();
+                    keys(&mut app, "3g");
+                    for _ in 0..q {
+                        keys(&mut app, "j");
+                    }
+                    let s = screen(&mut app, 200, 50);
+                    let name = &app.ws.inventory.paths[q].name;
+                    let row = s
+                        .lines()
+                        .find(|l| l.contains(&format!("│{name} ")))
+                        .expect("the path's row");
+                    assert!(row.contains("[✗ block]"), "{row}");
+                    // And the detail pane puts the block first.
+                    let detail =
+                        guardplan::tui::paths::detail_lines(&app.ws, q as u32, &Theme::default());
+                    let first = detail
+                        .iter()
+                        .map(|l| l.to_string())
+                        .find(|l| {
+                            l.contains(" block ") || l.contains(" warn ") || l.contains(" action ")
+                        })
+                        .unwrap_or_default();
+                    assert!(first.starts_with("✗ block"), "{first}");
+                    seen = true;
+                    break 'search;
+                }
+            }
+            app.ws.undo();
+        }
+    }
+    assert!(
+        seen,
+        "the sample has a client policy conflict between two paths"
+    );
+}

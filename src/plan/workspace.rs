@@ -444,6 +444,17 @@ impl Workspace {
         self.indexed_items(&self.items_by_path, p as usize)
     }
 
+    /// The verdict of a path under the plan: the worst unwaived finding of its chosen mode, its staging and the
+    /// findings that depend on other paths' choices (a client policy conflict), or `Ok`.
+    pub fn plan_verdict(&self, p: PathId) -> crate::finding::Verdict {
+        self.indexed_items(&self.items_by_path, p as usize)
+            .iter()
+            .filter(|a| a.waived_by.is_none())
+            .map(|a| crate::finding::Verdict::of(a.severity))
+            .max()
+            .unwrap_or(crate::finding::Verdict::Ok)
+    }
+
     /// The items that concern one stage (see [`Assessed::stage`]), in the order of the assessment.
     pub fn items_for_stage(&self, stage: usize) -> Vec<Assessed> {
         self.indexed_items(&self.items_by_stage, stage)

@@ -394,7 +394,8 @@ pub fn fact<'a>(label: &str, value: impl Into<String>, theme: &Theme) -> Line<'a
     ])
 }
 
-/// Draws wrapped lines in a bordered pane, scrolled.
+/// Draws wrapped lines in a bordered pane, scrolled (never past the end), with the rows shown and their number
+/// on the bottom border when they do not all fit: what is below the fold is never silently cut off.
 pub fn render_text(
     area: Rect,
     buf: &mut Buffer,
@@ -402,11 +403,43 @@ pub fn render_text(
     lines: Vec<Line<'_>>,
     scroll: u16,
 ) {
-    Paragraph::new(lines)
-        .block(block)
-        .wrap(Wrap { trim: false })
-        .scroll((scroll, 0))
-        .render(area, buf);
+    let inner = block.inner(area);
+    // Word wrapping never takes more than twice the rows of cutting at the width: the measure's bound.
+    let half = (inner.width as usize / 2).max(1);
+    let bound: usize = lines.iter().map(|l| l.width() / half + 1).sum();
+    let paragraph = Paragraph::new(lines).wrap(Wrap { trim: false });
+    let total = wrapped_rows(&paragraph, inner.width, bound);
+    let visible = inner.height as usize;
+    let scroll = (scroll as usize).min(total.saturating_sub(visible));
+    block.render(area, buf);
+    paragraph
+        .scroll((scroll.min(u16::MAX as usize) as u16, 0))
+        .render(inner, buf);
+    if total > visible && visible > 0 && area.height > 0 {
+        let text = format!(
+            " {}-{}/{} ",
+            scroll + 1,
+            (scroll + visible).min(total),
+            total
+        );
+        let x = area.x + area.width.saturating_sub(text.len() as u16 + 1);
+        buf.set_string(x, area.y + area.height - 1, text, Style::new());
+    }
+}
+
+/// The rows a wrapped paragraph takes at a width, at most `bound`: drawn once off screen and measured.
+fn wrapped_rows(paragraph: &Paragraph<'_>, width: u16, bound: usize) -> usize {
+    let rows = bound.min(4000) as u16;
+    if width == 0 || rows == 0 {
+        return 0;
+    }
+    let scratch_area = Rect::new(0, 0, width, rows);
+    let mut scratch = Buffer::empty(scratch_area);
+    paragraph.clone().render(scratch_area, &mut scratch);
+    (0..rows)
+        .rev()
+        .find(|y| (0..width).any(|x| scratch[(x, *y)].symbol() != " "))
+        .map_or(0, |y| y as usize + 1)
 }
 
 /// A style only when `cond` holds.

@@ -238,7 +238,12 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 w = cols.name
             ))];
             for m in Mode::ALL {
-                let v = ev.map_or(Verdict::Ok, |e| e.modes[m.index()].verdict.0);
+                // The chosen mode shows what the plan makes of it, other paths' choices and waivers included.
+                let v = if m == choice.mode {
+                    ws.plan_verdict(i as PathId)
+                } else {
+                    ev.map_or(Verdict::Ok, |e| e.modes[m.index()].verdict.0)
+                };
                 spans.push(Span::raw(" "));
                 spans.extend(cell(v, m == choice.mode, cols, theme));
             }
@@ -308,19 +313,13 @@ pub fn detail_lines(
     if let Some(stage) = super::stages::stage_of_path(ws, path) {
         lines.push(fact("Stage", stage, theme));
     }
-    if let Some(e) = ev {
-        for r in &e.rationale {
-            lines.push(Line::styled(format!("  {r}"), theme.dim));
-        }
-        let _ = e;
-    }
     // What the plan makes of this path under its chosen mode, waivers included: this follows every change.
+    // Unwaived blocks first, so that what stops the path is never below the fold.
+    let mut items = ws.items_for_path(path);
+    items.sort_by_key(|a| (a.waived_by.is_some(), std::cmp::Reverse(a.severity)));
     let mut any = false;
-    for a in &ws.assessment().items {
+    for a in &items {
         let f = ws.finding(a.finding);
-        if f.path != Some(path) {
-            continue;
-        }
         any = true;
         let mut spans = vec![
             verdict_span(Verdict::of(a.severity), theme),
@@ -339,6 +338,12 @@ pub fn detail_lines(
             verdict_span(Verdict::Ok, theme),
             Span::raw(format!(" no findings under {}", choice.mode)),
         ]));
+    }
+    // Why the recommendation is what it is: after the findings, which are what the operator acts on.
+    if let Some(e) = ev {
+        for r in &e.rationale {
+            lines.push(Line::styled(format!("  {r}"), theme.dim));
+        }
     }
     lines
 }
