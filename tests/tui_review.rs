@@ -610,3 +610,34 @@ fn the_chosen_cell_shows_a_block_another_paths_choice_causes() {
         "the sample has a client policy conflict between two paths"
     );
 }
+
+#[test]
+fn a_stage_description_is_shown_and_edited() {
+    let mut app = sample_app();
+    keys(&mut app, "4");
+    let first = app.ws.plan.stages[0].description.clone();
+    let s = screen(&mut app, 200, 50);
+    assert!(s.contains("Purpose"), "{s}");
+    if !first.is_empty() {
+        let start: String = first.chars().take(40).collect();
+        assert!(s.contains(&start), "{s}");
+    }
+    keys(&mut app, "D<c-u>fix what blocks before any change<enter>");
+    assert_eq!(app.overlay, None);
+    assert_eq!(
+        app.ws.plan.stages[0].description,
+        "fix what blocks before any change"
+    );
+    assert!(
+        app.plan_text()
+            .contains("description = \"fix what blocks before any change\"")
+    );
+    keys(&mut app, "u");
+    assert_eq!(app.ws.plan.stages[0].description, first);
+    let status = app
+        .status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default();
+    assert!(status.contains("description of stage"), "{status}");
+}

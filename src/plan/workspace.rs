@@ -78,6 +78,13 @@ pub enum Edit {
     },
     /// Remove the stage at an index.
     RemoveStage(usize),
+    /// Set what a stage is for, in words.
+    SetStageDescription {
+        /// Stage index.
+        stage: usize,
+        /// One line of text (may be empty).
+        description: String,
+    },
     /// Move a stage from one position to another.
     MoveStage {
         /// Current position.
@@ -734,6 +741,18 @@ impl Workspace {
                 self.recompute_all();
                 Ok(Undo::Stages(old))
             }
+            Edit::SetStageDescription { stage, description } => {
+                self.stage_index(*stage)?;
+                if description.chars().any(char::is_control) {
+                    return Err(
+                        "a stage description is one line of text, without control characters"
+                            .into(),
+                    );
+                }
+                let old = self.plan.stages.clone();
+                self.plan.stages[*stage].description = description.trim().to_string();
+                Ok(Undo::Stages(old))
+            }
             Edit::RemoveStage(i) => {
                 self.stage_index(*i)?;
                 let old = self.plan.stages.clone();
@@ -1036,6 +1055,9 @@ impl Workspace {
             },
             Edit::AddStage { name, .. } => format!("stage {name} added"),
             Edit::RemoveStage(i) => format!("stage {} removed", stage(*i)),
+            Edit::SetStageDescription { stage: i, .. } => {
+                format!("description of stage {} edited", stage(*i))
+            }
             Edit::MoveStage { from, to } => {
                 format!("stage {} moved to position {}", stage(*from), to + 1)
             }

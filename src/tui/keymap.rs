@@ -153,6 +153,8 @@ pub enum Action {
     MoveStageDown,
     /// Remove a member from its stage.
     RemoveMember,
+    /// Edit the stage's description.
+    Describe,
     /// Edit the filter or search text.
     Filter,
     /// Cycle the severity filter.

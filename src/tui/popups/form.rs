@@ -42,8 +42,13 @@ pub enum FormPurpose {
         /// Position.
         at: usize,
     },
-    /// Where to save the plan (it has no file yet).
+    /// Where to save the plan.
     SaveAs,
+    /// What a stage is for.
+    StageDescription {
+        /// Stage index.
+        stage: usize,
+    },
 }
 
 /// A small form in an overlay.
@@ -167,6 +172,13 @@ fn submit(app: &mut App, form: &Form) -> Result<(), String> {
                 at: *at,
                 name: name.to_string(),
             }));
+        }
+        FormPurpose::StageDescription { stage } => {
+            app.queue
+                .push_back(Internal::Edit(Edit::SetStageDescription {
+                    stage: *stage,
+                    description: value(0).to_string(),
+                }));
         }
         FormPurpose::SaveAs => {
             let path = value(0);
@@ -319,4 +331,20 @@ fn waiver_form(
         },
         error: None,
     }
+}
+
+/// The form that edits what a stage is for.
+pub fn stage_description_form(ws: &Workspace, stage: usize) -> Option<Form> {
+    let s = ws.plan.stages.get(stage)?;
+    Some(Form {
+        title: format!("Describe stage {}", s.name),
+        fields: vec![Field {
+            label: "Description".into(),
+            value: s.description.clone(),
+            hint: "what the stage is for, one line".into(),
+        }],
+        focus: 0,
+        purpose: FormPurpose::StageDescription { stage },
+        error: None,
+    })
 }

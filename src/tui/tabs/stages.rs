@@ -333,6 +333,12 @@ impl StagesState {
                     move_item_queue(ws, member, action == Action::StageLater, queue);
                 }
             }
+            Action::Describe => {
+                match stage.and_then(|s| crate::tui::popups::form::stage_description_form(ws, s)) {
+                    Some(f) => queue.push_back(Internal::Open(Overlay::Form(f))),
+                    None => queue.push_back(Internal::Error("select a stage to describe".into())),
+                }
+            }
             Action::RemoveMember => {
                 if let (Some(s), Some((kind, name))) =
                     (stage, self.members.get(self.members_cursor.selected))
@@ -440,6 +446,27 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                     Span::raw(" gate blocked:"),
                 ]));
                 lines.extend(g.reasons.iter().map(|r| Line::raw(format!("  - {r}"))));
+            }
+            // What the stage is for, after the gate: a block never goes below the fold for it.
+            let description = app
+                .ws
+                .plan
+                .stages
+                .get(g.index)
+                .map_or("", |s| s.description.as_str());
+            lines.push(Line::raw(""));
+            lines.push(Line::styled("Purpose", theme.heading));
+            if description.is_empty() {
+                let key = app
+                    .config
+                    .keymap
+                    .keys_for(crate::tui::keymap::Context::Stages, Action::Describe);
+                lines.push(Line::styled(
+                    format!("  (no description: {key} describes the stage)"),
+                    theme.dim,
+                ));
+            } else {
+                lines.push(Line::raw(format!("  {description}")));
             }
             lines.push(Line::raw(""));
             lines.push(Line::styled("Generated actions", theme.heading));
