@@ -52,6 +52,7 @@ mod seed_scenarios;
 mod tui_keymap;
 mod tui_recovery;
 mod tui_review;
+mod tui_review_snapshots;
 mod tui_snapshots;
 mod tui_tmux;
 mod tui_update;

@@ -641,3 +641,30 @@ fn a_stage_description_is_shown_and_edited() {
         .unwrap_or_default();
     assert!(status.contains("description of stage"), "{status}");
 }
+
+#[test]
+fn every_tab_is_on_screen_at_80_columns_and_a_click_finds_it() {
+    use guardplan::tui::app::View;
+    let mut app = sample_app();
+    let s = screen(&mut app, 80, 24);
+    let tabs = s.lines().nth(1).expect("tab row");
+    for (i, _) in View::ALL.iter().enumerate() {
+        assert!(
+            tabs.contains(&format!("{} ", i + 1)),
+            "tab {} missing: {tabs}",
+            i + 1
+        );
+    }
+    let col = tabs.find("7 Waivers").expect("the waivers tab") as u16;
+    app.update(guardplan::tui::event::Msg::Mouse(
+        ratatui::crossterm::event::MouseEvent {
+            kind: ratatui::crossterm::event::MouseEventKind::Down(
+                ratatui::crossterm::event::MouseButton::Left,
+            ),
+            column: col + 2,
+            row: 1,
+            modifiers: ratatui::crossterm::event::KeyModifiers::NONE,
+        },
+    ));
+    assert_eq!(app.view, View::Waivers);
+}

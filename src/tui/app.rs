@@ -60,6 +60,19 @@ impl View {
         }
     }
 
+    /// The tab title where the full titles do not fit.
+    pub fn short_title(self) -> &'static str {
+        match self {
+            View::Overview => "Home",
+            View::Graph => "Trusts",
+            View::Paths => "Paths",
+            View::Stages => "Stages",
+            View::Findings => "Findings",
+            View::Inventory => "Inventory",
+            View::Waivers => "Waivers",
+        }
+    }
+
     /// The keymap context of the view.
     pub fn context(self) -> Option<Context> {
         match self {

@@ -48,15 +48,27 @@ pub fn frame_layout(area: Rect) -> FrameLayout {
     }
 }
 
-fn tab_label(i: usize, v: View) -> String {
-    format!(" {} {} ", i + 1, v.title())
+/// A tab's label: the view's title, or its short title when the full ones do not fit in `width` columns.
+fn tab_label(i: usize, v: View, width: u16) -> String {
+    let full: usize = View::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, v)| format!(" {} {} ", i + 1, v.title()).chars().count() + 1)
+        .sum::<usize>()
+        - 1;
+    let title = if full <= width as usize {
+        v.title()
+    } else {
+        v.short_title()
+    };
+    format!(" {} {title} ", i + 1)
 }
 
 /// The view whose tab is at column `x`.
 pub fn tab_at(tabs: Rect, x: u16) -> Option<View> {
     let mut left = tabs.x;
     for (i, v) in View::ALL.into_iter().enumerate() {
-        let w = tab_label(i, v).chars().count() as u16;
+        let w = tab_label(i, v, tabs.width).chars().count() as u16;
         if x >= left && x < left + w {
             return Some(v);
         }
@@ -312,9 +324,10 @@ impl App {
                 theme.tab
             };
             let label = if v == self.view {
-                format!("[{}]", &tab_label(i, v)[1..tab_label(i, v).len() - 1])
+                let l = tab_label(i, v, area.width);
+                format!("[{}]", &l[1..l.len() - 1])
             } else {
-                tab_label(i, v)
+                tab_label(i, v, area.width)
             };
             spans.push(Span::styled(label, style));
             spans.push(Span::raw(" "));

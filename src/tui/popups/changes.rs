@@ -39,10 +39,13 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
         Some(changes) => {
             out.push(Line::styled(
                 format!(
-                    "{} changed (~ changed, + added, - removed); save the plan to bind it to this inventory",
+                    "{} changed (~ changed, + added, - removed)",
                     crate::tui::app::entries(changes.len())
                 ),
                 theme.heading,
+            ));
+            out.push(Line::raw(
+                "Review the plan against them; saving binds it to this inventory.",
             ));
             for c in changes {
                 let mark = match (&c.before, &c.after) {

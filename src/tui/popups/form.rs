@@ -90,10 +90,14 @@ pub fn render(app: &App, form: &Form, body: Rect, buf: &mut Buffer) {
         lines.push(Line::styled(e.clone(), theme.error));
     }
     lines.push(Line::styled(
-        "Enter confirms, Tab next field, Esc cancels",
+        "Enter confirms, Tab/Up/Down move between fields, ctrl-u clears, Esc cancels",
         theme.dim,
     ));
-    let h = lines.len() as u16 + 2;
+    // Long values wrap: the dialog grows with them so that its keys stay on screen.
+    let area = centered(body, 70, 3);
+    let width = area.width.saturating_sub(2).max(1) as usize;
+    let rows: usize = lines.iter().map(|l| l.width().div_ceil(width).max(1)).sum();
+    let h = (rows + 2 + rows / 4) as u16;
     dialog(centered(body, 70, h), buf, &form.title, lines, theme);
 }
 
