@@ -7,6 +7,7 @@ pub mod app;
 pub mod autosave;
 pub mod config;
 pub mod event;
+pub mod files;
 pub mod keymap;
 pub mod known;
 pub mod nav;

@@ -1,0 +1,294 @@
+//! The planner's files: opening a plan (stale or new), autosave and recovery, save and save-as, reload and
+//! exports. State changes that touch the disk live here, so that `app.rs` only routes messages.
+
+use std::path::PathBuf;
+
+use super::app::{App, ExportKind, Field, Form, FormPurpose, Overlay, Stale, entries};
+use super::autosave::Orphan;
+use super::inventory;
+use super::keymap::{Action, Context};
+use crate::plan::io::{self, FileStamp};
+use crate::plan::{Plan, Workspace};
+
+impl App {
+    /// After a plan is opened or reloaded: whether it is stale and what changed since, a plan file that does
+    /// not exist yet announced as new, and the inventory remembered for later comparisons.
+    pub(super) fn opened(&mut self) {
+        let data_dir = self
+            .files
+            .autosave
+            .as_ref()
+            .and_then(|a| a.data_dir().map(std::path::Path::to_path_buf));
+        let was = self.ws.plan.inventory.fingerprint.clone();
+        self.stale = self.ws.staleness().map(|_| Stale {
+            changes: data_dir
+                .as_deref()
+                .and_then(|d| super::known::changes_since(d, &was, &self.ws.inventory)),
+            was,
+        });
+        if let Some(st) = &self.stale {
+            let keys = self
+                .config
+                .keymap
+                .keys_for(Context::Global, Action::Changes);
+            let what = match &st.changes {
+                Some(c) => format!(
+                    "{} changed since it was saved ({keys} lists them)",
+                    entries(c.len())
+                ),
+                None => format!("the inventory changed since it was saved ({keys} says more)"),
+            };
+            self.error(format!(
+                "the plan is stale: {what}; review it, then save to bind it to this inventory"
+            ));
+        } else if let Some(d) = &data_dir {
+            self.remember(d);
+        }
+        if let (Some(p), None) = (&self.files.plan, &self.files.plan_on_disk) {
+            self.info(format!(
+                "{} does not exist: this is a new plan, saving creates the file",
+                p.display()
+            ));
+        }
+    }
+
+    /// Keeps this inventory's lines for the comparisons of plans that will become stale.
+    pub(super) fn remember(&mut self, data_dir: &std::path::Path) {
+        let fp = io::fingerprint(&self.ws.inventory);
+        if let Err(e) = super::known::remember(data_dir, &fp, &self.ws.inventory) {
+            self.error(format!(
+                "could not keep the inventory for later comparisons in {}: {e}",
+                data_dir.display()
+            ));
+        }
+    }
+
+    /// Reads the inventory and the plan file again from disk, discarding unsaved changes.
+    pub(crate) fn reload(&mut self) {
+        let inv = match &self.files.inventory {
+            Some(p) => crate::inventory::load_file(p).map_err(|e| e.to_string()),
+            None => crate::inventory::load_sample().map_err(|e| e.to_string()),
+        };
+        let inv = match inv {
+            Ok(inv) => inv,
+            Err(e) => return self.error(format!("reload: the inventory does not load: {e}")),
+        };
+        let plan = match self.files.plan.as_deref().filter(|p| p.exists()) {
+            Some(p) => match io::load(p).and_then(|(plan, stamp)| {
+                io::validate(&plan, &inv)?;
+                Ok((plan, stamp))
+            }) {
+                Ok((plan, stamp)) => Some((plan, stamp)),
+                Err(e) => {
+                    let first = e.0.first().map_or(String::new(), |d| d.message.clone());
+                    return self.error(format!("reload: {}: {first}", p.display()));
+                }
+            },
+            None => None,
+        };
+        let today = self.ws.today;
+        let (plan, stamp) = match plan {
+            Some((p, s)) => (Some(p), Some(s)),
+            None => (None, None),
+        };
+        self.ws = Workspace::new(inv, plan, today);
+        self.files.plan_on_disk = stamp;
+        self.files.baseline = io::render(&self.ws.plan);
+        self.modified = false;
+        self.inventory = inventory::InventoryState::new(&self.ws.inventory);
+        self.back.clear();
+        self.refresh();
+        self.autosave();
+        self.status = None;
+        self.opened();
+        if self.status.is_none() {
+            self.info("reloaded the inventory and the plan from disk");
+        }
+    }
+
+    /// Offers an autosave left by a planner that is gone, when it fits the inventory and differs from the plan
+    /// file; one that does not fit is kept and named, one that changes nothing is removed.
+    pub(super) fn offer(&mut self, orphan: Orphan) {
+        let plan = match io::parse(&orphan.path.display().to_string(), &orphan.text) {
+            Ok(plan) => plan,
+            Err(e) => {
+                self.error(format!(
+                    "an autosave could not be read and is kept at {}: {}",
+                    orphan.path.display(),
+                    e.0.first().map_or(String::new(), |d| d.message.clone())
+                ));
+                return;
+            }
+        };
+        if let Err(e) = io::validate(&plan, &self.ws.inventory) {
+            self.error(format!(
+                "an autosave does not fit this inventory and is kept at {}: {}",
+                orphan.path.display(),
+                e.0.first().map_or(String::new(), |d| d.message.clone())
+            ));
+            return;
+        }
+        if io::render(&plan) == io::render(&self.ws.plan) {
+            orphan.remove();
+            return;
+        }
+        let d = crate::plan::diff::diff(
+            &self.ws.plan,
+            &plan,
+            Some(&self.ws.inventory),
+            self.ws.today,
+        );
+        let differs = crate::plan::diff::render(&d, false)
+            .lines()
+            .filter(|l| !l.trim().is_empty() && l.trim() != "Plan changes")
+            .map(|l| crate::safe_text::escape(l).into_owned())
+            .collect();
+        let changed_on_disk = orphan.base != self.files.plan_on_disk;
+        self.overlay = Some(Overlay::Recover {
+            plan: Box::new(plan),
+            orphan: Box::new(orphan),
+            differs,
+            changed_on_disk,
+        });
+    }
+
+    pub(super) fn autosave(&mut self) {
+        let Some(slot) = &self.files.autosave else {
+            return;
+        };
+        let result = if self.dirty() {
+            slot.write(&io::render(&self.ws.plan), self.files.plan_on_disk.as_ref())
+        } else {
+            slot.remove();
+            Ok(())
+        };
+        if let Err(e) = result {
+            self.error(format!("autosave failed: {e}"));
+        }
+    }
+
+    pub(crate) fn recover(&mut self, plan: Plan, orphan: &Orphan) {
+        // The recovered work was started from the file as it was then: a save compares the file with that, so
+        // a plan changed since is never overwritten (the work is saved beside it).
+        let changed = orphan.base != self.files.plan_on_disk;
+        self.files.plan_on_disk = orphan.base.clone();
+        let inv = self.ws.inventory.clone();
+        self.ws = Workspace::new(inv, Some(plan), self.ws.today);
+        // Now in this planner's own slot; the old one goes.
+        self.changed("");
+        orphan.remove();
+        self.info(if changed {
+            "recovered the autosaved plan; the plan file changed since: s saves it beside the file as NAME.mine.plan.toml"
+        } else {
+            "recovered the autosaved plan: save with s to keep it"
+        });
+    }
+
+    /// Saves the plan atomically; asks for a file name when the plan has none.
+    pub fn save(&mut self) {
+        let Some(path) = self.files.plan.clone() else {
+            return self.save_as();
+        };
+        let plan = self.plan_for(&path);
+        match io::save_atomic(&path, &plan, self.files.plan_on_disk.as_ref()) {
+            Ok(stamp) => {
+                self.saved(path.clone(), stamp);
+                self.info(format!("saved {}", path.display()));
+            }
+            // Someone else's edit is never overwritten: ours goes beside it, and later saves go there too.
+            Err(io::SaveError::ChangedOnDisk { .. }) => match io::save_beside(&path, &plan) {
+                Ok((beside, stamp)) => {
+                    self.saved(beside.clone(), stamp);
+                    self.info(format!(
+                        "{} changed on disk since it was opened: saved yours beside it as {}; compare the two",
+                        path.display(),
+                        beside.display()
+                    ));
+                }
+                Err(e) => self.error(e.to_string()),
+            },
+            Err(e) => self.error(e.to_string()),
+        }
+    }
+
+    /// Asks where to save the plan, offering its current file name.
+    pub(crate) fn save_as(&mut self) {
+        let name = self.files.plan.as_ref().map_or_else(
+            || "rollout.plan.toml".to_string(),
+            |p| p.display().to_string(),
+        );
+        self.overlay = Some(Overlay::Form(Form {
+            title: "Save the plan as".into(),
+            fields: vec![Field {
+                label: "File".into(),
+                value: name,
+                hint: String::new(),
+            }],
+            focus: 0,
+            purpose: FormPurpose::SaveAs,
+            error: None,
+        }));
+    }
+
+    /// Records that the plan was saved to `path`.
+    pub(super) fn saved(&mut self, path: PathBuf, stamp: FileStamp) {
+        // Saved, the plan is bound to this inventory: no longer stale, and the inventory is remembered.
+        self.ws.plan.inventory = self.plan_for(&path).inventory;
+        if self.stale.take().is_some()
+            && let Some(d) = self
+                .files
+                .autosave
+                .as_ref()
+                .and_then(|a| a.data_dir().map(std::path::Path::to_path_buf))
+        {
+            self.remember(&d);
+        }
+        self.files.plan = Some(path);
+        self.files.plan_on_disk = Some(stamp);
+        self.files.baseline = io::render(&self.ws.plan);
+        self.modified = false;
+        self.ws.mark_saved();
+        if let Some(a) = &self.files.autosave {
+            a.remove();
+        }
+    }
+
+    /// The plan as it is saved to `path`: bound to the inventory, which it names relative to the plan file.
+    pub(super) fn plan_for(&self, path: &std::path::Path) -> Plan {
+        let mut plan = self.ws.plan_to_save();
+        if plan.inventory.path.is_empty()
+            && let Some(inv) = &self.files.inventory
+        {
+            plan.inventory.path = io::relative_path(path, inv);
+        }
+        plan
+    }
+
+    /// The plan file's text as it would be saved now.
+    pub fn plan_text(&self) -> String {
+        let path = self
+            .files
+            .plan
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("rollout.plan.toml"));
+        io::render(&self.plan_for(&path))
+    }
+
+    pub(crate) fn export(&mut self, kind: ExportKind) -> Option<Overlay> {
+        match super::export(self, kind) {
+            Ok(msg) => self.info(msg),
+            Err(e) => self.error(e),
+        }
+        None
+    }
+
+    /// Ends the planner, removing the autosave when nothing is unsaved.
+    pub(crate) fn finish(&mut self) {
+        if !self.dirty()
+            && let Some(a) = &self.files.autosave
+        {
+            a.remove();
+        }
+        self.quit = true;
+    }
+}
