@@ -549,7 +549,7 @@ impl App {
             MouseEventKind::Down(MouseButton::Left) => {
                 if frame.tabs.contains(at) {
                     if let Some(v) = ui::tab_at(frame.tabs, m.column) {
-                        self.view = v;
+                        self.switch(v);
                     }
                 } else if frame.body.contains(at) {
                     self.click_body(frame.body, at);

@@ -37,7 +37,13 @@ pub fn recall(data_dir: &Path, fingerprint: &str) -> Option<Vec<String>> {
     let path = file(data_dir, fingerprint)?;
     let bytes = crate::fsio::read_input_within(&path, crate::fsio::MAX_FILE).ok()?;
     let text = String::from_utf8(bytes).ok()?;
-    Some(text.lines().map(str::to_string).collect())
+    // The file is ours, but lines are shown on the terminal: any with control characters are dropped.
+    Some(
+        text.lines()
+            .filter(|l| !l.chars().any(char::is_control))
+            .map(str::to_string)
+            .collect(),
+    )
 }
 
 /// What changed from the inventory a plan was made for to this one; `None` when that one was never seen here.

@@ -73,7 +73,7 @@ pub fn render(app: &App, scroll: usize, body: Rect, buf: &mut Buffer) {
     let area = centered(body, body.width.saturating_sub(4), body.height);
     let lines = lines(app);
     let shown = format!(
-        "Inventory changes since the plan ({}/{}; Esc closes)",
+        "Inventory changes since the plan ({}/{}; j/k scroll; Esc, q or c closes)",
         (scroll + 1).min(lines.len()),
         lines.len()
     );

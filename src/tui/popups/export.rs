@@ -18,7 +18,7 @@ pub fn render(app: &App, body: Rect, buf: &mut Buffer) {
         key_line("m", "Markdown report", theme),
         key_line("s", "SARIF", theme),
         key_line("c", "per-stage scripts (PowerShell and .reg)", theme),
-        key_line("Esc", "cancel", theme),
+        key_line("Esc/q", "cancel", theme),
     ];
     dialog(centered(body, 50, 11), buf, "Export", lines, theme);
 }

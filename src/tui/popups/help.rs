@@ -16,7 +16,7 @@ pub fn render(app: &App, scroll: usize, body: Rect, buf: &mut Buffer) {
     scrolled(
         area,
         buf,
-        "Keys (Esc closes)",
+        "Keys (j/k scroll; Esc, q, ? or F1 closes)",
         lines,
         scroll,
         &app.config.theme,

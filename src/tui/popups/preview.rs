@@ -17,7 +17,7 @@ pub fn render(app: &App, scroll: usize, body: Rect, buf: &mut Buffer) {
     scrolled(
         area,
         buf,
-        "Plan file preview (Esc closes)",
+        "Plan file preview (j/k scroll; Esc, q or p closes)",
         lines,
         scroll,
         &app.config.theme,

@@ -51,9 +51,9 @@ pub fn render(
         lines.push(Line::raw(format!("  and {} more", differs.len() - SHOWN)));
     }
     lines.push(Line::raw(""));
-    lines.push(key_line("r", "recover it", theme));
+    lines.push(key_line("r/y/Enter", "recover it", theme));
     lines.push(key_line(
-        "d",
+        "d/n",
         "discard it (the autosave is deleted) and open the plan file",
         theme,
     ));
