@@ -19,8 +19,11 @@ impl App {
             .autosave
             .as_ref()
             .and_then(|a| a.data_dir().map(std::path::Path::to_path_buf));
+        // One fingerprint of the inventory serves both questions: is the plan stale, and under which name
+        // the inventory is kept (it is the costliest step of opening a large estate).
+        let now = io::fingerprint(&self.ws.inventory);
         let was = self.ws.plan.inventory.fingerprint.clone();
-        self.stale = self.ws.staleness().map(|_| Stale {
+        self.stale = (was != now).then(|| Stale {
             changes: data_dir
                 .as_deref()
                 .and_then(|d| super::known::changes_since(d, &was, &self.ws.inventory)),
@@ -42,7 +45,7 @@ impl App {
                 "the plan is stale: {what}; review it, then save to bind it to this inventory"
             ));
         } else if let Some(d) = &data_dir {
-            self.remember(d);
+            self.remember(d, &now);
         }
         if let (Some(p), None) = (&self.files.plan, &self.files.plan_on_disk) {
             self.info(format!(
@@ -53,9 +56,8 @@ impl App {
     }
 
     /// Keeps this inventory's lines for the comparisons of plans that will become stale.
-    pub(super) fn remember(&mut self, data_dir: &std::path::Path) {
-        let fp = io::fingerprint(&self.ws.inventory);
-        if let Err(e) = super::known::remember(data_dir, &fp, &self.ws.inventory) {
+    pub(super) fn remember(&mut self, data_dir: &std::path::Path, fingerprint: &str) {
+        if let Err(e) = super::known::remember(data_dir, fingerprint, &self.ws.inventory) {
             self.error(format!(
                 "could not keep the inventory for later comparisons in {}: {e}",
                 data_dir.display()
@@ -192,13 +194,13 @@ impl App {
         let plan = self.plan_for(&path);
         match io::save_atomic(&path, &plan, self.files.plan_on_disk.as_ref()) {
             Ok(stamp) => {
-                self.saved(path.clone(), stamp);
+                self.saved(path.clone(), stamp, &plan);
                 self.info(format!("saved {}", path.display()));
             }
             // Someone else's edit is never overwritten: ours goes beside it, and later saves go there too.
             Err(io::SaveError::ChangedOnDisk { .. }) => match io::save_beside(&path, &plan) {
                 Ok((beside, stamp)) => {
-                    self.saved(beside.clone(), stamp);
+                    self.saved(beside.clone(), stamp, &plan);
                     self.info(format!(
                         "{} changed on disk since it was opened: saved yours beside it as {}; compare the two",
                         path.display(),
@@ -231,9 +233,9 @@ impl App {
     }
 
     /// Records that the plan was saved to `path`.
-    pub(super) fn saved(&mut self, path: PathBuf, stamp: FileStamp) {
+    pub(super) fn saved(&mut self, path: PathBuf, stamp: FileStamp, plan: &Plan) {
         // Saved, the plan is bound to this inventory: no longer stale, and the inventory is remembered.
-        self.ws.plan.inventory = self.plan_for(&path).inventory;
+        self.ws.plan.inventory = plan.inventory.clone();
         if self.stale.take().is_some()
             && let Some(d) = self
                 .files
@@ -241,7 +243,8 @@ impl App {
                 .as_ref()
                 .and_then(|a| a.data_dir().map(std::path::Path::to_path_buf))
         {
-            self.remember(&d);
+            let fp = self.ws.plan.inventory.fingerprint.clone();
+            self.remember(&d, &fp);
         }
         self.files.plan = Some(path);
         self.files.plan_on_disk = Some(stamp);
