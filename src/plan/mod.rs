@@ -11,6 +11,7 @@ pub mod io;
 pub mod model;
 pub mod preg;
 pub mod scripts;
+pub mod stage_state;
 pub mod workspace;
 
 pub use io::{

@@ -360,7 +360,7 @@ pub fn enrollment_held(ws: &Workspace) -> BTreeMap<UserId, &'static str> {
 
 /// Why the generated scripts do not enroll account `u`: its domain is not administered here, or a finding of
 /// `held` (from [`enrollment_held`]) holds for it.
-fn enrollment_hold(
+pub fn enrollment_hold(
     inv: &Inventory,
     held: &BTreeMap<UserId, &'static str>,
     u: UserId,

@@ -11,6 +11,8 @@ use crate::rules::{self, Choice, Code, Evaluation};
 use super::actions::{self, Action, Membership, StageMembers};
 use super::io::{Scope, fingerprint, resolve_member};
 use super::model::*;
+use super::stage_state::{StageInputs, StageStates, stage_of_state};
+use crate::rules::exposure::{Exposure, ExposureIndex};
 
 /// One change to the plan.
 #[derive(Debug, Clone, PartialEq)]
@@ -91,6 +93,9 @@ pub enum FindingRef {
     Order(PathId),
     /// An index into [`Assessment::enrollment`]: Protected Users blocks of accounts the plan enrolls.
     Enrollment(u32),
+    /// An index into the interim findings of [`Assessment::states`]: a stage creates them and a later stage
+    /// removes them.
+    Interim(u32),
 }
 
 /// One finding that applies to the plan.
@@ -102,8 +107,13 @@ pub struct Assessed {
     pub severity: Severity,
     /// The waiver (index into `plan.waivers`) that accepts it, if an active one does.
     pub waived_by: Option<usize>,
-    /// The stage it concerns (where its path is put into use, its user enrolled, or its host prepared).
+    /// The stage it belongs to (where its path is put into use, its user enrolled, or its host prepared; a
+    /// block nothing else claims belongs to its path's stage, else to the first stage): its gate counts it.
     pub stage: Option<usize>,
+    /// The first stage in whose state it holds; `None`: it holds before the first stage already.
+    pub first: Option<usize>,
+    /// The last stage in whose state it holds, when a later stage removes it; `None`: it lasts after the plan.
+    pub until: Option<usize>,
 }
 
 impl Assessed {
@@ -156,6 +166,8 @@ pub struct Assessment {
     pub enrollment: Vec<Finding>,
     /// One gate per stage.
     pub stages: Vec<StageGate>,
+    /// The estate state by state: exposure, and the findings a stage creates and a later one removes.
+    pub states: StageStates,
     /// Totals.
     pub counts: Counts,
 }
@@ -172,6 +184,11 @@ impl Assessment {
                 .and_then(Option::as_ref)
                 .unwrap_or(&NO_FINDING),
             FindingRef::Enrollment(i) => &self.enrollment[i as usize],
+            FindingRef::Interim(i) => self
+                .states
+                .interim
+                .get(i as usize)
+                .map_or(&NO_FINDING, |(f, _)| f),
         }
     }
 }
@@ -319,6 +336,8 @@ pub struct Workspace {
     statics: Statics,
     /// The clients of every path, grouped for the cross-path rules; built once per inventory.
     choice_index: rules::ChoiceIndex,
+    /// The privileged users of every path, grouped for counting exposure; built once per inventory.
+    exposure_index: ExposureIndex,
     waivers: Vec<ResolvedWaiver>,
     waiver_index: WaiverIndex,
     assessment: Assessment,
@@ -333,6 +352,8 @@ pub struct Workspace {
     order_items: Vec<Option<Assessed>>,
     /// The items of the enrollment and estate-wide findings: they change with stages and waivers only.
     fixed_items: Vec<Assessed>,
+    /// The items of the interim findings.
+    interim_items: Vec<Assessed>,
     undo: Vec<(u64, Undo, Edit)>,
     redo: Vec<(u64, Edit)>,
     next_id: u64,
@@ -380,6 +401,7 @@ impl Workspace {
             }
         }
         let choice_index = rules::ChoiceIndex::new(&inventory);
+        let exposure_index = ExposureIndex::new(&inventory, &evaluation);
         let mut ws = Workspace {
             inventory,
             graph,
@@ -390,6 +412,7 @@ impl Workspace {
             members: Membership::default(),
             statics,
             choice_index,
+            exposure_index,
             waivers: Vec::new(),
             waiver_index: WaiverIndex::default(),
             assessment: Assessment::default(),
@@ -399,6 +422,7 @@ impl Workspace {
             cross_items: Vec::new(),
             order_items: Vec::new(),
             fixed_items: Vec::new(),
+            interim_items: Vec::new(),
             undo: Vec::new(),
             redo: Vec::new(),
             next_id: 1,
@@ -971,12 +995,96 @@ impl Workspace {
     }
 
     fn assess(&self, r: FindingRef, f: &Finding) -> Assessed {
+        let (first, until) = self.span(r, f);
+        let own = match r {
+            FindingRef::Cross(_) | FindingRef::Interim(_) if first.is_some() => first,
+            _ => self.finding_stage(f),
+        };
+        // A block nothing else claims belongs to the stage that must clear it: its path's, else the first.
+        let stage = own.or_else(|| {
+            (f.severity == Severity::Block && !self.plan.stages.is_empty()).then(|| {
+                f.path
+                    .and_then(|p| self.members.path.get(p as usize).copied().flatten())
+                    .map_or(0, |s| s as usize)
+            })
+        });
         Assessed {
             finding: r,
             severity: f.severity,
             waived_by: self.waiver_for(f),
-            stage: self.finding_stage(f),
+            stage,
+            first,
+            until,
         }
+    }
+
+    /// The first and last stage in whose state a finding holds (see [`Assessed::first`]).
+    fn span(&self, r: FindingRef, f: &Finding) -> (Option<usize>, Option<usize>) {
+        let states = &self.assessment.states;
+        match r {
+            // A path's findings under its chosen mode hold from the stage that puts it into use.
+            FindingRef::Evaluation(_) | FindingRef::Order(_) => match (f.path, f.mode) {
+                (Some(p), Some(m)) if m != Mode::Standard => {
+                    (self.use_stage(p).map(|s| s as usize), None)
+                }
+                _ => (None, None),
+            },
+            FindingRef::Cross(_) => (states.first_state(f).and_then(stage_of_state), None),
+            FindingRef::Enrollment(_) => (
+                f.subjects.iter().find_map(|s| match s {
+                    Subject::Stage(s) => Some(*s as usize),
+                    _ => None,
+                }),
+                None,
+            ),
+            FindingRef::Interim(i) => states
+                .interim
+                .get(i as usize)
+                .map_or((None, None), |(_, span)| {
+                    (stage_of_state(span.first), stage_of_state(span.last))
+                }),
+        }
+    }
+
+    /// The privileged credential exposure before the plan (`None`) or after a stage.
+    pub fn exposure(&self, after: Option<usize>) -> Exposure {
+        let st = &self.assessment.states;
+        match after {
+            None => st.before(),
+            Some(k) => st.after_stage(k),
+        }
+    }
+
+    /// The mode path `p`'s connections use after stage `k` (`None`: before the plan).
+    pub fn mode_after(&self, p: PathId, after: Option<usize>) -> Mode {
+        let state = after.map_or(0, |k| k + 1);
+        self.assessment.states.mode(self.choice(p), p, state)
+    }
+
+    fn stage_inputs(&self) -> StageInputs<'_> {
+        StageInputs {
+            inv: &self.inventory,
+            choices: &self.choices,
+            use_stage: (0..self.inventory.paths.len() as PathId)
+                .map(|p| self.use_stage(p))
+                .collect(),
+            members: &self.members,
+            actions: self
+                .assessment
+                .stages
+                .iter()
+                .map(|g| g.actions.as_slice())
+                .collect(),
+            choice_index: &self.choice_index,
+            exposure_index: &self.exposure_index,
+        }
+    }
+
+    /// The items of the interim findings.
+    fn interim_items(&self) -> Vec<Assessed> {
+        (self.assessment.states.interim.iter().enumerate())
+            .map(|(i, (f, _))| self.assess(FindingRef::Interim(i as u32), f))
+            .collect()
     }
 
     /// POL-ORDER for one path: it is put into use before every target it needs is prepared.
@@ -1146,6 +1254,8 @@ impl Workspace {
         let stages: Vec<usize> = (0..self.plan.stages.len()).collect();
         self.assessment.stages = vec![StageGate::default(); stages.len()];
         self.refresh_actions(&stages);
+        self.assessment.states = StageStates::build(&self.stage_inputs());
+        self.interim_items = self.interim_items();
         let mut cross = self.choice_index.evaluate(&self.inventory, &self.choices);
         sort_findings(&mut cross, self.inventory.paths.len());
         self.cross_items = (cross.iter().enumerate())
@@ -1224,9 +1334,20 @@ impl Workspace {
         if let Some(g) = m.path[p as usize].and_then(|s| gates.get_mut(s as usize)) {
             actions::update_action(&mut g.actions, (2, p), actions::path_action(choices, p));
         }
-        // The gates to redo: those of the stages holding the items of the re-judged paths, before and after.
+        // The stage states: the exposure of this path's users, and the cross-path findings of every state.
+        let mut states = std::mem::take(&mut self.assessment.states);
+        let inputs = self.stage_inputs();
+        states.refresh_path(&inputs, p);
+        states.refresh_choices(&inputs);
+        self.assessment.states = states;
+        let old_interim: Vec<usize> = self.interim_items.iter().filter_map(|a| a.stage).collect();
+        self.interim_items = self.interim_items();
+        // The gates to redo: those of the stages holding the items of the re-judged paths, before and after,
+        // and of the interim findings.
         let affected = self.choice_index.affected_paths(p);
         let mut stages = self.stages_of_paths(p, &affected);
+        stages.extend(old_interim);
+        stages.extend(self.interim_items.iter().filter_map(|a| a.stage));
         self.cross_after_change(&affected);
         self.rebuild_assessment(&[]);
         stages.extend(self.stages_of_paths(p, &affected));
@@ -1302,7 +1423,8 @@ impl Workspace {
             self.path_items.iter().map(Vec::len).sum::<usize>()
                 + self.cross_items.len()
                 + self.order_items.len()
-                + self.fixed_items.len(),
+                + self.fixed_items.len()
+                + self.interim_items.len(),
         );
         items.extend(
             (self.path_items.iter().flatten())
@@ -1312,6 +1434,7 @@ impl Workspace {
         items.extend_from_slice(&self.cross_items);
         items.extend(self.order_items.iter().flatten().copied());
         items.extend_from_slice(&self.fixed_items);
+        items.extend_from_slice(&self.interim_items);
         let n = self.plan.stages.len();
         let mut counts = Counts {
             waivers: self.plan.waivers.len(),

@@ -34,6 +34,23 @@ struct Summary {
     paths_without_mode: usize,
     stages: usize,
     stages_ready: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    exposure: Option<ExposureOut>,
+}
+
+/// Privileged credential exposure before the plan and after it (see `rules::exposure`).
+#[derive(Serialize)]
+struct ExposureOut {
+    before: usize,
+    after: usize,
+    tgt_only: BeforeAfter,
+    pth_targets: BeforeAfter,
+}
+
+#[derive(Serialize)]
+struct BeforeAfter {
+    before: usize,
+    after: usize,
 }
 
 #[derive(Serialize)]
@@ -57,6 +74,9 @@ struct FindingOut<'a> {
     waiver: Option<&'a str>,
     applies: bool,
     performed: bool,
+    stage: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    until: Option<&'a str>,
     location: LocationOut<'a>,
 }
 
@@ -102,10 +122,15 @@ struct StageOut<'a> {
     ready: bool,
     blockers: usize,
     reasons: &'a [String],
+    exposure: usize,
+    tgt_only: usize,
+    pth_targets: usize,
     hosts: &'a [String],
     clients: &'a [String],
     users: &'a [String],
+    not_enrolled: &'a [String],
     paths: Vec<StagePathOut<'a>>,
+    in_place: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -140,6 +165,8 @@ fn finding<'a>(r: &'a Report, f: &'a ReportFinding) -> FindingOut<'a> {
         waiver: f.waiver.as_deref(),
         applies: f.applies,
         performed: f.performed,
+        stage: f.stage.as_deref(),
+        until: f.until.as_deref(),
         location: location(r, &f.location),
     }
 }
@@ -203,6 +230,18 @@ fn doc(r: &Report) -> Doc<'_> {
             paths_without_mode: r.paths_without_mode().count(),
             stages: r.stages.len(),
             stages_ready: r.stages_ready(),
+            exposure: r.exposure.map(|(b, a)| ExposureOut {
+                before: b.exposures,
+                after: a.exposures,
+                tgt_only: BeforeAfter {
+                    before: b.tgt_only,
+                    after: a.tgt_only,
+                },
+                pth_targets: BeforeAfter {
+                    before: b.pth_targets,
+                    after: a.pth_targets,
+                },
+            }),
         },
         findings: r.findings.iter().map(|f| finding(r, f)).collect(),
         paths: r.paths.iter().map(|p| path(r, p)).collect(),
@@ -215,9 +254,13 @@ fn doc(r: &Report) -> Doc<'_> {
                 ready: s.ready,
                 blockers: s.blockers,
                 reasons: &s.reasons,
+                exposure: s.exposure.exposures,
+                tgt_only: s.exposure.tgt_only,
+                pth_targets: s.exposure.pth_targets,
                 hosts: &s.hosts,
                 clients: &s.clients,
                 users: &s.users,
+                not_enrolled: &s.not_enrolled,
                 paths: s
                     .paths
                     .iter()
@@ -226,6 +269,7 @@ fn doc(r: &Report) -> Doc<'_> {
                         mode: mode.as_str(),
                     })
                     .collect(),
+                in_place: &s.in_place,
             })
             .collect(),
         waivers: r

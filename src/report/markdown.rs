@@ -320,6 +320,13 @@ fn verdict(r: &Report, review: &Review, out: &mut String) {
         }
     }
     let _ = writeln!(out);
+    if let Some((head, apart)) = r.exposure_headline() {
+        // Digits and fixed words only: nothing to escape.
+        let _ = writeln!(out, "**{head}**");
+        let _ = writeln!(out);
+        let _ = writeln!(out, "{}.", apart.replace("->", "→"));
+        let _ = writeln!(out);
+    }
     let rest = rest_note(review);
     if n_block == 0 {
         let _ = writeln!(out, "**Nothing blocks the merge.**");
@@ -594,7 +601,7 @@ fn stages(r: &Report, out: &mut String) {
         };
         item("Targets enabled", &short_list(&s.hosts), s.hosts.len());
         item(
-            "Client policy or shortcuts set",
+            "Client policy set",
             &short_list(&s.clients),
             s.clients.len(),
         );
@@ -612,6 +619,27 @@ fn stages(r: &Report, out: &mut String) {
         if !any {
             let _ = writeln!(out, "- No changes.");
         }
+        if !s.not_enrolled.is_empty() {
+            let _ = writeln!(
+                out,
+                "- Not enrolled by the stage's script ({}): {}",
+                s.not_enrolled.len(),
+                short_list(&s.not_enrolled)
+            );
+        }
+        if !s.in_place.is_empty() {
+            let _ = writeln!(
+                out,
+                "- Already in place, no change ({}): {}",
+                s.in_place.len(),
+                short_list(&s.in_place)
+            );
+        }
+        let _ = writeln!(
+            out,
+            "- Privileged credential exposures after it: {}",
+            crate::rules::thousands(s.exposure.exposures)
+        );
         let _ = writeln!(out);
     }
 }

@@ -222,6 +222,9 @@ pub(crate) fn plan_input() -> PlanInput {
         applies,
         performed,
         waived_by,
+        first: vec![],
+        until: vec![],
+        exposure: None,
         stages: vec![
             ReportStage {
                 name: "enable-targets".into(),

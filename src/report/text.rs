@@ -106,6 +106,20 @@ pub fn render(r: &Report, color: bool) -> String {
             r.stages.len()
         );
     }
+    if let Some((head, apart)) = r.exposure_headline() {
+        let _ = writeln!(out, "{head}");
+        let _ = writeln!(out, "      {apart}");
+        let by_stage: Vec<String> = (r.stages.iter())
+            .map(|s| {
+                format!(
+                    "{} {}",
+                    s.name,
+                    crate::rules::thousands(s.exposure.exposures)
+                )
+            })
+            .collect();
+        let _ = writeln!(out, "      after each stage: {}", by_stage.join(", "));
+    }
 
     for sev in Severity::WORST_FIRST {
         let group: Vec<&ReportFinding> = r

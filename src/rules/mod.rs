@@ -6,6 +6,7 @@
 //! (code, path, mode) into one finding.
 
 pub mod catalog;
+pub mod exposure;
 mod policy;
 mod protected_users;
 mod remote_guard;

@@ -1,0 +1,339 @@
+//! The estate after each stage: the stages applied in order to the inventory's state, and what holds in each
+//! state (the cross-path client-policy findings and the privileged credential exposure).
+//!
+//! States are numbered: 0 is the estate before the plan, `k + 1` the estate after stage `k`. A path's chosen
+//! mode is in effect from the stage that puts it into use (its own stage, or the first stage that enforces
+//! its policy on one of its clients); before that, and when no stage puts it into use, it stays on plain RDP.
+//! Users join Protected Users in the stage that enrolls them; targets get `DisableRestrictedAdmin` = 0 in the
+//! stage that prepares them.
+//!
+//! Each state is derived from the previous one: only the paths a stage puts into use are judged again (with
+//! the paths sharing a client with them), and only the exposure of the users of those paths is recounted.
+
+use std::collections::BTreeMap;
+
+use crate::finding::{Finding, Mode};
+use crate::inventory::{Inventory, PathId};
+use crate::rules::exposure::{self, Exposure, ExposureIndex};
+use crate::rules::{Choice, ChoiceIndex, Code};
+
+use super::actions::{Action, Membership};
+use super::model::Enforcement;
+
+/// The stages a finding holds in, as state numbers (see the module documentation), both included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    /// The first state it holds in (0: before the plan).
+    pub first: usize,
+    /// The last state it holds in.
+    pub last: usize,
+}
+
+/// The stage a state follows: `None` for the state before the plan.
+pub fn stage_of_state(state: usize) -> Option<usize> {
+    state.checked_sub(1)
+}
+
+/// The mode a path's connections use in a state: its chosen mode once the stage that puts it into use
+/// (`use_stage`) has run, plain RDP before. Every reader of a path's mode in a stage goes through here.
+pub fn mode_in_effect(choice: Choice, use_stage: Option<u32>, state: usize) -> Mode {
+    match use_stage {
+        Some(u) if state > u as usize => choice.mode,
+        _ => Mode::Standard,
+    }
+}
+
+const PLAIN: Choice = Choice {
+    mode: Mode::Standard,
+    enforce: Enforcement::Policy,
+};
+
+/// What the stages make of the estate, state by state.
+#[derive(Debug, Clone, Default)]
+pub struct StageStates {
+    /// Per path: the stage that puts its chosen mode into use.
+    use_stage: Vec<Option<u32>>,
+    /// Exposure per state: `stages + 1` entries.
+    pub exposure: Vec<Exposure>,
+    /// Cross-path findings that a stage creates and a later stage removes, with their span.
+    pub interim: Vec<(Finding, Span)>,
+    /// The first state of each cross-path finding that holds after the last stage, by (path, code, mode).
+    final_first: BTreeMap<(PathId, Code, Option<Mode>), usize>,
+    /// Per exposure signature and state: the hosts its users are exposed on.
+    sig_hosts: Vec<Vec<usize>>,
+    /// Per exposure signature and state: how many of its users are in Protected Users.
+    sig_protected: Vec<Vec<usize>>,
+    /// Per exposure signature: how many users it has.
+    sig_size: Vec<usize>,
+    /// Per state: hosts with `DisableRestrictedAdmin` = 0.
+    pth: Vec<usize>,
+}
+
+/// The inputs of [`StageStates::build`].
+pub struct StageInputs<'a> {
+    /// The inventory.
+    pub inv: &'a Inventory,
+    /// The chosen mode of every path.
+    pub choices: &'a [Choice],
+    /// Per path: the stage that puts it into use.
+    pub use_stage: Vec<Option<u32>>,
+    /// Which stage owns each item.
+    pub members: &'a Membership,
+    /// Each stage's actions.
+    pub actions: Vec<&'a [Action]>,
+    /// The clients of every path.
+    pub choice_index: &'a ChoiceIndex,
+    /// The privileged users of every path.
+    pub exposure_index: &'a ExposureIndex,
+}
+
+impl StageStates {
+    /// Applies the stages in order.
+    pub fn build(i: &StageInputs<'_>) -> StageStates {
+        let states = i.actions.len() + 1;
+        let mut s = StageStates {
+            use_stage: i.use_stage.clone(),
+            ..StageStates::default()
+        };
+        s.judge_choices(i, states);
+        s.count_protected(i, states);
+        s.count_pth(i, states);
+        let mut mark = vec![0u32; i.inv.hosts.len()];
+        let mut epoch = 0;
+        s.sig_hosts = (0..i.exposure_index.signatures() as u32)
+            .map(|sig| s.sig_hosts_of(i, sig, states, &mut mark, &mut epoch))
+            .collect();
+        s.total_exposure(states);
+        s
+    }
+
+    /// After the choice of path `p` changed: recounts the exposure of the users of `p` only. The cross-path
+    /// findings are left to the caller (see [`StageStates::refresh_choices`]).
+    pub fn refresh_path(&mut self, i: &StageInputs<'_>, p: PathId) {
+        let states = i.actions.len() + 1;
+        self.use_stage = i.use_stage.clone();
+        let mut mark = vec![0u32; i.inv.hosts.len()];
+        let mut epoch = 0;
+        for sig in i.exposure_index.signatures_of(p) {
+            let hosts = self.sig_hosts_of(i, *sig, states, &mut mark, &mut epoch);
+            if let Some(slot) = self.sig_hosts.get_mut(*sig as usize) {
+                *slot = hosts;
+            }
+        }
+        self.total_exposure(states);
+    }
+
+    /// Re-judges the cross-path findings of every state.
+    pub fn refresh_choices(&mut self, i: &StageInputs<'_>) {
+        self.use_stage = i.use_stage.clone();
+        self.judge_choices(i, i.actions.len() + 1);
+    }
+
+    /// The mode path `p` uses in `state`.
+    pub fn mode(&self, choice: Choice, p: PathId, state: usize) -> Mode {
+        mode_in_effect(
+            choice,
+            self.use_stage.get(p as usize).copied().flatten(),
+            state,
+        )
+    }
+
+    /// The first state of a cross-path finding that holds after the plan, if a stage's state has it.
+    pub fn first_state(&self, f: &Finding) -> Option<usize> {
+        self.final_first.get(&(f.path?, f.code, f.mode)).copied()
+    }
+
+    /// Exposure before the plan.
+    pub fn before(&self) -> Exposure {
+        self.exposure.first().copied().unwrap_or_default()
+    }
+
+    /// Exposure after the last stage.
+    pub fn after(&self) -> Exposure {
+        self.exposure.last().copied().unwrap_or_default()
+    }
+
+    /// Exposure after stage `k`.
+    pub fn after_stage(&self, k: usize) -> Exposure {
+        self.exposure.get(k + 1).copied().unwrap_or_default()
+    }
+
+    fn sig_hosts_of(
+        &self,
+        i: &StageInputs<'_>,
+        sig: u32,
+        states: usize,
+        mark: &mut [u32],
+        epoch: &mut u32,
+    ) -> Vec<usize> {
+        let paths = i.exposure_index.paths_of(sig);
+        let choice = |p: PathId| i.choices.get(p as usize).copied().unwrap_or(PLAIN);
+        let plain_at =
+            |p: PathId, st: usize| exposure::leaves_credentials(self.mode(choice(p), p, st));
+        let mut out = Vec::with_capacity(states);
+        let mut last: Option<(Vec<bool>, usize)> = None;
+        for st in 0..states {
+            let key: Vec<bool> = paths.iter().map(|p| plain_at(*p, st)).collect();
+            let n = match &last {
+                Some((k, n)) if *k == key => *n,
+                _ => i
+                    .exposure_index
+                    .exposed_hosts(sig, |p| plain_at(p, st), mark, epoch),
+            };
+            out.push(n);
+            last = Some((key, n));
+        }
+        out
+    }
+
+    fn count_protected(&mut self, i: &StageInputs<'_>, states: usize) {
+        let idx = i.exposure_index;
+        self.sig_size = (0..idx.signatures() as u32)
+            .map(|sig| idx.users_of(sig).len())
+            .collect();
+        self.sig_protected = (0..idx.signatures() as u32)
+            .map(|sig| {
+                let mut joins = vec![0usize; states];
+                for u in idx.users_of(sig) {
+                    let from = if i.inv.users[*u as usize].protected_users {
+                        Some(0)
+                    } else {
+                        i.members
+                            .user
+                            .get(*u as usize)
+                            .copied()
+                            .flatten()
+                            .map(|k| k as usize + 1)
+                    };
+                    if let Some(slot) = from.and_then(|f| joins.get_mut(f)) {
+                        *slot += 1;
+                    }
+                }
+                let mut run = 0;
+                joins
+                    .into_iter()
+                    .map(|j| {
+                        run += j;
+                        run
+                    })
+                    .collect()
+            })
+            .collect();
+    }
+
+    fn count_pth(&mut self, i: &StageInputs<'_>, states: usize) {
+        let mut n = i
+            .inv
+            .hosts
+            .iter()
+            .filter(|h| h.restricted_admin_enabled())
+            .count();
+        self.pth = Vec::with_capacity(states);
+        self.pth.push(n);
+        for acts in &i.actions {
+            n += acts
+                .iter()
+                .filter(|a| {
+                    matches!(
+                        a,
+                        Action::EnableTarget {
+                            restricted_admin: true,
+                            ..
+                        }
+                    )
+                })
+                .count();
+            self.pth.push(n);
+        }
+    }
+
+    fn total_exposure(&mut self, states: usize) {
+        self.exposure = (0..states)
+            .map(|st| {
+                let mut e = Exposure {
+                    pth_targets: self.pth.get(st).copied().unwrap_or(0),
+                    ..Exposure::default()
+                };
+                for ((hosts, pu), users) in self
+                    .sig_hosts
+                    .iter()
+                    .zip(&self.sig_protected)
+                    .zip(&self.sig_size)
+                {
+                    let h = hosts.get(st).copied().unwrap_or(0);
+                    e.exposures += h * users;
+                    e.tgt_only += h * pu.get(st).copied().unwrap_or(0);
+                }
+                e
+            })
+            .collect();
+    }
+
+    /// The cross-path findings state by state: each stage re-judges only the paths it puts into use and those
+    /// sharing a client with them.
+    fn judge_choices(&mut self, i: &StageInputs<'_>, states: usize) {
+        let inv = i.inv;
+        let mut cur = vec![PLAIN; inv.paths.len()];
+        let mut open: BTreeMap<(PathId, Code, Option<Mode>), (usize, Finding)> = BTreeMap::new();
+        for f in i.choice_index.evaluate(inv, &cur) {
+            if let Some(p) = f.path {
+                open.insert((p, f.code, f.mode), (0, f));
+            }
+        }
+        let mut starting: Vec<Vec<PathId>> = vec![Vec::new(); states];
+        for (p, u) in self.use_stage.iter().enumerate() {
+            if let Some(slot) = u.and_then(|u| starting.get_mut(u as usize + 1)) {
+                slot.push(p as PathId);
+            }
+        }
+        let mut interim = Vec::new();
+        for (st, changed) in starting.iter().enumerate() {
+            if changed.is_empty() {
+                continue;
+            }
+            let mut affected: Vec<PathId> = Vec::new();
+            for &p in changed {
+                cur[p as usize] = i.choices.get(p as usize).copied().unwrap_or(PLAIN);
+                affected.extend(i.choice_index.affected_paths(p));
+            }
+            affected.sort_unstable();
+            affected.dedup();
+            let mut fresh: BTreeMap<(PathId, Code, Option<Mode>), Finding> = BTreeMap::new();
+            for f in i.choice_index.evaluate_paths(inv, &cur, &affected) {
+                if let Some(p) = f.path {
+                    fresh.insert((p, f.code, f.mode), f);
+                }
+            }
+            let gone: Vec<_> = open
+                .keys()
+                .filter(|k| affected.binary_search(&k.0).is_ok() && !fresh.contains_key(k))
+                .copied()
+                .collect();
+            {
+                for k in gone {
+                    if let Some((first, f)) = open.remove(&k)
+                        && first > 0
+                    {
+                        interim.push((
+                            f,
+                            Span {
+                                first,
+                                last: st - 1,
+                            },
+                        ));
+                    }
+                }
+            }
+            for (k, f) in fresh {
+                match open.get_mut(&k) {
+                    Some(slot) => slot.1 = f,
+                    None => {
+                        open.insert(k, (st, f));
+                    }
+                }
+            }
+        }
+        self.final_first = open.into_iter().map(|(k, (first, _))| (k, first)).collect();
+        self.interim = interim;
+    }
+}
