@@ -40,6 +40,8 @@ pub struct GateRow {
     pub reasons: Vec<String>,
     /// Generated actions, one line each.
     pub actions: Vec<String>,
+    /// Privileged credential exposures before and after the stage.
+    pub exposure: (usize, usize),
 }
 
 /// State of the stage wizard.
@@ -175,6 +177,10 @@ fn gate(ws: &Workspace, index: usize) -> GateRow {
                 .iter()
                 .map(|a| describe(&ws.inventory, a))
                 .collect(),
+            exposure: (
+                ws.exposure(index.checked_sub(1)).exposures,
+                ws.exposure(Some(index)).exposures,
+            ),
         },
         None => GateRow {
             index,
@@ -182,6 +188,7 @@ fn gate(ws: &Workspace, index: usize) -> GateRow {
             ready: false,
             reasons: vec!["not assessed".into()],
             actions: Vec::new(),
+            exposure: (0, 0),
         },
     }
 }
@@ -402,6 +409,12 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 ]));
                 lines.extend(g.reasons.iter().map(|r| Line::raw(format!("  - {r}"))));
             }
+            let (before, after) = g.exposure;
+            lines.push(Line::raw(format!(
+                "Privileged credential exposures: {} -> {} after this stage",
+                crate::rules::thousands(before),
+                crate::rules::thousands(after)
+            )));
             lines.push(Line::raw(""));
             lines.push(Line::styled("Generated actions", theme.heading));
             if g.actions.is_empty() {
