@@ -1080,6 +1080,11 @@ impl Workspace {
         }
     }
 
+    /// The stage states derived afresh from the plan (the assessment keeps them current edit by edit).
+    pub fn derive_stage_states(&self) -> StageStates {
+        StageStates::build(&self.stage_inputs())
+    }
+
     /// The items of the interim findings.
     fn interim_items(&self) -> Vec<Assessed> {
         (self.assessment.states.interim.iter().enumerate())
