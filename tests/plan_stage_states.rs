@@ -384,3 +384,35 @@ fn a_finding_one_stage_creates_and_a_later_stage_removes_says_until_when() {
     assert_eq!(f.stage.as_deref(), Some("helpdesk"));
     assert_eq!(f.until.as_deref(), Some("helpdesk"));
 }
+
+#[test]
+fn ordering_makes_the_path_wait_for_the_stage_that_removes_its_finding() {
+    let mut ws = contoso();
+    let helpdesk = stage_named(&ws, "helpdesk");
+    let broad = stage_named(&ws, "broad-rollout");
+    ws.apply(Edit::RemoveMember {
+        stage: helpdesk,
+        kind: guardplan::plan::MemberKind::Path,
+        selector: "helpdesk-entra-laptops".into(),
+    })
+    .expect("the edit applies");
+    let laptops = ws.inventory.index.paths["helpdesk-entra-laptops"];
+    ws.apply(Edit::SetEnforcement {
+        path: laptops,
+        enforce: guardplan::plan::Enforcement::Policy,
+    })
+    .expect("the edit applies");
+    assert!(ws.assessment().items.iter().any(|a| a.until.is_some()));
+    guardplan::plan::init::wait_for_later_fixes(&mut ws);
+    assert!(
+        ws.assessment().items.iter().all(|a| a.until.is_none()),
+        "no stage creates a finding a later one removes"
+    );
+    // helpdesk-workstations waits for the broad rollout that puts the console on "Require Restricted Admin".
+    let workstations = ws.inventory.index.paths["helpdesk-workstations"];
+    assert_eq!(
+        ws.stage_of_item(guardplan::plan::MemberKind::Path, workstations),
+        Some(broad)
+    );
+    assert_same_states(&ws);
+}

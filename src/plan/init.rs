@@ -261,3 +261,49 @@ fn use_switches_where_policies_conflict(inv: &Inventory, decisions: &mut [Decisi
         }
     }
 }
+
+/// Orders the stages so that no stage creates a finding that a later stage removes: a path whose stage would
+/// raise one (a helpdesk path switched to `/restrictedAdmin` while its console still has "Restrict Credential
+/// Delegation", which a later stage changes) waits for the stage that removes it. A path that cannot wait (it is
+/// selected by a pattern, not by name) gets a note on its decision that says so, so the plan explains it.
+pub fn wait_for_later_fixes(ws: &mut super::Workspace) {
+    let mut noted: BTreeSet<PathId> = BTreeSet::new();
+    // Each move puts a path in a later stage, so this ends; the bound guards against a plan that cycles.
+    for _ in 0..=ws.plan.stages.len() * ws.inventory.paths.len() {
+        let Some((p, first, until, code)) = ws.assessment().items.iter().find_map(|a| {
+            let f = ws.finding(a.finding);
+            let p = f.path.filter(|p| !noted.contains(p))?;
+            Some((p, a.first?, a.until?, f.code))
+        }) else {
+            return;
+        };
+        let name = ws.inventory.paths[p as usize].name.clone();
+        let named = (ws.plan.stages.get(first)).is_some_and(|s| s.paths.contains(&name));
+        let to = until + 1;
+        if named && to < ws.plan.stages.len() {
+            let wait = super::Edit::MoveMember {
+                from: first,
+                to,
+                kind: MemberKind::Path,
+                selector: name.clone(),
+            };
+            if ws.apply(wait).is_ok() {
+                continue;
+            }
+        }
+        let stage = |s: usize| ws.plan.stages.get(s).map_or("", |s| s.name.as_str());
+        let note = format!(
+            "{code} holds from stage `{}` until stage `{}` removes it",
+            stage(first),
+            stage(to)
+        );
+        if let Some(d) = ws.plan.decisions.iter_mut().find(|d| d.path == name) {
+            d.note = if d.note.is_empty() {
+                note
+            } else {
+                format!("{}; {note}", d.note)
+            };
+        }
+        noted.insert(p);
+    }
+}

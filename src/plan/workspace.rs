@@ -365,10 +365,12 @@ fn lc(s: &str) -> String {
 }
 
 impl Workspace {
-    /// Builds the workspace; `plan: None` starts from [`Plan::init`]. `today` decides which waivers expired.
+    /// Builds the workspace; `plan: None` starts from [`Plan::init`], ordered by
+    /// [`wait_for_later_fixes`](super::init::wait_for_later_fixes). `today` decides which waivers expired.
     pub fn new(inventory: Inventory, plan: Option<Plan>, today: time::Date) -> Self {
         let graph = TrustGraph::new(&inventory);
         let evaluation = rules::evaluate(&inventory, &graph);
+        let fresh = plan.is_none();
         let mut plan = plan.unwrap_or_else(|| Plan::init(&inventory, &evaluation));
         // Decisions name paths as the inventory spells them, so that lookups by name are exact.
         for d in &mut plan.decisions {
@@ -429,6 +431,12 @@ impl Workspace {
             saved_id: 0,
         };
         ws.recompute_all();
+        if fresh {
+            // The starting plan is ordered before anyone edits it: its moves are not edits to undo.
+            super::init::wait_for_later_fixes(&mut ws);
+            ws.undo.clear();
+            ws.redo.clear();
+        }
         ws
     }
 
