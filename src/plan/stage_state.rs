@@ -98,7 +98,7 @@ impl StageStates {
         s.judge_choices(i, states);
         s.count_protected(i, states);
         s.count_pth(i, states);
-        let mut mark = vec![0u32; i.inv.hosts.len()];
+        let mut mark = i.exposure_index.scratch();
         let mut epoch = 0;
         s.sig_hosts = (0..i.exposure_index.signatures() as u32)
             .map(|sig| s.sig_hosts_of(i, sig, states, &mut mark, &mut epoch))
@@ -112,7 +112,7 @@ impl StageStates {
     pub fn refresh_path(&mut self, i: &StageInputs<'_>, p: PathId) {
         let states = i.actions.len() + 1;
         self.use_stage = i.use_stage.clone();
-        let mut mark = vec![0u32; i.inv.hosts.len()];
+        let mut mark = i.exposure_index.scratch();
         let mut epoch = 0;
         for sig in i.exposure_index.signatures_of(p) {
             let hosts = self.sig_hosts_of(i, *sig, states, &mut mark, &mut epoch);

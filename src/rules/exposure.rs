@@ -76,8 +76,10 @@ pub struct ExposureIndex {
     sig_users: Vec<Vec<UserId>>,
     /// Per path: the signatures that contain it.
     sigs_of_path: Vec<Vec<u32>>,
-    /// Per path: the hosts a plain RDP session leaves credentials on (targets and onward hops), sorted.
-    hosts_of_path: Vec<Vec<HostId>>,
+    /// Per path: the classes of hosts a plain RDP session leaves credentials on (targets and onward hops).
+    classes_of_path: Vec<Vec<u32>>,
+    /// Per class of hosts (hosts reached by the same paths): how many hosts it has.
+    class_size: Vec<usize>,
 }
 
 impl ExposureIndex {
@@ -105,21 +107,42 @@ impl ExposureIndex {
             sig_paths.push(ps);
             sig_users.push(us);
         }
-        let hosts_of_path = inv
-            .paths
-            .iter()
-            .map(|p| {
-                let mut h: Vec<HostId> = p.to.iter().chain(&p.hops).copied().collect();
-                h.sort_unstable();
-                h.dedup();
-                h
-            })
-            .collect();
+        // Hosts reached by the same paths form one class: a union of paths' hosts is a sum of class sizes.
+        let mut paths_of_host: Vec<Vec<PathId>> = vec![Vec::new(); inv.hosts.len()];
+        for (p, path) in inv.paths.iter().enumerate() {
+            for h in path.to.iter().chain(&path.hops) {
+                if let Some(list) = paths_of_host.get_mut(*h as usize)
+                    && list.last() != Some(&(p as PathId))
+                {
+                    list.push(p as PathId);
+                }
+            }
+        }
+        let mut classes: HashMap<Vec<PathId>, u32> = HashMap::new();
+        let mut class_paths: Vec<Vec<PathId>> = Vec::new();
+        let mut class_size: Vec<usize> = Vec::new();
+        for mut ps in paths_of_host.into_iter().filter(|ps| !ps.is_empty()) {
+            ps.sort_unstable();
+            ps.dedup();
+            let k = *classes.entry(ps).or_insert_with_key(|ps| {
+                class_paths.push(ps.clone());
+                class_size.push(0);
+                class_size.len() as u32 - 1
+            });
+            class_size[k as usize] += 1;
+        }
+        let mut classes_of_path = vec![Vec::new(); inv.paths.len()];
+        for (k, ps) in class_paths.iter().enumerate() {
+            for p in ps {
+                classes_of_path[*p as usize].push(k as u32);
+            }
+        }
         ExposureIndex {
             sig_paths,
             sig_users,
             sigs_of_path,
-            hosts_of_path,
+            classes_of_path,
+            class_size,
         }
     }
 
@@ -133,8 +156,13 @@ impl ExposureIndex {
         self.sigs_of_path.get(p as usize).map_or(&[], Vec::as_slice)
     }
 
+    /// Working space for [`ExposureIndex::exposed_hosts`].
+    pub fn scratch(&self) -> Vec<u32> {
+        vec![0; self.class_size.len()]
+    }
+
     /// The hosts a signature's users are exposed on when `plain(p)` says which of its paths are on plain RDP.
-    /// `mark` is working space (one entry per host, any content) reused from call to call.
+    /// `mark` is working space from [`ExposureIndex::scratch`], reused from call to call.
     pub fn exposed_hosts(
         &self,
         sig: u32,
@@ -149,12 +177,12 @@ impl ExposureIndex {
         }
         let mut n = 0;
         for p in self.sig_paths[sig as usize].iter().filter(|p| plain(**p)) {
-            for h in &self.hosts_of_path[*p as usize] {
-                if let Some(m) = mark.get_mut(*h as usize)
+            for k in &self.classes_of_path[*p as usize] {
+                if let Some(m) = mark.get_mut(*k as usize)
                     && *m != *epoch
                 {
                     *m = *epoch;
-                    n += 1;
+                    n += self.class_size[*k as usize];
                 }
             }
         }
@@ -181,7 +209,7 @@ pub fn exposure(
     protected: impl Fn(UserId) -> bool,
     ra_enabled: impl Fn(HostId) -> bool,
 ) -> Exposure {
-    let mut mark = vec![0u32; inv.hosts.len()];
+    let mut mark = index.scratch();
     let mut epoch = 0;
     let mut e = Exposure::default();
     for sig in 0..index.signatures() as u32 {
