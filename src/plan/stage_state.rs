@@ -95,7 +95,7 @@ impl StageStates {
             use_stage: i.use_stage.clone(),
             ..StageStates::default()
         };
-        s.judge_choices(i, states);
+        s.judge_choices(i, states, None);
         s.count_protected(i, states);
         s.count_pth(i, states);
         let mut mark = i.exposure_index.scratch();
@@ -107,11 +107,14 @@ impl StageStates {
         s
     }
 
-    /// After the choice of path `p` changed: recounts the exposure of the users of `p` only. The cross-path
+    /// After the choice of path `p` changed: recounts the exposure of the users of `p` only (and the hosts the
+    /// stages open to pass-the-hash). The cross-path
     /// findings are left to the caller (see [`StageStates::refresh_choices`]).
     pub fn refresh_path(&mut self, i: &StageInputs<'_>, p: PathId) {
         let states = i.actions.len() + 1;
         self.use_stage = i.use_stage.clone();
+        // The stages' target actions follow the modes of the paths reaching them.
+        self.count_pth(i, states);
         let mut mark = i.exposure_index.scratch();
         let mut epoch = 0;
         for sig in i.exposure_index.signatures_of(p) {
@@ -123,10 +126,11 @@ impl StageStates {
         self.total_exposure(states);
     }
 
-    /// Re-judges the cross-path findings of every state.
-    pub fn refresh_choices(&mut self, i: &StageInputs<'_>) {
+    /// Re-judges, in every state, the cross-path findings of `paths` (ascending): after the choice of path `p`
+    /// changed, those are the paths sharing a client with it (`ChoiceIndex::affected_paths`).
+    pub fn refresh_choices(&mut self, i: &StageInputs<'_>, paths: &[PathId]) {
         self.use_stage = i.use_stage.clone();
-        self.judge_choices(i, i.actions.len() + 1);
+        self.judge_choices(i, i.actions.len() + 1, Some(paths));
     }
 
     /// The mode path `p` uses in `state`.
@@ -270,12 +274,17 @@ impl StageStates {
     }
 
     /// The cross-path findings state by state: each stage re-judges only the paths it puts into use and those
-    /// sharing a client with them.
-    fn judge_choices(&mut self, i: &StageInputs<'_>, states: usize) {
+    /// sharing a client with them. With `only`, just the findings of those paths are judged and replaced.
+    fn judge_choices(&mut self, i: &StageInputs<'_>, states: usize, only: Option<&[PathId]>) {
         let inv = i.inv;
+        let within = |p: &PathId| only.is_none_or(|o| o.binary_search(p).is_ok());
         let mut cur = vec![PLAIN; inv.paths.len()];
-        let mut open: BTreeMap<(PathId, Code, Option<Mode>), (usize, Finding)> = BTreeMap::new();
-        for f in i.choice_index.evaluate(inv, &cur) {
+        let mut open: BTreeMap<Key, (usize, Finding)> = BTreeMap::new();
+        let start = match only {
+            None => i.choice_index.evaluate(inv, &cur),
+            Some(o) => i.choice_index.evaluate_paths(inv, &cur, o),
+        };
+        for f in start {
             if let Some(p) = f.path {
                 open.insert((p, f.code, f.mode), (0, f));
             }
@@ -288,40 +297,36 @@ impl StageStates {
         }
         let mut interim = Vec::new();
         for (st, changed) in starting.iter().enumerate() {
-            if changed.is_empty() {
-                continue;
-            }
             let mut affected: Vec<PathId> = Vec::new();
             for &p in changed {
                 cur[p as usize] = i.choices.get(p as usize).copied().unwrap_or(PLAIN);
-                affected.extend(i.choice_index.affected_paths(p));
+                affected.extend(i.choice_index.affected_paths(p).into_iter().filter(within));
+            }
+            if affected.is_empty() {
+                continue;
             }
             affected.sort_unstable();
             affected.dedup();
-            let mut fresh: BTreeMap<(PathId, Code, Option<Mode>), Finding> = BTreeMap::new();
+            let mut fresh: BTreeMap<Key, Finding> = BTreeMap::new();
             for f in i.choice_index.evaluate_paths(inv, &cur, &affected) {
                 if let Some(p) = f.path {
                     fresh.insert((p, f.code, f.mode), f);
                 }
             }
-            let gone: Vec<_> = open
+            let gone: Vec<Key> = open
                 .keys()
                 .filter(|k| affected.binary_search(&k.0).is_ok() && !fresh.contains_key(k))
                 .copied()
                 .collect();
-            {
-                for k in gone {
-                    if let Some((first, f)) = open.remove(&k)
-                        && first > 0
-                    {
-                        interim.push((
-                            f,
-                            Span {
-                                first,
-                                last: st - 1,
-                            },
-                        ));
-                    }
+            for k in gone {
+                if let Some((first, f)) = open.remove(&k)
+                    && first > 0
+                {
+                    let span = Span {
+                        first,
+                        last: st - 1,
+                    };
+                    interim.push((f, span));
                 }
             }
             for (k, f) in fresh {
@@ -333,7 +338,23 @@ impl StageStates {
                 }
             }
         }
-        self.final_first = open.into_iter().map(|(k, (first, _))| (k, first)).collect();
-        self.interim = interim;
+        if only.is_some() {
+            self.final_first.retain(|k, _| !within(&k.0));
+            self.interim
+                .retain(|(f, _)| f.path.is_none_or(|p| !within(&p)));
+        } else {
+            self.final_first.clear();
+            self.interim.clear();
+        }
+        self.final_first
+            .extend(open.into_iter().map(|(k, (first, _))| (k, first)));
+        self.interim.extend(interim);
+        // One order whichever paths were judged last.
+        self.interim.sort_by(|(a, x), (b, y)| {
+            (a.path, a.code, a.mode, x.first).cmp(&(b.path, b.code, b.mode, y.first))
+        });
     }
 }
+
+/// A cross-path finding's identity across states: its path, code and mode.
+type Key = (PathId, Code, Option<Mode>);

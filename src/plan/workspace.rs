@@ -1351,7 +1351,7 @@ impl Workspace {
         let mut states = std::mem::take(&mut self.assessment.states);
         let inputs = self.stage_inputs();
         states.refresh_path(&inputs, p);
-        states.refresh_choices(&inputs);
+        states.refresh_choices(&inputs, &self.choice_index.affected_paths(p));
         self.assessment.states = states;
         let old_interim: Vec<usize> = self.interim_items.iter().filter_map(|a| a.stage).collect();
         self.interim_items = self.interim_items();
