@@ -416,3 +416,28 @@ fn ordering_makes_the_path_wait_for_the_stage_that_removes_its_finding() {
     );
     assert_same_states(&ws);
 }
+
+#[test]
+fn protected_users_rules_judge_the_accounts_a_stage_enrolls_from_that_stage() {
+    let ws = contoso();
+    let pu = stage_named(&ws, "protected-users");
+    let vendor = ws.inventory.index.paths["vendor-support"];
+    let ntlm: Vec<_> = (ws.assessment().items.iter())
+        .filter(|a| {
+            let f = ws.finding(a.finding);
+            f.code == Code::PuNtlm && f.path == Some(vendor)
+        })
+        .collect();
+    // LITWARE\lw-vendor has no trust path to SRV-APP-01: once enrolled, its NTLM fallback is refused.
+    assert_eq!(ntlm.len(), 1);
+    assert_eq!((ntlm[0].first, ntlm[0].stage), (Some(pu), Some(pu)));
+    assert!(ntlm[0].blocks());
+    assert!(!ws.assessment().stages[pu].ready);
+    // Not before: the account is not a member in the inventory, so the evaluation alone does not raise it.
+    assert!(
+        !ws.evaluation
+            .findings
+            .iter()
+            .any(|f| f.code == Code::PuNtlm && f.path == Some(vendor))
+    );
+}

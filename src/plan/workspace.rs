@@ -1203,7 +1203,55 @@ impl Workspace {
                 ),
             });
         }
+        out.extend(self.enrolled_on_paths());
         out.extend(self.breakglass_findings());
+        out
+    }
+
+    /// The Protected Users rules of each path for the accounts the plan enrolls (the evaluation judges the
+    /// inventory's members only), raised from the stage that enrolls them. Only the rules that hold under every
+    /// mode: those of one mode would change with every mode edit. The account checks of the enrollment itself
+    /// (service, computer, AES keys) are raised above, once per account.
+    fn enrolled_on_paths(&self) -> Vec<Finding> {
+        let inv = &self.inventory;
+        let stage_of = |u: UserId| {
+            (!inv.users[u as usize].protected_users)
+                .then(|| self.members.user.get(u as usize).copied().flatten())
+                .flatten()
+        };
+        let member = |u: UserId| stage_of(u).is_some();
+        let per_account = [
+            Code::PuServiceAccount,
+            Code::PuComputerAccount,
+            Code::PuWeakEtypes,
+            Code::PuAesReset,
+        ];
+        let mut out = Vec::new();
+        for (p, path) in inv.paths.iter().enumerate() {
+            if !path.who.iter().any(|u| member(*u)) {
+                continue;
+            }
+            let found = rules::protected_users_on_path(inv, &self.graph, p as PathId, &member);
+            for mut f in found {
+                if f.mode.is_some() || per_account.contains(&f.code) {
+                    continue;
+                }
+                let first = (f.subjects.iter())
+                    .filter_map(|s| match s {
+                        Subject::User(u) => stage_of(*u),
+                        _ => None,
+                    })
+                    .min();
+                let Some(first) = first else { continue };
+                f.message = format!(
+                    "once stage `{}` enrolls them: {}",
+                    self.plan.stages[first as usize].name, f.message
+                );
+                f.subjects.push(Subject::Stage(first));
+                f.subjects.sort();
+                out.push(f);
+            }
+        }
         out
     }
 

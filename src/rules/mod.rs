@@ -158,6 +158,25 @@ pub fn evaluate_choices(inv: &Inventory, choices: &[Choice]) -> Vec<Finding> {
     ChoiceIndex::new(inv).evaluate(inv, choices)
 }
 
+/// The Protected Users findings of one path when `member` says who is in Protected Users (for a plan's
+/// stage, the accounts it has enrolled by then as well as the inventory's members).
+pub fn protected_users_on_path(
+    inv: &Inventory,
+    graph: &TrustGraph,
+    pid: PathId,
+    member: &dyn Fn(UserId) -> bool,
+) -> Vec<Finding> {
+    let Some(p) = inv.paths.get(pid as usize) else {
+        return Vec::new();
+    };
+    let reach = trust::evaluate_path(inv, graph, p, &mut Acc::default());
+    let mut acc = Acc::default();
+    protected_users::path(inv, p, pid, &reach, member, &mut acc);
+    let mut out = Vec::new();
+    acc.finish(inv, Some(pid), &mut out);
+    out
+}
+
 /// A readable name for a subject (`NETBIOS\name` for users and groups, DNS name for domains).
 pub fn subject_label(inv: &Inventory, s: Subject) -> String {
     match s {
@@ -899,6 +918,7 @@ impl<'a> Ctx<'a> {
 
         // Trusts and Protected Users hold under every mode.
         let reach = trust::evaluate_path(inv, self.graph, p, acc);
-        protected_users::path(inv, p, pid, &reach, acc);
+        let member = |u: UserId| inv.users[u as usize].protected_users;
+        protected_users::path(inv, p, pid, &reach, &member, acc);
     }
 }
