@@ -441,3 +441,30 @@ fn protected_users_rules_judge_the_accounts_a_stage_enrolls_from_that_stage() {
             .any(|f| f.code == Code::PuNtlm && f.path == Some(vendor))
     );
 }
+
+#[test]
+fn the_planner_and_every_report_give_the_same_counts() {
+    let text = generate(&SampleSpec::new(2_000)).expect("a valid spec");
+    let sample = Workspace::new(load_str("sample.toml", &text).expect("loads"), None, TODAY);
+    for ws in [contoso(), sample] {
+        let c = &ws.assessment().counts;
+        let r =
+            guardplan::report::plan_report(&ws, "plan.toml".into(), "inv.toml", Severity::Block);
+        let [(_, blocks), ..] = r.counts();
+        assert_eq!(blocks, c.blockers);
+        assert_eq!(r.stages_ready(), c.stages_ready);
+        let per_stage: usize = r.stages.iter().map(|s| s.blockers).sum();
+        assert_eq!(per_stage, c.blockers, "every block belongs to one stage");
+        assert_eq!(r.fails(), c.blockers > 0);
+        assert!(!(r.fails() && r.stages_ready() == r.stages.len()));
+        let v: serde_json::Value =
+            serde_json::from_str(&guardplan::report::json::render(&r)).expect("JSON");
+        assert_eq!(v["summary"]["block"], c.blockers);
+        assert_eq!(v["summary"]["stages_ready"], c.stages_ready);
+        let md = guardplan::report::markdown::render(&r);
+        assert!(md.contains(&format!(
+            "| Stages ready | {} of {} |",
+            c.stages_ready, c.stages
+        )));
+    }
+}
