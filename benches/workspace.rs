@@ -1,5 +1,5 @@
 //! Cost of one edit of the plan on the synthetic estate of `guardplan sample`: a path's mode change (and its
-//! undo), at 1k, 10k and 100k hosts.
+//! undo), and the stage states of the starting plan derived afresh, at 1k, 10k and 100k hosts.
 //!
 //! Run with `cargo bench --bench workspace`.
 
@@ -55,5 +55,21 @@ fn mode_change(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, mode_change);
+/// The stages applied in order to the estate, each judged in its state (a plan made by `plan init`), derived
+/// afresh: what a change of the stages' members recomputes besides the rest of the assessment.
+fn stage_states(c: &mut Criterion) {
+    let today = time::macros::date!(2026 - 06 - 01);
+    let mut group = c.benchmark_group("workspace");
+    group.sample_size(10);
+    for hosts in [1_000u32, 10_000, 100_000] {
+        let mut setup: Option<Workspace> = None;
+        group.bench_function(BenchmarkId::new("stage_states", hosts), |b| {
+            let ws = setup.get_or_insert_with(|| workspace(hosts, today).0);
+            b.iter(|| ws.derive_stage_states().exposure.len())
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, mode_change, stage_states);
 criterion_main!(benches);
