@@ -1244,7 +1244,7 @@ impl Workspace {
                     .min();
                 let Some(first) = first else { continue };
                 f.message = format!(
-                    "once stage `{}` enrolls them: {}",
+                    "once stage {} enrolls them: {}",
                     self.plan.stages[first as usize].name, f.message
                 );
                 f.subjects.push(Subject::Stage(first));

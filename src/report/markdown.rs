@@ -238,6 +238,9 @@ fn finding_line(f: &ReportFinding) -> String {
     if !counts.is_empty() {
         let _ = write!(s, ", {counts}");
     }
+    if let Some(span) = f.stage_span() {
+        let _ = write!(s, ", {}", esc(&span));
+    }
     let _ = write!(s, ": {}", prose(f, MESSAGE_MAX, false));
     s
 }

@@ -137,6 +137,21 @@ impl ReportFinding {
         self.applies && !self.waived() && !self.performed && self.severity >= deny
     }
 
+    /// With a plan, the stages it holds in: `from stage helpdesk`, or `in stages helpdesk to broad-rollout` (`in
+    /// stage helpdesk only`) when a later stage removes it; `None` when it holds before the first stage, and for an action the plan
+    /// performs in time (its target is prepared by then: nothing holds).
+    pub fn stage_span(&self) -> Option<String> {
+        if self.performed {
+            return None;
+        }
+        let first = self.stage.as_deref()?;
+        Some(match self.until.as_deref() {
+            Some(last) if last == first => format!("in stage {first} only"),
+            Some(last) => format!("in stages {first} to {last}"),
+            None => format!("from stage {first}"),
+        })
+    }
+
     /// `3 hosts, 1 user`.
     pub fn counts_text(&self) -> String {
         let parts: Vec<String> = self.counts.iter().map(|(k, n)| k.count(*n)).collect();

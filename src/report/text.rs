@@ -51,6 +51,9 @@ fn finding_line(r: &Report, f: &ReportFinding, p: Paint) -> String {
     if !counts.is_empty() {
         let _ = write!(where_, " ({counts})");
     }
+    if let Some(span) = f.stage_span() {
+        let _ = write!(where_, " {span}");
+    }
     let loc = format!("{}:{}", r.uri(&f.location), f.location.line);
     format!(
         "    {}: {}  {}",
