@@ -167,7 +167,11 @@ pub(crate) fn evaluation() -> Evaluation {
             rationale: vec!["every mode is blocked".into()],
         },
     ];
-    Evaluation { findings, paths }
+    Evaluation {
+        findings,
+        paths,
+        pairs: Vec::new(),
+    }
 }
 
 pub(crate) const PLAN: &str = r#"version = 1
