@@ -31,12 +31,16 @@ impl Plan {
                 }
                 None => (Mode::Standard, String::new()),
             };
-            decisions.push(Decision {
-                path: path.name.clone(),
-                mode,
-                enforce: Enforcement::Policy,
-                note,
-            });
+            let mut d = Decision::new(path.name.clone(), mode, Enforcement::Policy);
+            d.note = note;
+            // The pairs the mode blocks stay behind as a named exception with its remediation.
+            let pid = p as PathId;
+            if let Some(r) = super::exceptions::propose(inv, eval, pid, mode) {
+                let codes = super::exceptions::blocking_codes(eval, pid, mode);
+                d.exceptions
+                    .push(super::exceptions::to_exception(inv, &r, &codes));
+            }
+            decisions.push(d);
         }
         use_switches_where_policies_conflict(inv, &mut decisions);
         let protected = |p: usize| decisions[p].mode != Mode::Standard;

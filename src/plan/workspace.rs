@@ -740,12 +740,7 @@ impl Workspace {
             Err(i) => {
                 self.plan.decisions.insert(
                     i,
-                    Decision {
-                        path: name.clone(),
-                        mode: Mode::Standard,
-                        enforce: Enforcement::Policy,
-                        note: String::new(),
-                    },
+                    Decision::new(name.clone(), Mode::Standard, Enforcement::Policy),
                 );
                 i
             }

@@ -1,0 +1,367 @@
+//! Exceptions of a decision: the subjects of a path left out of its mode, resolved to ids, turned into pair
+//! figures, and proposed from what blocks a mode.
+//!
+//! ```text
+//! let ex = exceptions::resolve(&inv, pid, &decision);          // selectors -> ids on the path
+//! let f = exceptions::figures(&inv, &eval, pid, mode, &ex);     // pairs, protected, excepted, blocked
+//! let proposed = exceptions::propose(&inv, &eval, pid, mode);   // the blockers of `mode` as exceptions
+//! ```
+
+use crate::finding::{Finding, Mode, Severity};
+use crate::inventory::{AccessPath, HostId, Inventory, PathId, UserId};
+use crate::rules::pairs::{Left, PROTECTIVE, PathPairs};
+use crate::rules::{Code, Evaluation};
+
+use super::io::resolve_member;
+use super::model::{Decision, Exception, MemberKind};
+
+/// One exception as ids of the path (sorted).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    /// The mode the excepted sessions take.
+    pub mode: Mode,
+    /// Users of the path left out.
+    pub users: Vec<UserId>,
+    /// Targets of the path left out.
+    pub targets: Vec<HostId>,
+    /// Clients of the path left out.
+    pub clients: Vec<HostId>,
+}
+
+impl Default for Resolved {
+    fn default() -> Self {
+        Resolved {
+            mode: Mode::Standard,
+            users: Vec::new(),
+            targets: Vec::new(),
+            clients: Vec::new(),
+        }
+    }
+}
+
+/// The pair figures of a path under a decision.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Figures {
+    /// (user, target) pairs of the path.
+    pub pairs: u64,
+    /// Pairs that at least one protective mode does not block.
+    pub servable: u64,
+    /// Pairs on a protective mode that does not block them (the decision's mode, or an exception's).
+    pub protected: u64,
+    /// Pairs left out of the decision's mode by its exceptions.
+    pub excepted: u64,
+    /// Pairs the decision's mode blocks outside its exceptions.
+    pub blocked: u64,
+}
+
+impl std::ops::AddAssign for Figures {
+    fn add_assign(&mut self, o: Figures) {
+        self.pairs += o.pairs;
+        self.servable += o.servable;
+        self.protected += o.protected;
+        self.excepted += o.excepted;
+        self.blocked += o.blocked;
+    }
+}
+
+/// The ids of `ids` that are in `on` (both sorted).
+fn on_path(mut ids: Vec<u32>, on: &[u32]) -> Vec<u32> {
+    ids.sort_unstable();
+    ids.dedup();
+    ids.retain(|x| on.binary_search(x).is_ok());
+    ids
+}
+
+/// Resolves the exceptions of a decision on its path. Selectors that do not resolve are left out here
+/// (`plan::validate` reports them with their position).
+pub fn resolve(inv: &Inventory, pid: PathId, d: &Decision) -> Vec<Resolved> {
+    resolve_list(inv, pid, &d.exceptions)
+}
+
+/// Resolves exceptions on path `pid` (see [`resolve`]).
+pub fn resolve_list(inv: &Inventory, pid: PathId, exceptions: &[Exception]) -> Vec<Resolved> {
+    let Some(p) = inv.paths.get(pid as usize) else {
+        return Vec::new();
+    };
+    let sel = inv.selectors();
+    let ids = |kind: MemberKind, list: &[String], on: &[u32]| {
+        let all: Vec<u32> = list
+            .iter()
+            .filter_map(|s| resolve_member(inv, &sel, kind, s).ok())
+            .flatten()
+            .collect();
+        on_path(all, on)
+    };
+    exceptions
+        .iter()
+        .map(|e| Resolved {
+            mode: e.mode(),
+            users: ids(MemberKind::User, &e.users, &p.who),
+            targets: ids(MemberKind::Host, &e.targets, &p.to),
+            clients: ids(MemberKind::Client, &e.clients, &p.from),
+        })
+        .collect()
+}
+
+/// Sorted union.
+fn union(a: &[u32], b: &[u32]) -> Vec<u32> {
+    let mut v: Vec<u32> = a.iter().chain(b).copied().collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+fn universe(p: &AccessPath, left: &Resolved) -> u64 {
+    let users = p.who.len() - left.users.len();
+    let targets = p.to.len() - left.targets.len();
+    users as u64 * targets as u64
+}
+
+fn left(r: &Resolved) -> Left<'_> {
+    Left {
+        users: &r.users,
+        targets: &r.targets,
+        clients: &r.clients,
+    }
+}
+
+/// The pair figures of path `pid` on `mode` with `exceptions`: each exception takes the pairs of its users and
+/// targets that no earlier exception took.
+pub fn figures(
+    inv: &Inventory,
+    eval: &Evaluation,
+    pid: PathId,
+    mode: Mode,
+    exceptions: &[Resolved],
+) -> Figures {
+    let (Some(p), Some(pp)) = (inv.paths.get(pid as usize), eval.pairs.get(pid as usize)) else {
+        return Figures::default();
+    };
+    let protective = |m: Mode| PROTECTIVE.contains(&m);
+    let mut before = Resolved::default();
+    let mut out = Figures {
+        pairs: pp.pairs,
+        servable: pp.servable,
+        ..Figures::default()
+    };
+    for e in exceptions {
+        let after = Resolved {
+            mode: e.mode,
+            users: union(&before.users, &e.users),
+            targets: union(&before.targets, &e.targets),
+            clients: union(&before.clients, &e.clients),
+        };
+        let size = universe(p, &before) - universe(p, &after);
+        if protective(e.mode) {
+            let blocked =
+                pp.count(p, &[e.mode], left(&before)) - pp.count(p, &[e.mode], left(&after));
+            out.protected += size - blocked;
+        }
+        out.excepted += size;
+        before = after;
+    }
+    out.blocked = pp.count(p, &[mode], left(&before));
+    if protective(mode) {
+        out.protected += universe(p, &before) - out.blocked;
+    }
+    out
+}
+
+/// Whether exception `i` still leaves out something that blocks `mode` (else it can be removed).
+pub fn needed(pp: &PathPairs, mode: Mode, e: &Resolved) -> bool {
+    let b = &pp.modes[mode.index()];
+    let meets = |a: &[u32], b: &[u32]| a.iter().any(|x| b.binary_search(x).is_ok());
+    b.all
+        || meets(&e.users, &b.users)
+        || meets(&e.targets, &b.targets)
+        || meets(&e.clients, &b.clients)
+        || b.cross
+            .iter()
+            .any(|(u, t)| meets(&e.users, u) || meets(&e.targets, t))
+}
+
+/// The block codes of `mode` on a path, in catalog order.
+pub fn blocking_codes(eval: &Evaluation, pid: PathId, mode: Mode) -> Vec<Code> {
+    let mut codes: Vec<Code> = eval
+        .findings_of(pid, mode)
+        .filter(|f: &&Finding| f.severity == Severity::Block)
+        .map(|f| f.code)
+        .collect();
+    codes.sort();
+    codes.dedup();
+    codes
+}
+
+/// What blocks `mode` on path `pid`, as one exception (`None` when nothing blocks it, or everything does):
+/// blocked users and targets, and of users refused on some targets the side with fewer pairs; blocked
+/// clients. The excepted sessions take the protective mode that serves most of them, or stay on standard.
+pub fn propose(inv: &Inventory, eval: &Evaluation, pid: PathId, mode: Mode) -> Option<Resolved> {
+    let p = inv.paths.get(pid as usize)?;
+    let pp = eval.pairs.get(pid as usize)?;
+    let b = &pp.modes[mode.index()];
+    if b.all || b.is_empty() {
+        return None;
+    }
+    let mut users = b.users.clone();
+    let mut targets = b.targets.clone();
+    for (u, t) in &b.cross {
+        if u.len() as u64 * p.to.len() as u64 <= t.len() as u64 * p.who.len() as u64 {
+            users.extend(u);
+        } else {
+            targets.extend(t);
+        }
+    }
+    let mut r = Resolved {
+        mode: Mode::Standard,
+        users: on_path(users, &p.who),
+        targets: on_path(targets, &p.to),
+        clients: on_path(b.clients.clone(), &p.from),
+    };
+    if r.users.len() == p.who.len() || r.targets.len() == p.to.len() {
+        return None;
+    }
+    let size = universe(p, &Resolved::default()) - universe(p, &r);
+    let mut best = 0;
+    for m in PROTECTIVE.into_iter().filter(|m| *m != mode) {
+        let blocked = pp.count(p, &[m], Left::default()) - pp.count(p, &[m], left(&r));
+        let served = size - blocked;
+        if served > best {
+            best = served;
+            r.mode = m;
+        }
+    }
+    Some(r)
+}
+
+/// An exception for the plan file: selectors of the ids, the mode, and the remediation of the codes that
+/// block `mode`.
+pub fn to_exception(inv: &Inventory, r: &Resolved, codes: &[Code]) -> Exception {
+    let hosts = |ids: &[HostId]| -> Vec<String> {
+        ids.iter()
+            .filter_map(|h| inv.hosts.get(*h as usize))
+            .map(|h| format!("host:{}", h.name))
+            .collect()
+    };
+    let names: Vec<&str> = codes.iter().map(|c| c.as_str()).collect();
+    let remediation = if names.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "clear {} (guardplan explain CODE gives the fix), then remove this exception",
+            names.join(", ")
+        )
+    };
+    let mut e = Exception {
+        mode: (r.mode != Mode::Standard).then_some(r.mode),
+        users: r
+            .users
+            .iter()
+            .map(|u| format!("user:{}", inv.user_label(*u)))
+            .collect(),
+        targets: hosts(&r.targets),
+        clients: hosts(&r.clients),
+        remediation,
+    };
+    e.users.sort();
+    e.targets.sort();
+    e.clients.sort();
+    e
+}
+
+/// The pair figures of every path: the decisions of `plan`, or without one the recommendations with their
+/// proposed exceptions.
+pub fn totals(inv: &Inventory, eval: &Evaluation, plan: Option<&super::Plan>) -> Vec<Figures> {
+    (0..inv.paths.len() as PathId)
+        .map(|pid| {
+            let (mode, ex) = planned(inv, eval, pid, plan);
+            figures(inv, eval, pid, mode, &ex)
+        })
+        .collect()
+}
+
+/// The mode and resolved exceptions of a path: the plan's decision (standard without one), or without a
+/// plan the recommendation and its proposed exception.
+pub fn planned(
+    inv: &Inventory,
+    eval: &Evaluation,
+    pid: PathId,
+    plan: Option<&super::Plan>,
+) -> (Mode, Vec<Resolved>) {
+    match plan {
+        Some(plan) => {
+            let d = inv
+                .paths
+                .get(pid as usize)
+                .and_then(|p| plan.decision(&p.name));
+            match d {
+                Some(d) => (d.mode, resolve(inv, pid, d)),
+                None => (Mode::Standard, Vec::new()),
+            }
+        }
+        None => {
+            let mode = eval
+                .paths
+                .get(pid as usize)
+                .and_then(|p| p.recommended)
+                .unwrap_or(Mode::Standard);
+            (mode, propose(inv, eval, pid, mode).into_iter().collect())
+        }
+    }
+}
+
+/// A path's exceptions as written, each with whether it still leaves out a blocker of the mode.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// The exception.
+    pub exception: Exception,
+    /// (user, target) pairs it takes out of the decision's mode (those no earlier exception took).
+    pub pairs: u64,
+    /// It still leaves out something that blocks the decision's mode; `false`: offer its removal.
+    pub needed: bool,
+}
+
+/// The figures and exception rows of path `pid` on `mode`: the plan's exceptions when `written` is given,
+/// else the proposed one.
+pub fn rows(
+    inv: &Inventory,
+    eval: &Evaluation,
+    pid: PathId,
+    mode: Mode,
+    written: Option<&[Exception]>,
+) -> (Figures, Vec<Row>) {
+    let (resolved, exceptions): (Vec<Resolved>, Vec<Exception>) = match written {
+        Some(list) => (resolve_list(inv, pid, list), list.to_vec()),
+        None => match propose(inv, eval, pid, mode) {
+            Some(r) => {
+                let e = to_exception(inv, &r, &blocking_codes(eval, pid, mode));
+                (vec![r], vec![e])
+            }
+            None => (Vec::new(), Vec::new()),
+        },
+    };
+    let fig = figures(inv, eval, pid, mode, &resolved);
+    let (Some(p), Some(pp)) = (inv.paths.get(pid as usize), eval.pairs.get(pid as usize)) else {
+        return (fig, Vec::new());
+    };
+    let mut before = Resolved::default();
+    let rows = resolved
+        .iter()
+        .zip(exceptions)
+        .map(|(r, exception)| {
+            let after = Resolved {
+                mode: r.mode,
+                users: union(&before.users, &r.users),
+                targets: union(&before.targets, &r.targets),
+                clients: union(&before.clients, &r.clients),
+            };
+            let pairs = universe(p, &before) - universe(p, &after);
+            before = after;
+            Row {
+                exception,
+                pairs,
+                needed: needed(pp, mode, r),
+            }
+        })
+        .collect();
+    (fig, rows)
+}
