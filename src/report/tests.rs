@@ -246,6 +246,7 @@ pub(crate) fn plan_input() -> PlanInput {
         ],
         stage_of_path: vec![Some(1), None],
         waivers: vec![waiver],
+        exceptions: Vec::new(),
     }
 }
 
