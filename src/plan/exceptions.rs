@@ -9,7 +9,7 @@
 
 use crate::finding::{Finding, Mode, Severity};
 use crate::inventory::{AccessPath, HostId, Inventory, PathId, UserId};
-use crate::rules::pairs::{Left, PROTECTIVE, PathPairs};
+use crate::rules::pairs::{Blockers, Left, PROTECTIVE, PathPairs};
 use crate::rules::{Code, Evaluation};
 
 use super::io::resolve_member;
@@ -101,6 +101,10 @@ pub fn resolve_list(inv: &Inventory, pid: PathId, exceptions: &[Exception]) -> V
             clients: ids(MemberKind::Client, &e.clients, &p.from),
         })
         .collect()
+}
+
+fn has(sorted: &[u32], x: u32) -> bool {
+    sorted.binary_search(&x).is_ok()
 }
 
 /// Sorted union.
@@ -202,24 +206,15 @@ pub fn propose(inv: &Inventory, eval: &Evaluation, pid: PathId, mode: Mode) -> O
     if b.all || b.is_empty() {
         return None;
     }
-    let mut users = b.users.clone();
-    let mut targets = b.targets.clone();
-    for (u, t) in &b.cross {
-        if u.len() as u64 * p.to.len() as u64 <= t.len() as u64 * p.who.len() as u64 {
-            users.extend(u);
-        } else {
-            targets.extend(t);
-        }
-    }
-    let mut r = Resolved {
-        mode: Mode::Standard,
-        users: on_path(users, &p.who),
-        targets: on_path(targets, &p.to),
-        clients: on_path(b.clients.clone(), &p.from),
-    };
-    if r.users.len() == p.who.len() || r.targets.len() == p.to.len() {
-        return None;
-    }
+    // Of users refused on some targets (what earlier lists left), the side with fewer pairs, or the other
+    // side when that one would take every user or every target; then the same preferring targets, then users.
+    let fewer = |u: usize, t: usize| u as u64 * p.to.len() as u64 <= t as u64 * p.who.len() as u64;
+    // The lists are greedy: a tangle of refusals that none of them unties stays blocked, without exception.
+    let prefs: [&dyn Fn(usize, usize) -> bool; 3] = [&fewer, &|_, _| false, &|_, _| true];
+    let mut r = prefs.iter().find_map(|by_users| {
+        let r = take(p, b, by_users);
+        (r.users.len() < p.who.len() && r.targets.len() < p.to.len()).then_some(r)
+    })?;
     let size = universe(p, &Resolved::default()) - universe(p, &r);
     let mut best = 0;
     for m in PROTECTIVE.into_iter().filter(|m| *m != mode) {
@@ -231,6 +226,35 @@ pub fn propose(inv: &Inventory, eval: &Evaluation, pid: PathId, mode: Mode) -> O
         }
     }
     Some(r)
+}
+
+/// The blockers `b` of a mode on `p` as one exception, taking of each list of users refused on some targets
+/// the users when `by_users(users, targets)` says so (and that does not take every user), else the targets.
+fn take(p: &AccessPath, b: &Blockers, by_users: &dyn Fn(usize, usize) -> bool) -> Resolved {
+    let mut users = b.users.clone();
+    let mut targets = b.targets.clone();
+    for (u, t) in &b.cross {
+        users.sort_unstable();
+        targets.sort_unstable();
+        let u: Vec<UserId> = u.iter().copied().filter(|x| !has(&users, *x)).collect();
+        let t: Vec<HostId> = t.iter().copied().filter(|x| !has(&targets, *x)).collect();
+        if u.is_empty() || t.is_empty() {
+            continue;
+        }
+        let users_whole = users.len() + u.len() >= p.who.len();
+        let targets_whole = targets.len() + t.len() >= p.to.len();
+        if (by_users(u.len(), t.len()) && !users_whole) || targets_whole {
+            users.extend(u);
+        } else {
+            targets.extend(t);
+        }
+    }
+    Resolved {
+        mode: Mode::Standard,
+        users: on_path(users, &p.who),
+        targets: on_path(targets, &p.to),
+        clients: on_path(b.clients.clone(), &p.from),
+    }
 }
 
 /// An exception for the plan file: selectors of the ids, the mode, and the remediation of the codes that
