@@ -92,7 +92,7 @@ pub(super) fn recommend(
     };
     let usable = |m: Mode| served(m) > 0 && (m != Mode::PreferRemoteGuard || rcg_somewhere());
     // Microsoft's order rules unless a later protective mode serves clearly more pairs: the first mode of the
-    // order that serves at least 95% of what the best one serves. Standard only when no protective mode serves
+    // order that serves at least 95% of what the best one serves, one that nothing blocks before the others. Standard only when no protective mode serves
     // any pair and nothing blocks it.
     let protective = || order.iter().copied().filter(|m| *m != Mode::Standard);
     let best = protective()
@@ -100,8 +100,11 @@ pub(super) fn recommend(
         .map(served)
         .max()
         .unwrap_or(0);
-    let mut pick =
-        protective().find(|m| usable(*m) && served(*m) * 100 >= best * NEAR_BEST_PERCENT);
+    // A mode nothing blocks needs no exception: it goes first among those near the best.
+    let near = |m: Mode| usable(m) && served(m) * 100 >= best * NEAR_BEST_PERCENT;
+    let mut pick = protective()
+        .find(|m| near(*m) && !blocked(*m))
+        .or_else(|| protective().find(|m| near(*m)));
     if pick.is_none() && order.contains(&Mode::Standard) && !blocked(Mode::Standard) {
         pick = Some(Mode::Standard);
     }
