@@ -537,6 +537,20 @@ fn rollout(r: &Report, review: &Review, out: &mut String) {
     waivers.extend(d.waivers_removed.iter().map(|w| waiver("removed", w)));
     waivers.extend(d.waivers_expired.iter().map(|w| waiver("expired", w)));
     section(out, "Waivers", waivers);
+    let mut exceptions: Vec<String> = Vec::new();
+    for (how, list) in [
+        ("added", &d.exceptions_added),
+        ("removed", &d.exceptions_removed),
+    ] {
+        for (path, e) in list {
+            exceptions.push(format!(
+                "{how} on {}: {}",
+                code(path),
+                esc(&crate::plan::diff::exception_str(e))
+            ));
+        }
+    }
+    section(out, "Exceptions", exceptions);
     section(
         out,
         "New blockers",
