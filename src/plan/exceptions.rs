@@ -389,3 +389,29 @@ pub fn rows(
         .collect();
     (fig, rows)
 }
+
+/// Whether the exceptions take every pair a finding blocks out of the mode: all of its users, or all of its
+/// targets, or (a finding about clients only) all of its clients. A finding about the path itself is never
+/// covered.
+pub fn covers(p: &AccessPath, ex: &[Resolved], f: &Finding) -> bool {
+    if ex.is_empty() {
+        return false;
+    }
+    let taken = |pick: fn(&Resolved) -> &Vec<u32>, id: u32| ex.iter().any(|e| has(pick(e), id));
+    let (mut users, mut targets, mut clients) = (Vec::new(), Vec::new(), Vec::new());
+    for s in &f.subjects {
+        match *s {
+            crate::finding::Subject::User(u) if has(&p.who, u) => users.push(u),
+            crate::finding::Subject::Host(h) if has(&p.to, h) => targets.push(h),
+            crate::finding::Subject::Host(h) if has(&p.from, h) => clients.push(h),
+            _ => {}
+        }
+    }
+    let all_users = !users.is_empty() && users.iter().all(|u| taken(|e| &e.users, *u));
+    let all_targets = !targets.is_empty() && targets.iter().all(|t| taken(|e| &e.targets, *t));
+    let all_clients = users.is_empty()
+        && targets.is_empty()
+        && !clients.is_empty()
+        && clients.iter().all(|c| taken(|e| &e.clients, *c));
+    all_users || all_targets || all_clients
+}

@@ -22,6 +22,15 @@ pub enum Edit {
         /// Its new mode.
         mode: Mode,
     },
+    /// Choose the mode of a path and the subjects left out of it, in one step.
+    Decide {
+        /// The path.
+        path: PathId,
+        /// Its new mode.
+        mode: Mode,
+        /// Its exceptions (replacing those it had).
+        exceptions: Vec<Exception>,
+    },
     /// Choose how a path's mode is enforced on its clients.
     SetEnforcement {
         /// The path.
@@ -601,6 +610,17 @@ impl Workspace {
                     d.note.clear();
                 }
             }),
+            Edit::Decide {
+                path,
+                mode,
+                exceptions,
+            } => self.set_decision(*path, |d| {
+                d.mode = *mode;
+                d.exceptions.clone_from(exceptions);
+                if *mode != Mode::Standard && d.note == super::init::ALL_BLOCKED_NOTE {
+                    d.note.clear();
+                }
+            }),
             Edit::SetEnforcement { path, enforce } => {
                 self.set_decision(*path, |d| d.enforce = *enforce)
             }
@@ -1118,11 +1138,17 @@ impl Workspace {
     /// Evaluation findings of a path under its chosen mode.
     fn compute_path_items(&self, p: PathId) -> Vec<Assessed> {
         let mode = self.choice(p).mode;
+        // A finding of the mode about subjects its exceptions leave out no longer holds for the path.
+        let path = &self.inventory.paths[p as usize];
+        let ex = self.plan.decision(&path.name).map_or_else(Vec::new, |d| {
+            super::exceptions::resolve(&self.inventory, p, d)
+        });
         self.statics.path_findings[p as usize]
             .iter()
             .filter_map(|i| {
                 let f = &self.evaluation.findings[*i as usize];
-                (f.mode.is_none() || f.mode == Some(mode))
+                let excepted = f.mode == Some(mode) && super::exceptions::covers(path, &ex, f);
+                ((f.mode.is_none() || f.mode == Some(mode)) && !excepted)
                     .then(|| self.assess(FindingRef::Evaluation(*i), f))
             })
             .collect()

@@ -146,6 +146,10 @@ pub(super) fn recommend(
             "remote-guard: the path hops onward, and only Remote Credential Guard lets the session connect \
              onward as the user without sending credentials (Restricted Admin runs as the host's account)."
         }
+        (Purpose::Admin, Mode::RemoteGuard) if pairs.blocked[Mode::RemoteGuard.index()] > 0 => {
+            "remote-guard: Remote Credential Guard serves the most pairs; credentials stay on the client and \
+             Kerberos requests are redirected to it, and the session keeps the user's network identity."
+        }
         (Purpose::Admin, Mode::RemoteGuard) => {
             "remote-guard: nothing blocks Remote Credential Guard; credentials stay on the client and Kerberos \
              requests are redirected to it, and the session keeps the user's network identity."
