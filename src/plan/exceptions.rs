@@ -267,13 +267,13 @@ pub fn to_exception(inv: &Inventory, r: &Resolved, codes: &[Code]) -> Exception 
             .collect()
     };
     let names: Vec<&str> = codes.iter().map(|c| c.as_str()).collect();
-    let remediation = if names.is_empty() {
-        String::new()
-    } else {
-        format!(
-            "clear {} (guardplan explain CODE gives the fix), then remove this exception",
+    let remediation = match codes {
+        [] => String::new(),
+        [one] => format!("{one}: {} Then remove this exception.", one.info().fix),
+        _ => format!(
+            "clear {} (`guardplan explain CODE` gives each fix), then remove this exception",
             names.join(", ")
-        )
+        ),
     };
     let mut e = Exception {
         mode: (r.mode != Mode::Standard).then_some(r.mode),
