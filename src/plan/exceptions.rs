@@ -415,3 +415,22 @@ pub fn covers(p: &AccessPath, ex: &[Resolved], f: &Finding) -> bool {
         && clients.iter().all(|c| taken(|e| &e.clients, *c));
     all_users || all_targets || all_clients
 }
+
+/// The targets of path `pid` that the plan's decision leaves out of its mode (sorted): they are not prepared
+/// for it, and get no shortcut.
+pub fn excepted_targets(inv: &Inventory, plan: &super::Plan, pid: PathId) -> Vec<HostId> {
+    let Some(d) = inv
+        .paths
+        .get(pid as usize)
+        .and_then(|p| plan.decision(&p.name))
+    else {
+        return Vec::new();
+    };
+    let mut v: Vec<HostId> = resolve(inv, pid, d)
+        .into_iter()
+        .flat_map(|r| r.targets)
+        .collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}

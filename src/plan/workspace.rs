@@ -1003,7 +1003,12 @@ impl Workspace {
         let mut late: Vec<HostId> = Vec::new();
         let mut never = 0usize;
         let mut latest_stage = 0u32;
-        for t in &path.to {
+        let excepted = super::exceptions::excepted_targets(inv, &self.plan, p);
+        for t in path
+            .to
+            .iter()
+            .filter(|t| excepted.binary_search(t).is_err())
+        {
             let (a, b) = actions::target_needs(inv, *t, mode);
             if !(a || b) {
                 continue;

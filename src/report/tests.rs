@@ -167,10 +167,20 @@ pub(crate) fn evaluation() -> Evaluation {
             rationale: vec!["every mode is blocked".into()],
         },
     ];
+    // The pairs follow from the findings' subjects, as the engine derives them.
+    let inv = inventory();
+    let pairs = inv
+        .paths
+        .iter()
+        .zip(&paths)
+        .map(|(p, pe)| {
+            crate::rules::pairs::PathPairs::of(p, pe, &findings, &std::collections::HashMap::new())
+        })
+        .collect();
     Evaluation {
         findings,
         paths,
-        pairs: Vec::new(),
+        pairs,
     }
 }
 

@@ -51,7 +51,7 @@ fn blockers_text(b: &Blockers) -> String {
 }
 
 /// Per protective mode: the share of the path's pairs it serves and what blocks the rest, e.g.
-/// `remote-guard 98%  2 targets, 1 user blocked`.
+/// `remote-guard 98%  blocked: 2 targets, 1 user`.
 pub fn pair_lines(ws: &Workspace, path: PathId, theme: &Theme) -> Vec<Line<'static>> {
     let Some(pp) = ws.evaluation.pairs.get(path as usize) else {
         return Vec::new();
@@ -69,7 +69,7 @@ pub fn pair_lines(ws: &Workspace, path: PathId, theme: &Theme) -> Vec<Line<'stat
         let blocked = if b.is_empty() {
             String::new()
         } else {
-            format!("  {} blocked", blockers_text(b))
+            format!("  blocked: {}", blockers_text(b))
         };
         lines.push(Line::raw(format!(
             "  {:<20} {:>3}%{blocked}",

@@ -347,8 +347,7 @@ pub fn detail_lines(
     if let Some(stage) = super::stages::stage_of_path(ws, path) {
         lines.push(fact("Stage", stage, theme));
     }
-    lines.extend(super::exceptions::pair_lines(ws, path, theme));
-    lines.extend(super::exceptions::exception_lines(ws, path, theme));
+
     if let Some(e) = ev {
         for r in &e.rationale {
             lines.push(Line::styled(format!("  {r}"), theme.dim));
@@ -381,6 +380,8 @@ pub fn detail_lines(
             Span::raw(format!(" no findings under {}", choice.mode)),
         ]));
     }
+    lines.extend(super::exceptions::exception_lines(ws, path, theme));
+    lines.extend(super::exceptions::pair_lines(ws, path, theme));
     lines
 }
 
