@@ -9,8 +9,8 @@ use guardplan::Mode;
 use guardplan::inventory::load_str;
 use guardplan::plan::exceptions;
 use guardplan::plan::{Edit, Workspace};
-use guardplan::tui::exceptions::proposed;
 use guardplan::sample::{SampleSpec, generate};
+use guardplan::tui::exceptions::proposed;
 
 /// The synthetic estate of `guardplan sample --hosts N`.
 fn estate(hosts: u32) -> String {
