@@ -168,3 +168,23 @@ fn sample_findings_are_aggregated_per_code_path_and_mode() {
     }
     assert!(ev.findings.iter().any(|f| f.severity == Severity::Block));
 }
+
+/// An exception whose subjects no longer block the mode (the remediation is done) is offered for removal.
+#[test]
+fn an_exception_without_blockers_is_offered_for_removal() {
+    let (inv, ev) = sample();
+    let pid = path_id(&inv, "app-owners") as u32;
+    let exception = |target: &str| guardplan::plan::Exception {
+        targets: vec![format!("host:{target}")],
+        ..Default::default()
+    };
+    let written = [exception("SRV-REPORT-01"), exception("SRV-APP-01")];
+    let (fig, rows) = exceptions::rows(&inv, &ev, pid, Mode::RemoteGuard, Some(&written));
+    let needed: Vec<bool> = rows.iter().map(|r| r.needed).collect();
+    assert_eq!(needed, [true, false]);
+    // Both targets left out: nothing stays on remote-guard, nothing is protected.
+    assert_eq!(
+        (fig.pairs, fig.excepted, fig.blocked, fig.protected),
+        (2, 2, 0, 0)
+    );
+}
