@@ -625,6 +625,26 @@ fn stages(r: &Report, out: &mut String) {
             .map(|(p, m)| format!("{} → {}", code(p), code(m.as_str())))
             .collect();
         item("Paths switched", &short_list_coded(&paths), paths.len());
+        // The exceptions of the paths this stage switches: work that lets them follow later.
+        for (name, _) in &s.paths {
+            let Some(p) = r.paths.iter().find(|p| &p.name == name) else {
+                continue;
+            };
+            for x in p
+                .exceptions
+                .iter()
+                .filter(|x| !x.exception.remediation.is_empty())
+            {
+                let _ = writeln!(
+                    out,
+                    "- Work item for {} ({} pairs left out): {}",
+                    code(name),
+                    thousands(x.pairs as usize),
+                    esc(&x.exception.remediation)
+                );
+                any = true;
+            }
+        }
         if !any {
             let _ = writeln!(out, "- No changes.");
         }
