@@ -7,6 +7,8 @@
 //! let proposed = exceptions::propose(&inv, &eval, pid, mode);   // the blockers of `mode` as exceptions
 //! ```
 
+use std::collections::HashMap;
+
 use crate::finding::{Finding, Mode, Severity};
 use crate::inventory::{AccessPath, HostId, Inventory, PathId, UserId};
 use crate::rules::pairs::{Blockers, Left, PROTECTIVE, PathPairs};
@@ -84,12 +86,31 @@ pub fn resolve_list(inv: &Inventory, pid: PathId, exceptions: &[Exception]) -> V
         return Vec::new();
     };
     let sel = inv.selectors();
+    // Proposed exceptions name hosts one by one, thousands at a time on a large estate: those of the path are
+    // looked up by their exact name first, the rest (and every other selector) through the inventory.
+    let mut by_name: HashMap<&str, HostId> = HashMap::new();
+    if exceptions
+        .iter()
+        .any(|e| e.targets.len() + e.clients.len() > 64)
+    {
+        for &h in p.to.iter().chain(&p.from) {
+            if let Some(host) = inv.hosts.get(h as usize) {
+                by_name.insert(host.name.as_str(), h);
+            }
+        }
+    }
     let ids = |kind: MemberKind, list: &[String], on: &[u32]| {
-        let all: Vec<u32> = list
-            .iter()
-            .filter_map(|s| resolve_member(inv, &sel, kind, s).ok())
-            .flatten()
-            .collect();
+        let mut all: Vec<u32> = Vec::with_capacity(list.len());
+        for s in list {
+            let exact = s
+                .strip_prefix("host:")
+                .filter(|_| kind != MemberKind::User)
+                .and_then(|n| by_name.get(n));
+            match exact {
+                Some(h) => all.push(*h),
+                None => all.extend(resolve_member(inv, &sel, kind, s).unwrap_or_default()),
+            }
+        }
         on_path(all, on)
     };
     exceptions

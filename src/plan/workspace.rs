@@ -336,6 +336,8 @@ pub struct Workspace {
     items_by_stage: Groups,
     /// Per path: its items (chosen mode's findings), rebuilt for the edited path only.
     path_items: Vec<Vec<Assessed>>,
+    /// Per path: its decision's exceptions as written and resolved on it, resolved again only when they change.
+    excepted: Vec<(Vec<Exception>, Vec<super::exceptions::Resolved>)>,
     /// The items of `assessment.cross`, index for index; only those of re-judged paths are assessed again.
     cross_items: Vec<Assessed>,
     /// The item of `assessment.order` per path.
@@ -405,6 +407,7 @@ impl Workspace {
             items_by_path: Groups::default(),
             items_by_stage: Groups::default(),
             path_items: Vec::new(),
+            excepted: Vec::new(),
             cross_items: Vec::new(),
             order_items: Vec::new(),
             fixed_items: Vec::new(),
@@ -1003,12 +1006,13 @@ impl Workspace {
         let mut late: Vec<HostId> = Vec::new();
         let mut never = 0usize;
         let mut latest_stage = 0u32;
-        let excepted = super::exceptions::excepted_targets(inv, &self.plan, p);
-        for t in path
-            .to
-            .iter()
-            .filter(|t| excepted.binary_search(t).is_err())
-        {
+        // Targets the decision leaves out are not prepared for its mode.
+        let excepted = self
+            .excepted
+            .get(p as usize)
+            .map_or(&[][..], |e| e.1.as_slice());
+        let left_out = |t: &HostId| excepted.iter().any(|e| e.targets.binary_search(t).is_ok());
+        for t in path.to.iter().filter(|t| !left_out(t)) {
             let (a, b) = actions::target_needs(inv, *t, mode);
             if !(a || b) {
                 continue;
@@ -1141,18 +1145,35 @@ impl Workspace {
     }
 
     /// Evaluation findings of a path under its chosen mode.
+    /// Resolves the exceptions of path `p`'s decision on the path, unless they are those resolved last time.
+    fn resolve_exceptions(&mut self, p: PathId) {
+        let name = &self.inventory.paths[p as usize].name;
+        let written = self
+            .plan
+            .decision(name)
+            .map_or(&[][..], |d| d.exceptions.as_slice());
+        let Some(slot) = self.excepted.get_mut(p as usize) else {
+            return;
+        };
+        if slot.0 != written {
+            let resolved = super::exceptions::resolve_list(&self.inventory, p, written);
+            *slot = (written.to_vec(), resolved);
+        }
+    }
+
     fn compute_path_items(&self, p: PathId) -> Vec<Assessed> {
         let mode = self.choice(p).mode;
         // A finding of the mode about subjects its exceptions leave out no longer holds for the path.
         let path = &self.inventory.paths[p as usize];
-        let ex = self.plan.decision(&path.name).map_or_else(Vec::new, |d| {
-            super::exceptions::resolve(&self.inventory, p, d)
-        });
+        let ex = self
+            .excepted
+            .get(p as usize)
+            .map_or(&[][..], |e| e.1.as_slice());
         self.statics.path_findings[p as usize]
             .iter()
             .filter_map(|i| {
                 let f = &self.evaluation.findings[*i as usize];
-                let excepted = f.mode == Some(mode) && super::exceptions::covers(path, &ex, f);
+                let excepted = f.mode == Some(mode) && super::exceptions::covers(path, ex, f);
                 ((f.mode.is_none() || f.mode == Some(mode)) && !excepted)
                     .then(|| self.assess(FindingRef::Evaluation(*i), f))
             })
@@ -1164,6 +1185,10 @@ impl Workspace {
         self.compute_members();
         self.compute_waivers();
         let n = self.inventory.paths.len() as PathId;
+        self.excepted = vec![Default::default(); n as usize];
+        for p in 0..n {
+            self.resolve_exceptions(p);
+        }
         self.path_items = (0..n).map(|p| self.compute_path_items(p)).collect();
         self.assessment.order = (0..n).map(|p| self.order_finding(p)).collect();
         self.order_items = (0..n).map(|p| self.order_item(p)).collect();
@@ -1226,6 +1251,7 @@ impl Workspace {
             },
         };
         self.choices[p as usize] = choice;
+        self.resolve_exceptions(p);
         self.path_items[p as usize] = self.compute_path_items(p);
         self.assessment.order[p as usize] = self.order_finding(p);
         self.order_items[p as usize] = self.order_item(p);
