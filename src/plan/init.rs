@@ -31,14 +31,29 @@ impl Plan {
                 }
                 None => (Mode::Standard, String::new()),
             };
-            decisions.push(Decision {
-                path: path.name.clone(),
-                mode,
-                enforce: Enforcement::Policy,
-                note,
-            });
+            let mut d = Decision::new(path.name.clone(), mode, Enforcement::Policy);
+            d.note = note;
+            // The pairs the mode blocks stay behind as a named exception with its remediation.
+            let pid = p as PathId;
+            if let Some(r) = super::exceptions::propose(inv, eval, pid, mode) {
+                let codes = super::exceptions::blocking_codes(eval, pid, mode);
+                d.exceptions
+                    .push(super::exceptions::to_exception(inv, &r, &codes));
+            }
+            decisions.push(d);
         }
         use_switches_where_policies_conflict(inv, &mut decisions);
+        // A client policy requires the mode on every connection of the computer, excepted users and targets
+        // included: a path with such exceptions uses the per-connection switch where there is one.
+        for d in &mut decisions {
+            let narrowed = d
+                .exceptions
+                .iter()
+                .any(|e| !e.users.is_empty() || !e.targets.is_empty());
+            if narrowed && matches!(d.mode, Mode::RemoteGuard | Mode::RestrictedAdmin) {
+                d.enforce = Enforcement::Switch;
+            }
+        }
         let protected = |p: usize| decisions[p].mode != Mode::Standard;
 
         let mut targets = BTreeSet::new();
@@ -49,8 +64,15 @@ impl Plan {
             if !protected(p) {
                 continue;
             }
-            targets.extend(path.selectors.to.iter().cloned());
-            enforce_clients.extend(path.selectors.from.iter().cloned());
+            // Targets and clients the decision leaves out by name are not prepared for its mode.
+            let left_out = |sel: &String| {
+                decisions[p]
+                    .exceptions
+                    .iter()
+                    .any(|e| e.targets.contains(sel) || e.clients.contains(sel))
+            };
+            targets.extend(path.selectors.to.iter().filter(|s| !left_out(s)).cloned());
+            enforce_clients.extend(path.selectors.from.iter().filter(|s| !left_out(s)).cloned());
             let from_paws = !path.from.is_empty()
                 && path
                     .from

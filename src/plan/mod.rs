@@ -3,6 +3,7 @@
 pub mod actions;
 pub mod artefact;
 pub mod diff;
+pub mod exceptions;
 pub mod fingerprint;
 pub mod gpo;
 pub mod init;

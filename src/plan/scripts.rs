@@ -197,7 +197,8 @@ pub fn stage_scripts(ws: &Workspace) -> Result<Vec<ScriptFile>, ScriptError> {
                 Action::Shortcut { path, mode } => {
                     let p = &inv.paths[*path as usize];
                     names::identifier(&p.name).map_err(|why| invalid("path", &p.name, why))?;
-                    for t in &p.to {
+                    let excepted = super::exceptions::excepted_targets(inv, &ws.plan, *path);
+                    for t in p.to.iter().filter(|t| excepted.binary_search(t).is_err()) {
                         // mstsc cannot reach an Entra-joined target by Kerberos name either way; it keeps its name.
                         shortcuts.push((host_fqdn(inv, *t)?.1, *mode));
                     }

@@ -24,6 +24,15 @@ pub enum Edit {
         /// Its new mode.
         mode: Mode,
     },
+    /// Choose the mode of a path and the subjects left out of it, in one step.
+    Decide {
+        /// The path.
+        path: PathId,
+        /// Its new mode.
+        mode: Mode,
+        /// Its exceptions (replacing those it had).
+        exceptions: Vec<Exception>,
+    },
     /// Choose how a path's mode is enforced on its clients.
     SetEnforcement {
         /// The path.
@@ -346,6 +355,8 @@ pub struct Workspace {
     items_by_stage: Groups,
     /// Per path: its items (chosen mode's findings), rebuilt for the edited path only.
     path_items: Vec<Vec<Assessed>>,
+    /// Per path: its decision's exceptions as written and resolved on it, resolved again only when they change.
+    excepted: Vec<(Vec<Exception>, Vec<super::exceptions::Resolved>)>,
     /// The items of `assessment.cross`, index for index; only those of re-judged paths are assessed again.
     cross_items: Vec<Assessed>,
     /// The item of `assessment.order` per path.
@@ -421,6 +432,7 @@ impl Workspace {
             items_by_path: Groups::default(),
             items_by_stage: Groups::default(),
             path_items: Vec::new(),
+            excepted: Vec::new(),
             cross_items: Vec::new(),
             order_items: Vec::new(),
             fixed_items: Vec::new(),
@@ -633,6 +645,17 @@ impl Workspace {
                     d.note.clear();
                 }
             }),
+            Edit::Decide {
+                path,
+                mode,
+                exceptions,
+            } => self.set_decision(*path, |d| {
+                d.mode = *mode;
+                d.exceptions.clone_from(exceptions);
+                if *mode != Mode::Standard && d.note == super::init::ALL_BLOCKED_NOTE {
+                    d.note.clear();
+                }
+            }),
             Edit::SetEnforcement { path, enforce } => {
                 self.set_decision(*path, |d| d.enforce = *enforce)
             }
@@ -772,12 +795,7 @@ impl Workspace {
             Err(i) => {
                 self.plan.decisions.insert(
                     i,
-                    Decision {
-                        path: name.clone(),
-                        mode: Mode::Standard,
-                        enforce: Enforcement::Policy,
-                        note: String::new(),
-                    },
+                    Decision::new(name.clone(), Mode::Standard, Enforcement::Policy),
                 );
                 i
             }
@@ -1109,7 +1127,13 @@ impl Workspace {
         let mut late: Vec<HostId> = Vec::new();
         let mut never = 0usize;
         let mut latest_stage = 0u32;
-        for t in &path.to {
+        // Targets the decision leaves out are not prepared for its mode.
+        let excepted = self
+            .excepted
+            .get(p as usize)
+            .map_or(&[][..], |e| e.1.as_slice());
+        let left_out = |t: &HostId| excepted.iter().any(|e| e.targets.binary_search(t).is_ok());
+        for t in path.to.iter().filter(|t| !left_out(t)) {
             let (a, b) = actions::target_needs(inv, *t, mode);
             if !(a || b) {
                 continue;
@@ -1290,13 +1314,36 @@ impl Workspace {
     }
 
     /// Evaluation findings of a path under its chosen mode.
+    /// Resolves the exceptions of path `p`'s decision on the path, unless they are those resolved last time.
+    fn resolve_exceptions(&mut self, p: PathId) {
+        let name = &self.inventory.paths[p as usize].name;
+        let written = self
+            .plan
+            .decision(name)
+            .map_or(&[][..], |d| d.exceptions.as_slice());
+        let Some(slot) = self.excepted.get_mut(p as usize) else {
+            return;
+        };
+        if slot.0 != written {
+            let resolved = super::exceptions::resolve_list(&self.inventory, p, written);
+            *slot = (written.to_vec(), resolved);
+        }
+    }
+
     fn compute_path_items(&self, p: PathId) -> Vec<Assessed> {
         let mode = self.choice(p).mode;
+        // A finding of the mode about subjects its exceptions leave out no longer holds for the path.
+        let path = &self.inventory.paths[p as usize];
+        let ex = self
+            .excepted
+            .get(p as usize)
+            .map_or(&[][..], |e| e.1.as_slice());
         self.statics.path_findings[p as usize]
             .iter()
             .filter_map(|i| {
                 let f = &self.evaluation.findings[*i as usize];
-                (f.mode.is_none() || f.mode == Some(mode))
+                let excepted = f.mode == Some(mode) && super::exceptions::covers(path, ex, f);
+                ((f.mode.is_none() || f.mode == Some(mode)) && !excepted)
                     .then(|| self.assess(FindingRef::Evaluation(*i), f))
             })
             .collect()
@@ -1307,6 +1354,10 @@ impl Workspace {
         self.compute_members();
         self.compute_waivers();
         let n = self.inventory.paths.len() as PathId;
+        self.excepted = vec![Default::default(); n as usize];
+        for p in 0..n {
+            self.resolve_exceptions(p);
+        }
         self.path_items = (0..n).map(|p| self.compute_path_items(p)).collect();
         self.assessment.order = (0..n).map(|p| self.order_finding(p)).collect();
         self.order_items = (0..n).map(|p| self.order_item(p)).collect();
@@ -1371,6 +1422,7 @@ impl Workspace {
             },
         };
         self.choices[p as usize] = choice;
+        self.resolve_exceptions(p);
         self.path_items[p as usize] = self.compute_path_items(p);
         self.assessment.order[p as usize] = self.order_finding(p);
         self.order_items[p as usize] = self.order_item(p);

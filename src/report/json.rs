@@ -34,6 +34,9 @@ struct Summary {
     paths_without_mode: usize,
     stages: usize,
     stages_ready: usize,
+    pairs: u64,
+    pairs_servable: u64,
+    pairs_protected: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     exposure: Option<ExposureOut>,
 }
@@ -84,6 +87,7 @@ struct FindingOut<'a> {
 struct ModeOut {
     verdict: &'static str,
     codes: Vec<&'static str>,
+    pairs_blocked: u64,
 }
 
 #[derive(Serialize)]
@@ -107,6 +111,20 @@ struct PathOut<'a> {
     modes: ModesOut,
     rationale: &'a [String],
     location: LocationOut<'a>,
+    pairs: u64,
+    pairs_protected: u64,
+    exceptions: Vec<ExceptionOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct ExceptionOut<'a> {
+    mode: &'static str,
+    users: &'a [String],
+    targets: &'a [String],
+    clients: &'a [String],
+    remediation: &'a str,
+    pairs: u64,
+    needed: bool,
 }
 
 #[derive(Serialize)]
@@ -177,6 +195,7 @@ fn path<'a>(r: &'a Report, p: &'a ReportPath) -> PathOut<'a> {
         ModeOut {
             verdict: c.verdict.as_str(),
             codes: c.codes.iter().map(|c| c.as_str()).collect(),
+            pairs_blocked: p.pairs_blocked[m.index()],
         }
     };
     PathOut {
@@ -193,6 +212,21 @@ fn path<'a>(r: &'a Report, p: &'a ReportPath) -> PathOut<'a> {
         },
         rationale: &p.rationale,
         location: location(r, &p.location),
+        pairs: p.pairs,
+        pairs_protected: p.figures.protected,
+        exceptions: p
+            .exceptions
+            .iter()
+            .map(|x| ExceptionOut {
+                mode: x.exception.mode().as_str(),
+                users: &x.exception.users,
+                targets: &x.exception.targets,
+                clients: &x.exception.clients,
+                remediation: &x.exception.remediation,
+                pairs: x.pairs,
+                needed: x.needed,
+            })
+            .collect(),
     }
 }
 
@@ -213,6 +247,7 @@ pub fn write(r: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
 
 fn doc(r: &Report) -> Doc<'_> {
     let [block, action, warn, info] = r.counts().map(|(_, n)| n);
+    let pairs = r.pair_totals();
     Doc {
         version: FORMAT_VERSION,
         inventory: &r.inventory_uri,
@@ -230,6 +265,9 @@ fn doc(r: &Report) -> Doc<'_> {
             paths_without_mode: r.paths_without_mode().count(),
             stages: r.stages.len(),
             stages_ready: r.stages_ready(),
+            pairs: pairs.pairs,
+            pairs_servable: pairs.servable,
+            pairs_protected: pairs.protected,
             exposure: r.exposure.map(|(b, a)| ExposureOut {
                 before: b.exposures,
                 after: a.exposures,

@@ -187,6 +187,14 @@ pub struct ReportPath {
     pub rationale: Vec<String>,
     /// Where it is declared in the inventory.
     pub location: Location,
+    /// (user, target) pairs: users x targets.
+    pub pairs: u64,
+    /// Per mode (by [`Mode::index`]): the pairs it blocks.
+    pub pairs_blocked: [u64; 4],
+    /// The pairs, protected and excepted, of the plan's decision (or the recommendation).
+    pub figures: crate::plan::exceptions::Figures,
+    /// The exceptions of the decision (or the one the recommendation proposes).
+    pub exceptions: Vec<crate::plan::exceptions::Row>,
 }
 
 impl ReportPath {
@@ -331,6 +339,8 @@ pub struct PlanInput {
     pub stage_of_path: Vec<Option<usize>>,
     /// Waivers (their `used` count is filled in by [`Report::build`]).
     pub waivers: Vec<ReportWaiver>,
+    /// Per path (indexed by `PathId`): the exceptions of its decision.
+    pub exceptions: Vec<Vec<crate::plan::Exception>>,
 }
 
 /// A mode's name, or `none`.
@@ -606,6 +616,23 @@ impl Report {
             .enumerate()
             .map(|(i, p)| {
                 let pe = eval.paths.get(i);
+                let pp = eval.pairs.get(i);
+                let (figures, exceptions) = match plan {
+                    Some(pl) => crate::plan::exceptions::rows(
+                        inv,
+                        eval,
+                        i as PathId,
+                        chosen(i as PathId).unwrap_or(Mode::Standard),
+                        Some(pl.exceptions.get(i).map_or(&[][..], |e| e.as_slice())),
+                    ),
+                    None => crate::plan::exceptions::rows(
+                        inv,
+                        eval,
+                        i as PathId,
+                        pe.and_then(|pe| pe.recommended).unwrap_or(Mode::Standard),
+                        None,
+                    ),
+                };
                 let modes = Mode::ALL
                     .iter()
                     .map(|m| {
@@ -638,6 +665,10 @@ impl Report {
                     modes,
                     rationale: pe.map(|pe| pe.rationale.clone()).unwrap_or_default(),
                     location: b.inv_location(p.at),
+                    pairs: pp.map_or(0, |pp| pp.pairs),
+                    pairs_blocked: pp.map_or([0; 4], |pp| pp.blocked),
+                    figures,
+                    exceptions,
                 }
             })
             .collect();
@@ -820,6 +851,15 @@ impl Report {
                 n(a.pth_targets)
             ),
         ))
+    }
+
+    /// The pair figures of every path added up.
+    pub fn pair_totals(&self) -> crate::plan::exceptions::Figures {
+        let mut t = crate::plan::exceptions::Figures::default();
+        for p in &self.paths {
+            t += p.figures;
+        }
+        t
     }
 
     /// Stages that are ready.

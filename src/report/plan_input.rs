@@ -145,6 +145,16 @@ pub fn plan_input(ws: &Workspace, uri: String) -> PlanInput {
         stage_of_path: members.path.iter().map(|s| s.map(|s| s as usize)).collect(),
         waivers,
         exposure: Some((ws.exposure(None), ws.assessment().states.after())),
+        exceptions: inv
+            .paths
+            .iter()
+            .map(|p| {
+                ws.plan
+                    .decision(&p.name)
+                    .map(|d| d.exceptions.clone())
+                    .unwrap_or_default()
+            })
+            .collect(),
     }
 }
 

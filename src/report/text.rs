@@ -101,6 +101,7 @@ pub fn render(r: &Report, color: bool) -> String {
     let _ = writeln!(out, "      {}", notes.join(", "));
     let per_mode = r.paths_per_mode();
     let _ = writeln!(out, "paths: {}", per_mode.join(", "));
+    let _ = writeln!(out, "pairs: {}", super::markdown::pairs_text(r));
     if r.planned() {
         let _ = writeln!(
             out,
@@ -190,6 +191,19 @@ pub fn render(r: &Report, color: bool) -> String {
                 path.purpose,
                 decided,
                 p.dim(&verdicts.join(", "))
+            );
+            let f = &path.figures;
+            let _ = writeln!(
+                out,
+                "  {:<width$}  {}",
+                "",
+                p.dim(&format!(
+                    "pairs {} protected of {}, {} excepted ({})",
+                    f.protected,
+                    f.pairs,
+                    f.excepted,
+                    plural(path.exceptions.len(), "exception")
+                ))
             );
         }
     }

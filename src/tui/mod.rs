@@ -7,6 +7,7 @@ pub mod app;
 pub mod autosave;
 pub mod config;
 pub mod event;
+pub mod exceptions;
 pub mod findings;
 pub mod graph;
 pub mod inventory;

@@ -89,6 +89,8 @@ impl PathsState {
                 Action::CycleMode
                     | Action::CycleModeBack
                     | Action::UseRecommended
+                    | Action::ExceptBlockers
+                    | Action::ClearExceptions
                     | Action::ToggleEnforcement
             ) {
                 return;
@@ -119,17 +121,49 @@ impl PathsState {
                     .get(path as usize)
                     .and_then(|p| p.recommended)
                 {
-                    Some(mode) if mode != choice.mode => {
-                        queue.push_back(Internal::Edit(Edit::SetMode { path, mode }))
-                    }
-                    Some(_) => {
-                        queue.push_back(Internal::Status("already the recommended mode".into()))
+                    Some(mode) => {
+                        // The recommendation comes with the exception of what its mode blocks.
+                        let exceptions = super::exceptions::proposed(ws, path, mode);
+                        let same = ws.inventory.paths.get(path as usize).and_then(|p| {
+                            ws.plan
+                                .decision(&p.name)
+                                .map(|d| d.mode == mode && d.exceptions == exceptions)
+                        });
+                        if same == Some(true) {
+                            queue.push_back(Internal::Status("already the recommended mode".into()))
+                        } else {
+                            queue.push_back(Internal::Edit(Edit::Decide {
+                                path,
+                                mode,
+                                exceptions,
+                            }))
+                        }
                     }
                     None => queue.push_back(Internal::Error(
                         "no mode is recommended: every mode is blocked".into(),
                     )),
                 }
             }
+            Action::ExceptBlockers => {
+                let exceptions = super::exceptions::proposed(ws, path, choice.mode);
+                if exceptions.is_empty() {
+                    queue.push_back(Internal::Status(format!(
+                        "nothing to leave out: {} is blocked for none or for all of the path's pairs",
+                        choice.mode
+                    )));
+                } else {
+                    queue.push_back(Internal::Edit(Edit::Decide {
+                        path,
+                        mode: choice.mode,
+                        exceptions,
+                    }));
+                }
+            }
+            Action::ClearExceptions => queue.push_back(Internal::Edit(Edit::Decide {
+                path,
+                mode: choice.mode,
+                exceptions: Vec::new(),
+            })),
             Action::ToggleEnforcement => {
                 let enforce = match choice.enforce {
                     Enforcement::Policy => Enforcement::Switch,
@@ -172,6 +206,7 @@ impl PathsState {
 
 fn cell(
     v: Verdict,
+    served: Option<u64>,
     chosen: bool,
     cols: Columns,
     theme: &super::theme::Theme,
@@ -179,6 +214,9 @@ fn cell(
     let mut s = verdict_span(v, theme);
     if cols.compact {
         s.content = super::ui::verdict_symbol(v).into();
+    } else if let Some(pct) = served {
+        // Blocked for some pairs only: the share it serves.
+        s.content = format!("{} {pct}%", super::ui::verdict_symbol(v)).into();
     }
     let text = if chosen {
         s.style = s.style.patch(theme.chosen);
@@ -234,10 +272,14 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 super::ui::word(&p.purpose),
                 w = cols.name
             ))];
+            let pairs = ws.evaluation.pairs.get(i);
             for m in Mode::ALL {
                 let v = ev.map_or(Verdict::Ok, |e| e.modes[m.index()].verdict.0);
+                let served = pairs
+                    .filter(|pp| pp.blocked[m.index()] > 0 && pp.blocked[m.index()] < pp.pairs)
+                    .map(|pp| pp.served_percent(m));
                 spans.push(Span::raw(" "));
-                spans.extend(cell(v, m == choice.mode, cols, theme));
+                spans.extend(cell(v, served, m == choice.mode, cols, theme));
             }
             spans.push(Span::raw(
                 ev.and_then(|e| e.recommended)
@@ -305,6 +347,7 @@ pub fn detail_lines(
     if let Some(stage) = super::stages::stage_of_path(ws, path) {
         lines.push(fact("Stage", stage, theme));
     }
+
     if let Some(e) = ev {
         for r in &e.rationale {
             lines.push(Line::styled(format!("  {r}"), theme.dim));
@@ -337,6 +380,8 @@ pub fn detail_lines(
             Span::raw(format!(" no findings under {}", choice.mode)),
         ]));
     }
+    lines.extend(super::exceptions::exception_lines(ws, path, theme));
+    lines.extend(super::exceptions::pair_lines(ws, path, theme));
     lines
 }
 
