@@ -7,7 +7,7 @@ use std::path::Path;
 use guardplan::finding::{Mode, Severity, Subject};
 use guardplan::inventory::{Inventory, load_file, load_str};
 use guardplan::plan::actions::Action;
-use guardplan::plan::{Edit, Plan, Workspace, io, scripts};
+use guardplan::plan::{Edit, Plan, Workspace, exceptions, io, scripts};
 use guardplan::rules::Code;
 use guardplan::sample::{SampleSpec, generate};
 
@@ -114,9 +114,6 @@ fn pairs_exposed(ws: &Workspace, after: Option<usize>) -> (usize, usize) {
     };
     let mut pairs = BTreeSet::new();
     for (p, path) in inv.paths.iter().enumerate() {
-        if ws.mode_after(p as u32, after) != Mode::Standard {
-            continue;
-        }
         let users: Vec<u32> = ws
             .evaluation
             .findings_of(p as u32, Mode::Standard)
@@ -127,9 +124,23 @@ fn pairs_exposed(ws: &Workspace, after: Option<usize>) -> (usize, usize) {
                 _ => None,
             })
             .collect();
-        for u in users {
-            for h in path.to.iter().chain(&path.hops) {
-                pairs.insert((u, *h));
+        let hosts: Vec<u32> = path.to.iter().chain(&path.hops).copied().collect();
+        if ws.mode_after(p as u32, after) == Mode::Standard {
+            pairs.extend(users.iter().flat_map(|u| hosts.iter().map(|h| (*u, *h))));
+            continue;
+        }
+        // The path's mode is in use: only what its exceptions leave on plain RDP is exposed.
+        let ex = ws
+            .plan
+            .decision(&path.name)
+            .map(|d| exceptions::resolve(inv, p as u32, d))
+            .unwrap_or_default();
+        for e in ex.iter().filter(|e| e.mode == Mode::Standard) {
+            for u in &users {
+                if !e.clients.is_empty() || e.users.contains(u) {
+                    pairs.extend(hosts.iter().map(|h| (*u, *h)));
+                }
+                pairs.extend(e.targets.iter().map(|t| (*u, *t)));
             }
         }
     }

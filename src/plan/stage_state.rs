@@ -18,6 +18,7 @@ use crate::rules::exposure::{self, Exposure, ExposureIndex};
 use crate::rules::{Choice, ChoiceIndex, Code};
 
 use super::actions::{Action, Membership};
+use super::exceptions::Resolved;
 use super::model::Enforcement;
 
 /// The stages a finding holds in, as state numbers (see the module documentation), both included.
@@ -67,6 +68,9 @@ pub struct StageStates {
     sig_size: Vec<usize>,
     /// Per state: hosts with `DisableRestrictedAdmin` = 0.
     pth: Vec<usize>,
+    /// Per state: exposures (and of those, Protected Users members') that users left out of their path's mode
+    /// by an exception add beyond their signature's count.
+    excepted_users: Vec<(usize, usize)>,
 }
 
 /// The inputs of [`StageStates::build`].
@@ -85,6 +89,18 @@ pub struct StageInputs<'a> {
     pub choice_index: &'a ChoiceIndex,
     /// The privileged users of every path.
     pub exposure_index: &'a ExposureIndex,
+    /// Per path: its decision's exceptions, resolved on it.
+    pub exceptions: Vec<&'a [Resolved]>,
+}
+
+impl StageInputs<'_> {
+    fn choice(&self, p: PathId) -> Choice {
+        self.choices.get(p as usize).copied().unwrap_or(PLAIN)
+    }
+
+    fn exceptions_of(&self, p: PathId) -> &[Resolved] {
+        self.exceptions.get(p as usize).copied().unwrap_or(&[])
+    }
 }
 
 impl StageStates {
@@ -103,6 +119,7 @@ impl StageStates {
         s.sig_hosts = (0..i.exposure_index.signatures() as u32)
             .map(|sig| s.sig_hosts_of(i, sig, states, &mut mark, &mut epoch))
             .collect();
+        s.count_excepted_users(i, states, &mut mark, &mut epoch);
         s.total_exposure(states);
         s
     }
@@ -123,6 +140,7 @@ impl StageStates {
                 *slot = hosts;
             }
         }
+        self.count_excepted_users(i, states, &mut mark, &mut epoch);
         self.total_exposure(states);
     }
 
@@ -140,6 +158,111 @@ impl StageStates {
             self.use_stage.get(p as usize).copied().flatten(),
             state,
         )
+    }
+
+    /// Whether a session of path `p` in `state` leaves credentials on every host of the path: the path is on
+    /// plain RDP, or an exception leaves some of its clients there (any user may connect from those).
+    fn plain_at(&self, i: &StageInputs<'_>, p: PathId, state: usize) -> bool {
+        exposure::leaves_credentials(self.mode(i.choice(p), p, state))
+            || i.exceptions_of(p)
+                .iter()
+                .any(|e| !e.clients.is_empty() && self.leaves_by_exception(i, p, e, state))
+    }
+
+    /// Whether exception `e` of path `p` leaves the credentials of the subjects it takes in `state`: its mode is
+    /// in use from the stage that puts the path's mode into use, plain RDP before.
+    fn leaves_by_exception(
+        &self,
+        i: &StageInputs<'_>,
+        p: PathId,
+        e: &Resolved,
+        state: usize,
+    ) -> bool {
+        let choice = Choice {
+            mode: e.mode,
+            ..i.choice(p)
+        };
+        exposure::leaves_credentials(self.mode(choice, p, state))
+    }
+
+    /// The targets of `paths` that an exception leaves on plain RDP in `state` while their path is not.
+    fn excepted_targets(&self, i: &StageInputs<'_>, paths: &[PathId], state: usize) -> Vec<u32> {
+        let mut out = Vec::new();
+        for p in paths.iter().filter(|p| !self.plain_at(i, **p, state)) {
+            for e in i.exceptions_of(*p) {
+                if !e.targets.is_empty() && self.leaves_by_exception(i, *p, e, state) {
+                    out.extend_from_slice(&e.targets);
+                }
+            }
+        }
+        out
+    }
+
+    /// Users an exception leaves on plain RDP are counted apart from their signature: per state, the hosts of
+    /// their signature plus those of the paths that leave them out, minus what the signature counted for them.
+    fn count_excepted_users(
+        &mut self,
+        i: &StageInputs<'_>,
+        states: usize,
+        mark: &mut [u32],
+        epoch: &mut u32,
+    ) {
+        let idx = i.exposure_index;
+        let mut paths_of: BTreeMap<u32, Vec<PathId>> = BTreeMap::new();
+        for (p, ex) in i.exceptions.iter().enumerate() {
+            for u in ex.iter().flat_map(|e| &e.users) {
+                paths_of.entry(*u).or_default().push(p as PathId);
+            }
+        }
+        self.excepted_users = vec![(0, 0); states];
+        for (u, ps) in paths_of {
+            let Some(sig) = idx.signature_of_user(u) else {
+                continue;
+            };
+            let sig_paths = idx.paths_of(sig);
+            let protected_from = if i
+                .inv
+                .users
+                .get(u as usize)
+                .is_some_and(|x| x.protected_users)
+            {
+                Some(0)
+            } else {
+                (i.members.user.get(u as usize).copied().flatten()).map(|k| k as usize + 1)
+            };
+            for st in 0..states {
+                // The paths where the user is privileged, in use, and left on plain RDP by an exception.
+                let also: Vec<PathId> = (ps.iter().copied())
+                    .filter(|p| sig_paths.binary_search(p).is_ok() && !self.plain_at(i, *p, st))
+                    .filter(|p| {
+                        (i.exceptions_of(*p).iter())
+                            .any(|e| has(&e.users, u) && self.leaves_by_exception(i, *p, e, st))
+                    })
+                    .collect();
+                if also.is_empty() {
+                    continue;
+                }
+                let mut hosts = self.excepted_targets(i, sig_paths, st);
+                let own = idx.exposed_hosts_with(
+                    sig,
+                    |p| self.plain_at(i, p, st),
+                    &also,
+                    &mut hosts,
+                    mark,
+                    epoch,
+                );
+                let base = self
+                    .sig_hosts
+                    .get(sig as usize)
+                    .and_then(|h| h.get(st))
+                    .copied();
+                let extra = own.saturating_sub(base.unwrap_or(0));
+                self.excepted_users[st].0 += extra;
+                if protected_from.is_some_and(|f| f <= st) {
+                    self.excepted_users[st].1 += extra;
+                }
+            }
+        }
     }
 
     /// The first state of a cross-path finding that holds after the plan, if a stage's state has it.
@@ -171,18 +294,24 @@ impl StageStates {
         epoch: &mut u32,
     ) -> Vec<usize> {
         let paths = i.exposure_index.paths_of(sig);
-        let choice = |p: PathId| i.choices.get(p as usize).copied().unwrap_or(PLAIN);
-        let plain_at =
-            |p: PathId, st: usize| exposure::leaves_credentials(self.mode(choice(p), p, st));
+        let plain_at = |p: PathId, st: usize| self.plain_at(i, p, st);
         let mut out = Vec::with_capacity(states);
         let mut last: Option<(Vec<bool>, usize)> = None;
         for st in 0..states {
             let key: Vec<bool> = paths.iter().map(|p| plain_at(*p, st)).collect();
             let n = match &last {
                 Some((k, n)) if *k == key => *n,
-                _ => i
-                    .exposure_index
-                    .exposed_hosts(sig, |p| plain_at(p, st), mark, epoch),
+                _ => {
+                    let mut hosts = self.excepted_targets(i, paths, st);
+                    i.exposure_index.exposed_hosts_with(
+                        sig,
+                        |p| plain_at(p, st),
+                        &[],
+                        &mut hosts,
+                        mark,
+                        epoch,
+                    )
+                }
             };
             out.push(n);
             last = Some((key, n));
@@ -268,6 +397,9 @@ impl StageStates {
                     e.exposures += h * users;
                     e.tgt_only += h * pu.get(st).copied().unwrap_or(0);
                 }
+                let (extra, tgt) = self.excepted_users.get(st).copied().unwrap_or((0, 0));
+                e.exposures += extra;
+                e.tgt_only += tgt;
                 e
             })
             .collect();
@@ -354,6 +486,10 @@ impl StageStates {
             (a.path, a.code, a.mode, x.first).cmp(&(b.path, b.code, b.mode, y.first))
         });
     }
+}
+
+fn has(sorted: &[u32], x: u32) -> bool {
+    sorted.binary_search(&x).is_ok()
 }
 
 /// A cross-path finding's identity across states: its path, code and mode.

@@ -1103,6 +1103,7 @@ impl Workspace {
                 .collect(),
             choice_index: &self.choice_index,
             exposure_index: &self.exposure_index,
+            exceptions: self.excepted.iter().map(|e| e.1.as_slice()).collect(),
         }
     }
 

@@ -80,6 +80,10 @@ pub struct ExposureIndex {
     classes_of_path: Vec<Vec<u32>>,
     /// Per class of hosts (hosts reached by the same paths): how many hosts it has.
     class_size: Vec<usize>,
+    /// Per host: its class (`u32::MAX` when no path reaches it).
+    class_of_host: Vec<u32>,
+    /// Per privileged user: its signature.
+    sig_of_user: HashMap<UserId, u32>,
 }
 
 impl ExposureIndex {
@@ -99,11 +103,13 @@ impl ExposureIndex {
         sigs.sort_unstable();
         let mut sigs_of_path = vec![Vec::new(); inv.paths.len()];
         let (mut sig_paths, mut sig_users) = (Vec::new(), Vec::new());
+        let mut sig_of_user = HashMap::new();
         for (k, (ps, mut us)) in sigs.into_iter().enumerate() {
             for p in &ps {
                 sigs_of_path[*p as usize].push(k as u32);
             }
             us.sort_unstable();
+            sig_of_user.extend(us.iter().map(|u| (*u, k as u32)));
             sig_paths.push(ps);
             sig_users.push(us);
         }
@@ -121,7 +127,11 @@ impl ExposureIndex {
         let mut classes: HashMap<Vec<PathId>, u32> = HashMap::new();
         let mut class_paths: Vec<Vec<PathId>> = Vec::new();
         let mut class_size: Vec<usize> = Vec::new();
-        for mut ps in paths_of_host.into_iter().filter(|ps| !ps.is_empty()) {
+        let mut class_of_host = vec![u32::MAX; inv.hosts.len()];
+        for (h, mut ps) in paths_of_host.into_iter().enumerate() {
+            if ps.is_empty() {
+                continue;
+            }
             ps.sort_unstable();
             ps.dedup();
             let k = *classes.entry(ps).or_insert_with_key(|ps| {
@@ -130,6 +140,7 @@ impl ExposureIndex {
                 class_size.len() as u32 - 1
             });
             class_size[k as usize] += 1;
+            class_of_host[h] = k;
         }
         let mut classes_of_path = vec![Vec::new(); inv.paths.len()];
         for (k, ps) in class_paths.iter().enumerate() {
@@ -143,7 +154,14 @@ impl ExposureIndex {
             sigs_of_path,
             classes_of_path,
             class_size,
+            class_of_host,
+            sig_of_user,
         }
+    }
+
+    /// The signature of a privileged user (`None`: privileged on no path).
+    pub fn signature_of_user(&self, u: UserId) -> Option<u32> {
+        self.sig_of_user.get(&u).copied()
     }
 
     /// How many signatures there are.
@@ -170,14 +188,34 @@ impl ExposureIndex {
         mark: &mut [u32],
         epoch: &mut u32,
     ) -> usize {
+        self.exposed_hosts_with(sig, plain, &[], &mut Vec::new(), mark, epoch)
+    }
+
+    /// [`ExposureIndex::exposed_hosts`] with the hosts of `also` (paths whose sessions leave credentials for
+    /// these users whatever the mode, as a user an exception leaves on plain RDP) and the single hosts
+    /// `hosts` (targets an exception leaves on plain RDP) added; `hosts` is sorted and deduplicated in place.
+    pub fn exposed_hosts_with(
+        &self,
+        sig: u32,
+        plain: impl Fn(PathId) -> bool,
+        also: &[PathId],
+        hosts: &mut Vec<HostId>,
+        mark: &mut [u32],
+        epoch: &mut u32,
+    ) -> usize {
         *epoch = epoch.wrapping_add(1);
         if *epoch == 0 {
             mark.iter_mut().for_each(|m| *m = 0);
             *epoch = 1;
         }
         let mut n = 0;
-        for p in self.sig_paths[sig as usize].iter().filter(|p| plain(**p)) {
-            for k in &self.classes_of_path[*p as usize] {
+        let paths = self.sig_paths[sig as usize].iter().filter(|p| plain(**p));
+        for p in paths.chain(also) {
+            for k in self
+                .classes_of_path
+                .get(*p as usize)
+                .map_or(&[][..], Vec::as_slice)
+            {
                 if let Some(m) = mark.get_mut(*k as usize)
                     && *m != *epoch
                 {
@@ -186,7 +224,16 @@ impl ExposureIndex {
                 }
             }
         }
-        n
+        hosts.sort_unstable();
+        hosts.dedup();
+        // A single host counts unless its whole class is already counted.
+        n + hosts
+            .iter()
+            .filter(|h| {
+                let k = self.class_of_host.get(**h as usize).copied();
+                k.and_then(|k| mark.get(k as usize)) != Some(epoch)
+            })
+            .count()
     }
 
     /// The users of a signature.
