@@ -86,6 +86,8 @@ fn a_ready_stage_has_no_block_of_its_own_and_no_stage_raises_the_exposure() {
         a.stages[broad].blockers
     );
 
+    // The sample plan leaves some subjects out of their path's mode: they count as exposed.
+    assert!(ws.plan.decisions.iter().any(|d| !d.exceptions.is_empty()));
     let before = ws.exposure(None).exposures;
     let mut last = before;
     for s in 0..ws.plan.stages.len() {
@@ -112,6 +114,14 @@ fn pairs_exposed(ws: &Workspace, after: Option<usize>) -> (usize, usize) {
                 .stage_of_item(guardplan::plan::MemberKind::User, u)
                 .is_some_and(|s| s < state)
     };
+    let pairs = exposed_pairs(ws, after);
+    let tgt = pairs.iter().filter(|(u, _)| protected(*u)).count();
+    (pairs.len(), tgt)
+}
+
+/// The (privileged user, host) pairs exposed in one state, listed one by one.
+fn exposed_pairs(ws: &Workspace, after: Option<usize>) -> BTreeSet<(u32, u32)> {
+    let inv = &ws.inventory;
     let mut pairs = BTreeSet::new();
     for (p, path) in inv.paths.iter().enumerate() {
         let users: Vec<u32> = ws
@@ -144,8 +154,7 @@ fn pairs_exposed(ws: &Workspace, after: Option<usize>) -> (usize, usize) {
             }
         }
     }
-    let tgt = pairs.iter().filter(|(u, _)| protected(*u)).count();
-    (pairs.len(), tgt)
+    pairs
 }
 
 fn ra_enabled_hosts(ws: &Workspace, after: Option<usize>) -> usize {
@@ -186,6 +195,67 @@ fn assert_exposure_counted_pair_by_pair(ws: &Workspace) {
             "after {after:?}"
         );
     }
+}
+
+#[test]
+fn a_user_an_exception_leaves_on_standard_stays_exposed_after_the_stage() {
+    let mut ws = contoso();
+    let p = ws.inventory.index.paths["tier0-dc-admin"];
+    // The first stage after which the path uses its mode.
+    let stage = (0..ws.plan.stages.len()).find(|s| ws.mode_after(p, Some(*s)) != Mode::Standard);
+    let stage = stage.expect("a stage puts the path into use");
+    let user = |name: &str| {
+        ws.inventory
+            .users
+            .iter()
+            .position(|u| u.name == name)
+            .expect("user") as u32
+    };
+    let (alice, oscar) = (user("t0-alice"), user("t0-oscar"));
+    let jump = ws
+        .inventory
+        .hosts
+        .iter()
+        .position(|h| h.name == "JUMP-T0-01")
+        .expect("host") as u32;
+    let before = ws.exposure(Some(stage));
+    let pairs = exposed_pairs(&ws, Some(stage));
+    assert!(!pairs.contains(&(alice, jump)) && !pairs.contains(&(oscar, jump)));
+    ws.apply(Edit::Decide {
+        path: p,
+        mode: Mode::RemoteGuard,
+        exceptions: vec![guardplan::plan::Exception {
+            users: vec![r"user:CORP\t0-oscar".into()],
+            remediation: "keeps plain RDP until the PAW is rebuilt".into(),
+            ..Default::default()
+        }],
+    })
+    .expect("the edit applies");
+    // Before the stage nothing changes; after it, only the excepted user is still exposed on the jump host.
+    let pairs = exposed_pairs(&ws, Some(stage));
+    assert!(
+        pairs.contains(&(oscar, jump)),
+        "the excepted user stays exposed"
+    );
+    assert!(!pairs.contains(&(alice, jump)), "the others are protected");
+    assert!(ws.exposure(Some(stage)).exposures > before.exposures);
+    assert_exposure_counted_pair_by_pair(&ws);
+    assert_same_states(&ws);
+    // The reports say the same.
+    let r = guardplan::report::plan_report(&ws, "plan.toml".into(), "inv.toml", Severity::Block);
+    let v: serde_json::Value =
+        serde_json::from_str(&guardplan::report::json::render(&r)).expect("JSON");
+    let last = ws.plan.stages.len() - 1;
+    assert_eq!(
+        v["summary"]["exposure"]["after"],
+        ws.exposure(Some(last)).exposures
+    );
+    assert_eq!(
+        v["stages"][stage]["exposure"],
+        ws.exposure(Some(stage)).exposures
+    );
+    assert!(ws.undo());
+    assert_eq!(ws.exposure(Some(stage)), before);
 }
 
 #[test]
