@@ -132,8 +132,20 @@ impl PathPairs {
                 v.sort_unstable();
                 v.dedup();
             }
+            // Lists of the same users (one per group of identical access control lists, often) become one.
             b.cross.sort();
-            b.cross.dedup();
+            let mut merged: Vec<Cross> = Vec::with_capacity(b.cross.len());
+            for (users, mut hosts) in b.cross.drain(..) {
+                match merged.last_mut() {
+                    Some((u, h)) if *u == users => h.append(&mut hosts),
+                    _ => merged.push((users, hosts)),
+                }
+            }
+            for (_, h) in &mut merged {
+                h.sort_unstable();
+                h.dedup();
+            }
+            b.cross = merged;
         }
         for m in Mode::ALL {
             out.blocked[m.index()] = out.count(p, &[m], Left::default());
