@@ -10,11 +10,11 @@ use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use guardplan::Severity;
-use guardplan::commands::check::plan_input;
 use guardplan::graph::TrustGraph;
 use guardplan::inventory::raw::RawInventory;
 use guardplan::inventory::{load_file, load_str};
 use guardplan::plan::{Plan, Workspace, io, scripts};
+use guardplan::report::plan_input;
 use guardplan::report::{self, Report};
 use guardplan::rules::evaluate;
 use guardplan::sample::{SampleSpec, generate};

@@ -2,6 +2,9 @@
 //!
 //! ```text
 //! cargo bench --bench stages -- estate.toml        # an inventory file
+//!
+//! Besides loading and the rules, it times a plan made by `plan init`: its stage states alone, the whole
+//! assessment (which includes them), and the report of `check --plan`.
 //! cargo bench --bench stages -- --hosts 100000     # a generated sample (users = 2 x hosts)
 //! GUARDPLAN_RUNS=9 cargo bench --bench stages -- --hosts 100000
 //! ```
@@ -89,6 +92,28 @@ fn main() {
             evaluate(&inv, &graph).findings.len()
         })
     });
+    // A plan over the estate: the stages applied in order, each judged in its state, and the report of
+    // `check --plan` built from them.
+    let today = time::macros::date!(2026 - 06 - 01);
+    let ws = guardplan::plan::Workspace::new(inv.clone(), None, today);
+    stage("stage states", &mut || {
+        ws.derive_stage_states().exposure.len()
+    });
+    stage("plan assessment", &mut || {
+        guardplan::plan::Workspace::new(inv.clone(), Some(ws.plan.clone()), today)
+            .assessment()
+            .items
+            .len()
+    });
+    stage("plan report", &mut || {
+        let r = guardplan::report::plan_report(
+            &ws,
+            "plan.toml".into(),
+            "bench.toml",
+            guardplan::Severity::Block,
+        );
+        r.findings.len()
+    });
     let yard = stages[0].1.as_secs_f64();
     println!(
         "{:<22} {:>10} {:>9} {:>12} {:>10}",
@@ -108,7 +133,7 @@ fn main() {
             t.as_secs_f64() / yard
         );
     }
-    drop((inv, graph));
+    drop((inv, graph, ws));
 }
 
 /// Resident memory before the stages (the text and one loaded inventory are already in it).

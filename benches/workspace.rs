@@ -1,13 +1,16 @@
 //! Cost of one edit of the plan on the synthetic estate of `guardplan sample`: a path's mode change (and its
-//! undo), at 1k, 10k and 100k hosts.
+//! undo), the stage states of the starting plan derived afresh, and the planner's `x` (the chosen mode's
+//! blockers proposed as an exception and applied, and its undo), at 1k, 10k and 100k hosts.
 //!
 //! Run with `cargo bench --bench workspace`.
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use guardplan::Mode;
 use guardplan::inventory::load_str;
+use guardplan::plan::exceptions;
 use guardplan::plan::{Edit, Workspace};
 use guardplan::sample::{SampleSpec, generate};
+use guardplan::tui::exceptions::proposed;
 
 /// The synthetic estate of `guardplan sample --hosts N`.
 fn estate(hosts: u32) -> String {
@@ -55,5 +58,74 @@ fn mode_change(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, mode_change);
+/// The stages applied in order to the estate, each judged in its state (a plan made by `plan init`), derived
+/// afresh: what a change of the stages' members recomputes besides the rest of the assessment.
+fn stage_states(c: &mut Criterion) {
+    let today = time::macros::date!(2026 - 06 - 01);
+    let mut group = c.benchmark_group("workspace");
+    group.sample_size(10);
+    for hosts in [1_000u32, 10_000, 100_000] {
+        let mut setup: Option<Workspace> = None;
+        group.bench_function(BenchmarkId::new("stage_states", hosts), |b| {
+            let ws = setup.get_or_insert_with(|| workspace(hosts, today).0);
+            b.iter(|| ws.derive_stage_states().exposure.len())
+        });
+    }
+    group.finish();
+}
+
+/// The path whose chosen mode leaves out the most pairs as an exception, and that mode.
+fn widest_exception(ws: &Workspace) -> (u32, Mode) {
+    let mut best = (0u32, Mode::Standard, 0u64);
+    for p in 0..ws.inventory.paths.len() as u32 {
+        let mode = ws.choice(p).mode;
+        let Some(r) = exceptions::propose(&ws.inventory, &ws.evaluation, p, mode) else {
+            continue;
+        };
+        let f = exceptions::figures(&ws.inventory, &ws.evaluation, p, mode, &[r]);
+        if f.excepted >= best.2 {
+            best = (p, mode, f.excepted);
+        }
+    }
+    (best.0, best.1)
+}
+
+fn exception_add(c: &mut Criterion) {
+    let today = time::macros::date!(2026 - 06 - 01);
+    let mut group = c.benchmark_group("workspace");
+    group.sample_size(10);
+    for hosts in [1_000u32, 10_000, 100_000] {
+        let mut setup: Option<(Workspace, u32, Mode)> = None;
+        group.bench_function(BenchmarkId::new("except_blockers_and_undo", hosts), |b| {
+            let (ws, path, mode) = setup.get_or_insert_with(|| {
+                let (mut ws, _, _) = workspace(hosts, today);
+                let (path, mode) = widest_exception(&ws);
+                // Start from the path without exceptions, as a user who has not pressed `x` yet.
+                let cleared = Edit::Decide {
+                    path,
+                    mode,
+                    exceptions: Vec::new(),
+                };
+                if let Err(e) = ws.apply(cleared) {
+                    panic!("edit refused: {e}");
+                }
+                (ws, path, mode)
+            });
+            b.iter(|| {
+                let exceptions = proposed(ws, *path, *mode);
+                if let Err(e) = ws.apply(Edit::Decide {
+                    path: *path,
+                    mode: *mode,
+                    exceptions,
+                }) {
+                    panic!("edit refused: {e}");
+                }
+                assert!(ws.undo());
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, mode_change, stage_states, exception_add);
 criterion_main!(benches);

@@ -29,6 +29,7 @@ mod plan_proptest;
 mod plan_sample;
 mod plan_scripts;
 mod plan_snapshots;
+mod plan_stage_states;
 mod plan_workspace;
 mod report_plan;
 mod report_review;

@@ -208,3 +208,60 @@ fn a_stage_selector_that_matches_nothing_is_refused_at_its_line() {
     assert_eq!(err.0[0].line, want, "{err}");
     assert!(err.to_string().contains("selects nothing"), "{err}");
 }
+
+#[test]
+fn the_starting_plan_carries_exceptions_that_round_trip_and_are_validated() {
+    let inv = load_sample().expect("sample");
+    let p = sample_plan();
+    let d = p.decision("app-owners").expect("a decision for app-owners");
+    assert_eq!(d.exceptions.len(), 1, "{d:?}");
+    assert_eq!(d.exceptions[0].targets, ["host:SRV-REPORT-01"]);
+    assert!(!d.exceptions[0].remediation.is_empty());
+    let text = io::render(&p);
+    assert!(text.contains("[[decision.exception]]"), "{text}");
+    io::validate(&io::parse("x.plan.toml", &text).expect("parses"), &inv).expect("valid");
+
+    // A target that is not in the inventory is refused at its line.
+    let at = text
+        .rfind("\"host:SRV-REPORT-01\"")
+        .expect("the exception's target");
+    let bad = format!(
+        "{}\"host:SRV-GONE-99\"{}",
+        &text[..at],
+        &text[at + "\"host:SRV-REPORT-01\"".len()..]
+    );
+    let parsed = io::parse("x.plan.toml", &bad).expect("structurally fine");
+    let err = io::validate(&parsed, &inv).expect_err("unknown host");
+    let want = bad
+        .lines()
+        .position(|l| l.contains("SRV-GONE-99"))
+        .expect("line")
+        + 1;
+    assert_eq!(err.0.len(), 1, "{err}");
+    assert_eq!(err.0[0].line, want, "{err}");
+    assert!(err.to_string().contains("exception targets"), "{err}");
+}
+
+#[test]
+fn diff_shows_exceptions_added_and_removed() {
+    let old = sample_plan();
+    let mut new = old.clone();
+    let d = new
+        .decisions
+        .iter_mut()
+        .find(|d| d.path == "app-owners")
+        .expect("app-owners");
+    let removed = d.exceptions.remove(0);
+    let change = plan::diff::diff(&old, &new, None, TODAY);
+    assert_eq!(
+        change.exceptions_removed,
+        vec![("app-owners".to_string(), removed)]
+    );
+    assert!(change.exceptions_added.is_empty());
+    let text = plan::diff::render(&change, false);
+    assert!(text.contains("Exceptions"), "{text}");
+    assert!(
+        text.contains("path `app-owners`: removed targets `host:SRV-REPORT-01` -> standard"),
+        "{text}"
+    );
+}

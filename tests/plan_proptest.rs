@@ -52,6 +52,7 @@ fn plan() -> impl Strategy<Value = Plan> {
                 Enforcement::Policy
             },
             note,
+            exceptions: Vec::new(),
         });
     let scope = prop_oneof![
         Just("*".to_string()),

@@ -29,3 +29,42 @@ fn example_plan_is_in_sync_with_the_sample() {
     io::validate(&parsed, &inv).expect("validates");
     assert!(io::staleness(&parsed, &inv).is_none());
 }
+
+/// On a synthetic estate, the starting plan protects nearly every pair some mode can serve: paths move with
+/// their outliers as exceptions instead of staying on `standard`.
+#[test]
+fn the_starting_plan_protects_what_can_be_served_at_scale() {
+    use guardplan::Mode;
+    use guardplan::plan::exceptions;
+    let text =
+        guardplan::sample::generate(&guardplan::sample::SampleSpec::new(1000)).expect("sample");
+    let inv = load_str("estate.toml", &text).expect("loads");
+    let eval = guardplan::rules::evaluate(&inv, &guardplan::graph::TrustGraph::new(&inv));
+    let plan = Plan::init(&inv, &eval);
+    let figures = exceptions::totals(&inv, &eval, Some(&plan));
+    let (mut protected, mut servable) = (0u64, 0u64);
+    for (pid, f) in figures.iter().enumerate() {
+        protected += f.protected;
+        servable += f.servable;
+        let pp = &eval.pairs[pid];
+        let best = guardplan::rules::pairs::PROTECTIVE
+            .iter()
+            .map(|m| pp.pairs - pp.blocked[m.index()])
+            .max()
+            .unwrap_or(0);
+        let d = plan
+            .decision(&inv.paths[pid].name)
+            .expect("a decision per path");
+        assert!(
+            d.mode != Mode::Standard || best * 100 < pp.pairs * 95,
+            "{} stays on standard though a mode serves {best} of {} pairs",
+            inv.paths[pid].name,
+            pp.pairs
+        );
+    }
+    assert!(servable > 0);
+    assert!(
+        protected * 100 >= servable * 95,
+        "{protected} of {servable}"
+    );
+}

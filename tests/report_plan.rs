@@ -92,3 +92,67 @@ fn the_json_verdict_matches_the_exit_code_rule() {
     let result = if unwaived_blocks > 0 { "fail" } else { "pass" };
     assert_eq!(v["summary"]["result"], result);
 }
+
+#[test]
+fn the_sample_plan_exceptions_reach_every_report() {
+    let r = sample_plan();
+    let v: serde_json::Value = serde_json::from_str(&render(&r, CheckFormat::Json)).unwrap();
+    let app = v["paths"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "app-owners")
+        .expect("app-owners");
+    assert_eq!(app["chosen"], "remote-guard");
+    assert_eq!(app["pairs"], 2);
+    assert_eq!(app["pairs_protected"], 1);
+    assert_eq!(app["modes"]["remote-guard"]["pairs_blocked"], 1);
+    let e = &app["exceptions"][0];
+    assert_eq!(e["targets"][0], "host:SRV-REPORT-01");
+    assert_eq!(e["mode"], "standard");
+    assert_eq!(e["pairs"], 1);
+    assert_eq!(e["needed"], true);
+    assert!(
+        e["remediation"]
+            .as_str()
+            .unwrap()
+            .starts_with("RCG-NO-RDP-RIGHT")
+    );
+    // The summary adds up the paths.
+    let sum = |key: &str| -> u64 {
+        v["paths"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p[key].as_u64().unwrap())
+            .sum()
+    };
+    assert_eq!(v["summary"]["pairs"].as_u64(), Some(sum("pairs")));
+    assert_eq!(
+        v["summary"]["pairs_protected"].as_u64(),
+        Some(sum("pairs_protected"))
+    );
+    let servable = v["summary"]["pairs_servable"].as_u64().unwrap();
+    assert!(sum("pairs_protected") <= servable);
+    // Markdown lists the exception with its remediation, text gives the figures.
+    let md = render(&r, CheckFormat::Markdown);
+    assert!(md.contains("Exceptions (2)"), "{md}");
+    assert!(
+        md.contains("`app-owners` stays on `standard` for 1 pairs: targets `host:SRV-REPORT-01`"),
+        "{md}"
+    );
+    assert!(md.contains("  - Remediation: RCG-NO-RDP-RIGHT"), "{md}");
+    let text = render(&r, CheckFormat::Text);
+    assert!(
+        text.contains(&format!(
+            "pairs: {} of {servable} servable protected",
+            sum("pairs_protected")
+        )),
+        "{text}"
+    );
+    // An excepted target blocks neither the check nor the stage order.
+    assert!(
+        !text.contains("SRV-REPORT-01 (1 of them in no stage)"),
+        "{text}"
+    );
+}

@@ -144,9 +144,25 @@ fn recommendations_follow_microsofts_guidance_in_the_sample() {
     for p in paths {
         let name = p["name"].as_str().expect("name");
         let modes = ["remote-guard", "restricted-admin", "prefer-remote-guard"];
-        // A path that no mode can take has no recommendation, and is counted as such.
-        if modes.iter().all(|m| verdict(p, m) == "block") && verdict(p, "standard") == "block" {
+        // A path where no mode serves a (user, target) pair has no recommendation, and is counted as such.
+        let pairs = p["pairs"].as_u64().expect("pairs");
+        let serves_none = |m: &str| p["modes"][m]["pairs_blocked"].as_u64() == Some(pairs);
+        if modes.iter().all(|m| serves_none(m)) && verdict(p, "standard") == "block" {
             assert!(p["recommended"].is_null(), "{name}");
+        }
+        // A recommended mode serves pairs; what it blocks is the exception the plan would carry.
+        if let Some(m) = p["recommended"].as_str().filter(|_| pairs > 0) {
+            assert!(!serves_none(m), "{name}");
+            let blocked = p["modes"][m]["pairs_blocked"]
+                .as_u64()
+                .expect("pairs_blocked");
+            let excepted: u64 = p["exceptions"]
+                .as_array()
+                .expect("exceptions")
+                .iter()
+                .map(|e| e["pairs"].as_u64().expect("pairs"))
+                .sum();
+            assert!(excepted >= blocked, "{name}: {excepted} < {blocked}");
         }
         // "Microsoft recommends that Windows Defender Remote Credential Guard should not be used" for
         // helpdesk: Restricted Admin where it works, and RCG-HELPDESK raised under remote-guard.

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use guardplan::graph::TrustGraph;
 use guardplan::inventory::load_str;
+use guardplan::plan::exceptions;
 use guardplan::rules::{self, subject_label};
 use guardplan::{Finding, Mode, Verdict};
 use proptest::prelude::*;
@@ -321,22 +322,76 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(96))]
 
     #[test]
-    fn a_recommended_mode_never_carries_a_block(e in estate()) {
+    fn a_recommended_mode_blocks_no_pair_outside_its_proposed_exception(e in estate()) {
         let order = |n: usize| (0..n).collect::<Vec<_>>();
         let text = render(&e, &order(H), &order(U), &order(e.paths.len()));
         let inv = load_str("prop.toml", &text)
             .map_err(|d| TestCaseError::fail(format!("{d}\n{text}")))?;
         let ev = rules::evaluate(&inv, &TrustGraph::new(&inv));
         for (i, p) in ev.paths.iter().enumerate() {
+            let pid = i as u32;
+            let pp = &ev.pairs[i];
             match p.recommended {
-                Some(m) => prop_assert_ne!(p.modes[m.index()].verdict.0, Verdict::Block, "path {}", i),
-                None => {
-                    for m in Mode::ALL {
-                        prop_assert_eq!(p.modes[m.index()].verdict.0, Verdict::Block, "path {} {}", i, m);
+                Some(m) => {
+                    // The mode serves pairs (or, on a path without pairs, nothing blocks it) ...
+                    if pp.pairs == 0 {
+                        prop_assert_ne!(p.modes[m.index()].verdict.0, Verdict::Block, "path {}", i);
+                    } else {
+                        prop_assert!(pp.blocked[m.index()] < pp.pairs, "path {} {}", i, m);
                     }
+                    // ... and what it blocks falls to the exception the plan would carry.
+                    let ex: Vec<_> = exceptions::propose(&inv, &ev, pid, m).into_iter().collect();
+                    let f = exceptions::figures(&inv, &ev, pid, m, &ex);
+                    if !ex.is_empty() {
+                        prop_assert_eq!(f.blocked, 0, "path {} {} {:?}", i, m, pp.modes[m.index()]);
+                        prop_assert!(f.excepted < pp.pairs);
+                    }
+                    prop_assert!(f.protected <= pp.servable, "path {} {:?}", i, f);
+                }
+                None => {
+                    // Remote Credential Guard, first in every order but helpdesk's, serves no pair.
+                    if inv.paths[i].purpose == guardplan::inventory::Purpose::Admin && pp.pairs > 0 {
+                        prop_assert_eq!(pp.blocked[Mode::RemoteGuard.index()], pp.pairs, "path {}", i);
+                    }
+                    prop_assert_eq!(p.modes[Mode::Standard.index()].verdict.0, Verdict::Block, "path {}", i);
                 }
             }
+            prop_assert!(pp.servable <= pp.pairs);
             prop_assert!(!p.rationale.is_empty());
+        }
+    }
+
+    #[test]
+    fn pair_counts_equal_counting_every_pair(e in estate()) {
+        let order = |n: usize| (0..n).collect::<Vec<_>>();
+        let text = render(&e, &order(H), &order(U), &order(e.paths.len()));
+        let inv = load_str("prop.toml", &text)
+            .map_err(|d| TestCaseError::fail(format!("{d}\n{text}")))?;
+        let ev = rules::evaluate(&inv, &TrustGraph::new(&inv));
+        for (i, p) in inv.paths.iter().enumerate() {
+            let pp = &ev.pairs[i];
+            // One pair at a time, as the blockers describe it.
+            let blocks = |m: Mode, u: u32, t: u32| {
+                let b = &pp.modes[m.index()];
+                b.all
+                    || (!p.from.is_empty() && p.from.iter().all(|c| b.clients.contains(c)))
+                    || b.users.contains(&u)
+                    || b.targets.contains(&t)
+                    || b.cross.iter().any(|(us, ts)| us.contains(&u) && ts.contains(&t))
+            };
+            let mut blocked = [0u64; 4];
+            let mut servable = 0u64;
+            for &u in &p.who {
+                for &t in &p.to {
+                    for m in Mode::ALL {
+                        blocked[m.index()] += u64::from(blocks(m, u, t));
+                    }
+                    servable += u64::from(rules::pairs::PROTECTIVE.iter().any(|m| !blocks(*m, u, t)));
+                }
+            }
+            prop_assert_eq!(pp.blocked, blocked, "path {}", i);
+            prop_assert_eq!(pp.servable, servable, "path {}", i);
+            prop_assert_eq!(pp.pairs, (p.who.len() * p.to.len()) as u64);
         }
     }
 

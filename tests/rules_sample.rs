@@ -5,8 +5,9 @@ use std::collections::BTreeSet;
 use guardplan::graph::TrustGraph;
 use guardplan::inventory::{Inventory, load_sample};
 use guardplan::plan::Enforcement;
+use guardplan::plan::exceptions;
 use guardplan::rules::{self, Choice, Code, Evaluation};
-use guardplan::{Mode, Severity, Verdict};
+use guardplan::{Mode, Severity};
 
 fn sample() -> (Inventory, Evaluation) {
     let inv = match load_sample() {
@@ -115,10 +116,33 @@ fn sample_recommendations_follow_microsoft_advice() {
             "{} has no rationale",
             inv.paths[i].name
         );
+        // A recommended mode serves pairs: what it blocks is left to the exception the plan proposes.
         if let Some(m) = p.recommended {
-            assert_ne!(p.modes[m.index()].verdict.0, Verdict::Block);
+            let pp = &ev.pairs[i];
+            assert!(pp.blocked[m.index()] < pp.pairs, "{}", inv.paths[i].name);
+            let ex = exceptions::propose(&inv, &ev, i as u32, m);
+            let f =
+                exceptions::figures(&inv, &ev, i as u32, m, &ex.into_iter().collect::<Vec<_>>());
+            assert_eq!(f.blocked, 0, "{}", inv.paths[i].name);
         }
     }
+    // App-Owners are in neither local group of SRV-REPORT-01: SRV-APP-01 takes Remote Credential Guard now,
+    // SRV-REPORT-01 stays on standard as a named exception until they get the Remote Desktop right there.
+    let pid = path_id(&inv, "app-owners") as u32;
+    assert_eq!(rec("app-owners"), Some(Mode::RemoteGuard));
+    let ex = exceptions::propose(&inv, &ev, pid, Mode::RemoteGuard).expect("an exception");
+    let e = exceptions::to_exception(
+        &inv,
+        &ex,
+        &exceptions::blocking_codes(&ev, pid, Mode::RemoteGuard),
+    );
+    assert_eq!(e.targets, ["host:SRV-REPORT-01"]);
+    assert_eq!(e.mode(), Mode::Standard);
+    assert!(
+        e.remediation.contains("RCG-NO-RDP-RIGHT"),
+        "{}",
+        e.remediation
+    );
 }
 
 #[test]
@@ -143,4 +167,24 @@ fn sample_findings_are_aggregated_per_code_path_and_mode() {
         assert!(!f.message.contains('{'), "unfilled template: {}", f.message);
     }
     assert!(ev.findings.iter().any(|f| f.severity == Severity::Block));
+}
+
+/// An exception whose subjects no longer block the mode (the remediation is done) is offered for removal.
+#[test]
+fn an_exception_without_blockers_is_offered_for_removal() {
+    let (inv, ev) = sample();
+    let pid = path_id(&inv, "app-owners") as u32;
+    let exception = |target: &str| guardplan::plan::Exception {
+        targets: vec![format!("host:{target}")],
+        ..Default::default()
+    };
+    let written = [exception("SRV-REPORT-01"), exception("SRV-APP-01")];
+    let (fig, rows) = exceptions::rows(&inv, &ev, pid, Mode::RemoteGuard, Some(&written));
+    let needed: Vec<bool> = rows.iter().map(|r| r.needed).collect();
+    assert_eq!(needed, [true, false]);
+    // Both targets left out: nothing stays on remote-guard, nothing is protected.
+    assert_eq!(
+        (fig.pairs, fig.excepted, fig.blocked, fig.protected),
+        (2, 2, 0, 0)
+    );
 }

@@ -1,6 +1,5 @@
 //! `guardplan check`: judge every access path (and a plan, if given) and report; exit 1 on an unwaived block.
 
-use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -8,11 +7,10 @@ use std::process::ExitCode;
 use clap::{Args, ValueEnum};
 
 use super::{CliError, CmdResult, EXIT_BLOCKED, EXIT_OK};
-use crate::finding::{Finding, Severity};
+use crate::finding::Severity;
 use crate::graph::TrustGraph;
-use crate::inventory::PathId;
-use crate::plan::{self, FindingRef, Workspace};
-use crate::report::{self, PlanInput, Report, ReportStage, ReportWaiver};
+use crate::plan::{self, Workspace};
+use crate::report::{self, Report};
 use crate::rules;
 
 /// Report formats of `check`.
@@ -120,9 +118,12 @@ fn build(
     match plan_path {
         Some(p) => {
             let ws = workspace(inventory, p, today)?;
-            let input = plan_input(&ws, report::repo::uri(&p.display().to_string(), repo_root));
-            let uri = report::repo::uri(&ws.inventory.source.name, repo_root);
-            let r = Report::build(&ws.inventory, &uri, &ws.evaluation, Some(&input), deny);
+            let r = report::plan_report(
+                &ws,
+                report::repo::uri(&p.display().to_string(), repo_root),
+                &report::repo::uri(&ws.inventory.source.name, repo_root),
+                deny,
+            );
             Ok((r, Some(ws)))
         }
         None => {
@@ -135,137 +136,6 @@ fn build(
             let uri = report::repo::uri(&inv.source.name, repo_root);
             Ok((Report::build(&inv, &uri, &eval, None, deny), None))
         }
-    }
-}
-
-/// What the plan makes of the findings, for the report.
-pub fn plan_input(ws: &Workspace, uri: String) -> PlanInput {
-    let inv = &ws.inventory;
-    let eval = &ws.evaluation;
-    let a = ws.assessment();
-    let n_eval = eval.findings.len();
-    // The plan's own findings after the evaluation's: cross-path ones, stage order, enrollment.
-    let mut findings: Vec<Finding> = a.cross.clone();
-    let mut order_index = vec![None; inv.paths.len()];
-    for (p, f) in a.order.iter().enumerate() {
-        if let Some(f) = f {
-            order_index[p] = Some(n_eval + findings.len());
-            findings.push(f.clone());
-        }
-    }
-    let enrollment_offset = n_eval + findings.len();
-    findings.extend(a.enrollment.iter().cloned());
-    let total = n_eval + findings.len();
-    let mut applies = vec![false; total];
-    let mut waived_by = vec![None; total];
-    let mut performed = vec![false; total];
-    for item in &a.items {
-        let i = match item.finding {
-            FindingRef::Evaluation(i) => i as usize,
-            FindingRef::Cross(i) => n_eval + i as usize,
-            FindingRef::Order(p) => match order_index.get(p as usize).copied().flatten() {
-                Some(i) => i,
-                None => continue,
-            },
-            FindingRef::Enrollment(i) => enrollment_offset + i as usize,
-        };
-        let Some(slot) = applies.get_mut(i) else {
-            continue;
-        };
-        *slot = true;
-        waived_by[i] = item.waived_by;
-        // A step the plan performs in time: the finding's stage exists and its path is not out of order.
-        let f = a.finding(eval, item.finding);
-        performed[i] = item.severity == Severity::Action
-            && item.stage.is_some()
-            && f.path
-                .is_none_or(|p| order_index.get(p as usize).copied().flatten().is_none());
-    }
-    let members = ws.membership();
-    let host_names = |ids: &[u32]| -> Vec<String> {
-        ids.iter()
-            .filter_map(|h| inv.hosts.get(*h as usize))
-            .map(|h| h.name.clone())
-            .collect()
-    };
-    let stages = ws
-        .plan
-        .stages
-        .iter()
-        .enumerate()
-        .map(|(s, st)| {
-            let m = members.stages.get(s).cloned().unwrap_or_default();
-            let gate = a.stages.get(s).cloned().unwrap_or_default();
-            let mut domains = BTreeMap::new();
-            for h in m.hosts.iter().chain(&m.clients) {
-                let dom = inv
-                    .hosts
-                    .get(*h as usize)
-                    .and_then(|h| h.domain)
-                    .and_then(|d| inv.domains.get(d as usize))
-                    .map_or_else(
-                        || report::markdown::NO_DOMAIN.to_string(),
-                        |d| d.dns.clone(),
-                    );
-                *domains.entry(dom).or_default() += 1;
-            }
-            ReportStage {
-                name: st.name.clone(),
-                description: st.description.clone(),
-                ready: gate.ready,
-                hosts: host_names(&m.hosts),
-                clients: host_names(&m.clients),
-                users: m.users.iter().map(|u| inv.user_label(*u)).collect(),
-                paths: m
-                    .paths
-                    .iter()
-                    .filter_map(|p| {
-                        let path = inv.paths.get(*p as usize)?;
-                        Some((path.name.clone(), ws.choice(*p).mode))
-                    })
-                    .collect(),
-                domains,
-                blockers: a
-                    .items
-                    .iter()
-                    .filter(|i| i.stage == Some(s) && i.blocks())
-                    .count(),
-                reasons: gate.blockers.clone(),
-            }
-        })
-        .collect();
-    let waivers = ws
-        .plan
-        .waivers
-        .iter()
-        .map(|w| ReportWaiver {
-            code: w.code.clone(),
-            scope: w.scope.clone(),
-            reason: w.reason.clone(),
-            expires: w.expires.map(|d| d.to_string()),
-            expired: !w.is_active(ws.today),
-            used: 0,
-        })
-        .collect();
-    PlanInput {
-        uri,
-        text: ws
-            .plan
-            .origin
-            .0
-            .as_ref()
-            .map(|s| s.file.text.to_string())
-            .unwrap_or_default(),
-        chosen: (0..inv.paths.len() as PathId)
-            .map(|p| Some(ws.choice(p).mode))
-            .collect(),
-        findings,
-        applies,
-        performed,
-        waived_by,
-        stages,
-        stage_of_path: members.path.iter().map(|s| s.map(|s| s as usize)).collect(),
-        waivers,
     }
 }
 

@@ -7,7 +7,7 @@ use clap::{Args, Subcommand};
 
 use super::{CliError, CmdResult};
 use crate::fsio::Output;
-use crate::plan::{self, Plan, io};
+use crate::plan::{self, io};
 
 /// Plan subcommands.
 #[derive(Debug, Subcommand)]
@@ -38,9 +38,8 @@ pub fn run(cmd: PlanCommand) -> CmdResult {
 
 fn init(a: PlanInitArgs) -> CmdResult {
     let inv = super::load_inventory(Some(&a.inventory))?;
-    let graph = crate::graph::TrustGraph::new(&inv);
-    let eval = crate::rules::evaluate(&inv, &graph);
-    let mut p = Plan::init(&inv, &eval);
+    // The workspace judges the starting plan stage by stage and orders it (see `plan::init`).
+    let mut p = plan::Workspace::new(inv, None, super::today()?).plan;
     if Output::of(&a.output) == Output::Stdout {
         // Standard output is read from the current directory, as if the plan were saved there.
         p.inventory.path = io::relative_path(std::path::Path::new("plan.toml"), &a.inventory);

@@ -49,6 +49,10 @@ pub struct PlanDiff {
     pub decisions: Vec<DecisionChange>,
     /// Members moved, added or removed.
     pub members: Vec<MemberChange>,
+    /// Exceptions only in the new plan, by path.
+    pub exceptions_added: Vec<(String, Exception)>,
+    /// Exceptions only in the old plan, by path.
+    pub exceptions_removed: Vec<(String, Exception)>,
     /// Waivers only in the new plan.
     pub waivers_added: Vec<Waiver>,
     /// Waivers only in the old plan.
@@ -133,6 +137,16 @@ pub fn diff(old: &Plan, new: &Plan, inv: Option<&Inventory>, today: time::Date) 
                 new: n,
             });
         }
+        let ex = |m: &BTreeMap<&str, &Decision>| -> Vec<Exception> {
+            m.get(p).map(|x| x.exceptions.clone()).unwrap_or_default()
+        };
+        let (eo, en) = (ex(&olds), ex(&news));
+        for e in en.iter().filter(|e| !eo.contains(e)) {
+            d.exceptions_added.push((p.to_string(), e.clone()));
+        }
+        for e in eo.iter().filter(|e| !en.contains(e)) {
+            d.exceptions_removed.push((p.to_string(), e.clone()));
+        }
     }
 
     let (po, pn) = (placement(old), placement(new));
@@ -175,6 +189,22 @@ pub fn diff(old: &Plan, new: &Plan, inv: Option<&Inventory>, today: time::Date) 
         d.resolved_blockers = before.difference(&after).cloned().collect();
     }
     d
+}
+
+/// `users `user:CORP\bob` -> standard (remediation: ...)`.
+pub fn exception_str(e: &Exception) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for (key, list) in e.selectors() {
+        if !list.is_empty() {
+            let names: Vec<String> = list.iter().map(|s| format!("`{s}`")).collect();
+            parts.push(format!("{key} {}", names.join(", ")));
+        }
+    }
+    let mut out = format!("{} -> {}", parts.join("; "), e.mode());
+    if !e.remediation.is_empty() {
+        let _ = write!(out, " (remediation: {})", e.remediation);
+    }
+    out
 }
 
 fn choice_str(c: Option<(Mode, Enforcement)>) -> String {
@@ -260,6 +290,20 @@ pub fn render(d: &PlanDiff, markdown: bool) -> String {
                     choice_str(c.new)
                 ),
             );
+        }
+    }
+    if !d.exceptions_added.is_empty() || !d.exceptions_removed.is_empty() {
+        section(&mut out, "Exceptions");
+        for (how, list) in [
+            ("added", &d.exceptions_added),
+            ("removed", &d.exceptions_removed),
+        ] {
+            for (path, e) in list {
+                item(
+                    &mut out,
+                    format!("path `{path}`: {how} {}", exception_str(e)),
+                );
+            }
         }
     }
     if !d.stages_added.is_empty() || !d.stages_removed.is_empty() || d.stages_reordered {

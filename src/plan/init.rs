@@ -31,14 +31,29 @@ impl Plan {
                 }
                 None => (Mode::Standard, String::new()),
             };
-            decisions.push(Decision {
-                path: path.name.clone(),
-                mode,
-                enforce: Enforcement::Policy,
-                note,
-            });
+            let mut d = Decision::new(path.name.clone(), mode, Enforcement::Policy);
+            d.note = note;
+            // The pairs the mode blocks stay behind as a named exception with its remediation.
+            let pid = p as PathId;
+            if let Some(r) = super::exceptions::propose(inv, eval, pid, mode) {
+                let codes = super::exceptions::blocking_codes(eval, pid, mode);
+                d.exceptions
+                    .push(super::exceptions::to_exception(inv, &r, &codes));
+            }
+            decisions.push(d);
         }
         use_switches_where_policies_conflict(inv, &mut decisions);
+        // A client policy requires the mode on every connection of the computer, excepted users and targets
+        // included: a path with such exceptions uses the per-connection switch where there is one.
+        for d in &mut decisions {
+            let narrowed = d
+                .exceptions
+                .iter()
+                .any(|e| !e.users.is_empty() || !e.targets.is_empty());
+            if narrowed && matches!(d.mode, Mode::RemoteGuard | Mode::RestrictedAdmin) {
+                d.enforce = Enforcement::Switch;
+            }
+        }
         let protected = |p: usize| decisions[p].mode != Mode::Standard;
 
         let mut targets = BTreeSet::new();
@@ -49,8 +64,15 @@ impl Plan {
             if !protected(p) {
                 continue;
             }
-            targets.extend(path.selectors.to.iter().cloned());
-            enforce_clients.extend(path.selectors.from.iter().cloned());
+            // Targets and clients the decision leaves out by name are not prepared for its mode.
+            let left_out = |sel: &String| {
+                decisions[p]
+                    .exceptions
+                    .iter()
+                    .any(|e| e.targets.contains(sel) || e.clients.contains(sel))
+            };
+            targets.extend(path.selectors.to.iter().filter(|s| !left_out(s)).cloned());
+            enforce_clients.extend(path.selectors.from.iter().filter(|s| !left_out(s)).cloned());
             let from_paws = !path.from.is_empty()
                 && path
                     .from
@@ -259,5 +281,51 @@ fn use_switches_where_policies_conflict(inv: &Inventory, decisions: &mut [Decisi
         if switch && matches!(d.mode, Mode::RemoteGuard | Mode::RestrictedAdmin) {
             d.enforce = Enforcement::Switch;
         }
+    }
+}
+
+/// Orders the stages so that no stage creates a finding that a later stage removes: a path whose stage would
+/// raise one (a helpdesk path switched to `/restrictedAdmin` while its console still has "Restrict Credential
+/// Delegation", which a later stage changes) waits for the stage that removes it. A path that cannot wait (it is
+/// selected by a pattern, not by name) gets a note on its decision that says so, so the plan explains it.
+pub fn wait_for_later_fixes(ws: &mut super::Workspace) {
+    let mut noted: BTreeSet<PathId> = BTreeSet::new();
+    // Each move puts a path in a later stage, so this ends; the bound guards against a plan that cycles.
+    for _ in 0..=ws.plan.stages.len() * ws.inventory.paths.len() {
+        let Some((p, first, until, code)) = ws.assessment().items.iter().find_map(|a| {
+            let f = ws.finding(a.finding);
+            let p = f.path.filter(|p| !noted.contains(p))?;
+            Some((p, a.first?, a.until?, f.code))
+        }) else {
+            return;
+        };
+        let name = ws.inventory.paths[p as usize].name.clone();
+        let named = (ws.plan.stages.get(first)).is_some_and(|s| s.paths.contains(&name));
+        let to = until + 1;
+        if named && to < ws.plan.stages.len() {
+            let wait = super::Edit::MoveMember {
+                from: first,
+                to,
+                kind: MemberKind::Path,
+                selector: name.clone(),
+            };
+            if ws.apply(wait).is_ok() {
+                continue;
+            }
+        }
+        let stage = |s: usize| ws.plan.stages.get(s).map_or("", |s| s.name.as_str());
+        let note = format!(
+            "{code} holds from stage `{}` until stage `{}` removes it",
+            stage(first),
+            stage(to)
+        );
+        if let Some(d) = ws.plan.decisions.iter_mut().find(|d| d.path == name) {
+            d.note = if d.note.is_empty() {
+                note
+            } else {
+                format!("{}; {note}", d.note)
+            };
+        }
+        noted.insert(p);
     }
 }

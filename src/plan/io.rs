@@ -41,6 +41,9 @@ fn member_key(stage: &str, kind: MemberKind, sel: &str) -> String {
 fn decision_key(path: &str) -> String {
     format!("decision\u{0}{path}")
 }
+fn exception_key(path: &str, kind: &str, sel: &str) -> String {
+    format!("exception\u{0}{path}\u{0}{kind}\u{0}{sel}")
+}
 fn waiver_key(field: &str, code: &str, scope: &str) -> String {
     format!("waiver\u{0}{field}\u{0}{code}\u{0}{scope}")
 }
@@ -75,6 +78,17 @@ struct SpanStage {
 #[derive(Deserialize)]
 struct SpanDecision {
     path: Spanned<String>,
+    #[serde(default)]
+    exception: Vec<SpanException>,
+}
+#[derive(Deserialize)]
+struct SpanException {
+    #[serde(default)]
+    users: Vec<Spanned<String>>,
+    #[serde(default)]
+    targets: Vec<Spanned<String>>,
+    #[serde(default)]
+    clients: Vec<Spanned<String>>,
 }
 #[derive(Deserialize)]
 struct SpanWaiver {
@@ -116,6 +130,19 @@ fn collect_spans(text: &str) -> HashMap<String, Range<usize>> {
         spans
             .entry(decision_key(d.path.get_ref()))
             .or_insert(d.path.span());
+        for e in &d.exception {
+            for (key, list) in [
+                ("users", &e.users),
+                ("targets", &e.targets),
+                ("clients", &e.clients),
+            ] {
+                for sel in list {
+                    spans
+                        .entry(exception_key(d.path.get_ref(), key, sel.get_ref()))
+                        .or_insert(sel.span());
+                }
+            }
+        }
     }
     for w in &raw.waiver {
         let (c, s) = (w.code.get_ref(), w.scope.get_ref());
@@ -363,6 +390,33 @@ pub fn validate(plan: &Plan, inv: &Inventory) -> Result<(), Diagnostics> {
                 "use a path name from the inventory's [[path]] entries, or remove the decision",
             );
         }
+        for e in &d.exceptions {
+            for (key, list) in e.selectors() {
+                for m in list {
+                    let kind = if key == "users" {
+                        MemberKind::User
+                    } else {
+                        MemberKind::Host
+                    };
+                    let why = match resolve_member(inv, &sel, kind, m) {
+                        Err(why) => why,
+                        Ok(ids) if ids.is_empty() => format!(
+                            "`{}` selects nothing in the inventory",
+                            crate::safe_text::escape(m)
+                        ),
+                        Ok(_) => continue,
+                    };
+                    r.err(
+                        &exception_key(&d.path, key, m),
+                        format!(
+                            "decision `{}`, exception {key}: {why}",
+                            d.path.escape_debug()
+                        ),
+                        member_help(kind),
+                    );
+                }
+            }
+        }
     }
     for w in &plan.waivers {
         if let Some(why) = unknown_scope(w, inv) {
@@ -506,6 +560,25 @@ pub fn render(plan: &Plan) -> String {
         }
         if !d.note.is_empty() {
             let _ = writeln!(out, "note = {}", q(&d.note));
+        }
+        for e in &d.exceptions {
+            out.push_str("\n[[decision.exception]]\n");
+            if let Some(m) = e.mode {
+                let _ = writeln!(out, "mode = {}", q(m.as_str()));
+            }
+            for (key, list) in e.selectors() {
+                if list.is_empty() {
+                    continue;
+                }
+                let _ = writeln!(out, "{key} = [");
+                for s in list {
+                    let _ = writeln!(out, "  {},", q(s));
+                }
+                out.push_str("]\n");
+            }
+            if !e.remediation.is_empty() {
+                let _ = writeln!(out, "remediation = {}", q(&e.remediation));
+            }
         }
     }
     for w in &plan.waivers {

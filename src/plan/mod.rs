@@ -3,6 +3,7 @@
 pub mod actions;
 pub mod artefact;
 pub mod diff;
+pub mod exceptions;
 pub mod fingerprint;
 pub mod gpo;
 pub mod init;
@@ -11,6 +12,7 @@ pub mod io;
 pub mod model;
 pub mod preg;
 pub mod scripts;
+pub mod stage_state;
 pub mod workspace;
 
 pub use io::{

@@ -112,6 +112,24 @@ impl Plan {
                 m.dedup();
             }
         }
+        for d in &mut self.decisions {
+            for e in &mut d.exceptions {
+                for v in [&mut e.users, &mut e.targets, &mut e.clients] {
+                    v.sort();
+                    v.dedup();
+                }
+            }
+            d.exceptions.sort_by(|a, b| {
+                (a.mode, &a.users, &a.targets, &a.clients, &a.remediation).cmp(&(
+                    b.mode,
+                    &b.users,
+                    &b.targets,
+                    &b.clients,
+                    &b.remediation,
+                ))
+            });
+            d.exceptions.dedup();
+        }
         self.decisions.sort_by(|a, b| a.path.cmp(&b.path));
         self.decisions.dedup_by(|a, b| a.path == b.path);
         self.waivers.sort_by(|a, b| {
@@ -206,6 +224,61 @@ pub struct Decision {
     /// Reviewer note.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub note: String,
+    /// Subjects left out of the mode, with the mode they take instead.
+    #[serde(default, rename = "exception", skip_serializing_if = "Vec::is_empty")]
+    pub exceptions: Vec<Exception>,
+}
+
+impl Decision {
+    /// A decision for a path with no note and no exceptions.
+    pub fn new(path: impl Into<String>, mode: Mode, enforce: Enforcement) -> Self {
+        Decision {
+            path: path.into(),
+            mode,
+            enforce,
+            note: String::new(),
+            exceptions: Vec::new(),
+        }
+    }
+}
+
+/// Subjects of a path that a decision leaves out of its mode: their sessions take `mode` instead (standard
+/// unless named) until the remediation clears what blocks them. Not a waiver: a waiver accepts a finding, an
+/// exception narrows the change.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Exception {
+    /// The mode the excepted sessions take; `None`: standard.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<Mode>,
+    /// Users left out (`user:`, `group:`, `role:`, `domain:` selectors).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub users: Vec<String>,
+    /// Targets left out (`host:`, `tag:`, `group:`, `role:`, `domain:` selectors).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<String>,
+    /// Clients left out (host selectors).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub clients: Vec<String>,
+    /// What clears the blockers, for the work items of the rollout.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub remediation: String,
+}
+
+impl Exception {
+    /// The mode the excepted sessions take.
+    pub fn mode(&self) -> Mode {
+        self.mode.unwrap_or(Mode::Standard)
+    }
+
+    /// The selectors of one kind: users, targets or clients.
+    pub fn selectors(&self) -> [(&'static str, &Vec<String>); 3] {
+        [
+            ("users", &self.users),
+            ("targets", &self.targets),
+            ("clients", &self.clients),
+        ]
+    }
 }
 
 /// How a client is made to use a path's mode.

@@ -197,7 +197,8 @@ pub fn stage_scripts(ws: &Workspace) -> Result<Vec<ScriptFile>, ScriptError> {
                 Action::Shortcut { path, mode } => {
                     let p = &inv.paths[*path as usize];
                     names::identifier(&p.name).map_err(|why| invalid("path", &p.name, why))?;
-                    for t in &p.to {
+                    let excepted = super::exceptions::excepted_targets(inv, &ws.plan, *path);
+                    for t in p.to.iter().filter(|t| excepted.binary_search(t).is_err()) {
                         // mstsc cannot reach an Entra-joined target by Kerberos name either way; it keeps its name.
                         shortcuts.push((host_fqdn(inv, *t)?.1, *mode));
                     }
@@ -360,7 +361,7 @@ pub fn enrollment_held(ws: &Workspace) -> BTreeMap<UserId, &'static str> {
 
 /// Why the generated scripts do not enroll account `u`: its domain is not administered here, or a finding of
 /// `held` (from [`enrollment_held`]) holds for it.
-fn enrollment_hold(
+pub fn enrollment_hold(
     inv: &Inventory,
     held: &BTreeMap<UserId, &'static str>,
     u: UserId,

@@ -11,6 +11,8 @@ use crate::rules::{self, Choice, Code, Evaluation};
 use super::actions::{self, Action, Membership, StageMembers};
 use super::io::{Scope, fingerprint, resolve_member};
 use super::model::*;
+use super::stage_state::{StageInputs, StageStates, stage_of_state};
+use crate::rules::exposure::{Exposure, ExposureIndex};
 
 /// One change to the plan.
 #[derive(Debug, Clone, PartialEq)]
@@ -21,6 +23,15 @@ pub enum Edit {
         path: PathId,
         /// Its new mode.
         mode: Mode,
+    },
+    /// Choose the mode of a path and the subjects left out of it, in one step.
+    Decide {
+        /// The path.
+        path: PathId,
+        /// Its new mode.
+        mode: Mode,
+        /// Its exceptions (replacing those it had).
+        exceptions: Vec<Exception>,
     },
     /// Choose how a path's mode is enforced on its clients.
     SetEnforcement {
@@ -105,6 +116,9 @@ pub enum FindingRef {
     Order(PathId),
     /// An index into [`Assessment::enrollment`]: Protected Users blocks of accounts the plan enrolls.
     Enrollment(u32),
+    /// An index into the interim findings of [`Assessment::states`]: a stage creates them and a later stage
+    /// removes them.
+    Interim(u32),
 }
 
 /// One finding that applies to the plan.
@@ -116,8 +130,13 @@ pub struct Assessed {
     pub severity: Severity,
     /// The waiver (index into `plan.waivers`) that accepts it, if an active one does.
     pub waived_by: Option<usize>,
-    /// The stage it concerns (where its path is put into use, its user enrolled, or its host prepared).
+    /// The stage it belongs to (where its path is put into use, its user enrolled, or its host prepared; a
+    /// block nothing else claims belongs to its path's stage, else to the first stage): its gate counts it.
     pub stage: Option<usize>,
+    /// The first stage in whose state it holds; `None`: it holds before the first stage already.
+    pub first: Option<usize>,
+    /// The last stage in whose state it holds, when a later stage removes it; `None`: it lasts after the plan.
+    pub until: Option<usize>,
 }
 
 impl Assessed {
@@ -170,6 +189,8 @@ pub struct Assessment {
     pub enrollment: Vec<Finding>,
     /// One gate per stage.
     pub stages: Vec<StageGate>,
+    /// The estate state by state: exposure, and the findings a stage creates and a later one removes.
+    pub states: StageStates,
     /// Totals.
     pub counts: Counts,
 }
@@ -186,6 +207,11 @@ impl Assessment {
                 .and_then(Option::as_ref)
                 .unwrap_or(&NO_FINDING),
             FindingRef::Enrollment(i) => &self.enrollment[i as usize],
+            FindingRef::Interim(i) => self
+                .states
+                .interim
+                .get(i as usize)
+                .map_or(&NO_FINDING, |(f, _)| f),
         }
     }
 }
@@ -333,6 +359,8 @@ pub struct Workspace {
     statics: Statics,
     /// The clients of every path, grouped for the cross-path rules; built once per inventory.
     choice_index: rules::ChoiceIndex,
+    /// The privileged users of every path, grouped for counting exposure; built once per inventory.
+    exposure_index: ExposureIndex,
     waivers: Vec<ResolvedWaiver>,
     waiver_index: WaiverIndex,
     assessment: Assessment,
@@ -341,12 +369,16 @@ pub struct Workspace {
     items_by_stage: Groups,
     /// Per path: its items (chosen mode's findings), rebuilt for the edited path only.
     path_items: Vec<Vec<Assessed>>,
+    /// Per path: its decision's exceptions as written and resolved on it, resolved again only when they change.
+    excepted: Vec<(Vec<Exception>, Vec<super::exceptions::Resolved>)>,
     /// The items of `assessment.cross`, index for index; only those of re-judged paths are assessed again.
     cross_items: Vec<Assessed>,
     /// The item of `assessment.order` per path.
     order_items: Vec<Option<Assessed>>,
     /// The items of the enrollment and estate-wide findings: they change with stages and waivers only.
     fixed_items: Vec<Assessed>,
+    /// The items of the interim findings.
+    interim_items: Vec<Assessed>,
     undo: Vec<(u64, Undo, Edit)>,
     redo: Vec<(u64, Edit)>,
     next_id: u64,
@@ -358,10 +390,12 @@ fn lc(s: &str) -> String {
 }
 
 impl Workspace {
-    /// Builds the workspace; `plan: None` starts from [`Plan::init`]. `today` decides which waivers expired.
+    /// Builds the workspace; `plan: None` starts from [`Plan::init`], ordered by
+    /// [`wait_for_later_fixes`](super::init::wait_for_later_fixes). `today` decides which waivers expired.
     pub fn new(inventory: Inventory, plan: Option<Plan>, today: time::Date) -> Self {
         let graph = TrustGraph::new(&inventory);
         let evaluation = rules::evaluate(&inventory, &graph);
+        let fresh = plan.is_none();
         let mut plan = plan.unwrap_or_else(|| Plan::init(&inventory, &evaluation));
         // Decisions name paths as the inventory spells them, so that lookups by name are exact.
         for d in &mut plan.decisions {
@@ -394,6 +428,7 @@ impl Workspace {
             }
         }
         let choice_index = rules::ChoiceIndex::new(&inventory);
+        let exposure_index = ExposureIndex::new(&inventory, &evaluation);
         let mut ws = Workspace {
             inventory,
             graph,
@@ -404,21 +439,30 @@ impl Workspace {
             members: Membership::default(),
             statics,
             choice_index,
+            exposure_index,
             waivers: Vec::new(),
             waiver_index: WaiverIndex::default(),
             assessment: Assessment::default(),
             items_by_path: Groups::default(),
             items_by_stage: Groups::default(),
             path_items: Vec::new(),
+            excepted: Vec::new(),
             cross_items: Vec::new(),
             order_items: Vec::new(),
             fixed_items: Vec::new(),
+            interim_items: Vec::new(),
             undo: Vec::new(),
             redo: Vec::new(),
             next_id: 1,
             saved_id: 0,
         };
         ws.recompute_all();
+        if fresh {
+            // The starting plan is ordered before anyone edits it: its moves are not edits to undo.
+            super::init::wait_for_later_fixes(&mut ws);
+            ws.undo.clear();
+            ws.redo.clear();
+        }
         ws
     }
 
@@ -626,6 +670,17 @@ impl Workspace {
                     d.note.clear();
                 }
             }),
+            Edit::Decide {
+                path,
+                mode,
+                exceptions,
+            } => self.set_decision(*path, |d| {
+                d.mode = *mode;
+                d.exceptions.clone_from(exceptions);
+                if *mode != Mode::Standard && d.note == super::init::ALL_BLOCKED_NOTE {
+                    d.note.clear();
+                }
+            }),
             Edit::SetEnforcement { path, enforce } => {
                 self.set_decision(*path, |d| d.enforce = *enforce)
             }
@@ -788,12 +843,7 @@ impl Workspace {
             Err(i) => {
                 self.plan.decisions.insert(
                     i,
-                    Decision {
-                        path: name.clone(),
-                        mode: Mode::Standard,
-                        enforce: Enforcement::Policy,
-                        note: String::new(),
-                    },
+                    Decision::new(name.clone(), Mode::Standard, Enforcement::Policy),
                 );
                 i
             }
@@ -1010,6 +1060,24 @@ impl Workspace {
                 let old = before(*path).map_or(Mode::Standard, |d| d.mode);
                 format!("{} {old} -> {mode}", path_name(*path))
             }
+            Edit::Decide {
+                path,
+                mode,
+                exceptions,
+            } => {
+                let (old, had) =
+                    before(*path).map_or((Mode::Standard, 0), |d| (d.mode, d.exceptions.len()));
+                let count = |n: usize| match n {
+                    1 => "1 exception".to_string(),
+                    n => format!("{n} exceptions"),
+                };
+                format!(
+                    "{} {old} ({}) -> {mode} ({})",
+                    path_name(*path),
+                    count(had),
+                    count(exceptions.len())
+                )
+            }
             Edit::SetEnforcement { path, enforce } => {
                 let old = before(*path).map_or(Enforcement::Policy, |d| d.enforce);
                 let word = |e: Enforcement| match e {
@@ -1143,12 +1211,102 @@ impl Workspace {
     }
 
     fn assess(&self, r: FindingRef, f: &Finding) -> Assessed {
+        let (first, until) = self.span(r, f);
+        let own = match r {
+            FindingRef::Cross(_) | FindingRef::Interim(_) if first.is_some() => first,
+            _ => self.finding_stage(f),
+        };
+        // A block nothing else claims belongs to the stage that must clear it: its path's, else the first.
+        let stage = own.or_else(|| {
+            (f.severity == Severity::Block && !self.plan.stages.is_empty()).then(|| {
+                f.path
+                    .and_then(|p| self.members.path.get(p as usize).copied().flatten())
+                    .map_or(0, |s| s as usize)
+            })
+        });
         Assessed {
             finding: r,
             severity: f.severity,
             waived_by: self.waiver_for(f),
-            stage: self.finding_stage(f),
+            stage,
+            first,
+            until,
         }
+    }
+
+    /// The first and last stage in whose state a finding holds (see [`Assessed::first`]).
+    fn span(&self, r: FindingRef, f: &Finding) -> (Option<usize>, Option<usize>) {
+        let states = &self.assessment.states;
+        match r {
+            // A path's findings under its chosen mode hold from the stage that puts it into use.
+            FindingRef::Evaluation(_) | FindingRef::Order(_) => match (f.path, f.mode) {
+                (Some(p), Some(m)) if m != Mode::Standard => {
+                    (self.use_stage(p).map(|s| s as usize), None)
+                }
+                _ => (None, None),
+            },
+            FindingRef::Cross(_) => (states.first_state(f).and_then(stage_of_state), None),
+            FindingRef::Enrollment(_) => (
+                f.subjects.iter().find_map(|s| match s {
+                    Subject::Stage(s) => Some(*s as usize),
+                    _ => None,
+                }),
+                None,
+            ),
+            FindingRef::Interim(i) => states
+                .interim
+                .get(i as usize)
+                .map_or((None, None), |(_, span)| {
+                    (stage_of_state(span.first), stage_of_state(span.last))
+                }),
+        }
+    }
+
+    /// The privileged credential exposure before the plan (`None`) or after a stage.
+    pub fn exposure(&self, after: Option<usize>) -> Exposure {
+        let st = &self.assessment.states;
+        match after {
+            None => st.before(),
+            Some(k) => st.after_stage(k),
+        }
+    }
+
+    /// The mode path `p`'s connections use after stage `k` (`None`: before the plan).
+    pub fn mode_after(&self, p: PathId, after: Option<usize>) -> Mode {
+        let state = after.map_or(0, |k| k + 1);
+        self.assessment.states.mode(self.choice(p), p, state)
+    }
+
+    fn stage_inputs(&self) -> StageInputs<'_> {
+        StageInputs {
+            inv: &self.inventory,
+            choices: &self.choices,
+            use_stage: (0..self.inventory.paths.len() as PathId)
+                .map(|p| self.use_stage(p))
+                .collect(),
+            members: &self.members,
+            actions: self
+                .assessment
+                .stages
+                .iter()
+                .map(|g| g.actions.as_slice())
+                .collect(),
+            choice_index: &self.choice_index,
+            exposure_index: &self.exposure_index,
+            exceptions: self.excepted.iter().map(|e| e.1.as_slice()).collect(),
+        }
+    }
+
+    /// The stage states derived afresh from the plan (the assessment keeps them current edit by edit).
+    pub fn derive_stage_states(&self) -> StageStates {
+        StageStates::build(&self.stage_inputs())
+    }
+
+    /// The items of the interim findings.
+    fn interim_items(&self) -> Vec<Assessed> {
+        (self.assessment.states.interim.iter().enumerate())
+            .map(|(i, (f, _))| self.assess(FindingRef::Interim(i as u32), f))
+            .collect()
     }
 
     /// The staging finding of one path: PLAN-UNSTAGED when it has a mode but no stage puts it into use,
@@ -1163,7 +1321,13 @@ impl Workspace {
         let mut late: Vec<HostId> = Vec::new();
         let mut never = 0usize;
         let mut latest_stage = 0u32;
-        for t in &path.to {
+        // Targets the decision leaves out are not prepared for its mode.
+        let excepted = self
+            .excepted
+            .get(p as usize)
+            .map_or(&[][..], |e| e.1.as_slice());
+        let left_out = |t: &HostId| excepted.iter().any(|e| e.targets.binary_search(t).is_ok());
+        for t in path.to.iter().filter(|t| !left_out(t)) {
             let (a, b) = actions::target_needs(inv, *t, mode);
             if !(a || b) {
                 continue;
@@ -1277,7 +1441,55 @@ impl Workspace {
                 ),
             });
         }
+        out.extend(self.enrolled_on_paths());
         out.extend(self.breakglass_findings());
+        out
+    }
+
+    /// The Protected Users rules of each path for the accounts the plan enrolls (the evaluation judges the
+    /// inventory's members only), raised from the stage that enrolls them. Only the rules that hold under every
+    /// mode: those of one mode would change with every mode edit. The account checks of the enrollment itself
+    /// (service, computer, AES keys) are raised above, once per account.
+    fn enrolled_on_paths(&self) -> Vec<Finding> {
+        let inv = &self.inventory;
+        let stage_of = |u: UserId| {
+            (!inv.users[u as usize].protected_users)
+                .then(|| self.members.user.get(u as usize).copied().flatten())
+                .flatten()
+        };
+        let member = |u: UserId| stage_of(u).is_some();
+        let per_account = [
+            Code::PuServiceAccount,
+            Code::PuComputerAccount,
+            Code::PuWeakEtypes,
+            Code::PuAesReset,
+        ];
+        let mut out = Vec::new();
+        for (p, path) in inv.paths.iter().enumerate() {
+            if !path.who.iter().any(|u| member(*u)) {
+                continue;
+            }
+            let found = rules::protected_users_on_path(inv, &self.graph, p as PathId, &member);
+            for mut f in found {
+                if f.mode.is_some() || per_account.contains(&f.code) {
+                    continue;
+                }
+                let first = (f.subjects.iter())
+                    .filter_map(|s| match s {
+                        Subject::User(u) => stage_of(*u),
+                        _ => None,
+                    })
+                    .min();
+                let Some(first) = first else { continue };
+                f.message = format!(
+                    "once stage {} enrolls them: {}",
+                    self.plan.stages[first as usize].name, f.message
+                );
+                f.subjects.push(Subject::Stage(first));
+                f.subjects.sort();
+                out.push(f);
+            }
+        }
         out
     }
 
@@ -1316,13 +1528,36 @@ impl Workspace {
     }
 
     /// Evaluation findings of a path under its chosen mode.
+    /// Resolves the exceptions of path `p`'s decision on the path, unless they are those resolved last time.
+    fn resolve_exceptions(&mut self, p: PathId) {
+        let name = &self.inventory.paths[p as usize].name;
+        let written = self
+            .plan
+            .decision(name)
+            .map_or(&[][..], |d| d.exceptions.as_slice());
+        let Some(slot) = self.excepted.get_mut(p as usize) else {
+            return;
+        };
+        if slot.0 != written {
+            let resolved = super::exceptions::resolve_list(&self.inventory, p, written);
+            *slot = (written.to_vec(), resolved);
+        }
+    }
+
     fn compute_path_items(&self, p: PathId) -> Vec<Assessed> {
         let mode = self.choice(p).mode;
+        // A finding of the mode about subjects its exceptions leave out no longer holds for the path.
+        let path = &self.inventory.paths[p as usize];
+        let ex = self
+            .excepted
+            .get(p as usize)
+            .map_or(&[][..], |e| e.1.as_slice());
         self.statics.path_findings[p as usize]
             .iter()
             .filter_map(|i| {
                 let f = &self.evaluation.findings[*i as usize];
-                (f.mode.is_none() || f.mode == Some(mode))
+                let excepted = f.mode == Some(mode) && super::exceptions::covers(path, ex, f);
+                ((f.mode.is_none() || f.mode == Some(mode)) && !excepted)
                     .then(|| self.assess(FindingRef::Evaluation(*i), f))
             })
             .collect()
@@ -1333,6 +1568,10 @@ impl Workspace {
         self.compute_members();
         self.compute_waivers();
         let n = self.inventory.paths.len() as PathId;
+        self.excepted = vec![Default::default(); n as usize];
+        for p in 0..n {
+            self.resolve_exceptions(p);
+        }
         self.path_items = (0..n).map(|p| self.compute_path_items(p)).collect();
         self.assessment.order = (0..n).map(|p| self.order_finding(p)).collect();
         self.order_items = (0..n).map(|p| self.order_item(p)).collect();
@@ -1341,6 +1580,8 @@ impl Workspace {
         let stages: Vec<usize> = (0..self.plan.stages.len()).collect();
         self.assessment.stages = vec![StageGate::default(); stages.len()];
         self.refresh_actions(&stages);
+        self.assessment.states = StageStates::build(&self.stage_inputs());
+        self.interim_items = self.interim_items();
         let mut cross = self.choice_index.evaluate(&self.inventory, &self.choices);
         sort_findings(&mut cross, self.inventory.paths.len());
         self.cross_items = (cross.iter().enumerate())
@@ -1395,6 +1636,7 @@ impl Workspace {
             },
         };
         self.choices[p as usize] = choice;
+        self.resolve_exceptions(p);
         self.path_items[p as usize] = self.compute_path_items(p);
         self.assessment.order[p as usize] = self.order_finding(p);
         self.order_items[p as usize] = self.order_item(p);
@@ -1419,9 +1661,20 @@ impl Workspace {
         if let Some(g) = m.path[p as usize].and_then(|s| gates.get_mut(s as usize)) {
             actions::update_action(&mut g.actions, (2, p), actions::path_action(choices, p));
         }
-        // The gates to redo: those of the stages holding the items of the re-judged paths, before and after.
+        // The stage states: the exposure of this path's users, and the cross-path findings of every state.
+        let mut states = std::mem::take(&mut self.assessment.states);
+        let inputs = self.stage_inputs();
+        states.refresh_path(&inputs, p);
+        states.refresh_choices(&inputs, &self.choice_index.affected_paths(p));
+        self.assessment.states = states;
+        let old_interim: Vec<usize> = self.interim_items.iter().filter_map(|a| a.stage).collect();
+        self.interim_items = self.interim_items();
+        // The gates to redo: those of the stages holding the items of the re-judged paths, before and after,
+        // and of the interim findings.
         let affected = self.choice_index.affected_paths(p);
         let mut stages = self.stages_of_paths(p, &affected);
+        stages.extend(old_interim);
+        stages.extend(self.interim_items.iter().filter_map(|a| a.stage));
         self.cross_after_change(&affected);
         self.rebuild_assessment(&[]);
         stages.extend(self.stages_of_paths(p, &affected));
@@ -1497,7 +1750,8 @@ impl Workspace {
             self.path_items.iter().map(Vec::len).sum::<usize>()
                 + self.cross_items.len()
                 + self.order_items.len()
-                + self.fixed_items.len(),
+                + self.fixed_items.len()
+                + self.interim_items.len(),
         );
         items.extend(
             (self.path_items.iter().flatten())
@@ -1507,6 +1761,7 @@ impl Workspace {
         items.extend_from_slice(&self.cross_items);
         items.extend(self.order_items.iter().flatten().copied());
         items.extend_from_slice(&self.fixed_items);
+        items.extend_from_slice(&self.interim_items);
         let n = self.plan.stages.len();
         let mut counts = Counts {
             waivers: self.plan.waivers.len(),

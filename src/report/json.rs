@@ -34,6 +34,26 @@ struct Summary {
     paths_without_mode: usize,
     stages: usize,
     stages_ready: usize,
+    pairs: u64,
+    pairs_servable: u64,
+    pairs_protected: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    exposure: Option<ExposureOut>,
+}
+
+/// Privileged credential exposure before the plan and after it (see `rules::exposure`).
+#[derive(Serialize)]
+struct ExposureOut {
+    before: usize,
+    after: usize,
+    tgt_only: BeforeAfter,
+    pth_targets: BeforeAfter,
+}
+
+#[derive(Serialize)]
+struct BeforeAfter {
+    before: usize,
+    after: usize,
 }
 
 #[derive(Serialize)]
@@ -57,6 +77,9 @@ struct FindingOut<'a> {
     waiver: Option<&'a str>,
     applies: bool,
     performed: bool,
+    stage: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    until: Option<&'a str>,
     location: LocationOut<'a>,
 }
 
@@ -64,6 +87,7 @@ struct FindingOut<'a> {
 struct ModeOut {
     verdict: &'static str,
     codes: Vec<&'static str>,
+    pairs_blocked: u64,
 }
 
 #[derive(Serialize)]
@@ -87,6 +111,20 @@ struct PathOut<'a> {
     modes: ModesOut,
     rationale: &'a [String],
     location: LocationOut<'a>,
+    pairs: u64,
+    pairs_protected: u64,
+    exceptions: Vec<ExceptionOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct ExceptionOut<'a> {
+    mode: &'static str,
+    users: &'a [String],
+    targets: &'a [String],
+    clients: &'a [String],
+    remediation: &'a str,
+    pairs: u64,
+    needed: bool,
 }
 
 #[derive(Serialize)]
@@ -102,10 +140,15 @@ struct StageOut<'a> {
     ready: bool,
     blockers: usize,
     reasons: &'a [String],
+    exposure: usize,
+    tgt_only: usize,
+    pth_targets: usize,
     hosts: &'a [String],
     clients: &'a [String],
     users: &'a [String],
+    not_enrolled: &'a [String],
     paths: Vec<StagePathOut<'a>>,
+    in_place: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -140,6 +183,8 @@ fn finding<'a>(r: &'a Report, f: &'a ReportFinding) -> FindingOut<'a> {
         waiver: f.waiver.as_deref(),
         applies: f.applies,
         performed: f.performed,
+        stage: f.stage.as_deref(),
+        until: f.until.as_deref(),
         location: location(r, &f.location),
     }
 }
@@ -150,6 +195,7 @@ fn path<'a>(r: &'a Report, p: &'a ReportPath) -> PathOut<'a> {
         ModeOut {
             verdict: c.verdict.as_str(),
             codes: c.codes.iter().map(|c| c.as_str()).collect(),
+            pairs_blocked: p.pairs_blocked[m.index()],
         }
     };
     PathOut {
@@ -166,6 +212,21 @@ fn path<'a>(r: &'a Report, p: &'a ReportPath) -> PathOut<'a> {
         },
         rationale: &p.rationale,
         location: location(r, &p.location),
+        pairs: p.pairs,
+        pairs_protected: p.figures.protected,
+        exceptions: p
+            .exceptions
+            .iter()
+            .map(|x| ExceptionOut {
+                mode: x.exception.mode().as_str(),
+                users: &x.exception.users,
+                targets: &x.exception.targets,
+                clients: &x.exception.clients,
+                remediation: &x.exception.remediation,
+                pairs: x.pairs,
+                needed: x.needed,
+            })
+            .collect(),
     }
 }
 
@@ -186,6 +247,7 @@ pub fn write(r: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
 
 fn doc(r: &Report) -> Doc<'_> {
     let [block, action, warn, info] = r.counts().map(|(_, n)| n);
+    let pairs = r.pair_totals();
     Doc {
         version: FORMAT_VERSION,
         inventory: &r.inventory_uri,
@@ -203,6 +265,21 @@ fn doc(r: &Report) -> Doc<'_> {
             paths_without_mode: r.paths_without_mode().count(),
             stages: r.stages.len(),
             stages_ready: r.stages_ready(),
+            pairs: pairs.pairs,
+            pairs_servable: pairs.servable,
+            pairs_protected: pairs.protected,
+            exposure: r.exposure.map(|(b, a)| ExposureOut {
+                before: b.exposures,
+                after: a.exposures,
+                tgt_only: BeforeAfter {
+                    before: b.tgt_only,
+                    after: a.tgt_only,
+                },
+                pth_targets: BeforeAfter {
+                    before: b.pth_targets,
+                    after: a.pth_targets,
+                },
+            }),
         },
         findings: r.findings.iter().map(|f| finding(r, f)).collect(),
         paths: r.paths.iter().map(|p| path(r, p)).collect(),
@@ -215,9 +292,13 @@ fn doc(r: &Report) -> Doc<'_> {
                 ready: s.ready,
                 blockers: s.blockers,
                 reasons: &s.reasons,
+                exposure: s.exposure.exposures,
+                tgt_only: s.exposure.tgt_only,
+                pth_targets: s.exposure.pth_targets,
                 hosts: &s.hosts,
                 clients: &s.clients,
                 users: &s.users,
+                not_enrolled: &s.not_enrolled,
                 paths: s
                     .paths
                     .iter()
@@ -226,6 +307,7 @@ fn doc(r: &Report) -> Doc<'_> {
                         mode: mode.as_str(),
                     })
                     .collect(),
+                in_place: &s.in_place,
             })
             .collect(),
         waivers: r

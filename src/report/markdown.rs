@@ -14,6 +14,7 @@ use std::fmt::Write;
 use super::{Report, ReportFinding, ReportWaiver, mode_name, plural};
 use crate::finding::Mode;
 use crate::plan::diff::PlanDiff;
+use crate::rules::thousands;
 
 /// Names shown before "and N more".
 const LIST_MAX: usize = 8;
@@ -238,6 +239,9 @@ fn finding_line(f: &ReportFinding) -> String {
     if !counts.is_empty() {
         let _ = write!(s, ", {counts}");
     }
+    if let Some(span) = f.stage_span() {
+        let _ = write!(s, ", {}", esc(&span));
+    }
     let _ = write!(s, ": {}", prose(f, MESSAGE_MAX, false));
     s
 }
@@ -320,6 +324,13 @@ fn verdict(r: &Report, review: &Review, out: &mut String) {
         }
     }
     let _ = writeln!(out);
+    if let Some((head, apart)) = r.exposure_headline() {
+        // Digits and fixed words only: nothing to escape.
+        let _ = writeln!(out, "**{head}**");
+        let _ = writeln!(out);
+        let _ = writeln!(out, "{}.", apart.replace("->", "→"));
+        let _ = writeln!(out);
+    }
     let rest = rest_note(review);
     if n_block == 0 {
         let _ = writeln!(out, "**Nothing blocks the merge.**");
@@ -390,6 +401,7 @@ fn rollout(r: &Report, review: &Review, out: &mut String) {
             }
         }
         let _ = writeln!(out, "| Blockers | {block} |");
+        let _ = writeln!(out, "| (User, target) pairs | {} |", pairs_text(r));
         let _ = writeln!(
             out,
             "| Actions · warnings · info | {action} · {warn} · {info} |"
@@ -535,6 +547,20 @@ fn rollout(r: &Report, review: &Review, out: &mut String) {
     waivers.extend(d.waivers_removed.iter().map(|w| waiver("removed", w)));
     waivers.extend(d.waivers_expired.iter().map(|w| waiver("expired", w)));
     section(out, "Waivers", waivers);
+    let mut exceptions: Vec<String> = Vec::new();
+    for (how, list) in [
+        ("added", &d.exceptions_added),
+        ("removed", &d.exceptions_removed),
+    ] {
+        for (path, e) in list {
+            exceptions.push(format!(
+                "{how} on {}: {}",
+                code(path),
+                esc(&crate::plan::diff::exception_str(e))
+            ));
+        }
+    }
+    section(out, "Exceptions", exceptions);
     section(
         out,
         "New blockers",
@@ -594,7 +620,7 @@ fn stages(r: &Report, out: &mut String) {
         };
         item("Targets enabled", &short_list(&s.hosts), s.hosts.len());
         item(
-            "Client policy or shortcuts set",
+            "Client policy set",
             &short_list(&s.clients),
             s.clients.len(),
         );
@@ -609,9 +635,50 @@ fn stages(r: &Report, out: &mut String) {
             .map(|(p, m)| format!("{} → {}", code(p), code(m.as_str())))
             .collect();
         item("Paths switched", &short_list_coded(&paths), paths.len());
+        // The exceptions of the paths this stage switches: work that lets them follow later.
+        for (name, _) in &s.paths {
+            let Some(p) = r.paths.iter().find(|p| &p.name == name) else {
+                continue;
+            };
+            for x in p
+                .exceptions
+                .iter()
+                .filter(|x| !x.exception.remediation.is_empty())
+            {
+                let _ = writeln!(
+                    out,
+                    "- Work item for {} ({} pairs left out): {}",
+                    code(name),
+                    thousands(x.pairs as usize),
+                    esc(&x.exception.remediation)
+                );
+                any = true;
+            }
+        }
         if !any {
             let _ = writeln!(out, "- No changes.");
         }
+        if !s.not_enrolled.is_empty() {
+            let _ = writeln!(
+                out,
+                "- Not enrolled by the stage's script ({}): {}",
+                s.not_enrolled.len(),
+                short_list(&s.not_enrolled)
+            );
+        }
+        if !s.in_place.is_empty() {
+            let _ = writeln!(
+                out,
+                "- Already in place, no change ({}): {}",
+                s.in_place.len(),
+                short_list(&s.in_place)
+            );
+        }
+        let _ = writeln!(
+            out,
+            "- Privileged credential exposures after it: {}",
+            crate::rules::thousands(s.exposure.exposures)
+        );
         let _ = writeln!(out);
     }
 }
@@ -879,6 +946,50 @@ pub fn render_error(message: &str, review: &Review) -> String {
     out
 }
 
+/// `9,800 of 10,000 servable pairs protected (10,400 pairs)`.
+pub(super) fn pairs_text(r: &Report) -> String {
+    let t = r.pair_totals();
+    format!(
+        "{} of {} servable protected ({} pairs, {} excepted)",
+        thousands(t.protected as usize),
+        thousands(t.servable as usize),
+        thousands(t.pairs as usize),
+        thousands(t.excepted as usize)
+    )
+}
+
+/// The exceptions of every path with their remediation: the work items that let them go.
+fn exceptions(r: &Report, out: &mut String) {
+    for p in &r.paths {
+        for x in &p.exceptions {
+            let e = &x.exception;
+            let mut who: Vec<String> = Vec::new();
+            for (key, list) in e.selectors() {
+                if !list.is_empty() {
+                    who.push(format!("{key} {}", short_list(list)));
+                }
+            }
+            let stale = if x.needed {
+                ""
+            } else {
+                " (its blockers are gone: remove it)"
+            };
+            let _ = writeln!(
+                out,
+                "- {} stays on {} for {} pairs: {}{stale}",
+                code(&p.name),
+                code(e.mode().as_str()),
+                thousands(x.pairs as usize),
+                who.join("; ")
+            );
+            if !e.remediation.is_empty() {
+                let _ = writeln!(out, "  - Remediation: {}", esc(&e.remediation));
+            }
+        }
+    }
+    let _ = writeln!(out);
+}
+
 fn render_rows(r: &Report, review: &Review, max: usize) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{MARKER}");
@@ -893,6 +1004,13 @@ fn render_rows(r: &Report, review: &Review, max: usize) -> String {
             &format!("Blocking findings ({})", blockers.len()),
             |out| finding_table(&blockers, max, &rest, out),
         );
+    }
+
+    let excepted = r.paths.iter().map(|p| p.exceptions.len()).sum::<usize>();
+    if excepted > 0 {
+        details(&mut out, &format!("Exceptions ({excepted})"), |out| {
+            exceptions(r, out)
+        });
     }
 
     if !r.stages.is_empty() {

@@ -6,6 +6,7 @@
 pub mod json;
 pub mod labels;
 pub mod markdown;
+mod plan_input;
 pub mod repo;
 pub mod sarif;
 pub mod text;
@@ -13,9 +14,11 @@ pub mod text;
 use std::collections::BTreeMap;
 
 pub use labels::Labels;
+pub use plan_input::{plan_input, plan_report};
 
 use crate::finding::{Finding, Mode, Severity, Subject, Verdict};
 use crate::inventory::{Inventory, PathId, Pos, Purpose, SourceFile, TrustDirection, TrustKind};
+use crate::rules::exposure::Exposure;
 use crate::rules::{Code, Evaluation};
 
 /// Which file a location points into.
@@ -114,6 +117,10 @@ pub struct ReportFinding {
     pub applies: bool,
     /// An action the plan performs in time (a stage does the step before the stage that relies on it).
     pub performed: bool,
+    /// With a plan: the stage in whose state it first holds (`None`: before the first stage).
+    pub stage: Option<String>,
+    /// With a plan: the last stage in whose state it holds, when a later stage removes it.
+    pub until: Option<String>,
     /// The line it is about.
     pub location: Location,
 }
@@ -128,6 +135,21 @@ impl ReportFinding {
     /// the plan performs.
     pub fn denies(&self, deny: Severity) -> bool {
         self.applies && !self.waived() && !self.performed && self.severity >= deny
+    }
+
+    /// With a plan, the stages it holds in: `from stage helpdesk`, or `in stages helpdesk to broad-rollout` (`in
+    /// stage helpdesk only`) when a later stage removes it; `None` when it holds before the first stage, and for an action the plan
+    /// performs in time (its target is prepared by then: nothing holds).
+    pub fn stage_span(&self) -> Option<String> {
+        if self.performed {
+            return None;
+        }
+        let first = self.stage.as_deref()?;
+        Some(match self.until.as_deref() {
+            Some(last) if last == first => format!("in stage {first} only"),
+            Some(last) => format!("in stages {first} to {last}"),
+            None => format!("from stage {first}"),
+        })
     }
 
     /// `3 hosts, 1 user`.
@@ -165,6 +187,14 @@ pub struct ReportPath {
     pub rationale: Vec<String>,
     /// Where it is declared in the inventory.
     pub location: Location,
+    /// (user, target) pairs: users x targets.
+    pub pairs: u64,
+    /// Per mode (by [`Mode::index`]): the pairs it blocks.
+    pub pairs_blocked: [u64; 4],
+    /// The pairs, protected and excepted, of the plan's decision (or the recommendation).
+    pub figures: crate::plan::exceptions::Figures,
+    /// The exceptions of the decision (or the one the recommendation proposes).
+    pub exceptions: Vec<crate::plan::exceptions::Row>,
 }
 
 impl ReportPath {
@@ -187,14 +217,21 @@ pub struct ReportStage {
     pub description: String,
     /// No unwaived block, and every action it relies on is performed by then.
     pub ready: bool,
-    /// Target hosts prepared.
+    /// Target hosts it prepares (those already prepared are in `in_place`).
     pub hosts: Vec<String>,
-    /// Client devices whose policy or shortcuts are set.
+    /// Client devices whose policy it sets.
     pub clients: Vec<String>,
-    /// Users enrolled in Protected Users (`NETBIOS\name`).
+    /// Users its script enrolls in Protected Users (`NETBIOS\name`).
     pub users: Vec<String>,
-    /// Paths switched, with their mode.
+    /// Users it selects that its script does not enroll, each with the reason.
+    pub not_enrolled: Vec<String>,
+    /// Paths it switches to a protected mode, with their mode.
     pub paths: Vec<(String, Mode)>,
+    /// Members it selects that need no change: hosts already prepared, clients with the policy already,
+    /// users already in Protected Users, paths that stay on `standard`.
+    pub in_place: Vec<String>,
+    /// Privileged credential exposure after it.
+    pub exposure: Exposure,
     /// Hosts (targets and clients) touched per domain (DNS name, or `Entra ID / workgroup`).
     pub domains: BTreeMap<String, usize>,
     /// Unwaived blocks on this stage.
@@ -267,6 +304,8 @@ pub struct Report {
     pub trusts: Vec<ReportTrust>,
     /// Hosts without an AD domain (Entra ID joined or workgroup).
     pub hosts_without_domain: usize,
+    /// With a plan: privileged credential exposure before it and after its last stage.
+    pub exposure: Option<(Exposure, Exposure)>,
     /// The lowest severity that fails the check.
     pub deny: Severity,
 }
@@ -288,12 +327,20 @@ pub struct PlanInput {
     pub performed: Vec<bool>,
     /// Per finding (the evaluation's, then `findings`): index of the waiver that accepts it.
     pub waived_by: Vec<Option<usize>>,
+    /// Per finding: the stage in whose state it first holds (`None`: before the first stage).
+    pub first: Vec<Option<usize>>,
+    /// Per finding: the last stage in whose state it holds, when a later stage removes it.
+    pub until: Vec<Option<usize>>,
+    /// Privileged credential exposure before the plan and after its last stage.
+    pub exposure: Option<(Exposure, Exposure)>,
     /// Stages with what they change.
     pub stages: Vec<ReportStage>,
     /// Stage index per path.
     pub stage_of_path: Vec<Option<usize>>,
     /// Waivers (their `used` count is filled in by [`Report::build`]).
     pub waivers: Vec<ReportWaiver>,
+    /// Per path (indexed by `PathId`): the exceptions of its decision.
+    pub exceptions: Vec<Vec<crate::plan::Exception>>,
 }
 
 /// A mode's name, or `none`.
@@ -569,6 +616,23 @@ impl Report {
             .enumerate()
             .map(|(i, p)| {
                 let pe = eval.paths.get(i);
+                let pp = eval.pairs.get(i);
+                let (figures, exceptions) = match plan {
+                    Some(pl) => crate::plan::exceptions::rows(
+                        inv,
+                        eval,
+                        i as PathId,
+                        chosen(i as PathId).unwrap_or(Mode::Standard),
+                        Some(pl.exceptions.get(i).map_or(&[][..], |e| e.as_slice())),
+                    ),
+                    None => crate::plan::exceptions::rows(
+                        inv,
+                        eval,
+                        i as PathId,
+                        pe.and_then(|pe| pe.recommended).unwrap_or(Mode::Standard),
+                        None,
+                    ),
+                };
                 let modes = Mode::ALL
                     .iter()
                     .map(|m| {
@@ -601,6 +665,10 @@ impl Report {
                     modes,
                     rationale: pe.map(|pe| pe.rationale.clone()).unwrap_or_default(),
                     location: b.inv_location(p.at),
+                    pairs: pp.map_or(0, |pp| pp.pairs),
+                    pairs_blocked: pp.map_or([0; 4], |pp| pp.blocked),
+                    figures,
+                    exceptions,
                 }
             })
             .collect();
@@ -632,6 +700,10 @@ impl Report {
                         w.used += 1;
                         w.reason.clone()
                     });
+                let stage_name = |v: Option<&Vec<Option<usize>>>| {
+                    v.and_then(|v| v.get(i).copied().flatten())
+                        .and_then(|s| b.stage_names.get(s).cloned())
+                };
                 let (subjects, counts) = b.subjects(f, &mut scratch, &mut spans);
                 let info = f.code.info();
                 ReportFinding {
@@ -646,6 +718,8 @@ impl Report {
                     waiver,
                     applies,
                     performed,
+                    stage: stage_name(plan.map(|p| &p.first)),
+                    until: stage_name(plan.map(|p| &p.until)),
                     location: b.location(f, rollout),
                 }
             })
@@ -696,6 +770,7 @@ impl Report {
             domains,
             trusts,
             hosts_without_domain: inv.hosts.iter().filter(|h| h.domain.is_none()).count(),
+            exposure: plan.and_then(|p| p.exposure),
             deny,
         }
     }
@@ -755,6 +830,36 @@ impl Report {
             .filter(|&(i, &n)| i < Mode::ALL.len() || n > 0)
             .map(|(i, n)| format!("{n} {}", mode_name(Mode::ALL.get(i).copied())))
             .collect()
+    }
+
+    /// The exposure headline with a plan: `privileged credential exposures: 1,234 -> 56`, then what is counted
+    /// apart.
+    pub fn exposure_headline(&self) -> Option<(String, String)> {
+        let (b, a) = self.exposure?;
+        let n = crate::rules::thousands;
+        Some((
+            format!(
+                "privileged credential exposures: {} -> {}",
+                n(b.exposures),
+                n(a.exposures)
+            ),
+            format!(
+                "of which Protected Users members with only a TGT of at most 4 hours: {} -> {}; hosts open to pass-the-hash of local administrators (Restricted Admin enabled): {} -> {}",
+                n(b.tgt_only),
+                n(a.tgt_only),
+                n(b.pth_targets),
+                n(a.pth_targets)
+            ),
+        ))
+    }
+
+    /// The pair figures of every path added up.
+    pub fn pair_totals(&self) -> crate::plan::exceptions::Figures {
+        let mut t = crate::plan::exceptions::Figures::default();
+        for p in &self.paths {
+            t += p.figures;
+        }
+        t
     }
 
     /// Stages that are ready.

@@ -167,7 +167,21 @@ pub(crate) fn evaluation() -> Evaluation {
             rationale: vec!["every mode is blocked".into()],
         },
     ];
-    Evaluation { findings, paths }
+    // The pairs follow from the findings' subjects, as the engine derives them.
+    let inv = inventory();
+    let pairs = inv
+        .paths
+        .iter()
+        .zip(&paths)
+        .map(|(p, pe)| {
+            crate::rules::pairs::PathPairs::of(p, pe, &findings, &std::collections::HashMap::new())
+        })
+        .collect();
+    Evaluation {
+        findings,
+        paths,
+        pairs,
+    }
 }
 
 pub(crate) const PLAN: &str = r#"version = 1
@@ -222,6 +236,9 @@ pub(crate) fn plan_input() -> PlanInput {
         applies,
         performed,
         waived_by,
+        first: vec![],
+        until: vec![],
+        exposure: None,
         stages: vec![
             ReportStage {
                 name: "enable-targets".into(),
@@ -242,6 +259,7 @@ pub(crate) fn plan_input() -> PlanInput {
         ],
         stage_of_path: vec![Some(1), None],
         waivers: vec![waiver],
+        exceptions: Vec::new(),
     }
 }
 

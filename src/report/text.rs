@@ -51,6 +51,9 @@ fn finding_line(r: &Report, f: &ReportFinding, p: Paint) -> String {
     if !counts.is_empty() {
         let _ = write!(where_, " ({counts})");
     }
+    if let Some(span) = f.stage_span() {
+        let _ = write!(where_, " {span}");
+    }
     let loc = format!("{}:{}", r.uri(&f.location), f.location.line);
     format!(
         "    {}: {}  {}",
@@ -98,6 +101,7 @@ pub fn render(r: &Report, color: bool) -> String {
     let _ = writeln!(out, "      {}", notes.join(", "));
     let per_mode = r.paths_per_mode();
     let _ = writeln!(out, "paths: {}", per_mode.join(", "));
+    let _ = writeln!(out, "pairs: {}", super::markdown::pairs_text(r));
     if r.planned() {
         let _ = writeln!(
             out,
@@ -105,6 +109,20 @@ pub fn render(r: &Report, color: bool) -> String {
             r.stages_ready(),
             r.stages.len()
         );
+    }
+    if let Some((head, apart)) = r.exposure_headline() {
+        let _ = writeln!(out, "{head}");
+        let _ = writeln!(out, "      {apart}");
+        let by_stage: Vec<String> = (r.stages.iter())
+            .map(|s| {
+                format!(
+                    "{} {}",
+                    s.name,
+                    crate::rules::thousands(s.exposure.exposures)
+                )
+            })
+            .collect();
+        let _ = writeln!(out, "      after each stage: {}", by_stage.join(", "));
     }
 
     for sev in Severity::WORST_FIRST {
@@ -173,6 +191,19 @@ pub fn render(r: &Report, color: bool) -> String {
                 path.purpose,
                 decided,
                 p.dim(&verdicts.join(", "))
+            );
+            let f = &path.figures;
+            let _ = writeln!(
+                out,
+                "  {:<width$}  {}",
+                "",
+                p.dim(&format!(
+                    "pairs {} protected of {}, {} excepted ({})",
+                    f.protected,
+                    f.pairs,
+                    f.excepted,
+                    plural(path.exceptions.len(), "exception")
+                ))
             );
         }
     }

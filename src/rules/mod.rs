@@ -6,6 +6,8 @@
 //! (code, path, mode) into one finding.
 
 pub mod catalog;
+pub mod exposure;
+pub mod pairs;
 mod policy;
 mod protected_users;
 mod remote_guard;
@@ -33,6 +35,8 @@ pub struct Evaluation {
     pub findings: Vec<Finding>,
     /// Per access path (indexed by `PathId`).
     pub paths: Vec<PathEvaluation>,
+    /// Per access path (indexed by `PathId`): the (user, target) pairs each mode blocks.
+    pub pairs: Vec<pairs::PathPairs>,
 }
 
 /// How one path fares under each mode, and what is recommended.
@@ -103,11 +107,13 @@ pub fn evaluate(inv: &Inventory, graph: &TrustGraph) -> Evaluation {
     let ctx = Ctx::new(inv, graph);
     let mut findings = Vec::new();
     let mut paths = Vec::with_capacity(inv.paths.len());
+    let mut pairs = Vec::with_capacity(inv.paths.len());
     for pid in 0..inv.paths.len() as PathId {
         let mut acc = Acc::default();
         ctx.evaluate_path(pid, &mut acc);
         let first = findings.len();
-        acc.finish(inv, Some(pid), &mut findings);
+        let mut crosses = HashMap::new();
+        acc.finish(inv, Some(pid), &mut findings, &mut crosses);
         let mut pe = PathEvaluation::default();
         for (i, f) in findings.iter().enumerate().skip(first) {
             for m in Mode::ALL {
@@ -118,9 +124,12 @@ pub fn evaluate(inv: &Inventory, graph: &TrustGraph) -> Evaluation {
                 }
             }
         }
-        let (recommended, rationale) = policy::recommend(&inv.paths[pid as usize], &pe, &findings);
+        let path = &inv.paths[pid as usize];
+        let pp = pairs::PathPairs::of(path, &pe, &findings, &crosses);
+        let (recommended, rationale) = policy::recommend(path, &pe, &pp, &findings);
         pe.recommended = recommended;
         pe.rationale = rationale;
+        pairs.push(pp);
         paths.push(pe);
     }
     let mut on_path = vec![false; inv.users.len()];
@@ -134,8 +143,12 @@ pub fn evaluate(inv: &Inventory, graph: &TrustGraph) -> Evaluation {
     let mut acc = Acc::default();
     let local_admin = ctx.local_admin.take();
     protected_users::estate(inv, &on_path, &local_admin, &mut acc);
-    acc.finish(inv, None, &mut findings);
-    Evaluation { findings, paths }
+    acc.finish(inv, None, &mut findings, &mut HashMap::new());
+    Evaluation {
+        findings,
+        paths,
+        pairs,
+    }
 }
 
 /// Rules that depend on the choices of several paths (client policy is per computer):
@@ -155,6 +168,25 @@ pub fn evaluate(inv: &Inventory, graph: &TrustGraph) -> Evaluation {
 /// ```
 pub fn evaluate_choices(inv: &Inventory, choices: &[Choice]) -> Vec<Finding> {
     ChoiceIndex::new(inv).evaluate(inv, choices)
+}
+
+/// The Protected Users findings of one path when `member` says who is in Protected Users (for a plan's
+/// stage, the accounts it has enrolled by then as well as the inventory's members).
+pub fn protected_users_on_path(
+    inv: &Inventory,
+    graph: &TrustGraph,
+    pid: PathId,
+    member: &dyn Fn(UserId) -> bool,
+) -> Vec<Finding> {
+    let Some(p) = inv.paths.get(pid as usize) else {
+        return Vec::new();
+    };
+    let reach = trust::evaluate_path(inv, graph, p, &mut Acc::default());
+    let mut acc = Acc::default();
+    protected_users::path(inv, p, pid, &reach, member, &mut acc);
+    let mut out = Vec::new();
+    acc.finish(inv, Some(pid), &mut out, &mut HashMap::new());
+    out
 }
 
 /// A readable name for a subject (`NETBIOS\name` for users and groups, DNS name for domains).
@@ -228,6 +260,8 @@ fn add_masks(acc: &mut Acc, hosts: &[HostId], masks: &[Codes], mode: Option<Mode
 struct Entry {
     subjects: Vec<Subject>,
     details: Vec<String>,
+    /// Users refused on hosts, exactly, where the subjects alone would say less (access control lists).
+    cross: Vec<pairs::Cross>,
 }
 
 /// Gathers findings of one path (or of the estate) before they are turned into [`Finding`]s.
@@ -258,8 +292,19 @@ impl Acc {
         self.entry(code, mode).details.push(d.into());
     }
 
-    fn finish(self, inv: &Inventory, path: Option<PathId>, out: &mut Vec<Finding>) {
+    /// Turns the gathered entries into findings; the exact pairs of those that have them go to `crosses`
+    /// (keyed by finding index).
+    fn finish(
+        self,
+        inv: &Inventory,
+        path: Option<PathId>,
+        out: &mut Vec<Finding>,
+        crosses: &mut HashMap<u32, Vec<pairs::Cross>>,
+    ) {
         for ((code, mode), mut e) in self.map {
+            if !e.cross.is_empty() {
+                crosses.insert(out.len() as u32, e.cross);
+            }
             normalize(&mut e.subjects);
             e.details.sort_unstable();
             e.details.dedup();
@@ -562,6 +607,27 @@ impl<'h> AclDenials<'h> {
                 .filter(|(i, _)| denied(*i))
                 .map(|(_, u)| Subject::User(*u)),
         );
+        // Which users are refused on which hosts, per group of identical lists: the pairs the finding blocks.
+        let entry = acc.entry(code, mode);
+        for (g, fares) in self.fares.iter().enumerate().filter(|(g, _)| active[*g]) {
+            let users: Vec<UserId> = who
+                .iter()
+                .zip(fares)
+                .filter(|(_, f)| **f & flag != 0)
+                .map(|(u, _)| *u)
+                .collect();
+            let hosts: Vec<HostId> = self
+                .hosts
+                .iter()
+                .zip(&self.group_of)
+                .enumerate()
+                .filter(|(i, (_, hg))| **hg == g && within.is_none_or(|w| w[*i]))
+                .map(|(_, (h, _))| *h)
+                .collect();
+            if !users.is_empty() && !hosts.is_empty() {
+                entry.cross.push((users, hosts));
+            }
+        }
     }
 }
 
@@ -898,6 +964,7 @@ impl<'a> Ctx<'a> {
 
         // Trusts and Protected Users hold under every mode.
         let reach = trust::evaluate_path(inv, self.graph, p, acc);
-        protected_users::path(inv, p, pid, &reach, acc);
+        let member = |u: UserId| inv.users[u as usize].protected_users;
+        protected_users::path(inv, p, pid, &reach, &member, acc);
     }
 }

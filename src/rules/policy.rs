@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use super::pairs::PathPairs;
 use super::{Acc, Choice, Code, PathEvaluation};
 use crate::finding::{Finding, Mode, Severity, Subject, Verdict};
 use crate::inventory::{
@@ -22,6 +23,10 @@ pub(super) fn standard(inv: &Inventory, p: &AccessPath, local_admins: &[UserId],
         acc.add(Code::RdpCredsExposed, Some(Mode::Standard), subjects);
     }
 }
+
+/// A mode earlier in Microsoft's order is kept when it serves at least this share of the pairs the best mode
+/// serves.
+const NEAR_BEST_PERCENT: u64 = 95;
 
 /// The order in which modes are considered for a path.
 fn preference(p: &AccessPath) -> &'static [Mode] {
@@ -66,6 +71,7 @@ fn listing<'a>(fs: impl Iterator<Item = &'a Finding>) -> String {
 pub(super) fn recommend(
     p: &AccessPath,
     pe: &PathEvaluation,
+    pairs: &PathPairs,
     findings: &[Finding],
 ) -> (Option<Mode>, Vec<String>) {
     let mut why = Vec::new();
@@ -76,18 +82,48 @@ pub(super) fn recommend(
         mode_findings(pe, findings, Mode::PreferRemoteGuard, Severity::Info)
             .any(|f| f.code == Code::RcgSessionExposure)
     };
-    let usable = |m: Mode| !blocked(m) && (m != Mode::PreferRemoteGuard || rcg_somewhere());
-    let pick = order.iter().copied().find(|m| usable(*m));
+    // The pairs a mode serves; a path without pairs is served by a mode that nothing blocks.
+    let served = |m: Mode| {
+        if pairs.pairs == 0 {
+            u64::from(!blocked(m))
+        } else {
+            pairs.pairs - pairs.blocked[m.index()]
+        }
+    };
+    let usable = |m: Mode| served(m) > 0 && (m != Mode::PreferRemoteGuard || rcg_somewhere());
+    // Microsoft's order rules unless a later protective mode serves clearly more pairs: the first mode of the
+    // order that serves at least 95% of what the best one serves, one that nothing blocks before the others. Standard only when no protective mode serves
+    // any pair and nothing blocks it.
+    let protective = || order.iter().copied().filter(|m| *m != Mode::Standard);
+    let best = protective()
+        .filter(|m| usable(*m))
+        .map(served)
+        .max()
+        .unwrap_or(0);
+    // A mode nothing blocks needs no exception: it goes first among those near the best.
+    let near = |m: Mode| usable(m) && served(m) * 100 >= best * NEAR_BEST_PERCENT;
+    let mut pick = protective()
+        .find(|m| near(*m) && !blocked(*m))
+        .or_else(|| protective().find(|m| near(*m)));
+    if pick.is_none() && order.contains(&Mode::Standard) && !blocked(Mode::Standard) {
+        pick = Some(Mode::Standard);
+    }
     for &m in order.iter().take_while(|m| Some(**m) != pick) {
-        if blocked(m) {
+        if blocked(m) && (served(m) == 0 || m == Mode::Standard) {
             why.push(format!(
                 "{m} is blocked: {}.",
                 listing(mode_findings(pe, findings, m, Severity::Block))
             ));
-        } else {
+        } else if !usable(m) {
             why.push(format!(
                 "{m} would use Restricted Admin on every connection of this path (Remote Credential Guard is \
                  blocked for each of them)."
+            ));
+        } else {
+            why.push(format!(
+                "{m} serves fewer pairs ({} of {}).",
+                super::thousands(served(m) as usize),
+                super::thousands(pairs.pairs as usize)
             ));
         }
     }
@@ -110,6 +146,10 @@ pub(super) fn recommend(
             "remote-guard: the path hops onward, and only Remote Credential Guard lets the session connect \
              onward as the user without sending credentials (Restricted Admin runs as the host's account)."
         }
+        (Purpose::Admin, Mode::RemoteGuard) if pairs.blocked[Mode::RemoteGuard.index()] > 0 => {
+            "remote-guard: Remote Credential Guard serves the most pairs; credentials stay on the client and \
+             Kerberos requests are redirected to it, and the session keeps the user's network identity."
+        }
         (Purpose::Admin, Mode::RemoteGuard) => {
             "remote-guard: nothing blocks Remote Credential Guard; credentials stay on the client and Kerberos \
              requests are redirected to it, and the session keeps the user's network identity."
@@ -128,6 +168,17 @@ pub(super) fn recommend(
         }
     };
     why.push(sentence.to_string());
+    let left = pairs.blocked[mode.index()];
+    if left > 0 {
+        why.push(format!(
+            "{mode} serves {} of {} (user, target) pairs ({}%); the rest become exceptions that keep their \
+             current mode until their blockers are fixed: {}.",
+            super::thousands((pairs.pairs - left) as usize),
+            super::thousands(pairs.pairs as usize),
+            pairs.served_percent(mode),
+            listing(mode_findings(pe, findings, mode, Severity::Block))
+        ));
+    }
     let actions: Vec<&Finding> = mode_findings(pe, findings, mode, Severity::Action).collect();
     if !actions.is_empty() {
         why.push(format!(
@@ -301,7 +352,7 @@ impl ChoiceIndex {
         }
         let mut out = Vec::new();
         for (pid, a) in per_path {
-            a.finish(inv, Some(pid), &mut out);
+            a.finish(inv, Some(pid), &mut out, &mut HashMap::new());
         }
         out
     }

@@ -64,14 +64,17 @@ fn hosts(list: &[HostId]) -> impl Iterator<Item = Subject> + '_ {
     list.iter().map(|h| Subject::Host(*h))
 }
 
-/// Rules for the Protected Users members who use one path.
-pub(super) fn path(inv: &Inventory, p: &AccessPath, pid: PathId, reach: &Reach, acc: &mut Acc) {
-    let members: Vec<UserId> = p
-        .who
-        .iter()
-        .copied()
-        .filter(|u| inv.users[*u as usize].protected_users)
-        .collect();
+/// Rules for the Protected Users members who use one path; `member` says who is one (the inventory's
+/// members, or those a plan's stages have enrolled by then).
+pub(super) fn path(
+    inv: &Inventory,
+    p: &AccessPath,
+    pid: PathId,
+    reach: &Reach,
+    member: &dyn Fn(UserId) -> bool,
+    acc: &mut Acc,
+) {
+    let members: Vec<UserId> = p.who.iter().copied().filter(|u| member(*u)).collect();
     if members.is_empty() {
         return;
     }

@@ -137,6 +137,10 @@ pub enum Action {
     CycleModeBack,
     /// The recommended mode for the selected path.
     UseRecommended,
+    /// Leave what blocks the chosen mode of the selected path out of it, as exceptions.
+    ExceptBlockers,
+    /// Remove the exceptions of the selected path.
+    ClearExceptions,
     /// Toggle client policy / mstsc switch.
     ToggleEnforcement,
     /// Move the selected item to the next stage.

@@ -7,6 +7,7 @@ pub mod app;
 pub mod autosave;
 pub mod config;
 pub mod event;
+pub mod exceptions;
 pub mod files;
 pub mod keymap;
 pub mod known;
@@ -104,23 +105,17 @@ pub fn export(app: &App, kind: ExportKind) -> Result<String, String> {
             ))
         }
         ExportKind::Markdown | ExportKind::Sarif => {
-            use crate::commands::check::{CheckFormat, plan_input, render};
+            use crate::commands::check::{CheckFormat, render};
             let (ext, format) = match kind {
                 ExportKind::Markdown => ("md", CheckFormat::Markdown),
                 _ => ("sarif", CheckFormat::Sarif),
             };
             // The report of the working plan, as `guardplan export` would give it once saved.
             let ws = &app.ws;
-            let input = plan_input(
+            let report = crate::report::plan_report(
                 ws,
                 crate::report::repo::uri(&base.display().to_string(), None),
-            );
-            let uri = crate::report::repo::uri(&ws.inventory.source.name, None);
-            let report = crate::report::Report::build(
-                &ws.inventory,
-                &uri,
-                &ws.evaluation,
-                Some(&input),
+                &crate::report::repo::uri(&ws.inventory.source.name, None),
                 crate::finding::Severity::Block,
             );
             let path = dir.join(format!("{stem}.{ext}"));

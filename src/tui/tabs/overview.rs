@@ -53,7 +53,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(area);
     let [estate_area, modes_area] =
-        Layout::vertical([Constraint::Length(10), Constraint::Min(0)]).areas(left);
+        Layout::vertical([Constraint::Length(11), Constraint::Min(0)]).areas(left);
     let [stages_area, blockers_area] =
         Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(right);
 
@@ -97,6 +97,15 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 ws.assessment().counts.waived,
                 ws.plan.waivers.len(),
                 ws.assessment().counts.expired_waivers,
+            ),
+            theme,
+        ),
+        fact(
+            "Exposure",
+            format!(
+                "{} -> {} privileged credential exposures",
+                crate::rules::thousands(ws.exposure(None).exposures),
+                crate::rules::thousands(ws.assessment().states.after().exposures)
             ),
             theme,
         ),

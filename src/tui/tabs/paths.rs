@@ -89,6 +89,8 @@ impl PathsState {
                 Action::CycleMode
                     | Action::CycleModeBack
                     | Action::UseRecommended
+                    | Action::ExceptBlockers
+                    | Action::ClearExceptions
                     | Action::ToggleEnforcement
             ) {
                 return;
@@ -122,17 +124,49 @@ impl PathsState {
                     .get(path as usize)
                     .and_then(|p| p.recommended)
                 {
-                    Some(mode) if mode != choice.mode => {
-                        queue.push_back(Internal::Edit(Edit::SetMode { path, mode }))
-                    }
-                    Some(_) => {
-                        queue.push_back(Internal::Status("already the recommended mode".into()))
+                    Some(mode) => {
+                        // The recommendation comes with the exception of what its mode blocks.
+                        let exceptions = crate::tui::exceptions::proposed(ws, path, mode);
+                        let same = ws.inventory.paths.get(path as usize).and_then(|p| {
+                            ws.plan
+                                .decision(&p.name)
+                                .map(|d| d.mode == mode && d.exceptions == exceptions)
+                        });
+                        if same == Some(true) {
+                            queue.push_back(Internal::Status("already the recommended mode".into()))
+                        } else {
+                            queue.push_back(Internal::Edit(Edit::Decide {
+                                path,
+                                mode,
+                                exceptions,
+                            }))
+                        }
                     }
                     None => queue.push_back(Internal::Error(
                         "no mode is recommended: every mode is blocked".into(),
                     )),
                 }
             }
+            Action::ExceptBlockers => {
+                let exceptions = crate::tui::exceptions::proposed(ws, path, choice.mode);
+                if exceptions.is_empty() {
+                    queue.push_back(Internal::Status(format!(
+                        "nothing to leave out: {} is blocked for none or for all of the path's pairs",
+                        choice.mode
+                    )));
+                } else {
+                    queue.push_back(Internal::Edit(Edit::Decide {
+                        path,
+                        mode: choice.mode,
+                        exceptions,
+                    }));
+                }
+            }
+            Action::ClearExceptions => queue.push_back(Internal::Edit(Edit::Decide {
+                path,
+                mode: choice.mode,
+                exceptions: Vec::new(),
+            })),
             Action::ToggleEnforcement => {
                 let enforce = match choice.enforce {
                     Enforcement::Policy => Enforcement::Switch,
@@ -175,6 +209,7 @@ impl PathsState {
 
 fn cell(
     v: Verdict,
+    served: Option<u64>,
     chosen: bool,
     cols: Columns,
     theme: &crate::tui::theme::Theme,
@@ -182,6 +217,9 @@ fn cell(
     let mut s = verdict_span(v, theme);
     if cols.compact {
         s.content = crate::tui::ui::verdict_symbol(v).into();
+    } else if let Some(pct) = served {
+        // Blocked for some pairs only: the share it serves.
+        s.content = format!("{} {pct}%", crate::tui::ui::verdict_symbol(v)).into();
     }
     let text = if chosen {
         s.style = s.style.patch(theme.chosen);
@@ -237,6 +275,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 crate::tui::ui::word(&p.purpose),
                 w = cols.name
             ))];
+            let pairs = ws.evaluation.pairs.get(i);
             for m in Mode::ALL {
                 // The chosen mode shows what the plan makes of it, other paths' choices and waivers included.
                 let v = if m == choice.mode {
@@ -244,8 +283,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 } else {
                     ev.map_or(Verdict::Ok, |e| e.modes[m.index()].verdict.0)
                 };
+                let served = pairs
+                    .filter(|pp| pp.blocked[m.index()] > 0 && pp.blocked[m.index()] < pp.pairs)
+                    .map(|pp| pp.served_percent(m));
                 spans.push(Span::raw(" "));
-                spans.extend(cell(v, m == choice.mode, cols, theme));
+                spans.extend(cell(v, served, m == choice.mode, cols, theme));
             }
             spans.push(Span::raw(
                 ev.and_then(|e| e.recommended)
@@ -339,6 +381,8 @@ pub fn detail_lines(
             Span::raw(format!(" no findings under {}", choice.mode)),
         ]));
     }
+    lines.extend(crate::tui::exceptions::exception_lines(ws, path, theme));
+    lines.extend(crate::tui::exceptions::pair_lines(ws, path, theme));
     // Why the recommendation is what it is: after the findings, which are what the operator acts on.
     if let Some(e) = ev {
         for r in &e.rationale {

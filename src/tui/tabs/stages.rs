@@ -40,6 +40,8 @@ pub struct GateRow {
     pub reasons: Vec<String>,
     /// Generated actions, one line each.
     pub actions: Vec<String>,
+    /// Privileged credential exposures before and after the stage.
+    pub exposure: (usize, usize),
 }
 
 /// State of the stage wizard.
@@ -194,6 +196,10 @@ fn gate(ws: &Workspace, index: usize) -> GateRow {
                 .iter()
                 .map(|a| describe(&ws.inventory, a))
                 .collect(),
+            exposure: (
+                ws.exposure(index.checked_sub(1)).exposures,
+                ws.exposure(Some(index)).exposures,
+            ),
         },
         None => GateRow {
             index,
@@ -201,6 +207,7 @@ fn gate(ws: &Workspace, index: usize) -> GateRow {
             ready: false,
             reasons: vec!["not assessed".into()],
             actions: Vec::new(),
+            exposure: (0, 0),
         },
     }
 }
@@ -447,6 +454,12 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 ]));
                 lines.extend(g.reasons.iter().map(|r| Line::raw(format!("  - {r}"))));
             }
+            let (before, after) = g.exposure;
+            lines.push(Line::raw(format!(
+                "Privileged credential exposures: {} -> {} after this stage",
+                crate::rules::thousands(before),
+                crate::rules::thousands(after)
+            )));
             // What the stage is for, after the gate: a block never goes below the fold for it.
             let description = app
                 .ws

@@ -1,0 +1,137 @@
+//! Exceptions in the planner: the share of (user, target) pairs each mode serves on a path, what blocks the
+//! rest, and the exceptions the path's decision carries (with those whose blockers are gone marked for
+//! removal).
+
+use ratatui::text::{Line, Span};
+
+use super::theme::Theme;
+use crate::finding::Mode;
+use crate::inventory::PathId;
+use crate::plan::exceptions;
+use crate::plan::{Exception, Workspace};
+use crate::rules::pairs::{Blockers, PROTECTIVE};
+use crate::rules::thousands;
+
+/// The exception a mode's blockers make on a path, as the plan file writes it (none when nothing or
+/// everything blocks the mode).
+pub fn proposed(ws: &Workspace, path: PathId, mode: Mode) -> Vec<Exception> {
+    let (inv, eval) = (&ws.inventory, &ws.evaluation);
+    exceptions::propose(inv, eval, path, mode)
+        .map(|r| {
+            let codes = exceptions::blocking_codes(eval, path, mode);
+            exceptions::to_exception(inv, &r, &codes)
+        })
+        .into_iter()
+        .collect()
+}
+
+/// `2 targets, 1 user` blocked by a mode (users and targets named by a block, blocking clients).
+fn blockers_text(b: &Blockers) -> String {
+    if b.all {
+        return "the path itself".into();
+    }
+    let mut targets = b.targets.clone();
+    for (_, t) in &b.cross {
+        targets.extend(t);
+    }
+    targets.sort_unstable();
+    targets.dedup();
+    let users = b.named_users();
+    let mut parts = Vec::new();
+    for (n, noun) in [
+        (targets.len(), "target"),
+        (users.len(), "user"),
+        (b.clients.len(), "client"),
+    ] {
+        if n > 0 {
+            parts.push(crate::report::plural(n, noun));
+        }
+    }
+    parts.join(", ")
+}
+
+/// Per protective mode: the share of the path's pairs it serves and what blocks the rest, e.g.
+/// `remote-guard 98%  blocked: 2 targets, 1 user`.
+pub fn pair_lines(ws: &Workspace, path: PathId, theme: &Theme) -> Vec<Line<'static>> {
+    let Some(pp) = ws.evaluation.pairs.get(path as usize) else {
+        return Vec::new();
+    };
+    let mut lines = vec![Line::from(vec![
+        Span::styled("Pairs: ".to_string(), theme.heading),
+        Span::raw(format!(
+            "{} (user, target), {} servable",
+            thousands(pp.pairs as usize),
+            thousands(pp.servable as usize)
+        )),
+    ])];
+    for m in PROTECTIVE {
+        let b = &pp.modes[m.index()];
+        let blocked = if b.is_empty() {
+            String::new()
+        } else {
+            format!("  blocked: {}", blockers_text(b))
+        };
+        lines.push(Line::raw(format!(
+            "  {:<20} {:>3}%{blocked}",
+            m.as_str(),
+            pp.served_percent(m)
+        )));
+    }
+    lines
+}
+
+/// The exceptions of the path's decision: who is left out, the mode they take, the remediation, and whether
+/// the blockers they were made for are still there.
+pub fn exception_lines(ws: &Workspace, path: PathId, theme: &Theme) -> Vec<Line<'static>> {
+    let inv = &ws.inventory;
+    let Some(p) = inv.paths.get(path as usize) else {
+        return Vec::new();
+    };
+    let Some(d) = ws.plan.decision(&p.name) else {
+        return Vec::new();
+    };
+    if d.exceptions.is_empty() {
+        return Vec::new();
+    }
+    let (fig, rows) = exceptions::rows(inv, &ws.evaluation, path, d.mode, Some(&d.exceptions));
+    let mut lines = vec![Line::from(vec![
+        Span::styled("Exceptions: ".to_string(), theme.heading),
+        Span::raw(format!(
+            "{} pairs left out of {}, {} of the path's pairs protected (x proposes, X clears)",
+            thousands(fig.excepted as usize),
+            d.mode,
+            thousands(fig.protected as usize)
+        )),
+    ])];
+    for row in rows {
+        let e = &row.exception;
+        let mut who: Vec<String> = Vec::new();
+        for (key, list) in e.selectors() {
+            match list.len() {
+                0 => {}
+                1..=3 => who.push(format!("{key} {}", list.join(", "))),
+                n => who.push(format!("{n} {key}")),
+            }
+        }
+        let mut spans = vec![Span::raw(format!(
+            "  {} -> {} ({} pairs)",
+            who.join("; "),
+            e.mode(),
+            thousands(row.pairs as usize)
+        ))];
+        if !row.needed {
+            spans.push(Span::styled(
+                "  nothing blocks them any more: X removes it".to_string(),
+                theme.chosen,
+            ));
+        }
+        lines.push(Line::from(spans));
+        if !e.remediation.is_empty() {
+            lines.push(Line::styled(
+                format!("    remediation: {}", e.remediation),
+                theme.dim,
+            ));
+        }
+    }
+    lines
+}
