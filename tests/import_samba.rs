@@ -40,6 +40,16 @@ fn have(tool: &str) -> bool {
         .is_ok_and(|s| s.success())
 }
 
+/// The `samba` daemon: on the `PATH`, or in an `sbin` folder, which an ordinary user's `PATH` often leaves out
+/// (Debian installs it as `/usr/sbin/samba`).
+fn samba_daemon() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain(["/usr/local/sbin", "/usr/sbin", "/sbin"].map(PathBuf::from))
+        .map(|dir| dir.join("samba"))
+        .find(|p| p.is_file())
+}
+
 fn run(cmd: &mut Proc) -> String {
     let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
     assert!(
@@ -122,7 +132,6 @@ fn is_root() -> bool {
 fn cannot_run() -> Option<String> {
     let missing: Vec<&str> = [
         "samba-tool",
-        "samba",
         "ldbsearch",
         "ldbmodify",
         "ldbadd",
@@ -134,6 +143,7 @@ fn cannot_run() -> Option<String> {
     ]
     .into_iter()
     .filter(|t| !have(t))
+    .chain(samba_daemon().is_none().then_some("samba"))
     .collect();
     if !missing.is_empty() {
         let why = format!(
@@ -641,7 +651,8 @@ fn start_daemon(dc: &Dc, name: &str, extra: &str, ports: &[u16]) -> Daemon {
     let child = Proc::new("unshare")
         .args(namespaces)
         .args(["--", "sh", "-c"])
-        .arg("ip link set lo up && exec samba -F -M single -s \"$0\"")
+        .arg("ip link set lo up && exec \"$0\" -F -M single -s \"$1\"")
+        .arg(samba_daemon().expect("samba is installed"))
         .arg(dc.conf())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
