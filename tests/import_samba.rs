@@ -238,6 +238,15 @@ fn provision() -> Dc {
             &format!("--adminpass={ADMIN_PASS}"),
         ]));
     let dc = Dc { dir };
+    // Provisioning sets the Administrator's password while it creates the domain, as often a second before the
+    // Read-only Domain Controllers group (from which the import dates the domain's AES keys) as in the same one.
+    // Set again, as an administrator of a new domain would, it has AES keys whatever the timing.
+    dc.tool(&[
+        "user",
+        "setpassword",
+        "Administrator",
+        &format!("--newpassword={ADMIN_PASS}"),
+    ]);
     for u in ["alice", "bob", "carol", "dave", "erin", "svcsql", "svcweb"] {
         dc.tool(&["user", "add", u, USER_PASS]);
     }
