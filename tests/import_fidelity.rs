@@ -92,7 +92,8 @@ fn ldif_without_the_rodc_group_keeps_the_default() {
     assert!(user(&inv, "veteran").aes_keys, "no date to compare with");
 }
 
-/// The BloodHound CE fixtures beside the repository, copied so that a test may change them.
+/// The BloodHound CE fixtures beside the repository, copied so that a test may change them (written anew, not
+/// with `fs::copy`, which would keep a read-only fixture read-only for any user but root).
 fn bloodhound_copy(into: &Path) -> Option<PathBuf> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let found = root
@@ -110,7 +111,8 @@ fn bloodhound_copy(into: &Path) -> Option<PathBuf> {
     std::fs::create_dir_all(&dst).expect("mkdir");
     for e in std::fs::read_dir(&src).expect("read dir") {
         let e = e.expect("entry");
-        std::fs::copy(e.path(), dst.join(e.file_name())).expect("copy");
+        let bytes = std::fs::read(e.path()).expect("read fixture");
+        std::fs::write(dst.join(e.file_name()), bytes).expect("copy");
     }
     Some(dst)
 }

@@ -2,11 +2,13 @@
 //! with samba-tool and ldbmodify, exported with ldbsearch (LDIF) and read live over LDAP on 127.0.0.1 of a
 //! network namespace of the daemon's own.
 //!
-//! Needs the Debian packages `samba`, `ldb-tools`, `openssl` and `util-linux` (unshare, nsenter), and root:
-//! Samba's provisioning gives the sysvol folder to a group of its own (`chown`), which only root may do, and
-//! the daemon listens on the LDAP ports 389 and 636, which Samba cannot move. The tests that need it say
-//! `as_root` in their names. Under CI (`CI=true`) a missing tool fails them; without root each says it was
-//! skipped and why.
+//! Needs the Debian packages `samba`, `ldb-tools`, `openssl`, `util-linux` (unshare, nsenter) and `iproute2`.
+//! Root is not needed. For an ordinary user the domain is provisioned without the sysvol share's file ACLs,
+//! whose owners only root may give (the tests read the directory database, never the share), and the daemon
+//! runs as root of a user namespace of its own, which may listen on the LDAP ports 389 and 636 (Samba cannot
+//! move them) of its own network namespace; that needs unprivileged user namespaces, which most Linux
+//! distributions allow. Under CI (`CI=true`) a missing tool, or user namespaces refused, fails the tests;
+//! elsewhere each says it was skipped and why.
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
@@ -36,6 +38,16 @@ fn have(tool: &str) -> bool {
         .stdout(Stdio::null())
         .status()
         .is_ok_and(|s| s.success())
+}
+
+/// The `samba` daemon: on the `PATH`, or in an `sbin` folder, which an ordinary user's `PATH` often leaves out
+/// (Debian installs it as `/usr/sbin/samba`).
+fn samba_daemon() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain(["/usr/local/sbin", "/usr/sbin", "/sbin"].map(PathBuf::from))
+        .map(|dir| dir.join("samba"))
+        .find(|p| p.is_file())
 }
 
 fn run(cmd: &mut Proc) -> String {
@@ -111,12 +123,15 @@ fn file_name(p: &Path) -> String {
         .unwrap_or_default()
 }
 
-/// Why the Samba tests cannot run here (`None` when they can): a missing tool, which fails them under CI,
-/// or a user other than root.
+fn is_root() -> bool {
+    run(Proc::new("id").arg("-u")).trim() == "0"
+}
+
+/// Why the Samba tests cannot run here (`None` when they can): a missing tool, or an ordinary user who may not
+/// make a user namespace; either fails them under CI.
 fn cannot_run() -> Option<String> {
     let missing: Vec<&str> = [
         "samba-tool",
-        "samba",
         "ldbsearch",
         "ldbmodify",
         "ldbadd",
@@ -124,9 +139,11 @@ fn cannot_run() -> Option<String> {
         "unshare",
         "nsenter",
         "ip",
+        "python3",
     ]
     .into_iter()
     .filter(|t| !have(t))
+    .chain(samba_daemon().is_none().then_some("samba"))
     .collect();
     if !missing.is_empty() {
         let why = format!(
@@ -136,15 +153,33 @@ fn cannot_run() -> Option<String> {
         assert!(std::env::var("CI").as_deref() != Ok("true"), "{why}");
         return Some(why);
     }
-    if run(Proc::new("id").arg("-u")).trim() != "0" {
-        return Some(
-            "needs root: Samba's provisioning gives the sysvol folder to a group of its own (chown), \
-             and its daemon listens on the LDAP ports 389 and 636"
-                .into(),
-        );
+    let userns = || {
+        Proc::new("unshare")
+            .args(["--map-root-user", "--net", "true"])
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if !is_root() && !userns() {
+        let why = "this user may not make a user namespace (`unshare --map-root-user --net true` fails), in \
+                   which the Samba daemon listens on the LDAP ports: allow unprivileged user namespaces \
+                   (sysctl kernel.unprivileged_userns_clone=1, or kernel.apparmor_restrict_unprivileged_userns=0) \
+                   or run the tests as root";
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "{why}");
+        return Some(why.into());
     }
     None
 }
+
+/// `samba-tool domain provision` for an ordinary user: samba-tool itself, except that it does not set the file
+/// ACLs of the sysvol share, which give its folders to the domain's groups (`chown`, which only root may do).
+/// The tests read the directory database (ldbsearch, LDAP), never the sysvol share.
+const PROVISION_AS_USER: &str = "import runpy, shutil, sys, samba.provision
+assert hasattr(samba.provision, 'setsysvolacl'), 'samba.provision.setsysvolacl is gone: update the tests'
+samba.provision.setsysvolacl = lambda *args, **kwargs: None
+sys.argv = ['samba-tool'] + sys.argv[1:]
+runpy.run_path(shutil.which('samba-tool'), run_name='__main__')
+";
 
 /// Provisions and fills the domain once; `None` (with the reason printed) when it cannot run here.
 fn dc() -> Option<&'static Dc> {
@@ -184,7 +219,14 @@ fn provision() -> Dc {
     let dir = tmp.join(format!("samba-dc-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("mkdir");
-    run(Proc::new("samba-tool")
+    let mut provision = if is_root() {
+        Proc::new("samba-tool")
+    } else {
+        let mut python = Proc::new("python3");
+        python.args(["-c", PROVISION_AS_USER]);
+        python
+    };
+    run(provision
         .args(["domain", "provision", "--targetdir"])
         .arg(&dir)
         .args([
@@ -196,6 +238,15 @@ fn provision() -> Dc {
             &format!("--adminpass={ADMIN_PASS}"),
         ]));
     let dc = Dc { dir };
+    // Provisioning sets the Administrator's password while it creates the domain, as often a second before the
+    // Read-only Domain Controllers group (from which the import dates the domain's AES keys) as in the same one.
+    // Set again, as an administrator of a new domain would, it has AES keys whatever the timing.
+    dc.tool(&[
+        "user",
+        "setpassword",
+        "Administrator",
+        &format!("--newpassword={ADMIN_PASS}"),
+    ]);
     for u in ["alice", "bob", "carol", "dave", "erin", "svcsql", "svcweb"] {
         dc.tool(&["user", "add", u, USER_PASS]);
     }
@@ -359,7 +410,7 @@ fn assert_estate(inv: &Inventory) {
 }
 
 #[test]
-fn ldbsearch_export_imports_as_root() {
+fn ldbsearch_export_imports() {
     let Some(dc) = dc() else { return };
     let tmp = tempfile::tempdir().expect("tempdir");
     let (a, b) = dc.export(tmp.path());
@@ -370,7 +421,7 @@ fn ldbsearch_export_imports_as_root() {
 }
 
 #[test]
-fn findings_follow_from_the_imported_directory_as_root() {
+fn findings_follow_from_the_imported_directory() {
     let Some(dc) = dc() else { return };
     let tmp = tempfile::tempdir().expect("tempdir");
     let (a, b) = dc.export(tmp.path());
@@ -487,7 +538,7 @@ fn a_domain_admin_on_a_domain_joined_windows_11_host_gets_a_protective_mode() {
 }
 
 #[test]
-fn reimport_after_directory_changes_as_root() {
+fn reimport_after_directory_changes() {
     let Some(dc) = dc() else { return };
     let dc = dc.copy("reimport");
     let tmp = tempfile::tempdir().expect("tempdir");
@@ -527,9 +578,9 @@ fn reimport_after_directory_changes_as_root() {
     let _ = std::fs::remove_dir_all(&dc.dir);
 }
 
-/// The `samba` daemon on a copy of the domain, in a network namespace of its own: its LDAP ports 389 and 636
-/// are those of its own loopback, so neither another program nor another run of these tests can hold them.
-/// Stopped (and the copy removed) when dropped.
+/// The `samba` daemon on a copy of the domain, in a network namespace of its own (and, for an ordinary user, a
+/// user namespace whose root it is): its LDAP ports 389 and 636 are those of its own loopback, so neither
+/// another program nor another run of these tests can hold them. Stopped (and the copy removed) when dropped.
 struct Daemon {
     child: Child,
     dc: Dc,
@@ -547,7 +598,13 @@ impl Daemon {
     /// `guardplan` run in the daemon's network namespace.
     fn guardplan(&self) -> Command {
         let mut cmd = Command::new("nsenter");
-        cmd.arg(format!("--net=/proc/{}/ns/net", self.child.id()))
+        let ns = format!("/proc/{}/ns", self.child.id());
+        if !is_root() {
+            // Entering a network namespace takes a capability in the user namespace that owns it.
+            cmd.arg(format!("--user={ns}/user"))
+                .arg("--preserve-credentials");
+        }
+        cmd.arg(format!("--net={ns}/net"))
             .arg(env!("CARGO_BIN_EXE_guardplan"));
         cmd
     }
@@ -595,9 +652,16 @@ fn start_daemon(dc: &Dc, name: &str, extra: &str, ports: &[u16]) -> Daemon {
         .collect();
     std::fs::write(dc.conf(), conf).expect("conf");
     // unshare runs the shell, and the shell runs samba, in place: the child's id is the daemon's.
+    let namespaces: &[&str] = if is_root() {
+        &["--net"]
+    } else {
+        &["--map-root-user", "--net"]
+    };
     let child = Proc::new("unshare")
-        .args(["--net", "--", "sh", "-c"])
-        .arg("ip link set lo up && exec samba -F -M single -s \"$0\"")
+        .args(namespaces)
+        .args(["--", "sh", "-c"])
+        .arg("ip link set lo up && exec \"$0\" -F -M single -s \"$1\"")
+        .arg(samba_daemon().expect("samba is installed"))
         .arg(dc.conf())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -665,7 +729,7 @@ fn assert_live_import(res: &std::process::Output, out: &Path) {
 }
 
 #[test]
-fn live_ldap_import_matches_the_ldif_import_as_root() {
+fn live_ldap_import_matches_the_ldif_import() {
     let Some(dc) = dc() else { return };
     let daemon = start_daemon(dc, "ldap", "\ttls enabled = no\n", &[389]);
     let tmp = tempfile::tempdir().expect("tempdir");
@@ -769,7 +833,7 @@ fn make_server_cert(dir: &Path, ca: &Path) -> (PathBuf, PathBuf) {
 }
 
 #[test]
-fn ldaps_and_starttls_trust_the_given_ca_and_refuse_others_as_root() {
+fn ldaps_and_starttls_trust_the_given_ca_and_refuse_others() {
     let Some(dc) = dc() else { return };
     let tmp = tempfile::tempdir().expect("tempdir");
     let pki = tmp.path();
