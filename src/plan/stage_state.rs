@@ -208,37 +208,58 @@ impl StageStates {
         epoch: &mut u32,
     ) {
         let idx = i.exposure_index;
-        let mut paths_of: BTreeMap<u32, Vec<PathId>> = BTreeMap::new();
+        // The exceptions (path, index) that take each user.
+        let mut taken_by: BTreeMap<u32, Vec<Taker>> = BTreeMap::new();
         for (p, ex) in i.exceptions.iter().enumerate() {
-            for u in ex.iter().flat_map(|e| &e.users) {
-                paths_of.entry(*u).or_default().push(p as PathId);
+            for (k, e) in ex.iter().enumerate() {
+                for u in &e.users {
+                    taken_by.entry(*u).or_default().push((p as PathId, k));
+                }
             }
         }
-        self.excepted_users = vec![(0, 0); states];
-        for (u, ps) in paths_of {
+        // Users of one signature taken by the same exceptions are exposed alike: counted once per group, with
+        // how many of them are in Protected Users state by state.
+        let mut groups: BTreeMap<(u32, Vec<Taker>), Vec<usize>> = BTreeMap::new();
+        for (u, by) in taken_by {
             let Some(sig) = idx.signature_of_user(u) else {
                 continue;
             };
-            let sig_paths = idx.paths_of(sig);
-            let protected_from = if i
+            let in_pu = i
                 .inv
                 .users
                 .get(u as usize)
-                .is_some_and(|x| x.protected_users)
-            {
+                .is_some_and(|x| x.protected_users);
+            let from = if in_pu {
                 Some(0)
             } else {
                 (i.members.user.get(u as usize).copied().flatten()).map(|k| k as usize + 1)
             };
+            let counts = groups
+                .entry((sig, by))
+                .or_insert_with(|| vec![0; states + 1]);
+            counts[states] += 1;
+            if let Some(slot) = from.and_then(|f| counts.get_mut(f)) {
+                *slot += 1;
+            }
+        }
+        self.excepted_users = vec![(0, 0); states];
+        for ((sig, by), counts) in groups {
+            let sig_paths = idx.paths_of(sig);
+            let mut protected = 0;
             for st in 0..states {
-                // The paths where the user is privileged, in use, and left on plain RDP by an exception.
-                let also: Vec<PathId> = (ps.iter().copied())
-                    .filter(|p| sig_paths.binary_search(p).is_ok() && !self.plain_at(i, *p, st))
-                    .filter(|p| {
-                        (i.exceptions_of(*p).iter())
-                            .any(|e| has(&e.users, u) && self.leaves_by_exception(i, *p, e, st))
+                protected += counts[st];
+                // The paths where these users are privileged, in use, and left on plain RDP by an exception.
+                let mut also: Vec<PathId> = (by.iter())
+                    .filter(|(p, _)| {
+                        sig_paths.binary_search(p).is_ok() && !self.plain_at(i, *p, st)
                     })
+                    .filter(|(p, k)| {
+                        (i.exceptions_of(*p).get(*k))
+                            .is_some_and(|e| self.leaves_by_exception(i, *p, e, st))
+                    })
+                    .map(|(p, _)| *p)
                     .collect();
+                also.dedup();
                 if also.is_empty() {
                     continue;
                 }
@@ -251,16 +272,10 @@ impl StageStates {
                     mark,
                     epoch,
                 );
-                let base = self
-                    .sig_hosts
-                    .get(sig as usize)
-                    .and_then(|h| h.get(st))
-                    .copied();
-                let extra = own.saturating_sub(base.unwrap_or(0));
-                self.excepted_users[st].0 += extra;
-                if protected_from.is_some_and(|f| f <= st) {
-                    self.excepted_users[st].1 += extra;
-                }
+                let base = (self.sig_hosts.get(sig as usize)).and_then(|h| h.get(st));
+                let extra = own.saturating_sub(base.copied().unwrap_or(0));
+                self.excepted_users[st].0 += extra * counts[states];
+                self.excepted_users[st].1 += extra * protected;
             }
         }
     }
@@ -488,9 +503,8 @@ impl StageStates {
     }
 }
 
-fn has(sorted: &[u32], x: u32) -> bool {
-    sorted.binary_search(&x).is_ok()
-}
+/// An exception that takes a user: its path and its index in the decision.
+type Taker = (PathId, usize);
 
 /// A cross-path finding's identity across states: its path, code and mode.
 type Key = (PathId, Code, Option<Mode>);
