@@ -196,7 +196,7 @@ pub fn exception_str(e: &Exception) -> String {
     let mut parts: Vec<String> = Vec::new();
     for (key, list) in e.selectors() {
         if !list.is_empty() {
-            let names: Vec<String> = list.iter().map(|s| format!("`{s}`")).collect();
+            let names: Vec<String> = list.iter().map(|s| code(s)).collect();
             parts.push(format!("{key} {}", names.join(", ")));
         }
     }
@@ -215,8 +215,7 @@ fn choice_str(c: Option<(Mode, Enforcement)>) -> String {
 }
 
 fn stage_str(s: &Option<String>) -> String {
-    s.as_ref()
-        .map_or("(none)".to_string(), |s| format!("`{s}`"))
+    s.as_ref().map_or("(none)".to_string(), |s| code(s))
 }
 
 fn waiver_str(w: &Waiver) -> String {
@@ -230,6 +229,11 @@ fn waiver_str(w: &Waiver) -> String {
         w.scope,
         w.reason.escape_debug()
     )
+}
+
+/// A name as a code span that its own backticks cannot close (text and Markdown alike).
+fn code(s: &str) -> String {
+    crate::report::markdown::code(s)
 }
 
 /// Renders a diff as text (`markdown = false`) or as Markdown for a pull-request comment.
@@ -284,8 +288,8 @@ pub fn render(d: &PlanDiff, markdown: bool) -> String {
             item(
                 &mut out,
                 format!(
-                    "path `{}`: {} -> {}",
-                    c.path,
+                    "path {}: {} -> {}",
+                    code(&c.path),
                     choice_str(c.old),
                     choice_str(c.new)
                 ),
@@ -301,7 +305,7 @@ pub fn render(d: &PlanDiff, markdown: bool) -> String {
             for (path, e) in list {
                 item(
                     &mut out,
-                    format!("path `{path}`: {how} {}", exception_str(e)),
+                    format!("path {}: {how} {}", code(path), exception_str(e)),
                 );
             }
         }
@@ -309,10 +313,10 @@ pub fn render(d: &PlanDiff, markdown: bool) -> String {
     if !d.stages_added.is_empty() || !d.stages_removed.is_empty() || d.stages_reordered {
         section(&mut out, "Stages");
         for s in &d.stages_added {
-            item(&mut out, format!("added `{s}`"));
+            item(&mut out, format!("added {}", code(s)));
         }
         for s in &d.stages_removed {
-            item(&mut out, format!("removed `{s}`"));
+            item(&mut out, format!("removed {}", code(s)));
         }
         if d.stages_reordered {
             item(&mut out, "stages were reordered".into());
@@ -324,9 +328,9 @@ pub fn render(d: &PlanDiff, markdown: bool) -> String {
             item(
                 &mut out,
                 format!(
-                    "{} `{}`: {} -> {}",
+                    "{} {}: {} -> {}",
                     m.kind.key(),
-                    m.selector,
+                    code(&m.selector),
                     stage_str(&m.from),
                     stage_str(&m.to)
                 ),
@@ -347,4 +351,19 @@ pub fn render(d: &PlanDiff, markdown: bool) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stage_name_with_backticks_cannot_close_its_code_span() {
+        let d = PlanDiff {
+            stages_removed: vec!["a` **b** `c".into()],
+            ..PlanDiff::default()
+        };
+        let md = render(&d, true);
+        assert!(md.contains("- removed ``a` **b** `c``\n"), "{md}");
+    }
 }
