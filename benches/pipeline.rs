@@ -3,6 +3,9 @@
 //! plan (its JSON and Markdown reports and its per-stage scripts).
 //!
 //! `cargo bench --bench pipeline` runs every size; `GUARDPLAN_BENCH_HOSTS=1000,10000` picks sizes.
+//! `check_plan_json` is `guardplan check --plan plan.toml --format json` end to end (reading both files, the
+//! stage states, the report and its JSON); its ratio to `parse_toml_table` is the time bar:
+//! `GUARDPLAN_BENCH_HOSTS=100000 cargo bench --bench pipeline -- 'parse_toml_table|check_plan_json'`.
 //! Each size is one group, so its figures are ratios within the same run; inputs are generated once per group.
 
 use std::hint::black_box;
@@ -10,6 +13,7 @@ use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use guardplan::Severity;
+use guardplan::commands::check::{CheckFormat, build_report, render};
 use guardplan::graph::TrustGraph;
 use guardplan::inventory::raw::RawInventory;
 use guardplan::inventory::{load_file, load_str};
@@ -81,6 +85,21 @@ fn pipeline(c: &mut Criterion) {
             })
         });
         let eval = evaluate(&inv, &graph);
+        let plan_file = dir.path().join("plan.toml");
+        std::fs::write(&plan_file, io::render(&Plan::init(&inv, &eval)))
+            .unwrap_or_else(|e| panic!("{e}"));
+        g.bench_function("check_plan_json", |b| {
+            b.iter(|| {
+                let r = build_report(
+                    Some(black_box(&file)),
+                    Some(&plan_file),
+                    Severity::Block,
+                    time::macros::date!(2026 - 06 - 01),
+                )
+                .ok()?;
+                Some(render(&r, CheckFormat::Json).len())
+            })
+        });
         g.bench_function("plan_init", |b| {
             b.iter(|| io::render(&Plan::init(black_box(&inv), &eval)).len())
         });

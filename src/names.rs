@@ -144,6 +144,10 @@ pub fn sam_name(s: &str, max: usize) -> Result<(), NameError> {
     if s.starts_with(' ') || s.ends_with(' ') {
         return Err("starts or ends with a space".into());
     }
+    // Every ASCII character is its own compatibility form and ASCII mixes no scripts: most names stop here.
+    if s.is_ascii() {
+        return Ok(());
+    }
     if let Some(c) = s
         .chars()
         .find(|c| c.to_string().nfkc().ne(std::iter::once(*c)))
@@ -219,6 +223,16 @@ mod tests {
             .is_ok()
         );
         assert!(sam_name("\u{0142}\u{0151}\u{00D1}.admin", 20).is_ok());
+    }
+
+    #[test]
+    fn ascii_names_need_no_compatibility_or_script_check() {
+        // `sam_name` stops before those checks for ASCII names: it may only because of this.
+        for c in (0x20u8..0x7f).map(char::from) {
+            assert!(c.to_string().nfkc().eq(std::iter::once(c)), "{c:?}");
+        }
+        let all: String = (0x20u8..0x7f).map(char::from).collect();
+        assert!(all.is_single_script());
     }
 
     #[test]
