@@ -6,10 +6,10 @@
 //!
 //! The other blocks (upgrade an OS, replace the Store app, line of sight to a DC) stay work items.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::finding::{Finding, Subject};
-use crate::inventory::{HostId, Inventory, UserId};
+use crate::inventory::{AclId, HostId, Inventory, UserId};
 use crate::rules::Code;
 
 use super::actions::Action;
@@ -31,7 +31,8 @@ fn refused(inv: &Inventory, h: HostId, u: UserId) -> bool {
 }
 
 /// The scriptable remediation of `findings` (the evaluation's), sorted by [`super::actions::action_key`]. Costs
-/// the users times the targets of each Remote Desktop finding, not the estate's pairs.
+/// the users of each Remote Desktop finding times its distinct pairs of local group lists, not the estate's
+/// pairs.
 pub fn actions<'f>(
     inv: &Inventory,
     findings: impl IntoIterator<Item = &'f Finding>,
@@ -46,15 +47,31 @@ pub fn actions<'f>(
         match f.code {
             Code::RdpNoRight | Code::RcgNoRdpRight => {
                 let users: Vec<UserId> = users.collect();
+                // Access control lists are interned: targets with the same two lists, given or not, refuse the
+                // same accounts.
+                let mut by_lists: HashMap<(AclId, AclId, bool, bool), Vec<UserId>> = HashMap::new();
                 for s in &f.subjects {
                     let Subject::Host(h) = s else { continue };
-                    let refused: Vec<UserId> = users
-                        .iter()
-                        .copied()
-                        .filter(|u| refused(inv, *h, *u))
-                        .collect();
+                    let host = &inv.hosts[*h as usize];
+                    let refused = by_lists
+                        .entry((
+                            host.administrators,
+                            host.remote_desktop_users,
+                            host.administrators_given,
+                            host.remote_desktop_users_given,
+                        ))
+                        .or_insert_with(|| {
+                            users
+                                .iter()
+                                .copied()
+                                .filter(|u| refused(inv, *h, *u))
+                                .collect()
+                        });
                     if !refused.is_empty() {
-                        grants.entry(*h).or_default().extend(refused);
+                        grants
+                            .entry(*h)
+                            .or_default()
+                            .extend(refused.iter().copied());
                     }
                 }
             }
