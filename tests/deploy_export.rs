@@ -277,7 +277,7 @@ fn intune_export_of_the_sample_plan() {
     // The sample's Entra-joined client TAB-EXEC-01 is enforced through Intune.
     let script = files
         .iter()
-        .find(|f| f.path == "07-enforce.intune.ps1")
+        .find(|f| f.path == "08-enforce.intune.ps1")
         .and_then(Artefact::as_text)
         .expect("enforce script");
     assert!(script.contains("'TAB-EXEC-01'"));
@@ -324,7 +324,7 @@ fn cli_writes_gpo_and_intune_directories() {
             .arg(&out)
             .assert()
             .success();
-        assert!(out.join(format!("07-enforce.{format}.ps1")).is_file());
+        assert!(out.join(format!("08-enforce.{format}.ps1")).is_file());
     }
     assert!(dir.path().join("gpo/manifest.xml").is_file());
     assert_cmd::Command::cargo_bin("guardplan")

@@ -26,6 +26,7 @@ mod output_escaping;
 mod plan_cli;
 mod plan_io;
 mod plan_proptest;
+mod plan_remediation;
 mod plan_sample;
 mod plan_scripts;
 mod plan_snapshots;

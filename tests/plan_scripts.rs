@@ -560,7 +560,7 @@ fn partner_forests_are_not_administered_unless_said_so() {
     let files = scripts::stage_scripts(&sample).expect("scripts");
     let ps = files
         .iter()
-        .find(|f| f.name == "06-protected-users.ps1")
+        .find(|f| f.name.ends_with("-protected-users.ps1"))
         .expect("enrollment script");
     let (users, _) = ps
         .content

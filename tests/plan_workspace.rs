@@ -498,8 +498,13 @@ fn stage_views_agree_with_the_assessment() {
     assert_eq!(ws.stage_members(stages), None);
     assert_eq!(ws.stage_member_counts(stages), [0; 4]);
     assert!(ws.stage_action_lines(stages).is_empty());
-    // The starting plan prepares targets in its second stage.
-    let lines = ws.stage_action_lines(1);
+    // The starting plan prepares targets in its `enable-targets` stage.
+    let enable = ws
+        .plan
+        .stages
+        .iter()
+        .position(|s| s.name == "enable-targets");
+    let lines = ws.stage_action_lines(enable.expect("enable-targets"));
     assert!(
         lines
             .iter()

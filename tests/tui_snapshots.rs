@@ -36,8 +36,8 @@ fn access_paths() {
 #[test]
 fn stages() {
     let mut app = sample_app();
-    // The second stage, enable-targets: its members, its gate and the actions it generates.
-    keys(&mut app, "4j");
+    // The third stage, enable-targets (after remediation): its members, its gate and the actions it generates.
+    keys(&mut app, "4jj");
     let text = screen(&mut app, 110, 30);
     assert!(text.contains("Members of enable-targets"), "{text}");
     assert!(

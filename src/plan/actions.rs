@@ -45,6 +45,18 @@ pub enum Action {
     },
     /// Turn on and watch the Protected Users event logs.
     WatchProtectedUserEvents,
+    /// Remediation of RDP-NO-RIGHT / RCG-NO-RDP-RIGHT: add accounts to a target's Remote Desktop Users.
+    GrantRemoteDesktop {
+        /// The target host.
+        host: HostId,
+        /// The accounts it refuses today, sorted.
+        users: Vec<UserId>,
+    },
+    /// Remediation of PU-SERVICE-ACCOUNT / PU-COMPUTER-ACCOUNT: take the account out of Protected Users.
+    LeaveProtectedUsers {
+        /// The account.
+        user: UserId,
+    },
 }
 
 /// `RestrictedRemoteAdministrationType` of a client policy (`None` for not configured).
@@ -272,6 +284,8 @@ pub fn action_key(a: &Action) -> (u8, u32) {
         Action::Shortcut { path, .. } => (2, *path),
         Action::EnrollProtectedUser { user } => (3, *user),
         Action::WatchProtectedUserEvents => (4, 0),
+        Action::GrantRemoteDesktop { host, .. } => (5, *host),
+        Action::LeaveProtectedUsers { user } => (6, *user),
     }
 }
 
@@ -324,6 +338,25 @@ pub fn describe(inv: &Inventory, a: &Action) -> String {
             "user {}: check AES keys, then add to Protected Users",
             inv.user_label(*user)
         ),
+        Action::GrantRemoteDesktop { host, users } => format!(
+            "target {}: add {} account(s) to Remote Desktop Users ({})",
+            inv.hosts[*host as usize].name,
+            users.len(),
+            short_users(inv, users)
+        ),
+        Action::LeaveProtectedUsers { user } => format!(
+            "user {}: remove from Protected Users (its sign-in fails there)",
+            inv.user_label(*user)
+        ),
         Action::WatchProtectedUserEvents => "watch ProtectedUser-Client 104/304, ProtectedUserFailures-DomainController 100/104, ProtectedUserSuccesses-DomainController 303".into(),
     }
+}
+
+/// Up to three account labels, then how many more.
+fn short_users(inv: &Inventory, users: &[UserId]) -> String {
+    let mut names: Vec<String> = users.iter().take(3).map(|u| inv.user_label(*u)).collect();
+    if users.len() > 3 {
+        names.push(format!("{} more", users.len() - 3));
+    }
+    names.join(", ")
 }

@@ -15,7 +15,8 @@ pub const ALL_BLOCKED_NOTE: &str =
     "every mode is blocked on this path: it stays on standard until the blockers are fixed";
 
 impl Plan {
-    /// A sensible starting plan for an inventory: prerequisites, enable targets, pilot clients (PAW admin
+    /// A sensible starting plan for an inventory: prerequisites, remediation (when a script can fix a block),
+    /// enable targets, pilot clients (PAW admin
     /// paths), helpdesk, broad rollout, Protected Users enrollment, then enforcement of the client policy.
     /// Paths take the recommended mode, or `standard` with a note when every mode is blocked.
     pub fn init(inv: &Inventory, eval: &Evaluation) -> Plan {
@@ -219,6 +220,13 @@ impl Plan {
         }
         stages[5].users = users;
         stages[6].clients = enforce_clients.into_iter().collect();
+        // Blocks a script can fix are fixed first, in their own stage; only when there is something to fix.
+        if !super::remediation::actions(inv, &eval.findings).is_empty() {
+            stages.insert(
+                1,
+                Stage::new(super::remediation::STAGE, super::remediation::DESCRIPTION),
+            );
+        }
 
         let mut plan = Plan {
             version: 1,

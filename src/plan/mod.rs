@@ -11,6 +11,7 @@ pub mod intune;
 pub mod io;
 pub mod model;
 pub mod preg;
+pub mod remediation;
 pub mod scripts;
 pub mod stage_state;
 pub mod workspace;

@@ -115,6 +115,16 @@ fn user(inv: &Inventory, u: UserId) -> Result<(&str, &str), ScriptError> {
     Ok((user.name.as_str(), dns))
 }
 
+/// `NETBIOS\\name` of an account, both parts validated (as `Add-LocalGroupMember -Member` takes it).
+fn account_label(inv: &Inventory, u: UserId) -> Result<String, ScriptError> {
+    let (name, _) = user(inv, u)?;
+    let netbios = inv.domains[inv.users[u as usize].domain as usize]
+        .netbios
+        .as_str();
+    names::netbios_name(netbios).map_err(|why| invalid("domain", netbios, why))?;
+    Ok(format!("{netbios}\\{name}"))
+}
+
 /// One generated file: its name and content.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScriptFile {
@@ -168,6 +178,8 @@ pub fn stage_scripts(ws: &Workspace) -> Result<Vec<ScriptFile>, ScriptError> {
         let mut enroll = Vec::new();
         let mut kept_out: Vec<String> = Vec::new();
         let mut watch = false;
+        let mut grants: Vec<(String, Vec<String>)> = Vec::new();
+        let mut leave = Vec::new();
         for a in acts {
             let (h, set): (HostId, Vec<Setting>) = match a {
                 Action::EnableTarget {
@@ -216,6 +228,26 @@ pub fn stage_scripts(ws: &Workspace) -> Result<Vec<ScriptFile>, ScriptError> {
                     watch = true;
                     continue;
                 }
+                Action::GrantRemoteDesktop { host: h, users } => {
+                    let members = users
+                        .iter()
+                        .map(|u| account_label(inv, *u))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    grants.push((host_fqdn(inv, *h)?.1, members));
+                    continue;
+                }
+                Action::LeaveProtectedUsers { user: u } => {
+                    let (name, dns) = user(inv, *u)?;
+                    let d = &inv.domains[inv.users[*u as usize].domain as usize];
+                    if d.administered {
+                        leave.push((name, dns));
+                    } else {
+                        kept_out.push(format!(
+                            "{dns}\\{name}: not taken out of Protected Users either: domain {dns} is not administered here (administered = false), its administrators remove it"
+                        ));
+                    }
+                    continue;
+                }
             };
             let (name, fqdn) = host_fqdn(inv, h)?;
             // Entra-joined devices are out of WinRM's reach: they are managed through Intune.
@@ -252,19 +284,24 @@ pub fn stage_scripts(ws: &Workspace) -> Result<Vec<ScriptFile>, ScriptError> {
         shortcuts.dedup();
         entra.sort();
         entra.dedup();
+        grants.sort();
+        leave.sort();
         if hosts.is_empty()
             && shortcuts.is_empty()
             && enroll.is_empty()
             && entra.is_empty()
             && kept_out.is_empty()
+            && grants.is_empty()
+            && leave.is_empty()
         {
             continue;
         }
 
         let mut apply = String::from(BOM);
         let mut undo = String::from(BOM);
-        ps_header(&mut apply, &base, false, !enroll.is_empty());
-        ps_header(&mut undo, &base, true, !enroll.is_empty());
+        let ad = !enroll.is_empty() || !leave.is_empty();
+        ps_header(&mut apply, &base, false, ad);
+        ps_header(&mut undo, &base, true, ad);
         if !entra.is_empty() {
             let line = format!(
                 "\n# Entra-joined devices of this stage are not reachable over WinRM; deploy their policy with the Intune\n# export (`guardplan export INVENTORY --plan PLAN --format intune -o DIR`): {}.\n",
@@ -296,6 +333,12 @@ pub fn stage_scripts(ws: &Workspace) -> Result<Vec<ScriptFile>, ScriptError> {
                 undo.push_str(&line);
             }
             ps_hosts(&mut apply, &mut undo, &hosts);
+        }
+        if !grants.is_empty() {
+            ps_grants(&mut apply, &mut undo, &grants);
+        }
+        if !leave.is_empty() {
+            ps_leave(&mut apply, &mut undo, &leave);
         }
         if !shortcuts.is_empty() {
             ps_shortcuts(&mut apply, &mut undo, &shortcuts);
@@ -586,6 +629,223 @@ foreach ($h in $Hosts) {
         Add-Result $h.Name 'done' ('restored ' + $what)
     } else {
         Add-Result $h.Name 'already in place' $what
+    }
+}
+",
+    );
+}
+
+/// The prior-record key of one account's membership in a host's Remote Desktop Users.
+const PS_GRANT_KEY: &str = "function Get-GrantKey([string]$HostName, [string]$Member) { '{0}: Remote Desktop Users: {1}' -f $HostName, $Member }\n";
+
+fn ps_grants(apply: &mut String, undo: &mut String, grants: &[(String, Vec<String>)]) {
+    // Targets refused to the same accounts share one list (on a large estate thousands of targets share a few).
+    let mut sets: Vec<&Vec<String>> = Vec::new();
+    let mut set_of: Vec<usize> = Vec::with_capacity(grants.len());
+    for (_, members) in grants {
+        let i = sets.iter().position(|s| *s == members).unwrap_or_else(|| {
+            sets.push(members);
+            sets.len() - 1
+        });
+        set_of.push(i);
+    }
+    let mut list = String::from("$MemberSets = @(\n");
+    for members in &sets {
+        let members: Vec<String> = members.iter().map(|m| ps_quote(m)).collect();
+        let _ = writeln!(list, "    , @({})", members.join(", "));
+    }
+    list.push_str(")\n$Grants = @(\n");
+    for ((fqdn, _), set) in grants.iter().zip(set_of) {
+        let _ = writeln!(
+            list,
+            "    @{{ Name = {}; Members = $MemberSets[{set}] }}",
+            ps_quote(fqdn)
+        );
+    }
+    list.push_str(")\n");
+    list.push_str(PS_GRANT_KEY);
+    apply.push_str(
+        "\n# Remote Desktop Users (RDP-NO-RIGHT): the accounts each target refuses today join its local Remote Desktop\n\
+         # Users, found by its well-known SID S-1-5-32-555 (its name is localised). Each account's prior membership\n\
+         # is recorded; members already there are left as they are.\n",
+    );
+    undo.push_str(
+        "\n# Remote Desktop Users: remove the accounts this stage added (those that were members before stay).\n",
+    );
+    apply.push_str(&list);
+    undo.push_str(&list);
+    apply.push_str(
+        r"$GrantBlock = {
+    param([string[]]$Members, [bool]$Change)
+    $ErrorActionPreference = 'Stop'
+    $group = Get-LocalGroup -SID 'S-1-5-32-555'
+    $present = @(Get-LocalGroupMember -Group $group | ForEach-Object { $_.Name })
+    $added = @()
+    $problem = ''
+    if ($Change) {
+        try {
+            foreach ($m in $Members) {
+                if ($present -notcontains $m) {
+                    Add-LocalGroupMember -Group $group -Member $m
+                    $added += $m
+                }
+            }
+        } catch {
+            $problem = $_.Exception.Message
+        }
+    }
+    [pscustomobject]@{ Present = $present; Added = $added; Problem = $problem }
+}
+foreach ($h in $Grants) {
+    $what = 'add {0} to Remote Desktop Users' -f ($h.Members -join ', ')
+    $change = $PSCmdlet.ShouldProcess($h.Name, $what)
+    try {
+        $r = Invoke-Command -ComputerName $h.Name -ScriptBlock $GrantBlock -ArgumentList $h.Members, $change
+    } catch [System.Management.Automation.Remoting.PSRemotingTransportException] {
+        Add-Result $h.Name 'unreachable' $_.Exception.Message
+        continue
+    } catch {
+        Add-Result $h.Name 'failed' $_.Exception.Message
+        continue
+    }
+    if (-not $change) { continue }
+    foreach ($m in $h.Members) { Set-PriorOnce 'Users' (Get-GrantKey $h.Name $m) (@($r.Present) -contains $m) }
+    if ($r.Problem) {
+        Add-Result $h.Name 'failed' $r.Problem
+    } elseif (@($r.Added).Count -gt 0) {
+        Add-Result $h.Name 'done' ('added to Remote Desktop Users: ' + (@($r.Added) -join ', '))
+    } else {
+        Add-Result $h.Name 'already in place' 'every account is in Remote Desktop Users'
+    }
+}
+",
+    );
+    undo.push_str(
+        r"$UngrantBlock = {
+    param([string[]]$Members)
+    $ErrorActionPreference = 'Stop'
+    $group = Get-LocalGroup -SID 'S-1-5-32-555'
+    $present = @(Get-LocalGroupMember -Group $group | ForEach-Object { $_.Name })
+    $removed = @()
+    foreach ($m in $Members) {
+        if ($present -contains $m) {
+            Remove-LocalGroupMember -Group $group -Member $m
+            $removed += $m
+        }
+    }
+    [pscustomobject]@{ Removed = $removed }
+}
+foreach ($h in $Grants) {
+    $unknown = @($h.Members | Where-Object { -not $Prior.Users.ContainsKey((Get-GrantKey $h.Name $_)) })
+    if ($unknown.Count -gt 0) {
+        Add-Result $h.Name 'failed' ('not recorded by the apply script, left alone: ' + ($unknown -join ', '))
+    }
+    $remove = @($h.Members | Where-Object { $Prior.Users.ContainsKey((Get-GrantKey $h.Name $_)) -and -not $Prior.Users[(Get-GrantKey $h.Name $_)] })
+    if ($remove.Count -eq 0) {
+        if ($unknown.Count -eq 0) { Add-Result $h.Name 'already in place' 'every account was a member before the stage: kept' }
+        continue
+    }
+    if (-not $PSCmdlet.ShouldProcess($h.Name, ('remove {0} from Remote Desktop Users' -f ($remove -join ', ')))) { continue }
+    try {
+        $r = Invoke-Command -ComputerName $h.Name -ScriptBlock $UngrantBlock -ArgumentList (, [string[]]$remove)
+    } catch [System.Management.Automation.Remoting.PSRemotingTransportException] {
+        Add-Result $h.Name 'unreachable' $_.Exception.Message
+        continue
+    } catch {
+        Add-Result $h.Name 'failed' $_.Exception.Message
+        continue
+    }
+    if (@($r.Removed).Count -gt 0) {
+        Add-Result $h.Name 'done' ('removed from Remote Desktop Users: ' + (@($r.Removed) -join ', '))
+    } else {
+        Add-Result $h.Name 'already in place' 'not members any more'
+    }
+}
+",
+    );
+}
+
+fn ps_leave(apply: &mut String, undo: &mut String, users: &[(&str, &str)]) {
+    let list: String = users
+        .iter()
+        .map(|(n, d)| {
+            format!(
+                "    @{{ Sam = {}; Domain = {} }}\n",
+                ps_quote(n),
+                ps_quote(d)
+            )
+        })
+        .collect();
+    apply.push_str(
+        "\n# Leave Protected Users (PU-SERVICE-ACCOUNT, PU-COMPUTER-ACCOUNT): service and computer accounts fail to\n\
+         # authenticate there. Protected Users is found by its well-known RID 525. Only a direct membership is\n\
+         # removed; an account that is in it through a nested group is reported.\n$Leave = @(\n",
+    );
+    undo.push_str(
+        "\n# Leave Protected Users: put back the accounts this stage removed.\n$Leave = @(\n",
+    );
+    apply.push_str(&list);
+    undo.push_str(&list);
+    apply.push_str(
+        r")
+foreach ($u in $Leave) {
+    $label = '{0}\{1}' -f $u.Domain, $u.Sam
+    $sam = $u.Sam
+    try {
+        $domain = Get-ADDomain -Server $u.Domain
+        $group = Get-ADGroup -Identity ('{0}-525' -f $domain.DomainSID) -Server $u.Domain -Properties 'member'
+        $account = Get-ADObject -Filter 'sAMAccountName -eq $sam' -Server $u.Domain
+    } catch [System.Security.Authentication.AuthenticationException], [Microsoft.ActiveDirectory.Management.ADServerDownException] {
+        Add-Result $label 'unreachable' $_.Exception.Message
+        continue
+    } catch {
+        Add-Result $label 'failed' $_.Exception.Message
+        continue
+    }
+    if ($null -eq $account) {
+        Add-Result $label 'failed' 'no such account'
+        continue
+    }
+    $direct = @($group.member) -contains $account.DistinguishedName
+    if (-not $direct) {
+        Set-PriorOnce 'Users' $label $false
+        Add-Result $label 'already in place' 'not a direct member of Protected Users (check the nested groups the finding names)'
+        continue
+    }
+    if ($PSCmdlet.ShouldProcess($label, 'remove from Protected Users')) {
+        Set-PriorOnce 'Users' $label $true
+        try {
+            Remove-ADGroupMember -Identity $group -Members $account.DistinguishedName -Server $u.Domain -Confirm:$false
+            Add-Result $label 'done' 'removed from Protected Users'
+        } catch {
+            Add-Result $label 'failed' $_.Exception.Message
+        }
+    }
+}
+",
+    );
+    undo.push_str(
+        r")
+foreach ($u in $Leave) {
+    $label = '{0}\{1}' -f $u.Domain, $u.Sam
+    $sam = $u.Sam
+    if (-not $Prior.Users.ContainsKey($label)) {
+        Add-Result $label 'failed' 'not recorded by the apply script: left alone'
+        continue
+    }
+    if (-not $Prior.Users[$label]) {
+        Add-Result $label 'already in place' 'was not a direct member before the stage'
+        continue
+    }
+    if (-not $PSCmdlet.ShouldProcess($label, 'add back to Protected Users')) { continue }
+    try {
+        $domain = Get-ADDomain -Server $u.Domain
+        $group = Get-ADGroup -Identity ('{0}-525' -f $domain.DomainSID) -Server $u.Domain
+        $account = Get-ADObject -Filter 'sAMAccountName -eq $sam' -Server $u.Domain
+        Add-ADGroupMember -Identity $group -Members $account.DistinguishedName -Server $u.Domain
+        Add-Result $label 'done' 'added back to Protected Users'
+    } catch {
+        Add-Result $label 'failed' $_.Exception.Message
     }
 }
 ",

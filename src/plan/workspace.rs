@@ -323,6 +323,8 @@ struct Statics {
     paths_from: Vec<Vec<PathId>>,
     /// Paths reaching each target host.
     paths_to: Vec<Vec<PathId>>,
+    /// The scriptable remediation of the evaluation's blocks, for the `remediation` stage.
+    remediation: Vec<actions::Action>,
 }
 
 /// The first active waiver per finding code and scope, to find a finding's waiver without scanning them all.
@@ -409,6 +411,7 @@ impl Workspace {
             estate_findings: Vec::new(),
             paths_from: vec![Vec::new(); inventory.hosts.len()],
             paths_to: vec![Vec::new(); inventory.hosts.len()],
+            remediation: super::remediation::actions(&inventory, &evaluation.findings),
         };
         for (i, f) in evaluation.findings.iter().enumerate() {
             match f
@@ -1728,7 +1731,7 @@ impl Workspace {
 
     fn refresh_actions(&mut self, stages: &[usize]) {
         for s in stages {
-            let acts = match self.members.stages.get(*s) {
+            let mut acts = match self.members.stages.get(*s) {
                 Some(m) => actions::stage_actions(
                     &self.inventory,
                     &self.choices,
@@ -1738,6 +1741,15 @@ impl Workspace {
                 ),
                 None => continue,
             };
+            // Remediation actions sort after every other kind, so the list stays sorted by `action_key`.
+            if self
+                .plan
+                .stages
+                .get(*s)
+                .is_some_and(|st| st.name == super::remediation::STAGE)
+            {
+                acts.extend(self.statics.remediation.iter().cloned());
+            }
             if let Some(g) = self.assessment.stages.get_mut(*s) {
                 g.actions = acts;
             }

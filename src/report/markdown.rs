@@ -635,6 +635,17 @@ fn stages(r: &Report, out: &mut String) {
             .map(|(p, m)| format!("{} → {}", code(p), code(m.as_str())))
             .collect();
         item("Paths switched", &short_list_coded(&paths), paths.len());
+        for line in s.remediation.iter().take(LIST_MAX) {
+            let _ = writeln!(out, "- Scripted remediation: {}", esc(line));
+            any = true;
+        }
+        if s.remediation.len() > LIST_MAX {
+            let _ = writeln!(
+                out,
+                "- and {} more remediation(s) in the stage's script",
+                s.remediation.len() - LIST_MAX
+            );
+        }
         // The exceptions of the paths this stage switches: work that lets them follow later.
         for (name, _) in &s.paths {
             let Some(p) = r.paths.iter().find(|p| &p.name == name) else {

@@ -227,6 +227,8 @@ pub struct ReportStage {
     pub not_enrolled: Vec<String>,
     /// Paths it switches to a protected mode, with their mode.
     pub paths: Vec<(String, Mode)>,
+    /// The scriptable remediation its script does, one line each (Remote Desktop Users, Protected Users).
+    pub remediation: Vec<String>,
     /// Members it selects that need no change: hosts already prepared, clients with the policy already,
     /// users already in Protected Users, paths that stay on `standard`.
     pub in_place: Vec<String>,

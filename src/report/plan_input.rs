@@ -181,6 +181,10 @@ fn changes(inv: &Inventory, ws: &Workspace, m: &StageMembers, acts: &[Action]) -
             Action::Shortcut { path, .. } => paths.push(*path),
             Action::EnrollProtectedUser { user } => users.push(*user),
             Action::WatchProtectedUserEvents => {}
+            Action::GrantRemoteDesktop { .. } | Action::LeaveProtectedUsers { .. } => {
+                out.remediation
+                    .push(crate::plan::actions::describe(inv, act));
+            }
         }
     }
     // A path whose chosen mode is put into use by a client policy has no shortcut: it switches all the same.

@@ -109,6 +109,15 @@ pub fn render(r: &Report, color: bool) -> String {
             r.stages_ready(),
             r.stages.len()
         );
+        for s in r.stages.iter().filter(|s| !s.remediation.is_empty()) {
+            let _ = writeln!(
+                out,
+                "      stage {}: {} remediation(s), first: {}",
+                s.name,
+                s.remediation.len(),
+                s.remediation.first().map_or("", String::as_str)
+            );
+        }
     }
     if let Some((head, apart)) = r.exposure_headline() {
         let _ = writeln!(out, "{head}");
