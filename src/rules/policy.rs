@@ -407,10 +407,12 @@ fn judge_class(
     if set.len() > 1 {
         for (pol, ps) in &set {
             conflicting.extend(ps);
-            let names: Vec<&str> = ps
+            // By name, not by position in the file: the message must not depend on the order of entries.
+            let mut names: Vec<&str> = ps
                 .iter()
                 .map(|p| inv.paths[*p as usize].name.as_str())
                 .collect();
+            names.sort_unstable();
             why.push(format!("{} for {}", policy_name(*pol), names.join(", ")));
         }
     }
