@@ -482,6 +482,88 @@ fn the_waivers_view_lists_edits_and_removes_waivers() {
 }
 
 #[test]
+fn the_waivers_view_lists_every_exception_removes_one_and_undo_brings_it_back() {
+    let mut app = sample_app();
+    let decided: Vec<(String, usize)> = app
+        .ws
+        .plan
+        .decisions
+        .iter()
+        .filter(|d| !d.exceptions.is_empty())
+        .map(|d| (d.path.clone(), d.exceptions.len()))
+        .collect();
+    let total: usize = decided.iter().map(|(_, n)| n).sum();
+    assert!(total >= 2, "the sample plan has exceptions: {decided:?}");
+    keys(&mut app, "7");
+    assert_eq!(app.waivers.exceptions.len(), total);
+    let s = screen(&mut app, 200, 50);
+    for (path, _) in &decided {
+        assert!(s.contains(path.as_str()), "{path} not listed:\n{s}");
+    }
+    assert!(
+        s.contains("Exceptions (") && s.contains("REMEDIATION"),
+        "{s}"
+    );
+    // Select the last exception: its detail names its path and what it leaves out.
+    keys(&mut app, "G");
+    let x = app
+        .waivers
+        .selected_exception()
+        .expect("an exception")
+        .clone();
+    let path = app.ws.inventory.paths[x.path as usize].name.clone();
+    let before = app.ws.plan.decision(&path).expect("decided").clone();
+    let s = screen(&mut app, 200, 50);
+    assert!(s.contains(&format!("{path}: {}", before.mode)), "{s}");
+    // d removes it from the decision only, keeping the mode; the message names it.
+    keys(&mut app, "d");
+    let after = app.ws.plan.decision(&path).expect("decided").clone();
+    assert_eq!(after.mode, before.mode);
+    assert_eq!(after.exceptions.len(), before.exceptions.len() - 1);
+    assert!(!after.exceptions.contains(&x.exception));
+    assert_eq!(app.waivers.exceptions.len(), total - 1);
+    let status = app
+        .status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default();
+    let first = x
+        .exception
+        .selectors()
+        .iter()
+        .find(|(_, l)| !l.is_empty())
+        .map(|(_, l)| l[0].clone());
+    assert!(
+        status.contains(&format!("removed from {path} (u undoes)"))
+            && status.contains(first.as_deref().unwrap_or("?")),
+        "{status}"
+    );
+    // u restores it exactly.
+    keys(&mut app, "u");
+    assert_eq!(app.ws.plan.decision(&path), Some(&before));
+    assert_eq!(app.waivers.exceptions.len(), total);
+}
+
+#[test]
+fn enter_on_an_exception_opens_its_path_and_esc_comes_back() {
+    use guardplan::tui::app::View;
+    let mut app = sample_app();
+    keys(&mut app, "7G");
+    let x = app
+        .waivers
+        .selected_exception()
+        .expect("an exception")
+        .clone();
+    let row = app.waivers.cursor.selected;
+    keys(&mut app, "<enter>");
+    assert_eq!(app.view, View::Paths);
+    assert_eq!(app.paths.cursor.selected, x.path as usize);
+    keys(&mut app, "<esc>");
+    assert_eq!(app.view, View::Waivers);
+    assert_eq!(app.waivers.cursor.selected, row);
+}
+
+#[test]
 fn reload_asks_before_discarding_changes_and_save_as_offers_the_name() {
     let dir = tempdir();
     let plan = file(&dir, "rollout.plan.toml");

@@ -1,5 +1,5 @@
-//! The planner's review screens drawn on a test terminal: the waivers view, the inventory changes of a stale
-//! plan, the reload question and the stage description form, each at 80x24 and 200x50, coloured and with
+//! The planner's review screens drawn on a test terminal: the waivers and exceptions view, the inventory
+//! changes of a stale plan, the reload question and the stage description form, each at 80x24 and 200x50, coloured and with
 //! `NO_COLOR` (the monochrome theme). Each snapshot holds the text and, below every row, its styles.
 
 use crate::tui_support;
@@ -62,6 +62,16 @@ fn waivers_view() {
     snapshot_all("waivers", |theme| {
         let mut app = with_waivers(theme);
         keys(&mut app, "7");
+        app
+    });
+}
+
+#[test]
+fn waivers_view_on_an_exception() {
+    // Rows: the waivers' heading, two waivers, the exceptions' heading, then the exceptions.
+    snapshot_all("waivers_exception", |theme| {
+        let mut app = with_waivers(theme);
+        keys(&mut app, "7jjj");
         app
     });
 }

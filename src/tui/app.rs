@@ -56,7 +56,7 @@ impl View {
             View::Stages => "Stages",
             View::Findings => "Findings",
             View::Inventory => "Inventory",
-            View::Waivers => "Waivers",
+            View::Waivers => "Waivers & exceptions",
         }
     }
 
@@ -591,6 +591,13 @@ impl App {
                         Err(e) => self.error(e),
                     }
                 }
+                Internal::Removed(edit, what) => match self.ws.apply(edit) {
+                    Ok(()) => {
+                        let undo = self.config.keymap.keys_for(Context::Global, Action::Undo);
+                        self.changed(&format!("{what} ({undo} undoes)"));
+                    }
+                    Err(e) => self.error(e),
+                },
                 Internal::Status(s) => self.info(s),
                 Internal::Error(s) => self.error(s),
                 Internal::Open(o) => self.overlay = Some(o),
