@@ -377,6 +377,105 @@ fn enter_on_the_overview_lists_the_blocks() {
 }
 
 #[test]
+fn enter_on_the_overviews_stage_gates_opens_the_stage_and_esc_comes_back() {
+    use guardplan::tui::app::View;
+    let mut app = sample_app();
+    let gates: Vec<usize> = app.stages.gates.iter().map(|g| g.index).collect();
+    assert!(gates.len() >= 3, "the sample has stages");
+    // Tab focuses the stage gates; j selects the second stage.
+    keys(&mut app, "<tab>j<enter>");
+    assert_eq!(app.view, View::Stages);
+    assert_eq!(app.stages.cursor.selected, gates[1]);
+    keys(&mut app, "<esc>");
+    assert_eq!(app.view, View::Overview);
+    // The way back keeps the focus and the selection: Enter opens the same stage again.
+    keys(&mut app, "j<enter>");
+    assert_eq!(app.stages.cursor.selected, gates[2]);
+}
+
+#[test]
+fn enter_on_an_overview_blocker_lists_the_findings_of_its_code() {
+    use guardplan::tui::app::View;
+    use guardplan::tui::findings::Row;
+    let mut app = sample_app();
+    let codes = app.overview.codes.clone();
+    assert!(codes.len() >= 2, "the sample has several blocking codes");
+    keys(&mut app, "<tab><tab>j<enter>");
+    assert_eq!(app.view, View::Findings);
+    let (code, n) = codes[1];
+    let listed: Vec<_> = app
+        .findings
+        .rows
+        .iter()
+        .filter_map(|r| match r {
+            Row::Code(c, k) => Some((*c, *k)),
+            _ => None,
+        })
+        .collect();
+    // Every severity of the code is listed, its blocks among them; no other code.
+    assert!(listed.iter().all(|(c, _)| *c == code), "{listed:?}");
+    assert!(
+        listed.iter().map(|(_, k)| k).sum::<usize>() >= n,
+        "{listed:?}"
+    );
+    let s = screen(&mut app, 200, 50);
+    assert!(s.contains(&format!("Only {code} (Esc back)")), "{s}");
+    // Esc goes back and ends the narrowing: the findings view lists everything again.
+    keys(&mut app, "<esc>");
+    assert_eq!(app.view, View::Overview);
+    assert_eq!(app.findings.only, None);
+    keys(&mut app, "5");
+    assert!(
+        app.findings
+            .rows
+            .iter()
+            .any(|r| matches!(r, Row::Code(c, _) if *c != code))
+    );
+}
+
+#[test]
+fn f_on_a_path_lists_its_findings_and_esc_comes_back() {
+    use guardplan::tui::app::View;
+    use guardplan::tui::findings::Row;
+    let mut app = sample_app();
+    keys(&mut app, "3");
+    let path = (0..app.ws.inventory.paths.len() as u32)
+        .find(|p| {
+            app.ws
+                .assessment()
+                .items
+                .iter()
+                .any(|a| app.ws.finding(a.finding).path == Some(*p))
+        })
+        .expect("a path with findings");
+    app.paths.cursor.selected = path as usize;
+    let row = app.paths.cursor.selected;
+    keys(&mut app, "F");
+    assert_eq!(app.view, View::Findings);
+    let findings: Vec<_> = app
+        .findings
+        .rows
+        .iter()
+        .filter_map(|r| match r {
+            Row::Finding(f, _) => Some(app.ws.finding(*f).path),
+            _ => None,
+        })
+        .collect();
+    let expected = app
+        .ws
+        .assessment()
+        .items
+        .iter()
+        .filter(|a| app.ws.finding(a.finding).path == Some(path))
+        .count();
+    assert_eq!(findings.len(), expected);
+    assert!(findings.iter().all(|p| *p == Some(path)), "{findings:?}");
+    keys(&mut app, "<esc>");
+    assert_eq!(app.view, View::Paths);
+    assert_eq!(app.paths.cursor.selected, row);
+}
+
+#[test]
 fn the_not_staged_advice_names_the_key_that_works() {
     let mut app = sample_app();
     keys(&mut app, "4G");
