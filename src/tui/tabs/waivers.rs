@@ -286,13 +286,13 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 ),
                 theme.heading,
             ),
-            // The exceptions' own column names, aligned with the waivers' above.
+            // The exceptions' own column names (a mode is wider than a date).
             Row::Heading(Section::Exceptions, n) => Line::styled(
                 if n == 0 {
                     "Exceptions (0): x in the access-paths view makes them".to_string()
                 } else {
                     format!(
-                        "{:<20} {:<22} {:<10} {:<9} {:>7}  REMEDIATION",
+                        "{:<20} {:<18} {:<19} {:<9} {:>7}  REMEDIATION",
                         format!("Exceptions ({n})"),
                         "LEFT OUT",
                         "TAKE",
@@ -318,9 +318,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                     .map_or("", |p| p.name.as_str());
                 Line::from(vec![
                     Span::raw(format!(
-                        "{:<20} {:<22} {:<10} ",
+                        "{:<20} {:<18} {:<19} ",
                         cut(path, 20),
-                        cut(&who(&x.exception), 22),
+                        cut(&who(&x.exception), 18),
                         x.exception.mode().as_str()
                     )),
                     Span::styled(
