@@ -162,13 +162,18 @@ impl WaiversState {
             }
             Action::Unwaive => {
                 if let Some(x) = self.selected_exception() {
-                    if let Some(edit) = remove_exception(ws, x) {
-                        let what = format!(
-                            "exception {} removed from {}",
-                            who(&x.exception),
-                            ws.inventory.paths[x.path as usize].name
-                        );
-                        queue.push_back(Internal::Removed(edit, what));
+                    match remove_exception(ws, x) {
+                        Some(edit) => {
+                            let what = format!(
+                                "exception {} removed from {}",
+                                who(&x.exception),
+                                ws.inventory.paths[x.path as usize].name
+                            );
+                            queue.push_back(Internal::Removed(edit, what));
+                        }
+                        None => queue.push_back(Internal::Error(
+                            "the decision no longer has this exception".into(),
+                        )),
                     }
                     return;
                 }
@@ -230,15 +235,18 @@ fn exception_items(ws: &Workspace) -> Vec<ExceptionItem> {
     items
 }
 
-/// The decision of the exception's path without it (undoable like any decision).
+/// The decision of the exception's path without it (undoable like any decision); none when the decision no
+/// longer has it.
 fn remove_exception(ws: &Workspace, x: &ExceptionItem) -> Option<Edit> {
     let d = ws
         .plan
         .decision(&ws.inventory.paths.get(x.path as usize)?.name)?;
     let mut exceptions = d.exceptions.clone();
-    if x.index < exceptions.len() {
-        exceptions.remove(x.index);
-    }
+    // The row's position, unless the list changed under it: then the equal exception.
+    let at = Some(x.index)
+        .filter(|i| exceptions.get(*i) == Some(&x.exception))
+        .or_else(|| exceptions.iter().position(|e| *e == x.exception))?;
+    exceptions.remove(at);
     Some(Edit::Decide {
         path: x.path,
         mode: d.mode,
