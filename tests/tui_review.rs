@@ -377,6 +377,105 @@ fn enter_on_the_overview_lists_the_blocks() {
 }
 
 #[test]
+fn enter_on_the_overviews_stage_gates_opens_the_stage_and_esc_comes_back() {
+    use guardplan::tui::app::View;
+    let mut app = sample_app();
+    let gates: Vec<usize> = app.stages.gates.iter().map(|g| g.index).collect();
+    assert!(gates.len() >= 3, "the sample has stages");
+    // Tab focuses the stage gates; j selects the second stage.
+    keys(&mut app, "<tab>j<enter>");
+    assert_eq!(app.view, View::Stages);
+    assert_eq!(app.stages.cursor.selected, gates[1]);
+    keys(&mut app, "<esc>");
+    assert_eq!(app.view, View::Overview);
+    // The way back keeps the focus and the selection: Enter opens the same stage again.
+    keys(&mut app, "j<enter>");
+    assert_eq!(app.stages.cursor.selected, gates[2]);
+}
+
+#[test]
+fn enter_on_an_overview_blocker_lists_the_findings_of_its_code() {
+    use guardplan::tui::app::View;
+    use guardplan::tui::findings::Row;
+    let mut app = sample_app();
+    let codes = app.overview.codes.clone();
+    assert!(codes.len() >= 2, "the sample has several blocking codes");
+    keys(&mut app, "<tab><tab>j<enter>");
+    assert_eq!(app.view, View::Findings);
+    let (code, n) = codes[1];
+    let listed: Vec<_> = app
+        .findings
+        .rows
+        .iter()
+        .filter_map(|r| match r {
+            Row::Code(c, k) => Some((*c, *k)),
+            _ => None,
+        })
+        .collect();
+    // Every severity of the code is listed, its blocks among them; no other code.
+    assert!(listed.iter().all(|(c, _)| *c == code), "{listed:?}");
+    assert!(
+        listed.iter().map(|(_, k)| k).sum::<usize>() >= n,
+        "{listed:?}"
+    );
+    let s = screen(&mut app, 200, 50);
+    assert!(s.contains(&format!("Only {code} (Esc back)")), "{s}");
+    // Esc goes back and ends the narrowing: the findings view lists everything again.
+    keys(&mut app, "<esc>");
+    assert_eq!(app.view, View::Overview);
+    assert_eq!(app.findings.only, None);
+    keys(&mut app, "5");
+    assert!(
+        app.findings
+            .rows
+            .iter()
+            .any(|r| matches!(r, Row::Code(c, _) if *c != code))
+    );
+}
+
+#[test]
+fn f_on_a_path_lists_its_findings_and_esc_comes_back() {
+    use guardplan::tui::app::View;
+    use guardplan::tui::findings::Row;
+    let mut app = sample_app();
+    keys(&mut app, "3");
+    let path = (0..app.ws.inventory.paths.len() as u32)
+        .find(|p| {
+            app.ws
+                .assessment()
+                .items
+                .iter()
+                .any(|a| app.ws.finding(a.finding).path == Some(*p))
+        })
+        .expect("a path with findings");
+    app.paths.cursor.selected = path as usize;
+    let row = app.paths.cursor.selected;
+    keys(&mut app, "F");
+    assert_eq!(app.view, View::Findings);
+    let findings: Vec<_> = app
+        .findings
+        .rows
+        .iter()
+        .filter_map(|r| match r {
+            Row::Finding(f, _) => Some(app.ws.finding(*f).path),
+            _ => None,
+        })
+        .collect();
+    let expected = app
+        .ws
+        .assessment()
+        .items
+        .iter()
+        .filter(|a| app.ws.finding(a.finding).path == Some(path))
+        .count();
+    assert_eq!(findings.len(), expected);
+    assert!(findings.iter().all(|p| *p == Some(path)), "{findings:?}");
+    keys(&mut app, "<esc>");
+    assert_eq!(app.view, View::Paths);
+    assert_eq!(app.paths.cursor.selected, row);
+}
+
+#[test]
 fn the_not_staged_advice_names_the_key_that_works() {
     let mut app = sample_app();
     keys(&mut app, "4G");
@@ -479,6 +578,88 @@ fn the_waivers_view_lists_edits_and_removes_waivers() {
     assert!(status.contains("removed (u undoes)"), "{status}");
     keys(&mut app, "u");
     assert_eq!(app.ws.plan.waivers.len(), 2);
+}
+
+#[test]
+fn the_waivers_view_lists_every_exception_removes_one_and_undo_brings_it_back() {
+    let mut app = sample_app();
+    let decided: Vec<(String, usize)> = app
+        .ws
+        .plan
+        .decisions
+        .iter()
+        .filter(|d| !d.exceptions.is_empty())
+        .map(|d| (d.path.clone(), d.exceptions.len()))
+        .collect();
+    let total: usize = decided.iter().map(|(_, n)| n).sum();
+    assert!(total >= 2, "the sample plan has exceptions: {decided:?}");
+    keys(&mut app, "7");
+    assert_eq!(app.waivers.exceptions.len(), total);
+    let s = screen(&mut app, 200, 50);
+    for (path, _) in &decided {
+        assert!(s.contains(path.as_str()), "{path} not listed:\n{s}");
+    }
+    assert!(
+        s.contains("Exceptions (") && s.contains("REMEDIATION"),
+        "{s}"
+    );
+    // Select the last exception: its detail names its path and what it leaves out.
+    keys(&mut app, "G");
+    let x = app
+        .waivers
+        .selected_exception()
+        .expect("an exception")
+        .clone();
+    let path = app.ws.inventory.paths[x.path as usize].name.clone();
+    let before = app.ws.plan.decision(&path).expect("decided").clone();
+    let s = screen(&mut app, 200, 50);
+    assert!(s.contains(&format!("{path}: {}", before.mode)), "{s}");
+    // d removes it from the decision only, keeping the mode; the message names it.
+    keys(&mut app, "d");
+    let after = app.ws.plan.decision(&path).expect("decided").clone();
+    assert_eq!(after.mode, before.mode);
+    assert_eq!(after.exceptions.len(), before.exceptions.len() - 1);
+    assert!(!after.exceptions.contains(&x.exception));
+    assert_eq!(app.waivers.exceptions.len(), total - 1);
+    let status = app
+        .status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default();
+    let first = x
+        .exception
+        .selectors()
+        .iter()
+        .find(|(_, l)| !l.is_empty())
+        .map(|(_, l)| l[0].clone());
+    assert!(
+        status.contains(&format!("removed from {path} (u undoes)"))
+            && status.contains(first.as_deref().unwrap_or("?")),
+        "{status}"
+    );
+    // u restores it exactly.
+    keys(&mut app, "u");
+    assert_eq!(app.ws.plan.decision(&path), Some(&before));
+    assert_eq!(app.waivers.exceptions.len(), total);
+}
+
+#[test]
+fn enter_on_an_exception_opens_its_path_and_esc_comes_back() {
+    use guardplan::tui::app::View;
+    let mut app = sample_app();
+    keys(&mut app, "7G");
+    let x = app
+        .waivers
+        .selected_exception()
+        .expect("an exception")
+        .clone();
+    let row = app.waivers.cursor.selected;
+    keys(&mut app, "<enter>");
+    assert_eq!(app.view, View::Paths);
+    assert_eq!(app.paths.cursor.selected, x.path as usize);
+    keys(&mut app, "<esc>");
+    assert_eq!(app.view, View::Waivers);
+    assert_eq!(app.waivers.cursor.selected, row);
 }
 
 #[test]

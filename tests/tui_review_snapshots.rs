@@ -1,5 +1,5 @@
-//! The planner's review screens drawn on a test terminal: the waivers view, the inventory changes of a stale
-//! plan, the reload question and the stage description form, each at 80x24 and 200x50, coloured and with
+//! The planner's review screens drawn on a test terminal: the waivers and exceptions view, the inventory
+//! changes of a stale plan, the reload question and the stage description form, each at 80x24 and 200x50, coloured and with
 //! `NO_COLOR` (the monochrome theme). Each snapshot holds the text and, below every row, its styles.
 
 use crate::tui_support;
@@ -67,6 +67,16 @@ fn waivers_view() {
 }
 
 #[test]
+fn waivers_view_on_an_exception() {
+    // Rows: the waivers' heading, two waivers, the exceptions' heading, then the exceptions.
+    snapshot_all("waivers_exception", |theme| {
+        let mut app = with_waivers(theme);
+        keys(&mut app, "7jjj");
+        app
+    });
+}
+
+#[test]
 fn inventory_changes_of_a_stale_plan() {
     let dir = tempdir();
     let data = dir.path().join("data");
@@ -103,7 +113,7 @@ fn stage_description_form() {
     snapshot_all("describe", |theme| {
         let mut app = sample_app();
         app.config.theme = theme;
-        keys(&mut app, "4jD");
+        keys(&mut app, "4jjD");
         app
     });
 }

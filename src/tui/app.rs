@@ -12,7 +12,7 @@ use super::config::Config;
 use super::event::{Internal, Msg};
 use super::keymap::{Action, Context, Key};
 pub use super::popups::form::{Field, Form, FormPurpose, parse_date};
-use super::{findings, graph, inventory, nav, paths, popups, stages, ui, waivers};
+use super::{findings, graph, inventory, nav, overview, paths, popups, stages, ui, waivers};
 use crate::plan::io::{self, FileStamp};
 use crate::plan::{Edit, Plan, Workspace};
 
@@ -56,7 +56,7 @@ impl View {
             View::Stages => "Stages",
             View::Findings => "Findings",
             View::Inventory => "Inventory",
-            View::Waivers => "Waivers",
+            View::Waivers => "Waivers & exceptions",
         }
     }
 
@@ -269,6 +269,8 @@ pub struct App {
     pub inventory: inventory::InventoryState,
     /// Waivers view.
     pub waivers: waivers::WaiversState,
+    /// Overview.
+    pub overview: overview::OverviewState,
     /// The way back from drill-downs (Esc), most recent last.
     pub back: Vec<nav::Place>,
     /// Set when the plan was made for another version of the inventory.
@@ -288,6 +290,7 @@ impl App {
             findings: findings::FindingsState::default(),
             inventory: inventory::InventoryState::new(&ws.inventory),
             waivers: waivers::WaiversState::default(),
+            overview: overview::OverviewState::default(),
             back: Vec::new(),
             stale: None,
             ws,
@@ -493,12 +496,8 @@ impl App {
         let page = self.page();
         match self.view {
             View::Overview => {
-                if action == Action::Enter {
-                    // The overview's figures are the unwaived blocks: Enter lists them.
-                    self.queue.push_back(Internal::Goto(nav::Target::Findings(
-                        crate::Severity::Block,
-                    )));
-                }
+                self.overview
+                    .on_action(action, &self.stages.gates, page, &mut self.queue)
             }
             View::Graph => self.graph.on_action(action, &self.ws, page),
             View::Paths => self
@@ -520,7 +519,10 @@ impl App {
     /// Rows of the focused list that fit on screen.
     pub(crate) fn page(&self) -> usize {
         let body = ui::frame_layout(self.area()).body;
-        ui::list_height(self.view, body)
+        match self.view {
+            View::Overview => ui::inner_rows(self.overview.list_area(body)),
+            view => ui::list_height(view, body),
+        }
     }
 
     fn area(&self) -> Rect {
@@ -535,6 +537,7 @@ impl App {
         self.findings.fit(body);
         self.inventory.fit(body);
         self.waivers.fit(body);
+        self.overview.fit(body, self.stages.gates.len());
     }
 
     fn on_mouse(&mut self, m: ratatui::crossterm::event::MouseEvent) {
@@ -561,7 +564,7 @@ impl App {
 
     fn click_body(&mut self, body: Rect, at: Position) {
         match self.view {
-            View::Overview => {}
+            View::Overview => self.overview.click(body, at, self.stages.gates.len()),
             View::Graph => self.graph.click(body, at, &self.ws),
             View::Paths => self.paths.click(body, at, &self.ws),
             View::Stages => self.stages.click(body, at),
@@ -591,6 +594,13 @@ impl App {
                         Err(e) => self.error(e),
                     }
                 }
+                Internal::Removed(edit, what) => match self.ws.apply(edit) {
+                    Ok(()) => {
+                        let undo = self.config.keymap.keys_for(Context::Global, Action::Undo);
+                        self.changed(&format!("{what} ({undo} undoes)"));
+                    }
+                    Err(e) => self.error(e),
+                },
                 Internal::Status(s) => self.info(s),
                 Internal::Error(s) => self.error(s),
                 Internal::Open(o) => self.overlay = Some(o),
@@ -614,6 +624,7 @@ impl App {
         self.findings.refresh(&self.ws);
         self.stages.refresh(&self.ws);
         self.waivers.refresh(&self.ws);
+        self.overview.refresh(&self.ws, self.stages.gates.len());
     }
 
     /// Whether the working plan differs from the one opened or last saved.

@@ -44,6 +44,8 @@ impl Msg {
 pub enum Internal {
     /// Apply a planning change to the workspace.
     Edit(Edit),
+    /// Apply a planning change that removes something, then name what it removed (with the undo key).
+    Removed(Edit, String),
     /// Show a message in the status line.
     Status(String),
     /// Show an error in the status line.

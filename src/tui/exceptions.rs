@@ -80,6 +80,19 @@ pub fn pair_lines(ws: &Workspace, path: PathId, theme: &Theme) -> Vec<Line<'stat
     lines
 }
 
+/// Who an exception leaves out, e.g. `users user:ann; 12 targets`.
+pub fn who(e: &Exception) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for (key, list) in e.selectors() {
+        match list.len() {
+            0 => {}
+            1..=3 => parts.push(format!("{key} {}", list.join(", "))),
+            n => parts.push(format!("{n} {key}")),
+        }
+    }
+    parts.join("; ")
+}
+
 /// The exceptions of the path's decision: who is left out, the mode they take, the remediation, and whether
 /// the blockers they were made for are still there.
 pub fn exception_lines(ws: &Workspace, path: PathId, theme: &Theme) -> Vec<Line<'static>> {
@@ -105,17 +118,9 @@ pub fn exception_lines(ws: &Workspace, path: PathId, theme: &Theme) -> Vec<Line<
     ])];
     for row in rows {
         let e = &row.exception;
-        let mut who: Vec<String> = Vec::new();
-        for (key, list) in e.selectors() {
-            match list.len() {
-                0 => {}
-                1..=3 => who.push(format!("{key} {}", list.join(", "))),
-                n => who.push(format!("{n} {key}")),
-            }
-        }
         let mut spans = vec![Span::raw(format!(
             "  {} -> {} ({} pairs)",
-            who.join("; "),
+            who(e),
             e.mode(),
             thousands(row.pairs as usize)
         ))];

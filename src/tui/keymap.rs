@@ -141,6 +141,8 @@ pub enum Action {
     ExceptBlockers,
     /// Remove the exceptions of the selected path.
     ClearExceptions,
+    /// List the findings about the selected path.
+    PathFindings,
     /// Toggle client policy / mstsc switch.
     ToggleEnforcement,
     /// Move the selected item to the next stage.

@@ -5,10 +5,12 @@
 //! [`Internal::Goto`]: super::event::Internal::Goto
 
 use super::app::{App, Cursor, View};
+use super::findings::Only;
 use super::inventory::Kind;
 use crate::finding::{Finding, Severity, Subject};
 use crate::inventory::PathId;
 use crate::plan::{Assessed, MemberKind, Workspace};
+use crate::rules::catalog::Code;
 
 /// What a drill-down opens.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,6 +27,10 @@ pub enum Target {
     User(u32),
     /// The findings of one severity.
     Findings(Severity),
+    /// The findings of one code.
+    FindingsOfCode(Code),
+    /// The findings about a path.
+    FindingsOfPath(PathId),
 }
 
 /// Where the operator was: a view and its selections, restored by Esc.
@@ -40,7 +46,11 @@ pub struct Place {
 /// The place shown now.
 pub fn here(app: &App) -> Place {
     let (cursor, inner, pane) = match app.view {
-        View::Overview => (Cursor::default(), Cursor::default(), 0),
+        View::Overview => (
+            app.overview.stages,
+            app.overview.blockers,
+            app.overview.focus.index(),
+        ),
         View::Graph => (Cursor::default(), Cursor::default(), app.graph.pane),
         View::Paths => (app.paths.cursor, Cursor::default(), app.paths.pane),
         View::Stages => (
@@ -63,7 +73,11 @@ pub fn here(app: &App) -> Place {
 fn restore(app: &mut App, p: Place) {
     app.view = p.view;
     match p.view {
-        View::Overview => {}
+        View::Overview => {
+            app.overview.stages = p.cursor;
+            app.overview.blockers = p.inner;
+            app.overview.focus = super::overview::Focus::at(p.pane);
+        }
         View::Graph => app.graph.pane = p.pane,
         View::Paths => {
             app.paths.cursor = p.cursor;
@@ -142,7 +156,15 @@ pub fn goto(app: &mut App, target: Target) {
         }
         Target::Findings(severity) => {
             app.view = View::Findings;
-            app.findings.show_severity(ws, Some(severity));
+            app.findings.show(ws, Some(severity), None);
+        }
+        Target::FindingsOfCode(code) => {
+            app.view = View::Findings;
+            app.findings.show(ws, None, Some(Only::Code(code)));
+        }
+        Target::FindingsOfPath(p) => {
+            app.view = View::Findings;
+            app.findings.show(ws, None, Some(Only::Path(p)));
         }
     }
     if here(app) != from {
@@ -154,6 +176,11 @@ pub fn goto(app: &mut App, target: Target) {
 pub fn back(app: &mut App) -> bool {
     match app.back.pop() {
         Some(p) => {
+            // A drill-down's narrowing of the findings ends with it.
+            if app.view == View::Findings && app.findings.only.is_some() {
+                app.findings.only = None;
+                app.findings.refresh(&app.ws);
+            }
             restore(app, p);
             true
         }

@@ -351,10 +351,10 @@ impl App {
             "help",
             theme,
         ));
-        if let Some(ctx) = self.view.context() {
-            for (action, label) in view_hints(self.view) {
-                spans.extend(hint(km.keys_for(ctx, *action), label, theme));
-            }
+        // A view without keys of its own (the overview) takes the lists' keys.
+        let ctx = self.view.context().unwrap_or(Context::List);
+        for (action, label) in view_hints(self.view) {
+            spans.extend(hint(km.keys_for(ctx, *action), label, theme));
         }
         spans.extend(hint(
             km.keys_for(Context::Global, Action::Save),
@@ -378,9 +378,11 @@ impl App {
 /// The view's most used keys, shown in the footer.
 fn view_hints(view: View) -> &'static [(Action, &'static str)] {
     match view {
-        View::Overview | View::Graph => &[],
+        View::Overview => &[(Action::NextPane, "pane"), (Action::Enter, "open")],
+        View::Graph => &[],
         View::Paths => &[
             (Action::CycleMode, "mode"),
+            (Action::PathFindings, "findings"),
             (Action::ToggleEnforcement, "enforce"),
             (Action::StageLater, "stage"),
         ],
@@ -395,7 +397,7 @@ fn view_hints(view: View) -> &'static [(Action, &'static str)] {
             (Action::Waive, "waive"),
         ],
         View::Inventory => &[(Action::Filter, "search")],
-        View::Waivers => &[(Action::Enter, "edit"), (Action::Unwaive, "remove")],
+        View::Waivers => &[(Action::Enter, "edit/open"), (Action::Unwaive, "remove")],
     }
 }
 

@@ -19,6 +19,15 @@ use crate::tui::ui::{
     ListPane, click_list_detail, fact, inner_rows, pane, render_list, render_text, verdict_span,
 };
 
+/// A drill-down's narrowing of the list: the findings of one path or of one code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Only {
+    /// The findings about a path.
+    Path(crate::inventory::PathId),
+    /// The findings of a code.
+    Code(Code),
+}
+
 /// One row of the grouped list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Row {
@@ -45,6 +54,8 @@ pub struct FindingsState {
     pub typing: bool,
     /// Only this severity.
     pub severity: Option<Severity>,
+    /// Only the findings of a path or a code (set by a drill-down, cleared when it is left).
+    pub only: Option<Only>,
     /// The rows (recomputed on change and on filter change).
     pub rows: Vec<Row>,
 }
@@ -97,6 +108,11 @@ impl FindingsState {
             .iter()
             .map(|a| (a, ws.finding(a.finding)))
             .filter(|(a, _)| self.severity.is_none_or(|s| s == a.severity))
+            .filter(|(_, f)| match self.only {
+                None => true,
+                Some(Only::Path(p)) => f.path == Some(p),
+                Some(Only::Code(c)) => f.code == c,
+            })
             .filter(|(_, f)| {
                 needle.is_empty()
                     || f.code.as_str().to_lowercase().contains(&needle)
@@ -126,9 +142,16 @@ impl FindingsState {
         self.cursor.fit(self.rows.len(), usize::MAX);
     }
 
-    /// Shows only one severity (or all), from the top, without a text filter.
+    /// Shows only one severity (or all), from the top, without a text filter (keeping a drill-down's
+    /// narrowing).
     pub fn show_severity(&mut self, ws: &Workspace, severity: Option<Severity>) {
+        self.show(ws, severity, self.only);
+    }
+
+    /// Shows only one severity (or all) of the findings `only` narrows to, from the top, without a text filter.
+    pub fn show(&mut self, ws: &Workspace, severity: Option<Severity>, only: Option<Only>) {
         self.severity = severity;
+        self.only = only;
         self.filter.clear();
         self.cursor = Cursor::default();
         self.pane = 0;
@@ -242,7 +265,18 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             sev.map_or(String::new(), |s| format!("only {s}"))
         ),
     };
-    let header = Line::styled(format!("Filter: {filter}"), theme.dim);
+    let only = match st.only {
+        None => String::new(),
+        Some(Only::Path(p)) => format!(
+            "Only path {} (Esc back); ",
+            ws.inventory
+                .paths
+                .get(p as usize)
+                .map_or("?", |p| p.name.as_str())
+        ),
+        Some(Only::Code(c)) => format!("Only {c} (Esc back); "),
+    };
+    let header = Line::styled(format!("{only}Filter: {filter}"), theme.dim);
     render_list(
         list_area,
         buf,

@@ -1,16 +1,158 @@
-//! Overview: the estate at a glance, what each mode can serve, stage readiness and the top blockers.
+//! Overview: the estate at a glance, what each mode can serve, stage readiness and the top blockers. Tab
+//! moves between the plan's figures, the stage gates and the blockers; Enter opens the list behind the
+//! focused one: the blocking findings, the selected stage, the findings of the selected code.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 
+use crate::Severity;
 use crate::finding::{Mode, Verdict};
 use crate::plan::Workspace;
 use crate::rules::catalog::Code;
-use crate::tui::app::App;
-use crate::tui::ui::{fact, pane, render_text, verdict_span};
+use crate::tui::app::{App, Cursor};
+use crate::tui::event::Internal;
+use crate::tui::keymap::Action;
+use crate::tui::nav::Target;
+use crate::tui::stages::GateRow;
+use crate::tui::ui::{ListPane, fact, inner_rows, pane, render_list, render_text, verdict_span};
+
+/// The overview's panes that open something, in Tab order.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Focus {
+    /// The estate and plan figures: Enter lists the unwaived blocks.
+    #[default]
+    Figures,
+    /// The stage gates: Enter opens the selected stage.
+    Stages,
+    /// The blockers by code: Enter lists the findings of the selected code.
+    Blockers,
+}
+
+impl Focus {
+    const ALL: [Focus; 3] = [Focus::Figures, Focus::Stages, Focus::Blockers];
+
+    /// Its position in Tab order.
+    pub fn index(self) -> usize {
+        Focus::ALL.iter().position(|f| *f == self).unwrap_or(0)
+    }
+
+    /// The pane at a position in Tab order.
+    pub fn at(i: usize) -> Focus {
+        Focus::ALL[i % Focus::ALL.len()]
+    }
+}
+
+/// State of the overview.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OverviewState {
+    /// The focused pane.
+    pub focus: Focus,
+    /// Selection among the stage gates.
+    pub stages: Cursor,
+    /// Selection among the blockers.
+    pub blockers: Cursor,
+    /// Unwaived blocks by code, most first (recomputed on change).
+    pub codes: Vec<(Code, usize)>,
+}
+
+/// Figures, modes, stage gates and blockers.
+fn areas(area: Rect) -> [Rect; 4] {
+    let [left, right] =
+        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(area);
+    let [estate_area, modes_area] =
+        Layout::vertical([Constraint::Length(11), Constraint::Min(0)]).areas(left);
+    let [stages_area, blockers_area] =
+        Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(right);
+    [estate_area, modes_area, stages_area, blockers_area]
+}
+
+impl OverviewState {
+    /// Recomputes the blockers (once per change).
+    pub fn refresh(&mut self, ws: &Workspace, gates: usize) {
+        self.codes = top_blockers(ws, usize::MAX);
+        self.stages.fit(gates, usize::MAX);
+        self.blockers.fit(self.codes.len(), usize::MAX);
+    }
+
+    /// Runs an action of the view.
+    pub fn on_action(
+        &mut self,
+        action: Action,
+        gates: &[GateRow],
+        page: usize,
+        queue: &mut VecDeque<Internal>,
+    ) {
+        match action {
+            Action::NextPane => self.focus = Focus::at(self.focus.index() + 1),
+            Action::PrevPane => self.focus = Focus::at(self.focus.index() + Focus::ALL.len() - 1),
+            Action::Enter => {
+                let target = match self.focus {
+                    // The figures are the unwaived blocks: Enter lists them.
+                    Focus::Figures => Some(Target::Findings(Severity::Block)),
+                    Focus::Stages => gates
+                        .get(self.stages.selected)
+                        .map(|g| Target::Stage(g.index)),
+                    Focus::Blockers => self
+                        .codes
+                        .get(self.blockers.selected)
+                        .map(|(c, _)| Target::FindingsOfCode(*c)),
+                };
+                match target {
+                    Some(t) => queue.push_back(Internal::Goto(t)),
+                    None => queue.push_back(Internal::Error("nothing to open here".into())),
+                }
+            }
+            _ => match self.focus {
+                Focus::Figures => {}
+                Focus::Stages => {
+                    self.stages.navigate(action, gates.len(), page);
+                }
+                Focus::Blockers => {
+                    self.blockers.navigate(action, self.codes.len(), page);
+                }
+            },
+        }
+    }
+
+    /// Keeps the selections visible.
+    pub fn fit(&mut self, body: Rect, gates: usize) {
+        let [_, _, stages_area, blockers_area] = areas(body);
+        self.stages.fit(gates, inner_rows(stages_area));
+        self.blockers
+            .fit(self.codes.len(), inner_rows(blockers_area));
+    }
+
+    /// A mouse click focuses the pane under it and selects the clicked row.
+    pub fn click(&mut self, body: Rect, at: ratatui::layout::Position, gates: usize) {
+        let [estate_area, _, stages_area, blockers_area] = areas(body);
+        if estate_area.contains(at) {
+            self.focus = Focus::Figures;
+        } else if stages_area.contains(at) {
+            self.focus = Focus::Stages;
+            if let Some(r) = crate::tui::ui::row_at(stages_area, at.y, 0) {
+                self.stages.click(r, gates);
+            }
+        } else if blockers_area.contains(at) {
+            self.focus = Focus::Blockers;
+            if let Some(r) = crate::tui::ui::row_at(blockers_area, at.y, 0) {
+                self.blockers.click(r, self.codes.len());
+            }
+        }
+    }
+
+    /// The rows of the focused list that fit on screen.
+    pub fn list_area(&self, body: Rect) -> Rect {
+        let [estate_area, _, stages_area, blockers_area] = areas(body);
+        match self.focus {
+            Focus::Figures => estate_area,
+            Focus::Stages => stages_area,
+            Focus::Blockers => blockers_area,
+        }
+    }
+}
 
 /// Per mode: how many paths get each verdict, and how many chose it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -50,12 +192,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let theme = &app.config.theme;
     let ws = &app.ws;
     let inv = &ws.inventory;
-    let [left, right] =
-        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(area);
-    let [estate_area, modes_area] =
-        Layout::vertical([Constraint::Length(11), Constraint::Min(0)]).areas(left);
-    let [stages_area, blockers_area] =
-        Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(right);
+    let st = &app.overview;
+    let [estate_area, modes_area, stages_area, blockers_area] = areas(area);
 
     let forests = inv
         .domains
@@ -110,7 +248,17 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             theme,
         ),
     ];
-    render_text(estate_area, buf, pane(" Estate ", false, theme), estate, 0);
+    render_text(
+        estate_area,
+        buf,
+        pane(
+            " Estate (Enter lists the blocks) ",
+            st.focus == Focus::Figures,
+            theme,
+        ),
+        estate,
+        0,
+    );
 
     let counts = mode_counts(ws);
     let mut lines = vec![Line::styled(
@@ -151,56 +299,81 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         0,
     );
 
-    let mut stage_lines = Vec::new();
-    for row in app.stages.gates.iter() {
-        let v = if row.ready {
-            Verdict::Ok
-        } else {
-            Verdict::Block
-        };
-        let word = if row.ready { "ready" } else { "blocked" };
-        stage_lines.push(Line::from(vec![
-            Span::raw(format!("{:>2}. {:<22}", row.index + 1, row.name)),
-            Span::styled(
-                format!("{} {word}", crate::tui::ui::verdict_symbol(v)),
-                theme.verdict(v),
-            ),
-        ]));
+    let gates = &app.stages.gates;
+    if gates.is_empty() {
+        render_text(
+            stages_area,
+            buf,
+            pane(" Stages ", st.focus == Focus::Stages, theme),
+            vec![Line::styled(
+                "No stages yet: add them in the stage wizard (4).",
+                theme.dim,
+            )],
+            0,
+        );
+    } else {
+        render_list(
+            stages_area,
+            buf,
+            theme,
+            ListPane {
+                block: pane(" Stages (Enter opens) ", st.focus == Focus::Stages, theme),
+                header: None,
+                cursor: st.stages,
+                len: gates.len(),
+                focused: st.focus == Focus::Stages,
+            },
+            |i| {
+                let row = &gates[i];
+                let (v, word) = if row.ready {
+                    (Verdict::Ok, "ready")
+                } else {
+                    (Verdict::Block, "blocked")
+                };
+                Line::from(vec![
+                    Span::raw(format!("{:>2}. ", row.index + 1)),
+                    Span::styled(
+                        format!("{} {word:<7}", crate::tui::ui::verdict_symbol(v)),
+                        theme.verdict(v),
+                    ),
+                    Span::raw(format!(" {}", row.name)),
+                ])
+            },
+        );
     }
-    if stage_lines.is_empty() {
-        stage_lines.push(Line::styled(
-            "No stages yet: add them in the stage wizard (4).",
-            theme.dim,
-        ));
-    }
-    render_text(
-        stages_area,
-        buf,
-        pane(" Stages ", false, theme),
-        stage_lines,
-        0,
-    );
 
-    let blockers = top_blockers(ws, blockers_area.height.saturating_sub(2) as usize);
-    let mut lines = Vec::new();
-    for (code, n) in &blockers {
-        lines.push(Line::from(vec![
-            verdict_span(Verdict::Block, theme),
-            Span::raw(format!(" {n:>5}  {:<24} ", code.as_str())),
-            Span::styled(code.info().title, theme.dim),
-        ]));
+    let title = " Top blockers (Enter lists them) ";
+    if st.codes.is_empty() {
+        render_text(
+            blockers_area,
+            buf,
+            pane(title, st.focus == Focus::Blockers, theme),
+            vec![Line::from(vec![
+                verdict_span(Verdict::Ok, theme),
+                Span::raw(" nothing blocks the chosen modes"),
+            ])],
+            0,
+        );
+    } else {
+        render_list(
+            blockers_area,
+            buf,
+            theme,
+            ListPane {
+                block: pane(title, st.focus == Focus::Blockers, theme),
+                header: None,
+                cursor: st.blockers,
+                len: st.codes.len(),
+                focused: st.focus == Focus::Blockers,
+            },
+            |i| {
+                let (code, n) = st.codes[i];
+                Line::from(vec![
+                    verdict_span(Verdict::Block, theme),
+                    Span::raw(format!(" {n:>5}  {:<24} ", code.as_str())),
+                    Span::styled(code.info().title, theme.dim),
+                ])
+            },
+        );
     }
-    if lines.is_empty() {
-        lines.push(Line::from(vec![
-            verdict_span(Verdict::Ok, theme),
-            Span::raw(" nothing blocks the chosen modes"),
-        ]));
-    }
-    render_text(
-        blockers_area,
-        buf,
-        pane(" Top blockers (chosen modes) ", false, theme),
-        lines,
-        0,
-    );
 }

@@ -92,6 +92,7 @@ impl PathsState {
                     | Action::ExceptBlockers
                     | Action::ClearExceptions
                     | Action::ToggleEnforcement
+                    | Action::PathFindings
             ) {
                 return;
             }
@@ -109,6 +110,9 @@ impl PathsState {
             Action::Enter => {
                 queue.push_back(Internal::Goto(crate::tui::nav::Target::StageOfPath(path)))
             }
+            Action::PathFindings => queue.push_back(Internal::Goto(
+                crate::tui::nav::Target::FindingsOfPath(path),
+            )),
             Action::CycleMode | Action::CycleModeBack => {
                 let mode = if action == Action::CycleMode {
                     choice.mode.next()

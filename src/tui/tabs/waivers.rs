@@ -1,6 +1,7 @@
-//! Waivers: every waiver of the plan with its scope, expiry, state and how many findings it accepts; edit and
-//! remove them here. The list is made of sections (a heading row, then its items) so that other kinds of
-//! accepted risk can be listed beside the waivers as sections of their own.
+//! Waivers and exceptions: every waiver of the plan with its scope, expiry, state and how many findings it
+//! accepts, then every exception of every decision with who it leaves out, the mode they take, its
+//! remediation and whether it is still needed. Waivers are edited and removed here; exceptions are removed
+//! here and open their path with Enter. The list is made of sections (a heading row, then its items).
 
 use std::collections::VecDeque;
 
@@ -9,11 +10,16 @@ use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::text::{Line, Span};
 
 use crate::finding::Verdict;
-use crate::plan::{Edit, Workspace};
+use crate::inventory::PathId;
+use crate::plan::{Edit, Exception, Workspace, exceptions};
+use crate::rules::thousands;
 use crate::tui::app::{App, Cursor, Overlay};
 use crate::tui::event::Internal;
+use crate::tui::exceptions::who;
 use crate::tui::keymap::Action;
+use crate::tui::nav::Target;
 use crate::tui::popups::form::edit_waiver_form;
+use crate::tui::theme::Theme;
 use crate::tui::ui::{
     ListPane, click_list_detail, fact, inner_rows, pane, render_list, render_text, verdict_span,
 };
@@ -23,6 +29,8 @@ use crate::tui::ui::{
 pub enum Section {
     /// The plan's waivers.
     Waivers,
+    /// The exceptions of the plan's decisions.
+    Exceptions,
 }
 
 /// One row of the list.
@@ -32,10 +40,27 @@ pub enum Row {
     Heading(Section, usize),
     /// A waiver: index into the plan's waivers.
     Waiver(usize),
+    /// An exception: index into [`WaiversState::exceptions`].
+    Exception(usize),
+}
+
+/// One exception of one decision, with what it does now.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExceptionItem {
+    /// The path whose decision carries it.
+    pub path: PathId,
+    /// Its index among the decision's exceptions.
+    pub index: usize,
+    /// The exception.
+    pub exception: Exception,
+    /// (user, target) pairs it takes out of the decision's mode.
+    pub pairs: u64,
+    /// It still leaves out something that blocks the decision's mode.
+    pub needed: bool,
 }
 
 /// State of the waivers view.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct WaiversState {
     /// Selection.
     pub cursor: Cursor,
@@ -47,6 +72,8 @@ pub struct WaiversState {
     pub rows: Vec<Row>,
     /// Findings each waiver accepts now, by waiver index.
     pub accepted: Vec<usize>,
+    /// Every exception of every decision, in the order of the inventory's paths.
+    pub exceptions: Vec<ExceptionItem>,
 }
 
 /// List and detail.
@@ -65,11 +92,15 @@ impl WaiversState {
                 *c += 1;
             }
         }
+        self.exceptions = exception_items(ws);
+        let m = self.exceptions.len();
         self.rows = std::iter::once(Row::Heading(Section::Waivers, n))
             .chain((0..n).map(Row::Waiver))
+            .chain(std::iter::once(Row::Heading(Section::Exceptions, m)))
+            .chain((0..m).map(Row::Exception))
             .collect();
-        if self.cursor.selected == 0 && n > 0 {
-            self.cursor.selected = 1;
+        if self.cursor.selected == 0 && n + m > 0 {
+            self.cursor.selected = if n > 0 { 1 } else { 2 };
         }
         self.cursor.fit(self.rows.len(), usize::MAX);
     }
@@ -77,7 +108,15 @@ impl WaiversState {
     fn selected(&self) -> Option<usize> {
         match self.rows.get(self.cursor.selected)? {
             Row::Waiver(i) => Some(*i),
-            Row::Heading(..) => None,
+            _ => None,
+        }
+    }
+
+    /// The selected exception.
+    pub fn selected_exception(&self) -> Option<&ExceptionItem> {
+        match self.rows.get(self.cursor.selected)? {
+            Row::Exception(i) => self.exceptions.get(*i),
+            _ => None,
         }
     }
 
@@ -109,14 +148,42 @@ impl WaiversState {
             }
             Action::NextPane | Action::PrevPane => self.pane = 1 - self.pane.min(1),
             Action::Back | Action::Left => self.pane = 0,
-            Action::Enter => match self.selected().and_then(|w| edit_waiver_form(ws, w)) {
-                Some(form) => queue.push_back(Internal::Open(Overlay::Form(form))),
-                None => queue.push_back(Internal::Error("select a waiver to edit".into())),
-            },
-            Action::Unwaive => match self.selected() {
-                Some(w) => queue.push_back(Internal::Edit(Edit::RemoveWaiver(w))),
-                None => queue.push_back(Internal::Error("select a waiver to remove".into())),
-            },
+            Action::Enter => {
+                if let Some(x) = self.selected_exception() {
+                    queue.push_back(Internal::Goto(Target::Path(x.path)));
+                    return;
+                }
+                match self.selected().and_then(|w| edit_waiver_form(ws, w)) {
+                    Some(form) => queue.push_back(Internal::Open(Overlay::Form(form))),
+                    None => queue.push_back(Internal::Error(
+                        "select a waiver to edit or an exception to open".into(),
+                    )),
+                }
+            }
+            Action::Unwaive => {
+                if let Some(x) = self.selected_exception() {
+                    match remove_exception(ws, x) {
+                        Some(edit) => {
+                            let what = format!(
+                                "exception {} removed from {}",
+                                who(&x.exception),
+                                ws.inventory.paths[x.path as usize].name
+                            );
+                            queue.push_back(Internal::Removed(edit, what));
+                        }
+                        None => queue.push_back(Internal::Error(
+                            "the decision no longer has this exception".into(),
+                        )),
+                    }
+                    return;
+                }
+                match self.selected() {
+                    Some(w) => queue.push_back(Internal::Edit(Edit::RemoveWaiver(w))),
+                    None => queue.push_back(Internal::Error(
+                        "select a waiver or an exception to remove".into(),
+                    )),
+                }
+            }
             _ => {}
         }
     }
@@ -140,6 +207,53 @@ impl WaiversState {
     }
 }
 
+/// Every exception of every decision, path by path (one resolution per path that has exceptions).
+fn exception_items(ws: &Workspace) -> Vec<ExceptionItem> {
+    let inv = &ws.inventory;
+    let mut items = Vec::new();
+    for (pid, p) in inv.paths.iter().enumerate() {
+        let Some(d) = ws.plan.decision(&p.name) else {
+            continue;
+        };
+        if d.exceptions.is_empty() {
+            continue;
+        }
+        let path = pid as PathId;
+        let (_, rows) = exceptions::rows(inv, &ws.evaluation, path, d.mode, Some(&d.exceptions));
+        items.extend(
+            rows.into_iter()
+                .enumerate()
+                .map(|(index, r)| ExceptionItem {
+                    path,
+                    index,
+                    exception: r.exception,
+                    pairs: r.pairs,
+                    needed: r.needed,
+                }),
+        );
+    }
+    items
+}
+
+/// The decision of the exception's path without it (undoable like any decision); none when the decision no
+/// longer has it.
+fn remove_exception(ws: &Workspace, x: &ExceptionItem) -> Option<Edit> {
+    let d = ws
+        .plan
+        .decision(&ws.inventory.paths.get(x.path as usize)?.name)?;
+    let mut exceptions = d.exceptions.clone();
+    // The row's position, unless the list changed under it: then the equal exception.
+    let at = Some(x.index)
+        .filter(|i| exceptions.get(*i) == Some(&x.exception))
+        .or_else(|| exceptions.iter().position(|e| *e == x.exception))?;
+    exceptions.remove(at);
+    Some(Edit::Decide {
+        path: x.path,
+        mode: d.mode,
+        exceptions,
+    })
+}
+
 /// Draws the view.
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let theme = &app.config.theme;
@@ -158,7 +272,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         buf,
         theme,
         ListPane {
-            block: pane(" Waivers: accepted risk ", st.pane == 0, theme),
+            block: pane(
+                " Waivers (accepted risk) and exceptions (narrowed changes) ",
+                st.pane == 0,
+                theme,
+            ),
             header: Some(header),
             cursor: st.cursor,
             len: st.rows.len(),
@@ -176,6 +294,54 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 ),
                 theme.heading,
             ),
+            // The exceptions' own column names (a mode is wider than a date).
+            Row::Heading(Section::Exceptions, n) => Line::styled(
+                if n == 0 {
+                    "Exceptions (0): x in the access-paths view makes them".to_string()
+                } else {
+                    format!(
+                        "{:<20} {:<18} {:<19} {:<9} {:>7}  REMEDIATION",
+                        format!("Exceptions ({n})"),
+                        "LEFT OUT",
+                        "TAKE",
+                        "STATE",
+                        "PAIRS"
+                    )
+                },
+                theme.heading,
+            ),
+            Row::Exception(i) => {
+                let Some(x) = st.exceptions.get(i) else {
+                    return Line::raw("");
+                };
+                let (v, state) = if x.needed {
+                    (Verdict::Ok, "needed")
+                } else {
+                    (Verdict::Warn, "done")
+                };
+                let path = ws
+                    .inventory
+                    .paths
+                    .get(x.path as usize)
+                    .map_or("", |p| p.name.as_str());
+                Line::from(vec![
+                    Span::raw(format!(
+                        "{:<20} {:<18} {:<19} ",
+                        cut(path, 20),
+                        cut(&who(&x.exception), 18),
+                        x.exception.mode().as_str()
+                    )),
+                    Span::styled(
+                        format!("{} {state:<7}", crate::tui::ui::verdict_symbol(v)),
+                        theme.verdict(v),
+                    ),
+                    Span::raw(format!(
+                        " {:>7}  {}",
+                        thousands(x.pairs as usize),
+                        x.exception.remediation
+                    )),
+                ])
+            }
             Row::Waiver(w) => {
                 let Some(x) = ws.plan.waivers.get(w) else {
                     return Line::raw("");
@@ -206,6 +372,16 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             }
         },
     );
+    if let Some(x) = st.selected_exception() {
+        render_text(
+            detail_area,
+            buf,
+            pane(" Exception ", st.pane == 1, theme),
+            exception_detail(ws, x, theme),
+            st.detail_scroll,
+        );
+        return;
+    }
     let lines = match st
         .selected()
         .and_then(|w| ws.plan.waivers.get(w).map(|x| (w, x)))
@@ -252,6 +428,52 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         lines,
         st.detail_scroll,
     );
+}
+
+/// The detail of an exception: its path and decision, everything it leaves out, their mode, the remediation
+/// and whether it is still needed.
+fn exception_detail(ws: &Workspace, x: &ExceptionItem, theme: &Theme) -> Vec<Line<'static>> {
+    let path = ws
+        .inventory
+        .paths
+        .get(x.path as usize)
+        .map_or("", |p| p.name.as_str());
+    let decided = ws.plan.decision(path).map(|d| d.mode);
+    let e = &x.exception;
+    let mut lines = vec![Line::styled(
+        format!(
+            "{path}: {} except {}, which take {}",
+            decided.map_or("undecided", |m| m.as_str()),
+            crate::report::plural(x.pairs as usize, "pair"),
+            e.mode()
+        ),
+        theme.heading,
+    )];
+    if !x.needed {
+        lines.push(Line::from(vec![
+            verdict_span(Verdict::Warn, theme),
+            Span::raw(" nothing it leaves out blocks the mode any more: d removes it"),
+        ]));
+    }
+    for (key, list) in e.selectors() {
+        if !list.is_empty() {
+            lines.push(fact(key, list.join(", "), theme));
+        }
+    }
+    lines.push(fact(
+        "Remediation",
+        if e.remediation.is_empty() {
+            "none written".to_string()
+        } else {
+            e.remediation.clone()
+        },
+        theme,
+    ));
+    lines.push(Line::styled(
+        "Enter opens the path; d removes the exception (u undoes).",
+        theme.dim,
+    ));
+    lines
 }
 
 fn cut(s: &str, w: usize) -> String {
