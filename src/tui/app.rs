@@ -126,6 +126,27 @@ impl Cursor {
         true
     }
 
+    /// The keys every list-and-detail view shares: in the list (`pane` 0) they move the selection and reset
+    /// the detail's scroll, in the detail (`pane` 1) Up and Down scroll it, and Tab switches panes. False when
+    /// the action is the view's own.
+    pub fn navigate_list_detail(
+        &mut self,
+        pane: &mut usize,
+        detail_scroll: &mut u16,
+        action: Action,
+        len: usize,
+        page: usize,
+    ) -> bool {
+        match action {
+            _ if *pane == 0 && self.navigate(action, len, page) => *detail_scroll = 0,
+            Action::Up if *pane == 1 => *detail_scroll = detail_scroll.saturating_sub(1),
+            Action::Down if *pane == 1 => *detail_scroll = detail_scroll.saturating_add(1),
+            Action::NextPane | Action::PrevPane => *pane = 1 - (*pane).min(1),
+            _ => return false,
+        }
+        true
+    }
+
     /// Keeps the selection inside `len` rows and visible in a viewport of `height` rows.
     pub fn fit(&mut self, len: usize, height: usize) {
         self.selected = self.selected.min(len.saturating_sub(1));

@@ -173,18 +173,17 @@ impl FindingsState {
         page: usize,
         queue: &mut VecDeque<Internal>,
     ) {
-        if self.pane == 0 && self.cursor.navigate(action, self.rows.len(), page) {
-            self.detail_scroll = 0;
+        let len = self.rows.len();
+        if self.cursor.navigate_list_detail(
+            &mut self.pane,
+            &mut self.detail_scroll,
+            action,
+            len,
+            page,
+        ) {
             return;
         }
         match action {
-            Action::Up if self.pane == 1 => {
-                self.detail_scroll = self.detail_scroll.saturating_sub(1)
-            }
-            Action::Down if self.pane == 1 => {
-                self.detail_scroll = self.detail_scroll.saturating_add(1)
-            }
-            Action::NextPane | Action::PrevPane => self.pane = 1 - self.pane.min(1),
             Action::Enter => match self.rows.get(self.cursor.selected) {
                 Some(Row::Finding(r, _)) => {
                     let f = ws.finding(*r);

@@ -170,19 +170,18 @@ impl InventoryState {
 
     /// Runs an action of the view.
     pub fn on_action(&mut self, action: Action, inv: &Inventory, page: usize) {
-        if self.pane == 0 && self.cursor.navigate(action, self.rows.len(), page) {
-            self.detail_scroll = 0;
+        let len = self.rows.len();
+        if self.cursor.navigate_list_detail(
+            &mut self.pane,
+            &mut self.detail_scroll,
+            action,
+            len,
+            page,
+        ) {
             return;
         }
         let row = self.rows.get(self.cursor.selected).copied();
         match action {
-            Action::Up if self.pane == 1 => {
-                self.detail_scroll = self.detail_scroll.saturating_sub(1)
-            }
-            Action::Down if self.pane == 1 => {
-                self.detail_scroll = self.detail_scroll.saturating_add(1)
-            }
-            Action::NextPane | Action::PrevPane => self.pane = 1 - self.pane.min(1),
             Action::Filter => self.typing = true,
             Action::Back if !self.filter.is_empty() => {
                 self.filter.clear();
