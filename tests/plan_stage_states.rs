@@ -424,11 +424,10 @@ fn a_stage_that_enrolls_an_account_turns_its_exposures_into_four_hour_tgts() {
     assert_eq!(bare.assessment().states.after(), ws.exposure(None));
 }
 
-#[test]
-fn a_finding_one_stage_creates_and_a_later_stage_removes_says_until_when() {
-    // helpdesk-workstations switches to /restrictedAdmin in `helpdesk` while HD-CON-02 keeps "Restrict
-    // Credential Delegation" (POL-RA-IGNORED); the broad rollout then puts helpdesk-entra-laptops on
-    // "Require Restricted Admin" by policy on the same console, which ends it.
+/// The sample plan with helpdesk-entra-laptops left to the broad rollout and enforced by client policy: the
+/// helpdesk console keeps "Restrict Credential Delegation" from `helpdesk` until `broad-rollout` (POL-RA-IGNORED).
+/// Returns the workspace and the indices of those two stages.
+fn laptops_by_policy_from_the_broad_rollout() -> (Workspace, usize, usize) {
     let mut ws = contoso();
     let helpdesk = stage_named(&ws, "helpdesk");
     let broad = stage_named(&ws, "broad-rollout");
@@ -444,6 +443,15 @@ fn a_finding_one_stage_creates_and_a_later_stage_removes_says_until_when() {
         enforce: guardplan::plan::Enforcement::Policy,
     })
     .expect("the edit applies");
+    (ws, helpdesk, broad)
+}
+
+#[test]
+fn a_finding_one_stage_creates_and_a_later_stage_removes_says_until_when() {
+    // helpdesk-workstations switches to /restrictedAdmin in `helpdesk` while HD-CON-02 keeps "Restrict
+    // Credential Delegation" (POL-RA-IGNORED); the broad rollout then puts helpdesk-entra-laptops on
+    // "Require Restricted Admin" by policy on the same console, which ends it.
+    let (ws, helpdesk, broad) = laptops_by_policy_from_the_broad_rollout();
     assert_same_states(&ws);
     let interim: Vec<_> = (ws.assessment().items.iter())
         .filter(|a| a.until.is_some())
@@ -468,21 +476,7 @@ fn a_finding_one_stage_creates_and_a_later_stage_removes_says_until_when() {
 
 #[test]
 fn ordering_makes_the_path_wait_for_the_stage_that_removes_its_finding() {
-    let mut ws = contoso();
-    let helpdesk = stage_named(&ws, "helpdesk");
-    let broad = stage_named(&ws, "broad-rollout");
-    ws.apply(Edit::RemoveMember {
-        stage: helpdesk,
-        kind: guardplan::plan::MemberKind::Path,
-        selector: "helpdesk-entra-laptops".into(),
-    })
-    .expect("the edit applies");
-    let laptops = ws.inventory.index.paths["helpdesk-entra-laptops"];
-    ws.apply(Edit::SetEnforcement {
-        path: laptops,
-        enforce: guardplan::plan::Enforcement::Policy,
-    })
-    .expect("the edit applies");
+    let (mut ws, _, broad) = laptops_by_policy_from_the_broad_rollout();
     assert!(ws.assessment().items.iter().any(|a| a.until.is_some()));
     guardplan::plan::init::wait_for_later_fixes(&mut ws);
     assert!(
