@@ -632,9 +632,11 @@ impl App {
 
     /// After any change of the plan: derived rows once, and the autosave.
     pub(super) fn changed(&mut self, what: &str) {
-        self.modified = io::render(&self.ws.plan) != self.files.baseline;
+        // One rendering serves both the comparison with the file and the autosave.
+        let rendered = io::render(&self.ws.plan);
+        self.modified = rendered != self.files.baseline;
         self.refresh();
-        self.autosave();
+        self.autosave(&rendered);
         if !what.is_empty() {
             self.info(what);
         }

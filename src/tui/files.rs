@@ -100,7 +100,8 @@ impl App {
         self.inventory = inventory::InventoryState::new(&self.ws.inventory);
         self.back.clear();
         self.refresh();
-        self.autosave();
+        let rendered = self.files.baseline.clone();
+        self.autosave(&rendered);
         self.status = None;
         self.opened();
         if self.status.is_none() {
@@ -154,12 +155,14 @@ impl App {
         });
     }
 
-    pub(super) fn autosave(&mut self) {
+    /// Keeps the autosave slot in step with the working plan, whose text is `rendered`: written while it differs
+    /// from the file, removed when it does not.
+    pub(super) fn autosave(&mut self, rendered: &str) {
         let Some(slot) = &self.files.autosave else {
             return;
         };
         let result = if self.dirty() {
-            slot.write(&io::render(&self.ws.plan), self.files.plan_on_disk.as_ref())
+            slot.write(rendered, self.files.plan_on_disk.as_ref())
         } else {
             slot.remove();
             Ok(())
