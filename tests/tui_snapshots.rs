@@ -21,6 +21,24 @@ fn overview() {
 }
 
 #[test]
+fn the_overview_table_of_modes_fits_a_100_column_terminal() {
+    let s = view_screen(View::Overview, 100, 30);
+    let row = s
+        .lines()
+        .find(|l| l.contains("prefer-remote-guard"))
+        .expect("a row for prefer-remote-guard");
+    // The last column, how many paths chose the mode, stays on the mode's own row.
+    let cells: Vec<&str> = row
+        .split('│')
+        .nth(1)
+        .unwrap_or("")
+        .split_whitespace()
+        .collect();
+    assert_eq!(cells.len(), 7, "{row}");
+    assert!(s.contains("chosen"), "{s}");
+}
+
+#[test]
 fn trust_graph() {
     let mut app = sample_app();
     // Users of the second forest signing in to the first.

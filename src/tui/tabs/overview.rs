@@ -263,16 +263,17 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let counts = mode_counts(ws);
     let mut lines = vec![Line::styled(
         format!(
-            "{:<20}{:>5}{:>5}{:>5}{:>7}{:>6}{:>7}",
+            "{:<19}{:>4}{:>5}{:>5}{:>7}{:>6}{:>7}",
             "mode", "ok", "info", "warn", "action", "block", "chosen"
         ),
         theme.heading,
     )];
     for m in Mode::ALL {
         let c = &counts[m.index()];
-        let mut spans = vec![Span::raw(format!("{:<20}", m.as_str()))];
+        // 53 columns in all: the pane of a 100-column terminal holds the table without wrapping it.
+        let mut spans = vec![Span::raw(format!("{:<19}", m.as_str()))];
         for (v, w) in [
-            (Verdict::Ok, 5),
+            (Verdict::Ok, 4),
             (Verdict::Info, 5),
             (Verdict::Warn, 5),
             (Verdict::Action, 7),
