@@ -108,7 +108,7 @@ fn the_stage_lists_its_fixes_in_the_reports_and_goes_when_nothing_is_left_to_fix
     let md = guardplan::report::markdown::render(&r);
     let text = guardplan::report::text::render(&r, false);
     assert!(
-        text.contains("stage remediation: 2 remediation(s), first: target SRV-01"),
+        text.contains("stage remediation: 2 remediations, first: target SRV-01"),
         "{text}"
     );
     assert!(

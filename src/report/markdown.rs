@@ -642,8 +642,8 @@ fn stages(r: &Report, out: &mut String) {
         if s.remediation.len() > LIST_MAX {
             let _ = writeln!(
                 out,
-                "- and {} more remediation(s) in the stage's script",
-                s.remediation.len() - LIST_MAX
+                "- and {} more in the stage's script",
+                super::plural(s.remediation.len() - LIST_MAX, "remediation")
             );
         }
         // The exceptions of the paths this stage switches: work that lets them follow later.

@@ -350,12 +350,12 @@ pub fn mode_name(m: Option<Mode>) -> &'static str {
     m.map_or("none", Mode::as_str)
 }
 
-/// `1 host`, `3 hosts`.
+/// `1 host`, `3 hosts`, `20,000 hosts`.
 pub fn plural(n: usize, noun: &str) -> String {
     if n == 1 {
         format!("1 {noun}")
     } else {
-        format!("{n} {noun}s")
+        format!("{} {noun}s", crate::rules::thousands(n))
     }
 }
 

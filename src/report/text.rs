@@ -112,9 +112,9 @@ pub fn render(r: &Report, color: bool) -> String {
         for s in r.stages.iter().filter(|s| !s.remediation.is_empty()) {
             let _ = writeln!(
                 out,
-                "      stage {}: {} remediation(s), first: {}",
+                "      stage {}: {}, first: {}",
                 s.name,
-                s.remediation.len(),
+                super::plural(s.remediation.len(), "remediation"),
                 s.remediation.first().map_or("", String::as_str)
             );
         }
