@@ -1,0 +1,402 @@
+//! The plan's own findings and where findings belong: the stage that puts a path into use, the stages a
+//! finding spans, staging order, enrollment and break-glass findings.
+
+use crate::finding::{Finding, Mode, Severity, Subject};
+use crate::inventory::{AccountKind, HostId, PathId, UserId};
+use crate::rules::{self, Code};
+
+use super::*;
+use crate::plan::actions;
+use crate::plan::model::*;
+use crate::plan::stage_state::{StageInputs, stage_of_state};
+
+impl Workspace {
+    /// The stage in which a path's mode is put into use: its own stage, or the first stage enforcing the policy
+    /// on one of its clients.
+    pub(super) fn use_stage(&self, p: PathId) -> Option<u32> {
+        let c = self.choice(p);
+        if c.mode == Mode::Standard {
+            return None;
+        }
+        let own = self.members.path.get(p as usize).copied().flatten();
+        let by_policy = if c.enforce == Enforcement::Policy {
+            self.inventory.paths[p as usize]
+                .from
+                .iter()
+                .filter_map(|h| self.members.client[*h as usize])
+                .min()
+        } else {
+            None
+        };
+        match (own, by_policy) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// The stage of a finding (see [`Assessed::stage`]).
+    pub(super) fn finding_stage(&self, f: &Finding) -> Option<usize> {
+        // A client policy conflict surfaces where the policy is enforced on the client.
+        if matches!(
+            f.code,
+            Code::PolClientConflict
+                | Code::PolRaIgnored
+                | Code::PolEntraTarget
+                | Code::PolLegacyClient
+        ) {
+            let s = f
+                .subjects
+                .iter()
+                .filter_map(|s| match s {
+                    Subject::Host(h) => self.members.client.get(*h as usize).copied().flatten(),
+                    _ => None,
+                })
+                .min();
+            if s.is_some() {
+                return s.map(|s| s as usize);
+            }
+        }
+        let pu = f.code.info().area == rules::catalog::Area::ProtectedUsers;
+        if pu {
+            let s = f
+                .subjects
+                .iter()
+                .filter_map(|s| match s {
+                    Subject::User(u) => self.members.user.get(*u as usize).copied().flatten(),
+                    _ => None,
+                })
+                .min();
+            if s.is_some() {
+                return s.map(|s| s as usize);
+            }
+        }
+        if let Some(s) = f.subjects.iter().find_map(|s| match s {
+            Subject::Stage(s) => Some(*s as usize),
+            _ => None,
+        }) {
+            return Some(s);
+        }
+        if let Some(p) = f.path {
+            return self.use_stage(p).map(|s| s as usize);
+        }
+        f.subjects
+            .iter()
+            .filter_map(|s| match s {
+                Subject::Host(h) => self.members.host.get(*h as usize).copied().flatten(),
+                _ => None,
+            })
+            .min()
+            .map(|s| s as usize)
+    }
+
+    pub(super) fn assess(&self, r: FindingRef, f: &Finding) -> Assessed {
+        let (first, until) = self.span(r, f);
+        let own = match r {
+            FindingRef::Cross(_) | FindingRef::Interim(_) if first.is_some() => first,
+            _ => self.finding_stage(f),
+        };
+        // A block nothing else claims belongs to the stage that must clear it: its path's, else the first.
+        let stage = own.or_else(|| {
+            (f.severity == Severity::Block && !self.plan.stages.is_empty()).then(|| {
+                f.path
+                    .and_then(|p| self.members.path.get(p as usize).copied().flatten())
+                    .map_or(0, |s| s as usize)
+            })
+        });
+        Assessed {
+            finding: r,
+            severity: f.severity,
+            waived_by: self.waiver_for(f),
+            stage,
+            first,
+            until,
+        }
+    }
+
+    /// The first and last stage in whose state a finding holds (see [`Assessed::first`]).
+    pub(super) fn span(&self, r: FindingRef, f: &Finding) -> (Option<usize>, Option<usize>) {
+        let states = &self.assessment.states;
+        match r {
+            // A path's findings under its chosen mode hold from the stage that puts it into use.
+            FindingRef::Evaluation(_) | FindingRef::Order(_) => match (f.path, f.mode) {
+                (Some(p), Some(m)) if m != Mode::Standard => {
+                    (self.use_stage(p).map(|s| s as usize), None)
+                }
+                _ => (None, None),
+            },
+            FindingRef::Cross(_) => (states.first_state(f).and_then(stage_of_state), None),
+            FindingRef::Enrollment(_) => (
+                f.subjects.iter().find_map(|s| match s {
+                    Subject::Stage(s) => Some(*s as usize),
+                    _ => None,
+                }),
+                None,
+            ),
+            FindingRef::Interim(i) => states
+                .interim
+                .get(i as usize)
+                .map_or((None, None), |(_, span)| {
+                    (stage_of_state(span.first), stage_of_state(span.last))
+                }),
+        }
+    }
+
+    pub(super) fn stage_inputs(&self) -> StageInputs<'_> {
+        StageInputs {
+            inv: &self.inventory,
+            choices: &self.choices,
+            use_stage: (0..self.inventory.paths.len() as PathId)
+                .map(|p| self.use_stage(p))
+                .collect(),
+            members: &self.members,
+            actions: self
+                .assessment
+                .stages
+                .iter()
+                .map(|g| g.actions.as_slice())
+                .collect(),
+            choice_index: &self.choice_index,
+            exposure_index: &self.exposure_index,
+            exceptions: self.excepted.iter().map(|e| e.1.as_slice()).collect(),
+        }
+    }
+
+    /// The items of the interim findings.
+    pub(super) fn interim_items(&self) -> Vec<Assessed> {
+        (self.assessment.states.interim.iter().enumerate())
+            .map(|(i, (f, _))| self.assess(FindingRef::Interim(i as u32), f))
+            .collect()
+    }
+
+    /// The staging finding of one path: PLAN-UNSTAGED when it has a mode but no stage puts it into use,
+    /// POL-ORDER when it is put into use before every target it needs is prepared.
+    pub(super) fn order_finding(&self, p: PathId) -> Option<Finding> {
+        let mode = self.choice(p).mode;
+        let Some(use_at) = self.use_stage(p) else {
+            return (mode != Mode::Standard).then(|| self.unstaged_finding(p, mode));
+        };
+        let inv = &self.inventory;
+        let path = &inv.paths[p as usize];
+        let mut late: Vec<HostId> = Vec::new();
+        let mut never = 0usize;
+        let mut latest_stage = 0u32;
+        // Targets the decision leaves out are not prepared for its mode.
+        let excepted = self
+            .excepted
+            .get(p as usize)
+            .map_or(&[][..], |e| e.1.as_slice());
+        let left_out = |t: &HostId| excepted.iter().any(|e| e.targets.binary_search(t).is_ok());
+        for t in path.to.iter().filter(|t| !left_out(t)) {
+            let (a, b) = actions::target_needs(inv, *t, mode);
+            if !(a || b) {
+                continue;
+            }
+            match self.members.host[*t as usize] {
+                Some(s) if s <= use_at => {}
+                Some(s) => {
+                    latest_stage = latest_stage.max(s);
+                    late.push(*t);
+                }
+                None => {
+                    never += 1;
+                    late.push(*t);
+                }
+            }
+        }
+        if late.is_empty() {
+            return None;
+        }
+        let stage_name = |s: u32| {
+            self.plan
+                .stages
+                .get(s as usize)
+                .map_or(String::new(), |st| st.name.clone())
+        };
+        let first = &inv.hosts[late[0] as usize].name;
+        let others = if late.len() > 1 {
+            format!(" and {} more", late.len() - 1)
+        } else {
+            String::new()
+        };
+        let when = if never > 0 {
+            format!("{never} of them in no stage")
+        } else {
+            format!("the last in stage `{}`", stage_name(latest_stage))
+        };
+        let mut subjects: Vec<Subject> = vec![Subject::Path(p), Subject::Stage(use_at)];
+        subjects.extend(late.iter().map(|h| Subject::Host(*h)));
+        subjects.sort();
+        Some(Finding {
+            code: Code::PolOrder,
+            severity: Code::PolOrder.severity(),
+            path: Some(p),
+            mode: Some(mode),
+            subjects,
+            message: format!(
+                "stage `{}` puts path `{}` on {mode} before its targets are prepared: {first}{others} ({when}); prepare them (hosts) in this or an earlier stage",
+                stage_name(use_at),
+                path.name
+            ),
+        })
+    }
+
+    /// PLAN-UNSTAGED: the path's mode is decided but no stage rolls it out, so the decision never takes effect.
+    pub(super) fn unstaged_finding(&self, p: PathId, mode: Mode) -> Finding {
+        let path = &self.inventory.paths[p as usize];
+        let how = match self.choice(p).enforce {
+            Enforcement::Policy => "add the path, or its clients, to a stage",
+            Enforcement::Switch => "add the path to a stage",
+        };
+        Finding {
+            code: Code::PlanUnstaged,
+            severity: Code::PlanUnstaged.severity(),
+            path: Some(p),
+            mode: Some(mode),
+            subjects: vec![Subject::Path(p)],
+            message: format!(
+                "path `{}` is planned as {mode} but no stage puts it into use: {how}, or set it back to standard",
+                path.name
+            ),
+        }
+    }
+
+    /// Protected Users blocks for accounts the plan enrolls (the evaluation judges existing members only).
+    pub(super) fn enrollment_findings(&self) -> Vec<Finding> {
+        let inv = &self.inventory;
+        let mut out = Vec::new();
+        for (u, s) in self.members.user.iter().enumerate() {
+            let (Some(s), user) = (s, &inv.users[u]) else {
+                continue;
+            };
+            if user.protected_users {
+                continue;
+            }
+            let (code, why) = match user.kind {
+                AccountKind::Service | AccountKind::ManagedServiceAccount => (
+                    Code::PuServiceAccount,
+                    "is a service account: its authentication would fail",
+                ),
+                AccountKind::Computer => (Code::PuComputerAccount, "is a computer account"),
+                AccountKind::Person if !user.has_aes() => (
+                    Code::PuWeakEtypes,
+                    "has no AES keys: Kerberos pre-authentication would fail (reset its password first)",
+                ),
+                AccountKind::Person if !user.aes_keys => (
+                    Code::PuAesReset,
+                    "has no AES keys yet (its password predates them): reset the password before the stage",
+                ),
+                AccountKind::Person => continue,
+            };
+            out.push(Finding {
+                code,
+                severity: code.severity(),
+                path: None,
+                mode: None,
+                subjects: vec![Subject::User(u as UserId), Subject::Stage(*s)],
+                message: format!(
+                    "stage `{}` enrolls {} in Protected Users, but the account {why}",
+                    self.plan.stages[*s as usize].name,
+                    inv.user_label(u as UserId)
+                ),
+            });
+        }
+        out.extend(self.enrolled_on_paths());
+        out.extend(self.breakglass_findings());
+        out
+    }
+
+    /// The Protected Users rules of each path for the accounts the plan enrolls (the evaluation judges the
+    /// inventory's members only), raised from the stage that enrolls them. Only the rules that hold under every
+    /// mode: those of one mode would change with every mode edit. The account checks of the enrollment itself
+    /// (service, computer, AES keys) are raised above, once per account.
+    pub(super) fn enrolled_on_paths(&self) -> Vec<Finding> {
+        let inv = &self.inventory;
+        let stage_of = |u: UserId| {
+            (!inv.users[u as usize].protected_users)
+                .then(|| self.members.user.get(u as usize).copied().flatten())
+                .flatten()
+        };
+        let member = |u: UserId| stage_of(u).is_some();
+        let per_account = [
+            Code::PuServiceAccount,
+            Code::PuComputerAccount,
+            Code::PuWeakEtypes,
+            Code::PuAesReset,
+        ];
+        let mut out = Vec::new();
+        for (p, path) in inv.paths.iter().enumerate() {
+            if !path.who.iter().any(|u| member(*u)) {
+                continue;
+            }
+            let found = rules::protected_users_on_path(inv, &self.graph, p as PathId, &member);
+            for mut f in found {
+                if f.mode.is_some() || per_account.contains(&f.code) {
+                    continue;
+                }
+                let first = (f.subjects.iter())
+                    .filter_map(|s| match s {
+                        Subject::User(u) => stage_of(*u),
+                        _ => None,
+                    })
+                    .min();
+                let Some(first) = first else { continue };
+                f.message = format!(
+                    "once stage {} enrolls them: {}",
+                    self.plan.stages[first as usize].name, f.message
+                );
+                f.subjects.push(Subject::Stage(first));
+                f.subjects.sort();
+                out.push(f);
+            }
+        }
+        out
+    }
+
+    /// PU-BREAKGLASS: the plan enrolls the last members of a Domain Admins or Enterprise Admins group that are
+    /// outside Protected Users, leaving no tested account outside it.
+    pub(super) fn breakglass_findings(&self) -> Vec<Finding> {
+        let inv = &self.inventory;
+        let enrolled = |u: UserId| self.members.user.get(u as usize).copied().flatten();
+        let mut out = Vec::new();
+        for (g, outside) in rules::tier0_groups(inv) {
+            let by_plan: Vec<(UserId, u32)> = outside
+                .iter()
+                .filter_map(|u| enrolled(*u).map(|s| (*u, s)))
+                .collect();
+            if by_plan.is_empty() || by_plan.len() < outside.len() {
+                continue;
+            }
+            let last = by_plan.iter().map(|(_, s)| *s).max().unwrap_or(0);
+            let mut subjects: Vec<Subject> = outside.iter().map(|u| Subject::User(*u)).collect();
+            subjects.push(Subject::Group(g));
+            subjects.push(Subject::Stage(last));
+            out.push(Finding {
+                code: Code::PuBreakglass,
+                severity: Code::PuBreakglass.severity(),
+                path: None,
+                mode: None,
+                subjects,
+                message: format!(
+                    "stage `{}` puts the last members of {} in Protected Users: keep one tested break-glass account out",
+                    self.plan.stages[last as usize].name,
+                    inv.group_label(g)
+                ),
+            });
+        }
+        out
+    }
+
+    /// The item of a path's POL-ORDER finding.
+    pub(super) fn order_item(&self, p: PathId) -> Option<Assessed> {
+        let f = self.assessment.order.get(p as usize)?.as_ref()?;
+        Some(self.assess(FindingRef::Order(p), f))
+    }
+
+    /// PU-CANDIDATE no longer applies to a user the plan enrolls.
+    pub(super) fn enrolled(&self, f: &Finding) -> bool {
+        f.code == Code::PuCandidate
+            && f.subjects.iter().any(|s| {
+                matches!(s, Subject::User(u) if self.members.user.get(*u as usize).copied().flatten().is_some())
+            })
+    }
+}
