@@ -151,6 +151,10 @@ fn exposed_pairs(ws: &Workspace, after: Option<usize>) -> BTreeSet<(u32, u32)> {
                     pairs.extend(hosts.iter().map(|h| (*u, *h)));
                 }
                 pairs.extend(e.targets.iter().map(|t| (*u, *t)));
+                // A session on an excepted target that hops onward signs in on the hops too.
+                if !e.targets.is_empty() {
+                    pairs.extend(path.hops.iter().map(|h| (*u, *h)));
+                }
             }
         }
     }
@@ -256,6 +260,47 @@ fn a_user_an_exception_leaves_on_standard_stays_exposed_after_the_stage() {
     );
     assert!(ws.undo());
     assert_eq!(ws.exposure(Some(stage)), before);
+}
+
+#[test]
+fn a_target_an_exception_leaves_on_standard_exposes_the_onward_hops_too() {
+    let mut ws = contoso();
+    let p = ws.inventory.index.paths["tier0-dc-admin"];
+    let stage = (0..ws.plan.stages.len()).find(|s| ws.mode_after(p, Some(*s)) != Mode::Standard);
+    let stage = stage.expect("a stage puts the path into use");
+    let host = |name: &str| {
+        (ws.inventory.hosts.iter())
+            .position(|h| h.name == name)
+            .expect("host") as u32
+    };
+    let (jump, dc) = (host("JUMP-T0-01"), host("DC01"));
+    let before = ws.exposure(Some(stage)).exposures;
+    assert!(
+        !exposed_pairs(&ws, Some(stage))
+            .iter()
+            .any(|(_, h)| *h == dc)
+    );
+    ws.apply(Edit::Decide {
+        path: p,
+        mode: Mode::RemoteGuard,
+        exceptions: vec![guardplan::plan::Exception {
+            targets: vec!["host:JUMP-T0-01".into()],
+            remediation: "keeps plain RDP until the jump server is rebuilt".into(),
+            ..Default::default()
+        }],
+    })
+    .expect("the edit applies");
+    // Sessions on the jump server keep plain RDP and hop on to the domain controller as the user: both hosts
+    // hold the privileged users' credentials after the stage.
+    let pairs = exposed_pairs(&ws, Some(stage));
+    let on = |h: u32| pairs.iter().filter(|(_, x)| *x == h).count();
+    assert!(on(jump) > 0 && on(dc) == on(jump), "{pairs:?}");
+    assert_eq!(
+        ws.exposure(Some(stage)).exposures,
+        before + on(jump) + on(dc)
+    );
+    assert_exposure_counted_pair_by_pair(&ws);
+    assert_same_states(&ws);
 }
 
 #[test]

@@ -185,14 +185,21 @@ impl StageStates {
         exposure::leaves_credentials(self.mode(choice, p, state))
     }
 
-    /// The targets of `paths` that an exception leaves on plain RDP in `state` while their path is not.
+    /// The hosts of `paths` that an exception leaves credentials on in `state` while their path is not on plain
+    /// RDP: the targets it leaves on plain RDP, and the path's onward hops, since a session on such a target
+    /// that hops onward signs in there with the same credentials (a RemoteInteractive logon on each hop).
     fn excepted_targets(&self, i: &StageInputs<'_>, paths: &[PathId], state: usize) -> Vec<u32> {
         let mut out = Vec::new();
         for p in paths.iter().filter(|p| !self.plain_at(i, **p, state)) {
+            let mut any = false;
             for e in i.exceptions_of(*p) {
                 if !e.targets.is_empty() && self.leaves_by_exception(i, *p, e, state) {
                     out.extend_from_slice(&e.targets);
+                    any = true;
                 }
+            }
+            if any && let Some(path) = i.inv.paths.get(*p as usize) {
+                out.extend_from_slice(&path.hops);
             }
         }
         out
