@@ -588,3 +588,149 @@ fn the_planner_and_every_report_give_the_same_counts() {
         )));
     }
 }
+
+/// An administrator outside Protected Users who connects from Windows 7 (no KB2871997) to a 2012 server, with
+/// plain RDP single sign-on; the plan enrolls them in `enroll` and, when `switch` is given, puts the path on
+/// Restricted Admin in a later stage `switch`.
+fn old_device_estate(switch: bool) -> Workspace {
+    let inv = load_str(
+        "estate.toml",
+        r#"
+version = 1
+
+[[domain]]
+dns = "corp.contoso.com"
+netbios = "CORP"
+functional_level = "2016"
+
+[[host]]
+name = "WS-OLD-01"
+domain = "corp.contoso.com"
+join = "ad"
+os = "windows-7"
+roles = ["workstation"]
+
+[[host]]
+name = "SRV-OLD-01"
+domain = "corp.contoso.com"
+join = "ad"
+os = "server-2012"
+roles = ["server"]
+administrators = ["alice.admin"]
+
+[[user]]
+name = "alice.admin"
+domain = "corp.contoso.com"
+roles = ["admin"]
+
+[[path]]
+name = "ops"
+purpose = "admin"
+who = ["user:alice.admin"]
+from = ["host:WS-OLD-01"]
+to = ["host:SRV-OLD-01"]
+credssp_sso = true
+"#,
+    )
+    .expect("the estate loads");
+    let decision = if switch {
+        "[[decision]]\npath = \"ops\"\nmode = \"restricted-admin\"\nenforce = \"switch\"\n"
+    } else {
+        ""
+    };
+    let text = format!(
+        "version = 1\n[inventory]\npath = \"estate.toml\"\nfingerprint = \"{}\"\n\
+         [[stage]]\nname = \"prepare\"\n\
+         [[stage]]\nname = \"enroll\"\nusers = ['user:CORP\\alice.admin']\n\
+         [[stage]]\nname = \"targets\"\nhosts = [\"host:SRV-OLD-01\"]\n\
+         [[stage]]\nname = \"switch\"\npaths = [\"{}\"]\n{decision}",
+        io::fingerprint(&inv),
+        if switch { "ops" } else { "*" },
+    );
+    let plan = io::parse("t.plan.toml", &text).expect("plan parses");
+    io::validate(&plan, &inv).expect("plan names resolve");
+    Workspace::new(inv, Some(plan), TODAY)
+}
+
+/// A Protected Users finding of the plan: code, mode, first and last stage.
+type PuItem = (Code, Option<Mode>, Option<usize>, Option<usize>);
+
+/// The device and CredSSP findings of the plan.
+fn pu_items(ws: &Workspace) -> BTreeSet<PuItem> {
+    (ws.assessment().items.iter())
+        .filter_map(|a| {
+            let f = ws.finding(a.finding);
+            matches!(f.code, Code::PuDeviceOs | Code::PuCredsspSso)
+                .then_some((f.code, f.mode, a.first, a.until))
+        })
+        .collect()
+}
+
+#[test]
+fn an_enrolled_account_on_an_old_device_or_with_credssp_sso_is_judged_from_its_stage() {
+    // The path stays on plain RDP: from `enroll` (stage 1) on, every one of them holds to the end.
+    let ws = old_device_estate(false);
+    let standard = Some(Mode::Standard);
+    assert_eq!(
+        pu_items(&ws),
+        BTreeSet::from([
+            (Code::PuDeviceOs, None, Some(1), None),
+            (Code::PuDeviceOs, standard, Some(1), None),
+            (Code::PuCredsspSso, standard, Some(1), None),
+        ])
+    );
+    // Not before: the evaluation alone (the inventory's members) raises none of them.
+    assert!(
+        !(ws.evaluation.findings.iter())
+            .any(|f| matches!(f.code, Code::PuDeviceOs | Code::PuCredsspSso))
+    );
+    // The path switches to Restricted Admin in `switch` (stage 3): the findings of plain RDP hold from
+    // `enroll` until `targets`, the old client's holds on.
+    let ws = old_device_estate(true);
+    assert_eq!(
+        pu_items(&ws),
+        BTreeSet::from([
+            (Code::PuDeviceOs, None, Some(1), None),
+            (Code::PuDeviceOs, standard, Some(1), Some(2)),
+            (Code::PuCredsspSso, standard, Some(1), Some(2)),
+        ])
+    );
+    for a in ws.assessment().items.iter() {
+        if ws.finding(a.finding).code == Code::PuCredsspSso {
+            assert_eq!(a.stage, Some(1), "the enrolling stage owns it");
+        }
+    }
+    let r = guardplan::report::plan_report(&ws, "plan.toml".into(), "inv.toml", Severity::Block);
+    let sso = (r.findings.iter())
+        .find(|f| f.code == Code::PuCredsspSso)
+        .expect("reported");
+    assert_eq!(
+        (sso.stage.as_deref(), sso.until.as_deref()),
+        (Some("enroll"), Some("targets"))
+    );
+}
+
+#[test]
+fn a_mode_edit_re_judges_the_protected_users_findings_of_enrolled_accounts() {
+    let mut ws = old_device_estate(true);
+    let p = ws.inventory.index.paths["ops"];
+    ws.apply(Edit::SetMode {
+        path: p,
+        mode: Mode::Standard,
+    })
+    .expect("the edit applies");
+    assert!(pu_items(&ws).contains(&(Code::PuCredsspSso, Some(Mode::Standard), Some(1), None)));
+    assert_same_states(&ws);
+    // Moving the switch before the enrollment: plain RDP ends before the account is a member.
+    assert!(ws.undo());
+    ws.apply(Edit::MoveStage { from: 3, to: 0 })
+        .expect("the edit applies");
+    assert!(
+        !pu_items(&ws)
+            .iter()
+            .any(|(c, m, ..)| *c == Code::PuCredsspSso || m.is_some()),
+        "{:?}",
+        pu_items(&ws)
+    );
+    assert_same_states(&ws);
+}

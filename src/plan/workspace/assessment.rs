@@ -302,7 +302,7 @@ impl Workspace {
             .excepted
             .get(p as usize)
             .map_or(&[][..], |e| e.1.as_slice());
-        self.statics.path_findings[p as usize]
+        let mut items: Vec<Assessed> = self.statics.path_findings[p as usize]
             .iter()
             .filter_map(|i| {
                 let f = &self.evaluation.findings[*i as usize];
@@ -310,7 +310,19 @@ impl Workspace {
                 ((f.mode.is_none() || f.mode == Some(mode)) && !excepted)
                     .then(|| self.assess(FindingRef::Evaluation(*i), f))
             })
-            .collect()
+            .collect();
+        // Protected Users findings of one mode about accounts the stages enroll: in the states where both hold.
+        for i in self.enrolled_of_path(p) {
+            let f = &self.assessment.enrollment[i as usize];
+            if let Some(s) = f.subjects.iter().find_map(|s| match s {
+                Subject::Stage(s) => Some(*s as usize),
+                _ => None,
+            }) && self.enrolled_span(p, s, f.mode).is_some()
+            {
+                items.push(self.assess(FindingRef::Enrollment(i), f));
+            }
+        }
+        items
     }
 
     pub(super) fn recompute_all(&mut self) {
@@ -322,10 +334,10 @@ impl Workspace {
         for p in 0..n {
             self.resolve_exceptions(p);
         }
+        self.assessment.enrollment = self.enrollment_findings();
         self.path_items = (0..n).map(|p| self.compute_path_items(p)).collect();
         self.assessment.order = (0..n).map(|p| self.order_finding(p)).collect();
         self.order_items = (0..n).map(|p| self.order_item(p)).collect();
-        self.assessment.enrollment = self.enrollment_findings();
         self.fixed_items = self.fixed_items();
         let stages: Vec<usize> = (0..self.plan.stages.len()).collect();
         self.assessment.stages = vec![StageGate::default(); stages.len()];
@@ -346,7 +358,10 @@ impl Workspace {
     pub(super) fn fixed_items(&self) -> Vec<Assessed> {
         let mut items = Vec::new();
         for (i, f) in self.assessment.enrollment.iter().enumerate() {
-            items.push(self.assess(FindingRef::Enrollment(i as u32), f));
+            // Those of one mode on a path are the path's items (see `compute_path_items`).
+            if f.path.is_none() || f.mode.is_none() {
+                items.push(self.assess(FindingRef::Enrollment(i as u32), f));
+            }
         }
         for i in &self.statics.estate_findings {
             let f = &self.evaluation.findings[*i as usize];

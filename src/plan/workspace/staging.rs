@@ -8,7 +8,7 @@ use crate::rules::{self, Code};
 use super::*;
 use crate::plan::actions;
 use crate::plan::model::*;
-use crate::plan::stage_state::{StageInputs, stage_of_state};
+use crate::plan::stage_state::{StageInputs, mode_in_effect, stage_of_state};
 
 impl Workspace {
     /// The stage in which a path's mode is put into use: its own stage, or the first stage enforcing the policy
@@ -93,6 +93,8 @@ impl Workspace {
         let (first, until) = self.span(r, f);
         let own = match r {
             FindingRef::Cross(_) | FindingRef::Interim(_) if first.is_some() => first,
+            // A rule of one mode about enrolled accounts holds once they are members and the path uses the mode.
+            FindingRef::Enrollment(_) if f.mode.is_some() && first.is_some() => first,
             _ => self.finding_stage(f),
         };
         // A block nothing else claims belongs to the stage that must clear it: its path's, else the first.
@@ -125,13 +127,18 @@ impl Workspace {
                 _ => (None, None),
             },
             FindingRef::Cross(_) => (states.first_state(f).and_then(stage_of_state), None),
-            FindingRef::Enrollment(_) => (
-                f.subjects.iter().find_map(|s| match s {
+            FindingRef::Enrollment(_) => {
+                let s = f.subjects.iter().find_map(|s| match s {
                     Subject::Stage(s) => Some(*s as usize),
                     _ => None,
-                }),
-                None,
-            ),
+                });
+                match (s, f.path) {
+                    (Some(s), Some(p)) => self
+                        .enrolled_span(p, s, f.mode)
+                        .map_or((Some(s), None), |(a, b)| (Some(a), b)),
+                    _ => (s, None),
+                }
+            }
             FindingRef::Interim(i) => states
                 .interim
                 .get(i as usize)
@@ -300,15 +307,45 @@ impl Workspace {
                 ),
             });
         }
-        out.extend(self.enrolled_on_paths());
         out.extend(self.breakglass_findings());
+        // Those of paths last, in path order: `enrolled_of_path` finds a path's among them by bisection.
+        out.extend(self.enrolled_on_paths());
         out
     }
 
+    /// The indices (in the enrollment findings) of path `p`'s findings of one mode: their items are the path's,
+    /// assessed again with it, since their stages follow the stage that puts the path's mode into use.
+    pub(super) fn enrolled_of_path(&self, p: PathId) -> impl Iterator<Item = u32> + '_ {
+        let list = &self.assessment.enrollment;
+        let start = list.partition_point(|f| f.path < Some(p));
+        let end = start + list[start..].partition_point(|f| f.path == Some(p));
+        (start..end).filter_map(move |i| list[i].mode.map(|_| i as u32))
+    }
+
+    /// The stages in whose state a Protected Users finding of path `p` about the accounts stage `s` enrolls
+    /// holds: from the state after `s` on, while the mode the path uses there is the finding's (in every state
+    /// for a finding of no mode). `(first, until)` as in [`Assessed`]; `None`: it holds in no state.
+    pub(super) fn enrolled_span(
+        &self,
+        p: PathId,
+        s: usize,
+        mode: Option<Mode>,
+    ) -> Option<(usize, Option<usize>)> {
+        let states = self.plan.stages.len() + 1;
+        let (choice, used) = (self.choice(p), self.use_stage(p));
+        let holds = |st: &usize| mode.is_none_or(|m| mode_in_effect(choice, used, *st) == m);
+        let first = (s + 1..states).find(holds)?;
+        let last = (first..states).take_while(holds).last().unwrap_or(first);
+        let until = (last + 1 < states).then(|| stage_of_state(last)).flatten();
+        Some((stage_of_state(first)?, until))
+    }
+
     /// The Protected Users rules of each path for the accounts the plan enrolls (the evaluation judges the
-    /// inventory's members only), raised from the stage that enrolls them. Only the rules that hold under every
-    /// mode: those of one mode would change with every mode edit. The account checks of the enrollment itself
-    /// (service, computer, AES keys) are raised above, once per account.
+    /// inventory's members only), judged once per stage that enrolls some of the path's users, for those users:
+    /// each finding holds from that stage on, and belongs to it. The rules of one mode (PU-DEVICE-OS on old
+    /// targets and PU-CREDSSP-SSO, both under `standard`) hold while the path uses that mode (see
+    /// [`Workspace::enrolled_span`]). The account checks of the enrollment itself (service, computer, AES keys)
+    /// are raised above, once per account.
     pub(super) fn enrolled_on_paths(&self) -> Vec<Finding> {
         let inv = &self.inventory;
         let stage_of = |u: UserId| {
@@ -316,7 +353,6 @@ impl Workspace {
                 .then(|| self.members.user.get(u as usize).copied().flatten())
                 .flatten()
         };
-        let member = |u: UserId| stage_of(u).is_some();
         let per_account = [
             Code::PuServiceAccount,
             Code::PuComputerAccount,
@@ -325,28 +361,24 @@ impl Workspace {
         ];
         let mut out = Vec::new();
         for (p, path) in inv.paths.iter().enumerate() {
-            if !path.who.iter().any(|u| member(*u)) {
-                continue;
-            }
-            let found = rules::protected_users_on_path(inv, &self.graph, p as PathId, &member);
-            for mut f in found {
-                if f.mode.is_some() || per_account.contains(&f.code) {
-                    continue;
+            let mut stages: Vec<u32> = path.who.iter().filter_map(|u| stage_of(*u)).collect();
+            stages.sort_unstable();
+            stages.dedup();
+            for s in stages {
+                let member = |u: UserId| stage_of(u) == Some(s);
+                let found = rules::protected_users_on_path(inv, &self.graph, p as PathId, &member);
+                for mut f in found {
+                    if per_account.contains(&f.code) {
+                        continue;
+                    }
+                    f.message = format!(
+                        "once stage {} enrolls them: {}",
+                        self.plan.stages[s as usize].name, f.message
+                    );
+                    f.subjects.push(Subject::Stage(s));
+                    f.subjects.sort();
+                    out.push(f);
                 }
-                let first = (f.subjects.iter())
-                    .filter_map(|s| match s {
-                        Subject::User(u) => stage_of(*u),
-                        _ => None,
-                    })
-                    .min();
-                let Some(first) = first else { continue };
-                f.message = format!(
-                    "once stage {} enrolls them: {}",
-                    self.plan.stages[first as usize].name, f.message
-                );
-                f.subjects.push(Subject::Stage(first));
-                f.subjects.sort();
-                out.push(f);
             }
         }
         out
