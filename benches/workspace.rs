@@ -1,6 +1,7 @@
 //! Cost of one edit of the plan on the synthetic estate of `guardplan sample`: a path's mode change (and its
-//! undo), the stage states of the starting plan derived afresh, and the planner's `x` (the chosen mode's
-//! blockers proposed as an exception and applied, and its undo), at 1k, 10k and 100k hosts.
+//! undo), the stage states of the starting plan derived afresh, a user enrolled in Protected Users by a stage
+//! (and its undo), and the planner's `x` (the chosen mode's blockers proposed as an exception and applied, and
+//! its undo), at 1k, 10k and 100k hosts.
 //!
 //! Run with `cargo bench --bench workspace`.
 
@@ -74,6 +75,48 @@ fn stage_states(c: &mut Criterion) {
     group.finish();
 }
 
+/// A user added to the stage that enrolls accounts in Protected Users (and the undo): the Protected Users
+/// rules of the user's paths are judged again from that stage on, and the exposure recounted.
+fn enroll_user(c: &mut Criterion) {
+    let today = time::macros::date!(2026 - 06 - 01);
+    let mut group = c.benchmark_group("workspace");
+    group.sample_size(10);
+    for hosts in [1_000u32, 10_000, 100_000] {
+        let mut setup: Option<(Workspace, Edit)> = None;
+        group.bench_function(BenchmarkId::new("enroll_user_and_undo", hosts), |b| {
+            let (ws, edit) = setup.get_or_insert_with(|| {
+                let (ws, _, _) = workspace(hosts, today);
+                let stage = ws.plan.stages.iter().position(|s| !s.users.is_empty());
+                let stage = stage.unwrap_or_else(|| panic!("no stage enrolls accounts"));
+                // A user of a path who is not enrolled yet.
+                let inv = &ws.inventory;
+                let user = (inv.paths.iter().flat_map(|p| p.who.iter()))
+                    .find(|u| {
+                        !inv.users[**u as usize].protected_users
+                            && ws
+                                .stage_of_item(guardplan::plan::MemberKind::User, **u)
+                                .is_none()
+                    })
+                    .unwrap_or_else(|| panic!("every user of a path is enrolled"));
+                let selector = format!("user:{}", inv.user_label(*user));
+                let edit = Edit::AddMember {
+                    stage,
+                    kind: guardplan::plan::MemberKind::User,
+                    selector,
+                };
+                (ws, edit)
+            });
+            b.iter(|| {
+                if let Err(e) = ws.apply(edit.clone()) {
+                    panic!("edit refused: {e}");
+                }
+                assert!(ws.undo());
+            })
+        });
+    }
+    group.finish();
+}
+
 /// The path whose chosen mode leaves out the most pairs as an exception, and that mode.
 fn widest_exception(ws: &Workspace) -> (u32, Mode) {
     let mut best = (0u32, Mode::Standard, 0u64);
@@ -127,5 +170,11 @@ fn exception_add(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, mode_change, stage_states, exception_add);
+criterion_group!(
+    benches,
+    mode_change,
+    stage_states,
+    enroll_user,
+    exception_add
+);
 criterion_main!(benches);

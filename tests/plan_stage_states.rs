@@ -346,6 +346,10 @@ fn assert_same_states(edited: &Workspace) {
     let ready =
         |ws: &Workspace| -> Vec<bool> { ws.assessment().stages.iter().map(|g| g.ready).collect() };
     assert_eq!(ready(edited), ready(&fresh));
+    // What each stage changes and what keeps it from being ready, sentence for sentence.
+    assert_eq!(a.stages, b.stages);
+    assert_eq!(a.enrollment, b.enrollment);
+    assert_eq!(a.counts, b.counts);
 }
 
 #[test]
@@ -732,5 +736,65 @@ fn a_mode_edit_re_judges_the_protected_users_findings_of_enrolled_accounts() {
         "{:?}",
         pu_items(&ws)
     );
+    assert_same_states(&ws);
+}
+
+#[test]
+fn an_edit_of_the_stages_users_updates_the_stage_states_as_a_fresh_start_would() {
+    let mut ws = contoso();
+    let (pilot, pu) = (
+        stage_named(&ws, "pilot-clients"),
+        stage_named(&ws, "protected-users"),
+    );
+    let user = guardplan::plan::MemberKind::User;
+    let before = ws.exposure(Some(pilot));
+    // LITWARE\lw-vendor enrolled with the pilot: its PU-NTLM block moves to the pilot's gate.
+    ws.apply(Edit::MoveMember {
+        from: pu,
+        to: pilot,
+        kind: user,
+        selector: r"user:LITWARE\lw-vendor".into(),
+    })
+    .expect("the edit applies");
+    assert_same_states(&ws);
+    let vendor = ws.inventory.index.paths["vendor-support"];
+    let ntlm = (ws.assessment().items.iter())
+        .find(|a| {
+            let f = ws.finding(a.finding);
+            f.code == Code::PuNtlm && f.path == Some(vendor)
+        })
+        .expect("PU-NTLM for the vendor");
+    assert_eq!((ntlm.first, ntlm.stage), (Some(pilot), Some(pilot)));
+    assert!(!ws.assessment().stages[pilot].ready);
+    // A Tier 0 administrator enrolled with the pilot: their exposures turn into four-hour TGTs from there.
+    ws.apply(Edit::AddMember {
+        stage: pilot,
+        kind: user,
+        selector: r"user:CORP\t0-alice".into(),
+    })
+    .expect("the edit applies");
+    assert_same_states(&ws);
+    assert_exposure_counted_pair_by_pair(&ws);
+    ws.apply(Edit::RemoveMember {
+        stage: pu,
+        kind: user,
+        selector: r"user:CORP\hd-dave".into(),
+    })
+    .expect("the edit applies");
+    assert_same_states(&ws);
+    assert!(ws.undo() && ws.undo() && ws.undo());
+    assert_same_states(&ws);
+    assert_eq!(ws.exposure(Some(pilot)), before);
+    assert!(ws.redo());
+    assert_same_states(&ws);
+    // The old device estate: no enrolled account, no Protected Users finding.
+    let mut ws = old_device_estate(true);
+    ws.apply(Edit::RemoveMember {
+        stage: 1,
+        kind: user,
+        selector: r"user:CORP\alice.admin".into(),
+    })
+    .expect("the edit applies");
+    assert!(pu_items(&ws).is_empty(), "{:?}", pu_items(&ws));
     assert_same_states(&ws);
 }

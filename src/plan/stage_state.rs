@@ -144,6 +144,17 @@ impl StageStates {
         self.total_exposure(states);
     }
 
+    /// After the stages' users changed (who is enrolled in Protected Users, and when): recounts the exposure of
+    /// Protected Users members only; which hosts each user is exposed on does not depend on it.
+    pub fn refresh_users(&mut self, i: &StageInputs<'_>) {
+        let states = i.actions.len() + 1;
+        self.count_protected(i, states);
+        let mut mark = i.exposure_index.scratch();
+        let mut epoch = 0;
+        self.count_excepted_users(i, states, &mut mark, &mut epoch);
+        self.total_exposure(states);
+    }
+
     /// Re-judges, in every state, the cross-path findings of `paths` (ascending): after the choice of path `p`
     /// changed, those are the paths sharing a client with it (`ChoiceIndex::affected_paths`).
     pub fn refresh_choices(&mut self, i: &StageInputs<'_>, paths: &[PathId]) {

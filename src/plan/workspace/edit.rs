@@ -154,9 +154,15 @@ impl Workspace {
             Undo::Stages(s) => self.plan.stages = s,
             Undo::Waivers(w) => self.plan.waivers = w,
         }
-        match touched {
-            Some(p) => self.recompute_path(p),
-            None => self.recompute_all(),
+        match (touched, &edit) {
+            (Some(p), _) => self.recompute_path(p),
+            (
+                None,
+                Edit::AddMember { kind, .. }
+                | Edit::RemoveMember { kind, .. }
+                | Edit::MoveMember { kind, .. },
+            ) => self.recompute_members(*kind),
+            (None, _) => self.recompute_all(),
         }
         self.redo.push((id, edit));
         true
@@ -173,6 +179,14 @@ impl Workspace {
                 true
             }
             Err(_) => false,
+        }
+    }
+
+    /// After an edit of one kind of the stages' members: an edit of users changes only who is enrolled when.
+    fn recompute_members(&mut self, kind: MemberKind) {
+        match kind {
+            MemberKind::User => self.recompute_users(),
+            _ => self.recompute_all(),
         }
     }
 
@@ -228,7 +242,7 @@ impl Workspace {
                 }
                 m.push(selector.clone());
                 m.sort();
-                self.recompute_all();
+                self.recompute_members(*kind);
                 Ok(Undo::Stages(old))
             }
             Edit::RemoveMember {
@@ -246,7 +260,7 @@ impl Workspace {
                     ));
                 };
                 m.remove(i);
-                self.recompute_all();
+                self.recompute_members(*kind);
                 Ok(Undo::Stages(old))
             }
             Edit::MoveMember {
@@ -271,7 +285,7 @@ impl Workspace {
                     dst.push(s);
                     dst.sort();
                 }
-                self.recompute_all();
+                self.recompute_members(*kind);
                 Ok(Undo::Stages(old))
             }
             Edit::AddWaiver(w) => {

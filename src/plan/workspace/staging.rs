@@ -269,6 +269,14 @@ impl Workspace {
 
     /// Protected Users blocks for accounts the plan enrolls (the evaluation judges existing members only).
     pub(super) fn enrollment_findings(&self) -> Vec<Finding> {
+        let mut out = self.enrollment_findings_of_accounts();
+        // Those of paths last, in path order: `enrolled_of_path` finds a path's among them by bisection.
+        out.extend(self.enrolled_on_paths());
+        out
+    }
+
+    /// The enrollment findings about accounts, with no path: what the account is, and break-glass.
+    fn enrollment_findings_of_accounts(&self) -> Vec<Finding> {
         let inv = &self.inventory;
         let mut out = Vec::new();
         for (u, s) in self.members.user.iter().enumerate() {
@@ -308,8 +316,6 @@ impl Workspace {
             });
         }
         out.extend(self.breakglass_findings());
-        // Those of paths last, in path order: `enrolled_of_path` finds a path's among them by bisection.
-        out.extend(self.enrolled_on_paths());
         out
     }
 
@@ -347,6 +353,13 @@ impl Workspace {
     /// [`Workspace::enrolled_span`]). The account checks of the enrollment itself (service, computer, AES keys)
     /// are raised above, once per account.
     pub(super) fn enrolled_on_paths(&self) -> Vec<Finding> {
+        (0..self.inventory.paths.len() as PathId)
+            .flat_map(|p| self.enrolled_on_path(p))
+            .collect()
+    }
+
+    /// [`Workspace::enrolled_on_paths`] for one path.
+    fn enrolled_on_path(&self, p: PathId) -> Vec<Finding> {
         let inv = &self.inventory;
         let stage_of = |u: UserId| {
             (!inv.users[u as usize].protected_users)
@@ -360,28 +373,77 @@ impl Workspace {
             Code::PuAesReset,
         ];
         let mut out = Vec::new();
-        for (p, path) in inv.paths.iter().enumerate() {
-            let mut stages: Vec<u32> = path.who.iter().filter_map(|u| stage_of(*u)).collect();
-            stages.sort_unstable();
-            stages.dedup();
-            for s in stages {
-                let member = |u: UserId| stage_of(u) == Some(s);
-                let found = rules::protected_users_on_path(inv, &self.graph, p as PathId, &member);
-                for mut f in found {
-                    if per_account.contains(&f.code) {
-                        continue;
-                    }
-                    f.message = format!(
-                        "once stage {} enrolls them: {}",
-                        self.plan.stages[s as usize].name, f.message
-                    );
-                    f.subjects.push(Subject::Stage(s));
-                    f.subjects.sort();
-                    out.push(f);
+        let mut stages: Vec<u32> = (inv.paths[p as usize].who.iter())
+            .filter_map(|u| stage_of(*u))
+            .collect();
+        stages.sort_unstable();
+        stages.dedup();
+        for s in stages {
+            let member = |u: UserId| stage_of(u) == Some(s);
+            let found = rules::protected_users_on_path(inv, &self.graph, p, &member);
+            for mut f in found {
+                if per_account.contains(&f.code) {
+                    continue;
                 }
+                f.message = format!(
+                    "once stage {} enrolls them: {}",
+                    self.plan.stages[s as usize].name, f.message
+                );
+                f.subjects.push(Subject::Stage(s));
+                f.subjects.sort();
+                out.push(f);
             }
         }
         out
+    }
+
+    /// After an edit of the stages' users (added, removed or moved), which changes who is enrolled when and
+    /// nothing else: the Protected Users rules run again only on the paths of the users whose enrolling stage
+    /// changed, the actions of their stages and the Protected Users share of the exposure are derived again;
+    /// the paths' modes, the cross-path findings and the exposed hosts stay.
+    pub(super) fn recompute_users(&mut self) {
+        let before = std::mem::take(&mut self.members.user);
+        self.compute_members();
+        let inv = &self.inventory;
+        let mut changed = vec![false; inv.users.len()];
+        let mut stages: Vec<usize> = Vec::new();
+        for (u, (a, b)) in before.iter().zip(&self.members.user).enumerate() {
+            if a != b {
+                changed[u] = true;
+                stages.extend(a.iter().chain(b).map(|s| *s as usize));
+            }
+        }
+        stages.sort_unstable();
+        stages.dedup();
+        let redo: Vec<bool> = (inv.paths.iter())
+            .map(|p| p.who.iter().any(|u| changed[*u as usize]))
+            .collect();
+        // The accounts' own findings are few (one per enrolled account); a path's are kept unless its users
+        // changed stage.
+        let old = std::mem::take(&mut self.assessment.enrollment);
+        let kept_from = old.partition_point(|f| f.path.is_none());
+        let mut fresh = self.enrollment_findings_of_accounts();
+        let mut kept = old.into_iter().skip(kept_from).peekable();
+        for p in 0..inv.paths.len() as PathId {
+            let mine = std::iter::from_fn(|| kept.next_if(|f| f.path == Some(p)));
+            if redo[p as usize] {
+                mine.for_each(drop);
+                fresh.extend(self.enrolled_on_path(p));
+            } else {
+                fresh.extend(mine);
+            }
+        }
+        self.assessment.enrollment = fresh;
+        // Items refer to the enrollment findings by index, and a finding's stage follows its users' stage.
+        let n = self.inventory.paths.len() as PathId;
+        self.path_items = (0..n).map(|p| self.compute_path_items(p)).collect();
+        self.fixed_items = self.fixed_items();
+        self.refresh_actions(&stages);
+        let mut states = std::mem::take(&mut self.assessment.states);
+        states.refresh_users(&self.stage_inputs());
+        self.assessment.states = states;
+        let all: Vec<usize> = (0..self.plan.stages.len()).collect();
+        self.rebuild_assessment(&all);
     }
 
     /// PU-BREAKGLASS: the plan enrolls the last members of a Domain Admins or Enterprise Admins group that are
