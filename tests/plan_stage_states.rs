@@ -627,6 +627,18 @@ name = "alice.admin"
 domain = "corp.contoso.com"
 roles = ["admin"]
 
+[[user]]
+name = "bob.admin"
+domain = "corp.contoso.com"
+roles = ["admin"]
+
+[[path]]
+name = "backup"
+purpose = "admin"
+who = ["user:bob.admin"]
+from = ["host:WS-OLD-01"]
+to = ["host:SRV-OLD-01"]
+
 [[path]]
 name = "ops"
 purpose = "admin"
@@ -787,8 +799,21 @@ fn an_edit_of_the_stages_users_updates_the_stage_states_as_a_fresh_start_would()
     assert_eq!(ws.exposure(Some(pilot)), before);
     assert!(ws.redo());
     assert_same_states(&ws);
-    // The old device estate: no enrolled account, no Protected Users finding.
+    // The old device estate: a path before `ops` gains findings of its own, `ops` keeps its.
     let mut ws = old_device_estate(true);
+    let ops = pu_items(&ws);
+    ws.apply(Edit::AddMember {
+        stage: 2,
+        kind: user,
+        selector: r"user:CORP\bob.admin".into(),
+    })
+    .expect("the edit applies");
+    assert_same_states(&ws);
+    assert!(pu_items(&ws).contains(&(Code::PuDeviceOs, Some(Mode::Standard), Some(2), None)));
+    assert!(ws.undo());
+    assert_eq!(pu_items(&ws), ops);
+    assert_same_states(&ws);
+    // No enrolled account, no Protected Users finding.
     ws.apply(Edit::RemoveMember {
         stage: 1,
         kind: user,

@@ -424,19 +424,34 @@ impl Workspace {
         let kept_from = old.partition_point(|f| f.path.is_none());
         let mut fresh = self.enrollment_findings_of_accounts();
         let mut kept = old.into_iter().skip(kept_from).peekable();
+        // Per path: how far its enrollment findings moved in the list.
+        let mut shift = vec![0isize; inv.paths.len()];
+        let mut old_at = kept_from;
         for p in 0..inv.paths.len() as PathId {
-            let mine = std::iter::from_fn(|| kept.next_if(|f| f.path == Some(p)));
+            shift[p as usize] = fresh.len() as isize - old_at as isize;
+            let mine: Vec<Finding> =
+                std::iter::from_fn(|| kept.next_if(|f| f.path == Some(p))).collect();
+            old_at += mine.len();
             if redo[p as usize] {
-                mine.for_each(drop);
                 fresh.extend(self.enrolled_on_path(p));
             } else {
                 fresh.extend(mine);
             }
         }
         self.assessment.enrollment = fresh;
-        // Items refer to the enrollment findings by index, and a finding's stage follows its users' stage.
-        let n = self.inventory.paths.len() as PathId;
-        self.path_items = (0..n).map(|p| self.compute_path_items(p)).collect();
+        // A path's items name only its own users: those of the paths whose users changed stage are assessed
+        // again; the others only follow their enrollment findings to where they are now in the list.
+        for (p, again) in redo.iter().enumerate() {
+            if *again {
+                self.path_items[p] = self.compute_path_items(p as PathId);
+                continue;
+            }
+            for a in self.path_items[p].iter_mut() {
+                if let FindingRef::Enrollment(i) = &mut a.finding {
+                    *i = (*i as isize + shift[p]) as u32;
+                }
+            }
+        }
         self.fixed_items = self.fixed_items();
         self.refresh_actions(&stages);
         let mut states = std::mem::take(&mut self.assessment.states);
