@@ -312,16 +312,7 @@ impl Workspace {
             })
             .collect();
         // Protected Users findings of one mode about accounts the stages enroll: in the states where both hold.
-        for i in self.enrolled_of_path(p) {
-            let f = &self.assessment.enrollment[i as usize];
-            if let Some(s) = f.subjects.iter().find_map(|s| match s {
-                Subject::Stage(s) => Some(*s as usize),
-                _ => None,
-            }) && self.enrolled_span(p, s, f.mode).is_some()
-            {
-                items.push(self.assess(FindingRef::Enrollment(i), f));
-            }
-        }
+        items.extend(self.enrolled_items(p));
         items
     }
 

@@ -328,6 +328,52 @@ impl Workspace {
         (start..end).filter_map(move |i| list[i].mode.map(|_| i as u32))
     }
 
+    /// The items of path `p`'s enrollment findings of one mode, in the states where both hold (see
+    /// [`Workspace::enrolled_of_path`]).
+    pub(super) fn enrolled_items(&self, p: PathId) -> Vec<Assessed> {
+        let mut items = Vec::new();
+        for i in self.enrolled_of_path(p) {
+            let f = &self.assessment.enrollment[i as usize];
+            if let Some(s) = f.subjects.iter().find_map(|s| match s {
+                Subject::Stage(s) => Some(*s as usize),
+                _ => None,
+            }) && self.enrolled_span(p, s, f.mode).is_some()
+            {
+                items.push(self.assess(FindingRef::Enrollment(i), f));
+            }
+        }
+        items
+    }
+
+    /// Resolves the stages' user selectors again (the only members an edit of users changes), and returns
+    /// the stage of each user before.
+    fn user_members(&mut self) -> Vec<Option<u32>> {
+        let inv = &self.inventory;
+        let sel = inv.selectors();
+        let mut user = vec![None; inv.users.len()];
+        for (s, st) in self.plan.stages.iter().enumerate() {
+            for selector in st.members(MemberKind::User) {
+                let ids = crate::plan::io::resolve_member(inv, &sel, MemberKind::User, selector);
+                for id in ids.unwrap_or_default() {
+                    if let Some(x) = user.get_mut(id as usize)
+                        && x.is_none()
+                    {
+                        *x = Some(s as u32);
+                    }
+                }
+            }
+        }
+        for st in &mut self.members.stages {
+            st.users.clear();
+        }
+        for (u, s) in user.iter().enumerate() {
+            if let Some(st) = s.and_then(|s| self.members.stages.get_mut(s as usize)) {
+                st.users.push(u as UserId);
+            }
+        }
+        std::mem::replace(&mut self.members.user, user)
+    }
+
     /// The stages in whose state a Protected Users finding of path `p` about the accounts stage `s` enrolls
     /// holds: from the state after `s` on, while the mode the path uses there is the finding's (in every state
     /// for a finding of no mode). `(first, until)` as in [`Assessed`]; `None`: it holds in no state.
@@ -402,8 +448,7 @@ impl Workspace {
     /// changed, the actions of their stages and the Protected Users share of the exposure are derived again;
     /// the paths' modes, the cross-path findings and the exposed hosts stay.
     pub(super) fn recompute_users(&mut self) {
-        let before = std::mem::take(&mut self.members.user);
-        self.compute_members();
+        let before = self.user_members();
         let inv = &self.inventory;
         let mut changed = vec![false; inv.users.len()];
         let mut stages: Vec<usize> = Vec::new();
@@ -443,7 +488,15 @@ impl Workspace {
         // again; the others only follow their enrollment findings to where they are now in the list.
         for (p, again) in redo.iter().enumerate() {
             if *again {
-                self.path_items[p] = self.compute_path_items(p as PathId);
+                // Which of its evaluation's findings apply does not depend on who is enrolled, their stage
+                // does: each is assessed again, and the enrolled accounts' findings replace the old ones.
+                let old = std::mem::take(&mut self.path_items[p]);
+                let mut items: Vec<Assessed> = (old.into_iter())
+                    .filter(|a| !matches!(a.finding, FindingRef::Enrollment(_)))
+                    .map(|a| self.assess(a.finding, self.finding(a.finding)))
+                    .collect();
+                items.extend(self.enrolled_items(p as PathId));
+                self.path_items[p] = items;
                 continue;
             }
             for a in self.path_items[p].iter_mut() {
