@@ -579,7 +579,8 @@ pub struct RawPath {
     /// Who connects: selectors of users (`user:NAME`, `group:NAME`, `role:admin`, `domain:DNS`, or a bare name).
     #[schemars(with = "Vec<String>", length(min = 1))]
     pub who: Vec<Spanned<String>>,
-    /// Client devices: host selectors (`host:NAME`, `tag:TAG`, `group:NAME`, `role:paw`, `domain:DNS`, `*`).
+    /// Client devices: host selectors (`host:NAME`, `tag:TAG`, `group:NAME`, `role:paw`, `domain:DNS`, `*`, and the
+    /// facts `os:OS`, hosts running that system, and `build:<NUMBER`, hosts whose build is lower).
     #[schemars(with = "Vec<String>", length(min = 1))]
     pub from: Vec<Spanned<String>>,
     /// Targets: host selectors.
