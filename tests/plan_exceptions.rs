@@ -9,7 +9,7 @@ use guardplan::Mode;
 use guardplan::commands::check::{CheckFormat, build_report, render};
 use guardplan::finding::Severity;
 use guardplan::graph::TrustGraph;
-use guardplan::inventory::{Inventory, load_sample, load_str};
+use guardplan::inventory::{Inventory, JoinType, load_sample, load_str};
 use guardplan::plan::{self, Plan, Workspace, exceptions, io};
 use guardplan::rules::{self, Evaluation};
 use guardplan::sample::{SampleSpec, generate};
@@ -93,6 +93,16 @@ fn fact_selectors_name_hosts_by_operating_system_and_build() {
             .all(|h| inv.hosts[*h as usize].os.family == family)
     );
     assert!(by_os.contains(&want[0]));
+    for (text, join) in [("join:ad", JoinType::Ad), ("join:entra", JoinType::Entra)] {
+        let mut got = sel.hosts(text).expect("a join fact");
+        got.sort_unstable();
+        let want: Vec<u32> = (inv.hosts.iter().enumerate())
+            .filter(|(_, h)| h.join == join)
+            .map(|(i, _)| i as u32)
+            .collect();
+        assert!(!want.is_empty(), "{text}");
+        assert_eq!(got, want, "{text}");
+    }
     // A fact selector that is not one says how to write it; so does an unknown system.
     let err = sel.hosts("build:14393").expect_err("not a comparison");
     assert!(err.contains("build:<NUMBER"), "{err}");

@@ -17,8 +17,8 @@ use std::collections::BinaryHeap;
 use hashbrown::{HashMap, HashSet};
 
 use crate::inventory::{
-    BUILD_1607, BUILD_1703, BUILD_WIN7, BUILD_WIN81, HostId, HostRole, Inventory, OsFamily, UserId,
-    UserRole,
+    BUILD_1607, BUILD_1703, BUILD_WIN7, BUILD_WIN81, Host, HostId, HostRole, Inventory, JoinType,
+    OsFamily, RdpClient, UserId, UserRole,
 };
 
 /// A fact a subject has that a selector can name.
@@ -29,6 +29,8 @@ enum Trait<'a> {
     UserRole(UserRole),
     Os(OsFamily),
     Below(u32),
+    Join(JoinType),
+    Client(RdpClient),
     Group(u32),
     Tag(&'a str),
 }
@@ -44,6 +46,23 @@ fn serde_name<T: serde::Serialize>(v: &T) -> Option<String> {
     }
 }
 
+/// The facts of a host that `os:`, `build:<`, `join:` and `rdp-client:` selectors read.
+fn facts<'a>(host: &Host) -> impl Iterator<Item = Trait<'a>> + use<'a> {
+    let build = host.os.build;
+    [
+        Trait::Os(host.os.family),
+        Trait::Join(host.join),
+        Trait::Client(host.rdp_client),
+    ]
+    .into_iter()
+    .chain(
+        THRESHOLDS
+            .into_iter()
+            .filter(move |t| build < *t)
+            .map(Trait::Below),
+    )
+}
+
 fn host_traits<'a>(inv: &'a Inventory, h: HostId, out: &mut Vec<Trait<'a>>) {
     out.clear();
     let Some(host) = inv.hosts.get(h as usize) else {
@@ -51,13 +70,7 @@ fn host_traits<'a>(inv: &'a Inventory, h: HostId, out: &mut Vec<Trait<'a>>) {
     };
     out.extend(host.domain.map(Trait::Domain));
     out.extend(host.roles.iter().map(|r| Trait::HostRole(*r)));
-    out.push(Trait::Os(host.os.family));
-    out.extend(
-        THRESHOLDS
-            .iter()
-            .filter(|t| host.os.build < **t)
-            .map(|t| Trait::Below(*t)),
-    );
+    out.extend(facts(host));
     out.extend(host.groups.iter().map(|g| Trait::Group(*g)));
     out.extend(host.tags.iter().map(|t| Trait::Tag(t.as_str())));
 }
@@ -80,6 +93,8 @@ fn selector(inv: &Inventory, t: Trait<'_>) -> Option<String> {
         Trait::UserRole(r) => format!("role:{}", serde_name(&r)?),
         Trait::Os(f) => format!("os:{}", serde_name(&f)?),
         Trait::Below(b) => format!("build:<{b}"),
+        Trait::Join(j) => format!("join:{}", serde_name(&j)?),
+        Trait::Client(c) => format!("rdp-client:{}", serde_name(&c)?),
         Trait::Group(g) => format!("group:{}", inv.group_label(g)),
         Trait::Tag(t) => format!("tag:{t}"),
     })
@@ -141,7 +156,7 @@ fn describe(inv: &Inventory, hosts: bool, universe: &[u32], chosen: &[u32]) -> V
         // The selector as the plan will resolve it must take chosen subjects only (a fact is read from the
         // same field the selector reads, a name could resolve elsewhere).
         let resolved = match t {
-            Trait::Os(_) | Trait::Below(_) => Ok(Vec::new()),
+            Trait::Os(_) | Trait::Below(_) | Trait::Join(_) | Trait::Client(_) => Ok(Vec::new()),
             _ if hosts => sel.hosts(&text),
             _ => sel.users(&text),
         };
@@ -247,23 +262,21 @@ fn exact_by_index<'a>(
     }
     // Facts have no index: read from the path's hosts.
     let mut forbidden: HashSet<Trait<'_>> = HashSet::new();
-    let mut facts: HashMap<Trait<'_>, Vec<u32>> = HashMap::new();
+    let mut found: HashMap<Trait<'_>, Vec<u32>> = HashMap::new();
     for &h in universe {
         let Some(host) = inv.hosts.get(h as usize) else {
             continue;
         };
-        let below = THRESHOLDS.iter().filter(|t| host.os.build < **t);
-        let traits =
-            std::iter::once(Trait::Os(host.os.family)).chain(below.map(|t| Trait::Below(*t)));
+        let traits = facts(host);
         match at[h as usize] {
             OTHER => forbidden.extend(traits),
             i => {
                 for t in traits {
-                    facts.entry(t).or_default().push(i);
+                    found.entry(t).or_default().push(i);
                 }
             }
         }
     }
-    members.extend(facts.into_iter().filter(|(t, _)| !forbidden.contains(t)));
+    members.extend(found.into_iter().filter(|(t, _)| !forbidden.contains(t)));
     members
 }

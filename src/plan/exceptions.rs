@@ -120,10 +120,6 @@ pub fn join_stages(resolved: &mut [Resolved], written: &[Exception], stages: &[s
     }
 }
 
-fn has(sorted: &[u32], x: u32) -> bool {
-    sorted.binary_search(&x).is_ok()
-}
-
 /// Sorted union.
 fn union(a: &[u32], b: &[u32]) -> Vec<u32> {
     let mut v: Vec<u32> = a.iter().chain(b).copied().collect();
@@ -427,17 +423,16 @@ pub fn rows(
 /// targets, or (a finding about clients only) all of its clients. A finding about the path itself is never
 /// covered.
 pub fn covers(p: &AccessPath, ex: &[Resolved], f: &Finding) -> bool {
-    Taken::of(p, ex, |_| true).covers(p, f)
+    Taken::of(p, ex, |_| true).covers(f)
 }
 
-/// The subjects some exceptions of a path take, as flags by id, so that a finding naming thousands of
-/// subjects costs a look-up per subject.
+/// The subjects of a path some exceptions take, by id (0: not the path's, 1: the path's, 2: taken), so that a
+/// finding naming thousands of subjects costs a look-up per subject.
 #[derive(Debug, Default)]
 pub struct Taken {
-    users: Vec<bool>,
-    targets: Vec<bool>,
-    clients: Vec<bool>,
-    any: bool,
+    users: Vec<u8>,
+    targets: Vec<u8>,
+    clients: Vec<u8>,
 }
 
 impl Taken {
@@ -447,11 +442,14 @@ impl Taken {
             return Taken::default();
         }
         let flags = |on: &[u32], pick: &dyn Fn(&Resolved) -> &[u32]| {
-            let mut v = vec![false; on.last().map_or(0, |x| *x as usize + 1)];
+            let mut v = vec![0u8; on.last().map_or(0, |x| *x as usize + 1)];
+            for x in on {
+                v[*x as usize] = 1;
+            }
             for e in ex.iter().filter(|e| with(e)) {
                 for x in pick(e) {
-                    if let Some(f) = v.get_mut(*x as usize) {
-                        *f = true;
+                    if let Some(f) = v.get_mut(*x as usize).filter(|f| **f == 1) {
+                        *f = 2;
                     }
                 }
             }
@@ -461,35 +459,33 @@ impl Taken {
             users: flags(&p.who, &|e| &e.users),
             targets: flags(&p.to, &|e| &e.targets),
             clients: flags(&p.from, &|e| &e.clients),
-            any: true,
         }
     }
 
     /// See [`covers`].
-    pub fn covers(&self, p: &AccessPath, f: &Finding) -> bool {
-        if !self.any {
-            return false;
-        }
-        let taken = |v: &[bool], id: u32| v.get(id as usize).copied().unwrap_or(false);
-        let (mut users, mut targets, mut clients) = (0usize, 0usize, 0usize);
-        let (mut all_users, mut all_targets, mut all_clients) = (true, true, true);
+    pub fn covers(&self, f: &Finding) -> bool {
+        let at = |v: &[u8], id: u32| v.get(id as usize).copied().unwrap_or(0);
+        // Per kind: subjects of the path named, and whether all of them are taken.
+        let mut seen = [(0usize, true); 3];
         for s in &f.subjects {
-            match *s {
-                crate::finding::Subject::User(u) if has(&p.who, u) => {
-                    users += 1;
-                    all_users &= taken(&self.users, u);
-                }
-                crate::finding::Subject::Host(h) if has(&p.to, h) => {
-                    targets += 1;
-                    all_targets &= taken(&self.targets, h);
-                }
-                crate::finding::Subject::Host(h) if has(&p.from, h) => {
-                    clients += 1;
-                    all_clients &= taken(&self.clients, h);
-                }
-                _ => {}
+            let (k, state) = match *s {
+                crate::finding::Subject::User(u) => (0, at(&self.users, u)),
+                crate::finding::Subject::Host(h) => match at(&self.targets, h) {
+                    0 => (2, at(&self.clients, h)),
+                    t => (1, t),
+                },
+                _ => continue,
+            };
+            if state > 0 {
+                seen[k].0 += 1;
+                seen[k].1 &= state == 2;
             }
         }
+        let [
+            (users, all_users),
+            (targets, all_targets),
+            (clients, all_clients),
+        ] = seen;
         (users > 0 && all_users)
             || (targets > 0 && all_targets)
             || (users == 0 && targets == 0 && clients > 0 && all_clients)

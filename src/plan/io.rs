@@ -485,7 +485,7 @@ pub fn check_waiver(w: &Waiver, inv: &Inventory) -> Result<(), String> {
 fn member_help(kind: MemberKind) -> &'static str {
     match kind {
         MemberKind::Host | MemberKind::Client => {
-            "use `host:NAME`, `tag:TAG`, `group:NAME`, `role:ROLE`, `domain:DNS`, `os:OS`, `build:<NUMBER` or `*`"
+            "use `host:NAME`, `tag:TAG`, `group:NAME`, `role:ROLE`, `domain:DNS`, `os:OS`, `build:<NUMBER`, `join:JOIN`, `rdp-client:APP` or `*`"
         }
         MemberKind::User => {
             "use `user:NAME`, `group:NAME`, `role:admin`, `role:helpdesk`, `domain:DNS` or `*`"

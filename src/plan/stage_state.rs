@@ -380,12 +380,12 @@ impl StageStates {
     }
 
     fn count_pth(&mut self, i: &StageInputs<'_>, states: usize) {
-        let mut n = i
-            .inv
-            .hosts
-            .iter()
-            .filter(|h| h.restricted_admin_enabled())
-            .count();
+        // Before the plan the count is the inventory's: taken once, not again on every edit.
+        let mut n = self.pth.first().copied().unwrap_or_else(|| {
+            (i.inv.hosts.iter())
+                .filter(|h| h.restricted_admin_enabled())
+                .count()
+        });
         self.pth = Vec::with_capacity(states);
         self.pth.push(n);
         for acts in &i.actions {

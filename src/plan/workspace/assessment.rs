@@ -316,11 +316,11 @@ impl Workspace {
                     return None;
                 }
                 let r = FindingRef::Evaluation(*i);
-                if f.mode != Some(mode) || !all.covers(path, f) {
+                if f.mode != Some(mode) || !all.covers(f) {
                     return Some(self.assess(r, f));
                 }
                 match (joins, &unstaged) {
-                    (Some(k), Some(u)) if !u.covers(path, f) => {
+                    (Some(k), Some(u)) if !u.covers(f) => {
                         let mut a = self.assess(r, f);
                         a.stage = Some(k);
                         a.first = Some(a.first.map_or(k, |s| s.max(k)));
