@@ -206,6 +206,15 @@ fn subjects_join_the_mode_in_the_exception_stage_and_its_blocks_count_at_that_ga
     assert_eq!(blocks_at(&ws, enforce), ["RCG-NO-RDP-RIGHT"]);
     assert!(!ws.stage_gate(enforce).expect("gate").ready);
     assert!((0..enforce).all(|s| blocks_at(&ws, s).is_empty()));
+    // Named for a stage before the path's own, the subjects join the mode with the path, and so does the block.
+    let (inv, early) = staged_plan("prerequisites");
+    let ws = Workspace::new(inv, Some(early), TODAY);
+    let own = ws
+        .stage_of_item(guardplan::plan::MemberKind::Path, pid)
+        .expect("app-owners is staged");
+    assert!(own > 0);
+    assert_eq!(blocks_at(&ws, own), ["RCG-NO-RDP-RIGHT"]);
+    assert!(blocks_at(&ws, 0).is_empty());
     // An exception naming no stage of the plan (validation refuses it) joins nowhere.
     assert!((0..plain.plan.stages.len()).all(|s| blocks_at(&plain, s).is_empty()));
 }

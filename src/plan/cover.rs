@@ -24,15 +24,15 @@ use crate::inventory::{
 /// A fact a subject has that a selector can name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 enum Trait<'a> {
-    Domain(u32),
-    HostRole(HostRole),
-    UserRole(UserRole),
-    Os(OsFamily),
     Below(u32),
+    Os(OsFamily),
     Join(JoinType),
     Client(RdpClient),
+    HostRole(HostRole),
+    UserRole(UserRole),
     Group(u32),
     Tag(&'a str),
+    Domain(u32),
 }
 
 /// Build thresholds of the catalog's operating system rules, as `build:<N` facts.
@@ -132,7 +132,8 @@ fn describe(inv: &Inventory, hosts: bool, universe: &[u32], chosen: &[u32]) -> V
         exact_by_item(inv, hosts, universe, chosen)
     };
     // Greedy cover, lazily: a trait's count only falls as others are taken, so a popped count that is still
-    // current is the best. Ties go to the trait first in `Trait` order (domains, roles, systems, groups, tags).
+    // current is the best. Ties go to the trait first in `Trait` order: facts first, since they say why a
+    // subject is left out, then roles, groups, tags and domains.
     let mut heap: BinaryHeap<(usize, Reverse<Trait<'_>>)> = members
         .iter()
         .filter(|(_, m)| m.len() >= 2)

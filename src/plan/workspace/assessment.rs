@@ -321,8 +321,9 @@ impl Workspace {
                 }
                 match (joins, &unstaged) {
                     (Some(k), Some(u)) if !u.covers(f) => {
+                        // From the exception's stage, or the path's if that comes later.
                         let mut a = self.assess(r, f);
-                        a.stage = Some(k);
+                        a.stage = Some(a.stage.map_or(k, |s| s.max(k)));
                         a.first = Some(a.first.map_or(k, |s| s.max(k)));
                         Some(a)
                     }

@@ -295,11 +295,11 @@ fn stage_exception(ws: &Workspace, x: &ExceptionItem, later: bool) -> Option<(Ed
         .map_or(crate::finding::Mode::Standard, |d| d.mode);
     let what = match &name {
         Some(st) => format!(
-            "exception {} of {path} joins {mode} in stage {st}",
+            "{path}: exception ({}) joins {mode} in stage {st}",
             who(&x.exception)
         ),
         None => format!(
-            "exception {} of {path} stays on {} for the whole rollout",
+            "{path}: exception ({}) stays on {} for the whole rollout",
             who(&x.exception),
             x.exception.mode()
         ),
