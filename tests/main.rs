@@ -24,6 +24,7 @@ mod loader_nesting;
 mod loader_proptest;
 mod output_escaping;
 mod plan_cli;
+mod plan_exceptions;
 mod plan_io;
 mod plan_proptest;
 mod plan_remediation;

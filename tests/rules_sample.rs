@@ -133,6 +133,7 @@ fn sample_recommendations_follow_microsoft_advice() {
     let ex = exceptions::propose(&inv, &ev, pid, Mode::RemoteGuard).expect("an exception");
     let e = exceptions::to_exception(
         &inv,
+        pid,
         &ex,
         &exceptions::blocking_codes(&ev, pid, Mode::RemoteGuard),
     );

@@ -290,7 +290,9 @@ pub struct RawHost {
 }
 
 /// How a device is joined.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize, JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 #[schemars(transform = enum_of_consts)]
 pub enum JoinType {
@@ -374,7 +376,20 @@ pub enum HostRole {
 }
 
 /// Remote Desktop client application.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize, Serialize, JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Deserialize,
+    Serialize,
+    JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 #[schemars(transform = enum_of_consts)]
 pub enum RdpClient {
@@ -579,7 +594,9 @@ pub struct RawPath {
     /// Who connects: selectors of users (`user:NAME`, `group:NAME`, `role:admin`, `domain:DNS`, or a bare name).
     #[schemars(with = "Vec<String>", length(min = 1))]
     pub who: Vec<Spanned<String>>,
-    /// Client devices: host selectors (`host:NAME`, `tag:TAG`, `group:NAME`, `role:paw`, `domain:DNS`, `*`).
+    /// Client devices: host selectors (`host:NAME`, `tag:TAG`, `group:NAME`, `role:paw`, `domain:DNS`, `*`, and the
+    /// facts `os:OS`, hosts running that system, `build:<NUMBER`, hosts whose build is lower, `join:JOIN` and
+    /// `rdp-client:APP`).
     #[schemars(with = "Vec<String>", length(min = 1))]
     pub from: Vec<Spanned<String>>,
     /// Targets: host selectors.

@@ -201,6 +201,9 @@ pub fn exception_str(e: &Exception) -> String {
         }
     }
     let mut out = format!("{} -> {}", parts.join("; "), e.mode());
+    if let Some(st) = &e.stage {
+        let _ = write!(out, " until stage {}", code(st));
+    }
     if !e.remediation.is_empty() {
         let _ = write!(out, " (remediation: {})", e.remediation);
     }

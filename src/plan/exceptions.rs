@@ -7,8 +7,6 @@
 //! let proposed = exceptions::propose(&inv, &eval, pid, mode);   // the blockers of `mode` as exceptions
 //! ```
 
-use std::collections::HashMap;
-
 use crate::finding::{Finding, Mode, Severity};
 use crate::inventory::{AccessPath, HostId, Inventory, PathId, UserId};
 use crate::rules::pairs::{Blockers, Left, PROTECTIVE, PathPairs};
@@ -28,6 +26,8 @@ pub struct Resolved {
     pub targets: Vec<HostId>,
     /// Clients of the path left out.
     pub clients: Vec<HostId>,
+    /// The stage (index in the plan) in which the subjects join the decision's mode; `None`: never.
+    pub joins: Option<usize>,
 }
 
 impl Default for Resolved {
@@ -37,6 +37,7 @@ impl Default for Resolved {
             users: Vec::new(),
             targets: Vec::new(),
             clients: Vec::new(),
+            joins: None,
         }
     }
 }
@@ -86,30 +87,16 @@ pub fn resolve_list(inv: &Inventory, pid: PathId, exceptions: &[Exception]) -> V
         return Vec::new();
     };
     let sel = inv.selectors();
-    // Proposed exceptions name hosts one by one, thousands at a time on a large estate: those of the path are
-    // looked up by their exact name first, the rest (and every other selector) through the inventory.
-    let mut by_name: HashMap<&str, HostId> = HashMap::new();
-    if exceptions
-        .iter()
-        .any(|e| e.targets.len() + e.clients.len() > 64)
-    {
-        for &h in p.to.iter().chain(&p.from) {
-            if let Some(host) = inv.hosts.get(h as usize) {
-                by_name.insert(host.name.as_str(), h);
-            }
-        }
-    }
+    // Each selector resolves to a sorted id list once, narrowed to the path (facts are read from the path's
+    // hosts only), and the lists are merged.
     let ids = |kind: MemberKind, list: &[String], on: &[u32]| {
-        let mut all: Vec<u32> = Vec::with_capacity(list.len());
+        let mut all: Vec<u32> = Vec::new();
         for s in list {
-            let exact = s
-                .strip_prefix("host:")
-                .filter(|_| kind != MemberKind::User)
-                .and_then(|n| by_name.get(n));
-            match exact {
-                Some(h) => all.push(*h),
-                None => all.extend(resolve_member(inv, &sel, kind, s).unwrap_or_default()),
-            }
+            let found = match kind {
+                MemberKind::User => resolve_member(inv, &sel, kind, s),
+                _ => sel.hosts_among(s, on),
+            };
+            all.extend(found.unwrap_or_default());
         }
         on_path(all, on)
     };
@@ -120,12 +107,17 @@ pub fn resolve_list(inv: &Inventory, pid: PathId, exceptions: &[Exception]) -> V
             users: ids(MemberKind::User, &e.users, &p.who),
             targets: ids(MemberKind::Host, &e.targets, &p.to),
             clients: ids(MemberKind::Client, &e.clients, &p.from),
+            joins: None,
         })
         .collect()
 }
 
-fn has(sorted: &[u32], x: u32) -> bool {
-    sorted.binary_search(&x).is_ok()
+/// Sets the stage in which each exception's subjects join the decision's mode, from the stage names `written`
+/// gives (a name the plan does not have joins nowhere: validation reports it).
+pub fn join_stages(resolved: &mut [Resolved], written: &[Exception], stages: &[super::Stage]) {
+    for (r, e) in resolved.iter_mut().zip(written) {
+        r.joins = (e.stage.as_ref()).and_then(|n| stages.iter().position(|s| s.name == *n));
+    }
 }
 
 /// Sorted union.
@@ -175,6 +167,7 @@ pub fn figures(
             users: union(&before.users, &e.users),
             targets: union(&before.targets, &e.targets),
             clients: union(&before.clients, &e.clients),
+            joins: None,
         };
         let size = universe(p, &before) - universe(p, &after);
         if protective(e.mode) {
@@ -252,41 +245,62 @@ pub fn propose(inv: &Inventory, eval: &Evaluation, pid: PathId, mode: Mode) -> O
 /// The blockers `b` of a mode on `p` as one exception, taking of each list of users refused on some targets
 /// the users when `by_users(users, targets)` says so (and that does not take every user), else the targets.
 fn take(p: &AccessPath, b: &Blockers, by_users: &dyn Fn(usize, usize) -> bool) -> Resolved {
+    // Membership flags by id, so that each list costs its length.
+    let flags = |ids: &[u32], of: &[u32]| {
+        let n = of.last().map_or(0, |x| *x as usize + 1);
+        let mut v = vec![false; n];
+        for x in ids {
+            if let Some(f) = v.get_mut(*x as usize) {
+                *f = true;
+            }
+        }
+        v
+    };
+    let (mut in_users, mut in_targets) = (flags(&b.users, &p.who), flags(&b.targets, &p.to));
     let mut users = b.users.clone();
     let mut targets = b.targets.clone();
+    let fresh = |ids: &[u32], taken: &[bool]| -> Vec<u32> {
+        ids.iter()
+            .copied()
+            .filter(|x| !taken.get(*x as usize).copied().unwrap_or(false))
+            .collect()
+    };
     for (u, t) in &b.cross {
-        users.sort_unstable();
-        targets.sort_unstable();
-        let u: Vec<UserId> = u.iter().copied().filter(|x| !has(&users, *x)).collect();
-        let t: Vec<HostId> = t.iter().copied().filter(|x| !has(&targets, *x)).collect();
+        let u: Vec<UserId> = fresh(u, &in_users);
+        let t: Vec<HostId> = fresh(t, &in_targets);
         if u.is_empty() || t.is_empty() {
             continue;
         }
         let users_whole = users.len() + u.len() >= p.who.len();
         let targets_whole = targets.len() + t.len() >= p.to.len();
-        if (by_users(u.len(), t.len()) && !users_whole) || targets_whole {
-            users.extend(u);
+        let (list, taken, add) = if (by_users(u.len(), t.len()) && !users_whole) || targets_whole {
+            (&mut users, &mut in_users, u)
         } else {
-            targets.extend(t);
+            (&mut targets, &mut in_targets, t)
+        };
+        for x in &add {
+            if let Some(f) = taken.get_mut(*x as usize) {
+                *f = true;
+            }
         }
+        list.extend(add);
     }
     Resolved {
         mode: Mode::Standard,
         users: on_path(users, &p.who),
         targets: on_path(targets, &p.to),
         clients: on_path(b.clients.clone(), &p.from),
+        joins: None,
     }
 }
 
-/// An exception for the plan file: selectors of the ids, the mode, and the remediation of the codes that
-/// block `mode`.
-pub fn to_exception(inv: &Inventory, r: &Resolved, codes: &[Code]) -> Exception {
-    let hosts = |ids: &[HostId]| -> Vec<String> {
-        ids.iter()
-            .filter_map(|h| inv.hosts.get(*h as usize))
-            .map(|h| format!("host:{}", h.name))
-            .collect()
-    };
+/// An exception for the plan file: the fewest selectors that take exactly its subjects among the path's own
+/// (see [`super::cover`]), the mode, and the remediation of the codes that block `mode`.
+pub fn to_exception(inv: &Inventory, pid: PathId, r: &Resolved, codes: &[Code]) -> Exception {
+    let (who, to, from): (&[u32], &[u32], &[u32]) = inv
+        .paths
+        .get(pid as usize)
+        .map_or((&[], &[], &[]), |p| (&p.who, &p.to, &p.from));
     let names: Vec<&str> = codes.iter().map(|c| c.as_str()).collect();
     let remediation = match codes {
         [] => String::new(),
@@ -296,21 +310,14 @@ pub fn to_exception(inv: &Inventory, r: &Resolved, codes: &[Code]) -> Exception 
             names.join(", ")
         ),
     };
-    let mut e = Exception {
+    Exception {
         mode: (r.mode != Mode::Standard).then_some(r.mode),
-        users: r
-            .users
-            .iter()
-            .map(|u| format!("user:{}", inv.user_label(*u)))
-            .collect(),
-        targets: hosts(&r.targets),
-        clients: hosts(&r.clients),
+        stage: None,
+        users: super::cover::users(inv, who, &r.users),
+        targets: super::cover::hosts(inv, to, &r.targets),
+        clients: super::cover::hosts(inv, from, &r.clients),
         remediation,
-    };
-    e.users.sort();
-    e.targets.sort();
-    e.clients.sort();
-    e
+    }
 }
 
 /// The pair figures of every path: the decisions of `plan`, or without one the recommendations with their
@@ -378,7 +385,7 @@ pub fn rows(
         Some(list) => (resolve_list(inv, pid, list), list.to_vec()),
         None => match propose(inv, eval, pid, mode) {
             Some(r) => {
-                let e = to_exception(inv, &r, &blocking_codes(eval, pid, mode));
+                let e = to_exception(inv, pid, &r, &blocking_codes(eval, pid, mode));
                 (vec![r], vec![e])
             }
             None => (Vec::new(), Vec::new()),
@@ -398,6 +405,7 @@ pub fn rows(
                 users: union(&before.users, &r.users),
                 targets: union(&before.targets, &r.targets),
                 clients: union(&before.clients, &r.clients),
+                joins: None,
             };
             let pairs = universe(p, &before) - universe(p, &after);
             before = after;
@@ -415,26 +423,73 @@ pub fn rows(
 /// targets, or (a finding about clients only) all of its clients. A finding about the path itself is never
 /// covered.
 pub fn covers(p: &AccessPath, ex: &[Resolved], f: &Finding) -> bool {
-    if ex.is_empty() {
-        return false;
-    }
-    let taken = |pick: fn(&Resolved) -> &Vec<u32>, id: u32| ex.iter().any(|e| has(pick(e), id));
-    let (mut users, mut targets, mut clients) = (Vec::new(), Vec::new(), Vec::new());
-    for s in &f.subjects {
-        match *s {
-            crate::finding::Subject::User(u) if has(&p.who, u) => users.push(u),
-            crate::finding::Subject::Host(h) if has(&p.to, h) => targets.push(h),
-            crate::finding::Subject::Host(h) if has(&p.from, h) => clients.push(h),
-            _ => {}
+    Taken::of(p, ex, |_| true).covers(f)
+}
+
+/// The subjects of a path some exceptions take, by id (0: not the path's, 1: the path's, 2: taken), so that a
+/// finding naming thousands of subjects costs a look-up per subject.
+#[derive(Debug, Default)]
+pub struct Taken {
+    users: Vec<u8>,
+    targets: Vec<u8>,
+    clients: Vec<u8>,
+}
+
+impl Taken {
+    /// What the exceptions of `ex` that `with` accepts take on path `p`.
+    pub fn of(p: &AccessPath, ex: &[Resolved], with: impl Fn(&Resolved) -> bool) -> Taken {
+        if !ex.iter().any(&with) {
+            return Taken::default();
+        }
+        let flags = |on: &[u32], pick: &dyn Fn(&Resolved) -> &[u32]| {
+            let mut v = vec![0u8; on.last().map_or(0, |x| *x as usize + 1)];
+            for x in on {
+                v[*x as usize] = 1;
+            }
+            for e in ex.iter().filter(|e| with(e)) {
+                for x in pick(e) {
+                    if let Some(f) = v.get_mut(*x as usize).filter(|f| **f == 1) {
+                        *f = 2;
+                    }
+                }
+            }
+            v
+        };
+        Taken {
+            users: flags(&p.who, &|e| &e.users),
+            targets: flags(&p.to, &|e| &e.targets),
+            clients: flags(&p.from, &|e| &e.clients),
         }
     }
-    let all_users = !users.is_empty() && users.iter().all(|u| taken(|e| &e.users, *u));
-    let all_targets = !targets.is_empty() && targets.iter().all(|t| taken(|e| &e.targets, *t));
-    let all_clients = users.is_empty()
-        && targets.is_empty()
-        && !clients.is_empty()
-        && clients.iter().all(|c| taken(|e| &e.clients, *c));
-    all_users || all_targets || all_clients
+
+    /// See [`covers`].
+    pub fn covers(&self, f: &Finding) -> bool {
+        let at = |v: &[u8], id: u32| v.get(id as usize).copied().unwrap_or(0);
+        // Per kind: subjects of the path named, and whether all of them are taken.
+        let mut seen = [(0usize, true); 3];
+        for s in &f.subjects {
+            let (k, state) = match *s {
+                crate::finding::Subject::User(u) => (0, at(&self.users, u)),
+                crate::finding::Subject::Host(h) => match at(&self.targets, h) {
+                    0 => (2, at(&self.clients, h)),
+                    t => (1, t),
+                },
+                _ => continue,
+            };
+            if state > 0 {
+                seen[k].0 += 1;
+                seen[k].1 &= state == 2;
+            }
+        }
+        let [
+            (users, all_users),
+            (targets, all_targets),
+            (clients, all_clients),
+        ] = seen;
+        (users > 0 && all_users)
+            || (targets > 0 && all_targets)
+            || (users == 0 && targets == 0 && clients > 0 && all_clients)
+    }
 }
 
 /// The targets of path `pid` that the plan's decision leaves out of its mode (sorted): they are not prepared
@@ -454,4 +509,17 @@ pub fn excepted_targets(inv: &Inventory, plan: &super::Plan, pid: PathId) -> Vec
     v.sort_unstable();
     v.dedup();
     v
+}
+
+/// Who an exception leaves out, e.g. `users user:ann; 12 targets`.
+pub fn who(e: &Exception) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for (key, list) in e.selectors() {
+        match list.len() {
+            0 => {}
+            1..=3 => parts.push(format!("{key} {}", list.join(", "))),
+            n => parts.push(format!("{n} {key}")),
+        }
+    }
+    parts.join("; ")
 }

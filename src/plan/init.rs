@@ -39,7 +39,7 @@ impl Plan {
             if let Some(r) = super::exceptions::propose(inv, eval, pid, mode) {
                 let codes = super::exceptions::blocking_codes(eval, pid, mode);
                 d.exceptions
-                    .push(super::exceptions::to_exception(inv, &r, &codes));
+                    .push(super::exceptions::to_exception(inv, pid, &r, &codes));
             }
             decisions.push(d);
         }

@@ -84,6 +84,8 @@ struct SpanDecision {
 #[derive(Deserialize)]
 struct SpanException {
     #[serde(default)]
+    stage: Option<Spanned<String>>,
+    #[serde(default)]
     users: Vec<Spanned<String>>,
     #[serde(default)]
     targets: Vec<Spanned<String>>,
@@ -131,6 +133,11 @@ fn collect_spans(text: &str) -> HashMap<String, Range<usize>> {
             .entry(decision_key(d.path.get_ref()))
             .or_insert(d.path.span());
         for e in &d.exception {
+            if let Some(st) = &e.stage {
+                spans
+                    .entry(exception_key(d.path.get_ref(), "stage", st.get_ref()))
+                    .or_insert(st.span());
+            }
             for (key, list) in [
                 ("users", &e.users),
                 ("targets", &e.targets),
@@ -391,6 +398,19 @@ pub fn validate(plan: &Plan, inv: &Inventory) -> Result<(), Diagnostics> {
             );
         }
         for e in &d.exceptions {
+            if let Some(st) = &e.stage
+                && !plan.stages.iter().any(|s| s.name == *st)
+            {
+                r.err(
+                    &exception_key(&d.path, "stage", st),
+                    format!(
+                        "decision `{}`, exception stage: there is no stage `{}`",
+                        d.path.escape_debug(),
+                        crate::safe_text::escape(st)
+                    ),
+                    "name one of the plan's [[stage]] entries, or remove `stage` to keep the exception for the whole rollout",
+                );
+            }
             for (key, list) in e.selectors() {
                 for m in list {
                     let kind = if key == "users" {
@@ -465,7 +485,7 @@ pub fn check_waiver(w: &Waiver, inv: &Inventory) -> Result<(), String> {
 fn member_help(kind: MemberKind) -> &'static str {
     match kind {
         MemberKind::Host | MemberKind::Client => {
-            "use `host:NAME`, `tag:TAG`, `group:NAME`, `role:ROLE`, `domain:DNS` or `*`"
+            "use `host:NAME`, `tag:TAG`, `group:NAME`, `role:ROLE`, `domain:DNS`, `os:OS`, `build:<NUMBER`, `join:JOIN`, `rdp-client:APP` or `*`"
         }
         MemberKind::User => {
             "use `user:NAME`, `group:NAME`, `role:admin`, `role:helpdesk`, `domain:DNS` or `*`"
@@ -565,6 +585,9 @@ pub fn render(plan: &Plan) -> String {
             out.push_str("\n[[decision.exception]]\n");
             if let Some(m) = e.mode {
                 let _ = writeln!(out, "mode = {}", q(m.as_str()));
+            }
+            if let Some(st) = &e.stage {
+                let _ = writeln!(out, "stage = {}", q(st));
             }
             for (key, list) in e.selectors() {
                 if list.is_empty() {

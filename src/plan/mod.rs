@@ -2,6 +2,7 @@
 
 pub mod actions;
 pub mod artefact;
+pub mod cover;
 pub mod diff;
 pub mod exceptions;
 pub mod fingerprint;

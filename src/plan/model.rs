@@ -120,13 +120,22 @@ impl Plan {
                 }
             }
             d.exceptions.sort_by(|a, b| {
-                (a.mode, &a.users, &a.targets, &a.clients, &a.remediation).cmp(&(
-                    b.mode,
-                    &b.users,
-                    &b.targets,
-                    &b.clients,
-                    &b.remediation,
-                ))
+                (
+                    a.mode,
+                    &a.users,
+                    &a.targets,
+                    &a.clients,
+                    &a.stage,
+                    &a.remediation,
+                )
+                    .cmp(&(
+                        b.mode,
+                        &b.users,
+                        &b.targets,
+                        &b.clients,
+                        &b.stage,
+                        &b.remediation,
+                    ))
             });
             d.exceptions.dedup();
         }
@@ -251,6 +260,10 @@ pub struct Exception {
     /// The mode the excepted sessions take; `None`: standard.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<Mode>,
+    /// The stage in which the excepted subjects join the decision's mode, their remediation done; `None`: they
+    /// stay on the exception's mode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage: Option<String>,
     /// Users left out (`user:`, `group:`, `role:`, `domain:` selectors).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub users: Vec<String>,

@@ -44,6 +44,15 @@ pub fn mode_in_effect(choice: Choice, use_stage: Option<u32>, state: usize) -> M
     }
 }
 
+/// The mode the subjects of exception `e` take in `state` when the decision's mode is `decided` (before the
+/// path's mode is in use, see [`mode_in_effect`]): the exception's, until the stage it names has run.
+pub fn exception_mode(decided: Mode, e: &Resolved, state: usize) -> Mode {
+    match e.joins {
+        Some(k) if state > k => decided,
+        _ => e.mode,
+    }
+}
+
 const PLAIN: Choice = Choice {
     mode: Mode::Standard,
     enforce: Enforcement::Policy,
@@ -181,7 +190,8 @@ impl StageStates {
     }
 
     /// Whether exception `e` of path `p` leaves the credentials of the subjects it takes in `state`: its mode is
-    /// in use from the stage that puts the path's mode into use, plain RDP before.
+    /// in use from the stage that puts the path's mode into use, plain RDP before, and the decision's mode once
+    /// the stage the exception names for its subjects has run.
     fn leaves_by_exception(
         &self,
         i: &StageInputs<'_>,
@@ -190,7 +200,7 @@ impl StageStates {
         state: usize,
     ) -> bool {
         let choice = Choice {
-            mode: e.mode,
+            mode: exception_mode(i.choice(p).mode, e, state),
             ..i.choice(p)
         };
         exposure::leaves_credentials(self.mode(choice, p, state))
@@ -388,12 +398,12 @@ impl StageStates {
     }
 
     fn count_pth(&mut self, i: &StageInputs<'_>, states: usize) {
-        let mut n = i
-            .inv
-            .hosts
-            .iter()
-            .filter(|h| h.restricted_admin_enabled())
-            .count();
+        // Before the plan the count is the inventory's: taken once, not again on every edit.
+        let mut n = self.pth.first().copied().unwrap_or_else(|| {
+            (i.inv.hosts.iter())
+                .filter(|h| h.restricted_admin_enabled())
+                .count()
+        });
         self.pth = Vec::with_capacity(states);
         self.pth.push(n);
         for acts in &i.actions {

@@ -119,6 +119,8 @@ struct PathOut<'a> {
 #[derive(Serialize)]
 struct ExceptionOut<'a> {
     mode: &'static str,
+    /// The stage in which its subjects join the path's mode (`null`: they stay excepted).
+    stage: Option<&'a str>,
     users: &'a [String],
     targets: &'a [String],
     clients: &'a [String],
@@ -219,6 +221,7 @@ fn path<'a>(r: &'a Report, p: &'a ReportPath) -> PathOut<'a> {
             .iter()
             .map(|x| ExceptionOut {
                 mode: x.exception.mode().as_str(),
+                stage: x.exception.stage.as_deref(),
                 users: &x.exception.users,
                 targets: &x.exception.targets,
                 clients: &x.exception.clients,

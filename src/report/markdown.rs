@@ -646,6 +646,19 @@ fn stages(r: &Report, out: &mut String) {
                 super::plural(s.remediation.len() - LIST_MAX, "remediation")
             );
         }
+        // The exceptions whose subjects join their path's mode in this stage.
+        for p in &r.paths {
+            for x in (p.exceptions.iter()).filter(|x| x.exception.stage.as_ref() == Some(&s.name)) {
+                let _ = writeln!(
+                    out,
+                    "- Exception of {} joins its mode ({} pairs): {}",
+                    code(&p.name),
+                    thousands(x.pairs as usize),
+                    esc(&crate::plan::exceptions::who(&x.exception))
+                );
+                any = true;
+            }
+        }
         // The exceptions of the paths this stage switches: work that lets them follow later.
         for (name, _) in &s.paths {
             let Some(p) = r.paths.iter().find(|p| &p.name == name) else {
@@ -985,9 +998,13 @@ fn exceptions(r: &Report, out: &mut String) {
             } else {
                 " (its blockers are gone: remove it)"
             };
+            let until = e
+                .stage
+                .as_ref()
+                .map_or(String::new(), |st| format!(" until stage {}", code(st)));
             let _ = writeln!(
                 out,
-                "- {} stays on {} for {} pairs: {}{stale}",
+                "- {} stays on {} for {} pairs{until}: {}{stale}",
                 code(&p.name),
                 code(e.mode().as_str()),
                 thousands(x.pairs as usize),

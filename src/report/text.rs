@@ -214,6 +214,20 @@ pub fn render(r: &Report, color: bool) -> String {
                     plural(path.exceptions.len(), "exception")
                 ))
             );
+            for x in &path.exceptions {
+                if let Some(st) = &x.exception.stage {
+                    let _ = writeln!(
+                        out,
+                        "  {:<width$}  {}",
+                        "",
+                        p.dim(&format!(
+                            "exception {} on {} until stage {st}",
+                            crate::plan::exceptions::who(&x.exception),
+                            x.exception.mode()
+                        ))
+                    );
+                }
+            }
         }
     }
     let _ = writeln!(out);

@@ -176,11 +176,12 @@ impl PathPairs {
             lists.push(&b.users);
             lists.extend(b.cross.iter().map(|(u, _)| u.as_slice()));
         }
+        let mut marks = Marks::new(p, &targets);
         if lists.len() > 64 {
             // More lists than a class can tell apart: count user by user.
             return users
                 .iter()
-                .map(|u| self.targets_of(&bs, &blocks_all, *u, &targets))
+                .map(|u| marks.targets_of(&bs, &blocks_all, *u))
                 .sum();
         }
         let mut classes: HashMap<u64, (UserId, u64)> = HashMap::new();
@@ -194,40 +195,8 @@ impl PathPairs {
         }
         classes
             .values()
-            .map(|(u, n)| n * self.targets_of(&bs, &blocks_all, *u, &targets))
+            .map(|(u, n)| n * marks.targets_of(&bs, &blocks_all, *u))
             .sum()
-    }
-
-    /// How many of `targets` every mode of `bs` blocks for user `u`.
-    fn targets_of(
-        &self,
-        bs: &[&Blockers],
-        blocks_all: &dyn Fn(&Blockers) -> bool,
-        u: UserId,
-        targets: &[HostId],
-    ) -> u64 {
-        let mut common: Option<Vec<HostId>> = None;
-        for b in bs {
-            if blocks_all(b) || has(&b.users, u) {
-                continue;
-            }
-            let mut here: Vec<HostId> = b.targets.clone();
-            for (us, ts) in &b.cross {
-                if has(us, u) {
-                    here.extend(ts);
-                }
-            }
-            here.sort_unstable();
-            here.dedup();
-            common = Some(match common {
-                None => here,
-                Some(c) => c.into_iter().filter(|t| has(&here, *t)).collect(),
-            });
-        }
-        match common {
-            None => targets.len() as u64,
-            Some(c) => c.iter().filter(|t| has(targets, **t)).count() as u64,
-        }
     }
 
     /// The share of the path's pairs a mode serves, in whole percent rounded down (100 for a path without
@@ -238,6 +207,86 @@ impl PathPairs {
             return if self.modes[m.index()].all { 0 } else { 100 };
         }
         (self.pairs - blocked) * 100 / self.pairs
+    }
+}
+
+/// Per target of a path: how many of the modes being intersected block it for the user being counted, as
+/// levels above an epoch that moves on with each user, so that nothing is cleared or sorted between users.
+struct Marks {
+    /// Targets still counted (the path's, without those left out).
+    inside: Vec<bool>,
+    /// The level each target reached; below the current epoch it means none.
+    level: Vec<u32>,
+    epoch: u32,
+    total: u64,
+}
+
+impl Marks {
+    fn new(p: &AccessPath, targets: &[HostId]) -> Marks {
+        let n = p.to.last().map_or(0, |t| *t as usize + 1);
+        let mut inside = vec![false; n];
+        for t in targets {
+            if let Some(x) = inside.get_mut(*t as usize) {
+                *x = true;
+            }
+        }
+        Marks {
+            inside,
+            level: vec![0; n],
+            epoch: 0,
+            total: targets.len() as u64,
+        }
+    }
+
+    /// How many of the counted targets every mode of `bs` blocks for user `u`.
+    fn targets_of(
+        &mut self,
+        bs: &[&Blockers],
+        blocks_all: &dyn Fn(&Blockers) -> bool,
+        u: UserId,
+    ) -> u64 {
+        let active: Vec<&Blockers> = bs
+            .iter()
+            .copied()
+            .filter(|b| !(blocks_all(b) || has(&b.users, u)))
+            .collect();
+        if active.is_empty() {
+            return self.total;
+        }
+        fn lists(b: &Blockers, u: UserId) -> impl Iterator<Item = &[HostId]> {
+            std::iter::once(b.targets.as_slice()).chain(
+                (b.cross.iter())
+                    .filter(move |(us, _)| has(us, u))
+                    .map(|(_, ts)| ts.as_slice()),
+            )
+        }
+        let base = self.epoch;
+        let k = active.len() as u32;
+        self.epoch = base + k + 1;
+        for (i, b) in active.iter().enumerate() {
+            let (from, to) = (base + i as u32, base + i as u32 + 1);
+            for t in lists(b, u).flatten() {
+                if let Some(l) = self.level.get_mut(*t as usize)
+                    && (*l == from || (i == 0 && *l < from))
+                {
+                    *l = to;
+                }
+            }
+        }
+        let mut n = 0;
+        for t in active
+            .last()
+            .into_iter()
+            .flat_map(|b| lists(b, u))
+            .flatten()
+        {
+            let t = *t as usize;
+            if self.level.get(t) == Some(&(base + k)) && self.inside.get(t) == Some(&true) {
+                n += 1;
+                self.level[t] = base + k + 1;
+            }
+        }
+        n
     }
 }
 

@@ -44,7 +44,7 @@ impl Msg {
 pub enum Internal {
     /// Apply a planning change to the workspace.
     Edit(Edit),
-    /// Apply a planning change that removes something, then name what it removed (with the undo key).
+    /// Apply a planning change that removes or moves something, then name what it did (with the undo key).
     Removed(Edit, String),
     /// Show a message in the status line.
     Status(String),

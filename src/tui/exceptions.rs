@@ -19,7 +19,7 @@ pub fn proposed(ws: &Workspace, path: PathId, mode: Mode) -> Vec<Exception> {
     exceptions::propose(inv, eval, path, mode)
         .map(|r| {
             let codes = exceptions::blocking_codes(eval, path, mode);
-            exceptions::to_exception(inv, &r, &codes)
+            exceptions::to_exception(inv, path, &r, &codes)
         })
         .into_iter()
         .collect()
@@ -80,18 +80,7 @@ pub fn pair_lines(ws: &Workspace, path: PathId, theme: &Theme) -> Vec<Line<'stat
     lines
 }
 
-/// Who an exception leaves out, e.g. `users user:ann; 12 targets`.
-pub fn who(e: &Exception) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    for (key, list) in e.selectors() {
-        match list.len() {
-            0 => {}
-            1..=3 => parts.push(format!("{key} {}", list.join(", "))),
-            n => parts.push(format!("{n} {key}")),
-        }
-    }
-    parts.join("; ")
-}
+pub use crate::plan::exceptions::who;
 
 /// The exceptions of the path's decision: who is left out, the mode they take, the remediation, and whether
 /// the blockers they were made for are still there.

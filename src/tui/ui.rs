@@ -397,7 +397,11 @@ fn view_hints(view: View) -> &'static [(Action, &'static str)] {
             (Action::Waive, "waive"),
         ],
         View::Inventory => &[(Action::Filter, "search")],
-        View::Waivers => &[(Action::Enter, "edit/open"), (Action::Unwaive, "remove")],
+        View::Waivers => &[
+            (Action::Enter, "edit/open"),
+            (Action::Unwaive, "remove"),
+            (Action::StageLater, "stage"),
+        ],
     }
 }
 

@@ -657,8 +657,7 @@ fn expand(
 }
 
 /// Correct selectors for hosts.
-const HOST_SELECTOR_HELP: &str =
-    "correct the selector (host:NAME, tag:TAG, group:NAME, role:ROLE, domain:DNS or *)";
+const HOST_SELECTOR_HELP: &str = "correct the selector (host:NAME, tag:TAG, group:NAME, role:ROLE, domain:DNS, os:OS, build:<NUMBER, join:JOIN, rdp-client:APP or *)";
 /// Correct selectors for users.
 const USER_SELECTOR_HELP: &str =
     "correct the selector (user:NAME, group:NAME, role:ROLE, domain:DNS or *)";

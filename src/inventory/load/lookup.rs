@@ -252,12 +252,37 @@ impl<'a> Selectors<'a> {
                     .unwrap_or_default()
             }
             "domain" => self.index.domain_hosts[self.domain(value)? as usize].clone(),
+            "os" | "build" | "join" | "rdp-client" => {
+                let fact = Fact::parse(kind, value)?;
+                (self.hosts.iter().enumerate())
+                    .filter(|(_, h)| fact.holds(h))
+                    .map(|(i, _)| i as HostId)
+                    .collect()
+            }
             other => {
                 return Err(format!(
                     "unknown selector kind `{other}:` in `{sel}` for hosts"
                 ));
             }
         })
+    }
+
+    /// The hosts of `among` (sorted) a selector matches, sorted: a fact is read from those hosts only.
+    pub fn hosts_among(&self, sel: &str, among: &[HostId]) -> Result<Vec<HostId>, String> {
+        if let Some((kind @ ("os" | "build" | "join" | "rdp-client"), value)) = sel.split_once(':')
+        {
+            let fact = Fact::parse(kind, value)?;
+            return Ok(among
+                .iter()
+                .copied()
+                .filter(|h| self.hosts.get(*h as usize).is_some_and(|h| fact.holds(h)))
+                .collect());
+        }
+        let mut ids = self.hosts(sel)?;
+        ids.sort_unstable();
+        ids.dedup();
+        ids.retain(|h| among.binary_search(h).is_ok());
+        Ok(ids)
     }
 
     /// Users a selector matches (unsorted).
@@ -298,6 +323,55 @@ impl<'a> Selectors<'a> {
                 }
             },
         })
+    }
+}
+
+/// A fact about hosts that a selector names: `os:OS` (hosts running that system), `build:<N` (hosts whose
+/// build is lower than N, e.g. `build:<14393` for hosts older than Windows 10 1607 / Server 2016), `join:JOIN`
+/// (hosts joined that way) or `rdp-client:APP` (hosts with that Remote Desktop client).
+enum Fact {
+    Os(OsFamily),
+    Below(u32),
+    Join(JoinType),
+    Client(RdpClient),
+}
+
+impl Fact {
+    fn parse(kind: &str, value: &str) -> Result<Fact, String> {
+        match kind {
+            "os" => {
+                return parse_enum(value).map(Fact::Os).map_err(|_| {
+                    format!("unknown operating system `{value}`: use an `os` value of the inventory, e.g. windows-7 or server-2012r2")
+                });
+            }
+            "join" => {
+                return parse_enum(value).map(Fact::Join).map_err(|_| {
+                    format!("unknown join `{value}`: use ad, hybrid, entra or workgroup")
+                });
+            }
+            "rdp-client" => {
+                return parse_enum(value).map(Fact::Client).map_err(|_| {
+                    format!("unknown Remote Desktop client `{value}`: use mstsc or uwp")
+                });
+            }
+            _ => {}
+        }
+        value
+            .strip_prefix('<')
+            .and_then(|n| n.trim().parse::<u32>().ok())
+            .map(Fact::Below)
+            .ok_or_else(|| {
+                format!("`build:{value}` is not a build fact: write build:<NUMBER, e.g. build:<14393 for hosts older than Windows 10 1607")
+            })
+    }
+
+    fn holds(&self, h: &Host) -> bool {
+        match self {
+            Fact::Os(f) => h.os.family == *f,
+            Fact::Below(b) => h.os.build < *b,
+            Fact::Join(j) => h.join == *j,
+            Fact::Client(c) => h.rdp_client == *c,
+        }
     }
 }
 

@@ -9,6 +9,7 @@ use crate::rules::{Choice, Code, Evaluation};
 
 use super::*;
 use crate::plan::actions::{self, Action, Membership};
+use crate::plan::exceptions;
 use crate::plan::io::resolve_member;
 use crate::plan::model::*;
 use crate::plan::stage_state::StageStates;
@@ -289,7 +290,8 @@ impl Workspace {
             return;
         };
         if slot.0 != written {
-            let resolved = crate::plan::exceptions::resolve_list(&self.inventory, p, written);
+            let mut resolved = crate::plan::exceptions::resolve_list(&self.inventory, p, written);
+            crate::plan::exceptions::join_stages(&mut resolved, written, &self.plan.stages);
             *slot = (written.to_vec(), resolved);
         }
     }
@@ -302,13 +304,31 @@ impl Workspace {
             .excepted
             .get(p as usize)
             .map_or(&[][..], |e| e.1.as_slice());
+        // Subjects an exception names a stage for join the mode there: what still blocks them holds from it.
+        let joins = ex.iter().filter_map(|e| e.joins).max();
+        let all = exceptions::Taken::of(path, ex, |_| true);
+        let unstaged = joins.map(|_| exceptions::Taken::of(path, ex, |e| e.joins.is_none()));
         let mut items: Vec<Assessed> = self.statics.path_findings[p as usize]
             .iter()
             .filter_map(|i| {
                 let f = &self.evaluation.findings[*i as usize];
-                let excepted = f.mode == Some(mode) && crate::plan::exceptions::covers(path, ex, f);
-                ((f.mode.is_none() || f.mode == Some(mode)) && !excepted)
-                    .then(|| self.assess(FindingRef::Evaluation(*i), f))
+                if f.mode.is_some_and(|m| m != mode) {
+                    return None;
+                }
+                let r = FindingRef::Evaluation(*i);
+                if f.mode != Some(mode) || !all.covers(f) {
+                    return Some(self.assess(r, f));
+                }
+                match (joins, &unstaged) {
+                    (Some(k), Some(u)) if !u.covers(f) => {
+                        // From the exception's stage, or the path's if that comes later.
+                        let mut a = self.assess(r, f);
+                        a.stage = Some(a.stage.map_or(k, |s| s.max(k)));
+                        a.first = Some(a.first.map_or(k, |s| s.max(k)));
+                        Some(a)
+                    }
+                    _ => None,
+                }
             })
             .collect();
         // Protected Users findings of one mode about accounts the stages enroll: in the states where both hold.
@@ -377,12 +397,50 @@ impl Workspace {
                 enforce: Enforcement::Policy,
             },
         };
+        // Only exceptions changed: the actions and the cross-path findings follow the choices, and stay.
+        let chosen = self.choices[p as usize] != choice;
         self.choices[p as usize] = choice;
         self.resolve_exceptions(p);
+        let stages_before = self.stages_of_paths(p, &[]);
         self.path_items[p as usize] = self.compute_path_items(p);
         self.assessment.order[p as usize] = self.order_finding(p);
         self.order_items[p as usize] = self.order_item(p);
-        // Only the actions of this path's targets, clients and shortcut can change.
+        if chosen {
+            self.refresh_path_actions(p);
+        }
+        // The stage states: the exposure of this path's users, and the cross-path findings of every state.
+        let mut states = std::mem::take(&mut self.assessment.states);
+        let inputs = self.stage_inputs();
+        states.refresh_path(&inputs, p);
+        if chosen {
+            states.refresh_choices(&inputs, &self.choice_index.affected_paths(p));
+        }
+        self.assessment.states = states;
+        let mut stages = stages_before;
+        if chosen {
+            let old_interim: Vec<usize> =
+                self.interim_items.iter().filter_map(|a| a.stage).collect();
+            self.interim_items = self.interim_items();
+            // The gates to redo: those of the stages holding the items of the re-judged paths, before and
+            // after, and of the interim findings.
+            let affected = self.choice_index.affected_paths(p);
+            stages.extend(self.stages_of_paths(p, &affected));
+            stages.extend(old_interim);
+            stages.extend(self.interim_items.iter().filter_map(|a| a.stage));
+            self.cross_after_change(&affected);
+            self.rebuild_assessment(&[]);
+            stages.extend(self.stages_of_paths(p, &affected));
+        } else {
+            self.rebuild_assessment(&[]);
+            stages.extend(self.stages_of_paths(p, &[]));
+        }
+        stages.sort_unstable();
+        stages.dedup();
+        self.refresh_gates(&stages);
+    }
+
+    /// The actions of path `p`'s targets, clients and shortcut, after its choice changed.
+    fn refresh_path_actions(&mut self, p: PathId) {
         let inv = &self.inventory;
         let path = &inv.paths[p as usize];
         let (choices, st) = (&self.choices, &self.statics);
@@ -403,26 +461,6 @@ impl Workspace {
         if let Some(g) = m.path[p as usize].and_then(|s| gates.get_mut(s as usize)) {
             actions::update_action(&mut g.actions, (2, p), actions::path_action(choices, p));
         }
-        // The stage states: the exposure of this path's users, and the cross-path findings of every state.
-        let mut states = std::mem::take(&mut self.assessment.states);
-        let inputs = self.stage_inputs();
-        states.refresh_path(&inputs, p);
-        states.refresh_choices(&inputs, &self.choice_index.affected_paths(p));
-        self.assessment.states = states;
-        let old_interim: Vec<usize> = self.interim_items.iter().filter_map(|a| a.stage).collect();
-        self.interim_items = self.interim_items();
-        // The gates to redo: those of the stages holding the items of the re-judged paths, before and after,
-        // and of the interim findings.
-        let affected = self.choice_index.affected_paths(p);
-        let mut stages = self.stages_of_paths(p, &affected);
-        stages.extend(old_interim);
-        stages.extend(self.interim_items.iter().filter_map(|a| a.stage));
-        self.cross_after_change(&affected);
-        self.rebuild_assessment(&[]);
-        stages.extend(self.stages_of_paths(p, &affected));
-        stages.sort_unstable();
-        stages.dedup();
-        self.refresh_gates(&stages);
     }
 
     /// The stages of the items of `p` and of the paths in `also`.

@@ -42,6 +42,8 @@ pub struct GateRow {
     pub actions: Vec<String>,
     /// Privileged credential exposures before and after the stage.
     pub exposure: (usize, usize),
+    /// The exceptions whose subjects join their path's mode in this stage, one line each.
+    pub joining: Vec<String>,
 }
 
 /// State of the stage wizard.
@@ -185,6 +187,7 @@ pub fn move_item_queue(
 /// The gate of a stage as the workspace assessed it, with its actions in words.
 fn gate(ws: &Workspace, index: usize) -> GateRow {
     let name = ws.plan.stages[index].name.clone();
+    let joining = joining_lines(ws, &name);
     match ws.assessment().stages.get(index) {
         Some(g) => GateRow {
             index,
@@ -200,6 +203,7 @@ fn gate(ws: &Workspace, index: usize) -> GateRow {
                 ws.exposure(index.checked_sub(1)).exposures,
                 ws.exposure(Some(index)).exposures,
             ),
+            joining,
         },
         None => GateRow {
             index,
@@ -208,8 +212,30 @@ fn gate(ws: &Workspace, index: usize) -> GateRow {
             reasons: vec!["not assessed".into()],
             actions: Vec::new(),
             exposure: (0, 0),
+            joining,
         },
     }
+}
+
+/// `path: who -> mode` for each exception whose subjects join their decision's mode in stage `name`.
+fn joining_lines(ws: &Workspace, name: &str) -> Vec<String> {
+    let mut lines = Vec::new();
+    for d in &ws.plan.decisions {
+        for e in d
+            .exceptions
+            .iter()
+            .filter(|e| e.stage.as_deref() == Some(name))
+        {
+            lines.push(format!(
+                "{}: {} ({} until now) -> {}",
+                d.path,
+                crate::tui::exceptions::who(e),
+                e.mode(),
+                d.mode
+            ));
+        }
+    }
+    lines
 }
 
 impl StagesState {
@@ -480,6 +506,14 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 ));
             } else {
                 lines.push(Line::raw(format!("  {description}")));
+            }
+            if !g.joining.is_empty() {
+                lines.push(Line::raw(""));
+                lines.push(Line::styled(
+                    "Exceptions whose subjects join their path's mode here",
+                    theme.heading,
+                ));
+                lines.extend(g.joining.iter().map(|j| Line::raw(format!("  {j}"))));
             }
             lines.push(Line::raw(""));
             lines.push(Line::styled("Generated actions", theme.heading));

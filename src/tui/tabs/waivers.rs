@@ -159,6 +159,17 @@ impl WaiversState {
                     )),
                 }
             }
+            Action::StageLater | Action::StageEarlier => match self.selected_exception() {
+                Some(x) => match stage_exception(ws, x, action == Action::StageLater) {
+                    Some((edit, what)) => queue.push_back(Internal::Removed(edit, what)),
+                    None => queue.push_back(Internal::Error(
+                        "the decision no longer has this exception".into(),
+                    )),
+                },
+                None => queue.push_back(Internal::Error(
+                    "select an exception to move to a stage".into(),
+                )),
+            },
             Action::Unwaive => {
                 if let Some(x) = self.selected_exception() {
                     match remove_exception(ws, x) {
@@ -234,9 +245,13 @@ fn exception_items(ws: &Workspace) -> Vec<ExceptionItem> {
     items
 }
 
-/// The decision of the exception's path without it (undoable like any decision); none when the decision no
-/// longer has it.
-fn remove_exception(ws: &Workspace, x: &ExceptionItem) -> Option<Edit> {
+/// The decision of the exception's path with `change` made to it (undoable like any decision); none when the
+/// decision no longer has it.
+fn change_exception(
+    ws: &Workspace,
+    x: &ExceptionItem,
+    change: impl FnOnce(&mut Vec<Exception>, usize),
+) -> Option<Edit> {
     let d = ws
         .plan
         .decision(&ws.inventory.paths.get(x.path as usize)?.name)?;
@@ -245,12 +260,52 @@ fn remove_exception(ws: &Workspace, x: &ExceptionItem) -> Option<Edit> {
     let at = Some(x.index)
         .filter(|i| exceptions.get(*i) == Some(&x.exception))
         .or_else(|| exceptions.iter().position(|e| *e == x.exception))?;
-    exceptions.remove(at);
+    change(&mut exceptions, at);
     Some(Edit::Decide {
         path: x.path,
         mode: d.mode,
         exceptions,
     })
+}
+
+/// The decision without the exception.
+fn remove_exception(ws: &Workspace, x: &ExceptionItem) -> Option<Edit> {
+    change_exception(ws, x, |list, at| {
+        list.remove(at);
+    })
+}
+
+/// The decision with the exception's subjects joining its mode one stage later (`later`) or earlier, and the
+/// change in words. The stages and "never" (the exception holds for the whole rollout) form a cycle: later
+/// than the last stage is never, later than never is the first stage.
+fn stage_exception(ws: &Workspace, x: &ExceptionItem, later: bool) -> Option<(Edit, String)> {
+    let stages = &ws.plan.stages;
+    let now = (x.exception.stage.as_ref()).and_then(|n| stages.iter().position(|s| s.name == *n));
+    let next = match (now, later) {
+        (None, true) => (!stages.is_empty()).then_some(0),
+        (None, false) => stages.len().checked_sub(1),
+        (Some(k), true) => (k + 1 < stages.len()).then_some(k + 1),
+        (Some(k), false) => k.checked_sub(1),
+    };
+    let name = next.and_then(|k| stages.get(k)).map(|s| s.name.clone());
+    let path = &ws.inventory.paths.get(x.path as usize)?.name;
+    let mode = ws
+        .plan
+        .decision(path)
+        .map_or(crate::finding::Mode::Standard, |d| d.mode);
+    let what = match &name {
+        Some(st) => format!(
+            "{path}: exception ({}) joins {mode} in stage {st}",
+            who(&x.exception)
+        ),
+        None => format!(
+            "{path}: exception ({}) stays on {} for the whole rollout",
+            who(&x.exception),
+            x.exception.mode()
+        ),
+    };
+    let edit = change_exception(ws, x, |list, at| list[at].stage = name)?;
+    Some((edit, what))
 }
 
 /// Draws the view.
@@ -459,6 +514,14 @@ fn exception_detail(ws: &Workspace, x: &ExceptionItem, theme: &Theme) -> Vec<Lin
             lines.push(fact(key, list.join(", "), theme));
         }
     }
+    lines.push(fact(
+        "Joins the mode",
+        match &e.stage {
+            Some(st) => format!("in stage {st} (> later, < earlier)"),
+            None => "never (> or < names a stage)".into(),
+        },
+        theme,
+    ));
     lines.push(fact(
         "Remediation",
         if e.remediation.is_empty() {
