@@ -17,13 +17,7 @@ pub fn plan_report(
     deny: Severity,
 ) -> Report {
     let input = plan_input(ws, plan_uri);
-    Report::build(
-        &ws.inventory,
-        inventory_uri,
-        &ws.evaluation,
-        Some(&input),
-        deny,
-    )
+    Report::build_with_plan(&ws.inventory, inventory_uri, &ws.evaluation, input, deny)
 }
 
 /// What the plan makes of the findings, for the report.
