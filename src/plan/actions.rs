@@ -49,8 +49,8 @@ pub enum Action {
     GrantRemoteDesktop {
         /// The target host.
         host: HostId,
-        /// The accounts it refuses today, sorted.
-        users: Vec<UserId>,
+        /// The accounts it refuses today, sorted; targets that refuse the same accounts share the list.
+        users: std::sync::Arc<[UserId]>,
     },
     /// Remediation of PU-SERVICE-ACCOUNT / PU-COMPUTER-ACCOUNT: take the account out of Protected Users.
     LeaveProtectedUsers {

@@ -1,19 +1,62 @@
 //! The normalized form of an inventory that its fingerprint is taken of: one line per fact-bearing entry, with
 //! references written as names, sorted so that neither key order nor entry order matters.
 
-use std::fmt::Write;
+use std::cell::RefCell;
+use std::fmt::{self, Write};
 use std::ops::Range;
 
 use crate::inventory::{Inventory, Principal};
 
-fn j<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_string(v).unwrap_or_default()
+/// A value in JSON, written straight into the line (`"hybrid"`, `["rdp-target"]`).
+struct J<'a, T>(&'a T);
+
+impl<T: serde::Serialize> fmt::Display for J<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        /// serde_json writes whole UTF-8 fragments (text between escapes, numbers, punctuation).
+        struct To<'a, 'b>(&'a mut fmt::Formatter<'b>);
+        impl std::io::Write for To<'_, '_> {
+            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+                let s = std::str::from_utf8(b).map_err(std::io::Error::other)?;
+                self.0.write_str(s).map_err(std::io::Error::other)?;
+                Ok(b.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        serde_json::to_writer(To(f), self.0).map_err(|_| fmt::Error)
+    }
 }
 
-fn names<T>(items: &[T], f: impl Fn(&T) -> String) -> String {
-    let mut v: Vec<String> = items.iter().map(f).collect();
+/// Names sorted and joined by `,` (`g:corp\admins,u:corp\alice`).
+struct Joined<'a>(Vec<&'a str>);
+
+impl fmt::Display for Joined<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, n) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_char(',')?;
+            }
+            f.write_str(n)?;
+        }
+        Ok(())
+    }
+}
+
+fn names<'n, T>(items: &'n [T], f: impl Fn(&'n T) -> &'n str) -> Joined<'n> {
+    let mut v: Vec<&str> = items.iter().map(f).collect();
+    v.sort_unstable();
+    Joined(v)
+}
+
+/// A list in sorted order, copied only when it is not sorted already.
+fn sorted<T: Ord + Clone>(v: &[T]) -> std::borrow::Cow<'_, [T]> {
+    if v.is_sorted() {
+        return std::borrow::Cow::Borrowed(v);
+    }
+    let mut v = v.to_vec();
     v.sort();
-    v.join(",")
+    std::borrow::Cow::Owned(v)
 }
 
 /// An entry of the inventory, by kind and index.
@@ -32,29 +75,81 @@ fn fold(s: &str) -> String {
     crate::names::fold(s).into_owned()
 }
 
+/// Folded names of one kind of entry, back to back in one buffer: every line names hosts, users and groups, and
+/// an estate of 100,000 hosts would otherwise fold the same names again and again.
+struct Folded {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl Folded {
+    fn new(count: usize, name: impl Fn(usize) -> String) -> Folded {
+        let mut f = Folded {
+            text: String::new(),
+            ends: Vec::with_capacity(count),
+        };
+        for i in 0..count {
+            f.text.push_str(&crate::names::fold(&name(i)));
+            f.ends.push(f.text.len());
+        }
+        f
+    }
+
+    fn get(&self, i: u32) -> &str {
+        let i = i as usize;
+        let start = i.checked_sub(1).map_or(0, |j| self.ends[j]);
+        &self.text[start..self.ends[i]]
+    }
+}
+
 /// Lines of the normalized form. Names are compared after folding by the inventory, so they are folded here.
 struct Lines<'a> {
     inv: &'a Inventory,
+    doms: Folded,
+    hosts: Folded,
+    users: Folded,
+    groups: Folded,
+    /// Access control lists are interned and shared by many hosts: each is written once.
+    acls: RefCell<Vec<Option<String>>>,
 }
 
-impl Lines<'_> {
-    fn dom(&self, d: u32) -> String {
-        fold(&self.inv.domains[d as usize].dns)
+impl<'a> Lines<'a> {
+    fn new(inv: &'a Inventory) -> Lines<'a> {
+        Lines {
+            inv,
+            doms: Folded::new(inv.domains.len(), |d| inv.domains[d].dns.clone()),
+            hosts: Folded::new(inv.hosts.len(), |h| inv.hosts[h].name.clone()),
+            users: Folded::new(inv.users.len(), |u| inv.user_label(u as u32)),
+            groups: Folded::new(inv.groups.len(), |g| inv.group_label(g as u32)),
+            acls: RefCell::new(vec![None; inv.acls.len()]),
+        }
     }
-    fn host(&self, h: u32) -> String {
-        fold(&self.inv.hosts[h as usize].name)
+
+    fn dom(&self, d: u32) -> &str {
+        self.doms.get(d)
     }
-    fn user(&self, u: u32) -> String {
-        fold(&self.inv.user_label(u))
+    fn host(&self, h: u32) -> &str {
+        self.hosts.get(h)
     }
-    fn group(&self, g: u32) -> String {
-        fold(&self.inv.group_label(g))
+    fn user(&self, u: u32) -> &str {
+        self.users.get(u)
     }
-    fn acl(&self, a: u32) -> String {
-        names(&self.inv.acls[a as usize], |p| match p {
-            Principal::User(u) => format!("u:{}", self.user(*u)),
-            Principal::Group(g) => format!("g:{}", self.group(*g)),
-        })
+    fn group(&self, g: u32) -> &str {
+        self.groups.get(g)
+    }
+    fn acl(&self, a: u32, out: &mut String) {
+        let mut cache = self.acls.borrow_mut();
+        let text = cache[a as usize].get_or_insert_with(|| {
+            let mut v: Vec<String> = (self.inv.acls[a as usize].iter())
+                .map(|p| match p {
+                    Principal::User(u) => format!("u:{}", self.user(*u)),
+                    Principal::Group(g) => format!("g:{}", self.group(*g)),
+                })
+                .collect();
+            v.sort_unstable();
+            v.join(",")
+        });
+        out.push_str(text);
     }
 
     /// The start of an entry's line, up to the `|` after its name: no two entries of a valid inventory share
@@ -62,7 +157,7 @@ impl Lines<'_> {
     fn key(&self, e: Entry, out: &mut String) {
         let inv = self.inv;
         let _ = match e {
-            Entry::Domain(i) => write!(out, "domain|{}|", fold(&inv.domains[i].dns)),
+            Entry::Domain(i) => write!(out, "domain|{}|", self.dom(i as u32)),
             Entry::Trust(i) => {
                 let t = &inv.trusts[i];
                 write!(
@@ -81,22 +176,26 @@ impl Lines<'_> {
 
     /// An entry's whole line.
     fn line(&self, e: Entry, out: &mut String) {
-        let inv = self.inv;
         self.key(e, out);
+        self.rest(e, out);
+    }
+
+    /// An entry's line after its key.
+    fn rest(&self, e: Entry, out: &mut String) {
+        let inv = self.inv;
         // Writing to a string cannot fail.
         let _ = match e {
             Entry::Domain(i) => {
                 let d = &inv.domains[i];
-                let mut dc = d.dc_os.clone();
-                dc.sort();
+                let dc = sorted(&d.dc_os);
                 write!(
                     out,
                     "{}|{}|{}|{}|{}",
                     fold(&d.netbios),
-                    j(&d.functional_level),
+                    J(&d.functional_level),
                     self.dom(d.forest),
-                    j(&dc),
-                    j(&d.pdc_emulator_os)
+                    J(&dc),
+                    J(&d.pdc_emulator_os)
                 )
             }
             Entry::Trust(i) => {
@@ -104,8 +203,8 @@ impl Lines<'_> {
                 write!(
                     out,
                     "{}|{}|{}|{}|{:?}",
-                    j(&t.direction),
-                    j(&t.kind),
+                    J(&t.direction),
+                    J(&t.kind),
                     t.transitive,
                     t.selective_auth,
                     t.sid_filtering
@@ -113,22 +212,20 @@ impl Lines<'_> {
             }
             Entry::Host(i) => {
                 let h = &inv.hosts[i];
-                let mut roles = h.roles.clone();
-                roles.sort();
-                let mut tags: Vec<String> = h.tags.iter().map(|t| fold(t)).collect();
-                tags.sort();
+                let roles = sorted(&h.roles);
+                let tags: Vec<String> = h.tags.iter().map(|t| fold(t)).collect();
                 let _ = write!(
                     out,
-                    "{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{:?}|{}|{}|{}|{}",
+                    "{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{:?}|{}|{}|",
                     h.domain.map(|d| self.dom(d)).unwrap_or_default(),
-                    j(&h.join),
-                    j(&h.os.family),
+                    J(&h.join),
+                    J(&h.os.family),
                     h.os.build,
                     h.os.kb2871997,
-                    j(&roles),
-                    tags.join(","),
+                    J(&roles),
+                    names(&tags, String::as_str),
                     names(&h.groups, |g| self.group(*g)),
-                    j(&h.rdp_client),
+                    J(&h.rdp_client),
                     h.dc_line_of_sight,
                     h.laps,
                     h.rds_vdi,
@@ -137,10 +234,11 @@ impl Lines<'_> {
                     h.azure_vm,
                     h.disable_restricted_admin,
                     h.allow_protected_creds,
-                    j(&h.client_policy),
-                    self.acl(h.administrators),
-                    self.acl(h.remote_desktop_users),
+                    J(&h.client_policy),
                 );
+                self.acl(h.administrators, out);
+                out.push('|');
+                self.acl(h.remote_desktop_users, out);
                 // Facts added later are written only where they differ from the default, so that the
                 // fingerprint of an inventory that does not use them stays what it was.
                 if !h.administrators_given {
@@ -150,26 +248,27 @@ impl Lines<'_> {
                     out.push_str("|remote_desktop_users?");
                 }
                 if let Some(a) = h.rdp_logon_allowed {
-                    let _ = write!(out, "|allowed={}", self.acl(a));
+                    out.push_str("|allowed=");
+                    self.acl(a, out);
                 }
                 if !inv.acls[h.rdp_logon_denied as usize].is_empty() {
-                    let _ = write!(out, "|denied={}", self.acl(h.rdp_logon_denied));
+                    out.push_str("|denied=");
+                    self.acl(h.rdp_logon_denied, out);
                 }
                 Ok(())
             }
             Entry::User(i) => {
                 let u = &inv.users[i];
-                let mut et = u.etypes.clone();
-                et.sort();
+                let et = sorted(&u.etypes);
                 let _ = write!(
                     out,
                     "{}|{}|{}|{}|{}|{}|{}",
-                    j(&u.kind),
-                    j(&u.roles),
+                    J(&u.kind),
+                    J(&u.roles),
                     names(&u.groups, |g| self.group(*g)),
                     u.protected_users,
-                    j(&et),
-                    j(&u.delegation),
+                    J(&et),
+                    J(&u.delegation),
                     u.not_delegated
                 );
                 if !u.aes_keys {
@@ -183,7 +282,7 @@ impl Lines<'_> {
                     out,
                     "{}|{}|{}",
                     names(&g.member_of, |g| self.group(*g)),
-                    j(&g.roles),
+                    J(&g.roles),
                     g.protected_users
                 )
             }
@@ -192,19 +291,19 @@ impl Lines<'_> {
                 let _ = write!(
                     out,
                     "{}|{}|{}|{}|{}|{}|{}|{:?}|{}|{}",
-                    j(&p.purpose),
+                    J(&p.purpose),
                     names(&p.who, |u| self.user(*u)),
                     names(&p.from, |h| self.host(*h)),
                     names(&p.to, |h| self.host(*h)),
                     names(&p.hops, |h| self.host(*h)),
-                    j(&p.credentials),
+                    J(&p.credentials),
                     p.network_as_user,
                     p.session_hours,
-                    j(&p.delegation),
+                    J(&p.delegation),
                     p.credssp_sso
                 );
                 if p.via != crate::inventory::Route::Direct {
-                    let _ = write!(out, "|via={}", j(&p.via));
+                    let _ = write!(out, "|via={}", J(&p.via));
                 }
                 Ok(())
             }
@@ -224,7 +323,7 @@ pub fn for_each_line(inv: &Inventory, mut each: impl FnMut(&str)) {
         .chain((0..inv.groups.len()).map(Entry::Group))
         .chain((0..inv.paths.len()).map(Entry::Path))
         .collect();
-    let lines = Lines { inv };
+    let lines = Lines::new(inv);
     let mut keys = String::new();
     let mut at: Vec<Range<usize>> = Vec::with_capacity(entries.len());
     for e in &entries {
@@ -241,7 +340,8 @@ pub fn for_each_line(inv: &Inventory, mut each: impl FnMut(&str)) {
     if decided {
         for i in order {
             line.clear();
-            lines.line(entries[i], &mut line);
+            line.push_str(&keys[at[i].clone()]);
+            lines.rest(entries[i], &mut line);
             each(&line);
         }
         return;

@@ -7,6 +7,7 @@
 //! The other blocks (upgrade an OS, replace the Store app, line of sight to a DC) stay work items.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use crate::finding::{Finding, Subject};
 use crate::inventory::{AclId, HostId, Inventory, UserId};
@@ -32,12 +33,16 @@ fn refused(inv: &Inventory, h: HostId, u: UserId) -> bool {
 
 /// The scriptable remediation of `findings` (the evaluation's), sorted by [`super::actions::action_key`]. Costs
 /// the users of each Remote Desktop finding times its distinct pairs of local group lists, not the estate's
-/// pairs.
+/// pairs. Targets that refuse the same accounts share one list: thousands of targets often refuse the same
+/// few thousand accounts, and a copy each would take hundreds of megabytes at 100,000 hosts.
 pub fn actions<'f>(
     inv: &Inventory,
     findings: impl IntoIterator<Item = &'f Finding>,
 ) -> Vec<Action> {
-    let mut grants: BTreeMap<HostId, Vec<UserId>> = BTreeMap::new();
+    // Each distinct list of refused accounts once, and per target the lists it takes accounts from.
+    let mut lists: Vec<Arc<[UserId]>> = Vec::new();
+    let mut list_ids: HashMap<Arc<[UserId]>, u32> = HashMap::new();
+    let mut grants: BTreeMap<HostId, Vec<u32>> = BTreeMap::new();
     let mut leave: Vec<UserId> = Vec::new();
     for f in findings {
         let users = f.subjects.iter().filter_map(|s| match s {
@@ -49,11 +54,11 @@ pub fn actions<'f>(
                 let users: Vec<UserId> = users.collect();
                 // Access control lists are interned: targets with the same two lists, given or not, refuse the
                 // same accounts.
-                let mut by_lists: HashMap<(AclId, AclId, bool, bool), Vec<UserId>> = HashMap::new();
+                let mut by_lists: HashMap<(AclId, AclId, bool, bool), Option<u32>> = HashMap::new();
                 for s in &f.subjects {
                     let Subject::Host(h) = s else { continue };
                     let host = &inv.hosts[*h as usize];
-                    let refused = by_lists
+                    let refused = *by_lists
                         .entry((
                             host.administrators,
                             host.remote_desktop_users,
@@ -61,17 +66,20 @@ pub fn actions<'f>(
                             host.remote_desktop_users_given,
                         ))
                         .or_insert_with(|| {
-                            users
+                            let mut refused: Vec<UserId> = users
                                 .iter()
                                 .copied()
                                 .filter(|u| refused(inv, *h, *u))
-                                .collect()
+                                .collect();
+                            if refused.is_empty() {
+                                return None;
+                            }
+                            refused.sort_unstable();
+                            refused.dedup();
+                            Some(intern(&mut lists, &mut list_ids, refused))
                         });
-                    if !refused.is_empty() {
-                        grants
-                            .entry(*h)
-                            .or_default()
-                            .extend(refused.iter().copied());
+                    if let Some(id) = refused {
+                        grants.entry(*h).or_default().push(id);
                     }
                 }
             }
@@ -83,11 +91,28 @@ pub fn actions<'f>(
     }
     leave.sort_unstable();
     leave.dedup();
+    // A target named by several findings takes the union of their lists, made once per combination.
+    let mut unions: HashMap<Vec<u32>, Arc<[UserId]>> = HashMap::new();
     let mut out: Vec<Action> = grants
         .into_iter()
-        .map(|(host, mut users)| {
-            users.sort_unstable();
-            users.dedup();
+        .map(|(host, mut ids)| {
+            ids.sort_unstable();
+            ids.dedup();
+            let users = match ids.as_slice() {
+                [one] => lists[*one as usize].clone(),
+                _ => unions
+                    .entry(ids)
+                    .or_insert_with_key(|ids| {
+                        let mut all: Vec<UserId> = ids
+                            .iter()
+                            .flat_map(|i| lists[*i as usize].iter().copied())
+                            .collect();
+                        all.sort_unstable();
+                        all.dedup();
+                        all.into()
+                    })
+                    .clone(),
+            };
             Action::GrantRemoteDesktop { host, users }
         })
         .collect();
@@ -97,4 +122,17 @@ pub fn actions<'f>(
             .map(|user| Action::LeaveProtectedUsers { user }),
     );
     out
+}
+
+/// The id of a sorted list of accounts, the same for equal lists.
+fn intern(
+    lists: &mut Vec<Arc<[UserId]>>,
+    ids: &mut HashMap<Arc<[UserId]>, u32>,
+    list: Vec<UserId>,
+) -> u32 {
+    let list: Arc<[UserId]> = list.into();
+    *ids.entry(list.clone()).or_insert_with(|| {
+        lists.push(list);
+        (lists.len() - 1) as u32
+    })
 }

@@ -2,16 +2,24 @@
 //!
 //! A finding can name tens of thousands of subjects; one `String` per label costs a 24-byte header and an
 //! allocation each, this costs the text plus four bytes per label. It compares, iterates, prints and serializes
-//! like the `Vec<String>` it stands for.
+//! like the `Vec<String>` it stands for. Clones share the buffer: findings that name the same subjects (one per
+//! mode of a path, say) hold one copy of their labels.
 
 use std::cmp::Ordering;
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Serialize, Serializer};
 
-/// A list of strings stored back to back in one buffer.
+/// A list of strings stored back to back in one buffer, shared by its clones.
 #[derive(Clone, Default, PartialEq, Eq, Hash)]
 pub struct Labels {
+    inner: Arc<Buffer>,
+}
+
+/// The labels' text and the end offset of each.
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
+struct Buffer {
     text: String,
     ends: Vec<u32>,
 }
@@ -25,55 +33,59 @@ impl Labels {
     /// An empty list with room for `count` labels of `bytes` bytes in all.
     pub fn with_capacity(count: usize, bytes: usize) -> Labels {
         Labels {
-            text: String::with_capacity(bytes),
-            ends: Vec::with_capacity(count),
+            inner: Arc::new(Buffer {
+                text: String::with_capacity(bytes),
+                ends: Vec::with_capacity(count),
+            }),
         }
     }
 
     /// Appends a label. A list holds at most 4 GiB of text: past that the label is not added and this returns
     /// `false`.
     pub fn push(&mut self, label: &str) -> bool {
-        let Ok(end) = u32::try_from(self.text.len() + label.len()) else {
+        let Ok(end) = u32::try_from(self.inner.text.len() + label.len()) else {
             return false;
         };
-        self.text.push_str(label);
-        self.ends.push(end);
+        let buffer = Arc::make_mut(&mut self.inner);
+        buffer.text.push_str(label);
+        buffer.ends.push(end);
         true
     }
 
     /// Number of labels.
     pub fn len(&self) -> usize {
-        self.ends.len()
+        self.inner.ends.len()
     }
 
     /// No labels.
     pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
+        self.inner.ends.is_empty()
     }
 
     /// The `i`-th label.
     pub fn get(&self, i: usize) -> Option<&str> {
-        let end = *self.ends.get(i)? as usize;
+        let ends = &self.inner.ends;
+        let end = *ends.get(i)? as usize;
         let start = match i.checked_sub(1) {
-            Some(j) => self.ends.get(j).map_or(0, |&e| e as usize),
+            Some(j) => ends.get(j).map_or(0, |&e| e as usize),
             None => 0,
         };
-        self.text.get(start..end)
+        self.inner.text.get(start..end)
     }
 
     /// The labels, in order.
     pub fn iter(&self) -> Iter<'_> {
         Iter {
-            text: &self.text,
+            text: &self.inner.text,
             start: 0,
-            ends: self.ends.iter(),
+            ends: self.inner.ends.iter(),
         }
     }
 
     /// The labels joined by `sep`, as `[String]::join` does.
     pub fn join(&self, sep: &str) -> String {
         let mut out =
-            String::with_capacity(self.text.len() + sep.len() * self.len().saturating_sub(1));
+            String::with_capacity(self.inner.text.len() + sep.len() * self.len().saturating_sub(1));
         for (i, s) in self.iter().enumerate() {
             if i > 0 {
                 out.push_str(sep);

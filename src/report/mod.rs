@@ -457,7 +457,13 @@ struct Builder<'a> {
     inv: &'a Inventory,
     stage_names: Vec<String>,
     plan_lines: PlanLines,
+    /// The users', groups' and hosts' order by label, made when a finding first names many of them.
+    ranks: [std::cell::OnceCell<Vec<u32>>; 3],
 }
+
+/// From this many subjects on, a finding's users, groups and hosts are sorted by their rank in the order of all
+/// labels (made once) rather than by comparing labels: findings at 100,000 hosts name tens of thousands.
+const RANKED: usize = 256;
 
 impl Builder<'_> {
     fn inv_location(&self, at: Pos) -> Location {
@@ -519,25 +525,89 @@ impl Builder<'_> {
         }
     }
 
+    /// Dense ranks of a kind's entries in the order of their labels (equal labels, equal ranks): sorting
+    /// subjects by rank sorts them by label. Only users, groups and hosts have them.
+    fn ranks(&self, kind: SubjectKind) -> Option<&[u32]> {
+        let (slot, count, subject): (_, usize, fn(u32) -> Subject) = match kind {
+            SubjectKind::User => (0, self.inv.users.len(), Subject::User),
+            SubjectKind::Group => (1, self.inv.groups.len(), Subject::Group),
+            SubjectKind::Host => (2, self.inv.hosts.len(), Subject::Host),
+            _ => return None,
+        };
+        let ranks = self.ranks[slot].get_or_init(|| {
+            let mut text = String::new();
+            let mut at = Vec::with_capacity(count);
+            for i in 0..count as u32 {
+                let start = text.len();
+                self.write_label(&subject(i), &mut text);
+                at.push(start..text.len());
+            }
+            let label = |i: u32| &text[at[i as usize].clone()];
+            let mut order: Vec<u32> = (0..count as u32).collect();
+            order.sort_unstable_by(|a, b| label(*a).cmp(label(*b)));
+            let mut ranks = vec![0; count];
+            let mut rank = 0;
+            for (n, w) in order.iter().enumerate() {
+                if n > 0 && label(order[n - 1]) != label(*w) {
+                    rank += 1;
+                }
+                ranks[*w as usize] = rank;
+            }
+            ranks
+        });
+        Some(ranks)
+    }
+
+    /// A subject's rank among its kind's labels, when the kind has ranks and the inventory holds it.
+    fn rank(&self, s: &Subject) -> Option<u32> {
+        let (kind, i) = match *s {
+            Subject::User(i) => (SubjectKind::User, i),
+            Subject::Group(i) => (SubjectKind::Group, i),
+            Subject::Host(i) => (SubjectKind::Host, i),
+            _ => return None,
+        };
+        self.ranks(kind)?.get(i as usize).copied()
+    }
+
     /// A finding's subjects as selectors, sorted by kind then text, without repeats, and counted per kind.
-    /// `scratch` and `spans` are working space kept from one finding to the next.
+    /// `scratch` and `spans` are working space kept from one finding to the next; findings with the same
+    /// labels share them through `shared` (at 100,000 hosts, a third of the labels' memory is unique).
     fn subjects(
         &self,
         f: &Finding,
         scratch: &mut String,
-        spans: &mut Vec<(SubjectKind, usize, usize)>,
+        spans: &mut Vec<(SubjectKind, u32, usize, usize)>,
+        shared: &mut hashbrown::HashSet<Labels>,
     ) -> (Labels, Vec<(SubjectKind, usize)>) {
         scratch.clear();
         spans.clear();
+        // Either every user, group and host of the finding has a rank, or none is used.
+        let ranked = f.subjects.len() >= RANKED
+            && f.subjects
+                .iter()
+                .all(|s| self.ranks(SubjectKind::of(s)).is_none() || self.rank(s).is_some());
         for s in &f.subjects {
             let start = scratch.len();
             self.write_label(s, scratch);
-            spans.push((SubjectKind::of(s), start, scratch.len()));
+            let rank = if ranked { self.rank(s) } else { None };
+            spans.push((
+                SubjectKind::of(s),
+                rank.unwrap_or(u32::MAX),
+                start,
+                scratch.len(),
+            ));
         }
-        let text = |&(_, a, b): &(SubjectKind, usize, usize)| scratch.get(a..b).unwrap_or_default();
-        spans.sort_unstable_by(|x, y| x.0.cmp(&y.0).then_with(|| text(x).cmp(text(y))));
+        let text = |&(_, _, a, b): &(SubjectKind, u32, usize, usize)| {
+            scratch.get(a..b).unwrap_or_default()
+        };
+        // Within a kind, either every subject has a rank or none has (then all compare equal by rank).
+        spans.sort_unstable_by(|x, y| {
+            x.0.cmp(&y.0)
+                .then(x.1.cmp(&y.1))
+                .then_with(|| text(x).cmp(text(y)))
+        });
         spans.dedup_by(|x, y| x.0 == y.0 && text(x) == text(y));
-        let bytes = spans.iter().map(|&(_, a, b)| b - a).sum();
+        let bytes = spans.iter().map(|&(_, _, a, b)| b - a).sum();
         let mut labels = Labels::with_capacity(spans.len(), bytes);
         let mut counts: Vec<(SubjectKind, usize)> = Vec::new();
         for span in spans.iter() {
@@ -547,6 +617,7 @@ impl Builder<'_> {
                 _ => counts.push((span.0, 1)),
             }
         }
+        let labels = shared.get_or_insert(labels).clone();
         (labels, counts)
     }
 
@@ -603,12 +674,41 @@ impl Report {
         plan: Option<&PlanInput>,
         deny: Severity,
     ) -> Report {
+        Report::assemble(inv, inventory_uri, eval, plan, None, deny)
+    }
+
+    /// [`Report::build`] with a plan, taking its stages rather than copying them: at 100,000 hosts they list
+    /// tens of thousands of hosts.
+    pub fn build_with_plan(
+        inv: &Inventory,
+        inventory_uri: &str,
+        eval: &Evaluation,
+        mut plan: PlanInput,
+        deny: Severity,
+    ) -> Report {
+        let stages = std::mem::take(&mut plan.stages);
+        Report::assemble(inv, inventory_uri, eval, Some(&plan), Some(stages), deny)
+    }
+
+    /// The report, with the plan's stages given apart (`None`: copied from the plan).
+    fn assemble(
+        inv: &Inventory,
+        inventory_uri: &str,
+        eval: &Evaluation,
+        plan: Option<&PlanInput>,
+        stages: Option<Vec<ReportStage>>,
+        deny: Severity,
+    ) -> Report {
+        let stage_list = match (&stages, plan) {
+            (Some(s), _) => s.as_slice(),
+            (None, Some(p)) => p.stages.as_slice(),
+            (None, None) => &[],
+        };
         let b = Builder {
             inv,
-            stage_names: plan
-                .map(|p| p.stages.iter().map(|s| s.name.clone()).collect())
-                .unwrap_or_default(),
+            stage_names: stage_list.iter().map(|s| s.name.clone()).collect(),
             plan_lines: plan.map(|p| PlanLines::read(&p.text)).unwrap_or_default(),
+            ranks: Default::default(),
         };
         let chosen = |p: PathId| plan.and_then(|pl| pl.chosen.get(p as usize).copied().flatten());
 
@@ -677,7 +777,8 @@ impl Report {
 
         let plan_findings = plan.map(|p| p.findings.as_slice()).unwrap_or_default();
         let mut waivers = plan.map(|p| p.waivers.clone()).unwrap_or_default();
-        let (mut scratch, mut spans) = (String::new(), Vec::new());
+        let (mut scratch, mut spans, mut shared) =
+            (String::new(), Vec::new(), hashbrown::HashSet::new());
         let mut findings: Vec<ReportFinding> = eval
             .findings
             .iter()
@@ -706,7 +807,7 @@ impl Report {
                     v.and_then(|v| v.get(i).copied().flatten())
                         .and_then(|s| b.stage_names.get(s).cloned())
                 };
-                let (subjects, counts) = b.subjects(f, &mut scratch, &mut spans);
+                let (subjects, counts) = b.subjects(f, &mut scratch, &mut spans, &mut shared);
                 let info = f.code.info();
                 ReportFinding {
                     code: f.code,
@@ -736,7 +837,7 @@ impl Report {
                 .then_with(|| a.message.cmp(&b.message))
         });
 
-        let stages = plan.map(|p| p.stages.clone()).unwrap_or_default();
+        let stages = stages.unwrap_or_else(|| plan.map(|p| p.stages.clone()).unwrap_or_default());
 
         let domains = inv
             .domains

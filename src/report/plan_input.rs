@@ -17,13 +17,7 @@ pub fn plan_report(
     deny: Severity,
 ) -> Report {
     let input = plan_input(ws, plan_uri);
-    Report::build(
-        &ws.inventory,
-        inventory_uri,
-        &ws.evaluation,
-        Some(&input),
-        deny,
-    )
+    Report::build_with_plan(&ws.inventory, inventory_uri, &ws.evaluation, input, deny)
 }
 
 /// What the plan makes of the findings, for the report.
@@ -204,25 +198,34 @@ fn changes(inv: &Inventory, ws: &Workspace, m: &StageMembers, acts: &[Action]) -
             .map_or_else(|| super::markdown::NO_DOMAIN.to_string(), |d| d.dns.clone());
         *domains.entry(dom).or_default() += 1;
     }
+    // The members the actions leave out, found by binary search: a stage can hold tens of thousands of hosts.
+    let sorted = |v: &[u32]| {
+        let mut v = v.to_vec();
+        v.sort_unstable();
+        v
+    };
+    let (changed_hosts, changed_clients, changed_users) =
+        (sorted(&hosts), sorted(&clients), sorted(&users));
+    let unchanged = |v: &[u32], x: &u32| v.binary_search(x).is_err();
     let mut in_place: Vec<String> = Vec::new();
     in_place.extend(
         (m.hosts.iter())
-            .filter(|h| !hosts.contains(h))
+            .filter(|h| unchanged(&changed_hosts, h))
             .filter_map(|h| host_name(*h)),
     );
     in_place.extend(
         (m.clients.iter())
-            .filter(|h| !clients.contains(h))
+            .filter(|h| unchanged(&changed_clients, h))
             .filter_map(|h| host_name(*h).map(|n| format!("{n} (client)"))),
     );
     in_place.extend(
         (m.users.iter())
-            .filter(|u| !users.contains(u))
+            .filter(|u| unchanged(&changed_users, u))
             .map(|u| inv.user_label(*u)),
     );
     in_place.extend(
         (m.paths.iter())
-            .filter(|p| !paths.contains(p))
+            .filter(|p| unchanged(&paths, p))
             .filter_map(|p| inv.paths.get(*p as usize))
             .map(|p| format!("{} (stays standard)", p.name)),
     );
