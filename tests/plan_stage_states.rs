@@ -642,7 +642,7 @@ to = ["host:SRV-OLD-01"]
 [[path]]
 name = "ops"
 purpose = "admin"
-who = ["user:alice.admin"]
+who = ["user:alice.admin", "user:bob.admin"]
 from = ["host:WS-OLD-01"]
 to = ["host:SRV-OLD-01"]
 credssp_sso = true
@@ -810,6 +810,19 @@ fn an_edit_of_the_stages_users_updates_the_stage_states_as_a_fresh_start_would()
     .expect("the edit applies");
     assert_same_states(&ws);
     assert!(pu_items(&ws).contains(&(Code::PuDeviceOs, Some(Mode::Standard), Some(2), None)));
+    // On `ops`, each account's findings hold from the stage that enrolls it, and count at that stage's gate.
+    let ops_path = ws.inventory.index.paths["ops"];
+    let sso: BTreeSet<_> = (ws.assessment().items.iter())
+        .filter(|a| {
+            let f = ws.finding(a.finding);
+            f.code == Code::PuCredsspSso && f.path == Some(ops_path)
+        })
+        .map(|a| (a.stage, a.first, a.until))
+        .collect();
+    assert_eq!(
+        sso,
+        BTreeSet::from([(Some(1), Some(1), Some(2)), (Some(2), Some(2), Some(2))])
+    );
     assert!(ws.undo());
     assert_eq!(pu_items(&ws), ops);
     assert_same_states(&ws);
