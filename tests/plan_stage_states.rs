@@ -642,7 +642,7 @@ to = ["host:SRV-OLD-01"]
 [[path]]
 name = "ops"
 purpose = "admin"
-who = ["user:alice.admin"]
+who = ["user:alice.admin", "user:bob.admin"]
 from = ["host:WS-OLD-01"]
 to = ["host:SRV-OLD-01"]
 credssp_sso = true
@@ -810,6 +810,19 @@ fn an_edit_of_the_stages_users_updates_the_stage_states_as_a_fresh_start_would()
     .expect("the edit applies");
     assert_same_states(&ws);
     assert!(pu_items(&ws).contains(&(Code::PuDeviceOs, Some(Mode::Standard), Some(2), None)));
+    // On `ops`, each account's findings hold from the stage that enrolls it, and count at that stage's gate.
+    let ops_path = ws.inventory.index.paths["ops"];
+    let sso: BTreeSet<_> = (ws.assessment().items.iter())
+        .filter(|a| {
+            let f = ws.finding(a.finding);
+            f.code == Code::PuCredsspSso && f.path == Some(ops_path)
+        })
+        .map(|a| (a.stage, a.first, a.until))
+        .collect();
+    assert_eq!(
+        sso,
+        BTreeSet::from([(Some(1), Some(1), Some(2)), (Some(2), Some(2), Some(2))])
+    );
     assert!(ws.undo());
     assert_eq!(pu_items(&ws), ops);
     assert_same_states(&ws);
@@ -822,4 +835,35 @@ fn an_edit_of_the_stages_users_updates_the_stage_states_as_a_fresh_start_would()
     .expect("the edit applies");
     assert!(pu_items(&ws).is_empty(), "{:?}", pu_items(&ws));
     assert_same_states(&ws);
+}
+
+#[test]
+fn enrolling_an_account_of_a_down_level_domain_raises_pu_dfl_not_its_dc_protections() {
+    // The old device estate's domain at the 2012 functional level, and alice without AES keys (RC4 only): the
+    // domain controllers enforce neither, so enrolling her is no block; PU-DFL says so from her stage.
+    let mut ws = old_device_estate(false);
+    let mut inv = ws.inventory.clone();
+    inv.domains[0].functional_level = guardplan::inventory::FunctionalLevel::W2012;
+    let alice = inv
+        .users
+        .iter()
+        .position(|u| u.name == "alice.admin")
+        .expect("alice");
+    inv.users[alice].aes_keys = true;
+    inv.users[alice].etypes = vec![guardplan::inventory::EncryptionType::Rc4];
+    let plan = ws.plan_to_save();
+    let down = Workspace::new(inv.clone(), Some(plan.clone()), TODAY);
+    let codes = |ws: &Workspace| -> BTreeSet<(Code, Option<usize>)> {
+        (ws.assessment().items.iter())
+            .map(|a| (ws.finding(a.finding).code, a.stage))
+            .filter(|(c, _)| matches!(c, Code::PuDfl | Code::PuWeakEtypes))
+            .collect()
+    };
+    assert_eq!(codes(&down), BTreeSet::from([(Code::PuDfl, Some(1))]));
+    assert!(down.assessment().stages[1].ready);
+    // At 2016 the same account is a block of the enrolling stage.
+    inv.domains[0].functional_level = guardplan::inventory::FunctionalLevel::W2016;
+    ws = Workspace::new(inv, Some(plan), TODAY);
+    assert_eq!(codes(&ws), BTreeSet::from([(Code::PuWeakEtypes, Some(1))]));
+    assert!(!ws.assessment().stages[1].ready);
 }

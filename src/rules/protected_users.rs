@@ -51,7 +51,7 @@ pub fn tier0_groups(inv: &Inventory) -> Vec<(GroupId, Vec<UserId>)> {
 
 /// Whether the domain controllers of a user's domain apply the Protected Users protections (functional level
 /// Windows Server 2012 R2 or higher).
-pub(super) fn dc_protected(inv: &Inventory, u: UserId) -> bool {
+pub fn dc_protected(inv: &Inventory, u: UserId) -> bool {
     let d = inv.users[u as usize].domain;
     inv.domains[d as usize].functional_level >= FunctionalLevel::W2012R2
 }

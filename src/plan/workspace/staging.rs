@@ -286,34 +286,58 @@ impl Workspace {
             if user.protected_users {
                 continue;
             }
-            let (code, why) = match user.kind {
-                AccountKind::Service | AccountKind::ManagedServiceAccount => (
+            // The domain controller protections need the 2012 R2 functional level (003): below it a missing AES
+            // key fails nothing, and PU-DFL says the protections will not apply.
+            let dc = rules::dc_protected(inv, u as UserId);
+            let mut found: Vec<(Code, String)> = Vec::new();
+            match user.kind {
+                AccountKind::Service | AccountKind::ManagedServiceAccount => found.push((
                     Code::PuServiceAccount,
-                    "is a service account: its authentication would fail",
-                ),
-                AccountKind::Computer => (Code::PuComputerAccount, "is a computer account"),
-                AccountKind::Person if !user.has_aes() => (
+                    "is a service account: its authentication would fail".into(),
+                )),
+                AccountKind::Computer => {
+                    found.push((Code::PuComputerAccount, "is a computer account".into()));
+                }
+                AccountKind::Person if !user.has_aes() && dc => found.push((
                     Code::PuWeakEtypes,
-                    "has no AES keys: Kerberos pre-authentication would fail (reset its password first)",
-                ),
-                AccountKind::Person if !user.aes_keys => (
+                    "has no AES keys: Kerberos pre-authentication would fail (reset its password first)"
+                        .into(),
+                )),
+                AccountKind::Person if !user.aes_keys => found.push((
                     Code::PuAesReset,
-                    "has no AES keys yet (its password predates them): reset the password before the stage",
-                ),
-                AccountKind::Person => continue,
-            };
-            out.push(Finding {
-                code,
-                severity: code.severity(),
-                path: None,
-                mode: None,
-                subjects: vec![Subject::User(u as UserId), Subject::Stage(*s)],
-                message: format!(
-                    "stage `{}` enrolls {} in Protected Users, but the account {why}",
-                    self.plan.stages[*s as usize].name,
-                    inv.user_label(u as UserId)
-                ),
-            });
+                    "has no AES keys yet (its password predates them): reset the password before the stage"
+                        .into(),
+                )),
+                AccountKind::Person => {}
+            }
+            if !dc {
+                found.push((
+                    Code::PuDfl,
+                    format!(
+                        "is in {}, below the Windows Server 2012 R2 functional level: the domain controller protections will not apply",
+                        rules::subject_label(inv, Subject::Domain(user.domain))
+                    ),
+                ));
+            }
+            for (code, why) in found {
+                let mut subjects = vec![Subject::User(u as UserId), Subject::Stage(*s)];
+                if code == Code::PuDfl {
+                    subjects.push(Subject::Domain(user.domain));
+                    subjects.sort();
+                }
+                out.push(Finding {
+                    code,
+                    severity: code.severity(),
+                    path: None,
+                    mode: None,
+                    subjects,
+                    message: format!(
+                        "stage `{}` enrolls {} in Protected Users, but the account {why}",
+                        self.plan.stages[*s as usize].name,
+                        inv.user_label(u as UserId)
+                    ),
+                });
+            }
         }
         out.extend(self.breakglass_findings());
         out
