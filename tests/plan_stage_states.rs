@@ -406,6 +406,37 @@ fn plan_init_creates_no_problem_that_a_later_stage_removes() {
 }
 
 #[test]
+fn plan_init_keeps_out_of_protected_users_the_accounts_enrollment_would_lock_out() {
+    for hosts in [600, 10_000] {
+        let text = generate(&SampleSpec::new(hosts)).expect("a valid spec");
+        let inv: Inventory = load_str("sample.toml", &text).expect("the sample loads");
+        let ws = Workspace::new(inv, None, TODAY);
+        // No account the starting plan enrolls loses its access: no block about what a stage's enrollment
+        // would refuse (PU-NTLM, PU-DELEGATION, ...).
+        let locked_out: Vec<String> = (ws.assessment().items.iter())
+            .filter(|a| a.blocks())
+            .map(|a| ws.finding(a.finding))
+            .filter(|f| f.code.as_str().starts_with("PU-"))
+            .filter(|f| f.subjects.iter().any(|s| matches!(s, Subject::Stage(_))))
+            .map(|f| format!("{}: {}", f.code, f.message))
+            .collect();
+        assert!(locked_out.is_empty(), "{hosts} hosts: {locked_out:#?}");
+        // The stage says who waits, and the accounts it still enrolls are named one by one.
+        let s = stage_named(&ws, "protected-users");
+        let stage = &ws.plan.stages[s];
+        assert!(
+            stage
+                .description
+                .contains("kept out until their paths no longer need"),
+            "{hosts} hosts: {}",
+            stage.description
+        );
+        assert!(!stage.users.is_empty());
+        assert!(stage.users.iter().all(|u| u.starts_with("user:")));
+    }
+}
+
+#[test]
 fn the_report_lists_what_the_scripts_change() {
     let ws = contoso();
     let input = guardplan::report::plan_input(&ws, "plan.toml".into());

@@ -250,7 +250,7 @@ fn review_a_finding_through_its_path_and_stage_and_back() {
     tmux.open(dir.path(), &plan);
     tmux.wait_for("does not exist: this is a new plan");
     tmux.keys(&["5", "/"]);
-    for k in ["p", "u", "-", "n", "t", "l", "m", "Enter", "G", "Up"] {
+    for k in ["p", "u", "-", "n", "t", "l", "m", "Enter", "G"] {
         tmux.keys(&[k]);
     }
     tmux.wait_for("plant-floor");
@@ -289,7 +289,7 @@ fn remove_an_expired_waiver_and_waive_again() {
     tmux.keys(&["d"]);
     tmux.wait_for("waiver of PU-NTLM (path:plant-floor) removed (u undoes)");
     tmux.keys(&["5", "/"]);
-    for k in ["p", "u", "-", "n", "t", "l", "m", "Enter", "G", "Up", "w"] {
+    for k in ["p", "u", "-", "n", "t", "l", "m", "Enter", "G", "w"] {
         tmux.keys(&[k]);
     }
     tmux.wait_for("Waive PU-NTLM");

@@ -1,10 +1,10 @@
 //! A starting plan from the recommendations: the usual stages, members as selectors, one decision per path.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
-use crate::finding::{Mode, Severity, Verdict};
-use crate::inventory::PathId;
+use crate::finding::{Mode, Severity, Subject, Verdict};
 use crate::inventory::{AccountKind, HostRole, Inventory, JoinType, Purpose};
+use crate::inventory::{PathId, UserId};
 use crate::rules::{Choice, Evaluation};
 
 use super::io::fingerprint;
@@ -288,6 +288,59 @@ fn use_switches_where_policies_conflict(inv: &Inventory, decisions: &mut [Decisi
     for (d, switch) in decisions.iter_mut().zip(switch) {
         if switch && matches!(d.mode, Mode::RemoteGuard | Mode::RestrictedAdmin) {
             d.enforce = Enforcement::Switch;
+        }
+    }
+}
+
+/// Keeps out of Protected Users the accounts whose enrollment would block one of their paths (PU-NTLM: a
+/// workgroup target or no domain controller in sight; PU-DELEGATION: the path relies on Kerberos delegation):
+/// Microsoft's advice is to test before adding accounts, and such an account would lose its access the day it
+/// is enrolled. The stage then names the accounts it enrolls, and its description says who waits and why.
+pub fn keep_blocked_accounts_out(ws: &mut super::Workspace) {
+    let mut waiting: BTreeMap<usize, (BTreeSet<UserId>, BTreeSet<&'static str>)> = BTreeMap::new();
+    for a in ws.assessment().items.iter().filter(|a| a.blocks()) {
+        let f = ws.finding(a.finding);
+        if !f.code.as_str().starts_with("PU-") {
+            continue;
+        }
+        for s in f.subjects.iter().filter_map(|s| match s {
+            Subject::Stage(s) => Some(*s),
+            _ => None,
+        }) {
+            let entry = waiting.entry(s as usize).or_default();
+            entry.0.extend(f.subjects.iter().filter_map(|x| match x {
+                Subject::User(u) if ws.membership().user.get(*u as usize) == Some(&Some(s)) => {
+                    Some(*u)
+                }
+                _ => None,
+            }));
+            entry.1.insert(f.code.as_str());
+        }
+    }
+    for (s, (users, codes)) in waiting {
+        if users.is_empty() {
+            continue;
+        }
+        let inv = &ws.inventory;
+        let mut enrolled: Vec<String> = (ws.membership().user.iter().enumerate())
+            .filter(|(u, st)| **st == Some(s as u32) && !users.contains(&(*u as UserId)))
+            .filter(|(u, _)| !inv.users[*u].protected_users)
+            .map(|(u, _)| format!("user:{}", inv.user_label(u as UserId)))
+            .collect();
+        enrolled.sort();
+        let codes: Vec<&str> = codes.into_iter().collect();
+        let note = format!(
+            "{} kept out until their paths no longer need what Protected Users refuses ({})",
+            crate::report::plural(users.len(), "account"),
+            codes.join(", ")
+        );
+        ws.set_stage_users(s, enrolled);
+        if let Some(st) = ws.plan.stages.get_mut(s) {
+            st.description = if st.description.is_empty() {
+                note
+            } else {
+                format!("{}; {note}", st.description)
+            };
         }
     }
 }

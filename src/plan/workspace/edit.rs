@@ -182,6 +182,15 @@ impl Workspace {
         }
     }
 
+    /// Replaces the users a stage enrolls, outside the undo history: the starting plan is shaped before anyone
+    /// edits it.
+    pub(crate) fn set_stage_users(&mut self, stage: usize, users: Vec<String>) {
+        if let Some(st) = self.plan.stages.get_mut(stage) {
+            st.users = users;
+            self.recompute_members(MemberKind::User);
+        }
+    }
+
     /// After an edit of one kind of the stages' members: an edit of users changes only who is enrolled when.
     fn recompute_members(&mut self, kind: MemberKind) {
         match kind {

@@ -157,6 +157,7 @@ impl Workspace {
         ws.recompute_all();
         if fresh {
             // The starting plan is ordered before anyone edits it: its moves are not edits to undo.
+            crate::plan::init::keep_blocked_accounts_out(&mut ws);
             crate::plan::init::wait_for_later_fixes(&mut ws);
             ws.undo.clear();
             ws.redo.clear();
