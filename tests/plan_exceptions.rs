@@ -27,6 +27,9 @@ fn estate(hosts: u32) -> (Inventory, Evaluation) {
 #[test]
 fn proposed_exceptions_take_exactly_the_blocked_subjects_with_few_selectors() {
     let (inv, ev) = estate(5_000);
+    // Small paths and wide ones (whose hosts are described from the inventory's selector index) alike.
+    assert!(inv.paths.iter().any(|p| p.to.len() > 1_000));
+    assert!(inv.paths.iter().any(|p| p.to.len() < 100));
     let mut widest = (0usize, 0usize, String::new());
     for (i, p) in inv.paths.iter().enumerate() {
         let pid = i as u32;
