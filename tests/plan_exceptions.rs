@@ -326,3 +326,23 @@ fn the_planner_moves_an_exception_to_a_stage_and_undo_takes_it_back() {
     let d = app.ws.plan.decision("app-owners").expect("decided");
     assert_eq!(d.exceptions[0].stage.as_deref(), Some(last.as_str()));
 }
+
+#[test]
+fn a_stage_an_exception_joins_in_cannot_be_removed_under_it() {
+    let (inv, p) = staged_plan("enforce");
+    let enforce = p
+        .stages
+        .iter()
+        .position(|s| s.name == "enforce")
+        .expect("enforce");
+    let mut ws = Workspace::new(inv, Some(p), TODAY);
+    let before = ws.plan.clone();
+    let err = ws
+        .apply(guardplan::plan::Edit::RemoveStage(enforce))
+        .expect_err("an exception joins there");
+    assert!(
+        err.contains("the subjects of 1 exception join their path's mode in stage `enforce`"),
+        "{err}"
+    );
+    assert_eq!(ws.plan, before, "nothing changed");
+}
