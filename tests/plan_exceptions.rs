@@ -346,3 +346,58 @@ fn a_stage_an_exception_joins_in_cannot_be_removed_under_it() {
     );
     assert_eq!(ws.plan, before, "nothing changed");
 }
+
+#[test]
+fn the_starting_plan_prepares_no_target_only_exceptions_take() {
+    let sample = load_sample().expect("sample");
+    let sample_ev = rules::evaluate(&sample, &TrustGraph::new(&sample));
+    let mut checked = 0;
+    for (inv, ev) in [(sample, sample_ev), estate(5_000)] {
+        checked += prepared_selectors_are_not_only_excepted(&inv, &ev);
+    }
+    assert!(
+        checked > 0,
+        "some path selector takes excepted targets only"
+    );
+}
+
+/// How many path selectors take excepted targets only; asserts that none of them is prepared for its path.
+fn prepared_selectors_are_not_only_excepted(inv: &Inventory, ev: &Evaluation) -> usize {
+    let p = Plan::init(inv, ev);
+    let enable = p
+        .stages
+        .iter()
+        .find(|s| s.name == "enable-targets")
+        .expect("enable-targets");
+    let sel = inv.selectors();
+    let mut checked = 0;
+    for (i, path) in inv.paths.iter().enumerate() {
+        let Some(d) = p.decision(&path.name).filter(|d| !d.exceptions.is_empty()) else {
+            continue;
+        };
+        let mut ex: Vec<u32> = exceptions::resolve_list(inv, i as u32, &d.exceptions)
+            .into_iter()
+            .flat_map(|r| r.targets)
+            .collect();
+        ex.sort_unstable();
+        for s in &path.selectors.to {
+            let ids = sel.hosts_among(s, &path.to).expect("resolves");
+            if !ids.is_empty() && ids.iter().all(|t| ex.binary_search(t).is_ok()) {
+                checked += 1;
+                // Prepared only if another path that keeps it on its mode needs it.
+                let needed = inv.paths.iter().enumerate().any(|(j, q)| {
+                    j != i
+                        && q.selectors.to.contains(s)
+                        && p.decision(&q.name)
+                            .is_some_and(|d| d.mode != Mode::Standard)
+                });
+                assert!(
+                    needed || !enable.hosts.contains(s),
+                    "{}: {s} is prepared",
+                    path.name
+                );
+            }
+        }
+    }
+    checked
+}
