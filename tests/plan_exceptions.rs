@@ -27,6 +27,9 @@ fn estate(hosts: u32) -> (Inventory, Evaluation) {
 #[test]
 fn proposed_exceptions_take_exactly_the_blocked_subjects_with_few_selectors() {
     let (inv, ev) = estate(5_000);
+    // Small paths and wide ones (whose hosts are described from the inventory's selector index) alike.
+    assert!(inv.paths.iter().any(|p| p.to.len() > 1_000));
+    assert!(inv.paths.iter().any(|p| p.to.len() < 100));
     let mut widest = (0usize, 0usize, String::new());
     for (i, p) in inv.paths.iter().enumerate() {
         let pid = i as u32;
@@ -322,4 +325,79 @@ fn the_planner_moves_an_exception_to_a_stage_and_undo_takes_it_back() {
     let last = app.ws.plan.stages.last().expect("stages").name.clone();
     let d = app.ws.plan.decision("app-owners").expect("decided");
     assert_eq!(d.exceptions[0].stage.as_deref(), Some(last.as_str()));
+}
+
+#[test]
+fn a_stage_an_exception_joins_in_cannot_be_removed_under_it() {
+    let (inv, p) = staged_plan("enforce");
+    let enforce = p
+        .stages
+        .iter()
+        .position(|s| s.name == "enforce")
+        .expect("enforce");
+    let mut ws = Workspace::new(inv, Some(p), TODAY);
+    let before = ws.plan.clone();
+    let err = ws
+        .apply(guardplan::plan::Edit::RemoveStage(enforce))
+        .expect_err("an exception joins there");
+    assert!(
+        err.contains("the subjects of 1 exception join their path's mode in stage `enforce`"),
+        "{err}"
+    );
+    assert_eq!(ws.plan, before, "nothing changed");
+}
+
+#[test]
+fn the_starting_plan_prepares_no_target_only_exceptions_take() {
+    let sample = load_sample().expect("sample");
+    let sample_ev = rules::evaluate(&sample, &TrustGraph::new(&sample));
+    let mut checked = 0;
+    for (inv, ev) in [(sample, sample_ev), estate(5_000)] {
+        checked += prepared_selectors_are_not_only_excepted(&inv, &ev);
+    }
+    assert!(
+        checked > 0,
+        "some path selector takes excepted targets only"
+    );
+}
+
+/// How many path selectors take excepted targets only; asserts that none of them is prepared for its path.
+fn prepared_selectors_are_not_only_excepted(inv: &Inventory, ev: &Evaluation) -> usize {
+    let p = Plan::init(inv, ev);
+    let enable = p
+        .stages
+        .iter()
+        .find(|s| s.name == "enable-targets")
+        .expect("enable-targets");
+    let sel = inv.selectors();
+    let mut checked = 0;
+    for (i, path) in inv.paths.iter().enumerate() {
+        let Some(d) = p.decision(&path.name).filter(|d| !d.exceptions.is_empty()) else {
+            continue;
+        };
+        let mut ex: Vec<u32> = exceptions::resolve_list(inv, i as u32, &d.exceptions)
+            .into_iter()
+            .flat_map(|r| r.targets)
+            .collect();
+        ex.sort_unstable();
+        for s in &path.selectors.to {
+            let ids = sel.hosts_among(s, &path.to).expect("resolves");
+            if !ids.is_empty() && ids.iter().all(|t| ex.binary_search(t).is_ok()) {
+                checked += 1;
+                // Prepared only if another path that keeps it on its mode needs it.
+                let needed = inv.paths.iter().enumerate().any(|(j, q)| {
+                    j != i
+                        && q.selectors.to.contains(s)
+                        && p.decision(&q.name)
+                            .is_some_and(|d| d.mode != Mode::Standard)
+                });
+                assert!(
+                    needed || !enable.hosts.contains(s),
+                    "{}: {s} is prepared",
+                    path.name
+                );
+            }
+        }
+    }
+    checked
 }

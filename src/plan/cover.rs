@@ -63,6 +63,21 @@ fn facts<'a>(host: &Host) -> impl Iterator<Item = Trait<'a>> + use<'a> {
     )
 }
 
+/// Room for every fact: operating systems, joins, clients, build thresholds.
+const FACT_SLOTS: usize = 64;
+
+/// The slot of a fact among [`FACT_SLOTS`].
+fn fact_slot(t: Trait<'_>) -> Option<usize> {
+    let k = match t {
+        Trait::Os(f) => f as usize,
+        Trait::Join(j) => 40 + j as usize,
+        Trait::Client(c) => 48 + c as usize,
+        Trait::Below(b) => 56 + THRESHOLDS.iter().position(|x| *x == b)?,
+        _ => return None,
+    };
+    (k < FACT_SLOTS).then_some(k)
+}
+
 fn host_traits<'a>(inv: &'a Inventory, h: HostId, out: &mut Vec<Trait<'a>>) {
     out.clear();
     let Some(host) = inv.hosts.get(h as usize) else {
@@ -184,7 +199,7 @@ fn describe(inv: &Inventory, hosts: bool, universe: &[u32], chosen: &[u32]) -> V
 
 /// From this many hosts on a path, the exact traits are read from the inventory's selector index (one pass
 /// over its lists) rather than host by host.
-const BY_INDEX: usize = 4096;
+const BY_INDEX: usize = 1000;
 
 /// The traits no subject of `universe` outside `chosen` has, each with the positions in `chosen` of the
 /// subjects that have it: subject by subject.
@@ -261,23 +276,29 @@ fn exact_by_index<'a>(
     for (d, list) in ix.domain_hosts.iter().enumerate() {
         take(Trait::Domain(d as u32), list);
     }
-    // Facts have no index: read from the path's hosts.
-    let mut forbidden: HashSet<Trait<'_>> = HashSet::new();
-    let mut found: HashMap<Trait<'_>, Vec<u32>> = HashMap::new();
+    // Facts have no index: read from the path's hosts, into a slot per fact (no hashing per host).
+    let mut slots: Vec<Option<(Trait<'a>, Vec<u32>, bool)>> = vec![None; FACT_SLOTS];
     for &h in universe {
         let Some(host) = inv.hosts.get(h as usize) else {
             continue;
         };
-        let traits = facts(host);
-        match at[h as usize] {
-            OTHER => forbidden.extend(traits),
-            i => {
-                for t in traits {
-                    found.entry(t).or_default().push(i);
-                }
+        let i = at[h as usize];
+        for t in facts(host) {
+            let Some(slot) = fact_slot(t).and_then(|k| slots.get_mut(k)) else {
+                continue;
+            };
+            let (_, list, forbidden) = slot.get_or_insert_with(|| (t, Vec::new(), false));
+            if i == OTHER {
+                *forbidden = true;
+            } else if !*forbidden {
+                list.push(i);
             }
         }
     }
-    members.extend(found.into_iter().filter(|(t, _)| !forbidden.contains(t)));
+    members.extend(
+        (slots.into_iter().flatten())
+            .filter(|(_, _, forbidden)| !forbidden)
+            .map(|(t, list, _)| (t, list)),
+    );
     members
 }

@@ -223,12 +223,16 @@ pub fn propose(inv: &Inventory, eval: &Evaluation, pid: PathId, mode: Mode) -> O
     // Of users refused on some targets (what earlier lists left), the side with fewer pairs, or the other
     // side when that one would take every user or every target; then the same preferring targets, then users.
     let fewer = |u: usize, t: usize| u as u64 * p.to.len() as u64 <= t as u64 * p.who.len() as u64;
-    // The lists are greedy: a tangle of refusals that none of them unties stays blocked, without exception.
+    // The lists are greedy: when none of the orders takes every refusal without taking the whole path, the
+    // first one takes what it can, and the refusals neither side can take stay blocked.
     let prefs: [&dyn Fn(usize, usize) -> bool; 3] = [&fewer, &|_, _| false, &|_, _| true];
-    let mut r = prefs.iter().find_map(|by_users| {
-        let r = take(p, b, by_users);
-        (r.users.len() < p.who.len() && r.targets.len() < p.to.len()).then_some(r)
-    })?;
+    let within = |r: &Resolved| r.users.len() < p.who.len() && r.targets.len() < p.to.len();
+    let mut r = prefs
+        .iter()
+        .map(|by_users| take(p, b, by_users, false))
+        .find(within)
+        .or_else(|| Some(take(p, b, &fewer, true)).filter(within))
+        .filter(|r| !(r.users.is_empty() && r.targets.is_empty() && r.clients.is_empty()))?;
     let size = universe(p, &Resolved::default()) - universe(p, &r);
     let mut best = 0;
     for m in PROTECTIVE.into_iter().filter(|m| *m != mode) {
@@ -244,7 +248,12 @@ pub fn propose(inv: &Inventory, eval: &Evaluation, pid: PathId, mode: Mode) -> O
 
 /// The blockers `b` of a mode on `p` as one exception, taking of each list of users refused on some targets
 /// the users when `by_users(users, targets)` says so (and that does not take every user), else the targets.
-fn take(p: &AccessPath, b: &Blockers, by_users: &dyn Fn(usize, usize) -> bool) -> Resolved {
+fn take(
+    p: &AccessPath,
+    b: &Blockers,
+    by_users: &dyn Fn(usize, usize) -> bool,
+    skip_tangles: bool,
+) -> Resolved {
     // Membership flags by id, so that each list costs its length.
     let flags = |ids: &[u32], of: &[u32]| {
         let n = of.last().map_or(0, |x| *x as usize + 1);
@@ -273,6 +282,9 @@ fn take(p: &AccessPath, b: &Blockers, by_users: &dyn Fn(usize, usize) -> bool) -
         }
         let users_whole = users.len() + u.len() >= p.who.len();
         let targets_whole = targets.len() + t.len() >= p.to.len();
+        if skip_tangles && users_whole && targets_whole {
+            continue;
+        }
         let (list, taken, add) = if (by_users(u.len(), t.len()) && !users_whole) || targets_whole {
             (&mut users, &mut in_users, u)
         } else {

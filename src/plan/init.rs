@@ -61,19 +61,37 @@ impl Plan {
         let mut enforce_clients = BTreeSet::new();
         let mut pilot = BTreeSet::new();
         let mut helpdesk = BTreeSet::new();
+        let sel = inv.selectors();
         for (p, path) in inv.paths.iter().enumerate() {
             if !protected(p) {
                 continue;
             }
-            // Targets and clients the decision leaves out by name are not prepared for its mode.
-            let left_out = |sel: &String| {
-                decisions[p]
-                    .exceptions
-                    .iter()
-                    .any(|e| e.targets.contains(sel) || e.clients.contains(sel))
+            // Targets and clients the decision leaves out are not prepared for its mode: a path selector whose
+            // hosts on the path are all excepted stays out of the stages.
+            let ex = super::exceptions::resolve_list(inv, p as PathId, &decisions[p].exceptions);
+            let taken = |pick: fn(&super::exceptions::Resolved) -> &Vec<u32>| {
+                let mut v: Vec<u32> = ex.iter().flat_map(|e| pick(e).iter().copied()).collect();
+                v.sort_unstable();
+                v.dedup();
+                v
             };
-            targets.extend(path.selectors.to.iter().filter(|s| !left_out(s)).cloned());
-            enforce_clients.extend(path.selectors.from.iter().filter(|s| !left_out(s)).cloned());
+            let (ex_to, ex_from) = (taken(|e| &e.targets), taken(|e| &e.clients));
+            let left_out = |s: &String, on: &[u32], ex: &[u32]| {
+                !ex.is_empty()
+                    && sel.hosts_among(s, on).is_ok_and(|ids| {
+                        !ids.is_empty() && ids.iter().all(|i| ex.binary_search(i).is_ok())
+                    })
+            };
+            targets.extend(
+                (path.selectors.to.iter())
+                    .filter(|s| !left_out(s, &path.to, &ex_to))
+                    .cloned(),
+            );
+            enforce_clients.extend(
+                (path.selectors.from.iter())
+                    .filter(|s| !left_out(s, &path.from, &ex_from))
+                    .cloned(),
+            );
             let from_paws = !path.from.is_empty()
                 && path
                     .from

@@ -360,6 +360,18 @@ impl Workspace {
             }
             Edit::RemoveStage(i) => {
                 self.stage_index(*i)?;
+                // An exception that names the stage would name nothing: the plan would not load again.
+                let name = &self.plan.stages[*i].name;
+                let naming = (self.plan.decisions.iter())
+                    .flat_map(|d| &d.exceptions)
+                    .filter(|e| e.stage.as_ref() == Some(name))
+                    .count();
+                if naming > 0 {
+                    return Err(format!(
+                        "the subjects of {} join their path's mode in stage `{name}`: move those exceptions to another stage first (> or < in the waivers & exceptions view)",
+                        crate::report::plural(naming, "exception")
+                    ));
+                }
                 let old = self.plan.stages.clone();
                 self.plan.stages.remove(*i);
                 self.recompute_all();
