@@ -139,6 +139,10 @@ impl Workspace {
             Undo::Decision(name, _) => self.inventory.index.paths.get(&lc(name)).copied(),
             _ => None,
         };
+        // The same stages with other members: only what membership decides is derived again.
+        let members_only = matches!(&undo, Undo::Stages(s) if s.len() == self.plan.stages.len()
+            && s.iter().zip(&self.plan.stages).all(|(a, b)| a.name == b.name));
+        let waivers = matches!(undo, Undo::Waivers(_));
         match undo {
             Undo::Decision(name, old) => {
                 let pos = self.plan.decisions.binary_search_by(|d| d.path.cmp(&name));
@@ -156,6 +160,8 @@ impl Workspace {
         }
         match touched {
             Some(p) => self.recompute_path(p),
+            None if members_only => self.recompute_members(),
+            None if waivers => self.recompute_waivers(),
             None => self.recompute_all(),
         }
         self.redo.push((id, edit));
@@ -228,7 +234,7 @@ impl Workspace {
                 }
                 m.push(selector.clone());
                 m.sort();
-                self.recompute_all();
+                self.recompute_members();
                 Ok(Undo::Stages(old))
             }
             Edit::RemoveMember {
@@ -246,7 +252,7 @@ impl Workspace {
                     ));
                 };
                 m.remove(i);
-                self.recompute_all();
+                self.recompute_members();
                 Ok(Undo::Stages(old))
             }
             Edit::MoveMember {
@@ -271,7 +277,7 @@ impl Workspace {
                     dst.push(s);
                     dst.sort();
                 }
-                self.recompute_all();
+                self.recompute_members();
                 Ok(Undo::Stages(old))
             }
             Edit::AddWaiver(w) => {
@@ -279,7 +285,7 @@ impl Workspace {
                 let old = self.plan.waivers.clone();
                 self.plan.waivers.push(w.clone());
                 self.plan.normalize_waivers();
-                self.recompute_all();
+                self.recompute_waivers();
                 Ok(Undo::Waivers(old))
             }
             Edit::RemoveWaiver(i) => {
@@ -288,7 +294,7 @@ impl Workspace {
                 }
                 let old = self.plan.waivers.clone();
                 self.plan.waivers.remove(*i);
-                self.recompute_all();
+                self.recompute_waivers();
                 Ok(Undo::Waivers(old))
             }
             Edit::ReplaceWaiver { index, waiver } => {
@@ -299,7 +305,7 @@ impl Workspace {
                 let old = self.plan.waivers.clone();
                 self.plan.waivers[*index] = waiver.clone();
                 self.plan.normalize_waivers();
-                self.recompute_all();
+                self.recompute_waivers();
                 Ok(Undo::Waivers(old))
             }
             Edit::AddStage { at, name } => {
