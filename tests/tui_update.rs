@@ -317,12 +317,22 @@ fn every_change_is_autosaved_and_saving_removes_the_autosave() {
     let slot = app.files.autosave.clone().expect("slot");
     assert!(slot.read().is_none());
     keys(&mut app, "3m");
-    let autosaved =
-        guardplan::plan::io::parse("autosave", &slot.read().expect("autosaved")).expect("parses");
-    assert_eq!(
-        decided(&autosaved, &app.ws.inventory.paths[0].name),
-        Some(app.ws.choice(0).mode)
-    );
+    // Written off the key path, within moments, without anything else happening in the planner.
+    let path0 = app.ws.inventory.paths[0].name.clone();
+    let mode = Some(app.ws.choice(0).mode);
+    let autosaved = |slot: &guardplan::tui::autosave::Autosave| {
+        let text = slot.read()?;
+        let plan = guardplan::plan::io::parse("autosave", &text).expect("parses");
+        Some(decided(&plan, &path0))
+    };
+    let start = std::time::Instant::now();
+    while autosaved(&slot) != Some(mode) {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(20),
+            "the change was not autosaved"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
     keys(&mut app, "s");
     assert!(slot.read().is_none());
 }
@@ -698,4 +708,28 @@ fn the_plan_preview_shows_the_file_to_be_saved() {
     assert!(text.contains("version = 1"), "{text}");
     keys(&mut app, "<esc>");
     assert_eq!(app.overlay, None);
+}
+
+#[test]
+fn a_failed_autosave_is_shown_and_the_change_kept() {
+    let dir = tempdir();
+    let data = dir.path().join("data");
+    let mut app = app_for(
+        guardplan::inventory::load_sample().expect("sample"),
+        Some(&file(&dir, "p.plan.toml")),
+        Some(&data),
+    );
+    let slot = app.files.autosave.clone().expect("slot");
+    // Nothing can be written where the slot lives any more.
+    let slots = slot.path().parent().expect("slot directory").to_path_buf();
+    std::fs::remove_dir_all(&slots).expect("remove");
+    std::fs::write(&slots, b"not a directory").expect("file");
+    keys(&mut app, "3m");
+    let failure = app.flush_autosave().expect("the write failed");
+    let status = app.status.clone().expect("status");
+    assert!(
+        status.error && status.text.contains("autosave failed") && status.text.contains(&failure),
+        "{status:?}"
+    );
+    assert!(app.dirty(), "the change is still there to save");
 }
