@@ -733,3 +733,36 @@ fn a_failed_autosave_is_shown_and_the_change_kept() {
     );
     assert!(app.dirty(), "the change is still there to save");
 }
+
+#[test]
+fn a_stage_with_thousands_of_actions_shows_those_the_scroll_reaches() {
+    let mut app = app_for(big_inventory(3000), None, None);
+    keys(&mut app, "4");
+    let (stage, n) = (0..app.ws.plan.stages.len())
+        .map(|s| (s, app.ws.stage_gate(s).map_or(0, |g| g.actions.len())))
+        .max_by_key(|x| x.1)
+        .expect("the starting plan has stages");
+    assert!(n > 1000, "a stage with many actions: {n}");
+    for _ in 0..stage {
+        keys(&mut app, "j");
+    }
+    let describe = |app: &guardplan::tui::App, i: usize| {
+        let a = &app.ws.stage_gate(stage).expect("gate").actions[i];
+        guardplan::plan::actions::describe(&app.ws.inventory, a)
+    };
+    app.stages.gate_scroll = 2000;
+    let shown = screen(&mut app, 200, 40);
+    assert!(
+        (1950..2000).any(|i| shown.contains(&describe(&app, i))),
+        "{shown}"
+    );
+    assert!(!shown.contains(&describe(&app, 0)), "{shown}");
+    // Scrolled past the end: the last page, full, ending with the last action.
+    app.stages.gate_scroll = u16::MAX;
+    let shown = screen(&mut app, 200, 40);
+    assert!(shown.contains(&describe(&app, n - 1)), "{shown}");
+    assert!(
+        shown.contains(&describe(&app, n - 10)),
+        "a full page: {shown}"
+    );
+}
