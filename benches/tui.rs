@@ -1,61 +1,153 @@
-//! The planner on a 100,000-host estate: one mode change (update, derived rows, autosave) and one redraw.
+//! What a user waits for in the planner on the 100,000-host estate of `guardplan sample --hosts 100000` with its
+//! starting plan and an autosave slot: from a key that changes the plan to the frame that shows it. Each case
+//! times the key (update, derived rows, autosave) and the redraw of the view it is pressed in; what puts the
+//! plan back between two samples (another key, an undo) is not timed.
+//!
+//! Run with `cargo bench --bench tui` (`GUARDPLAN_BENCH_HOSTS=10000` for a smaller estate).
+
+use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use guardplan::tui::event::Msg;
+use guardplan::plan::FindingRef;
+use guardplan::tui::App;
+use guardplan::tui::findings::Row;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 #[path = "../tests/tui_support/mod.rs"]
 mod tui_support;
 
-fn key(c: char) -> Msg {
-    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+use tui_support::keys;
+
+const WIDTH: u16 = 160;
+const HEIGHT: u16 = 50;
+
+/// The planner over the sample estate, with a plan file (not written yet) and an autosave slot.
+fn planner(hosts: u32, dir: &tempfile::TempDir) -> App {
+    let text = match guardplan::sample::generate(&guardplan::sample::SampleSpec::new(hosts)) {
+        Ok(text) => text,
+        Err(e) => panic!("the sample generator refused {hosts} hosts: {e}"),
+    };
+    let inv = match guardplan::inventory::load_str("estate.toml", &text) {
+        Ok(inv) => inv,
+        Err(e) => panic!("the bench estate does not load: {e}"),
+    };
+    let plan = dir.path().join("estate.plan.toml");
+    let data = dir.path().join("data");
+    let mut app = tui_support::app_for(inv, Some(&plan), Some(&data));
+    app.update(guardplan::tui::event::Msg::Resize(WIDTH, HEIGHT));
+    app
 }
 
-fn planner(c: &mut Criterion) {
+fn draw(terminal: &mut Terminal<TestBackend>, app: &App) {
+    terminal
+        .draw(|f| f.render_widget(app, f.area()))
+        .expect("draw");
+}
+
+/// Times `key` and the redraw after it, `iters` times; `reset` (not timed) runs after each.
+fn timed(
+    iters: u64,
+    app: &mut App,
+    terminal: &mut Terminal<TestBackend>,
+    key: &str,
+    reset: &str,
+) -> Duration {
+    let mut total = Duration::ZERO;
+    for _ in 0..iters {
+        let start = Instant::now();
+        keys(app, key);
+        draw(terminal, app);
+        total += start.elapsed();
+        keys(app, reset);
+        draw(terminal, app);
+    }
+    total
+}
+
+/// Selects the first finding of the findings view that no waiver accepts yet.
+fn select_unwaived_finding(app: &mut App) {
+    keys(app, "5");
+    let at = app
+        .findings
+        .rows
+        .iter()
+        .position(|r| matches!(r, Row::Finding(FindingRef::Evaluation(_), None)))
+        .expect("the estate has a finding to waive");
+    for _ in 0..at {
+        keys(app, "j");
+    }
+}
+
+/// Selects, in the stage wizard, the first member of the stage holding the most paths by name.
+fn select_stage_member(app: &mut App) {
+    keys(app, "4");
+    let stage = (0..app.ws.plan.stages.len())
+        .max_by_key(|s| app.ws.plan.stages[*s].paths.len())
+        .expect("the starting plan has stages");
+    for _ in 0..stage {
+        keys(app, "j");
+    }
+    keys(app, "<tab>");
+}
+
+fn bench_planner(c: &mut Criterion) {
+    let hosts = std::env::var("GUARDPLAN_BENCH_HOSTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000u32);
     let dir = tui_support::tempdir();
-    let data = dir.path().join("data");
-    let plan = dir.path().join("big.plan.toml");
-    let mut app = tui_support::app_for(
-        tui_support::big_inventory(100_000),
-        Some(&plan),
-        Some(&data),
-    );
-    app.update(Msg::Resize(160, 50));
-    app.update(key('3'));
-    let mut terminal = Terminal::new(TestBackend::new(160, 50)).expect("test terminal");
-    c.bench_function(
-        "tui: change a mode on 100k hosts (update + autosave)",
-        |b| b.iter(|| app.update(key('m'))),
-    );
-    c.bench_function(
-        "tui: change a mode and redraw the paths view on 100k hosts",
-        |b| {
-            b.iter(|| {
-                app.update(key('m'));
-                terminal
-                    .draw(|f| f.render_widget(&app, f.area()))
-                    .expect("draw");
-            })
-        },
-    );
-    app.update(key('6'));
-    c.bench_function("tui: redraw the inventory browser on 100k hosts", |b| {
-        b.iter(|| {
-            terminal
-                .draw(|f| f.render_widget(&app, f.area()))
-                .expect("draw");
+    let mut app = planner(hosts, &dir);
+    let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).expect("test terminal");
+    let mut group = c.benchmark_group(format!("tui {hosts} hosts"));
+
+    // A mode change in the access-paths view, on the path in the middle of the list.
+    keys(&mut app, "3");
+    for _ in 0..app.ws.inventory.paths.len() / 2 {
+        keys(&mut app, "j");
+    }
+    group.bench_function("m: change a mode, redraw the access paths", |b| {
+        b.iter_custom(|iters| timed(iters, &mut app, &mut terminal, "m", ""))
+    });
+
+    // A path of a stage moved to the next stage in the stage wizard, undone between samples.
+    select_stage_member(&mut app);
+    group.bench_function("gt: move a stage member later, redraw the stages", |b| {
+        b.iter_custom(|iters| timed(iters, &mut app, &mut terminal, "<gt>", "u"))
+    });
+
+    // A waiver added from the findings view (the form filled in beforehand), undone between samples.
+    select_unwaived_finding(&mut app);
+    group.bench_function("w: add a waiver, redraw the findings", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                keys(&mut app, "wreviewed");
+                let start = Instant::now();
+                keys(&mut app, "<enter>");
+                draw(&mut terminal, &app);
+                total += start.elapsed();
+                assert!(app.overlay.is_none(), "the waiver is made");
+                keys(&mut app, "u");
+                draw(&mut terminal, &app);
+            }
+            total
         })
     });
+
+    keys(&mut app, "6");
+    group.bench_function("redraw the inventory browser", |b| {
+        b.iter(|| draw(&mut terminal, &app))
+    });
+    group.finish();
 }
 
 criterion_group! {
     name = benches;
     config = Criterion::default()
         .sample_size(10)
-        .warm_up_time(std::time::Duration::from_secs(1))
-        .measurement_time(std::time::Duration::from_secs(3));
-    targets = planner
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3));
+    targets = bench_planner
 }
 criterion_main!(benches);

@@ -627,3 +627,86 @@ fn a_path_with_a_mode_and_no_stage_is_plan_unstaged() {
     .expect("mode");
     assert!(unstaged(&ws).is_empty());
 }
+
+/// Everything the assessment says of a plan, for comparing a workspace edited step by step with one built
+/// afresh from the same plan.
+fn assessed(ws: &Workspace) -> String {
+    let a = ws.assessment();
+    let exposure: Vec<_> = std::iter::once(None)
+        .chain((0..ws.plan.stages.len()).map(Some))
+        .map(|s| ws.exposure(s))
+        .collect();
+    format!(
+        "{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{exposure:?}",
+        a.items, a.cross, a.order, a.enrollment, a.stages, a.counts, a.states.interim
+    )
+}
+
+#[test]
+fn stage_member_and_waiver_edits_assess_the_plan_as_a_fresh_workspace_does() {
+    let text = guardplan::sample::generate(&guardplan::sample::SampleSpec::new(1_000))
+        .expect("the sample generator");
+    let inv = guardplan::inventory::load_str("estate.toml", &text).expect("loads");
+    let mut ws = Workspace::new(inv.clone(), None, TODAY);
+    let check = |ws: &Workspace, what: &str| {
+        let fresh = Workspace::new(inv.clone(), Some(ws.plan.clone()), TODAY);
+        assert!(
+            assessed(ws) == assessed(&fresh),
+            "{what}: the edited workspace differs from a fresh one"
+        );
+    };
+    // Every first member of every kind moved to the next stage, then back to the first; a host selector
+    // added to the first stage; a waiver of the first block added and removed.
+    let n = ws.plan.stages.len();
+    assert!(n > 2, "the starting plan has stages");
+    let mut edits = Vec::new();
+    for s in 0..n - 1 {
+        for kind in MemberKind::ALL {
+            if let Some(sel) = ws.plan.stages[s].members(kind).first() {
+                edits.push(Edit::MoveMember {
+                    from: s,
+                    to: s + 1,
+                    kind,
+                    selector: sel.clone(),
+                });
+                edits.push(Edit::MoveMember {
+                    from: s + 1,
+                    to: 0,
+                    kind,
+                    selector: sel.clone(),
+                });
+            }
+        }
+    }
+    edits.push(Edit::AddMember {
+        stage: 0,
+        kind: MemberKind::Host,
+        selector: format!("host:{}", inv.hosts[inv.hosts.len() / 2].name),
+    });
+    let block = ws
+        .assessment()
+        .items
+        .iter()
+        .find(|a| a.blocks() && ws.finding(a.finding).path.is_some())
+        .map(|a| ws.finding(a.finding).clone())
+        .expect("the starting plan has a block");
+    edits.push(Edit::AddWaiver(Waiver {
+        code: block.code.as_str().into(),
+        scope: format!("path:{}", inv.paths[block.path.unwrap_or(0) as usize].name),
+        reason: "accepted for the test".into(),
+        expires: None,
+    }));
+    edits.push(Edit::RemoveWaiver(0));
+    let mut applied = 0;
+    for e in edits {
+        let what = format!("{e:?}");
+        if ws.apply(e).is_ok() {
+            applied += 1;
+            check(&ws, &what);
+        }
+    }
+    assert!(applied > 5, "only {applied} edits applied");
+    while ws.undo() {
+        check(&ws, "undo");
+    }
+}

@@ -114,6 +114,8 @@ fn two_planners_on_one_plan_keep_their_own_autosaves() {
     let mut b = app_for(sample(), Some(&plan), Some(&data));
     keys(&mut a, "3m");
     keys(&mut b, "3mm");
+    assert_eq!(a.flush_autosave(), None);
+    assert_eq!(b.flush_autosave(), None);
     let (slot_a, slot_b) = (
         a.files.autosave.clone().expect("slot"),
         b.files.autosave.clone().expect("slot"),

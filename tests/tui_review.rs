@@ -121,7 +121,7 @@ fn sample_with_waivers(waivers: Vec<Waiver>) -> App {
     };
     let ws = Workspace::new(inv, Some(plan), TODAY);
     let files = Files {
-        baseline: guardplan::plan::io::render(&ws.plan),
+        baseline: ws.plan.clone(),
         ..Files::default()
     };
     App::new(ws, config(Theme::default()), files)

@@ -51,7 +51,7 @@ fn with_waivers(theme: Theme) -> App {
     };
     let ws = Workspace::new(inv, Some(plan), TODAY);
     let files = Files {
-        baseline: guardplan::plan::io::render(&ws.plan),
+        baseline: ws.plan.clone(),
         ..Files::default()
     };
     App::new(ws, config(theme), files)

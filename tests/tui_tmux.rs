@@ -151,6 +151,29 @@ fn first_path_next_mode() -> (String, guardplan::finding::Mode) {
     (name, app.ws.choice(0).mode.next())
 }
 
+/// Waits until the planner started in `dir` has autosaved a change (written off the key path, within moments).
+fn wait_autosaved(dir: &Path) {
+    let slots = dir.join("data").join("autosave");
+    let start = Instant::now();
+    loop {
+        let written = std::fs::read_dir(&slots).is_ok_and(|entries| {
+            entries.filter_map(Result::ok).any(|e| {
+                e.file_name().to_string_lossy().ends_with(".plan.toml")
+                    && e.metadata().is_ok_and(|m| m.len() > 0)
+            })
+        });
+        if written {
+            return;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "no autosave in {}",
+            slots.display()
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
 fn assert_first_path_changed(plan: &Path) {
     let (name, mode) = first_path_next_mode();
     assert_eq!(
@@ -186,6 +209,7 @@ fn a_killed_planner_is_recovered_from_the_autosave() {
     tmux.wait_for("Overview");
     tmux.keys(&["3", "m"]);
     tmux.wait_for("[modified]");
+    wait_autosaved(dir.path());
     let pid = tmux.pid();
     let killed = Command::new("kill")
         .args(["-KILL", &pid])
@@ -217,6 +241,7 @@ fn a_killed_planner_recovered_after_the_plan_changed_keeps_both_edits() {
     tmux.wait_for("saved");
     tmux.keys(&["3", "m"]);
     tmux.wait_for("[modified]");
+    wait_autosaved(dir.path());
     let killed = Command::new("kill")
         .args(["-KILL", &tmux.pid()])
         .status()

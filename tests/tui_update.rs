@@ -317,12 +317,22 @@ fn every_change_is_autosaved_and_saving_removes_the_autosave() {
     let slot = app.files.autosave.clone().expect("slot");
     assert!(slot.read().is_none());
     keys(&mut app, "3m");
-    let autosaved =
-        guardplan::plan::io::parse("autosave", &slot.read().expect("autosaved")).expect("parses");
-    assert_eq!(
-        decided(&autosaved, &app.ws.inventory.paths[0].name),
-        Some(app.ws.choice(0).mode)
-    );
+    // Written off the key path, within moments, without anything else happening in the planner.
+    let path0 = app.ws.inventory.paths[0].name.clone();
+    let mode = Some(app.ws.choice(0).mode);
+    let autosaved = |slot: &guardplan::tui::autosave::Autosave| {
+        let text = slot.read()?;
+        let plan = guardplan::plan::io::parse("autosave", &text).expect("parses");
+        Some(decided(&plan, &path0))
+    };
+    let start = std::time::Instant::now();
+    while autosaved(&slot) != Some(mode) {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(20),
+            "the change was not autosaved"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
     keys(&mut app, "s");
     assert!(slot.read().is_none());
 }
@@ -698,4 +708,68 @@ fn the_plan_preview_shows_the_file_to_be_saved() {
     assert!(text.contains("version = 1"), "{text}");
     keys(&mut app, "<esc>");
     assert_eq!(app.overlay, None);
+}
+
+#[test]
+fn a_failed_autosave_is_shown_and_the_change_kept() {
+    let dir = tempdir();
+    let data = dir.path().join("data");
+    let mut app = app_for(
+        guardplan::inventory::load_sample().expect("sample"),
+        Some(&file(&dir, "p.plan.toml")),
+        Some(&data),
+    );
+    let slot = app.files.autosave.clone().expect("slot");
+    // Nothing can be written where the slot lives any more.
+    let slots = slot.path().parent().expect("slot directory").to_path_buf();
+    std::fs::remove_dir_all(&slots).expect("remove");
+    std::fs::write(&slots, b"not a directory").expect("file");
+    keys(&mut app, "3m");
+    // The failure shows once it is known: after the key if the writer was quick, else when it is flushed.
+    if let Some(failure) = app.flush_autosave() {
+        assert!(
+            app.status
+                .as_ref()
+                .is_some_and(|s| s.text.contains(&failure))
+        );
+    }
+    let status = app.status.clone().expect("status");
+    assert!(
+        status.error && status.text.contains("autosave failed"),
+        "{status:?}"
+    );
+    assert!(app.dirty(), "the change is still there to save");
+}
+
+#[test]
+fn a_stage_with_thousands_of_actions_shows_those_the_scroll_reaches() {
+    let mut app = app_for(big_inventory(3000), None, None);
+    keys(&mut app, "4");
+    let (stage, n) = (0..app.ws.plan.stages.len())
+        .map(|s| (s, app.ws.stage_gate(s).map_or(0, |g| g.actions.len())))
+        .max_by_key(|x| x.1)
+        .expect("the starting plan has stages");
+    assert!(n > 1000, "a stage with many actions: {n}");
+    for _ in 0..stage {
+        keys(&mut app, "j");
+    }
+    let describe = |app: &guardplan::tui::App, i: usize| {
+        let a = &app.ws.stage_gate(stage).expect("gate").actions[i];
+        guardplan::plan::actions::describe(&app.ws.inventory, a)
+    };
+    app.stages.gate_scroll = 2000;
+    let shown = screen(&mut app, 200, 40);
+    assert!(
+        (1950..2000).any(|i| shown.contains(&describe(&app, i))),
+        "{shown}"
+    );
+    assert!(!shown.contains(&describe(&app, 0)), "{shown}");
+    // Scrolled past the end: the last page, full, ending with the last action.
+    app.stages.gate_scroll = u16::MAX;
+    let shown = screen(&mut app, 200, 40);
+    assert!(shown.contains(&describe(&app, n - 1)), "{shown}");
+    assert!(
+        shown.contains(&describe(&app, n - 10)),
+        "a full page: {shown}"
+    );
 }

@@ -53,7 +53,7 @@ pub fn build_app(args: &TuiArgs) -> Result<App, CliError> {
         inventory: args.inventory.clone(),
         plan: args.plan.clone(),
         plan_on_disk,
-        baseline: io::render(&ws.plan),
+        baseline: ws.plan.clone(),
         autosave,
     };
     let mut app = App::new(ws, config, files);

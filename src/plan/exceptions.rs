@@ -393,24 +393,35 @@ pub fn rows(
     mode: Mode,
     written: Option<&[Exception]>,
 ) -> (Figures, Vec<Row>) {
-    let (resolved, exceptions): (Vec<Resolved>, Vec<Exception>) = match written {
-        Some(list) => (resolve_list(inv, pid, list), list.to_vec()),
+    match written {
+        Some(list) => rows_resolved(inv, eval, pid, mode, list, &resolve_list(inv, pid, list)),
         None => match propose(inv, eval, pid, mode) {
             Some(r) => {
                 let e = to_exception(inv, pid, &r, &blocking_codes(eval, pid, mode));
-                (vec![r], vec![e])
+                rows_resolved(inv, eval, pid, mode, &[e], &[r])
             }
-            None => (Vec::new(), Vec::new()),
+            None => rows_resolved(inv, eval, pid, mode, &[], &[]),
         },
-    };
-    let fig = figures(inv, eval, pid, mode, &resolved);
+    }
+}
+
+/// [`rows`] of exceptions already resolved on the path (`resolved`, index for index with `exceptions`).
+pub fn rows_resolved(
+    inv: &Inventory,
+    eval: &Evaluation,
+    pid: PathId,
+    mode: Mode,
+    exceptions: &[Exception],
+    resolved: &[Resolved],
+) -> (Figures, Vec<Row>) {
+    let fig = figures(inv, eval, pid, mode, resolved);
     let (Some(p), Some(pp)) = (inv.paths.get(pid as usize), eval.pairs.get(pid as usize)) else {
         return (fig, Vec::new());
     };
     let mut before = Resolved::default();
     let rows = resolved
         .iter()
-        .zip(exceptions)
+        .zip(exceptions.iter().cloned())
         .map(|(r, exception)| {
             let after = Resolved {
                 mode: r.mode,

@@ -7,13 +7,13 @@ use std::path::PathBuf;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEventKind};
 use ratatui::layout::{Position, Rect};
 
-use super::autosave::{Autosave, Orphan};
+use super::autosave::{Autosave, Orphan, Writer};
 use super::config::Config;
 use super::event::{Internal, Msg};
 use super::keymap::{Action, Context, Key};
 pub use super::popups::form::{Field, Form, FormPurpose, parse_date};
 use super::{findings, graph, inventory, nav, overview, paths, popups, stages, ui, waivers};
-use crate::plan::io::{self, FileStamp};
+use crate::plan::io::FileStamp;
 use crate::plan::{Edit, Plan, Workspace};
 
 /// The views, in tab order.
@@ -247,8 +247,8 @@ pub struct Files {
     pub plan: Option<PathBuf>,
     /// The plan file as it was opened or last saved, to notice changes by someone else.
     pub plan_on_disk: Option<FileStamp>,
-    /// The plan as rendered when opened or last saved: the working plan is unsaved when it renders otherwise.
-    pub baseline: String,
+    /// The plan as opened or last saved: the working plan is unsaved when it differs.
+    pub baseline: Plan,
     /// The autosave slot (none when there is no data directory).
     pub autosave: Option<Autosave>,
 }
@@ -294,6 +294,8 @@ pub struct App {
     pub overview: overview::OverviewState,
     /// The way back from drill-downs (Esc), most recent last.
     pub back: Vec<nav::Place>,
+    /// Writes the autosave slot of `files.autosave` off the key path.
+    autosaver: Option<Writer>,
     /// Set when the plan was made for another version of the inventory.
     pub stale: Option<Stale>,
     /// Remote Desktop sessions read from event files (`--events`), shown as each stage's verification.
@@ -313,6 +315,7 @@ impl App {
             waivers: waivers::WaiversState::default(),
             overview: overview::OverviewState::default(),
             back: Vec::new(),
+            autosaver: files.autosave.clone().map(Writer::start),
             stale: None,
             ws,
             config,
@@ -372,8 +375,12 @@ impl App {
         if changed {
             self.redraw = true;
             self.process_internal();
+            if self.view == View::Waivers && self.waivers.stale {
+                self.waivers.refresh(&self.ws);
+            }
             self.fit_cursors();
         }
+        self.check_autosave();
     }
 
     /// Handles a key; false when the key means nothing here (nothing to redraw).
@@ -630,29 +637,66 @@ impl App {
         }
     }
 
-    /// After any change of the plan: derived rows once, and the autosave.
+    /// After any change of the plan: derived rows once, and the autosave (written off the key path).
     pub(super) fn changed(&mut self, what: &str) {
-        // One rendering serves both the comparison with the file and the autosave.
-        let rendered = io::render(&self.ws.plan);
-        self.modified = rendered != self.files.baseline;
+        self.modified = self.ws.plan != self.files.baseline;
         self.refresh();
-        self.autosave(&rendered);
+        self.autosave();
         if !what.is_empty() {
             self.info(what);
         }
     }
 
-    /// Recomputes the rows the views show from the workspace (once per change, never per frame).
+    /// Recomputes the rows the views show from the workspace (once per change, never per frame). The list of
+    /// every exception, costly on a large estate, is made again only when its view is shown.
     pub fn refresh(&mut self) {
         self.findings.refresh(&self.ws);
         self.stages.refresh(&self.ws);
-        self.waivers.refresh(&self.ws);
+        if self.view == View::Waivers {
+            self.waivers.refresh(&self.ws);
+        } else {
+            self.waivers.stale = true;
+        }
         self.overview.refresh(&self.ws, self.stages.gates.len());
     }
 
     /// Whether the working plan differs from the one opened or last saved.
     pub fn dirty(&self) -> bool {
         self.modified
+    }
+
+    /// The autosave writer, if the planner has a slot.
+    pub(super) fn autosaver(&self) -> Option<&Writer> {
+        self.autosaver.as_ref()
+    }
+
+    /// Waits until the working plan handed to the autosave is written; shows and returns why it failed, if it
+    /// did.
+    pub fn flush_autosave(&mut self) -> Option<String> {
+        let w = self.autosaver.as_ref()?;
+        w.flush();
+        let (_, failure) = w.state();
+        self.show_autosave_failure(failure.clone());
+        failure
+    }
+
+    /// Shows an autosave that failed since the last check; true while a write is still under way.
+    pub fn check_autosave(&mut self) -> bool {
+        let Some(w) = &self.autosaver else {
+            return false;
+        };
+        let (pending, failure) = w.state();
+        self.show_autosave_failure(failure);
+        pending
+    }
+
+    fn show_autosave_failure(&mut self, failure: Option<String>) {
+        if let Some(e) = failure {
+            self.error(format!(
+                "autosave failed: {e}; save with s to keep your changes"
+            ));
+            self.redraw = true;
+        }
     }
 
     /// Shows a message.

@@ -4,14 +4,16 @@
 //! free) is offered for recovery. A slot records what the plan file held when the planner read it, so that a
 //! recovered plan is never saved over a file changed since. A slot is removed once the plan is saved or the
 //! operator discards the changes.
+//!
+//! The [`Writer`] does the rendering and writing on a thread of its own, so that a key never waits for them.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
 use sha2::{Digest, Sha256};
 
-use crate::plan::FileStamp;
+use crate::plan::{FileStamp, Plan};
 
 /// The autosave slot of one planner for an inventory and a plan file.
 #[derive(Debug, Clone)]
@@ -263,6 +265,165 @@ impl Autosave {
     }
 }
 
+/// Keeps an autosave slot in step with the working plan from a thread of its own, so that rendering and writing
+/// a large plan never holds up a key: the planner hands it a copy of the plan after each change and goes on; a
+/// copy not written yet is replaced by a newer one (only the latest matters). Every operation on the slot goes
+/// through it, in order, so that a removal is never undone by an older write. Dropping it writes what is
+/// pending first.
+#[derive(Debug)]
+pub struct Writer {
+    slot: Autosave,
+    shared: Arc<Shared>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+#[derive(Debug, Default)]
+struct Shared {
+    state: Mutex<WriterState>,
+    changed: Condvar,
+}
+
+/// What the writer does next with the slot.
+#[derive(Debug)]
+enum Job {
+    /// Write a plan, recording what the plan file held when it was read.
+    Write(Box<Plan>, Option<FileStamp>),
+    /// Remove the slot.
+    Remove,
+}
+
+impl Job {
+    /// Does it; the reason when it fails.
+    fn run(self, slot: &Autosave) -> Option<String> {
+        match self {
+            Job::Write(plan, base) => slot
+                .write(&crate::plan::io::render(&plan), base.as_ref())
+                .err()
+                .map(|e| e.to_string()),
+            Job::Remove => {
+                slot.remove();
+                None
+            }
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct WriterState {
+    /// What to do next; a newer job replaces one not started yet.
+    pending: Option<Job>,
+    /// A write is under way.
+    busy: bool,
+    /// The planner is ending: write what is pending, then stop.
+    stop: bool,
+    /// Why the last write failed, until the planner has shown it.
+    failure: Option<String>,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, WriterState> {
+        // The state is never left half-changed by a panic: take it as it is.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn wait<'a>(&self, guard: MutexGuard<'a, WriterState>) -> MutexGuard<'a, WriterState> {
+        self.changed
+            .wait(guard)
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The writer thread: the latest plan handed over, written one at a time, until told to stop.
+fn write_loop(slot: &Autosave, shared: &Shared) {
+    let mut st = shared.lock();
+    loop {
+        if let Some(job) = st.pending.take() {
+            st.busy = true;
+            drop(st);
+            let failure = job.run(slot);
+            st = shared.lock();
+            st.busy = false;
+            if failure.is_some() {
+                st.failure = failure;
+            }
+            shared.changed.notify_all();
+        } else if st.stop {
+            return;
+        } else {
+            st = shared.wait(st);
+        }
+    }
+}
+
+impl Writer {
+    /// Starts the writer of a slot. Where no thread can be started, each plan is written at once instead.
+    pub fn start(slot: Autosave) -> Writer {
+        let shared = Arc::new(Shared::default());
+        let thread = {
+            let (slot, shared) = (slot.clone(), Arc::clone(&shared));
+            std::thread::Builder::new()
+                .name("guardplan-autosave".into())
+                .spawn(move || write_loop(&slot, &shared))
+                .ok()
+        };
+        Writer {
+            slot,
+            shared,
+            thread,
+        }
+    }
+
+    /// The slot it writes.
+    pub fn slot(&self) -> &Autosave {
+        &self.slot
+    }
+
+    fn send(&self, job: Job) {
+        if self.thread.is_none() {
+            let failure = job.run(&self.slot);
+            self.shared.lock().failure = failure;
+            return;
+        }
+        self.shared.lock().pending = Some(job);
+        self.shared.changed.notify_all();
+    }
+
+    /// Hands over the working plan, to be written as soon as the thread is free.
+    pub fn submit(&self, plan: Plan, base: Option<FileStamp>) {
+        self.send(Job::Write(Box::new(plan), base));
+    }
+
+    /// Removes the slot once a write under way is done; a plan handed over and not written yet never is.
+    pub fn remove(&self) {
+        self.send(Job::Remove);
+    }
+
+    /// Waits until everything handed over is written.
+    pub fn flush(&self) {
+        let mut st = self.shared.lock();
+        while self.thread.is_some() && (st.pending.is_some() || st.busy) {
+            st = self.shared.wait(st);
+        }
+    }
+
+    /// Whether work handed over is not done yet, and why a write failed since the last call, if one did
+    /// (both read at once: once nothing is pending, no failure can follow unseen).
+    pub fn state(&self) -> (bool, Option<String>) {
+        let mut st = self.shared.lock();
+        (st.pending.is_some() || st.busy, st.failure.take())
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        self.shared.lock().stop = true;
+        self.shared.changed.notify_all();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -298,5 +459,62 @@ mod tests {
             other.orphans().is_empty(),
             "another plan's slots are not offered"
         );
+    }
+
+    fn plan(fingerprint: &str) -> Plan {
+        Plan {
+            version: 1,
+            inventory: crate::plan::InventoryRef {
+                path: "inv.toml".into(),
+                fingerprint: fingerprint.into(),
+            },
+            ..Plan::default()
+        }
+    }
+
+    #[test]
+    fn the_writer_writes_the_latest_plan_and_a_planner_that_ends_leaves_it() {
+        let dir = tempfile::tempdir().expect("dir");
+        let slot = Autosave::new(dir.path(), "inv", "plan");
+        let w = Writer::start(slot.clone());
+        for n in 0..20 {
+            w.submit(plan(&format!("sha256:{n}")), None);
+        }
+        drop(w);
+        let text = slot.read().expect("written before the writer ended");
+        assert!(text.contains("fingerprint = \"sha256:19\""), "{text}");
+        assert_eq!(parse_stamp(&text), Some(None));
+    }
+
+    #[test]
+    fn a_removal_is_never_undone_by_an_older_write() {
+        let dir = tempfile::tempdir().expect("dir");
+        let slot = Autosave::new(dir.path(), "inv", "plan");
+        let w = Writer::start(slot.clone());
+        for n in 0..5 {
+            w.submit(plan(&format!("sha256:{n}")), None);
+            w.remove();
+            w.flush();
+            assert!(slot.read().is_none(), "removed after write {n}");
+        }
+        drop(w);
+        assert!(slot.read().is_none());
+    }
+
+    #[test]
+    fn a_failed_write_is_reported_once() {
+        let dir = tempfile::tempdir().expect("dir");
+        let slot = Autosave::new(dir.path(), "inv", "plan");
+        // The slot's directory replaced by a file: nothing can be written there.
+        let autosave_dir = slot.path().parent().expect("slot dir").to_path_buf();
+        std::fs::remove_dir_all(&autosave_dir).expect("remove");
+        std::fs::write(&autosave_dir, b"not a directory").expect("file");
+        let w = Writer::start(slot.clone());
+        w.submit(plan("sha256:1"), None);
+        w.flush();
+        let (pending, failure) = w.state();
+        assert!(!pending);
+        assert!(failure.is_some(), "the failure is reported");
+        assert_eq!(w.state(), (false, None), "and only once");
     }
 }

@@ -95,7 +95,9 @@ pub fn exception_lines(ws: &Workspace, path: PathId, theme: &Theme) -> Vec<Line<
     if d.exceptions.is_empty() {
         return Vec::new();
     }
-    let (fig, rows) = exceptions::rows(inv, &ws.evaluation, path, d.mode, Some(&d.exceptions));
+    let resolved = ws.resolved_exceptions(path);
+    let (fig, rows) =
+        exceptions::rows_resolved(inv, &ws.evaluation, path, d.mode, &d.exceptions, resolved);
     let mut lines = vec![Line::from(vec![
         Span::styled("Exceptions: ".to_string(), theme.heading),
         Span::raw(format!(

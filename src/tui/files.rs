@@ -95,13 +95,12 @@ impl App {
         };
         self.ws = Workspace::new(inv, plan, today);
         self.files.plan_on_disk = stamp;
-        self.files.baseline = io::render(&self.ws.plan);
+        self.files.baseline = self.ws.plan.clone();
         self.modified = false;
         self.inventory = inventory::InventoryState::new(&self.ws.inventory);
         self.back.clear();
         self.refresh();
-        let rendered = self.files.baseline.clone();
-        self.autosave(&rendered);
+        self.autosave();
         self.status = None;
         self.opened();
         if self.status.is_none() {
@@ -155,21 +154,26 @@ impl App {
         });
     }
 
-    /// Keeps the autosave slot in step with the working plan, whose text is `rendered`: written while it differs
-    /// from the file, removed when it does not.
-    pub(super) fn autosave(&mut self, rendered: &str) {
-        let Some(slot) = &self.files.autosave else {
+    /// Keeps the autosave slot in step with the working plan: written while it differs from the file, removed
+    /// when it does not. The writer renders and writes a copy of the plan on its own thread; a failure shows in
+    /// the status line once it is known (see [`App::check_autosave`]).
+    pub(super) fn autosave(&mut self) {
+        let Some(w) = self.autosaver() else {
             return;
         };
-        let result = if self.dirty() {
-            slot.write(rendered, self.files.plan_on_disk.as_ref())
+        if self.dirty() {
+            w.submit(self.ws.plan.clone(), self.files.plan_on_disk.clone());
         } else {
-            slot.remove();
-            Ok(())
-        };
-        if let Err(e) = result {
-            self.error(format!("autosave failed: {e}"));
+            w.remove();
         }
+    }
+
+    /// Removes the autosave slot (the plan is saved, or its changes discarded), once what is under way is done.
+    pub(crate) fn remove_autosave(&mut self) {
+        if let Some(w) = self.autosaver() {
+            w.remove();
+        }
+        self.flush_autosave();
     }
 
     pub(crate) fn recover(&mut self, plan: Plan, orphan: &Orphan) {
@@ -251,12 +255,10 @@ impl App {
         }
         self.files.plan = Some(path);
         self.files.plan_on_disk = Some(stamp);
-        self.files.baseline = io::render(&self.ws.plan);
+        self.files.baseline = self.ws.plan.clone();
         self.modified = false;
         self.ws.mark_saved();
-        if let Some(a) = &self.files.autosave {
-            a.remove();
-        }
+        self.remove_autosave();
     }
 
     /// The plan as it is saved to `path`: bound to the inventory, which it names relative to the plan file.
@@ -288,12 +290,12 @@ impl App {
         None
     }
 
-    /// Ends the planner, removing the autosave when nothing is unsaved.
+    /// Ends the planner, removing the autosave when nothing is unsaved (else it is written before the end).
     pub(crate) fn finish(&mut self) {
-        if !self.dirty()
-            && let Some(a) = &self.files.autosave
-        {
-            a.remove();
+        if self.dirty() {
+            self.flush_autosave();
+        } else {
+            self.remove_autosave();
         }
         self.quit = true;
     }

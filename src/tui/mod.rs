@@ -42,7 +42,13 @@ pub fn run(app: &mut App) -> io::Result<()> {
         execute!(io::stdout(), EnableMouseCapture).and_then(|()| event_loop(&mut terminal, app));
     let _ = execute!(io::stdout(), DisableMouseCapture);
     ratatui::restore();
-    result
+    // Whatever ended the planner, the autosave holds the last change before the process ends.
+    match app.flush_autosave() {
+        Some(e) if result.is_ok() && app.dirty() => Err(io::Error::other(format!(
+            "the last changes could not be autosaved: {e}"
+        ))),
+        _ => result,
+    }
 }
 
 fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> io::Result<()> {
@@ -56,7 +62,11 @@ fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> io::Res
         if app.quit {
             return Ok(());
         }
-        // Block until something happens, then drain what is pending before drawing again.
+        // While an autosave is being written, wake up now and then to show if it failed; else block until
+        // something happens. Then drain what is pending before drawing again.
+        if app.check_autosave() && !ct::poll(std::time::Duration::from_millis(100))? {
+            continue;
+        }
         let mut ev = ct::read()?;
         loop {
             if let Some(msg) = Msg::from_event(ev) {

@@ -422,17 +422,45 @@ pub fn render_text(
     lines: Vec<Line<'_>>,
     scroll: u16,
 ) {
+    render_text_window(area, buf, block, lines, scroll, 0, 0);
+}
+
+/// The rows `lines` take when wrapped at `width`.
+pub fn text_rows(lines: &[Line<'_>], width: u16) -> usize {
+    let half = (width as usize / 2).max(1);
+    let bound: usize = lines.iter().map(|l| l.width() / half + 1).sum();
+    wrapped_rows(
+        &Paragraph::new(lines.to_vec()).wrap(Wrap { trim: false }),
+        width,
+        bound,
+    )
+}
+
+/// [`render_text`] of a long text of which only the part the scroll shows is built: `lines` come after
+/// `skipped` rows and before `after` rows that are not (counted for the position marker only).
+pub fn render_text_window(
+    area: Rect,
+    buf: &mut Buffer,
+    block: Block<'_>,
+    lines: Vec<Line<'_>>,
+    scroll: u16,
+    skipped: usize,
+    after: usize,
+) {
     let inner = block.inner(area);
     // Word wrapping never takes more than twice the rows of cutting at the width: the measure's bound.
     let half = (inner.width as usize / 2).max(1);
     let bound: usize = lines.iter().map(|l| l.width() / half + 1).sum();
     let paragraph = Paragraph::new(lines).wrap(Wrap { trim: false });
-    let total = wrapped_rows(&paragraph, inner.width, bound);
+    let total = skipped + wrapped_rows(&paragraph, inner.width, bound) + after;
     let visible = inner.height as usize;
     let scroll = (scroll as usize).min(total.saturating_sub(visible));
     block.render(area, buf);
     paragraph
-        .scroll((scroll.min(u16::MAX as usize) as u16, 0))
+        .scroll((
+            scroll.saturating_sub(skipped).min(u16::MAX as usize) as u16,
+            0,
+        ))
         .render(inner, buf);
     if total > visible && visible > 0 && area.height > 0 {
         let text = format!(

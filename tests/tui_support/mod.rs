@@ -43,7 +43,7 @@ pub fn app_for(
         inventory: None,
         plan: plan.map(Path::to_path_buf),
         plan_on_disk: stamp,
-        baseline: io::render(&ws.plan),
+        baseline: ws.plan.clone(),
         autosave: data.map(|d| {
             Autosave::new(
                 d,

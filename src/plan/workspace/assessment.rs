@@ -166,6 +166,33 @@ fn merge_findings<T>(a: Vec<(Finding, T)>, b: Vec<(Finding, T)>) -> Vec<(Finding
     out
 }
 
+/// The action an item of a stage has now (`None`: none), by [`actions::action_key`].
+type ActionChange = ((u8, u32), Option<Action>);
+
+/// [`actions::update_action`] for many keys at once, in one pass over the sorted list: `changes` (unique keys)
+/// replace, insert or remove the action of each key.
+fn update_actions(list: &mut Vec<Action>, mut changes: Vec<ActionChange>) {
+    if changes.len() < 16 {
+        for (key, now) in changes {
+            actions::update_action(list, key, now);
+        }
+        return;
+    }
+    changes.sort_by_key(|c| c.0);
+    let old = std::mem::take(list);
+    list.reserve(old.len() + changes.len());
+    let mut old = old.into_iter().peekable();
+    for (key, now) in changes {
+        while let Some(a) = old.next_if(|a| actions::action_key(a) < key) {
+            list.push(a);
+        }
+        // The action this key had, if any, gives way to what it is now.
+        old.next_if(|a| actions::action_key(a) == key);
+        list.extend(now);
+    }
+    list.extend(old);
+}
+
 /// Indices of items grouped by a key (`None`: in no group), each group in item order. Built in linear time.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Groups {
@@ -234,17 +261,41 @@ impl Workspace {
     }
 
     pub(super) fn compute_members(&mut self) {
+        self.compute_members_of(&MemberKind::ALL, Membership::default());
+    }
+
+    /// The stages' members again, resolving only the kinds whose selectors changed since the last time (the
+    /// others are taken from `old`).
+    pub(super) fn compute_changed_members(&mut self, old: Membership) {
+        let resolved = &self.resolved_stages;
+        let same = |kind: MemberKind| {
+            resolved.len() == self.plan.stages.len()
+                && (resolved.iter().zip(&self.plan.stages))
+                    .all(|(a, b)| a.members(kind) == b.members(kind))
+        };
+        let kinds: Vec<MemberKind> = MemberKind::ALL.into_iter().filter(|k| !same(*k)).collect();
+        self.compute_members_of(&kinds, old);
+    }
+
+    fn compute_members_of(&mut self, kinds: &[MemberKind], old: Membership) {
         let inv = &self.inventory;
         let sel = inv.selectors();
+        let fresh = |kind: MemberKind, n: usize, old: Vec<Option<u32>>| {
+            if kinds.contains(&kind) || old.len() != n {
+                vec![None; n]
+            } else {
+                old
+            }
+        };
         let mut m = Membership {
-            host: vec![None; inv.hosts.len()],
-            client: vec![None; inv.hosts.len()],
-            user: vec![None; inv.users.len()],
-            path: vec![None; inv.paths.len()],
+            host: fresh(MemberKind::Host, inv.hosts.len(), old.host),
+            client: fresh(MemberKind::Client, inv.hosts.len(), old.client),
+            user: fresh(MemberKind::User, inv.users.len(), old.user),
+            path: fresh(MemberKind::Path, inv.paths.len(), old.path),
             stages: vec![actions::StageMembers::default(); self.plan.stages.len()],
         };
         for (s, st) in self.plan.stages.iter().enumerate() {
-            for kind in MemberKind::ALL {
+            for kind in kinds.iter().copied() {
                 let slot = match kind {
                     MemberKind::Host => &mut m.host,
                     MemberKind::Client => &mut m.client,
@@ -277,6 +328,7 @@ impl Workspace {
         per_stage(&m.user, &mut m.stages, |s| &mut s.users);
         per_stage(&m.path, &mut m.stages, |s| &mut s.paths);
         self.members = m;
+        self.resolved_stages.clone_from(&self.plan.stages);
     }
 
     /// Resolves the exceptions of path `p`'s decision on the path, unless they are those resolved last time.
@@ -365,6 +417,99 @@ impl Workspace {
         self.rebuild_assessment(&all);
     }
 
+    /// After the waivers changed: every item is assessed again (which waiver accepts it); nothing the waivers
+    /// do not decide (memberships, actions, stage states, findings) is derived again.
+    pub(super) fn recompute_waivers(&mut self) {
+        self.compute_waivers();
+        self.reassess_items();
+        let all: Vec<usize> = (0..self.plan.stages.len()).collect();
+        self.rebuild_assessment(&all);
+    }
+
+    /// Assesses every finding of the plan again, the findings themselves unchanged (those of the paths follow
+    /// the choices and exceptions only).
+    fn reassess_items(&mut self) {
+        let n = self.inventory.paths.len() as PathId;
+        let mut path_items = std::mem::take(&mut self.path_items);
+        for a in path_items.iter_mut().flatten() {
+            *a = self.assess(a.finding, self.finding(a.finding));
+        }
+        self.path_items = path_items;
+        self.order_items = (0..n).map(|p| self.order_item(p)).collect();
+        self.fixed_items = self.fixed_items();
+        self.interim_items = self.interim_items();
+        self.cross_items = (self.assessment.cross.iter().enumerate())
+            .map(|(i, f)| self.assess(FindingRef::Cross(i as u32), f))
+            .collect();
+    }
+
+    /// After a change of the stages' members (the stages themselves, their names and order, unchanged): what
+    /// membership decides is derived again, for what it changed where that is known. The exceptions as
+    /// resolved and the cross-path findings (choices only) are kept, the actions of stages whose members did
+    /// not change too, the staging findings of paths none of whose items changed stage, and the enrollment
+    /// findings while the users' stages are the same.
+    pub(super) fn recompute_other_members(&mut self) {
+        let old = std::mem::take(&mut self.members);
+        self.compute_changed_members(old.clone());
+        let m = &self.members;
+        if old.stages.len() != m.stages.len() {
+            return self.recompute_all();
+        }
+        // The paths whose own stage, or the stage of one of their targets or clients, changed.
+        let mut touched = vec![false; self.inventory.paths.len()];
+        for (p, _) in (old.path.iter().zip(&m.path).enumerate()).filter(|(_, (a, b))| a != b) {
+            touched[p] = true;
+        }
+        for (h, (a, b)) in old.host.iter().zip(&m.host).enumerate() {
+            if a != b {
+                self.statics.paths_to[h]
+                    .iter()
+                    .for_each(|p| touched[*p as usize] = true);
+            }
+        }
+        for (h, (a, b)) in old.client.iter().zip(&m.client).enumerate() {
+            if a != b {
+                self.statics.paths_from[h]
+                    .iter()
+                    .for_each(|p| touched[*p as usize] = true);
+            }
+        }
+        let touched: Vec<PathId> = (touched.iter().enumerate())
+            .filter_map(|(p, t)| t.then_some(p as PathId))
+            .collect();
+        let users_moved = old.user != m.user;
+        let only_paths = !users_moved && old.host == m.host && old.client == m.client;
+        let changed: Vec<usize> = (0..m.stages.len())
+            .filter(|s| old.stages[*s] != m.stages[*s])
+            .collect();
+        for p in &touched {
+            self.assessment.order[*p as usize] = self.order_finding(*p);
+        }
+        if users_moved {
+            self.assessment.enrollment = self.enrollment_findings();
+        }
+        self.refresh_actions(&changed);
+        if only_paths {
+            // As after a mode change: only the moved paths' use of their mode changed.
+            let mut states = std::mem::take(&mut self.assessment.states);
+            let inputs = self.stage_inputs();
+            let mut rejudge: Vec<PathId> = Vec::new();
+            for p in &touched {
+                states.refresh_path(&inputs, *p);
+                rejudge.extend(self.choice_index.affected_paths(*p));
+            }
+            rejudge.sort_unstable();
+            rejudge.dedup();
+            states.refresh_choices(&inputs, &rejudge);
+            self.assessment.states = states;
+        } else {
+            self.assessment.states = StageStates::build(&self.stage_inputs());
+        }
+        self.reassess_items();
+        let all: Vec<usize> = (0..self.plan.stages.len()).collect();
+        self.rebuild_assessment(&all);
+    }
+
     /// The items of the enrollment findings, then of the estate-wide ones.
     pub(super) fn fixed_items(&self) -> Vec<Assessed> {
         let mut items = Vec::new();
@@ -441,25 +586,31 @@ impl Workspace {
 
     /// The actions of path `p`'s targets, clients and shortcut, after its choice changed.
     fn refresh_path_actions(&mut self, p: PathId) {
+        // Only the actions of this path's targets, clients and shortcut can change: each stage's list takes
+        // its changes in one pass (a path may reach thousands of targets of a stage preparing a hundred
+        // thousand).
         let inv = &self.inventory;
         let path = &inv.paths[p as usize];
         let (choices, st) = (&self.choices, &self.statics);
         let gates = &mut self.assessment.stages;
         let m = &self.members;
-        for t in &path.to {
-            if let Some(g) = m.host[*t as usize].and_then(|s| gates.get_mut(s as usize)) {
-                let now = actions::target_action(inv, choices, &st.paths_to, *t);
-                actions::update_action(&mut g.actions, (0, *t), now);
+        let mut changes: Vec<Vec<ActionChange>> = vec![Vec::new(); gates.len()];
+        let mut change = |stage: Option<u32>, key: (u8, u32), now: Option<Action>| {
+            if let Some(c) = stage.and_then(|s| changes.get_mut(s as usize)) {
+                c.push((key, now));
             }
+        };
+        for t in &path.to {
+            let now = actions::target_action(inv, choices, &st.paths_to, *t);
+            change(m.host[*t as usize], (0, *t), now);
         }
         for c in &path.from {
-            if let Some(g) = m.client[*c as usize].and_then(|s| gates.get_mut(s as usize)) {
-                let now = actions::client_action(inv, choices, &st.paths_from, *c);
-                actions::update_action(&mut g.actions, (1, *c), now);
-            }
+            let now = actions::client_action(inv, choices, &st.paths_from, *c);
+            change(m.client[*c as usize], (1, *c), now);
         }
-        if let Some(g) = m.path[p as usize].and_then(|s| gates.get_mut(s as usize)) {
-            actions::update_action(&mut g.actions, (2, p), actions::path_action(choices, p));
+        change(m.path[p as usize], (2, p), actions::path_action(choices, p));
+        for (g, c) in gates.iter_mut().zip(changes) {
+            update_actions(&mut g.actions, c);
         }
     }
 

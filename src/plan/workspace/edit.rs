@@ -139,6 +139,7 @@ impl Workspace {
             Undo::Decision(name, _) => self.inventory.index.paths.get(&lc(name)).copied(),
             _ => None,
         };
+        let waivers = matches!(undo, Undo::Waivers(_));
         match undo {
             Undo::Decision(name, old) => {
                 let pos = self.plan.decisions.binary_search_by(|d| d.path.cmp(&name));
@@ -162,6 +163,7 @@ impl Workspace {
                 | Edit::RemoveMember { kind, .. }
                 | Edit::MoveMember { kind, .. },
             ) => self.recompute_members(*kind),
+            (None, _) if waivers => self.recompute_waivers(),
             (None, _) => self.recompute_all(),
         }
         self.redo.push((id, edit));
@@ -195,7 +197,7 @@ impl Workspace {
     fn recompute_members(&mut self, kind: MemberKind) {
         match kind {
             MemberKind::User => self.recompute_users(),
-            _ => self.recompute_all(),
+            _ => self.recompute_other_members(),
         }
     }
 
@@ -302,7 +304,7 @@ impl Workspace {
                 let old = self.plan.waivers.clone();
                 self.plan.waivers.push(w.clone());
                 self.plan.normalize_waivers();
-                self.recompute_all();
+                self.recompute_waivers();
                 Ok(Undo::Waivers(old))
             }
             Edit::RemoveWaiver(i) => {
@@ -311,7 +313,7 @@ impl Workspace {
                 }
                 let old = self.plan.waivers.clone();
                 self.plan.waivers.remove(*i);
-                self.recompute_all();
+                self.recompute_waivers();
                 Ok(Undo::Waivers(old))
             }
             Edit::ReplaceWaiver { index, waiver } => {
@@ -322,7 +324,7 @@ impl Workspace {
                 let old = self.plan.waivers.clone();
                 self.plan.waivers[*index] = waiver.clone();
                 self.plan.normalize_waivers();
-                self.recompute_all();
+                self.recompute_waivers();
                 Ok(Undo::Waivers(old))
             }
             Edit::AddStage { at, name } => {

@@ -53,6 +53,8 @@ pub struct Workspace {
     pub today: time::Date,
     choices: Vec<Choice>,
     members: Membership,
+    /// The stages as `members` resolved them, to resolve again only the kinds of members that changed.
+    resolved_stages: Vec<Stage>,
     statics: Statics,
     /// The clients of every path, grouped for the cross-path rules; built once per inventory.
     choice_index: rules::ChoiceIndex,
@@ -135,6 +137,7 @@ impl Workspace {
             today,
             choices: Vec::new(),
             members: Membership::default(),
+            resolved_stages: Vec::new(),
             statics,
             choice_index,
             exposure_index,
@@ -276,6 +279,14 @@ impl Workspace {
     /// Records that the plan as it is now was saved.
     pub fn mark_saved(&mut self) {
         self.saved_id = self.current_id();
+    }
+
+    /// The exceptions of path `p`'s decision as resolved on the path, index for index with the decision's
+    /// (kept from one edit to the next while they do not change).
+    pub fn resolved_exceptions(&self, p: PathId) -> &[crate::plan::exceptions::Resolved] {
+        self.excepted
+            .get(p as usize)
+            .map_or(&[], |e| e.1.as_slice())
     }
 
     /// The privileged credential exposure before the plan (`None`) or after a stage.

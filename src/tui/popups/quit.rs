@@ -32,9 +32,7 @@ pub fn on_key(app: &mut App, k: KeyEvent) -> Option<Overlay> {
             None
         }
         KeyCode::Char('d') | KeyCode::Char('n') => {
-            if let Some(a) = &app.files.autosave {
-                a.remove();
-            }
+            app.remove_autosave();
             app.quit = true;
             None
         }

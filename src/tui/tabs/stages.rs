@@ -15,7 +15,8 @@ use crate::tui::app::{App, Cursor, Field, Form, FormPurpose, Overlay};
 use crate::tui::event::Internal;
 use crate::tui::keymap::Action;
 use crate::tui::ui::{
-    ListPane, inner_rows, pane, render_list, render_text, row_at, verdict_span, verdict_symbol,
+    ListPane, inner_rows, pane, render_list, render_text, render_text_window, row_at, text_rows,
+    verdict_span, verdict_symbol,
 };
 
 /// Something a stage holds.
@@ -38,8 +39,6 @@ pub struct GateRow {
     pub ready: bool,
     /// What blocks the gate.
     pub reasons: Vec<String>,
-    /// Generated actions, one line each.
-    pub actions: Vec<String>,
     /// Privileged credential exposures before and after the stage.
     pub exposure: (usize, usize),
     /// The exceptions whose subjects join their path's mode in this stage, one line each.
@@ -194,11 +193,6 @@ fn gate(ws: &Workspace, index: usize) -> GateRow {
             name,
             ready: g.ready,
             reasons: g.blockers.clone(),
-            actions: g
-                .actions
-                .iter()
-                .map(|a| describe(&ws.inventory, a))
-                .collect(),
             exposure: (
                 ws.exposure(index.checked_sub(1)).exposures,
                 ws.exposure(Some(index)).exposures,
@@ -210,7 +204,6 @@ fn gate(ws: &Workspace, index: usize) -> GateRow {
             name,
             ready: false,
             reasons: vec!["not assessed".into()],
-            actions: Vec::new(),
             exposure: (0, 0),
             joining,
         },
@@ -414,6 +407,9 @@ impl StagesState {
     }
 }
 
+/// The number of generated actions the gate pane always shows whole (wrapped lines counted exactly).
+const WHOLE_ACTIONS: usize = 1000;
+
 /// Draws the view.
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let theme = &app.config.theme;
@@ -465,6 +461,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             ])
         },
     );
+    let block = pane(" Gate and generated actions ", st.pane == 2, theme);
     let mut lines = Vec::new();
     match st.gates.get(st.cursor.selected) {
         Some(g) => {
@@ -517,26 +514,61 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             }
             lines.push(Line::raw(""));
             lines.push(Line::styled("Generated actions", theme.heading));
-            if g.actions.is_empty() {
+            let actions = app
+                .ws
+                .stage_gate(g.index)
+                .map_or(&[][..], |s| s.actions.as_slice());
+            if actions.is_empty() {
                 lines.push(Line::styled("  (none)", theme.dim));
             }
-            lines.extend(g.actions.iter().map(|a| Line::raw(format!("  {a}"))));
+            let mut tail = Vec::new();
             if let Some(obs) = &app.observed {
-                verification_lines(app, obs, g.index, &mut lines);
+                verification_lines(app, obs, g.index, &mut tail);
             }
+            // A stage may prepare a hundred thousand hosts: of a long list only the actions the scroll shows are
+            // put in words (each counted as one row for the position marker).
+            if actions.len() <= WHOLE_ACTIONS {
+                lines.extend(
+                    (actions.iter())
+                        .map(|a| Line::raw(format!("  {}", describe(&app.ws.inventory, a)))),
+                );
+                lines.extend(tail);
+                return render_text(gate_area, buf, block, lines, st.gate_scroll);
+            }
+            let inner = block.inner(gate_area);
+            let head = text_rows(&lines, inner.width);
+            let total = head + actions.len() + tail.len();
+            let scroll = (st.gate_scroll as usize).min(total.saturating_sub(inner.height as usize));
+            let skip = scroll.saturating_sub(head).min(actions.len());
+            let end = (scroll + inner.height as usize)
+                .saturating_sub(head)
+                .min(actions.len());
+            let (shown, skipped) = if skip == 0 {
+                (lines, 0)
+            } else {
+                (Vec::new(), head + skip)
+            };
+            let mut shown = shown;
+            shown.extend(
+                actions[skip..end]
+                    .iter()
+                    .map(|a| Line::raw(format!("  {}", describe(&app.ws.inventory, a)))),
+            );
+            let after = if end == actions.len() {
+                shown.extend(tail);
+                0
+            } else {
+                actions.len() - end + tail.len()
+            };
+            let scroll = scroll.min(u16::MAX as usize) as u16;
+            return render_text_window(gate_area, buf, block, shown, scroll, skipped, after);
         }
         None => lines.push(Line::styled(
             "Move a path into the last stage with <, and on to earlier stages with < again (> takes it later, back here).",
             theme.dim,
         )),
     }
-    render_text(
-        gate_area,
-        buf,
-        pane(" Gate and generated actions ", st.pane == 2, theme),
-        lines,
-        st.gate_scroll,
-    );
+    render_text(gate_area, buf, block, lines, st.gate_scroll);
 }
 
 /// What the events say of the stages up to `stage`: each switched path's sessions, and its violations.

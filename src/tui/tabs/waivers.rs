@@ -74,6 +74,8 @@ pub struct WaiversState {
     pub accepted: Vec<usize>,
     /// Every exception of every decision, in the order of the inventory's paths.
     pub exceptions: Vec<ExceptionItem>,
+    /// The plan changed since the rows were made (they are made again when the view is shown).
+    pub stale: bool,
 }
 
 /// List and detail.
@@ -85,6 +87,7 @@ pub fn panes(body: Rect) -> [Rect; 2] {
 impl WaiversState {
     /// Recomputes the rows and the counts of accepted findings (one pass over the assessment).
     pub fn refresh(&mut self, ws: &Workspace) {
+        self.stale = false;
         let n = ws.plan.waivers.len();
         self.accepted = vec![0; n];
         for a in &ws.assessment().items {
@@ -229,7 +232,9 @@ fn exception_items(ws: &Workspace) -> Vec<ExceptionItem> {
             continue;
         }
         let path = pid as PathId;
-        let (_, rows) = exceptions::rows(inv, &ws.evaluation, path, d.mode, Some(&d.exceptions));
+        let resolved = ws.resolved_exceptions(path);
+        let (_, rows) =
+            exceptions::rows_resolved(inv, &ws.evaluation, path, d.mode, &d.exceptions, resolved);
         items.extend(
             rows.into_iter()
                 .enumerate()
