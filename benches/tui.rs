@@ -8,7 +8,7 @@
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use guardplan::plan::FindingRef;
+use guardplan::plan::{FindingRef, exceptions};
 use guardplan::tui::App;
 use guardplan::tui::findings::Row;
 use ratatui::Terminal;
@@ -65,6 +65,20 @@ fn timed(
     total
 }
 
+/// The path whose chosen mode's proposed exception leaves out the most pairs.
+fn widest_exception(app: &App) -> usize {
+    let ws = &app.ws;
+    (0..ws.inventory.paths.len() as u32)
+        .filter_map(|p| {
+            let mode = ws.choice(p).mode;
+            let r = exceptions::propose(&ws.inventory, &ws.evaluation, p, mode)?;
+            let f = exceptions::figures(&ws.inventory, &ws.evaluation, p, mode, &[r]);
+            Some((f.excepted, p as usize))
+        })
+        .max()
+        .map_or(0, |(_, p)| p)
+}
+
 /// Selects the first finding of the findings view that no waiver accepts yet.
 fn select_unwaived_finding(app: &mut App) {
     keys(app, "5");
@@ -109,6 +123,19 @@ fn bench_planner(c: &mut Criterion) {
     group.bench_function("m: change a mode, redraw the access paths", |b| {
         b.iter_custom(|iters| timed(iters, &mut app, &mut terminal, "m", ""))
     });
+
+    // The blockers of the path with the widest exception left out of its mode as an exception (`x`), in the
+    // access-paths view; its exceptions are cleared (`X`) before and the `x` undone between samples.
+    keys(&mut app, "g");
+    for _ in 0..widest_exception(&app) {
+        keys(&mut app, "j");
+    }
+    keys(&mut app, "X");
+    group.bench_function(
+        "x: leave the blockers out as an exception, redraw the access paths",
+        |b| b.iter_custom(|iters| timed(iters, &mut app, &mut terminal, "x", "u")),
+    );
+    keys(&mut app, "u");
 
     // A path of a stage moved to the next stage in the stage wizard, undone between samples.
     select_stage_member(&mut app);

@@ -510,6 +510,9 @@ pub struct Inventory {
 pub struct Index {
     /// Domain by DNS name and by NetBIOS name.
     pub domains: HashMap<String, DomainId>,
+    /// Per host, the facts that `os:`, `build:<`, `join:` and `rdp-client:` selectors read, one bit each;
+    /// derived from the hosts on first use (see `plan::cover`).
+    pub host_facts: std::sync::OnceLock<Vec<u64>>,
     /// Hosts by name.
     pub hosts: NameTable,
     /// Users by name (one per domain that has the name).

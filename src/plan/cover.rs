@@ -276,18 +276,27 @@ fn exact_by_index<'a>(
     for (d, list) in ix.domain_hosts.iter().enumerate() {
         take(Trait::Domain(d as u32), list);
     }
-    // Facts have no index: read from the path's hosts, into a slot per fact (no hashing per host).
-    let mut slots: Vec<Option<(Trait<'a>, Vec<u32>, bool)>> = vec![None; FACT_SLOTS];
+    // Facts: each host's bits, derived once per inventory, into a list per fact (no hashing per host); a
+    // fact's selector is read off the first host that has it.
+    let bits = fact_bits(inv);
+    let mut traits: [Option<Trait<'a>>; FACT_SLOTS] = [None; FACT_SLOTS];
+    let mut seen = 0u64;
+    let mut slots: Vec<(Vec<u32>, bool)> = vec![(Vec::new(), false); FACT_SLOTS];
     for &h in universe {
-        let Some(host) = inv.hosts.get(h as usize) else {
+        let (Some(mut b), Some(&i)) = (bits.get(h as usize).copied(), at.get(h as usize)) else {
             continue;
         };
-        let i = at[h as usize];
-        for t in facts(host) {
-            let Some(slot) = fact_slot(t).and_then(|k| slots.get_mut(k)) else {
-                continue;
-            };
-            let (_, list, forbidden) = slot.get_or_insert_with(|| (t, Vec::new(), false));
+        if b & !seen != 0 {
+            seen |= b;
+            for t in inv.hosts.get(h as usize).into_iter().flat_map(facts) {
+                if let Some(k) = fact_slot(t) {
+                    traits[k].get_or_insert(t);
+                }
+            }
+        }
+        while b != 0 {
+            let (list, forbidden) = &mut slots[b.trailing_zeros() as usize];
+            b &= b - 1;
             if i == OTHER {
                 *forbidden = true;
             } else if !*forbidden {
@@ -296,9 +305,22 @@ fn exact_by_index<'a>(
         }
     }
     members.extend(
-        (slots.into_iter().flatten())
-            .filter(|(_, _, forbidden)| !forbidden)
-            .map(|(t, list, _)| (t, list)),
+        (slots.into_iter().enumerate())
+            .filter(|(_, (list, forbidden))| !forbidden && !list.is_empty())
+            .filter_map(|(k, (list, _))| Some((traits[k]?, list))),
     );
     members
+}
+
+/// Every host's facts as bits of their [`fact_slot`], kept in the inventory's index after the first call.
+fn fact_bits(inv: &Inventory) -> &[u64] {
+    inv.index.host_facts.get_or_init(|| {
+        (inv.hosts.iter())
+            .map(|host| {
+                facts(host)
+                    .filter_map(fact_slot)
+                    .fold(0u64, |b, k| b | (1 << k))
+            })
+            .collect()
+    })
 }
