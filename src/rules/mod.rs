@@ -306,6 +306,10 @@ impl Acc {
                 crosses.insert(out.len() as u32, e.cross);
             }
             normalize(&mut e.subjects);
+            // Deduplicated lists of thousands of hosts keep the room of the duplicates: give it back.
+            if e.subjects.capacity() > e.subjects.len() + e.subjects.len() / 4 + 16 {
+                e.subjects.shrink_to_fit();
+            }
             e.details.sort_unstable();
             e.details.dedup();
             let message = render(inv, code.info().message, &e.subjects, &e.details);

@@ -110,52 +110,115 @@ impl<R: std::io::Read> Pieces<R> {
     }
 }
 
-impl<R: std::io::Read> Iterator for Pieces<R> {
-    /// A piece, or `None` when it does not deserialize on its own (a piece cut inside a multi-line string leaves
-    /// the string unterminated, so it fails too) or the rest of the file cannot be read.
-    type Item = Option<RawInventory>;
-
-    fn next(&mut self) -> Option<Self::Item> {
+impl<R: std::io::Read> Pieces<R> {
+    /// The text of the next piece and its byte offset in the file; `Some(None)` when it cannot be cut or read
+    /// (or is not UTF-8), `None` at the end.
+    fn next_text(&mut self) -> Option<Option<(usize, String)>> {
         let Some(end) = self.blocks.entries(PIECE_ENTRIES) else {
             return Some(None);
         };
         if end == 0 {
             return None;
         }
-        let text = std::str::from_utf8(&self.blocks.rest()[..end]).ok();
-        let Some(e) = text.and_then(|t| toml::from_str::<Entries>(t).ok()) else {
+        let Ok(text) = std::str::from_utf8(&self.blocks.rest()[..end]) else {
             return Some(None);
         };
+        let text = text.to_string();
         let begin = self.offset;
         self.offset += end;
         self.blocks.used = end;
-        let mut piece = RawInventory {
-            version: self.preamble.version,
-            description: None,
-            domains: e.domains,
-            trusts: e.trusts,
-            hosts: e.hosts,
-            users: e.users,
-            groups: e.groups,
-            paths: e.paths,
-        };
-        piece.shift_spans(begin);
-        Some(Some(piece))
+        Some(Some((begin, text)))
     }
 }
+
+/// The entries of a piece's text that starts at byte `begin` of the file, with their spans in the file; `None`
+/// when the piece does not deserialize on its own.
+fn parse(version: u32, begin: usize, text: &str) -> Option<RawInventory> {
+    let e = toml::from_str::<Entries>(text).ok()?;
+    let mut piece = RawInventory {
+        version,
+        description: None,
+        domains: e.domains,
+        trusts: e.trusts,
+        hosts: e.hosts,
+        users: e.users,
+        groups: e.groups,
+        paths: e.paths,
+    };
+    piece.shift_spans(begin);
+    Some(piece)
+}
+
+impl<R: std::io::Read> Iterator for Pieces<R> {
+    /// A piece, or `None` when it does not deserialize on its own (a piece cut inside a multi-line string leaves
+    /// the string unterminated, so it fails too) or the rest of the file cannot be read.
+    type Item = Option<RawInventory>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let version = self.preamble.version;
+        Some(
+            self.next_text()?
+                .and_then(|(begin, text)| parse(version, begin, &text)),
+        )
+    }
+}
+
+/// How many pieces may wait to be deserialized, and deserialized pieces to be resolved.
+const AHEAD: usize = 2;
 
 /// Loads a valid file piece by piece, resolving entries as they arrive: one pass counts the entries of each
 /// kind, a second deserializes them. `None` when a piece does not deserialize on its own (the whole-file path
 /// then gives the messages).
+///
+/// Deserializing takes about twice as long as resolving, so a second thread deserializes the next pieces while
+/// this one reads the file and resolves the pieces before, in file order.
 pub(super) fn load_in_pieces(src: &Source) -> Option<Result<Inventory, Diagnostics>> {
     let counts = count_entries(src.blocks().ok()?)?;
     let mut pieces = Pieces::new(src.blocks().ok()?)?;
     let description = pieces.preamble.description.take();
-    let mut feed = Feed::new(src.clone(), pieces.preamble.version, description, counts);
-    for piece in pieces {
-        feed.push(piece?);
-    }
-    Some(feed.finish())
+    let version = pieces.preamble.version;
+    let mut feed = Feed::new(src.clone(), version, description, counts);
+    let whole = std::thread::scope(|s| {
+        let (jobs, queue) = std::sync::mpsc::sync_channel::<(usize, String)>(AHEAD);
+        let (done, parsed) = std::sync::mpsc::sync_channel::<Option<RawInventory>>(AHEAD);
+        s.spawn(move || {
+            for (begin, text) in queue {
+                if done.send(parse(version, begin, &text)).is_err() {
+                    break;
+                }
+            }
+        });
+        // Pieces sent and not yet resolved; leaving early drops both channels, which ends the other thread.
+        let mut waiting = 0;
+        loop {
+            match pieces.next_text() {
+                None => break,
+                Some(None) => return false,
+                Some(Some(job)) => {
+                    if jobs.send(job).is_err() {
+                        return false;
+                    }
+                    waiting += 1;
+                }
+            }
+            if waiting > AHEAD {
+                match parsed.recv() {
+                    Ok(Some(piece)) => feed.push(piece),
+                    _ => return false,
+                }
+                waiting -= 1;
+            }
+        }
+        drop(jobs);
+        for _ in 0..waiting {
+            match parsed.recv() {
+                Ok(Some(piece)) => feed.push(piece),
+                _ => return false,
+            }
+        }
+        true
+    });
+    whole.then(|| feed.finish())
 }
 
 /// Entries in file order, resolved as soon as what they refer to is known: users once every domain, trust and
