@@ -113,31 +113,37 @@ fn fact_selectors_name_hosts_by_operating_system_and_build() {
     assert!(err.contains("unknown operating system"), "{err}");
 }
 
+/// The embedded sample and its starting plan.
+fn sample_plan() -> (Inventory, Plan) {
+    let inv = load_sample().expect("sample");
+    let p = Plan::init(&inv, &rules::evaluate(&inv, &TrustGraph::new(&inv)));
+    (inv, p)
+}
+
+/// The one error validating plan `text` against `inv` gives, which must point at the line holding `at`.
+fn refused_at(text: &str, inv: &Inventory, at: &str, why: &str) -> String {
+    let parsed = io::parse("x.plan.toml", text).expect("structurally fine");
+    let err = io::validate(&parsed, inv).expect_err(why);
+    let want = text.lines().position(|l| l.contains(at)).expect("line") + 1;
+    assert_eq!(err.0.len(), 1, "{err}");
+    assert_eq!(err.0[0].line, want, "{err}");
+    err.to_string()
+}
+
 #[test]
 fn a_wrong_fact_selector_in_an_exception_is_refused_at_its_line() {
-    let inv = load_sample().expect("sample");
-    let mut p = Plan::init(&inv, &rules::evaluate(&inv, &TrustGraph::new(&inv)));
+    let (inv, mut p) = sample_plan();
     let d = (p.decisions.iter_mut())
         .find(|d| !d.exceptions.is_empty())
         .expect("an exception");
     d.exceptions[0].targets.push("build:14393".into());
-    let text = io::render(&p);
-    let parsed = io::parse("x.plan.toml", &text).expect("structurally fine");
-    let err = io::validate(&parsed, &inv).expect_err("not a fact");
-    let want = text
-        .lines()
-        .position(|l| l.contains("\"build:14393\""))
-        .expect("line")
-        + 1;
-    assert_eq!(err.0.len(), 1, "{err}");
-    assert_eq!(err.0[0].line, want, "{err}");
-    assert!(err.to_string().contains("build:<NUMBER"), "{err}");
+    let err = refused_at(&io::render(&p), &inv, "\"build:14393\"", "not a fact");
+    assert!(err.contains("build:<NUMBER"), "{err}");
 }
 
 /// The sample's starting plan with app-owners' exception joining remote-guard in stage `stage`.
 fn staged_plan(stage: &str) -> (Inventory, Plan) {
-    let inv = load_sample().expect("sample");
-    let mut p = Plan::init(&inv, &rules::evaluate(&inv, &TrustGraph::new(&inv)));
+    let (inv, mut p) = sample_plan();
     let d = (p.decisions.iter_mut())
         .find(|d| d.path == "app-owners")
         .expect("app-owners");
@@ -157,26 +163,14 @@ fn an_exception_stage_is_written_read_back_and_validated_at_its_line() {
     assert_eq!(io::render(&back), text, "rendering is stable");
 
     let bad = text.replace("stage = \"enforce\"", "stage = \"stragglers\"");
-    let parsed = io::parse("x.plan.toml", &bad).expect("structurally fine");
-    let err = io::validate(&parsed, &inv).expect_err("no such stage");
-    let want = bad
-        .lines()
-        .position(|l| l.contains("stragglers"))
-        .expect("line")
-        + 1;
-    assert_eq!(err.0.len(), 1, "{err}");
-    assert_eq!(err.0[0].line, want, "{err}");
-    assert!(
-        err.to_string().contains("there is no stage `stragglers`"),
-        "{err}"
-    );
+    let err = refused_at(&bad, &inv, "stragglers", "no such stage");
+    assert!(err.contains("there is no stage `stragglers`"), "{err}");
 }
 
 #[test]
 fn diff_shows_the_stage_an_exception_joins_in() {
     let (_, new) = staged_plan("enforce");
-    let inv = load_sample().expect("sample");
-    let old = Plan::init(&inv, &rules::evaluate(&inv, &TrustGraph::new(&inv)));
+    let (_, old) = sample_plan();
     let change = plan::diff::diff(&old, &new, None, TODAY);
     assert_eq!(change.exceptions_added.len(), 1);
     assert_eq!(change.exceptions_removed.len(), 1);
