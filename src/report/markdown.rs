@@ -790,6 +790,7 @@ pub fn mermaid(r: &Report) -> String {
                 (s.clients.len(), "client"),
                 (s.users.len(), "user"),
                 (s.paths.len(), "path"),
+                (s.remediation.len(), "remediation"),
             ]
             .iter()
             .filter(|(n, _)| *n > 0)
