@@ -873,7 +873,7 @@ fn enrolling_an_account_of_a_down_level_domain_raises_pu_dfl_not_its_dc_protecti
     // The old device estate's domain at the 2012 functional level, and alice without AES keys (RC4 only): the
     // domain controllers enforce neither, so enrolling her is no block; PU-DFL says so from her stage.
     let mut ws = old_device_estate(false);
-    let mut inv = ws.inventory.clone();
+    let mut inv = guardplan::inventory::Inventory::clone(&ws.inventory);
     inv.domains[0].functional_level = guardplan::inventory::FunctionalLevel::W2012;
     let alice = inv
         .users

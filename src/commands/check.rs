@@ -82,8 +82,7 @@ pub fn workspace(
     today: time::Date,
 ) -> Result<Workspace, CliError> {
     let inv = super::load_inventory(inventory)?;
-    let (plan, _) = plan::io::load_for(plan_path, &inv)?;
-    Ok(Workspace::new(inv, Some(plan), today))
+    Ok(plan::open(inv, plan_path, today)?)
 }
 
 /// Loads the inputs and builds the report of a check, with URIs relative to the inputs' git root.
@@ -117,13 +116,15 @@ fn build(
 ) -> Result<(Report, Option<Workspace>), CliError> {
     match plan_path {
         Some(p) => {
-            let ws = workspace(inventory, p, today)?;
-            let r = report::plan_report(
-                &ws,
-                report::repo::uri(&p.display().to_string(), repo_root),
-                &report::repo::uri(&ws.inventory.source.name, repo_root),
-                deny,
-            );
+            let inv = super::load_inventory(inventory)?;
+            let (ws, r) = plan::open_with(inv, p, today, |ws| {
+                report::plan_report(
+                    ws,
+                    report::repo::uri(&p.display().to_string(), repo_root),
+                    &report::repo::uri(&ws.inventory.source.name, repo_root),
+                    deny,
+                )
+            })?;
             Ok((r, Some(ws)))
         }
         None => {

@@ -2,8 +2,8 @@
 //! references written as names, sorted so that neither key order nor entry order matters.
 
 use std::cell::RefCell;
+use std::cmp::Ordering;
 use std::fmt::{self, Write};
-use std::ops::Range;
 
 use crate::inventory::{Inventory, Principal};
 
@@ -29,7 +29,7 @@ impl<T: serde::Serialize> fmt::Display for J<'_, T> {
 }
 
 /// Names sorted and joined by `,` (`g:corp\admins,u:corp\alice`).
-struct Joined<'a>(Vec<&'a str>);
+struct Joined<'a>(Vec<Name<'a>>);
 
 impl fmt::Display for Joined<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -37,15 +37,15 @@ impl fmt::Display for Joined<'_> {
             if i > 0 {
                 f.write_char(',')?;
             }
-            f.write_str(n)?;
+            n.fmt(f)?;
         }
         Ok(())
     }
 }
 
-fn names<'n, T>(items: &'n [T], f: impl Fn(&'n T) -> &'n str) -> Joined<'n> {
-    let mut v: Vec<&str> = items.iter().map(f).collect();
-    v.sort_unstable();
+fn names<'n, T>(items: &'n [T], f: impl Fn(&'n T) -> Name<'n>) -> Joined<'n> {
+    let mut v: Vec<Name> = items.iter().map(f).collect();
+    v.sort_unstable_by(|a, b| a.cmp(*b));
     Joined(v)
 }
 
@@ -70,73 +70,345 @@ enum Entry {
     Path(usize),
 }
 
+/// The kinds of entries.
+#[derive(Clone, Copy)]
+enum Kind {
+    Domain,
+    Trust,
+    Host,
+    User,
+    Group,
+    Path,
+}
+
+impl Kind {
+    fn entry(self, i: usize) -> Entry {
+        match self {
+            Kind::Domain => Entry::Domain(i),
+            Kind::Trust => Entry::Trust(i),
+            Kind::Host => Entry::Host(i),
+            Kind::User => Entry::User(i),
+            Kind::Group => Entry::Group(i),
+            Kind::Path => Entry::Path(i),
+        }
+    }
+}
+
 /// Names in the form the inventory compares them in (compatibility normalization and case folding).
 fn fold(s: &str) -> String {
     crate::names::fold(s).into_owned()
 }
 
-/// Folded names of one kind of entry, back to back in one buffer: every line names hosts, users and groups, and
-/// an estate of 100,000 hosts would otherwise fold the same names again and again.
-struct Folded {
-    text: String,
-    ends: Vec<usize>,
+/// A name as the inventory compares it (compatibility normalization and case folding). ASCII names fold to
+/// their lower case, which is made as they are written or compared: an estate's hundreds of thousands of names
+/// are not copied.
+#[derive(Clone, Copy)]
+enum Name<'a> {
+    /// ASCII text to write in lower case: a name, or `NETBIOS\name` of a domain's account.
+    Ascii(&'a str, Option<&'a str>),
+    /// Text folded already.
+    Folded(&'a str),
 }
 
-impl Folded {
-    fn new(count: usize, name: impl Fn(usize) -> String) -> Folded {
-        let mut f = Folded {
-            text: String::new(),
-            ends: Vec::with_capacity(count),
-        };
-        for i in 0..count {
-            f.text.push_str(&crate::names::fold(&name(i)));
-            f.ends.push(f.text.len());
+impl<'a> Name<'a> {
+    /// The bytes of the folded name.
+    fn bytes(self) -> NameBytes<'a> {
+        match self {
+            Name::Ascii(a, b) => NameBytes {
+                parts: match b {
+                    Some(b) => [a.as_bytes(), b"\\", b.as_bytes()],
+                    None => [a.as_bytes(), b"", b""],
+                },
+                lower: true,
+            },
+            Name::Folded(s) => NameBytes {
+                parts: [s.as_bytes(), b"", b""],
+                lower: false,
+            },
         }
-        f
     }
 
-    fn get(&self, i: u32) -> &str {
-        let i = i as usize;
-        let start = i.checked_sub(1).map_or(0, |j| self.ends[j]);
-        &self.text[start..self.ends[i]]
+    /// Compares the keys that end with the names (`NAME|`) as their text compares.
+    fn cmp_key(self, other: Name) -> Ordering {
+        let bar = std::iter::once(b'|');
+        self.bytes()
+            .chain(bar.clone())
+            .cmp(other.bytes().chain(bar))
+    }
+
+    /// Compares the folded names.
+    fn cmp(self, other: Name) -> Ordering {
+        match (self, other) {
+            (Name::Ascii(a, None), Name::Ascii(b, None)) => cmp_lower(a, b),
+            // The accounts of one domain.
+            (Name::Ascii(d, Some(a)), Name::Ascii(e, Some(b))) if d == e => cmp_lower(a, b),
+            (Name::Folded(a), Name::Folded(b)) => a.cmp(b),
+            _ => self.bytes().cmp(other.bytes()),
+        }
+    }
+
+    /// The length of the folded name.
+    fn len(self) -> usize {
+        match self {
+            Name::Ascii(a, b) => a.len() + b.map_or(0, |b| b.len() + 1),
+            Name::Folded(s) => s.len(),
+        }
+    }
+
+    /// Appends the folded name.
+    fn push_to(self, out: &mut Vec<u8>) {
+        let start = out.len();
+        match self {
+            Name::Ascii(a, b) => {
+                out.extend_from_slice(a.as_bytes());
+                if let Some(b) = b {
+                    out.push(b'\\');
+                    out.extend_from_slice(b.as_bytes());
+                }
+                out[start..].make_ascii_lowercase();
+            }
+            Name::Folded(s) => out.extend_from_slice(s.as_bytes()),
+        }
+    }
+}
+
+/// Compares ASCII names as their lower case compares.
+fn cmp_lower(a: &str, b: &str) -> Ordering {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let same = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    (a[same..].iter().map(u8::to_ascii_lowercase)).cmp(b[same..].iter().map(u8::to_ascii_lowercase))
+}
+
+/// Writes ASCII text in lower case.
+fn write_lower(f: &mut fmt::Formatter<'_>, s: &str) -> fmt::Result {
+    if !s.bytes().any(|b| b.is_ascii_uppercase()) {
+        return f.write_str(s);
+    }
+    let mut buf = [0u8; 64];
+    for chunk in s.as_bytes().chunks(buf.len()) {
+        let lower = &mut buf[..chunk.len()];
+        lower.copy_from_slice(chunk);
+        lower.make_ascii_lowercase();
+        f.write_str(std::str::from_utf8(lower).map_err(|_| fmt::Error)?)?;
+    }
+    Ok(())
+}
+
+impl fmt::Display for Name<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Name::Folded(s) => f.write_str(s),
+            Name::Ascii(a, b) => {
+                write_lower(f, a)?;
+                if let Some(b) = b {
+                    f.write_char('\\')?;
+                    write_lower(f, b)?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// The bytes of a [`Name`].
+struct NameBytes<'a> {
+    parts: [&'a [u8]; 3],
+    lower: bool,
+}
+
+impl Iterator for NameBytes<'_> {
+    type Item = u8;
+
+    fn next(&mut self) -> Option<u8> {
+        for part in &mut self.parts {
+            if let Some((&b, rest)) = part.split_first() {
+                *part = rest;
+                return Some(if self.lower {
+                    b.to_ascii_lowercase()
+                } else {
+                    b
+                });
+            }
+        }
+        None
+    }
+}
+
+/// The names of one kind of entry: the folded forms of those beyond ASCII, the others being folded as they are
+/// read.
+struct Names {
+    beyond: hashbrown::HashMap<u32, String>,
+    /// Some name holds a `|`.
+    bars: bool,
+}
+
+impl Names {
+    fn new<'a>(count: usize, parts: impl Fn(usize) -> (&'a str, Option<&'a str>)) -> Names {
+        let mut names = Names {
+            beyond: hashbrown::HashMap::new(),
+            bars: false,
+        };
+        for i in 0..count {
+            let (a, b) = parts(i);
+            names.bars |= a.contains('|') || b.is_some_and(|b| b.contains('|'));
+            if !(a.is_ascii() && b.is_none_or(str::is_ascii)) {
+                let whole = match b {
+                    Some(b) => format!("{a}\\{b}"),
+                    None => a.to_string(),
+                };
+                let folded = fold(&whole);
+                names.bars |= folded.contains('|');
+                names.beyond.insert(i as u32, folded);
+            }
+        }
+        names
+    }
+
+    fn get<'a>(&'a self, i: u32, (a, b): (&'a str, Option<&'a str>)) -> Name<'a> {
+        if !self.beyond.is_empty()
+            && let Some(f) = self.beyond.get(&i)
+        {
+            return Name::Folded(f);
+        }
+        Name::Ascii(a, b)
     }
 }
 
 /// Lines of the normalized form. Names are compared after folding by the inventory, so they are folded here.
 struct Lines<'a> {
     inv: &'a Inventory,
-    doms: Folded,
-    hosts: Folded,
-    users: Folded,
-    groups: Folded,
+    doms: Names,
+    hosts: Names,
+    users: Names,
+    groups: Names,
+    paths: Names,
     /// Access control lists are interned and shared by many hosts: each is written once.
     acls: RefCell<Vec<Option<String>>>,
 }
 
 impl<'a> Lines<'a> {
     fn new(inv: &'a Inventory) -> Lines<'a> {
+        let netbios = |d: u32| inv.domains[d as usize].netbios.as_str();
         Lines {
             inv,
-            doms: Folded::new(inv.domains.len(), |d| inv.domains[d].dns.clone()),
-            hosts: Folded::new(inv.hosts.len(), |h| inv.hosts[h].name.clone()),
-            users: Folded::new(inv.users.len(), |u| inv.user_label(u as u32)),
-            groups: Folded::new(inv.groups.len(), |g| inv.group_label(g as u32)),
+            doms: Names::new(inv.domains.len(), |d| (&inv.domains[d].dns, None)),
+            hosts: Names::new(inv.hosts.len(), |h| (&inv.hosts[h].name, None)),
+            users: Names::new(inv.users.len(), |u| {
+                let u = &inv.users[u];
+                (netbios(u.domain), Some(&u.name))
+            }),
+            groups: Names::new(inv.groups.len(), |g| {
+                let g = &inv.groups[g];
+                (netbios(g.domain), Some(&g.name))
+            }),
+            paths: Names::new(inv.paths.len(), |p| (&inv.paths[p].name, None)),
             acls: RefCell::new(vec![None; inv.acls.len()]),
         }
     }
 
-    fn dom(&self, d: u32) -> &str {
-        self.doms.get(d)
+    fn dom(&self, d: u32) -> Name<'_> {
+        self.doms.get(d, (&self.inv.domains[d as usize].dns, None))
     }
-    fn host(&self, h: u32) -> &str {
-        self.hosts.get(h)
+    fn host(&self, h: u32) -> Name<'_> {
+        self.hosts.get(h, (&self.inv.hosts[h as usize].name, None))
     }
-    fn user(&self, u: u32) -> &str {
-        self.users.get(u)
+    fn user(&self, u: u32) -> Name<'_> {
+        let inv = self.inv;
+        let u_ = &inv.users[u as usize];
+        let d = &inv.domains[u_.domain as usize];
+        self.users.get(u, (&d.netbios, Some(&u_.name)))
     }
-    fn group(&self, g: u32) -> &str {
-        self.groups.get(g)
+    fn group(&self, g: u32) -> Name<'_> {
+        let inv = self.inv;
+        let g_ = &inv.groups[g as usize];
+        let d = &inv.domains[g_.domain as usize];
+        self.groups.get(g, (&d.netbios, Some(&g_.name)))
     }
+    fn path(&self, p: u32) -> Name<'_> {
+        self.paths.get(p, (&self.inv.paths[p as usize].name, None))
+    }
+
+    /// Some name in a key holds a `|` (the loader refuses them): keys then do not compare name by name.
+    fn keys_hold_bars(&self) -> bool {
+        [
+            &self.doms,
+            &self.hosts,
+            &self.users,
+            &self.groups,
+            &self.paths,
+        ]
+        .iter()
+        .any(|n| n.bars)
+    }
+
+    /// The names in an entry's key, in order.
+    fn key_names(&self, kind: Kind, i: u32) -> [Option<Name<'_>>; 2] {
+        match kind {
+            Kind::Domain => [Some(self.dom(i)), None],
+            Kind::Host => [Some(self.host(i)), None],
+            Kind::User => [Some(self.user(i)), None],
+            Kind::Group => [Some(self.group(i)), None],
+            Kind::Path => [Some(self.path(i)), None],
+            Kind::Trust => {
+                let t = &self.inv.trusts[i as usize];
+                [Some(self.dom(t.trusting)), Some(self.dom(t.trusted))]
+            }
+        }
+    }
+
+    /// The `count` entries of a kind in the order of their keys, `None` when two keys are one (names holding
+    /// no `|`). The keys after the kind's word are made for the sort, back to back in one buffer of the size
+    /// they need, and dropped after it.
+    fn order(&self, kind: Kind, count: usize) -> Option<Vec<u32>> {
+        let len: usize = (0..count as u32)
+            .flat_map(|i| self.key_names(kind, i))
+            .flatten()
+            .map(|n| n.len() + 1)
+            .sum();
+        let mut order: Vec<u32> = (0..count as u32).collect();
+        let Ok(_) = u32::try_from(len) else {
+            order.sort_unstable_by(|a, b| self.cmp_keys(kind, *a, *b));
+            let decided = order
+                .windows(2)
+                .all(|w| self.cmp_keys(kind, w[0], w[1]) == Ordering::Less);
+            return decided.then_some(order);
+        };
+        let mut text = Vec::with_capacity(len);
+        let mut ends = Vec::with_capacity(count);
+        for i in 0..count as u32 {
+            for n in self.key_names(kind, i).into_iter().flatten() {
+                n.push_to(&mut text);
+                text.push(b'|');
+            }
+            ends.push(text.len() as u32);
+        }
+        let key = |i: u32| {
+            let start = i.checked_sub(1).map_or(0, |j| ends[j as usize] as usize);
+            &text[start..ends[i as usize] as usize]
+        };
+        order.sort_unstable_by(|a, b| key(*a).cmp(key(*b)));
+        // Keys end with `|` and names hold none: one key starts another only when they are the same.
+        let decided = order.windows(2).all(|w| key(w[0]) != key(w[1]));
+        decided.then_some(order)
+    }
+
+    /// Compares the keys of entries `a` and `b` of one kind (see [`Lines::key`]), names holding no `|`.
+    fn cmp_keys(&self, kind: Kind, a: u32, b: u32) -> Ordering {
+        let one = |name: fn(&Self, u32) -> Name<'_>| name(self, a).cmp_key(name(self, b));
+        match kind {
+            Kind::Domain => one(Self::dom),
+            Kind::Host => one(Self::host),
+            Kind::User => one(Self::user),
+            Kind::Group => one(Self::group),
+            Kind::Path => one(Self::path),
+            Kind::Trust => {
+                let (x, y) = (&self.inv.trusts[a as usize], &self.inv.trusts[b as usize]);
+                (self.dom(x.trusting).cmp_key(self.dom(y.trusting)))
+                    .then_with(|| self.dom(x.trusted).cmp_key(self.dom(y.trusted)))
+            }
+        }
+    }
+
     fn acl(&self, a: u32, out: &mut String) {
         let mut cache = self.acls.borrow_mut();
         let text = cache[a as usize].get_or_insert_with(|| {
@@ -170,7 +442,7 @@ impl<'a> Lines<'a> {
             Entry::Host(i) => write!(out, "host|{}|", self.host(i as u32)),
             Entry::User(i) => write!(out, "user|{}|", self.user(i as u32)),
             Entry::Group(i) => write!(out, "group|{}|", self.group(i as u32)),
-            Entry::Path(i) => write!(out, "path|{}|", fold(&inv.paths[i].name)),
+            Entry::Path(i) => write!(out, "path|{}|", self.path(i as u32)),
         };
     }
 
@@ -213,17 +485,18 @@ impl<'a> Lines<'a> {
             Entry::Host(i) => {
                 let h = &inv.hosts[i];
                 let roles = sorted(&h.roles);
-                let tags: Vec<String> = h.tags.iter().map(|t| fold(t)).collect();
+                let tags: Vec<std::borrow::Cow<str>> =
+                    h.tags.iter().map(|t| crate::names::fold(t)).collect();
                 let _ = write!(
                     out,
                     "{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{:?}|{}|{}|",
-                    h.domain.map(|d| self.dom(d)).unwrap_or_default(),
+                    h.domain.map_or(Name::Folded(""), |d| self.dom(d)),
                     J(&h.join),
                     J(&h.os.family),
                     h.os.build,
                     h.os.kb2871997,
                     J(&roles),
-                    names(&tags, String::as_str),
+                    names(&tags, |t| Name::Folded(t)),
                     names(&h.groups, |g| self.group(*g)),
                     J(&h.rdp_client),
                     h.dc_line_of_sight,
@@ -315,42 +588,50 @@ impl<'a> Lines<'a> {
 /// made one at a time (an estate of 100,000 hosts has tens of megabytes of them); should two keys ever not
 /// decide the order, every line is made first and sorted whole.
 pub fn for_each_line(inv: &Inventory, mut each: impl FnMut(&str)) {
-    let entries: Vec<Entry> = (0..inv.domains.len())
+    let lines = Lines::new(inv);
+    if lines.keys_hold_bars() {
+        return whole_lines(&lines, each);
+    }
+    // Each kind's entries by key; the kinds come in the order of their keys' first word.
+    let kinds = [
+        (Kind::Domain, inv.domains.len()),
+        (Kind::Group, inv.groups.len()),
+        (Kind::Host, inv.hosts.len()),
+        (Kind::Path, inv.paths.len()),
+        (Kind::Trust, inv.trusts.len()),
+        (Kind::User, inv.users.len()),
+    ];
+    let mut orders = Vec::with_capacity(kinds.len());
+    for (kind, count) in kinds {
+        match lines.order(kind, count) {
+            Some(order) => orders.push((kind, order)),
+            None => return whole_lines(&lines, each),
+        }
+    }
+    let mut line = String::new();
+    for (kind, order) in orders {
+        for i in order {
+            let e = kind.entry(i as usize);
+            line.clear();
+            lines.line(e, &mut line);
+            each(&line);
+        }
+    }
+}
+
+/// Every line made first, then sorted whole.
+fn whole_lines(lines: &Lines, mut each: impl FnMut(&str)) {
+    let inv = lines.inv;
+    let mut all: Vec<String> = (0..inv.domains.len())
         .map(Entry::Domain)
         .chain((0..inv.trusts.len()).map(Entry::Trust))
         .chain((0..inv.hosts.len()).map(Entry::Host))
         .chain((0..inv.users.len()).map(Entry::User))
         .chain((0..inv.groups.len()).map(Entry::Group))
         .chain((0..inv.paths.len()).map(Entry::Path))
-        .collect();
-    let lines = Lines::new(inv);
-    let mut keys = String::new();
-    let mut at: Vec<Range<usize>> = Vec::with_capacity(entries.len());
-    for e in &entries {
-        let start = keys.len();
-        lines.key(*e, &mut keys);
-        at.push(start..keys.len());
-    }
-    let mut order: Vec<usize> = (0..entries.len()).collect();
-    order.sort_unstable_by(|a, b| keys[at[*a].clone()].cmp(&keys[at[*b].clone()]));
-    let decided = order
-        .windows(2)
-        .all(|w| !keys[at[w[1]].clone()].starts_with(&keys[at[w[0]].clone()]));
-    let mut line = String::new();
-    if decided {
-        for i in order {
-            line.clear();
-            line.push_str(&keys[at[i].clone()]);
-            lines.rest(entries[i], &mut line);
-            each(&line);
-        }
-        return;
-    }
-    let mut all: Vec<String> = entries
-        .iter()
         .map(|e| {
             let mut line = String::new();
-            lines.line(*e, &mut line);
+            lines.line(e, &mut line);
             line
         })
         .collect();
@@ -609,6 +890,43 @@ mod tests {
                 .any(|c| c.name == host(1) && c.after.is_none())
         );
         assert!(changes(&before, &before).is_empty());
+    }
+
+    #[test]
+    fn names_in_any_case_or_script_come_in_the_order_of_their_folded_lines() {
+        let Ok(mut inv) = crate::inventory::load_sample() else {
+            panic!("the sample loads");
+        };
+        // Mixed case, names beyond ASCII, and names that start others (`srv`, `SRV-A`, `srv.b`: the keys
+        // `srv|`, `srv-a|`, `srv.b|` sort by what follows `srv`, `|` after `-` and `.`).
+        for (i, name) in ["Ünïcode-01", "srv", "SRV-A", "srv.b", "ÉCLAIR"]
+            .iter()
+            .enumerate()
+        {
+            inv.hosts[i].name = name.to_string();
+        }
+        inv.users[0].name = "Zoë".into();
+        inv.users[1].name = "ALICE".into();
+        inv.users[2].name = "alice.b".into();
+        let fast = lines(&inv);
+        let mut whole = Vec::new();
+        whole_lines(&Lines::new(&inv), |l| whole.push(l.to_string()));
+        assert_eq!(fast, whole);
+        for key in [
+            "host|ünïcode-01|",
+            "host|srv|",
+            "host|srv-a|",
+            "host|éclair|",
+        ] {
+            assert!(fast.iter().any(|l| l.starts_with(key)), "{key}");
+        }
+        let netbios = fold(&inv.domains[inv.users[1].domain as usize].netbios);
+        assert!(
+            fast.iter()
+                .any(|l| l.starts_with(&format!("user|{netbios}\\alice|")))
+        );
+        let zoe = fold(&inv.user_label(0));
+        assert!(fast.iter().any(|l| l.starts_with(&format!("user|{zoe}|"))));
     }
 
     #[test]

@@ -779,14 +779,18 @@ pub fn fingerprint(inv: &Inventory) -> String {
 
 /// Why a plan cannot be used with this inventory, in the manner of a stale saved plan; `None` when current.
 pub fn staleness(plan: &Plan, inv: &Inventory) -> Option<String> {
-    let now = fingerprint(inv);
+    stale_against(plan, &inv.source.name, &fingerprint(inv))
+}
+
+/// Why a plan cannot be used with the inventory `inventory` whose fingerprint is `now`; `None` when current.
+fn stale_against(plan: &Plan, inventory: &str, now: &str) -> Option<String> {
     if plan.inventory.fingerprint == now {
         return None;
     }
     Some(format!(
         "the plan is stale: it was made for a different version of the inventory.\n\
          \n\
-         The inventory `{}` changed after the plan was written, so its decisions, stages and waivers may no\n\
+         The inventory `{inventory}` changed after the plan was written, so its decisions, stages and waivers may no\n\
          longer match the estate. The plan cannot be checked against it.\n\
          \n\
          \x20 plan was made for:  {}\n\
@@ -794,28 +798,43 @@ pub fn staleness(plan: &Plan, inv: &Inventory) -> Option<String> {
          \n\
          Open the plan with `guardplan tui INVENTORY --plan PLAN`, review what the new inventory raises, and save\n\
          it to bind it to the new inventory (or start again with `guardplan plan init INVENTORY -o PLAN`).",
-        inv.source.name, plan.inventory.fingerprint
+        plan.inventory.fingerprint
     ))
+}
+
+/// Refuses a plan whose fingerprint is not `now`, the fingerprint of the inventory `inventory`, with the
+/// message at the plan's fingerprint.
+pub fn refuse_stale(plan: &Plan, inventory: &str, now: &str) -> Result<(), Diagnostics> {
+    let Some(why) = stale_against(plan, inventory, now) else {
+        return Ok(());
+    };
+    let mut r = Reporter {
+        plan_name: "plan",
+        source: plan.origin.0.as_deref(),
+        errors: Vec::new(),
+    };
+    r.err(
+        FINGERPRINT_KEY,
+        why,
+        "a stale plan is never checked: review it against the new inventory first",
+    );
+    r.finish()
 }
 
 /// Loads a plan for an inventory, the way `check`, `export` and the TUI need it: read, parse, validate every
 /// name against the inventory, and refuse a stale plan (the message points at its fingerprint).
+/// [`crate::plan::open`] does the same and confirms the fingerprint while the workspace is being built.
 pub fn load_for(path: &Path, inv: &Inventory) -> Result<(Plan, FileStamp), Diagnostics> {
+    let (plan, stamp) = load_valid(path, inv)?;
+    refuse_stale(&plan, &inv.source.name, &fingerprint(inv))?;
+    Ok((plan, stamp))
+}
+
+/// Loads a plan file and validates it against `inv`, without confirming that it was made for this version of
+/// the inventory: follow with [`refuse_stale`].
+pub fn load_valid(path: &Path, inv: &Inventory) -> Result<(Plan, FileStamp), Diagnostics> {
     let (plan, stamp) = load(path)?;
     validate(&plan, inv)?;
-    if let Some(why) = staleness(&plan, inv) {
-        let mut r = Reporter {
-            plan_name: "plan",
-            source: plan.origin.0.as_deref(),
-            errors: Vec::new(),
-        };
-        r.err(
-            FINGERPRINT_KEY,
-            why,
-            "a stale plan is never checked: review it against the new inventory first",
-        );
-        r.finish()?;
-    }
     Ok((plan, stamp))
 }
 

@@ -11,6 +11,7 @@ pub mod init;
 pub mod intune;
 pub mod io;
 pub mod model;
+pub mod open;
 pub mod preg;
 pub mod remediation;
 pub mod scripts;
@@ -22,4 +23,5 @@ pub use io::{
     save_beside, staleness, validate,
 };
 pub use model::*;
+pub use open::{open, open_with};
 pub use workspace::{Assessed, Assessment, Counts, Edit, FindingRef, StageGate, Workspace};

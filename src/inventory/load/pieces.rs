@@ -163,62 +163,144 @@ impl<R: std::io::Read> Iterator for Pieces<R> {
     }
 }
 
-/// How many pieces may wait to be deserialized, and deserialized pieces to be resolved.
-const AHEAD: usize = 2;
+/// How many pieces may be cut and not yet resolved.
+const AHEAD: usize = 4;
+
+/// A piece's text to deserialize: its place among the pieces and its byte offset in the file.
+struct Job {
+    index: usize,
+    begin: usize,
+    text: String,
+}
+
+/// What the two threads share: pieces cut and waiting, pieces deserialized and waiting to be resolved.
+#[derive(Default)]
+struct Shared {
+    state: std::sync::Mutex<State>,
+    changed: std::sync::Condvar,
+}
+
+#[derive(Default)]
+struct State {
+    jobs: std::collections::VecDeque<Job>,
+    done: std::collections::BTreeMap<usize, Option<RawInventory>>,
+    /// No piece will be cut any more.
+    closed: bool,
+}
+
+impl Shared {
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn wait<'a>(
+        &self,
+        guard: std::sync::MutexGuard<'a, State>,
+    ) -> std::sync::MutexGuard<'a, State> {
+        self.changed
+            .wait(guard)
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Deserializes a job and hands the piece back.
+    fn work(&self, version: u32, job: Job) {
+        let piece = parse(version, job.begin, &job.text);
+        drop(job.text);
+        self.lock().done.insert(job.index, piece);
+        self.changed.notify_all();
+    }
+
+    /// The second thread: deserializes pieces until none will come.
+    fn worker(&self, version: u32) {
+        loop {
+            let mut state = self.lock();
+            let job = loop {
+                if let Some(job) = state.jobs.pop_front() {
+                    break job;
+                }
+                if state.closed {
+                    return;
+                }
+                state = self.wait(state);
+            };
+            drop(state);
+            self.work(version, job);
+        }
+    }
+
+    fn close(&self) {
+        self.lock().closed = true;
+        self.changed.notify_all();
+    }
+}
 
 /// Loads a valid file piece by piece, resolving entries as they arrive: one pass counts the entries of each
 /// kind, a second deserializes them. `None` when a piece does not deserialize on its own (the whole-file path
 /// then gives the messages).
 ///
-/// Deserializing takes about twice as long as resolving, so a second thread deserializes the next pieces while
-/// this one reads the file and resolves the pieces before, in file order.
+/// Deserializing takes about twice as long as resolving. This thread reads the file, cuts it into pieces and
+/// resolves them in file order; a second thread deserializes pieces, and so does this one whenever the next
+/// piece to resolve is not ready yet.
 pub(super) fn load_in_pieces(src: &Source) -> Option<Result<Inventory, Diagnostics>> {
     let counts = count_entries(src.blocks().ok()?)?;
     let mut pieces = Pieces::new(src.blocks().ok()?)?;
     let description = pieces.preamble.description.take();
     let version = pieces.preamble.version;
     let mut feed = Feed::new(src.clone(), version, description, counts);
+    let shared = Shared::default();
     let whole = std::thread::scope(|s| {
-        let (jobs, queue) = std::sync::mpsc::sync_channel::<(usize, String)>(AHEAD);
-        let (done, parsed) = std::sync::mpsc::sync_channel::<Option<RawInventory>>(AHEAD);
-        s.spawn(move || {
-            for (begin, text) in queue {
-                if done.send(parse(version, begin, &text)).is_err() {
-                    break;
-                }
-            }
-        });
-        // Pieces sent and not yet resolved; leaving early drops both channels, which ends the other thread.
-        let mut waiting = 0;
-        loop {
-            match pieces.next_text() {
-                None => break,
-                Some(None) => return false,
-                Some(Some(job)) => {
-                    if jobs.send(job).is_err() {
-                        return false;
-                    }
-                    waiting += 1;
-                }
-            }
-            if waiting > AHEAD {
-                match parsed.recv() {
-                    Ok(Some(piece)) => feed.push(piece),
-                    _ => return false,
-                }
-                waiting -= 1;
-            }
-        }
-        drop(jobs);
-        for _ in 0..waiting {
-            match parsed.recv() {
-                Ok(Some(piece)) => feed.push(piece),
-                _ => return false,
-            }
-        }
-        true
+        s.spawn(|| shared.worker(version));
+        let whole = resolve_in_order(&shared, &mut pieces, &mut feed, version);
+        shared.close();
+        whole
     });
     whole.then(|| feed.finish())
+}
+
+/// This thread's part of [`load_in_pieces`]: `false` when a piece cannot be cut, read or deserialized.
+fn resolve_in_order<R: std::io::Read>(
+    shared: &Shared,
+    pieces: &mut Pieces<R>,
+    feed: &mut Feed,
+    version: u32,
+) -> bool {
+    let (mut cut, mut resolved, mut more) = (0, 0, true);
+    loop {
+        while more && cut - resolved < AHEAD {
+            match pieces.next_text() {
+                None => more = false,
+                Some(None) => return false,
+                Some(Some((begin, text))) => {
+                    shared.lock().jobs.push_back(Job {
+                        index: cut,
+                        begin,
+                        text,
+                    });
+                    shared.changed.notify_all();
+                    cut += 1;
+                }
+            }
+        }
+        if !more && resolved == cut {
+            return true;
+        }
+        let mut state = shared.lock();
+        if let Some(piece) = state.done.remove(&resolved) {
+            drop(state);
+            let Some(piece) = piece else {
+                return false;
+            };
+            feed.push(piece);
+            resolved += 1;
+        } else if let Some(job) = state.jobs.pop_front() {
+            drop(state);
+            shared.work(version, job);
+        } else {
+            drop(shared.wait(state));
+        }
+    }
 }
 
 /// Entries in file order, resolved as soon as what they refer to is known: users once every domain, trust and

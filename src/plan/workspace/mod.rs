@@ -14,6 +14,8 @@ use waivers::{ResolvedWaiver, WaiverIndex};
 
 use crate::finding::{Finding, Mode};
 use crate::graph::TrustGraph;
+use std::sync::Arc;
+
 use crate::inventory::{Inventory, PathId};
 use crate::rules::{self, Choice, Evaluation};
 
@@ -41,8 +43,9 @@ struct Statics {
 /// The editable model: inventory, evaluation, plan and its assessment.
 #[derive(Debug, Clone)]
 pub struct Workspace {
-    /// The inventory.
-    pub inventory: Inventory,
+    /// The inventory, shared with whatever reads it beside the workspace (the fingerprint being confirmed, a
+    /// workspace of the base plan).
+    pub inventory: Arc<Inventory>,
     /// Its trust graph.
     pub graph: TrustGraph,
     /// Every path under every mode.
@@ -91,7 +94,12 @@ fn lc(s: &str) -> String {
 impl Workspace {
     /// Builds the workspace; `plan: None` starts from [`Plan::init`], ordered by
     /// [`wait_for_later_fixes`](crate::plan::init::wait_for_later_fixes). `today` decides which waivers expired.
-    pub fn new(inventory: Inventory, plan: Option<Plan>, today: time::Date) -> Self {
+    pub fn new(
+        inventory: impl Into<Arc<Inventory>>,
+        plan: Option<Plan>,
+        today: time::Date,
+    ) -> Self {
+        let inventory = inventory.into();
         let graph = TrustGraph::new(&inventory);
         let evaluation = rules::evaluate(&inventory, &graph);
         let fresh = plan.is_none();
