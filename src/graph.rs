@@ -280,7 +280,7 @@ impl EstateGraph {
                 g.graph
                     .add_edge(me, g.index(Node::Domain(d)), Link::InDomain);
             }
-            for grp in &h.groups {
+            for grp in h.groups.iter() {
                 g.graph
                     .add_edge(me, g.index(Node::Group(*grp)), Link::MemberOf);
             }
@@ -289,7 +289,7 @@ impl EstateGraph {
             let me = g.index(Node::User(i as UserId));
             g.graph
                 .add_edge(me, g.index(Node::Domain(u.domain)), Link::InDomain);
-            for grp in &u.groups {
+            for grp in u.groups.iter() {
                 g.graph
                     .add_edge(me, g.index(Node::Group(*grp)), Link::MemberOf);
             }

@@ -84,7 +84,7 @@ fn check(inv: &Inventory, text: &str, stderr: &str) {
     let names: Vec<&str> = inv.hosts.iter().map(|h| h.name.as_str()).collect();
     assert_eq!(names, vec!["PRIMARY", "WIN10"]);
     let dc = &inv.hosts[0];
-    assert_eq!(dc.roles, vec![HostRole::DomainController]);
+    assert_eq!(*dc.roles, [HostRole::DomainController]);
     assert_eq!(dc.os.family, OsFamily::Server2012R2);
     let win10 = &inv.hosts[1];
     assert_eq!(win10.os.family, OsFamily::Windows10);

@@ -106,7 +106,7 @@ fn ldifde_export_maps_to_a_valid_inventory() {
 
     // Hosts: OS family and build, roles, both kinds of LAPS.
     let dc = host(&inv, "DC01");
-    assert_eq!(dc.roles, vec![HostRole::DomainController]);
+    assert_eq!(*dc.roles, [HostRole::DomainController]);
     let legacy_ws = host(&inv, "WS-LEGACY");
     assert_eq!(
         (legacy_ws.os.family, legacy_ws.os.build),
@@ -121,7 +121,7 @@ fn ldifde_export_maps_to_a_valid_inventory() {
     assert!(new_ws.laps);
     let old = host(&inv, "SRV-OLD");
     assert_eq!(old.os.family, OsFamily::Server2008R2);
-    assert_eq!(old.roles, vec![HostRole::Server]);
+    assert_eq!(*old.roles, [HostRole::Server]);
     assert!(!old.laps);
 
     // Hostile names are reported and never written.
@@ -143,14 +143,14 @@ fn ldifde_export_maps_to_a_valid_inventory() {
     );
     assert!(ada.not_delegated);
     assert_eq!(
-        ada.etypes,
-        vec![EncryptionType::Aes128, EncryptionType::Aes256]
+        *ada.etypes,
+        [EncryptionType::Aes128, EncryptionType::Aes256]
     );
     let svc = user(&inv, "svc-sql");
     assert_eq!(svc.kind, AccountKind::Service);
     assert!(svc.protected_users);
     assert_eq!(svc.delegation, Delegation::Unconstrained);
-    assert_eq!(svc.etypes, vec![EncryptionType::Des]);
+    assert_eq!(*svc.etypes, [EncryptionType::Des]);
     assert_eq!(
         user(&inv, "gmsa-web$").kind,
         AccountKind::ManagedServiceAccount
@@ -227,7 +227,7 @@ fn reimport_keeps_hand_edits_and_reports_changes() {
     );
     let paw = host(&inv, "WS-NEW");
     assert_eq!(paw.rdp_client, guardplan::inventory::raw::RdpClient::Uwp);
-    assert_eq!(paw.tags, vec!["paw".to_string()]);
+    assert_eq!(*paw.tags, ["paw".to_string()]);
     assert!(host(&inv, "DC01").device_claims);
     assert_eq!(host(&inv, "SRV-OLD").os.family, OsFamily::Server2022);
     assert!(inv.hosts.iter().all(|h| h.name != "WS-LEGACY"));

@@ -364,9 +364,9 @@ fn assert_estate(inv: &Inventory) {
         (host("WS01").os.family, host("WS01").os.build),
         (OsFamily::Windows10, 19045)
     );
-    assert_eq!(host("WS01").roles, vec![HostRole::Workstation]);
+    assert_eq!(*host("WS01").roles, [HostRole::Workstation]);
     assert_eq!(host("SRV01").os.family, OsFamily::Server2022);
-    assert_eq!(host("SRV01").roles, vec![HostRole::Server]);
+    assert_eq!(*host("SRV01").roles, [HostRole::Server]);
     assert_eq!(host("OLD01").os.family, OsFamily::Windows7);
     // The Samba DC itself reports operatingSystem "Samba": not a Windows host, so not imported.
     assert_eq!(inv.hosts.len(), 4);
@@ -380,18 +380,18 @@ fn assert_estate(inv: &Inventory) {
         "Domain Admins by RID 512"
     );
     assert_eq!(
-        alice.etypes,
-        vec![EncryptionType::Aes128, EncryptionType::Aes256]
+        *alice.etypes,
+        [EncryptionType::Aes128, EncryptionType::Aes256]
     );
     assert!(
         user(inv, "erin").protected_users,
         "through Tier0-Admins nested in Protected Users"
     );
     assert!(!user(inv, "bob").protected_users);
-    assert_eq!(user(inv, "bob").etypes, vec![EncryptionType::Rc4]);
+    assert_eq!(*user(inv, "bob").etypes, [EncryptionType::Rc4]);
     let carol = user(inv, "carol");
     assert!(carol.not_delegated && carol.protected_users);
-    assert_eq!(carol.etypes, vec![EncryptionType::Des]);
+    assert_eq!(*carol.etypes, [EncryptionType::Des]);
     assert_eq!(user(inv, "svcsql").kind, AccountKind::Service);
     assert_eq!(user(inv, "svcweb").delegation, Delegation::Unconstrained);
     assert_eq!(user(inv, "dave").delegation, Delegation::Constrained);

@@ -490,7 +490,7 @@ fn every_apply_script_records_and_its_rollback_restores() {
 #[test]
 fn accounts_without_aes_keys_are_not_enrolled() {
     let mut inv = estate();
-    inv.users[0].etypes = vec![guardplan::inventory::EncryptionType::Rc4];
+    inv.users[0].etypes = [guardplan::inventory::EncryptionType::Rc4].into();
     let ws = workspace(inv);
     let held = scripts::enrollment_held(&ws);
     assert!(

@@ -881,7 +881,7 @@ fn enrolling_an_account_of_a_down_level_domain_raises_pu_dfl_not_its_dc_protecti
         .position(|u| u.name == "alice.admin")
         .expect("alice");
     inv.users[alice].aes_keys = true;
-    inv.users[alice].etypes = vec![guardplan::inventory::EncryptionType::Rc4];
+    inv.users[alice].etypes = [guardplan::inventory::EncryptionType::Rc4].into();
     let plan = ws.plan_to_save();
     let down = Workspace::new(inv.clone(), Some(plan.clone()), TODAY);
     let codes = |ws: &Workspace| -> BTreeSet<(Code, Option<usize>)> {

@@ -332,7 +332,7 @@ pub fn kept_comments(text: &str, inv: &RawInventory) -> BTreeMap<Key, Vec<String
     for u in &inv.users {
         take(Key::User(lc(&u.domain), lc(&u.name)), u.name.span());
     }
-    for g in &inv.groups {
+    for g in inv.groups.iter() {
         take(Key::Group(lc(&g.domain), lc(&g.name)), g.name.span());
     }
     for p in &inv.paths {

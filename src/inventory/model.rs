@@ -301,6 +301,10 @@ pub struct Trust {
     pub at: Pos,
 }
 
+/// A list that the entries holding the same one share: an estate's hundreds of thousands of accounts and hosts
+/// have a few dozen distinct lists of groups, roles, tags and encryption types.
+pub type List<T> = std::sync::Arc<[T]>;
+
 /// A host.
 #[derive(Debug, Clone)]
 pub struct Host {
@@ -313,11 +317,11 @@ pub struct Host {
     /// Operating system.
     pub os: Os,
     /// Roles.
-    pub roles: Vec<HostRole>,
+    pub roles: List<HostRole>,
     /// Tags.
-    pub tags: Vec<String>,
+    pub tags: List<String>,
     /// Computer groups, transitively (sorted).
-    pub groups: Vec<GroupId>,
+    pub groups: List<GroupId>,
     /// Remote Desktop client app.
     pub rdp_client: RdpClient,
     /// Can reach a domain controller.
@@ -385,13 +389,13 @@ pub struct User {
     /// Kind of account.
     pub kind: AccountKind,
     /// Effective roles (own and inherited from groups), sorted.
-    pub roles: Vec<UserRole>,
+    pub roles: List<UserRole>,
     /// Groups, transitively (sorted).
-    pub groups: Vec<GroupId>,
+    pub groups: List<GroupId>,
     /// Effective Protected Users membership (direct or through a nested group).
     pub protected_users: bool,
     /// Kerberos encryption types with keys.
-    pub etypes: Vec<EncryptionType>,
+    pub etypes: List<EncryptionType>,
     /// Delegation configured on the account.
     pub delegation: Delegation,
     /// Marked sensitive, cannot be delegated.
@@ -505,6 +509,17 @@ pub struct Inventory {
     pub index: Index,
 }
 
+/// The entries that reports list by label, many at a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Labelled {
+    /// Users, labelled `NETBIOS\name`.
+    User,
+    /// Groups, labelled `NETBIOS\name`.
+    Group,
+    /// Hosts, labelled by their names.
+    Host,
+}
+
 /// Case-insensitive lookup tables (keys are lowercase).
 #[derive(Debug, Clone, Default)]
 pub struct Index {
@@ -513,6 +528,9 @@ pub struct Index {
     /// Per host, the facts that `os:`, `build:<`, `join:` and `rdp-client:` selectors read, one bit each;
     /// derived from the hosts on first use (see `plan::cover`).
     pub host_facts: std::sync::OnceLock<Vec<u64>>,
+    /// The users', groups' and hosts' dense ranks in the order of their labels (see
+    /// [`Inventory::label_ranks`]); derived on first use.
+    pub label_ranks: [std::sync::OnceLock<Vec<u32>>; 3],
     /// Hosts by name.
     pub hosts: NameTable,
     /// Users by name (one per domain that has the name).
@@ -615,6 +633,57 @@ impl NameTable {
 }
 
 impl Inventory {
+    /// Dense ranks of the users, groups or hosts in the order of their labels as written (`NETBIOS\name`, a
+    /// host's name), equal labels sharing a rank: sorting by rank sorts by label. A finding at 100,000 hosts
+    /// lists tens of thousands of them. Derived on first use and kept: an inventory changed afterwards must
+    /// be loaded again.
+    pub fn label_ranks(&self, kind: Labelled) -> &[u32] {
+        let (slot, count) = match kind {
+            Labelled::User => (0, self.users.len()),
+            Labelled::Group => (1, self.groups.len()),
+            Labelled::Host => (2, self.hosts.len()),
+        };
+        self.index.label_ranks[slot].get_or_init(|| {
+            let mut text = String::new();
+            let mut ends = Vec::with_capacity(count);
+            for i in 0..count {
+                let (domain, name) = match kind {
+                    Labelled::User => (Some(self.users[i].domain), &self.users[i].name),
+                    Labelled::Group => (Some(self.groups[i].domain), &self.groups[i].name),
+                    Labelled::Host => (None, &self.hosts[i].name),
+                };
+                if let Some(d) = domain {
+                    match self.domains.get(d as usize) {
+                        Some(d) => {
+                            text.push_str(&d.netbios);
+                            text.push('\\');
+                            text.push_str(name);
+                        }
+                        None => text.push('?'),
+                    }
+                } else {
+                    text.push_str(name);
+                }
+                ends.push(text.len());
+            }
+            let label = |i: u32| {
+                let i = i as usize;
+                &text[i.checked_sub(1).map_or(0, |j| ends[j])..ends[i]]
+            };
+            let mut order: Vec<u32> = (0..count as u32).collect();
+            order.sort_unstable_by(|a, b| label(*a).cmp(label(*b)));
+            let mut ranks = vec![0; count];
+            let mut rank = 0;
+            for (n, w) in order.iter().enumerate() {
+                if n > 0 && label(order[n - 1]) != label(*w) {
+                    rank += 1;
+                }
+                ranks[*w as usize] = rank;
+            }
+            ranks
+        })
+    }
+
     /// The host of a name (any case).
     pub fn host_named(&self, name: &str) -> Option<HostId> {
         self.index

@@ -264,7 +264,7 @@ fn exact_by_index<'a>(
         }
     };
     let ix = &inv.index;
-    for (tag, list) in &ix.tags {
+    for (tag, list) in ix.tags.iter() {
         take(Trait::Tag(tag.as_str()), list);
     }
     for (g, list) in ix.group_hosts.iter().enumerate() {

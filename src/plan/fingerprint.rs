@@ -8,9 +8,9 @@ use std::fmt::{self, Write};
 use crate::inventory::{Inventory, Principal};
 
 /// A value in JSON, written straight into the line (`"hybrid"`, `["rdp-target"]`).
-struct J<'a, T>(&'a T);
+struct J<'a, T: ?Sized>(&'a T);
 
-impl<T: serde::Serialize> fmt::Display for J<'_, T> {
+impl<T: serde::Serialize + ?Sized> fmt::Display for J<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         /// serde_json writes whole UTF-8 fragments (text between escapes, numbers, punctuation).
         struct To<'a, 'b>(&'a mut fmt::Formatter<'b>);
@@ -537,7 +537,7 @@ impl<'a> Lines<'a> {
                     out,
                     "{}|{}|{}|{}|{}|{}|{}",
                     J(&u.kind),
-                    J(&u.roles),
+                    J(&*u.roles),
                     names(&u.groups, |g| self.group(*g)),
                     u.protected_users,
                     J(&et),

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::io;
 use super::workspace::Workspace;
 use crate::diag::Diagnostics;
-use crate::inventory::Inventory;
+use crate::inventory::{Inventory, Labelled};
 
 /// Opens the plan at `plan_path` for `inventory` into a workspace that judges waivers on `today`, refusing a
 /// plan that does not validate or is stale.
@@ -20,8 +20,9 @@ pub fn open(
 }
 
 /// [`open`], running `work` on the workspace while the inventory's fingerprint is taken on a second thread:
-/// at 100,000 hosts taking it costs as much as building the workspace. `work` must not act on the world (write
-/// no file, print nothing): a stale plan discards its result and is refused.
+/// at 100,000 hosts taking it costs as much as building the workspace. That thread first derives the order of
+/// the inventory's labels, which reports sort their long lists by. `work` must not act on the world (write no
+/// file, print nothing): a stale plan discards its result and is refused.
 pub fn open_with<T>(
     inventory: impl Into<Arc<Inventory>>,
     plan_path: &Path,
@@ -31,7 +32,12 @@ pub fn open_with<T>(
     let inventory = inventory.into();
     let (plan, _) = io::load_valid(plan_path, &inventory)?;
     std::thread::scope(|s| {
-        let taking = s.spawn(|| io::fingerprint(&inventory));
+        let taking = s.spawn(|| {
+            for kind in [Labelled::Host, Labelled::User, Labelled::Group] {
+                inventory.label_ranks(kind);
+            }
+            io::fingerprint(&inventory)
+        });
         let ws = Workspace::new(Arc::clone(&inventory), Some(plan), today);
         let out = work(&ws);
         let now = taking

@@ -17,7 +17,9 @@ pub use labels::Labels;
 pub use plan_input::{plan_input, plan_report};
 
 use crate::finding::{Finding, Mode, Severity, Subject, Verdict};
-use crate::inventory::{Inventory, PathId, Pos, Purpose, SourceFile, TrustDirection, TrustKind};
+use crate::inventory::{
+    Inventory, Labelled, PathId, Pos, Purpose, SourceFile, TrustDirection, TrustKind,
+};
 use crate::rules::exposure::Exposure;
 use crate::rules::{Code, Evaluation};
 
@@ -457,8 +459,6 @@ struct Builder<'a> {
     inv: &'a Inventory,
     stage_names: Vec<String>,
     plan_lines: PlanLines,
-    /// The users', groups' and hosts' order by label, made when a finding first names many of them.
-    ranks: [std::cell::OnceCell<Vec<u32>>; 3],
 }
 
 /// From this many subjects on, a finding's users, groups and hosts are sorted by their rank in the order of all
@@ -528,34 +528,13 @@ impl Builder<'_> {
     /// Dense ranks of a kind's entries in the order of their labels (equal labels, equal ranks): sorting
     /// subjects by rank sorts them by label. Only users, groups and hosts have them.
     fn ranks(&self, kind: SubjectKind) -> Option<&[u32]> {
-        let (slot, count, subject): (_, usize, fn(u32) -> Subject) = match kind {
-            SubjectKind::User => (0, self.inv.users.len(), Subject::User),
-            SubjectKind::Group => (1, self.inv.groups.len(), Subject::Group),
-            SubjectKind::Host => (2, self.inv.hosts.len(), Subject::Host),
+        let kind = match kind {
+            SubjectKind::User => Labelled::User,
+            SubjectKind::Group => Labelled::Group,
+            SubjectKind::Host => Labelled::Host,
             _ => return None,
         };
-        let ranks = self.ranks[slot].get_or_init(|| {
-            let mut text = String::new();
-            let mut at = Vec::with_capacity(count);
-            for i in 0..count as u32 {
-                let start = text.len();
-                self.write_label(&subject(i), &mut text);
-                at.push(start..text.len());
-            }
-            let label = |i: u32| &text[at[i as usize].clone()];
-            let mut order: Vec<u32> = (0..count as u32).collect();
-            order.sort_unstable_by(|a, b| label(*a).cmp(label(*b)));
-            let mut ranks = vec![0; count];
-            let mut rank = 0;
-            for (n, w) in order.iter().enumerate() {
-                if n > 0 && label(order[n - 1]) != label(*w) {
-                    rank += 1;
-                }
-                ranks[*w as usize] = rank;
-            }
-            ranks
-        });
-        Some(ranks)
+        Some(self.inv.label_ranks(kind))
     }
 
     /// A subject's rank among its kind's labels, when the kind has ranks and the inventory holds it.
@@ -708,7 +687,6 @@ impl Report {
             inv,
             stage_names: stage_list.iter().map(|s| s.name.clone()).collect(),
             plan_lines: plan.map(|p| PlanLines::read(&p.text)).unwrap_or_default(),
-            ranks: Default::default(),
         };
         let chosen = |p: PathId| plan.and_then(|pl| pl.chosen.get(p as usize).copied().flatten());
 

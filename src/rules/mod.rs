@@ -652,7 +652,7 @@ impl<'a> Ctx<'a> {
             .iter()
             .enumerate()
             .map(|(u, user)| {
-                *sets.entry(user.groups.as_slice()).or_insert_with(|| {
+                *sets.entry(&user.groups[..]).or_insert_with(|| {
                     set_user.push(u as UserId);
                     set_user.len() as u32 - 1
                 })

@@ -295,10 +295,10 @@ impl Resolver {
                 name: u.name.into_inner(),
                 domain,
                 kind: u.kind,
-                roles,
-                groups: all,
+                roles: self.lists.user_roles(&roles),
+                groups: self.lists.groups(&all),
                 protected_users,
-                etypes,
+                etypes: self.lists.etypes(&etypes),
                 delegation: u.delegation,
                 not_delegated: u.not_delegated,
                 aes_keys: u.aes_keys,
@@ -376,7 +376,7 @@ impl Resolver {
                 }
             };
             let mut tags = Vec::with_capacity(h.tags.len());
-            for t in &h.tags {
+            for t in h.tags.iter() {
                 self.check_name(t, "tag", names::identifier);
                 let key = lc(t.get_ref());
                 let list = self.index.tags.entry(key.clone()).or_default();
@@ -405,6 +405,8 @@ impl Resolver {
                 self.domains[d as usize].dc_os.push(h.os);
             }
             self.spans.hosts.push(h.name.span().start);
+            let groups = self.nesting.expand(&direct);
+            let groups = self.lists.groups(&groups);
             self.hosts.push(Host {
                 name: h.name.into_inner(),
                 domain,
@@ -414,9 +416,9 @@ impl Resolver {
                     build,
                     kb2871997: h.kb2871997,
                 },
-                roles: h.roles,
-                tags,
-                groups: self.nesting.expand(&direct),
+                roles: self.lists.host_roles(&h.roles),
+                tags: self.lists.tags(&tags),
+                groups,
                 rdp_client: h.rdp_client,
                 dc_line_of_sight: h.dc_line_of_sight,
                 laps: h.laps,

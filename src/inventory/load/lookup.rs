@@ -160,23 +160,23 @@ pub(super) fn build_reverse_index(
     index.domain_hosts = vec![Vec::new(); domains];
     for (id, u) in users.iter().enumerate() {
         let id = id as UserId;
-        for &g in &u.groups {
+        for &g in u.groups.iter() {
             index.group_users[g as usize].push(id);
         }
         index.domain_users[u.domain as usize].push(id);
-        for &role in &u.roles {
+        for &role in u.roles.iter() {
             index.user_roles.entry(role).or_default().push(id);
         }
     }
     for (id, h) in hosts.iter().enumerate() {
         let id = id as HostId;
-        for &g in &h.groups {
+        for &g in h.groups.iter() {
             index.group_hosts[g as usize].push(id);
         }
         if let Some(d) = h.domain {
             index.domain_hosts[d as usize].push(id);
         }
-        for &role in &h.roles {
+        for &role in h.roles.iter() {
             index.host_roles.entry(role).or_default().push(id);
         }
     }

@@ -32,7 +32,58 @@ pub(super) struct Resolver {
     /// Where each domain, trust, group, user, host and path is declared (the model keeps line and column).
     pub(super) spans: Spans,
     acls: Vec<Vec<Principal>>,
-    acl_ids: HashMap<Vec<Principal>, AclId>,
+    acl_ids: hashbrown::HashMap<Vec<Principal>, AclId>,
+    /// The lists entries share, one of each.
+    pub(super) lists: Lists,
+}
+
+/// One shared copy of each distinct list of the users' and hosts' groups, roles, tags and encryption types.
+#[derive(Default)]
+pub(super) struct Lists {
+    groups: Interner<GroupId>,
+    user_roles: Interner<UserRole>,
+    host_roles: Interner<HostRole>,
+    etypes: Interner<EncryptionType>,
+    tags: Interner<String>,
+}
+
+/// The lists of one kind of item given so far.
+struct Interner<T>(hashbrown::HashSet<List<T>>);
+
+impl<T> Default for Interner<T> {
+    fn default() -> Self {
+        Interner(hashbrown::HashSet::new())
+    }
+}
+
+impl<T: Clone + Eq + std::hash::Hash> Interner<T> {
+    /// The shared copy of `list`.
+    fn get(&mut self, list: &[T]) -> List<T> {
+        if let Some(shared) = self.0.get(list) {
+            return shared.clone();
+        }
+        let shared: List<T> = list.into();
+        self.0.insert(shared.clone());
+        shared
+    }
+}
+
+impl Lists {
+    pub(super) fn groups(&mut self, list: &[GroupId]) -> List<GroupId> {
+        self.groups.get(list)
+    }
+    pub(super) fn user_roles(&mut self, list: &[UserRole]) -> List<UserRole> {
+        self.user_roles.get(list)
+    }
+    pub(super) fn host_roles(&mut self, list: &[HostRole]) -> List<HostRole> {
+        self.host_roles.get(list)
+    }
+    pub(super) fn etypes(&mut self, list: &[EncryptionType]) -> List<EncryptionType> {
+        self.etypes.get(list)
+    }
+    pub(super) fn tags(&mut self, list: &[String]) -> List<String> {
+        self.tags.get(list)
+    }
 }
 
 impl Resolver {
@@ -50,7 +101,8 @@ impl Resolver {
             paths: Vec::new(),
             spans: Spans::default(),
             acls: Vec::new(),
-            acl_ids: HashMap::new(),
+            acl_ids: hashbrown::HashMap::new(),
+            lists: Lists::default(),
         };
         if version != 1 {
             r.errors.push(Problem {
@@ -226,12 +278,15 @@ impl Resolver {
         }
     }
 
+    /// The id of an access control list, the same for every host that has the same one.
     pub(super) fn intern_acl(&mut self, list: Vec<Principal>) -> AclId {
-        let next = self.acl_ids.len() as AclId;
-        *self.acl_ids.entry(list.clone()).or_insert_with(|| {
-            self.acls.push(list);
-            next
-        })
+        if let Some(id) = self.acl_ids.get(&list) {
+            return *id;
+        }
+        let id = self.acls.len() as AclId;
+        self.acl_ids.insert(list.clone(), id);
+        self.acls.push(list);
+        id
     }
 }
 

@@ -495,7 +495,7 @@ fn host_facts(inv: &Inventory, h: u32, theme: &Theme) -> Vec<Line<'static>> {
             list_or_none(host.roles.iter().map(word).collect()),
             theme,
         ),
-        fact("Tags", list_or_none(host.tags.clone()), theme),
+        fact("Tags", list_or_none(host.tags.to_vec()), theme),
         fact(
             "Groups",
             list_or_none(host.groups.iter().map(|g| inv.group_label(*g)).collect()),
