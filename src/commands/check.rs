@@ -233,10 +233,10 @@ pub fn run(args: CheckArgs) -> CmdResult {
         if let (Some(ws), Some(base)) = (&ws, &args.base_plan) {
             review.base = Some(base_change(ws, base)?);
         }
-        Ok(r)
+        Ok((r, ws))
     });
-    let r = match built {
-        Ok(r) => r,
+    let (r, ws) = match built {
+        Ok(built) => built,
         Err(e) if markdown => {
             super::write_stdout(report::markdown::render_error(&e.to_string(), &review))?;
             return Err(e);
@@ -248,11 +248,11 @@ pub fn run(args: CheckArgs) -> CmdResult {
     } else {
         emit(&r, args.format, None)?;
     }
-    Ok(ExitCode::from(if r.fails() {
-        EXIT_BLOCKED
-    } else {
-        EXIT_OK
-    }))
+    let code = if r.fails() { EXIT_BLOCKED } else { EXIT_OK };
+    // The command ends here: the system takes the memory back at once, where freeing the workspace and the
+    // report one allocation at a time takes a tenth of a second at 100,000 hosts.
+    std::mem::forget((r, ws));
+    Ok(ExitCode::from(code))
 }
 
 /// Writes the per-stage scripts of a plan into `dir`.
