@@ -4,6 +4,7 @@
 //! The engine (inventory -> graph -> findings -> plan) never touches the terminal; the command line and the TUI
 //! are two shells over the same calls.
 
+pub mod check;
 pub mod finding;
 pub mod inventory;
 pub mod plan;

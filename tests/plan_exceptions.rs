@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use guardplan::Mode;
-use guardplan::commands::check::{CheckFormat, build_report, render};
+use guardplan::check::{CheckFormat, build_report, render};
 use guardplan::finding::Severity;
 use guardplan::graph::TrustGraph;
 use guardplan::inventory::{Inventory, JoinType, load_sample, load_str};

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use guardplan::commands::check::{CheckFormat, build_report, render};
+use guardplan::check::{CheckFormat, build_report, render};
 use guardplan::finding::Severity;
 use guardplan::report::{Report, sarif};
 

@@ -1,6 +1,6 @@
 //! Snapshots of every report format for the embedded sample, and their structure.
 
-use guardplan::commands::check::{CheckFormat, build_report, render};
+use guardplan::check::{CheckFormat, build_report, render};
 use guardplan::finding::Severity;
 use guardplan::report::{Report, sarif};
 

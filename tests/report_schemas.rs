@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use assert_cmd::Command;
-use guardplan::commands::check::{CheckFormat, build_report, render};
+use guardplan::check::{CheckFormat, build_report, render};
 use guardplan::finding::Severity;
 use serde_json::Value;
 

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use guardplan::commands::check::{CheckFormat, build_report, render};
+use guardplan::check::{CheckFormat, build_report, render};
 use guardplan::commands::rules::{catalog_json, catalog_text, explain_text};
 use guardplan::finding::Severity;
 use guardplan::rules::CATALOG;

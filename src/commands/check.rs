@@ -1,31 +1,15 @@
 //! `guardplan check`: judge every access path (and a plan, if given) and report; exit 1 on an unwaived block.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
 
 use super::{CliError, CmdResult, EXIT_BLOCKED, EXIT_OK};
+pub use crate::check::CheckFormat;
 use crate::finding::Severity;
-use crate::graph::TrustGraph;
 use crate::plan::{self, Workspace};
-use crate::report::{self, Report};
-use crate::rules;
-
-/// Report formats of `check`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum CheckFormat {
-    /// Human-readable text.
-    #[default]
-    Text,
-    /// JSON (stable field names, see the README).
-    Json,
-    /// SARIF 2.1.0 for code scanning.
-    Sarif,
-    /// Markdown for a pull-request comment.
-    Markdown,
-}
+use crate::report;
 
 /// Lowest severity that fails the check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -74,114 +58,6 @@ pub struct CheckArgs {
     pub report_url: Option<String>,
 }
 
-/// Loads an inventory and a plan made for it (refusing a stale plan) into a workspace that judges waivers
-/// on `today`.
-pub fn workspace(
-    inventory: Option<&Path>,
-    plan_path: &Path,
-    today: time::Date,
-) -> Result<Workspace, CliError> {
-    let inv = super::load_inventory(inventory)?;
-    Ok(plan::open(inv, plan_path, today)?)
-}
-
-/// Loads the inputs and builds the report of a check, with URIs relative to the inputs' git root.
-pub fn build_report(
-    inventory: Option<&Path>,
-    plan_path: Option<&Path>,
-    deny: Severity,
-    today: time::Date,
-) -> Result<Report, CliError> {
-    build_report_in(inventory, plan_path, deny, None, today)
-}
-
-/// [`build_report`] with URIs relative to `repo_root` when given.
-pub fn build_report_in(
-    inventory: Option<&Path>,
-    plan_path: Option<&Path>,
-    deny: Severity,
-    repo_root: Option<&Path>,
-    today: time::Date,
-) -> Result<Report, CliError> {
-    build(inventory, plan_path, deny, repo_root, today).map(|(r, _)| r)
-}
-
-/// Builds the report, and keeps the workspace when a plan was checked.
-fn build(
-    inventory: Option<&Path>,
-    plan_path: Option<&Path>,
-    deny: Severity,
-    repo_root: Option<&Path>,
-    today: time::Date,
-) -> Result<(Report, Option<Workspace>), CliError> {
-    match plan_path {
-        Some(p) => {
-            let inv = super::load_inventory(inventory)?;
-            let (ws, r) = plan::open_with(inv, p, today, |ws| {
-                report::plan_report(
-                    ws,
-                    report::repo::uri(&p.display().to_string(), repo_root),
-                    &report::repo::uri(&ws.inventory.source.name, repo_root),
-                    deny,
-                )
-            })?;
-            Ok((r, Some(ws)))
-        }
-        None => {
-            let inv = super::load_inventory(inventory)?;
-            let graph = TrustGraph::new(&inv);
-            let mut eval = rules::evaluate(&inv, &graph);
-            // Client policy is per computer: judge the recommendations together.
-            let cross = rules::evaluate_choices(&inv, &eval.recommended_choices());
-            eval.findings.extend(cross);
-            let uri = report::repo::uri(&inv.source.name, repo_root);
-            Ok((Report::build(&inv, &uri, &eval, None, deny), None))
-        }
-    }
-}
-
-/// Renders a report in a format; text is coloured only on a terminal and never with `NO_COLOR`.
-pub fn render(r: &Report, format: CheckFormat) -> String {
-    match format {
-        CheckFormat::Text => {
-            report::text::render(r, report::text::use_color(std::io::stdout().is_terminal()))
-        }
-        CheckFormat::Json => report::json::render(r),
-        CheckFormat::Sarif => report::sarif::render(r),
-        CheckFormat::Markdown => report::markdown::render(r),
-    }
-}
-
-/// Writes a report to a file, or to standard output. JSON, the largest output (tens of megabytes at 100,000
-/// hosts), is written as it is produced.
-pub fn emit(r: &Report, format: CheckFormat, path: Option<&Path>) -> Result<(), CliError> {
-    let write = |out: &mut dyn std::io::Write| match format {
-        CheckFormat::Json => report::json::write(r, out),
-        other => out.write_all(render(r, other).as_bytes()),
-    };
-    match path {
-        None => super::stream_stdout(write).map(|_| ()),
-        Some(path) => {
-            let io = |error| CliError::Io {
-                path: path.display().to_string(),
-                error,
-            };
-            if crate::fsio::Output::of(path) == crate::fsio::Output::Stdout {
-                return super::stream_stdout(write).map(|_| ());
-            }
-            let mut out =
-                std::io::BufWriter::new(crate::fsio::AtomicFile::create(path).map_err(io)?);
-            write(&mut out)
-                .and_then(|()| std::io::Write::flush(&mut out))
-                .map_err(io)?;
-            out.into_inner()
-                .map_err(|e| io(e.into_error()))?
-                .commit()
-                .map_err(io)
-        }
-    }
-}
-
 /// The base branch's plan against the plan of `ws`: what changes, and the exposure and blockers of both when the
 /// base plan fits the inventory (a base plan made for an older inventory may name entries it no longer has).
 pub fn base_change(
@@ -222,19 +98,23 @@ pub fn run(args: CheckArgs) -> CmdResult {
         base: None,
         full_report: args.report_url.clone(),
     };
-    let built = build(
-        args.inventory.as_deref(),
-        args.plan.as_deref(),
-        DenyLevel::severity(args.deny),
-        args.repo_root.as_deref(),
-        super::today()?,
-    )
-    .and_then(|(r, ws)| {
-        if let (Some(ws), Some(base)) = (&ws, &args.base_plan) {
-            review.base = Some(base_change(ws, base)?);
-        }
-        Ok((r, ws))
-    });
+    let today = super::today()?;
+    let built = super::load_inventory(args.inventory.as_deref())
+        .and_then(|inv| {
+            Ok(crate::check::judge(
+                inv,
+                args.plan.as_deref(),
+                DenyLevel::severity(args.deny),
+                args.repo_root.as_deref(),
+                today,
+            )?)
+        })
+        .and_then(|(r, ws)| {
+            if let (Some(ws), Some(base)) = (&ws, &args.base_plan) {
+                review.base = Some(base_change(ws, base)?);
+            }
+            Ok((r, ws))
+        });
     let (r, ws) = match built {
         Ok(built) => built,
         Err(e) if markdown => {
@@ -246,22 +126,11 @@ pub fn run(args: CheckArgs) -> CmdResult {
     if markdown {
         super::write_stdout(report::markdown::render_review(&r, &review))?;
     } else {
-        emit(&r, args.format, None)?;
+        super::emit(&r, args.format, None)?;
     }
     let code = if r.fails() { EXIT_BLOCKED } else { EXIT_OK };
     // The command ends here: the system takes the memory back at once, where freeing the workspace and the
     // report one allocation at a time takes a tenth of a second at 100,000 hosts.
     std::mem::forget((r, ws));
     Ok(ExitCode::from(code))
-}
-
-/// Writes the per-stage scripts of a plan into `dir`.
-pub fn export_scripts(inventory: &Path, plan_path: &Path, dir: &Path) -> CmdResult {
-    let ws = workspace(Some(inventory), plan_path, super::today()?)?;
-    let written =
-        plan::scripts::write_scripts(&ws, dir).map_err(|e| CliError::Other(e.to_string()))?;
-    for path in written {
-        super::note(&format!("wrote {}", path.display()));
-    }
-    Ok(ExitCode::SUCCESS)
 }

@@ -5,8 +5,8 @@ use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
 
-use super::check::{CheckFormat, build_report_in, emit};
 use super::{CliError, CmdResult};
+use crate::check::{CheckFormat, build_report_in};
 use crate::finding::Severity;
 use crate::plan;
 
@@ -62,6 +62,17 @@ fn plan_name(plan: &Path) -> String {
     file.split('.').next().unwrap_or_default().to_string()
 }
 
+/// `--format scripts`: the per-stage scripts of a plan, written into `dir`.
+fn export_scripts(inventory: &Path, plan_path: &Path, dir: &Path) -> CmdResult {
+    let ws = super::open_plan(Some(inventory), plan_path, super::today()?)?;
+    let written =
+        plan::scripts::write_scripts(&ws, dir).map_err(|e| CliError::Other(e.to_string()))?;
+    for path in written {
+        super::note(&format!("wrote {}", path.display()));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// `--format gpo` and `--format intune`: a directory of files.
 fn export_deployment(args: &ExportArgs) -> CmdResult {
     let flag = if args.format == ExportFormat::Gpo {
@@ -82,7 +93,7 @@ fn export_deployment(args: &ExportArgs) -> CmdResult {
             name.escape_debug()
         )));
     }
-    let ws = super::check::workspace(Some(&args.inventory), &args.plan, super::today()?)?;
+    let ws = super::open_plan(Some(&args.inventory), &args.plan, super::today()?)?;
     let files = if args.format == ExportFormat::Gpo {
         plan::gpo::gpo_export(&ws, &name)
     } else {
@@ -114,7 +125,7 @@ pub fn run(args: ExportArgs) -> CmdResult {
                         .into(),
                 ));
             };
-            return super::check::export_scripts(&args.inventory, &args.plan, dir);
+            return export_scripts(&args.inventory, &args.plan, dir);
         }
         ExportFormat::Gpo | ExportFormat::Intune => return export_deployment(&args),
     };
@@ -140,6 +151,6 @@ pub fn run(args: ExportArgs) -> CmdResult {
         args.repo_root.as_deref(),
         super::today()?,
     )?;
-    emit(&r, format, args.output.as_deref())?;
+    super::emit(&r, format, args.output.as_deref())?;
     Ok(ExitCode::SUCCESS)
 }

@@ -135,9 +135,50 @@ pub fn today() -> Result<time::Date, CliError> {
 pub fn load_inventory(
     path: Option<&std::path::Path>,
 ) -> Result<crate::inventory::Inventory, CliError> {
+    Ok(crate::check::load_inventory(path)?)
+}
+
+/// Loads an inventory and a plan made for it (refusing a plan that does not validate or is stale) into a
+/// workspace that judges waivers on `today`.
+pub fn open_plan(
+    inventory: Option<&std::path::Path>,
+    plan_path: &std::path::Path,
+    today: time::Date,
+) -> Result<crate::plan::Workspace, CliError> {
+    Ok(crate::plan::open(
+        load_inventory(inventory)?,
+        plan_path,
+        today,
+    )?)
+}
+
+/// Writes a report to a file (atomically), or to standard output.
+pub fn emit(
+    r: &crate::report::Report,
+    format: crate::check::CheckFormat,
+    path: Option<&std::path::Path>,
+) -> Result<(), CliError> {
+    let write = |out: &mut dyn std::io::Write| crate::check::write(r, format, out);
     match path {
-        Some(p) => Ok(crate::inventory::load_file(p)?),
-        None => Ok(crate::inventory::load_sample()?),
+        None => stream_stdout(write).map(|_| ()),
+        Some(path) => {
+            let io = |error| CliError::Io {
+                path: path.display().to_string(),
+                error,
+            };
+            if crate::fsio::Output::of(path) == crate::fsio::Output::Stdout {
+                return stream_stdout(write).map(|_| ());
+            }
+            let mut out =
+                std::io::BufWriter::new(crate::fsio::AtomicFile::create(path).map_err(io)?);
+            write(&mut out)
+                .and_then(|()| std::io::Write::flush(&mut out))
+                .map_err(io)?;
+            out.into_inner()
+                .map_err(|e| io(e.into_error()))?
+                .commit()
+                .map_err(io)
+        }
     }
 }
 

@@ -97,7 +97,7 @@ pub fn export_markdown(
     events: &[PathBuf],
     output: Option<&Path>,
 ) -> CmdResult {
-    let r = super::check::build_report(
+    let r = crate::check::build_report(
         Some(inventory),
         Some(plan_path),
         crate::finding::Severity::Block,
@@ -105,7 +105,7 @@ pub fn export_markdown(
     )?;
     let ws = workspace(inventory, plan_path)?;
     let v = verify_files(&ws, through, events)?;
-    let mut text = super::check::render(&r, super::check::CheckFormat::Markdown);
+    let mut text = crate::check::render(&r, crate::check::CheckFormat::Markdown);
     if !text.ends_with('\n') {
         text.push('\n');
     }

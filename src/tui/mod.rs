@@ -115,7 +115,7 @@ pub fn export(app: &App, kind: ExportKind) -> Result<String, String> {
             ))
         }
         ExportKind::Markdown | ExportKind::Sarif => {
-            use crate::commands::check::{CheckFormat, render};
+            use crate::check::{CheckFormat, render};
             let (ext, format) = match kind {
                 ExportKind::Markdown => ("md", CheckFormat::Markdown),
                 _ => ("sarif", CheckFormat::Sarif),
