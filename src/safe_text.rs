@@ -31,6 +31,44 @@ pub fn escape(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// A writer for JSON text that spells out its unsafe characters beyond ASCII (bidirectional and invisible
+/// formatting characters, C1 controls) as `\uXXXX` escapes, which JSON reads back as the same characters:
+/// the value is unchanged, and a reviewer reading the file or its diff sees them instead of text they
+/// reorder. JSON writers escape the controls below U+0020 themselves.
+pub struct VisibleJson<W>(pub W);
+
+impl<W: std::io::Write> std::io::Write for VisibleJson<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.write_all(buf)?;
+        Ok(buf.len())
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        // JSON writers hand over whole characters; anything else passes as it is.
+        let text = match std::str::from_utf8(buf) {
+            Ok(text) if !buf.is_ascii() => text,
+            _ => return self.0.write_all(buf),
+        };
+        let mut start = 0;
+        for (i, c) in text.char_indices() {
+            if c.is_ascii() || !is_unsafe(c) {
+                continue;
+            }
+            self.0.write_all(&buf[start..i])?;
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                write!(self.0, "\\u{unit:04x}")?;
+            }
+            start = i + c.len_utf8();
+        }
+        self.0.write_all(&buf[start..])
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -43,5 +81,38 @@ mod tests {
             "\\u{001B}]0;x\\u{0007}\\u{001B}[2J\\u{000D}\\u{000A}PASS\\u{202E}a\\u{200B}"
         );
         assert_eq!(escape("\u{9b}31m"), "\\u{009B}31m");
+    }
+
+    #[test]
+    fn json_spells_out_bidi_and_invisible_characters_and_reads_back_the_same() {
+        let value = serde_json::json!({
+            "reason": "accepted \u{202E}gnp.exe\u{202C} until \u{2066}Q3\u{2069}",
+            "note": "zero\u{200B}width, C1 \u{0085}, tag \u{E0041}, é and 日本",
+            "line": "a\nb",
+        });
+        let mut out = Vec::new();
+        serde_json::to_writer_pretty(VisibleJson(&mut out), &value).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        for c in [
+            '\u{202E}',
+            '\u{202C}',
+            '\u{2066}',
+            '\u{2069}',
+            '\u{200B}',
+            '\u{0085}',
+            '\u{E0041}',
+        ] {
+            assert!(!text.contains(c), "{c:?} written as it is: {text}");
+        }
+        assert!(
+            text.contains("\\u202e") && text.contains("\\udb40\\udc41"),
+            "{text}"
+        );
+        assert!(
+            text.contains("é and 日本") && text.contains("a\\nb"),
+            "{text}"
+        );
+        let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, value);
     }
 }

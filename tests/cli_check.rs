@@ -486,3 +486,47 @@ fn plan_reports_are_deterministic() {
         assert_eq!(a.stdout, b.stdout, "{format} differs between runs");
     }
 }
+
+#[test]
+fn json_and_sarif_spell_out_bidirectional_characters_of_free_text() {
+    let dir = sample_with_plan();
+    let plan = dir.path().join("contoso.plan.toml");
+    let text = std::fs::read_to_string(&plan).unwrap();
+    // A stage description that reverses what follows it in any viewer that honours the characters.
+    let first =
+        text.find("description = \"").expect("a stage description") + "description = \"".len();
+    let edited = format!(
+        "{}exe.\u{202E}txt\u{202C} {}",
+        &text[..first],
+        &text[first..]
+    );
+    std::fs::write(&plan, edited).unwrap();
+    for format in ["json", "sarif"] {
+        let out = check_plan(&dir, format);
+        assert_ne!(
+            out.status.code(),
+            Some(2),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            !stdout.contains('\u{202E}'),
+            "{format} writes U+202E as it is"
+        );
+    }
+    let out = check_plan(&dir, "json");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.contains("exe.\\u202etxt\\u202c"),
+        "the escapes stand in the text"
+    );
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let described = v["stages"].as_array().unwrap().iter().any(|s| {
+        s["description"]
+            .as_str()
+            .unwrap_or("")
+            .contains("exe.\u{202E}txt\u{202C}")
+    });
+    assert!(described, "the value is the description as written");
+}

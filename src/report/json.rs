@@ -242,9 +242,9 @@ pub fn render(r: &Report) -> String {
 }
 
 /// Writes what [`render`] returns, without building the text first (a large estate's report is tens of
-/// megabytes).
+/// megabytes). Bidirectional and invisible characters of free text are written as `\uXXXX` escapes.
 pub fn write(r: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &doc(r))?;
+    serde_json::to_writer_pretty(crate::safe_text::VisibleJson(&mut *out), &doc(r))?;
     out.write_all(b"\n")
 }
 

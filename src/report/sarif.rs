@@ -216,9 +216,11 @@ pub fn render(r: &Report) -> String {
             *v = Value::Array(items);
         }
     }
-    let mut out = serde_json::to_string_pretty(&doc).unwrap_or_default();
-    out.push('\n');
-    out
+    // Bidirectional and invisible characters of free text are written as `\uXXXX` escapes.
+    let mut out = Vec::new();
+    let _ = serde_json::to_writer_pretty(crate::safe_text::VisibleJson(&mut out), &doc);
+    out.push(b'\n');
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// Checks the structure code scanning requires of a SARIF log: version, one run with the tool's version and
