@@ -63,10 +63,8 @@ pub fn build_report_in(
     .map(|(r, _)| r)
 }
 
-/// The report of an inventory, and of the plan at `plan_path` when given (refused when it does not validate
-/// or is stale), with the plan's workspace. Without a plan, each path is judged under its recommended mode,
-/// and the client policy rules on the recommendations together (policy is per computer). Locations name the
-/// files relative to `repo_root`, or to the nearest directory above them that holds `.git`.
+/// The report of an inventory, and of the plan at `plan_path` when given (see [`judge_plan`]), with the plan's
+/// workspace; without a plan, see [`judge_inventory`].
 pub fn judge(
     inv: Inventory,
     plan_path: Option<&Path>,
@@ -74,23 +72,39 @@ pub fn judge(
     repo_root: Option<&Path>,
     today: time::Date,
 ) -> Result<(Report, Option<Workspace>), Diagnostics> {
-    let inventory_uri = report::repo::uri(&inv.source.name, repo_root);
     match plan_path {
-        Some(p) => {
-            let plan_uri = report::repo::uri(&p.display().to_string(), repo_root);
-            let (ws, r) = plan::open_with(inv, p, today, |ws| {
-                report::plan_report(ws, plan_uri, &inventory_uri, deny)
-            })?;
-            Ok((r, Some(ws)))
-        }
-        None => {
-            let graph = TrustGraph::new(&inv);
-            let mut eval = rules::evaluate(&inv, &graph);
-            let cross = rules::evaluate_choices(&inv, &eval.recommended_choices());
-            eval.findings.extend(cross);
-            Ok((Report::build(&inv, &inventory_uri, &eval, None, deny), None))
-        }
+        Some(p) => judge_plan(inv, p, deny, repo_root, today).map(|(r, ws)| (r, Some(ws))),
+        None => Ok((judge_inventory(&inv, deny, repo_root), None)),
     }
+}
+
+/// The report of the plan at `plan_path` for an inventory, and its workspace; a plan that does not validate
+/// or is stale is refused. Locations name the files relative to `repo_root`, or to the nearest directory above
+/// them that holds `.git`.
+pub fn judge_plan(
+    inv: Inventory,
+    plan_path: &Path,
+    deny: Severity,
+    repo_root: Option<&Path>,
+    today: time::Date,
+) -> Result<(Report, Workspace), Diagnostics> {
+    let inventory_uri = report::repo::uri(&inv.source.name, repo_root);
+    let plan_uri = report::repo::uri(&plan_path.display().to_string(), repo_root);
+    let (ws, r) = plan::open_with(inv, plan_path, today, |ws| {
+        report::plan_report(ws, plan_uri, &inventory_uri, deny)
+    })?;
+    Ok((r, ws))
+}
+
+/// The report of an inventory without a plan: each path judged under its recommended mode, and the client
+/// policy rules on the recommendations together (policy is per computer).
+pub fn judge_inventory(inv: &Inventory, deny: Severity, repo_root: Option<&Path>) -> Report {
+    let inventory_uri = report::repo::uri(&inv.source.name, repo_root);
+    let graph = TrustGraph::new(inv);
+    let mut eval = rules::evaluate(inv, &graph);
+    let cross = rules::evaluate_choices(inv, &eval.recommended_choices());
+    eval.findings.extend(cross);
+    Report::build(inv, &inventory_uri, &eval, None, deny)
 }
 
 /// Renders a report in a format; text is coloured only on a terminal and never with `NO_COLOR`.

@@ -235,6 +235,21 @@ fn the_markdown_export_ends_with_the_verification() {
         .unwrap_or_else(|| panic!("{text}"));
     assert!(at > 0, "the plan report comes first");
     assert!(text[at..].contains("**1 violation**"), "{text}");
+    // Written to a file, the same text.
+    let file = dir.join("review.md");
+    guardplan()
+        .arg("export")
+        .arg(dir.join("estate.toml"))
+        .arg("--plan")
+        .arg(dir.join("rollout.plan.toml"))
+        .args(["--format", "markdown", "--through", "helpdesk", "--events"])
+        .arg(dir.join(GET_WINEVENT))
+        .arg("-o")
+        .arg(&file)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::is_empty());
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), text);
     guardplan()
         .arg("export")
         .arg(dir.join("estate.toml"))

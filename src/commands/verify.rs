@@ -97,13 +97,15 @@ pub fn export_markdown(
     events: &[PathBuf],
     output: Option<&Path>,
 ) -> CmdResult {
-    let r = crate::check::build_report(
-        Some(inventory),
-        Some(plan_path),
+    // The report refuses a stale plan, where `verify` alone goes on with a warning.
+    let inv = super::load_inventory(Some(inventory))?;
+    let (r, ws) = crate::check::judge_plan(
+        inv,
+        plan_path,
         crate::finding::Severity::Block,
+        None,
         super::today()?,
     )?;
-    let ws = workspace(inventory, plan_path)?;
     let v = verify_files(&ws, through, events)?;
     let mut text = crate::check::render(&r, crate::check::CheckFormat::Markdown);
     if !text.ends_with('\n') {
@@ -111,9 +113,9 @@ pub fn export_markdown(
     }
     text.push('\n');
     text.push_str(&verify::render::markdown(&v));
-    match output {
-        None => super::write_stdout(text),
-        Some(path) => std::fs::write(path, text)
+    match output.map(crate::fsio::Output::of) {
+        None | Some(crate::fsio::Output::Stdout) => super::write_stdout(text),
+        Some(crate::fsio::Output::File(path)) => crate::fsio::write_atomic(&path, text.as_bytes())
             .map(|()| ExitCode::SUCCESS)
             .map_err(|error| CliError::Io {
                 path: path.display().to_string(),
