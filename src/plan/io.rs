@@ -366,13 +366,22 @@ pub fn validate(plan: &Plan, inv: &Inventory) -> Result<(), Diagnostics> {
         check_structure(plan, &mut r);
     }
     let sel = inv.selectors();
+    // Whether a selector selects anything, once per selector: the exceptions of hundreds of paths repeat the
+    // same few (`build:<14393`), each a pass over every host of the estate.
+    let mut known: HashMap<(MemberKind, &str), Result<bool, String>> = HashMap::new();
+    let mut selects = |kind: MemberKind, m| {
+        known
+            .entry((kind, m))
+            .or_insert_with(|| resolve_member(inv, &sel, kind, m).map(|ids| !ids.is_empty()))
+            .clone()
+    };
     for st in &plan.stages {
         for kind in MemberKind::ALL {
             for m in st.members(kind) {
                 // A selector that matches nothing is a mistake, as it is in the inventory (`*` may be empty).
-                let why = match resolve_member(inv, &sel, kind, m) {
+                let why = match selects(kind, m) {
                     Err(why) => why,
-                    Ok(ids) if ids.is_empty() && m != "*" => format!(
+                    Ok(false) if m != "*" => format!(
                         "`{}` selects nothing in the inventory",
                         crate::safe_text::escape(m)
                     ),
@@ -418,9 +427,9 @@ pub fn validate(plan: &Plan, inv: &Inventory) -> Result<(), Diagnostics> {
                     } else {
                         MemberKind::Host
                     };
-                    let why = match resolve_member(inv, &sel, kind, m) {
+                    let why = match selects(kind, m) {
                         Err(why) => why,
-                        Ok(ids) if ids.is_empty() => format!(
+                        Ok(false) => format!(
                             "`{}` selects nothing in the inventory",
                             crate::safe_text::escape(m)
                         ),
