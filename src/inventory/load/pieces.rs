@@ -186,6 +186,18 @@ struct State {
     done: std::collections::BTreeMap<usize, Option<RawInventory>>,
     /// No piece will be cut any more.
     closed: bool,
+    /// The second thread has ended (had it failed, the piece it held would never come).
+    worker_gone: bool,
+}
+
+/// Tells the first thread that the second one has ended, however it ends.
+struct Gone<'a>(&'a Shared);
+
+impl Drop for Gone<'_> {
+    fn drop(&mut self) {
+        self.0.lock().worker_gone = true;
+        self.0.changed.notify_all();
+    }
 }
 
 impl Shared {
@@ -214,6 +226,7 @@ impl Shared {
 
     /// The second thread: deserializes pieces until none will come.
     fn worker(&self, version: u32) {
+        let _gone = Gone(self);
         loop {
             let mut state = self.lock();
             let job = loop {
@@ -297,6 +310,9 @@ fn resolve_in_order<R: std::io::Read>(
         } else if let Some(job) = state.jobs.pop_front() {
             drop(state);
             shared.work(version, job);
+        } else if state.worker_gone {
+            // The piece the second thread held will not come; the scope's end reports why.
+            return false;
         } else {
             drop(shared.wait(state));
         }
