@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use super::{CliError, CmdResult};
+use crate::plan::Plan;
 use crate::plan::io::{self, FileStamp};
-use crate::plan::{Plan, Workspace};
 use crate::tui::app::{App, Files};
 use crate::tui::autosave::{Autosave, identity};
 use crate::tui::config::{self, Config};
@@ -48,7 +48,7 @@ pub fn build_app(args: &TuiArgs) -> Result<App, CliError> {
     } else {
         Some(crate::verify::Observed::read(&inv, &args.events)?)
     };
-    let ws = Workspace::new(inv, plan, super::today()?);
+    let (ws, ()) = crate::plan::build_with(inv, plan, super::today()?, |_| ());
     let files = Files {
         inventory: args.inventory.clone(),
         plan: args.plan.clone(),

@@ -520,6 +520,35 @@ pub enum Labelled {
     Host,
 }
 
+/// A value derived from the whole inventory on first use and kept, which any thread may ask for (the first
+/// one derives it, the others wait). A clone starts without it: a copy of an inventory is made to be changed,
+/// and derives it again from what it holds then.
+#[derive(Default)]
+pub struct Derived<T>(OnceLock<T>);
+
+impl<T> Derived<T> {
+    /// The value, derived by `f` if no thread has derived it yet.
+    pub fn get_or_init(&self, f: impl FnOnce() -> T) -> &T {
+        self.0.get_or_init(f)
+    }
+}
+
+impl<T> Clone for Derived<T> {
+    fn clone(&self) -> Self {
+        Derived(OnceLock::new())
+    }
+}
+
+impl<T> std::fmt::Debug for Derived<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.get().is_some() {
+            "Derived(kept)"
+        } else {
+            "Derived(not yet)"
+        })
+    }
+}
+
 /// Case-insensitive lookup tables (keys are lowercase).
 #[derive(Debug, Clone, Default)]
 pub struct Index {
@@ -527,10 +556,12 @@ pub struct Index {
     pub domains: HashMap<String, DomainId>,
     /// Per host, the facts that `os:`, `build:<`, `join:` and `rdp-client:` selectors read, one bit each;
     /// derived from the hosts on first use (see `plan::cover`).
-    pub host_facts: std::sync::OnceLock<Vec<u64>>,
+    pub host_facts: Derived<Vec<u64>>,
     /// The users', groups' and hosts' dense ranks in the order of their labels (see
     /// [`Inventory::label_ranks`]); derived on first use.
-    pub label_ranks: [std::sync::OnceLock<Vec<u32>>; 3],
+    pub label_ranks: [Derived<Vec<u32>>; 3],
+    /// The inventory's fingerprint (see `plan::io::fingerprint`); derived on first use.
+    pub fingerprint: Derived<String>,
     /// Hosts by name.
     pub hosts: NameTable,
     /// Users by name (one per domain that has the name).
@@ -635,8 +666,7 @@ impl NameTable {
 impl Inventory {
     /// Dense ranks of the users, groups or hosts in the order of their labels as written (`NETBIOS\name`, a
     /// host's name), equal labels sharing a rank: sorting by rank sorts by label. A finding at 100,000 hosts
-    /// lists tens of thousands of them. Derived on first use and kept: an inventory changed afterwards must
-    /// be loaded again.
+    /// lists tens of thousands of them. Derived on first use and kept (a clone derives them again).
     pub fn label_ranks(&self, kind: Labelled) -> &[u32] {
         let (slot, count) = match kind {
             Labelled::User => (0, self.users.len()),

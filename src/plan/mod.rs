@@ -23,5 +23,5 @@ pub use io::{
     save_beside, staleness, validate,
 };
 pub use model::*;
-pub use open::{open, open_with};
+pub use open::{build_with, open, open_with};
 pub use workspace::{Assessed, Assessment, Counts, Edit, FindingRef, StageGate, Workspace};

@@ -19,9 +19,7 @@ pub fn open(
     open_with(inventory, plan_path, today, |_| ()).map(|(ws, ())| ws)
 }
 
-/// [`open`], running `work` on the workspace while the inventory's fingerprint is taken on a second thread:
-/// at 100,000 hosts taking it costs as much as building the workspace. That thread first derives the order of
-/// the inventory's labels, which reports sort their long lists by. `work` must not act on the world (write no
+/// [`open`], running `work` on the workspace (see [`build_with`]). `work` must not act on the world (write no
 /// file, print nothing): a stale plan discards its result and is refused.
 pub fn open_with<T>(
     inventory: impl Into<Arc<Inventory>>,
@@ -31,19 +29,35 @@ pub fn open_with<T>(
 ) -> Result<(Workspace, T), Diagnostics> {
     let inventory = inventory.into();
     let (plan, _) = io::load_valid(plan_path, &inventory)?;
+    let (ws, out) = build_with(inventory, Some(plan), today, work);
+    io::refuse_stale(
+        &ws.plan,
+        &ws.inventory.source.name,
+        &io::fingerprint(&ws.inventory),
+    )?;
+    Ok((ws, out))
+}
+
+/// The workspace of `plan` (`None`: the starting plan) for `inventory`, and what `work` makes of it, while a
+/// second thread derives what the inventory keeps once derived: the order of its labels, which reports sort
+/// their long lists by, and its fingerprint, which binds a plan to it. At 100,000 hosts the fingerprint costs
+/// as much as building the workspace.
+pub fn build_with<T>(
+    inventory: impl Into<Arc<Inventory>>,
+    plan: Option<crate::plan::Plan>,
+    today: time::Date,
+    work: impl FnOnce(&Workspace) -> T,
+) -> (Workspace, T) {
+    let inventory = inventory.into();
     std::thread::scope(|s| {
-        let taking = s.spawn(|| {
+        s.spawn(|| {
             for kind in [Labelled::Host, Labelled::User, Labelled::Group] {
                 inventory.label_ranks(kind);
             }
-            io::fingerprint(&inventory)
+            io::fingerprint(&inventory);
         });
-        let ws = Workspace::new(Arc::clone(&inventory), Some(plan), today);
+        let ws = Workspace::new(Arc::clone(&inventory), plan, today);
         let out = work(&ws);
-        let now = taking
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        io::refuse_stale(&ws.plan, &inventory.source.name, &now)?;
-        Ok((ws, out))
+        (ws, out)
     })
 }
