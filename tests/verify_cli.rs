@@ -220,15 +220,17 @@ fn the_planner_shows_each_stage_verification() {
 #[test]
 fn the_markdown_export_ends_with_the_verification() {
     let dir = fixture("");
-    let out = guardplan()
-        .arg("export")
-        .arg(dir.join("estate.toml"))
-        .arg("--plan")
-        .arg(dir.join("rollout.plan.toml"))
-        .args(["--format", "markdown", "--through", "helpdesk", "--events"])
-        .arg(dir.join(GET_WINEVENT))
-        .assert()
-        .code(0);
+    let export = |format: &str| {
+        let mut cmd = guardplan();
+        cmd.arg("export")
+            .arg(dir.join("estate.toml"))
+            .arg("--plan")
+            .arg(dir.join("rollout.plan.toml"))
+            .args(["--format", format, "--through", "helpdesk", "--events"])
+            .arg(dir.join(GET_WINEVENT));
+        cmd
+    };
+    let out = export("markdown").assert().code(0);
     let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
     let at = text
         .find("## Verification through stage helpdesk")
@@ -237,26 +239,14 @@ fn the_markdown_export_ends_with_the_verification() {
     assert!(text[at..].contains("**1 violation**"), "{text}");
     // Written to a file, the same text.
     let file = dir.join("review.md");
-    guardplan()
-        .arg("export")
-        .arg(dir.join("estate.toml"))
-        .arg("--plan")
-        .arg(dir.join("rollout.plan.toml"))
-        .args(["--format", "markdown", "--through", "helpdesk", "--events"])
-        .arg(dir.join(GET_WINEVENT))
+    export("markdown")
         .arg("-o")
         .arg(&file)
         .assert()
         .code(0)
         .stdout(predicate::str::is_empty());
     assert_eq!(std::fs::read_to_string(&file).unwrap(), text);
-    guardplan()
-        .arg("export")
-        .arg(dir.join("estate.toml"))
-        .arg("--plan")
-        .arg(dir.join("rollout.plan.toml"))
-        .args(["--format", "json", "--through", "helpdesk", "--events"])
-        .arg(dir.join(GET_WINEVENT))
+    export("json")
         .assert()
         .code(2)
         .stderr(predicate::str::contains("use --format markdown"));

@@ -128,14 +128,6 @@ impl<'a> Name<'a> {
         }
     }
 
-    /// Compares the keys that end with the names (`NAME|`) as their text compares.
-    fn cmp_key(self, other: Name) -> Ordering {
-        let bar = std::iter::once(b'|');
-        self.bytes()
-            .chain(bar.clone())
-            .cmp(other.bytes().chain(bar))
-    }
-
     /// Compares the folded names.
     fn cmp(self, other: Name) -> Ordering {
         match (self, other) {
@@ -365,14 +357,6 @@ impl<'a> Lines<'a> {
             .flatten()
             .map(|n| n.len() + 1)
             .sum();
-        let mut order: Vec<u32> = (0..count as u32).collect();
-        let Ok(_) = u32::try_from(len) else {
-            order.sort_unstable_by(|a, b| self.cmp_keys(kind, *a, *b));
-            let decided = order
-                .windows(2)
-                .all(|w| self.cmp_keys(kind, w[0], w[1]) == Ordering::Less);
-            return decided.then_some(order);
-        };
         let mut text = Vec::with_capacity(len);
         let mut ends = Vec::with_capacity(count);
         for i in 0..count as u32 {
@@ -380,33 +364,17 @@ impl<'a> Lines<'a> {
                 n.push_to(&mut text);
                 text.push(b'|');
             }
-            ends.push(text.len() as u32);
+            ends.push(text.len());
         }
         let key = |i: u32| {
-            let start = i.checked_sub(1).map_or(0, |j| ends[j as usize] as usize);
-            &text[start..ends[i as usize] as usize]
+            let start = i.checked_sub(1).map_or(0, |j| ends[j as usize]);
+            &text[start..ends[i as usize]]
         };
+        let mut order: Vec<u32> = (0..count as u32).collect();
         order.sort_unstable_by(|a, b| key(*a).cmp(key(*b)));
         // Keys end with `|` and names hold none: one key starts another only when they are the same.
         let decided = order.windows(2).all(|w| key(w[0]) != key(w[1]));
         decided.then_some(order)
-    }
-
-    /// Compares the keys of entries `a` and `b` of one kind (see [`Lines::key`]), names holding no `|`.
-    fn cmp_keys(&self, kind: Kind, a: u32, b: u32) -> Ordering {
-        let one = |name: fn(&Self, u32) -> Name<'_>| name(self, a).cmp_key(name(self, b));
-        match kind {
-            Kind::Domain => one(Self::dom),
-            Kind::Host => one(Self::host),
-            Kind::User => one(Self::user),
-            Kind::Group => one(Self::group),
-            Kind::Path => one(Self::path),
-            Kind::Trust => {
-                let (x, y) = (&self.inv.trusts[a as usize], &self.inv.trusts[b as usize]);
-                (self.dom(x.trusting).cmp_key(self.dom(y.trusting)))
-                    .then_with(|| self.dom(x.trusted).cmp_key(self.dom(y.trusted)))
-            }
-        }
     }
 
     fn acl(&self, a: u32, out: &mut String) {

@@ -20,7 +20,8 @@ impl App {
             .as_ref()
             .and_then(|a| a.data_dir().map(std::path::Path::to_path_buf));
         // One fingerprint of the inventory serves both questions: is the plan stale, and under which name
-        // the inventory is kept (it is the costliest step of opening a large estate).
+        // the inventory is kept. The inventory keeps it once taken (`plan::build_with` takes it beside the
+        // workspace when the planner starts).
         let now = io::fingerprint(&self.ws.inventory);
         let was = self.ws.plan.inventory.fingerprint.clone();
         self.stale = (was != now).then(|| Stale {
