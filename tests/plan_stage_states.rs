@@ -166,20 +166,23 @@ fn ra_enabled_hosts(ws: &Workspace, after: Option<usize>) -> usize {
     let mut n = inv
         .hosts
         .iter()
-        .filter(|h| h.restricted_admin_enabled())
+        .filter(|h| h.accepts_restricted_admin())
         .count();
+    // A host accepts Restricted Admin once it has both values, whichever stage sets the second.
     for s in 0..after.map_or(0, |k| k + 1) {
-        n += (ws.assessment().stages[s].actions.iter())
-            .filter(|a| {
-                matches!(
-                    a,
-                    Action::EnableTarget {
-                        restricted_admin: true,
-                        ..
-                    }
-                )
-            })
-            .count();
+        for a in &ws.assessment().stages[s].actions {
+            if let Action::EnableTarget {
+                host,
+                restricted_admin,
+                protected_creds,
+            } = a
+            {
+                let h = &inv.hosts[*host as usize];
+                let ra = h.restricted_admin_enabled() || *restricted_admin;
+                let pc = h.allow_protected_creds || *protected_creds;
+                n += usize::from(ra && pc && !h.accepts_restricted_admin());
+            }
+        }
     }
     n
 }

@@ -102,7 +102,7 @@ fn the_current_client_policy_counts() {
 }
 
 #[test]
-fn helpdesk_restricted_admin_is_ignored_under_restrict_credential_delegation() {
+fn restricted_admin_by_switch_is_ignored_under_restrict_credential_delegation() {
     let case = Case::new()
         .path(&[("purpose", "\"helpdesk\"")])
         .client(&[("client_policy", "\"restrict-credential-delegation\"")]);
@@ -125,11 +125,29 @@ fn helpdesk_restricted_admin_is_ignored_under_restrict_credential_delegation() {
             .choices(&[("p", choice(RestrictedAdmin, Switch))])
             .is_empty()
     );
-    // An admin path is not the helpdesk case.
+    // MS-RCG-2023: "When Restrict Credential Delegation is enabled, the /restrictedAdmin switch will be
+    // ignored": an admin path as much as a helpdesk one.
     let admin = Case::new()
         .client(&[("client_policy", "\"restrict-credential-delegation\"")])
         .eval();
     let found = admin.choices(&[("p", choice(RestrictedAdmin, Switch))]);
+    let f = found.iter().find(|f| f.code == Code::PolRaIgnored);
+    assert!(f.is_some(), "{found:?}");
+    assert_eq!(
+        Code::PolRaIgnored.info().quote,
+        "When Restrict Credential Delegation is enabled, the /restrictedAdmin switch will be ignored. Windows enforces the policy configuration instead and uses Remote Credential Guard."
+    );
+    // Near misses, one fact each: the client requires Remote Credential Guard (type 2) instead, or the path's
+    // switch asks for Remote Credential Guard.
+    let type2 = Case::new()
+        .client(&[("client_policy", "\"require-remote-guard\"")])
+        .eval();
+    let found = type2.choices(&[("p", choice(RestrictedAdmin, Switch))]);
+    assert!(
+        !found.iter().any(|f| f.code == Code::PolRaIgnored),
+        "{found:?}"
+    );
+    let found = admin.choices(&[("p", choice(RemoteGuard, Switch))]);
     assert!(
         !found.iter().any(|f| f.code == Code::PolRaIgnored),
         "{found:?}"

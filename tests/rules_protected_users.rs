@@ -91,19 +91,108 @@ fn pdc_emulator_on_2012_r2() {
 }
 
 #[test]
-fn device_os_without_kb2871997() {
+fn device_os_follows_the_2025_list() {
+    // MS-PU-2025: "Hosts must be running one of the following operating systems: Windows 10 or Windows 11;
+    // Windows Server 2012 R2 or later". Windows 7 with KB2871997 and Windows 8.1 are no longer on it.
     let w7 = member().client(&[("os", "\"windows-7\""), ("build", "-")]);
     fires(&w7, Standard, Code::PuDeviceOs);
-    quiet(
+    fires(
         &w7.client(&[("kb2871997", "true")]),
         Standard,
         Code::PuDeviceOs,
     );
+    let w81 = member().client(&[("os", "\"windows-8.1\""), ("build", "-")]);
+    fires(&w81, RemoteGuard, Code::PuDeviceOs);
+    // Near misses, one fact each: Windows 10, Windows Server 2012 R2 (same build as 8.1), not a member.
     quiet(
-        &Case::new().client(&[("os", "\"windows-7\""), ("build", "-")]),
+        &member().client(&[("os", "\"windows-10\""), ("build", "10240")]),
         Standard,
         Code::PuDeviceOs,
     );
+    quiet(
+        &member().client(&[("os", "\"server-2012r2\""), ("build", "-")]),
+        Standard,
+        Code::PuDeviceOs,
+    );
+    quiet(
+        &Case::new().client(&[("os", "\"windows-8.1\""), ("build", "-")]),
+        Standard,
+        Code::PuDeviceOs,
+    );
+}
+
+#[test]
+fn the_builtin_administrator_in_protected_users_is_not_protected() {
+    let admin = |builtin: bool, member: bool| {
+        Case::new()
+            .extra(&format!(
+                "[[user]]\nname = \"Administrator\"\ndomain = \"corp.contoso.com\"\nroles = [\"admin\"]\n\
+                 protected_users = {member}\nbuiltin_admin = {builtin}"
+            ))
+            .eval()
+    };
+    let j = admin(true, true);
+    let f = j.estate(Code::PuBuiltinAdmin).map(|f| j.labels(f));
+    assert_eq!(f, Some(vec!["CORP\\Administrator".to_string()]));
+    let info = Code::PuBuiltinAdmin.info();
+    assert!(
+        info.quote
+            .contains("is always exempt from authentication policies"),
+        "{}",
+        info.quote
+    );
+    assert_eq!(info.source, "MS-PU-2025");
+    // Near misses: an account of that name that is not RID 500, or RID 500 outside Protected Users.
+    assert!(admin(false, true).estate(Code::PuBuiltinAdmin).is_none());
+    assert!(admin(true, false).estate(Code::PuBuiltinAdmin).is_none());
+}
+
+#[test]
+fn a_domain_controller_older_than_2008_locks_members_out() {
+    let old = |dc_os: &str| {
+        member()
+            .domain(&[("functional_level", "\"2003\""), ("dc_os", dc_os)])
+            .eval()
+    };
+    let j = old("[\"server-2003\", \"server-2012\"]");
+    let f = j.estate(Code::PuOldDcPassword).map(|f| j.labels(f));
+    assert_eq!(
+        f,
+        Some(vec![
+            "corp.contoso.com".to_string(),
+            "CORP\\alice".to_string()
+        ])
+    );
+    assert!(
+        Code::PuOldDcPassword
+            .info()
+            .quote
+            .contains("is locked out of authentication")
+    );
+    // Windows 2000 Server counts too, and so does a PDC emulator given apart.
+    assert!(
+        old("[\"server-2000\"]")
+            .estate(Code::PuOldDcPassword)
+            .is_some()
+    );
+    let pdc = member().domain(&[
+        ("functional_level", "\"2003\""),
+        ("pdc_emulator_os", "\"server-2003\""),
+    ]);
+    assert!(pdc.eval().estate(Code::PuOldDcPassword).is_some());
+    // Near misses: the oldest DC on Windows Server 2008, or nobody in Protected Users.
+    assert!(
+        old("[\"server-2008\", \"server-2012\"]")
+            .estate(Code::PuOldDcPassword)
+            .is_none()
+    );
+    let nobody = Case::new()
+        .domain(&[
+            ("functional_level", "\"2003\""),
+            ("dc_os", "[\"server-2003\"]"),
+        ])
+        .eval();
+    assert!(nobody.estate(Code::PuOldDcPassword).is_none());
 }
 
 #[test]
@@ -222,7 +311,7 @@ fn privileged_non_members_are_candidates() {
 
 #[test]
 fn device_os_on_targets_where_plain_rdp_signs_the_member_in() {
-    let old_target = member().target(&[("os", "\"server-2012\""), ("kb2871997", "false")]);
+    let old_target = member().target(&[("os", "\"server-2012\""), ("kb2871997", "true")]);
     let j = old_target.eval();
     let f = j.finding(Standard, Code::PuDeviceOs).map(|f| j.labels(f));
     assert_eq!(
@@ -232,14 +321,15 @@ fn device_os_on_targets_where_plain_rdp_signs_the_member_in() {
     // The protected modes do not sign the member in on the target.
     quiet(&old_target, RemoteGuard, Code::PuDeviceOs);
     quiet(&old_target, RestrictedAdmin, Code::PuDeviceOs);
-    // Near misses: the update applied, or the user not a member.
+    // Near misses: the target on Windows Server 2012 R2 (KB2871997 no longer counts: MS-PU-2025), or the user
+    // not a member.
     quiet(
-        &member().target(&[("os", "\"server-2012\""), ("kb2871997", "true")]),
+        &member().target(&[("os", "\"server-2012r2\""), ("kb2871997", "true")]),
         Standard,
         Code::PuDeviceOs,
     );
     quiet(
-        &Case::new().target(&[("os", "\"server-2012\""), ("kb2871997", "false")]),
+        &Case::new().target(&[("os", "\"server-2012\""), ("kb2871997", "true")]),
         Standard,
         Code::PuDeviceOs,
     );

@@ -2,7 +2,7 @@
 
 use crate::rules_support;
 
-use guardplan::Mode::{RemoteGuard, RestrictedAdmin, Standard};
+use guardplan::Mode::{PreferRemoteGuard, RemoteGuard, RestrictedAdmin, Standard};
 use guardplan::Verdict;
 use guardplan::rules::Code;
 use rules_support::{Case, fires, quiet};
@@ -82,6 +82,37 @@ fn host_not_enabled() {
     fires(&off, RestrictedAdmin, Code::RaHostNotEnabled);
     assert_eq!(off.eval().verdict(RestrictedAdmin), Verdict::Action);
     quiet(&Case::new(), RestrictedAdmin, Code::RaHostNotEnabled);
+}
+
+/// MS-RCG-2023 and MS-CSP: "Remote host allows delegation of nonexportable credentials" is "required on the
+/// remote hosts to support Remote Credential Guard and Restricted Admin mode".
+#[test]
+fn restricted_admin_needs_allow_protected_creds() {
+    let no_apc = Case::new().target(&[("allow_protected_creds", "false")]);
+    let j = no_apc.eval();
+    let f = j.finding(RestrictedAdmin, Code::RaHostNoProtectedCreds);
+    assert_eq!(f.map(|f| j.labels(f)), Some(vec!["TARGET".to_string()]));
+    assert_eq!(j.verdict(RestrictedAdmin), Verdict::Action);
+    let info = Code::RaHostNoProtectedCreds.info();
+    assert!(
+        info.quote
+            .contains("Restricted Admin and Remote Credential Guard mode aren't supported")
+    );
+    assert_eq!(info.source, "MS-RCG-2023; MS-CSP");
+    // prefer-remote-guard falling back to Restricted Admin needs it on the fallback target as well.
+    let no_apc = || Case::new().target(&[("allow_protected_creds", "false")]);
+    let fallback = no_apc().target(&[("os", "\"server-2012r2\"")]);
+    fires(&fallback, PreferRemoteGuard, Code::RaHostNoProtectedCreds);
+    fires(&fallback, PreferRemoteGuard, Code::PolFallback);
+    // Near misses, one fact each: the policy set, a target Restricted Admin cannot reach (Windows Server 2008),
+    // or a plain RDP path (nothing to prepare).
+    quiet(&Case::new(), RestrictedAdmin, Code::RaHostNoProtectedCreds);
+    quiet(
+        &no_apc().target(&[("os", "\"server-2008\"")]),
+        RestrictedAdmin,
+        Code::RaHostNoProtectedCreds,
+    );
+    quiet(&no_apc(), Standard, Code::RaHostNoProtectedCreds);
 }
 
 #[test]

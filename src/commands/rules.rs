@@ -50,11 +50,17 @@ fn one_source_name(source: &str) -> &'static str {
         }
         "003" => "Microsoft: Protected Users Security Group",
         "MS-2023" => "Microsoft Learn, later revision of the Remote Credential Guard page",
+        "MS-RCG-2023" => "Microsoft Learn: Remote Credential Guard (revised 2023-08-16)",
+        "MS-PU-2025" => "Microsoft Learn: Protected Users security group (revised 2025-06-27)",
+        "MS-RDS-2024" => {
+            "Microsoft Learn: Supported configurations for Remote Desktop Services VDI (2024-07-03)"
+        }
+        "MS-ENTRA" => "Microsoft Learn: Connect to remote Microsoft Entra joined device",
         "MS-2024-RDS" => {
             "Microsoft Learn: Supported configurations for Remote Desktop Services VDI"
         }
         "MS-2024-ENTRA" => "Microsoft Learn: Connect to remote Microsoft Entra joined device",
-        "MS-CSP" => "Microsoft Learn: Policy CSP ADMX_CredSsp, RestrictedRemoteAdministration",
+        "MS-CSP" => "Microsoft Learn: Policy CSP CredentialsDelegation / ADMX_CredSsp",
         "MS-2024-PU" | "MS-2025-PU" => "Microsoft Learn: Protected Users security group",
         "URA" => "User rights: Allow / Deny log on through Remote Desktop Services",
         "PTH" => "Restricted Admin and pass-the-hash (Microsoft Security Advisory 2871997)",

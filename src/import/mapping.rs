@@ -97,6 +97,8 @@ pub fn map_os(
             ("2012", OsFamily::Server2012),
             ("2008 r2", OsFamily::Server2008R2),
             ("2008", OsFamily::Server2008),
+            ("2003", OsFamily::Server2003),
+            ("2000", OsFamily::Server2000),
         ]
         .into_iter()
         .find(|(k, _)| name.contains(k))
@@ -111,6 +113,8 @@ pub fn map_os(
             (None, "6.2", _) => OsFamily::Server2012,
             (None, "6.1", _) => OsFamily::Server2008R2,
             (None, "6.0", _) => OsFamily::Server2008,
+            (None, "5.2", _) => OsFamily::Server2003,
+            (None, "5.0", _) => OsFamily::Server2000,
             _ => return Err(unknown_version(os, version)),
         }
     } else {
@@ -186,6 +190,8 @@ fn push_note(notes: &mut BTreeMap<Key, Vec<String>>, key: Key, note: impl Into<S
 
 /// Well-known RIDs and SIDs.
 const RID_KRBTGT: u32 = 502;
+/// The domain's built-in Administrator.
+const RID_ADMINISTRATOR: u32 = 500;
 /// The domain's "Read-only Domain Controllers" group.
 const RID_RODC: u32 = 521;
 const RID_PROTECTED_USERS: u32 = 525;
@@ -657,8 +663,17 @@ pub fn build(dir: Directory, description: &str) -> Imported {
                         "aes_keys = false: the password was last set before the domain had AES keys (the creation of its Read-only Domain Controllers group, RID 521); reset it",
                     );
                 }
+                let builtin_admin = o.sid.as_deref().and_then(rid) == Some(RID_ADMINISTRATOR);
+                if builtin_admin {
+                    push_note(
+                        &mut imp.notes,
+                        key.clone(),
+                        "builtin_admin: the domain's built-in Administrator (RID 500), which Protected Users does not protect as it does other accounts",
+                    );
+                }
                 let mut user = user_entry(o, n, dom, kind, member_of(i), in_pu_directly(i));
                 user.aes_keys = aes;
+                user.builtin_admin = builtin_admin;
                 users.push(user);
             }
             ObjectKind::Computer => {
@@ -837,6 +852,7 @@ fn user_entry(
         },
         not_delegated: o.not_delegated,
         aes_keys: true,
+        builtin_admin: false,
     }
 }
 

@@ -226,12 +226,16 @@ pub const BUILD_1703: u32 = 15063;
 pub const BUILD_WIN7: u32 = 7601;
 /// Windows 8.1 / Server 2012 R2.
 pub const BUILD_WIN81: u32 = 9600;
+/// Windows Vista / Server 2008 (SP2).
+pub const BUILD_2008: u32 = 6002;
 
 impl OsFamily {
     /// The build a family implies when the inventory gives none (`None` for Windows 10 and 11).
     pub fn default_build(self) -> Option<u32> {
         Some(match self {
-            OsFamily::WindowsVista | OsFamily::Server2008 => 6002,
+            OsFamily::Server2000 => 2195,
+            OsFamily::Server2003 => 3790,
+            OsFamily::WindowsVista | OsFamily::Server2008 => BUILD_2008,
             OsFamily::Windows7 | OsFamily::Server2008R2 => BUILD_WIN7,
             OsFamily::Windows8 | OsFamily::Server2012 => 9200,
             OsFamily::Windows81 | OsFamily::Server2012R2 => BUILD_WIN81,
@@ -247,7 +251,9 @@ impl OsFamily {
     pub fn is_server(self) -> bool {
         matches!(
             self,
-            OsFamily::Server2008
+            OsFamily::Server2000
+                | OsFamily::Server2003
+                | OsFamily::Server2008
                 | OsFamily::Server2008R2
                 | OsFamily::Server2012
                 | OsFamily::Server2012R2
@@ -368,6 +374,11 @@ impl Host {
     pub fn restricted_admin_enabled(&self) -> bool {
         self.disable_restricted_admin == Some(0)
     }
+    /// This host accepts Restricted Admin logons today: `DisableRestrictedAdmin` = 0 and, as MS-RCG-2023 and
+    /// MS-CSP require for Restricted Admin too, `AllowProtectedCreds` = 1.
+    pub fn accepts_restricted_admin(&self) -> bool {
+        self.restricted_admin_enabled() && self.allow_protected_creds
+    }
 }
 
 /// A user or group, as a member of an access control list.
@@ -402,6 +413,8 @@ pub struct User {
     pub not_delegated: bool,
     /// Has AES keys (`false`: the password predates them; a reset creates them).
     pub aes_keys: bool,
+    /// The domain's built-in Administrator (RID 500, `S-1-5-21-<domain>-500`).
+    pub builtin_admin: bool,
     /// Where the user is declared.
     pub at: Pos,
 }

@@ -330,6 +330,12 @@ pub enum OsFamily {
     /// Windows 11 (give `build`).
     #[serde(rename = "windows-11")]
     Windows11,
+    /// Windows 2000 Server (5.0).
+    #[serde(rename = "server-2000")]
+    Server2000,
+    /// Windows Server 2003 or 2003 R2 (5.2).
+    #[serde(rename = "server-2003")]
+    Server2003,
     /// Windows Server 2008 (6.0).
     #[serde(rename = "server-2008")]
     Server2008,
@@ -472,6 +478,10 @@ pub struct RawUser {
     /// migrated), so it has none until the password is reset. Default true.
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub aes_keys: bool,
+    /// The domain's built-in Administrator (RID 500: `S-1-5-21-<domain>-500`), whatever its name. Protected
+    /// Users does not protect it as it does other accounts (exempt from authentication policies).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub builtin_admin: bool,
 }
 
 /// Kind of account.

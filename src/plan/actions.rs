@@ -88,22 +88,16 @@ pub fn mstsc_switch(mode: Mode) -> Option<&'static str> {
     }
 }
 
-/// Whether a mode uses Remote Credential Guard (and so needs `AllowProtectedCreds` on targets).
-pub fn uses_remote_guard(mode: Mode) -> bool {
-    matches!(mode, Mode::RemoteGuard | Mode::PreferRemoteGuard)
-}
-
 /// What a target must have changed before `mode` works on it: (`DisableRestrictedAdmin` = 0,
-/// `AllowProtectedCreds` = 1).
+/// `AllowProtectedCreds` = 1). Every mode but `standard` needs both: "Remote host allows delegation of
+/// nonexportable credentials" is "required on the remote hosts to support Remote Credential Guard and
+/// Restricted Admin mode" (MS-RCG-2023, MS-CSP).
 pub fn target_needs(inv: &Inventory, host: HostId, mode: Mode) -> (bool, bool) {
     if mode == Mode::Standard {
         return (false, false);
     }
     let h = &inv.hosts[host as usize];
-    (
-        !h.restricted_admin_enabled(),
-        uses_remote_guard(mode) && !h.allow_protected_creds,
-    )
+    (!h.restricted_admin_enabled(), !h.allow_protected_creds)
 }
 
 /// The policy a client needs from the modes of the policy-enforced paths leaving it: `Ok(None)` when none

@@ -515,6 +515,10 @@ impl<'a> Lines<'a> {
                 if !u.aes_keys {
                     out.push_str("|aes_keys=false");
                 }
+                // Appended only when set, so that the fingerprints of inventories without it stay as they were.
+                if u.builtin_admin {
+                    out.push_str("|builtin_admin=true");
+                }
                 Ok(())
             }
             Entry::Group(i) => {

@@ -113,8 +113,16 @@ impl Plan {
         let mut enroll = BTreeSet::new();
         let mut no_aes = 0usize;
         let mut eligible_all = true;
+        // The built-in Administrator (RID 500) is exempt from authentication policies (MS-PU-2025): enrolling it
+        // would not protect it as the plan assumes (PU-BUILTIN-ADMIN), so it stays out.
+        let mut builtin = Vec::new();
         for (u, user) in inv.users.iter().enumerate() {
             if !user.is_privileged() || user.protected_users {
+                continue;
+            }
+            if user.builtin_admin {
+                builtin.push(inv.user_label(u as u32));
+                eligible_all = false;
                 continue;
             }
             if user.kind == AccountKind::Person && user.has_aes() && user.aes_keys {
@@ -197,6 +205,12 @@ impl Plan {
                 names.join(", ")
             ));
         }
+        if !builtin.is_empty() {
+            prereq.push(format!(
+                "built-in Administrator(s) kept out of Protected Users, which does not protect them: {}",
+                builtin.join(", ")
+            ));
+        }
         if no_laps > 0 {
             prereq.push(format!(
                 "{no_laps} Restricted Admin target(s) without LAPS: deploy LAPS"
@@ -207,7 +221,7 @@ impl Plan {
             Stage::new("prerequisites", prereq.join("; ")),
             Stage::new(
                 "enable-targets",
-                "Targets allow Restricted Admin and Remote Credential Guard (DisableRestrictedAdmin = 0) and delegation of non-exportable credentials (AllowProtectedCreds = 1)",
+                "Targets allow Restricted Admin and Remote Credential Guard (DisableRestrictedAdmin = 0) and delegation of non-exportable credentials (AllowProtectedCreds = 1), which both modes require",
             ),
             Stage::new(
                 "pilot-clients",

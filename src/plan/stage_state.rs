@@ -401,7 +401,7 @@ impl StageStates {
         // Before the plan the count is the inventory's: taken once, not again on every edit.
         let mut n = self.pth.first().copied().unwrap_or_else(|| {
             (i.inv.hosts.iter())
-                .filter(|h| h.restricted_admin_enabled())
+                .filter(|h| h.accepts_restricted_admin())
                 .count()
         });
         self.pth = Vec::with_capacity(states);
@@ -409,15 +409,7 @@ impl StageStates {
         for acts in &i.actions {
             n += acts
                 .iter()
-                .filter(|a| {
-                    matches!(
-                        a,
-                        Action::EnableTarget {
-                            restricted_admin: true,
-                            ..
-                        }
-                    )
-                })
+                .filter(|a| exposure::opens_restricted_admin(i.inv, a))
                 .count();
             self.pth.push(n);
         }

@@ -925,7 +925,7 @@ impl Report {
                 n(a.exposures)
             ),
             format!(
-                "of which Protected Users members with only a TGT of at most 4 hours: {} -> {}; hosts open to pass-the-hash of local administrators (Restricted Admin enabled): {} -> {}",
+                "of which Protected Users members with only a TGT of at most 4 hours: {} -> {}; hosts open to pass-the-hash of local administrators (Restricted Admin accepted: DisableRestrictedAdmin = 0 and AllowProtectedCreds = 1): {} -> {}",
                 n(b.tgt_only),
                 n(a.tgt_only),
                 n(b.pth_targets),

@@ -24,11 +24,12 @@ pub const SRCROOT: &str = "%SRCROOT%";
 /// The Microsoft page a catalog source refers to (`000` and `MS-2023`: Remote Credential Guard; `003`: the
 /// Protected Users group); planning rules point at the project's README.
 pub fn help_uri(source: &str) -> String {
-    match source {
-        "000" | "MS-2023" => {
+    // A source of several ids (`MS-RCG-2023; MS-CSP`) points at the page of the first.
+    match source.split(';').next().unwrap_or(source).trim() {
+        "000" | "MS-2023" | "MS-RCG-2023" => {
             "https://learn.microsoft.com/windows/security/identity-protection/remote-credential-guard".into()
         }
-        "003" => "https://learn.microsoft.com/windows-server/security/credentials-protection-and-management/protected-users-security-group".into(),
+        "003" | "MS-PU-2025" | "MS-2024-PU" | "MS-2025-PU" => "https://learn.microsoft.com/windows-server/security/credentials-protection-and-management/protected-users-security-group".into(),
         _ => format!("{INFORMATION_URI}#finding-codes"),
     }
 }

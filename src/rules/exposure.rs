@@ -40,9 +40,27 @@ pub struct Exposure {
     pub exposures: usize,
     /// Of those, pairs whose user is in Protected Users: only a TGT of at most four hours, no NT hash.
     pub tgt_only: usize,
-    /// Hosts that accept Restricted Admin (`DisableRestrictedAdmin` = 0), so a local administrator's NT hash
-    /// logs on over RDP: counted apart from the users' exposures.
+    /// Hosts that accept Restricted Admin (`DisableRestrictedAdmin` = 0 and `AllowProtectedCreds` = 1), so a
+    /// local administrator's NT hash logs on over RDP: counted apart from the users' exposures.
     pub pth_targets: usize,
+}
+
+/// Whether `a` makes a host accept Restricted Admin that did not: it then has both `DisableRestrictedAdmin` = 0
+/// and `AllowProtectedCreds` = 1 (MS-RCG-2023: without the latter, "Restricted Admin ... mode aren't
+/// supported").
+pub fn opens_restricted_admin(inv: &Inventory, a: &crate::plan::actions::Action) -> bool {
+    let crate::plan::actions::Action::EnableTarget {
+        host,
+        restricted_admin,
+        protected_creds,
+    } = a
+    else {
+        return false;
+    };
+    let h = &inv.hosts[*host as usize];
+    !h.accepts_restricted_admin()
+        && (h.restricted_admin_enabled() || *restricted_admin)
+        && (h.allow_protected_creds || *protected_creds)
 }
 
 /// Whether a session in `mode` leaves the user's reusable credentials on the host.
@@ -248,7 +266,8 @@ impl ExposureIndex {
 }
 
 /// Exposure in one state given directly: each path's mode, each user's Protected Users membership and each
-/// host's `DisableRestrictedAdmin` = 0. The reference the staged computation is checked against.
+/// host's acceptance of Restricted Admin (`DisableRestrictedAdmin` = 0 and `AllowProtectedCreds` = 1). The
+/// reference the staged computation is checked against.
 pub fn exposure(
     inv: &Inventory,
     index: &ExposureIndex,

@@ -19,7 +19,7 @@ use std::collections::{BTreeMap, HashMap};
 
 pub use catalog::{CATALOG, Code, RuleInfo};
 pub use policy::ChoiceIndex;
-pub use protected_users::{dc_protected, tier0_groups};
+pub use protected_users::{dc_protected, has_pre_2008_dc, tier0_groups};
 
 use crate::finding::{Finding, Mode, Severity, Subject, Verdict};
 use crate::graph::TrustGraph;

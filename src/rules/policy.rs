@@ -439,9 +439,9 @@ fn judge_class(
                 ));
             }
         }
-        let p = &inv.paths[pid as usize];
-        if p.purpose == Purpose::Helpdesk
-            && choice.mode == Mode::RestrictedAdmin
+        // MS-RCG-2023: "When Restrict Credential Delegation is enabled, the /restrictedAdmin switch will be
+        // ignored": whatever the path's purpose.
+        if choice.mode == Mode::RestrictedAdmin
             && effective.contains(&ClientPolicy::RestrictCredentialDelegation)
             && let Some(a) = entry(per_path, wanted, pid)
         {
@@ -506,15 +506,13 @@ fn judge_class(
             }
         }
     }
-    // A helpdesk path that itself sets "Require Restricted Admin" beside a "Restrict Credential Delegation"
-    // path: the computer cannot hold both, and /restrictedAdmin may end up ignored.
+    // A path that itself sets "Require Restricted Admin" beside a "Restrict Credential Delegation" path: the
+    // computer cannot hold both, and /restrictedAdmin may end up ignored.
     if let Some(ps) = set.get(&ClientPolicy::RequireRestrictedAdmin)
         && set.contains_key(&ClientPolicy::RestrictCredentialDelegation)
     {
         for &pid in ps {
-            if inv.paths[pid as usize].purpose == Purpose::Helpdesk
-                && let Some(a) = entry(per_path, wanted, pid)
-            {
+            if let Some(a) = entry(per_path, wanted, pid) {
                 let ra = Some(Mode::RestrictedAdmin);
                 a.add(Code::PolRaIgnored, ra, hosts());
                 a.add(Code::PolRaIgnored, ra, [Subject::Path(pid)]);

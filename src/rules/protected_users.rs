@@ -4,25 +4,30 @@ use super::trust::Reach;
 use super::{Acc, Code};
 use crate::finding::{Mode, Subject};
 use crate::inventory::{
-    AccessPath, AccountKind, BUILD_WIN81, Delegation, FunctionalLevel, GroupId, HostId, Inventory,
-    JoinType, Os, OsFamily, PathId, UserId,
+    AccessPath, AccountKind, BUILD_2008, BUILD_WIN81, Delegation, DomainId, FunctionalLevel,
+    GroupId, HostId, Inventory, JoinType, Os, OsFamily, PathId, UserId,
 };
 
 /// TGT lifetime of members, in hours, that cannot be renewed.
 pub(super) const TGT_HOURS: f64 = 4.0;
 
-/// Device protections are native from Windows 8.1 / Server 2012 R2; KB2871997 adds them to 7, 8, 2008 R2
-/// and 2012.
+/// MS-PU-2025: "Hosts must be running one of the following operating systems: Windows 10 or Windows 11; Windows
+/// Server 2012 R2 or later with the most recent security updates installed." Windows 8.1, and Windows 7 / 8 /
+/// Server 2008 R2 / 2012 even with KB2871997 (which the 2025 page no longer names), do not qualify.
 pub(super) fn device_protected(os: &Os) -> bool {
-    os.build >= BUILD_WIN81
-        || (os.kb2871997
-            && matches!(
-                os.family,
-                OsFamily::Windows7
-                    | OsFamily::Windows8
-                    | OsFamily::Server2008R2
-                    | OsFamily::Server2012
-            ))
+    match os.family {
+        OsFamily::Windows10 | OsFamily::Windows11 => true,
+        f if f.is_server() => os.build >= BUILD_WIN81,
+        _ => false,
+    }
+}
+
+/// Whether a domain has a domain controller older than Windows Server 2008 (its own `dc_os`, its domain
+/// controllers and its PDC emulator): a password changed there locks a Protected Users member out (MS-PU-2025).
+pub fn has_pre_2008_dc(inv: &Inventory, d: DomainId) -> bool {
+    let dom = &inv.domains[d as usize];
+    let old = |f: &OsFamily| f.is_server() && f.default_build().is_some_and(|b| b < BUILD_2008);
+    dom.dc_os.iter().any(old) || dom.pdc_emulator_os.iter().any(old)
 }
 
 /// The groups whose every member Microsoft advises against enrolling at once (MS-2024-PU): each domain's
@@ -217,6 +222,16 @@ pub(super) fn estate(inv: &Inventory, on_path: &[bool], local_admin: &[bool], ac
                 && !on_path.get(id as usize).copied().unwrap_or(false)
             {
                 acc.add(Code::PuWeakEtypes, None, [Subject::User(id)]);
+            }
+            if u.builtin_admin {
+                acc.add(Code::PuBuiltinAdmin, None, [Subject::User(id)]);
+            }
+            if has_pre_2008_dc(inv, u.domain) {
+                acc.add(
+                    Code::PuOldDcPassword,
+                    None,
+                    [Subject::User(id), Subject::Domain(u.domain)],
+                );
             }
             match u.kind {
                 AccountKind::Service | AccountKind::ManagedServiceAccount => {

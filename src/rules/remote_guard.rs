@@ -88,6 +88,9 @@ pub(super) fn route_name(r: Route) -> &'static str {
     match r {
         Route::Direct => "a direct connection",
         Route::Gateway => "an RD Gateway",
-        Route::Broker => "an RD Connection Broker",
+        // MS-RDS-2024 on a single-instance broker: still a block, since Microsoft does not support it.
+        Route::Broker => {
+            "an RD Connection Broker (one whose DNS name matches its computer name, on a single instance, \"may be able to use Remote Credential Guard, although this isn't supported\")"
+        }
     }
 }

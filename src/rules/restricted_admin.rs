@@ -26,6 +26,11 @@ pub(super) fn target_codes(h: &Host) -> Codes {
         // administrator's NT hash logs on over RDP, and monitoring sees the change.
         c |= bit(Code::RaHostNotEnabled) | bit(Code::RaPthExposure) | bit(Code::PolSocNotice);
     }
+    // MS-RCG-2023 and MS-CSP: "Remote host allows delegation of nonexportable credentials" is required for
+    // Restricted Admin as much as for Remote Credential Guard.
+    if supports(&h.os) && !h.allow_protected_creds {
+        c |= bit(Code::RaHostNoProtectedCreds);
+    }
     // Domain controllers have no local accounts of their own: LAPS has nothing to manage there.
     if !h.laps && !h.roles.contains(&HostRole::DomainController) {
         c |= bit(Code::RaNoLaps);

@@ -302,6 +302,7 @@ impl Resolver {
                 delegation: u.delegation,
                 not_delegated: u.not_delegated,
                 aes_keys: u.aes_keys,
+                builtin_admin: u.builtin_admin,
                 at: Pos::default(),
             });
             let users = &self.users;

@@ -310,6 +310,21 @@ impl Workspace {
                 )),
                 AccountKind::Person => {}
             }
+            if user.builtin_admin {
+                found.push((
+                    Code::PuBuiltinAdmin,
+                    "is the domain's built-in Administrator (RID 500): it is exempt from authentication policies and may have no AES key".into(),
+                ));
+            }
+            if rules::has_pre_2008_dc(inv, user.domain) {
+                found.push((
+                    Code::PuOldDcPassword,
+                    format!(
+                        "is in {}, which still has a domain controller older than Windows Server 2008: a password changed there locks it out",
+                        rules::subject_label(inv, Subject::Domain(user.domain))
+                    ),
+                ));
+            }
             if !dc {
                 found.push((
                     Code::PuDfl,
@@ -321,7 +336,7 @@ impl Workspace {
             }
             for (code, why) in found {
                 let mut subjects = vec![Subject::User(u as UserId), Subject::Stage(*s)];
-                if code == Code::PuDfl {
+                if matches!(code, Code::PuDfl | Code::PuOldDcPassword) {
                     subjects.push(Subject::Domain(user.domain));
                     subjects.sort();
                 }
