@@ -133,3 +133,21 @@ fn pages_are_clean_under_mandoc_lint() {
         assert!(messages.trim().is_empty(), "{name}:\n{messages}");
     }
 }
+
+/// `guardplan-rules(1)` lists the codes `guardplan rules` prints.
+#[test]
+fn the_rules_page_lists_every_finding_code() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    bin().args(["man", "-o"]).arg(dir.path()).assert().success();
+    let all = pages(dir.path());
+    let page = all.get("guardplan-rules.1").expect("guardplan-rules.1");
+    assert!(page.contains(".SH FINDING CODES"));
+    for r in guardplan::rules::CATALOG {
+        let code = r.code.as_str().replace('-', "\\-");
+        assert!(
+            page.contains(&format!("\\fB{code}\\fR ({})", r.severity.as_str())),
+            "{} missing",
+            r.code
+        );
+    }
+}

@@ -362,3 +362,87 @@ fn a_plan_file_name_that_cannot_name_a_gpo_is_a_usage_error() {
         .stderr(predicates::str::contains("rename the plan file"));
     assert!(!dir.path().join("out").exists(), "nothing written");
 }
+
+/// "Remote host allows delegation of nonexportable credentials" is "required on the remote hosts to support Remote
+/// Credential Guard and Restricted Admin mode" (Microsoft's current page): every target of a restricted-admin
+/// decision that lacks it gets `AllowProtectedCreds` = 1 from every export that manages it, and the scripts,
+/// the GPO and the Intune exports name the same hosts.
+#[test]
+fn every_export_sets_allow_protected_creds_on_restricted_admin_targets() {
+    use guardplan::Mode;
+    use guardplan::plan::scripts;
+    let ws = sample_workspace();
+    let inv = &ws.inventory;
+    let mut wanted: Vec<u32> = Vec::new();
+    for d in ws
+        .plan
+        .decisions
+        .iter()
+        .filter(|d| d.mode == Mode::RestrictedAdmin)
+    {
+        let p = &inv.paths[inv.index.paths[d.path.as_str()] as usize];
+        wanted.extend(
+            p.to.iter()
+                .copied()
+                .filter(|t| !inv.hosts[*t as usize].allow_protected_creds),
+        );
+    }
+    wanted.sort_unstable();
+    wanted.dedup();
+    assert!(
+        wanted.len() >= 3,
+        "the sample has restricted-admin targets without AllowProtectedCreds"
+    );
+    let prepared: Vec<u32> = (ws.assessment().stages.iter())
+        .flat_map(|s| &s.actions)
+        .filter_map(|a| match a {
+            Action::EnableTarget {
+                host,
+                protected_creds: true,
+                ..
+            } => Some(*host),
+            _ => None,
+        })
+        .collect();
+    let gpos = gpo::gpos(&ws, "contoso").expect("GPOs");
+    let intune = intune::intune_export(&ws, "contoso").expect("Intune export");
+    let scripts = scripts::stage_scripts(&ws).expect("scripts");
+    for h in wanted {
+        let host = &inv.hosts[h as usize];
+        let name = host.name.as_str();
+        // Targets a decision leaves out as an exception are not prepared for its mode.
+        if !prepared.contains(&h) {
+            continue;
+        }
+        let by_script = scripts
+            .iter()
+            .any(|f| f.name.ends_with("targets-protected-creds.reg") && f.content.contains(name));
+        // Entra-joined devices take it from Intune only (the script names them as such).
+        assert_eq!(by_script, host.join != JoinType::Entra, "{name}: .reg");
+        let by_gpo = gpos.iter().any(|g| {
+            matches!(
+                g.kind,
+                gpo::GpoKind::Targets {
+                    protected_creds: true,
+                    ..
+                }
+            ) && g.hosts.iter().any(|(n, _)| n == name)
+        });
+        assert_eq!(by_gpo, gpo::gpo_managed(host.join), "{name}: GPO");
+        // The stage's Intune script adds the devices to the group the targets policy is assigned to.
+        let by_intune = intune.iter().any(|f| {
+            f.path.ends_with(".intune.ps1")
+                && f.as_text().is_some_and(|t| {
+                    t.lines().any(|l| {
+                        l.contains(intune::ALLOW_PROTECTED_CREDS)
+                            && l.contains(&format!("'{name}'"))
+                    })
+                })
+        });
+        assert_eq!(
+            by_intune,
+            intune::intune_managed(host.join),
+            "{name}: Intune"
+        );
+    }
+}

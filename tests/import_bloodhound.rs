@@ -114,6 +114,10 @@ fn check(inv: &Inventory, text: &str, stderr: &str) {
         user("TESTGMSA$").expect("gmsa").kind,
         AccountKind::ManagedServiceAccount
     );
+    // The built-in Administrator by its object identifier's RID 500, and no other account.
+    assert!(user("ADMINISTRATOR").expect("ADMINISTRATOR").builtin_admin);
+    assert!(text.contains("builtin_admin = true"));
+    assert_eq!(inv.users.iter().filter(|u| u.builtin_admin).count(), 1);
     let admin = user("ADMIN").expect("ADMIN");
     assert!(
         admin

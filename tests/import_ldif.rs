@@ -155,6 +155,14 @@ fn ldifde_export_maps_to_a_valid_inventory() {
         user(&inv, "gmsa-web$").kind,
         AccountKind::ManagedServiceAccount
     );
+    // The built-in Administrator by its RID 500, whatever it was renamed to; no other account is.
+    assert!(user(&inv, "fab-root").builtin_admin);
+    assert!(text.contains("builtin_admin = true"), "{text}");
+    assert!(
+        inv.users
+            .iter()
+            .all(|u| u.builtin_admin == (u.name == "fab-root"))
+    );
     // Disabled accounts are left out.
     assert!(inv.users.iter().all(|u| u.name != "Guest"));
     let pu = inv

@@ -124,3 +124,62 @@ fn laps() {
     );
     quiet(&Case::new(), RestrictedAdmin, Code::RaNoLaps);
 }
+
+/// The starting plan prepares a restricted-admin target with `AllowProtectedCreds` = 1 beside
+/// `DisableRestrictedAdmin` = 0; a target that has it already gets only the other value.
+#[test]
+fn the_starting_plan_sets_allow_protected_creds_on_restricted_admin_targets() {
+    use guardplan::plan::{Plan, Workspace, actions::Action};
+    let enable = |apc: &str| -> Vec<(bool, bool)> {
+        let j = Case::new()
+            .target(&[
+                ("os", "\"server-2012r2\""),
+                ("disable_restricted_admin", "1"),
+                ("allow_protected_creds", apc),
+            ])
+            .eval();
+        let plan = Plan::init(&j.inv, &j.ev);
+        assert_eq!(plan.decisions[0].mode, RestrictedAdmin);
+        let ws = Workspace::new(j.inv, Some(plan), time::macros::date!(2026 - 12 - 01));
+        (ws.assessment().stages.iter())
+            .flat_map(|s| &s.actions)
+            .filter_map(|a| match a {
+                Action::EnableTarget {
+                    restricted_admin,
+                    protected_creds,
+                    ..
+                } => Some((*restricted_admin, *protected_creds)),
+                _ => None,
+            })
+            .collect()
+    };
+    assert_eq!(enable("false"), vec![(true, true)]);
+    // Near miss: the policy is in place already.
+    assert_eq!(enable("true"), vec![(true, false)]);
+}
+
+/// The pass-the-hash figure counts the hosts that accept Restricted Admin: `DisableRestrictedAdmin` = 0 and
+/// `AllowProtectedCreds` = 1. A target with the first only is counted once the plan sets the second.
+#[test]
+fn pass_the_hash_hosts_are_those_that_accept_restricted_admin() {
+    use guardplan::plan::{Plan, Workspace};
+    let pth = |apc: &str| {
+        let j = Case::new()
+            .target(&[
+                ("os", "\"server-2012r2\""),
+                ("disable_restricted_admin", "0"),
+                ("allow_protected_creds", apc),
+            ])
+            .eval();
+        let plan = Plan::init(&j.inv, &j.ev);
+        let last = plan.stages.len() - 1;
+        let ws = Workspace::new(j.inv, Some(plan), time::macros::date!(2026 - 12 - 01));
+        (
+            ws.exposure(None).pth_targets,
+            ws.exposure(Some(last)).pth_targets,
+        )
+    };
+    assert_eq!(pth("false"), (0, 1));
+    // Near miss: the policy is in place already, so the host accepts Restricted Admin before the plan.
+    assert_eq!(pth("true"), (1, 1));
+}

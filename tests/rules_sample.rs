@@ -189,3 +189,72 @@ fn an_exception_without_blockers_is_offered_for_removal() {
         (2, 2, 0, 0)
     );
 }
+
+/// The codes of Microsoft's current pages, each on the sample entry its comment names, and the starting plan
+/// preparing a restricted-admin target with `AllowProtectedCreds` as well as `DisableRestrictedAdmin`.
+#[test]
+fn the_sample_raises_the_codes_of_the_current_pages_where_its_comments_say() {
+    use guardplan::plan::{Plan, Workspace, actions::Action};
+    let (inv, ev) = sample();
+    let labels = |f: &guardplan::Finding| -> Vec<String> {
+        f.subjects
+            .iter()
+            .map(|s| rules::subject_label(&inv, *s))
+            .collect()
+    };
+    let estate = |code: Code| {
+        ev.findings
+            .iter()
+            .find(|f| f.code == code && f.path.is_none())
+            .unwrap_or_else(|| panic!("no {code} on the sample"))
+    };
+    assert_eq!(
+        labels(estate(Code::PuBuiltinAdmin)),
+        vec!["CORP\\Administrator"]
+    );
+    assert_eq!(
+        labels(estate(Code::PuOldDcPassword)),
+        vec!["emea.corp.contoso.com", "EMEA\\emea-frank"]
+    );
+    let tier1 = path_id(&inv, "tier1-server-admin") as u32;
+    let ra = ev
+        .findings_of(tier1, Mode::RestrictedAdmin)
+        .find(|f| f.code == Code::RaHostNoProtectedCreds)
+        .expect("RA-HOST-NO-PROTECTED-CREDS on tier1-server-admin");
+    assert!(labels(ra).contains(&"SRV-LEGACY-01".to_string()));
+
+    let legacy = inv
+        .hosts
+        .iter()
+        .position(|h| h.name == "SRV-LEGACY-01")
+        .expect("SRV-LEGACY-01") as u32;
+    let plan = Plan::init(&inv, &ev);
+    let ws = Workspace::new(inv.clone(), Some(plan), time::macros::date!(2026 - 12 - 01));
+    let prepared = ws
+        .assessment()
+        .stages
+        .iter()
+        .flat_map(|s| &s.actions)
+        .any(|a| {
+            matches!(
+                a,
+                Action::EnableTarget {
+                    host,
+                    restricted_admin: true,
+                    protected_creds: true,
+                } if *host == legacy
+            )
+        });
+    assert!(
+        prepared,
+        "the starting plan sets both values on SRV-LEGACY-01"
+    );
+    // The starting plan leaves no restricted-admin target without its step: no POL-ORDER on the path.
+    assert!(
+        ws.assessment()
+            .order
+            .get(tier1 as usize)
+            .is_none_or(Option::is_none),
+        "POL-ORDER on tier1-server-admin"
+    );
+}

@@ -261,6 +261,18 @@ fn page(cmd: &clap::Command, date: &str) -> std::io::Result<(String, Vec<u8>)> {
             ));
         }
     }
+    if name == "guardplan-rules" {
+        // The catalog itself, so that the page lists the codes `guardplan rules` prints.
+        extra.push_str(".SH FINDING CODES\n");
+        for r in crate::rules::CATALOG {
+            extra.push_str(&format!(
+                ".TP\n\\fB{}\\fR ({})\n{}\n",
+                roff_text(r.code.as_str()),
+                r.severity.as_str(),
+                roff_text(r.title)
+            ));
+        }
+    }
     extra.push_str(
         ".SH EXIT STATUS\n.TP\n0\nSuccess (for \\fBcheck\\fR: nothing blocks).\n.TP\n1\nAn unwaived blocking \
          finding applies (\\fBcheck\\fR, \\fBdiff\\fR).\n.TP\n2\nAn input or usage error; the message names the \

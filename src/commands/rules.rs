@@ -111,6 +111,23 @@ pub fn catalog_text() -> String {
     out
 }
 
+/// The catalog as a Markdown table (the README's), one row per code in catalog order: code, severity, when it
+/// is raised, and the source with its section.
+pub fn catalog_markdown() -> String {
+    let cell = |s: &str| s.replace('|', "\\|");
+    let mut out = String::from("| code | severity | raised when | source |\n|---|---|---|---|\n");
+    for r in CATALOG {
+        out.push_str(&format!(
+            "| {} | {} | {} | {} |\n",
+            r.code.as_str(),
+            r.severity.as_str(),
+            cell(r.title),
+            cell(&r.citation())
+        ));
+    }
+    out
+}
+
 fn rule_json(r: &RuleInfo) -> serde_json::Value {
     serde_json::json!({
         "code": r.code.as_str(),

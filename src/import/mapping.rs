@@ -897,6 +897,19 @@ mod tests {
         );
         assert!(f("Samba", Some("4.17.12-Debian")).is_err());
         assert!(f("Windows Whatever", Some("5.2 (3790)")).is_err());
+        // Domain controllers older than Windows Server 2008 (PU-OLD-DC-PASSWORD).
+        assert_eq!(
+            f("Windows Server 2003", Some("5.2 (3790)")),
+            Ok((OsFamily::Server2003, None))
+        );
+        assert_eq!(
+            f("Windows Server® 2003 R2 Enterprise", None),
+            Ok((OsFamily::Server2003, None))
+        );
+        assert_eq!(
+            f("Windows 2000 Server", Some("5.0 (2195)")),
+            Ok((OsFamily::Server2000, None))
+        );
         assert!(map_os(None, None).is_err());
     }
 }

@@ -3,6 +3,7 @@
 
 use std::cell::RefCell;
 use std::cmp::Ordering;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::{self, Write};
 
 use crate::inventory::{Inventory, Principal};
@@ -632,25 +633,52 @@ pub struct EntryChange {
 }
 
 impl EntryChange {
-    /// The facts that differ, `field: before -> after`, by position in the line; whole lines for an entry
-    /// added or removed.
+    /// The facts that differ, `field: before -> after`, by position in the line (a user's facts written only
+    /// when they differ from the default, `aes_keys=false`, by their name); whole lines for an entry added or
+    /// removed.
     pub fn fields(&self) -> Vec<String> {
         match (&self.before, &self.after) {
             (Some(b), Some(a)) => {
-                let (b, a): (Vec<&str>, Vec<&str>) =
-                    (b.split('|').collect(), a.split('|').collect());
                 let (skip, names) = field_names(&self.kind);
-                (skip..b.len().max(a.len()))
+                let optional = |l: &str| -> BTreeMap<String, String> {
+                    if self.kind != "user" {
+                        return BTreeMap::new();
+                    }
+                    (l.split('|').skip(skip + names.len()))
+                        .filter_map(|f| f.split_once('='))
+                        .map(|(k, v)| (k.to_string(), v.to_string()))
+                        .collect()
+                };
+                let (ob, oa) = (optional(b), optional(a));
+                let cut = |l: &str| -> Vec<String> {
+                    let all = l.split('|').map(str::to_string);
+                    if self.kind == "user" {
+                        all.take(skip + names.len()).collect()
+                    } else {
+                        all.collect()
+                    }
+                };
+                let (b, a) = (cut(b), cut(a));
+                let mut out: Vec<String> = (skip..b.len().max(a.len()))
                     .filter(|i| b.get(*i) != a.get(*i))
                     .map(|i| {
                         format!(
                             "{}: {} -> {}",
                             names.get(i - skip).copied().unwrap_or("fact"),
-                            b.get(i).copied().unwrap_or("(none)"),
-                            a.get(i).copied().unwrap_or("(none)")
+                            b.get(i).map_or("(none)", String::as_str),
+                            a.get(i).map_or("(none)", String::as_str)
                         )
                     })
-                    .collect()
+                    .collect();
+                let keys: BTreeSet<&String> = ob.keys().chain(oa.keys()).collect();
+                for k in keys.into_iter().filter(|k| ob.get(*k) != oa.get(*k)) {
+                    out.push(format!(
+                        "{k}: {} -> {}",
+                        ob.get(k).map_or("(default)", String::as_str),
+                        oa.get(k).map_or("(default)", String::as_str)
+                    ));
+                }
+                out
             }
             (None, Some(a)) => vec![format!("added: {a}")],
             (Some(b), None) => vec![format!("removed: {b}")],
@@ -862,6 +890,33 @@ mod tests {
                 .any(|c| c.name == host(1) && c.after.is_none())
         );
         assert!(changes(&before, &before).is_empty());
+    }
+
+    #[test]
+    fn a_users_optional_facts_change_by_name() {
+        let Ok(inv) = crate::inventory::load_sample() else {
+            panic!("the sample loads");
+        };
+        let before = super::lines(&inv);
+        let mut now = inv.clone();
+        let u = (now.users.iter())
+            .position(|u| u.aes_keys && !u.builtin_admin)
+            .expect("a user with AES keys, not the built-in Administrator");
+        now.users[u].builtin_admin = true;
+        let after = super::lines(&now);
+        assert_ne!(before, after, "builtin_admin is fingerprinted");
+        let c = changes(&before, &after);
+        assert_eq!(c.len(), 1, "{c:?}");
+        assert_eq!(c[0].fields(), vec!["builtin_admin: (default) -> true"]);
+        now.users[u].aes_keys = false;
+        let c = changes(&before, &super::lines(&now));
+        assert_eq!(
+            c[0].fields(),
+            vec![
+                "aes_keys: (default) -> false",
+                "builtin_admin: (default) -> true"
+            ]
+        );
     }
 
     #[test]
