@@ -331,6 +331,31 @@ fn rcg_gateway_for_paths_through_a_gateway_or_broker() {
     );
 }
 
+/// MS-RDS-2024: a single-instance Connection Broker whose DNS name matches its computer name "may be able to use
+/// Remote Credential Guard, although this isn't supported": still a block, and the message says so for a broker.
+#[test]
+fn rcg_gateway_says_what_microsoft_says_of_a_single_broker() {
+    let sentence = "may be able to use Remote Credential Guard, although this isn't supported";
+    let message = |via: &str| {
+        let j = Case::new().path(&[("via", &format!("\"{via}\""))]).eval();
+        let f = j
+            .finding(RemoteGuard, Code::RcgGateway)
+            .expect("RCG-GATEWAY");
+        assert_eq!(f.severity, guardplan::Severity::Block);
+        f.message.clone()
+    };
+    assert!(
+        message("broker").contains(sentence),
+        "{}",
+        message("broker")
+    );
+    // Near miss: through a gateway the sentence does not apply.
+    assert!(!message("gateway").contains(sentence));
+    let info = Code::RcgGateway.info();
+    assert_eq!(info.source, "MS-RDS-2024");
+    assert!(info.quote.contains(sentence));
+}
+
 /// A second path `q` from the same client to an Entra joined laptop.
 fn with_entra_path() -> Case {
     Case::new().extra(

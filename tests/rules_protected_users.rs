@@ -145,6 +145,20 @@ fn the_builtin_administrator_in_protected_users_is_not_protected() {
     // Near misses: an account of that name that is not RID 500, or RID 500 outside Protected Users.
     assert!(admin(false, true).estate(Code::PuBuiltinAdmin).is_none());
     assert!(admin(true, false).estate(Code::PuBuiltinAdmin).is_none());
+    // Not given: the account named Administrator is taken to be it; another name is not.
+    let named = |name: &str| {
+        Case::new()
+            .extra(&format!(
+                "[[user]]\nname = \"{name}\"\ndomain = \"corp.contoso.com\"\nprotected_users = true"
+            ))
+            .eval()
+    };
+    assert!(
+        named("administrator")
+            .estate(Code::PuBuiltinAdmin)
+            .is_some()
+    );
+    assert!(named("admin2").estate(Code::PuBuiltinAdmin).is_none());
 }
 
 #[test]
@@ -362,4 +376,60 @@ fn weak_etypes_for_members_on_no_path() {
     let on_path = member().user(&[("etypes", "[\"rc4\"]")]).eval();
     assert!(on_path.has(Standard, Code::PuWeakEtypes));
     assert!(on_path.estate(Code::PuWeakEtypes).is_none());
+}
+
+/// The account findings of the plan's enrollment: the starting plan leaves the built-in Administrator out and
+/// says so; a plan that enrolls it raises PU-BUILTIN-ADMIN, and one that enrolls a member of a domain with a
+/// domain controller older than Windows Server 2008 raises PU-OLD-DC-PASSWORD.
+#[test]
+fn enrolling_the_builtin_administrator_or_a_member_of_an_old_domain_is_warned() {
+    use guardplan::plan::{Edit, MemberKind, Plan, Workspace};
+    let today = time::macros::date!(2026 - 12 - 01);
+    let planned = |case: Case, selector: &str| {
+        let j = case.eval();
+        let plan = Plan::init(&j.inv, &j.ev);
+        let stage = plan
+            .stages
+            .iter()
+            .position(|s| s.name == "protected-users")
+            .expect("an enrollment stage");
+        let prereq = plan.stages[0].description.clone();
+        let mut ws = Workspace::new(j.inv, Some(plan), today);
+        ws.apply(Edit::AddMember {
+            stage,
+            kind: MemberKind::User,
+            selector: selector.into(),
+        })
+        .expect("the edit applies");
+        let codes: Vec<Code> = ws.assessment().enrollment.iter().map(|f| f.code).collect();
+        (prereq, codes)
+    };
+    let admin = |builtin: bool| {
+        Case::new().extra(&format!(
+            "[[user]]\nname = \"Administrator\"\ndomain = \"corp.contoso.com\"\nroles = [\"admin\"]\nbuiltin_admin = {builtin}"
+        ))
+    };
+    let (prereq, codes) = planned(admin(true), "user:CORP\\Administrator");
+    assert!(
+        prereq.contains("built-in Administrator(s) kept out of Protected Users")
+            && prereq.contains("CORP\\Administrator"),
+        "{prereq}"
+    );
+    assert!(codes.contains(&Code::PuBuiltinAdmin), "{codes:?}");
+    // Near miss: an account of that name that is not RID 500 is enrolled like any other.
+    let (prereq, codes) = planned(admin(false), "user:CORP\\Administrator");
+    assert!(!prereq.contains("built-in Administrator"), "{prereq}");
+    assert!(!codes.contains(&Code::PuBuiltinAdmin), "{codes:?}");
+
+    let old = |dc: &str| {
+        Case::new().domain(&[
+            ("functional_level", "\"2003\""),
+            ("dc_os", &format!("[\"{dc}\"]")),
+        ])
+    };
+    let (_, codes) = planned(old("server-2003"), "user:CORP\\alice");
+    assert!(codes.contains(&Code::PuOldDcPassword), "{codes:?}");
+    // Near miss: the oldest domain controller on Windows Server 2008.
+    let (_, codes) = planned(old("server-2008"), "user:CORP\\alice");
+    assert!(!codes.contains(&Code::PuOldDcPassword), "{codes:?}");
 }

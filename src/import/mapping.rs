@@ -663,8 +663,15 @@ pub fn build(dir: Directory, description: &str) -> Imported {
                         "aes_keys = false: the password was last set before the domain had AES keys (the creation of its Read-only Domain Controllers group, RID 521); reset it",
                     );
                 }
-                let builtin_admin = o.sid.as_deref().and_then(rid) == Some(RID_ADMINISTRATOR);
-                if builtin_admin {
+                // By the RID; an account named Administrator that is not RID 500 (a decoy) says so, since the
+                // loader takes an account of that name to be it otherwise.
+                let user_rid = o.sid.as_deref().and_then(rid);
+                let builtin_admin = match user_rid {
+                    Some(RID_ADMINISTRATOR) => Some(true),
+                    Some(_) if crate::inventory::same_name(&o.sam, "Administrator") => Some(false),
+                    _ => None,
+                };
+                if builtin_admin == Some(true) {
                     push_note(
                         &mut imp.notes,
                         key.clone(),
@@ -852,7 +859,7 @@ fn user_entry(
         },
         not_delegated: o.not_delegated,
         aes_keys: true,
-        builtin_admin: false,
+        builtin_admin: None,
     }
 }
 

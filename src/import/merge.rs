@@ -223,8 +223,10 @@ pub fn merge(old_text: &str, old: RawInventory, imp: &Imported) -> Merged {
             diff.field("delegation", &o.delegation, &n.delegation);
             diff.field("not_delegated", &o.not_delegated, &n.not_delegated);
             // The RID is the directory's: the built-in Administrator stays so under any name.
-            diff.field("builtin_admin", &o.builtin_admin, &n.builtin_admin);
-            u.builtin_admin = n.builtin_admin;
+            if n.builtin_admin.is_some() {
+                diff.field("builtin_admin", &o.builtin_admin, &n.builtin_admin);
+                u.builtin_admin = n.builtin_admin;
+            }
             u.member_of = n.member_of.clone();
             u.protected_users = n.protected_users;
             u.etypes = n.etypes.clone();

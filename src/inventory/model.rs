@@ -413,8 +413,11 @@ pub struct User {
     pub not_delegated: bool,
     /// Has AES keys (`false`: the password predates them; a reset creates them).
     pub aes_keys: bool,
-    /// The domain's built-in Administrator (RID 500, `S-1-5-21-<domain>-500`).
+    /// The domain's built-in Administrator (RID 500, `S-1-5-21-<domain>-500`): as given, else an account named
+    /// `Administrator`.
     pub builtin_admin: bool,
+    /// `builtin_admin` as the inventory gives it (`None`: inferred from the name).
+    pub builtin_admin_given: Option<bool>,
     /// Where the user is declared.
     pub at: Pos,
 }

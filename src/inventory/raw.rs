@@ -479,9 +479,10 @@ pub struct RawUser {
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub aes_keys: bool,
     /// The domain's built-in Administrator (RID 500: `S-1-5-21-<domain>-500`), whatever its name. Protected
-    /// Users does not protect it as it does other accounts (exempt from authentication policies).
-    #[serde(default, skip_serializing_if = "is_false")]
-    pub builtin_admin: bool,
+    /// Users does not protect it as it does other accounts (exempt from authentication policies). Not given: an
+    /// account named `Administrator` is taken to be it; set `false` for a decoy of that name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub builtin_admin: Option<bool>,
 }
 
 /// Kind of account.

@@ -516,9 +516,10 @@ impl<'a> Lines<'a> {
                 if !u.aes_keys {
                     out.push_str("|aes_keys=false");
                 }
-                // Appended only when set, so that the fingerprints of inventories without it stay as they were.
-                if u.builtin_admin {
-                    out.push_str("|builtin_admin=true");
+                // Appended only when given (else it follows from the name), so that the fingerprints of
+                // inventories without it stay as they were.
+                if let Some(b) = u.builtin_admin_given {
+                    let _ = write!(out, "|builtin_admin={b}");
                 }
                 Ok(())
             }
@@ -900,9 +901,9 @@ mod tests {
         let before = super::lines(&inv);
         let mut now = inv.clone();
         let u = (now.users.iter())
-            .position(|u| u.aes_keys && !u.builtin_admin)
-            .expect("a user with AES keys, not the built-in Administrator");
-        now.users[u].builtin_admin = true;
+            .position(|u| u.aes_keys && u.builtin_admin_given.is_none())
+            .expect("a user with AES keys and no builtin_admin");
+        now.users[u].builtin_admin_given = Some(true);
         let after = super::lines(&now);
         assert_ne!(before, after, "builtin_admin is fingerprinted");
         let c = changes(&before, &after);

@@ -289,6 +289,10 @@ impl Resolver {
                     EncryptionType::Rc4,
                 ]
             });
+            // Not given: an account named Administrator is taken to be the built-in one (RID 500).
+            let builtin_admin = u
+                .builtin_admin
+                .unwrap_or_else(|| crate::inventory::same_name(u.name.get_ref(), "Administrator"));
             self.spans.users.push(u.name.span().start);
             let id = self.users.len() as UserId;
             self.users.push(User {
@@ -302,7 +306,8 @@ impl Resolver {
                 delegation: u.delegation,
                 not_delegated: u.not_delegated,
                 aes_keys: u.aes_keys,
-                builtin_admin: u.builtin_admin,
+                builtin_admin,
+                builtin_admin_given: u.builtin_admin,
                 at: Pos::default(),
             });
             let users = &self.users;

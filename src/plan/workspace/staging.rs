@@ -293,7 +293,7 @@ impl Workspace {
             match user.kind {
                 AccountKind::Service | AccountKind::ManagedServiceAccount => found.push((
                     Code::PuServiceAccount,
-                    "is a service account: its authentication would fail".into(),
+                    "is a service account, which Microsoft says never to add: its password is always available on the host".into(),
                 )),
                 AccountKind::Computer => {
                     found.push((Code::PuComputerAccount, "is a computer account".into()));
