@@ -778,7 +778,7 @@ pub static CATALOG: &[RuleInfo] = &[
         source: "MS-PU-2025",
         source_section: "domain controller requirements",
         quote: "Any account that has its password changed by a domain controller running an earlier version of Windows Server is locked out of authentication",
-        fix: "Demote the domain controllers older than Windows Server 2008 (`Uninstall-ADDSDomainController` on a later DC's side, or dcpromo on them) before enrolling, or change the members' passwords only on Windows Server 2008 or later domain controllers.",
+        fix: "Demote the domain controllers older than Windows Server 2008 (`dcpromo` on each; for one that is gone, remove its metadata with `ntdsutil`), then raise the functional level; until then keep the members out of Protected Users.",
         message: "domain controllers older than Windows Server 2008 in {domains}: a password changed there locks out {users}",
     },
     RuleInfo {
