@@ -453,9 +453,11 @@ fn findings_follow_from_the_imported_directory() {
     );
     assert!(has("PU-COMPUTER-ACCOUNT", Some("KIOSK01$")));
     assert!(has("PU-DFL", Some("alice")), "the domain is at 2008 R2");
+    // The built-in Administrator (RID 500) is in Domain Admins and not protected, but Protected Users would not
+    // protect it (PU-BUILTIN-ADMIN): it is no candidate.
     assert!(
-        has("PU-CANDIDATE", Some("Administrator")),
-        "in Domain Admins, not protected"
+        !has("PU-CANDIDATE", Some("Administrator")),
+        "the built-in Administrator is proposed for Protected Users"
     );
     // carol has DES keys only, but her domain is at the 2008 R2 functional level: the domain controller
     // protections, pre-authentication without DES/RC4 among them, do not apply there.

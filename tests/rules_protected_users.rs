@@ -145,6 +145,15 @@ fn the_builtin_administrator_in_protected_users_is_not_protected() {
     // Near misses: an account of that name that is not RID 500, or RID 500 outside Protected Users.
     assert!(admin(false, true).estate(Code::PuBuiltinAdmin).is_none());
     assert!(admin(true, false).estate(Code::PuBuiltinAdmin).is_none());
+    // Privileged and outside Protected Users, it is no candidate for it; another administrator is.
+    let candidate = admin(true, false)
+        .estate(Code::PuCandidate)
+        .map(|f| f.subjects.len());
+    assert_eq!(candidate, Some(1), "alice only");
+    let candidate = admin(false, false)
+        .estate(Code::PuCandidate)
+        .map(|f| f.subjects.len());
+    assert_eq!(candidate, Some(2), "alice and the other Administrator");
     // Not given: the account named Administrator is taken to be it; another name is not.
     let named = |name: &str| {
         Case::new()

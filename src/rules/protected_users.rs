@@ -251,6 +251,8 @@ pub(super) fn estate(inv: &Inventory, on_path: &[bool], local_admin: &[bool], ac
             }
         } else if (u.is_privileged() || local_admin.get(id as usize).copied().unwrap_or(false))
             && u.kind == AccountKind::Person
+            // Enrolling the built-in Administrator does not protect it (PU-BUILTIN-ADMIN): not a candidate.
+            && !u.builtin_admin
         {
             domain_used[u.domain as usize] = true;
             acc.add(Code::PuCandidate, None, [Subject::User(id)]);
