@@ -183,3 +183,44 @@ fn pass_the_hash_hosts_are_those_that_accept_restricted_admin() {
     // Near miss: the policy is in place already, so the host accepts Restricted Admin before the plan.
     assert_eq!(pth("true"), (1, 1));
 }
+
+/// A stage that puts a restricted-admin path into use before its target allows delegation of non-exportable
+/// credentials is out of order (POL-ORDER), even where `DisableRestrictedAdmin` is 0 already.
+#[test]
+fn restricted_admin_before_allow_protected_creds_is_out_of_order() {
+    use guardplan::plan::{Edit, MemberKind, Plan, Workspace};
+    let order = |apc: &str| {
+        let j = Case::new()
+            .target(&[
+                ("os", "\"server-2012r2\""),
+                ("disable_restricted_admin", "0"),
+                ("allow_protected_creds", apc),
+            ])
+            .eval();
+        let plan = Plan::init(&j.inv, &j.ev);
+        assert_eq!(plan.decisions[0].mode, RestrictedAdmin);
+        // The targets stage no longer prepares TARGET.
+        let (stage, selector) = plan
+            .stages
+            .iter()
+            .enumerate()
+            .find_map(|(s, st)| st.hosts.first().map(|h| (s, h.clone())))
+            .expect("a stage prepares the target");
+        let mut ws = Workspace::new(j.inv, Some(plan), time::macros::date!(2026 - 12 - 01));
+        ws.apply(Edit::RemoveMember {
+            stage,
+            kind: MemberKind::Host,
+            selector,
+        })
+        .expect("the edit applies");
+        ws.assessment()
+            .order
+            .first()
+            .cloned()
+            .flatten()
+            .map(|f| f.code)
+    };
+    assert_eq!(order("false"), Some(Code::PolOrder));
+    // Near miss: the target allows it already, so nothing is left to prepare.
+    assert_eq!(order("true"), None);
+}

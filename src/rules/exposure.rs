@@ -11,9 +11,11 @@
 //!   TGT is still reusable for up to four hours, so the pair is counted as an exposure, and also apart
 //!   ([`Exposure::tgt_only`]) so a reviewer sees how much of it is bounded in time.
 //! - `restricted-admin`: 000: "User logs on to the server as local administrator, so an attacker cannot act
-//!   on behalf of the domain user": none of the user's credentials. The target then accepts a network logon
-//!   with a local administrator's NT hash (pass-the-hash, Microsoft advisory 2871997): such targets are
-//!   counted apart ([`Exposure::pth_targets`]), not as exposures of the user.
+//!   on behalf of the domain user": none of the user's credentials. A target that accepts Restricted Admin
+//!   (`DisableRestrictedAdmin` = 0 and, as the current Remote Credential Guard page requires for both modes,
+//!   `AllowProtectedCreds` = 1) then accepts a network logon with a local administrator's NT hash
+//!   (pass-the-hash, Microsoft advisory 2871997): such targets are counted apart ([`Exposure::pth_targets`]),
+//!   not as exposures of the user.
 //! - `remote-guard` (and `prefer-remote-guard`, which uses Remote Credential Guard or Restricted Admin):
 //!   000: "User credentials remain on the client", and RCG "prevents use of credentials after
 //!   disconnection": no exposure after the session.
