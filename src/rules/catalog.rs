@@ -768,7 +768,7 @@ pub static CATALOG: &[RuleInfo] = &[
         source_section: "\"built-in domain Administrator\"",
         quote: "The built-in domain Administrator, S-1-5-<domain>-500, is always exempt from authentication policies ... doesn't have an AES key unless the password for the domain running Windows Server 2008 or later changes",
         fix: "Do not count on Protected Users for the built-in Administrator: keep it as a vaulted break-glass account with a long random password, reset that password once (so it gets AES keys), and administer with named tier-0 accounts instead.",
-        message: "the built-in Administrator (RID 500) is not protected as the plan assumes: {users}",
+        message: "Protected Users does not protect the built-in Administrator (RID 500) as it does other accounts: {users}",
     },
     RuleInfo {
         code: Code::PuOldDcPassword,
