@@ -431,27 +431,12 @@ fn pu_aes_reset_for_a_member_whose_password_predates_aes() {
 
 #[test]
 fn pu_aes_reset_for_an_account_the_plan_enrolls() {
-    use guardplan::plan::{Edit, MemberKind, Plan, Workspace};
-    let today = time::macros::date!(2026 - 12 - 01);
     let enrolled = |aes: &str| {
-        let j = Case::new().user(&[("aes_keys", aes)]).eval();
-        let plan = Plan::init(&j.inv, &j.ev);
-        let stage = plan
-            .stages
-            .iter()
-            .position(|s| s.name == "protected-users")
-            .expect("an enrollment stage");
-        let mut ws = Workspace::new(j.inv, Some(plan), today);
-        ws.apply(Edit::AddMember {
-            stage,
-            kind: MemberKind::User,
-            selector: "user:alice".into(),
-        })
-        .expect("the edit applies");
-        ws.assessment()
-            .enrollment
-            .iter()
-            .any(|f| f.code == Code::PuAesReset)
+        let (codes, _) = Case::new()
+            .user(&[("aes_keys", aes)])
+            .eval()
+            .enrolling("user:alice");
+        codes.contains(&Code::PuAesReset)
     };
     assert!(enrolled("false"));
     assert!(!enrolled("true"));

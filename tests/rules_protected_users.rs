@@ -392,25 +392,8 @@ fn weak_etypes_for_members_on_no_path() {
 /// domain controller older than Windows Server 2008 raises PU-OLD-DC-PASSWORD.
 #[test]
 fn enrolling_the_builtin_administrator_or_a_member_of_an_old_domain_is_warned() {
-    use guardplan::plan::{Edit, MemberKind, Plan, Workspace};
-    let today = time::macros::date!(2026 - 12 - 01);
     let planned = |case: Case, selector: &str| {
-        let j = case.eval();
-        let plan = Plan::init(&j.inv, &j.ev);
-        let stage = plan
-            .stages
-            .iter()
-            .position(|s| s.name == "protected-users")
-            .expect("an enrollment stage");
-        let prereq = plan.stages[0].description.clone();
-        let mut ws = Workspace::new(j.inv, Some(plan), today);
-        ws.apply(Edit::AddMember {
-            stage,
-            kind: MemberKind::User,
-            selector: selector.into(),
-        })
-        .expect("the edit applies");
-        let codes: Vec<Code> = ws.assessment().enrollment.iter().map(|f| f.code).collect();
+        let (codes, prereq) = case.eval().enrolling(selector);
         (prereq, codes)
     };
     let admin = |builtin: bool| {

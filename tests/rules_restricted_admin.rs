@@ -4,6 +4,7 @@ use crate::rules_support;
 
 use guardplan::Mode::{PreferRemoteGuard, RemoteGuard, RestrictedAdmin, Standard};
 use guardplan::Verdict;
+use guardplan::plan::Workspace;
 use guardplan::rules::Code;
 use rules_support::{Case, fires, quiet};
 
@@ -125,22 +126,27 @@ fn laps() {
     quiet(&Case::new(), RestrictedAdmin, Code::RaNoLaps);
 }
 
+/// The starting plan of a restricted-admin path to a Windows Server 2012 R2 `TARGET` with these values.
+fn planned_target(disable_restricted_admin: &str, allow_protected_creds: &str) -> Workspace {
+    let ws = Case::new()
+        .target(&[
+            ("os", "\"server-2012r2\""),
+            ("disable_restricted_admin", disable_restricted_admin),
+            ("allow_protected_creds", allow_protected_creds),
+        ])
+        .eval()
+        .starting_workspace();
+    assert_eq!(ws.plan.decisions[0].mode, RestrictedAdmin);
+    ws
+}
+
 /// The starting plan prepares a restricted-admin target with `AllowProtectedCreds` = 1 beside
 /// `DisableRestrictedAdmin` = 0; a target that has it already gets only the other value.
 #[test]
 fn the_starting_plan_sets_allow_protected_creds_on_restricted_admin_targets() {
-    use guardplan::plan::{Plan, Workspace, actions::Action};
+    use guardplan::plan::actions::Action;
     let enable = |apc: &str| -> Vec<(bool, bool)> {
-        let j = Case::new()
-            .target(&[
-                ("os", "\"server-2012r2\""),
-                ("disable_restricted_admin", "1"),
-                ("allow_protected_creds", apc),
-            ])
-            .eval();
-        let plan = Plan::init(&j.inv, &j.ev);
-        assert_eq!(plan.decisions[0].mode, RestrictedAdmin);
-        let ws = Workspace::new(j.inv, Some(plan), time::macros::date!(2026 - 12 - 01));
+        let ws = planned_target("1", apc);
         (ws.assessment().stages.iter())
             .flat_map(|s| &s.actions)
             .filter_map(|a| match a {
@@ -162,18 +168,9 @@ fn the_starting_plan_sets_allow_protected_creds_on_restricted_admin_targets() {
 /// `AllowProtectedCreds` = 1. A target with the first only is counted once the plan sets the second.
 #[test]
 fn pass_the_hash_hosts_are_those_that_accept_restricted_admin() {
-    use guardplan::plan::{Plan, Workspace};
     let pth = |apc: &str| {
-        let j = Case::new()
-            .target(&[
-                ("os", "\"server-2012r2\""),
-                ("disable_restricted_admin", "0"),
-                ("allow_protected_creds", apc),
-            ])
-            .eval();
-        let plan = Plan::init(&j.inv, &j.ev);
-        let last = plan.stages.len() - 1;
-        let ws = Workspace::new(j.inv, Some(plan), time::macros::date!(2026 - 12 - 01));
+        let ws = planned_target("0", apc);
+        let last = ws.plan.stages.len() - 1;
         (
             ws.exposure(None).pth_targets,
             ws.exposure(Some(last)).pth_targets,
@@ -188,25 +185,17 @@ fn pass_the_hash_hosts_are_those_that_accept_restricted_admin() {
 /// credentials is out of order (POL-ORDER), even where `DisableRestrictedAdmin` is 0 already.
 #[test]
 fn restricted_admin_before_allow_protected_creds_is_out_of_order() {
-    use guardplan::plan::{Edit, MemberKind, Plan, Workspace};
+    use guardplan::plan::{Edit, MemberKind};
     let order = |apc: &str| {
-        let j = Case::new()
-            .target(&[
-                ("os", "\"server-2012r2\""),
-                ("disable_restricted_admin", "0"),
-                ("allow_protected_creds", apc),
-            ])
-            .eval();
-        let plan = Plan::init(&j.inv, &j.ev);
-        assert_eq!(plan.decisions[0].mode, RestrictedAdmin);
+        let mut ws = planned_target("0", apc);
         // The targets stage no longer prepares TARGET.
-        let (stage, selector) = plan
+        let (stage, selector) = ws
+            .plan
             .stages
             .iter()
             .enumerate()
             .find_map(|(s, st)| st.hosts.first().map(|h| (s, h.clone())))
             .expect("a stage prepares the target");
-        let mut ws = Workspace::new(j.inv, Some(plan), time::macros::date!(2026 - 12 - 01));
         ws.apply(Edit::RemoveMember {
             stage,
             kind: MemberKind::Host,

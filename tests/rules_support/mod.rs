@@ -150,6 +150,29 @@ pub struct Judged {
 }
 
 impl Judged {
+    /// The planner's workspace on the starting plan (`plan init`) of this case.
+    pub fn starting_workspace(self) -> guardplan::plan::Workspace {
+        let plan = guardplan::plan::Plan::init(&self.inv, &self.ev);
+        guardplan::plan::Workspace::new(self.inv, Some(plan), time::macros::date!(2026 - 12 - 01))
+    }
+    /// The starting plan with the accounts `selector` names added to its Protected Users stage: the codes of
+    /// the enrollment findings, and the description of its first stage (the prerequisites).
+    pub fn enrolling(self, selector: &str) -> (Vec<Code>, String) {
+        use guardplan::plan::{Edit, MemberKind};
+        let mut ws = self.starting_workspace();
+        let stage = (ws.plan.stages.iter())
+            .position(|s| s.name == "protected-users")
+            .expect("an enrollment stage");
+        let prereq = ws.plan.stages[0].description.clone();
+        ws.apply(Edit::AddMember {
+            stage,
+            kind: MemberKind::User,
+            selector: selector.into(),
+        })
+        .expect("the edit applies");
+        let codes = ws.assessment().enrollment.iter().map(|f| f.code).collect();
+        (codes, prereq)
+    }
     pub fn pid(&self, name: &str) -> u32 {
         self.inv.index.paths[&name.to_lowercase()]
     }
