@@ -54,10 +54,13 @@ fn special_files_are_refused_as_every_input() {
     // A link to a named pipe or a device is what it leads to.
     let fifo_link = dir.path().join("link-to-fifo.json");
     std::os::unix::fs::symlink(&fifo, &fifo_link).expect("symlink");
+    let socket = dir.path().join("socket.json");
+    let _listening = std::os::unix::net::UnixListener::bind(&socket).expect("socket");
     for (i, (special, what)) in [
         (&fifo, "named pipe"),
         (&fifo_link, "named pipe"),
         (&zero, "character device"),
+        (&socket, "socket"),
     ]
     .into_iter()
     .enumerate()
@@ -81,6 +84,29 @@ fn special_files_are_refused_as_every_input() {
                 "prerequisites",
                 s,
             ],
+            vec![
+                "export",
+                contoso_s,
+                "--plan",
+                plan_s,
+                "--format",
+                "markdown",
+                "--events",
+                s,
+                "--through",
+                "prerequisites",
+            ],
+            vec![
+                "import",
+                "ldap",
+                "ldaps://127.0.0.1:1",
+                "--ca-cert",
+                s,
+                "--base",
+                "DC=x",
+                "-o",
+                out_s,
+            ],
         ] {
             let out = guardplan().args(&args).output().expect("run");
             let err = stderr_of(&out);
@@ -96,6 +122,8 @@ fn special_files_are_refused_as_every_input() {
         std::fs::create_dir(&folder).expect("folder");
         if what == "named pipe" {
             mkfifo(&folder.join("users.json"));
+        } else if what == "socket" {
+            continue;
         } else {
             std::os::unix::fs::symlink("/dev/zero", folder.join("users.json")).expect("symlink");
         }

@@ -298,6 +298,16 @@ fn utf16_is_read_only_when_it_is_valid() {
     let state = dir.path().join("state.json");
     std::fs::write(&state, utf16le(&text)).unwrap();
     import_state(&state, &inv).assert().code(0);
+    // The collection as Windows PowerShell's Out-File writes it (UTF-16 LE, CRLF) reads as its UTF-8 form.
+    let (utf8, utf16) = (dir.path().join("a.toml"), dir.path().join("b.toml"));
+    for (file, out) in [
+        ("contoso-state.json", &utf8),
+        ("contoso-state-utf16.json", &utf16),
+    ] {
+        std::fs::write(out, guardplan::inventory::SAMPLE_TOML).unwrap();
+        import_state(&fixture(file), out).assert().code(0);
+    }
+    assert_eq!(facts(&utf16), facts(&utf8));
     // A lone surrogate on line 2, column 14: refused there, never read as U+FFFD.
     let mut bad = utf16le(&format!("{HEAD}{{\"name\": \"SRV"));
     bad.extend([0x00, 0xD8]);
@@ -326,16 +336,34 @@ fn a_long_note_is_cut_with_the_count_of_what_was_cut() {
     let inv = sample(&dir);
     let state = dir.path().join("state.json");
     let note = "x".repeat(5_000_000);
+    // An error the host reported, and a caption the note about an unknown version quotes.
     std::fs::write(
         &state,
-        format!("{HEAD}{{\"name\": \"SRV-APP-01\", \"errors\": [\"{note}\"]}}]}}"),
+        format!(
+            "{HEAD}{{\"name\": \"SRV-APP-01\", \"errors\": [\"{note}\"], \"os\": {{\"caption\": \
+             \"Windows {note}\", \"version\": \"99.1\", \"build\": 1}}}}]}}"
+        ),
     )
     .unwrap();
     let out = import_state(&state, &inv).output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.len() < 10_000, "{} bytes on standard error", err.len());
-    assert!(err.contains("(4998000 more characters cut)"), "{err}");
+    assert_eq!(
+        err.matches("(4998000 more characters cut)").count(),
+        1,
+        "{err}"
+    );
+    assert_eq!(
+        err.matches("(4998008 more characters cut)").count(),
+        1,
+        "{err}"
+    );
+    assert!(err.contains("SRV-APP-01: not collected: xxx"), "{err}");
+    assert!(
+        err.contains("SRV-APP-01: operating system not written"),
+        "{err}"
+    );
 }
 
 #[test]

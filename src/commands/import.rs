@@ -230,7 +230,8 @@ fn finish(dir: Directory, source: &str, complete: bool, out: &OutputArgs) -> Cmd
         super::note(&format!("not imported: {s}"));
     }
     let mut report = format!(
-        "wrote {out_name}: {} domains, {} trusts, {} hosts, {} users, {} groups, {} access paths\n",
+        "wrote {}: {} domains, {} trusts, {} hosts, {} users, {} groups, {} access paths\n",
+        crate::safe_text::escape(&out_name),
         inventory.domains.len(),
         inventory.trusts.len(),
         inventory.hosts.len(),

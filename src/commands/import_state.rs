@@ -84,7 +84,8 @@ pub fn run(a: StateArgs) -> CmdResult {
         super::note(&format!("note: {n}"));
     }
     let mut report = format!(
-        "wrote {out_name}: state of {} host{} applied\n",
+        "wrote {}: state of {} host{} applied\n",
+        crate::safe_text::escape(&out_name),
         m.hosts,
         if m.hosts == 1 { "" } else { "s" }
     );

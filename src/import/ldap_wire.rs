@@ -293,6 +293,16 @@ fn tlv(b: &[u8]) -> Option<(u8, &[u8], &[u8])> {
     (rest.len() >= len).then(|| (tag, &rest[..len], &rest[len..]))
 }
 
+/// Checks what a server sent, in the pieces it arrived in, as the relay does: `Ok` with the number of search
+/// entries, or the bound the bytes cross. A message cut off at the end is not an error here.
+pub fn scan<'a>(pieces: impl IntoIterator<Item = &'a [u8]>, limits: Limits) -> Result<u64, String> {
+    let mut frames = Frames::new(limits);
+    for piece in pieces {
+        frames.feed(piece)?;
+    }
+    Ok(frames.entries)
+}
+
 /// Follows the message boundaries of the bytes the server sends, and checks them against the limits before
 /// the client sees them.
 struct Frames {
@@ -597,6 +607,8 @@ mod tests {
             assert!(f.between_messages());
             assert_eq!(f.entries, 1);
         }
+        let bytes_one_at_a_time = bytes.chunks(1);
+        assert_eq!(scan(bytes_one_at_a_time, limits()), Ok(1));
     }
 
     #[test]

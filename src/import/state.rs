@@ -85,21 +85,33 @@ impl<'de> Deserialize<'de> for HostName {
 }
 
 /// A free text (an error message, an OS caption): no control or invisible characters but line breaks and tabs.
+/// Kept to [`MAX_NOTE`] characters, ending with how many were cut: nothing shows more of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Text(pub String);
 
 impl<'de> Deserialize<'de> for Text {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        if let Some(c) = s.chars().find(|c| {
-            (c.is_control() && !matches!(c, '\n' | '\r' | '\t')) || names::is_invisible_or_bidi(*c)
-        }) {
-            return Err(serde::de::Error::custom(format!(
-                "text contains the control or formatting character U+{:04X}",
-                c as u32
-            )));
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Text;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            // The reader's buffer is borrowed, so a long text is never copied whole.
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Text, E> {
+                if let Some(c) = s.chars().find(|c| {
+                    (c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+                        || names::is_invisible_or_bidi(*c)
+                }) {
+                    return Err(E::custom(format!(
+                        "text contains the control or formatting character U+{:04X}",
+                        c as u32
+                    )));
+                }
+                Ok(Text(truncated(s, MAX_NOTE).into_owned()))
+            }
         }
-        Ok(Text(s))
+        d.deserialize_str(Visitor)
     }
 }
 
@@ -561,7 +573,7 @@ fn members(
     if !unknown.is_empty() {
         notes.push(format!(
             "{host}: {group} members not in the inventory, not written: {}",
-            unknown.join(", ")
+            truncated(&unknown.join(", "), MAX_NOTE)
         ));
     }
     kept.into_iter().chain(out.into_values()).collect()
@@ -587,7 +599,7 @@ pub fn merge(inv: &mut RawInventory, states: &[HostState]) -> StateMerge {
             out.notes.push(format!(
                 "{}: not collected: {}",
                 crate::inventory::load::sanitize(asked),
-                crate::inventory::load::sanitize(&truncated(e.0.trim(), MAX_NOTE))
+                crate::inventory::load::sanitize(e.0.trim())
             ));
         }
         let Some(i) = found else {
