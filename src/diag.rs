@@ -116,7 +116,10 @@ impl fmt::Display for Diagnostic {
         write!(
             f,
             "{}:{}:{}: error: {}",
-            self.file, self.line, self.col, self.message
+            crate::safe_text::escape(&self.file),
+            self.line,
+            self.col,
+            crate::safe_text::for_terminal(&self.message)
         )?;
         if let Some(ex) = &self.excerpt {
             let num = self.line.to_string();
@@ -130,7 +133,7 @@ impl fmt::Display for Diagnostic {
             )?;
         }
         if let Some(help) = &self.help {
-            write!(f, "\n  help: {help}")?;
+            write!(f, "\n  help: {}", crate::safe_text::for_terminal(help))?;
         }
         Ok(())
     }

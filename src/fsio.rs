@@ -153,6 +153,199 @@ pub fn read_input_within(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
     read_bounded(open_input(path)?, limit)
 }
 
+/// Where a text input stops being valid: 1-based line and column (characters) of the decoded text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadText {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub col: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Encoding {
+    Unknown,
+    Utf8,
+    Utf16 { big_endian: bool },
+}
+
+/// Text in UTF-8, or in UTF-16 with a byte order mark (as Windows PowerShell writes it), read as UTF-8 without
+/// the mark. UTF-16 that is not valid (an unpaired surrogate, an odd byte at the end) stops the reading with an
+/// error, and [`TextDecoder::failure`] says where; it is never patched with U+FFFD. UTF-8 passes through as it
+/// is, for the parser to check.
+pub struct TextDecoder<R> {
+    inner: R,
+    encoding: Encoding,
+    /// Decoded bytes not yet delivered.
+    out: Vec<u8>,
+    out_at: usize,
+    /// Raw bytes read but not decoded yet (an odd byte, a high surrogate waiting for its pair).
+    raw: Vec<u8>,
+    line: usize,
+    col: usize,
+    failure: Option<BadText>,
+}
+
+impl<R: Read> TextDecoder<R> {
+    /// A decoder over `inner`.
+    pub fn new(inner: R) -> Self {
+        TextDecoder {
+            inner,
+            encoding: Encoding::Unknown,
+            out: Vec::new(),
+            out_at: 0,
+            raw: Vec::new(),
+            line: 1,
+            col: 1,
+            failure: None,
+        }
+    }
+
+    /// Where the text stopped being valid, once reading failed there.
+    pub fn failure(&self) -> Option<&BadText> {
+        self.failure.as_ref()
+    }
+
+    fn fail(&mut self, message: String) -> io::Error {
+        let bad = BadText {
+            line: self.line,
+            col: self.col,
+            message,
+        };
+        let e = io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("line {}, column {}: {}", bad.line, bad.col, bad.message),
+        );
+        self.failure = Some(bad);
+        e
+    }
+
+    /// Reads the byte order mark, if any.
+    fn sniff(&mut self) -> io::Result<()> {
+        let mut head = [0u8; 3];
+        let mut n = 0;
+        while n < head.len() {
+            match self.inner.read(&mut head[n..]) {
+                Ok(0) => break,
+                Ok(k) => n += k,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let head = &head[..n];
+        let (encoding, skip) = match head {
+            [0xEF, 0xBB, 0xBF, ..] => (Encoding::Utf8, 3),
+            [0xFF, 0xFE, ..] => (Encoding::Utf16 { big_endian: false }, 2),
+            [0xFE, 0xFF, ..] => (Encoding::Utf16 { big_endian: true }, 2),
+            _ => (Encoding::Utf8, 0),
+        };
+        self.encoding = encoding;
+        match encoding {
+            Encoding::Utf16 { .. } => self.raw.extend_from_slice(&head[skip..]),
+            _ => self.out.extend_from_slice(&head[skip..]),
+        }
+        Ok(())
+    }
+
+    /// Decodes the next block of UTF-16; `false` at the end of the input.
+    fn decode_utf16(&mut self, big_endian: bool) -> io::Result<bool> {
+        let mut block = [0u8; 8192];
+        let n = loop {
+            match self.inner.read(&mut block) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        };
+        if n == 0 {
+            return match self.raw.len() {
+                0 => Ok(false),
+                1 => {
+                    Err(self
+                        .fail("the UTF-16 text ends with half a character (an odd byte)".into()))
+                }
+                _ => Err(self.fail(
+                    "the UTF-16 text ends with a high surrogate that has no low surrogate after it"
+                        .into(),
+                )),
+            };
+        }
+        self.raw.extend_from_slice(&block[..n]);
+        self.out.clear();
+        self.out_at = 0;
+        let units: Vec<u16> = self
+            .raw
+            .chunks_exact(2)
+            .map(|p| {
+                if big_endian {
+                    u16::from_be_bytes([p[0], p[1]])
+                } else {
+                    u16::from_le_bytes([p[0], p[1]])
+                }
+            })
+            .collect();
+        let mut used = 0;
+        let mut iter = char::decode_utf16(units.iter().copied()).peekable();
+        while let Some(c) = iter.next() {
+            match c {
+                Ok(c) => {
+                    used += c.len_utf16();
+                    let mut buf = [0u8; 4];
+                    self.out
+                        .extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                    if c == '\n' {
+                        self.line += 1;
+                        self.col = 1;
+                    } else if c != '\r' {
+                        self.col += 1;
+                    }
+                }
+                // A high surrogate at the end of the block may be completed by the next one.
+                Err(e)
+                    if (0xD800..0xDC00).contains(&e.unpaired_surrogate())
+                        && iter.peek().is_none() =>
+                {
+                    break;
+                }
+                Err(e) => {
+                    return Err(self.fail(format!(
+                        "invalid UTF-16: the surrogate 0x{:04X} has no pair",
+                        e.unpaired_surrogate()
+                    )));
+                }
+            }
+        }
+        self.raw.drain(..used * 2);
+        Ok(true)
+    }
+}
+
+impl<R: Read> Read for TextDecoder<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.encoding == Encoding::Unknown {
+            self.sniff()?;
+        }
+        loop {
+            if self.out_at < self.out.len() {
+                let n = buf.len().min(self.out.len() - self.out_at);
+                buf[..n].copy_from_slice(&self.out[self.out_at..self.out_at + n]);
+                self.out_at += n;
+                return Ok(n);
+            }
+            match self.encoding {
+                Encoding::Utf16 { big_endian } => {
+                    if !self.decode_utf16(big_endian)? {
+                        return Ok(0);
+                    }
+                }
+                _ => return self.inner.read(buf),
+            }
+        }
+    }
+}
+
 /// Where an output named on the command line goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Output {

@@ -30,8 +30,14 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            // A closed standard error must not turn an input error into a panic.
-            let _ = writeln!(std::io::stderr(), "{e}");
+            // A closed standard error must not turn an input error into a panic; whatever a file name or a
+            // message quotes reaches the terminal escaped.
+            let text = e.to_string();
+            let _ = writeln!(
+                std::io::stderr(),
+                "{}",
+                guardplan::safe_text::for_terminal(&text)
+            );
             ExitCode::from(EXIT_INPUT)
         }
     }

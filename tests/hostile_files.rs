@@ -46,7 +46,25 @@ fn special_files_are_refused_as_every_input() {
     let zero = dir.path().join("zero.toml");
     std::os::unix::fs::symlink("/dev/zero", &zero).expect("symlink");
     let out_path = dir.path().join("out.toml");
-    for (special, what) in [(&fifo, "named pipe"), (&zero, "character device")] {
+    let plan = Path::new(env!("CARGO_MANIFEST_DIR")).join("plans/contoso.plan.toml");
+    let plan_s = plan.to_str().expect("utf-8 path");
+    let contoso = dir.path().join("contoso.toml");
+    std::fs::write(&contoso, guardplan::inventory::SAMPLE_TOML).expect("write");
+    let contoso_s = contoso.to_str().expect("utf-8 path");
+    // A link to a named pipe or a device is what it leads to.
+    let fifo_link = dir.path().join("link-to-fifo.json");
+    std::os::unix::fs::symlink(&fifo, &fifo_link).expect("symlink");
+    let socket = dir.path().join("socket.json");
+    let _listening = std::os::unix::net::UnixListener::bind(&socket).expect("socket");
+    for (i, (special, what)) in [
+        (&fifo, "named pipe"),
+        (&fifo_link, "named pipe"),
+        (&zero, "character device"),
+        (&socket, "socket"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
         let s = special.to_str().expect("utf-8 path");
         let inv_s = inv.to_str().expect("utf-8 path");
         let out_s = out_path.to_str().expect("utf-8 path");
@@ -56,6 +74,39 @@ fn special_files_are_refused_as_every_input() {
             vec!["tui", inv_s, "--plan", s],
             vec!["import", "ldif", s, "-o", out_s],
             vec!["import", "bloodhound", s, "-o", out_s],
+            vec!["import", "state", s, "--merge", inv_s, "-o", out_s],
+            vec![
+                "verify",
+                contoso_s,
+                "--plan",
+                plan_s,
+                "--through",
+                "prerequisites",
+                s,
+            ],
+            vec![
+                "export",
+                contoso_s,
+                "--plan",
+                plan_s,
+                "--format",
+                "markdown",
+                "--events",
+                s,
+                "--through",
+                "prerequisites",
+            ],
+            vec![
+                "import",
+                "ldap",
+                "ldaps://127.0.0.1:1",
+                "--ca-cert",
+                s,
+                "--base",
+                "DC=x",
+                "-o",
+                out_s,
+            ],
         ] {
             let out = guardplan().args(&args).output().expect("run");
             let err = stderr_of(&out);
@@ -67,10 +118,12 @@ fn special_files_are_refused_as_every_input() {
             assert!(err.contains(s), "{args:?} does not name the file: {err}");
         }
         // A BloodHound folder whose users.json is the special file.
-        let folder = dir.path().join(format!("bh-{what}"));
+        let folder = dir.path().join(format!("bh-{i}"));
         std::fs::create_dir(&folder).expect("folder");
         if what == "named pipe" {
             mkfifo(&folder.join("users.json"));
+        } else if what == "socket" {
+            continue;
         } else {
             std::os::unix::fs::symlink("/dev/zero", folder.join("users.json")).expect("symlink");
         }

@@ -160,19 +160,24 @@ fn the_plan_made_for_the_earlier_inventory_is_stale() {
         .stderr(predicate::str::contains("the plan is stale"));
 }
 
+/// `guardplan import state STATE -o INVENTORY`.
+fn import_state(state: &Path, inv: &Path) -> Command {
+    let mut cmd = guardplan();
+    cmd.args(["import", "state"])
+        .arg(state)
+        .arg("-o")
+        .arg(inv)
+        .arg("--no-timestamp");
+    cmd
+}
+
 fn refused(json: &str) -> assert_cmd::assert::Assert {
     let dir = tempfile::tempdir().unwrap();
     let inv = sample(&dir);
     let before = std::fs::read(&inv).unwrap();
     let state = dir.path().join("state.json");
     std::fs::write(&state, json).unwrap();
-    let a = guardplan()
-        .args(["import", "state"])
-        .arg(&state)
-        .arg("-o")
-        .arg(&inv)
-        .assert()
-        .code(2);
+    let a = import_state(&state, &inv).assert().code(2);
     assert_eq!(std::fs::read(&inv).unwrap(), before, "nothing is written");
     a
 }
@@ -242,4 +247,161 @@ fn collect_writes_the_script_with_a_byte_order_mark_and_the_host_list() {
         .arg(&list)
         .assert()
         .code(2);
+}
+
+fn refused_bytes(bytes: &[u8]) -> assert_cmd::assert::Assert {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = sample(&dir);
+    let state = dir.path().join("state.json");
+    std::fs::write(&state, bytes).unwrap();
+    import_state(&state, &inv).assert().code(2)
+}
+
+fn utf16le(text: &str) -> Vec<u8> {
+    let mut out = vec![0xFF, 0xFE];
+    out.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    out
+}
+
+#[test]
+fn a_field_or_a_host_given_twice_is_refused_where_it_is() {
+    // The second value would silently win: `laps` false then true hides a host without LAPS.
+    refused(&format!(
+        "{HEAD}{{\"name\": \"SRV-APP-01\",\n \"laps\": false,\n \"laps\": true}}]}}"
+    ))
+    .stderr(predicate::str::contains("state.json:4:"))
+    .stderr(predicate::str::contains("duplicate field `laps`"));
+    refused(&format!(
+        "{HEAD}{{\"name\": \"SRV-APP-01\", \"registry\": {{\"disable_restricted_admin\": 1, \
+         \"allow_protected_creds\": null, \"restricted_remote_administration\": null, \
+         \"restricted_remote_administration_type\": null, \"disable_restricted_admin\": 0}}}}]}}"
+    ))
+    .stderr(predicate::str::contains(
+        "duplicate field `disable_restricted_admin`",
+    ));
+    refused(&format!(
+        "{HEAD}{{\"name\": \"SRV-APP-01\", \"laps\": false}},\n{{\"name\": \"srv-app-01\", \"laps\": true}}]}}"
+    ))
+    .stderr(predicate::str::contains("state.json:3:"))
+    .stderr(predicate::str::contains("host `srv-app-01` has a second record"));
+    refused(
+        "{\"format\": \"guardplan-host-state\", \"version\": 1, \"version\": 1, \"hosts\": []}",
+    )
+    .stderr(predicate::str::contains("duplicate field `version`"));
+}
+
+#[test]
+fn utf16_is_read_only_when_it_is_valid() {
+    let text = format!("{HEAD}{{\"name\": \"SRV-APP-01\", \"laps\": true}}]}}");
+    let dir = tempfile::tempdir().unwrap();
+    let inv = sample(&dir);
+    let state = dir.path().join("state.json");
+    std::fs::write(&state, utf16le(&text)).unwrap();
+    import_state(&state, &inv).assert().code(0);
+    // The collection as Windows PowerShell's Out-File writes it (UTF-16 LE, CRLF) reads as its UTF-8 form.
+    let (utf8, utf16) = (dir.path().join("a.toml"), dir.path().join("b.toml"));
+    for (file, out) in [
+        ("contoso-state.json", &utf8),
+        ("contoso-state-utf16.json", &utf16),
+    ] {
+        std::fs::write(out, guardplan::inventory::SAMPLE_TOML).unwrap();
+        import_state(&fixture(file), out).assert().code(0);
+    }
+    assert_eq!(facts(&utf16), facts(&utf8));
+    // A lone surrogate on line 2, column 14: refused there, never read as U+FFFD.
+    let mut bad = utf16le(&format!("{HEAD}{{\"name\": \"SRV"));
+    bad.extend([0x00, 0xD8]);
+    bad.extend(utf16le("-APP-01\"}]}")[2..].iter());
+    refused_bytes(&bad)
+        .stderr(predicate::str::contains(
+            "state.json:2:14: error: invalid UTF-16",
+        ))
+        .stderr(predicate::str::contains("0xD800"));
+    // Big-endian, with a low surrogate first.
+    let mut be = vec![0xFE, 0xFF];
+    be.extend("{\"format\"".encode_utf16().flat_map(u16::to_be_bytes));
+    be.extend([0xDC, 0x00]);
+    refused_bytes(&be).stderr(predicate::str::contains(
+        "state.json:1:10: error: invalid UTF-16",
+    ));
+    // Half a character at the end.
+    let mut odd = utf16le("{");
+    odd.push(b'"');
+    refused_bytes(&odd).stderr(predicate::str::contains("half a character"));
+}
+
+#[test]
+fn a_long_note_is_cut_with_the_count_of_what_was_cut() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = sample(&dir);
+    let state = dir.path().join("state.json");
+    let note = "x".repeat(5_000_000);
+    // An error the host reported, and a caption the note about an unknown version quotes.
+    std::fs::write(
+        &state,
+        format!(
+            "{HEAD}{{\"name\": \"SRV-APP-01\", \"errors\": [\"{note}\"], \"os\": {{\"caption\": \
+             \"Windows {note}\", \"version\": \"99.1\", \"build\": 1}}}}]}}"
+        ),
+    )
+    .unwrap();
+    let out = import_state(&state, &inv).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.len() < 10_000, "{} bytes on standard error", err.len());
+    assert_eq!(
+        err.matches("(4998000 more characters cut)").count(),
+        1,
+        "{err}"
+    );
+    assert_eq!(
+        err.matches("(4998008 more characters cut)").count(),
+        1,
+        "{err}"
+    );
+    assert!(err.contains("SRV-APP-01: not collected: xxx"), "{err}");
+    assert!(
+        err.contains("SRV-APP-01: operating system not written"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_build_and_product_type_decide_the_os_over_the_caption() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = sample(&dir);
+    let state = dir.path().join("state.json");
+    let os = |caption: &str, version: &str, build: u32, product: u32| {
+        format!(
+            "{HEAD}{{\"name\": \"SRV-APP-01\", \"os\": {{\"caption\": \"{caption}\", \"version\": \"{version}\", \
+             \"build\": {build}, \"product_type\": {product}}}}}]}}"
+        )
+    };
+    let run = |json: String| {
+        std::fs::write(&state, json).unwrap();
+        let out = import_state(&state, &inv).output().unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        let os = host(&mut facts(&inv), "SRV-APP-01")["os"].clone();
+        (os, String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    // A caption that lies: the build of Server 2022 on a server product type stays a server.
+    let (family, err) = run(os("Microsoft Windows 11 Pro", "10.0.20348", 20348, 3));
+    assert_eq!(family, "server-2022");
+    assert!(
+        err.contains("caption `Microsoft Windows 11 Pro` says windows-11, but version 10.0 build 20348 of a server is server-2022"),
+        "{err}"
+    );
+    // The numbers of a workstation make a workstation, whatever the caption says.
+    let (family, err) = run(os("Microsoft Windows Server 2022", "10.0.22631", 22631, 1));
+    assert_eq!(family, "windows-11");
+    assert!(err.contains("written as windows-11"), "{err}");
+    // Caption and numbers agree: no note.
+    let (family, err) = run(os(
+        "Microsoft Windows Server 2019 Standard",
+        "10.0.17763",
+        17763,
+        2,
+    ));
+    assert_eq!(family, "server-2019");
+    assert!(!err.contains("caption"), "{err}");
 }

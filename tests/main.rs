@@ -15,6 +15,7 @@ mod hostile_files;
 mod import_bloodhound;
 mod import_fidelity;
 mod import_ldap_args;
+mod import_ldap_hostile;
 mod import_ldif;
 mod import_samba;
 mod import_state;

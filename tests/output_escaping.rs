@@ -2,7 +2,12 @@
 
 use assert_cmd::Command;
 
-const HOSTILE: &str = "\u{1b}]0;owned\u{7}\u{1b}[2J\u{1b}[32mPASS all clear\u{202E}txt.exe\u{9b}2J";
+const HOSTILE: &str = "\u{1b}]0;owned\u{7}\u{1b}[2J\u{1b}[32mPASS all clear\u{202E}txt.exe\u{9b}2J\u{2028}line\u{2029}par";
+
+/// What must never be written raw: terminal controls, a right-to-left override, line and paragraph separators.
+const RAW: [char; 6] = [
+    '\u{1b}', '\u{7}', '\u{202E}', '\u{9b}', '\u{2028}', '\u{2029}',
+];
 
 fn guardplan() -> Command {
     Command::cargo_bin("guardplan").expect("binary")
@@ -50,7 +55,7 @@ fn hostile_plan() -> tempfile::TempDir {
 }
 
 fn assert_clean(what: &str, text: &str) {
-    for bad in ['\u{1b}', '\u{7}', '\u{202E}', '\u{9b}'] {
+    for bad in RAW {
         assert!(
             !text.contains(bad),
             "{what} has U+{:04X} raw:\n{text}",
@@ -114,12 +119,137 @@ fn diff_escapes_plan_text() {
             .output()
             .expect("diff");
         let text = String::from_utf8(out.stdout).expect("utf-8");
-        for bad in ['\u{1b}', '\u{7}', '\u{202E}', '\u{9b}'] {
+        for bad in RAW {
             assert!(!text.contains(bad), "diff {format}:\n{text}");
         }
         assert!(
             text.contains("owned"),
             "diff {format} shows the waiver:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn export_json_spells_out_what_it_must_not_write_raw() {
+    let dir = hostile_plan();
+    let out = guardplan()
+        .current_dir(dir.path())
+        .args(["export", "inv.toml", "--plan", "p.toml", "--format", "json"])
+        .output()
+        .expect("export");
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    for bad in RAW {
+        assert!(
+            !text.contains(bad),
+            "export json has U+{:04X} raw",
+            bad as u32
+        );
+    }
+    assert!(text.contains("\\u2028line\\u2029par"), "{text}");
+    // The escapes read back as the reason the plan gives.
+    let v: serde_json::Value = serde_json::from_str(&text).expect("json");
+    let mut stack = vec![&v];
+    let mut found = false;
+    while let Some(x) = stack.pop() {
+        match x {
+            serde_json::Value::String(s) => found |= s == HOSTILE,
+            serde_json::Value::Array(a) => stack.extend(a),
+            serde_json::Value::Object(o) => stack.extend(o.values()),
+            _ => {}
+        }
+    }
+    assert!(found, "the waiver's reason is in the JSON:\n{text}");
+}
+
+#[test]
+fn verify_json_spells_out_what_it_must_not_write_raw() {
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/verify");
+    let dir = tempfile::tempdir().expect("dir");
+    // Logons by an account the estate does not know, with a right-to-left override in its name.
+    let events = std::fs::read_to_string(fixtures.join("events-wevtutil.xml"))
+        .expect("events")
+        .replace(
+            "TargetUserName'>mallory<",
+            "TargetUserName'>mal\u{202E}gnp\u{2028}.exe<",
+        )
+        .replace("TargetUserName'>bob<", "TargetUserName'>x\u{1b}]0;t\u{7}<");
+    let path = dir.path().join("events.xml");
+    std::fs::write(&path, events).expect("write");
+    let out = guardplan()
+        .arg("verify")
+        .arg(fixtures.join("estate.toml"))
+        .arg("--plan")
+        .arg(fixtures.join("rollout.plan.toml"))
+        .args(["--through", "helpdesk", "--format", "json"])
+        .arg(&path)
+        .output()
+        .expect("verify");
+    assert_ne!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    for bad in RAW {
+        assert!(
+            !text.contains(bad),
+            "verify json has U+{:04X} raw:\n{text}",
+            bad as u32
+        );
+    }
+    assert!(text.contains("mal\\u202egnp\\u2028.exe"), "{text}");
+}
+
+#[test]
+fn file_names_in_errors_are_escaped() {
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/verify");
+    let dir = tempfile::tempdir().expect("dir");
+    let name = "x\u{1b}]0;owned\u{7}\u{202E}.txt";
+    let hostile = dir.path().join(name);
+    std::fs::write(&hostile, "[[[ not valid\n").expect("write");
+    let out_path = dir.path().join("out.toml");
+    std::fs::write(&out_path, guardplan::inventory::SAMPLE_TOML).expect("write");
+    let runs: Vec<Vec<std::ffi::OsString>> = vec![
+        vec!["check".into(), hostile.clone().into()],
+        vec![
+            "verify".into(),
+            fixtures.join("estate.toml").into(),
+            "--plan".into(),
+            fixtures.join("rollout.plan.toml").into(),
+            "--through".into(),
+            "helpdesk".into(),
+            hostile.clone().into(),
+        ],
+        vec![
+            "import".into(),
+            "state".into(),
+            hostile.clone().into(),
+            "-o".into(),
+            out_path.clone().into(),
+        ],
+        vec![
+            "import".into(),
+            "ldif".into(),
+            dir.path().join(format!("missing-{name}")).into(),
+            "-o".into(),
+            out_path.clone().into(),
+        ],
+    ];
+    for args in runs {
+        let out = guardplan().args(&args).output().expect("run");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        for bad in RAW {
+            assert!(
+                !err.contains(bad),
+                "{args:?} writes U+{:04X} raw: {err:?}",
+                bad as u32
+            );
+        }
+        assert!(
+            err.contains("x\\u{001B}]0;owned\\u{0007}\\u{202E}.txt"),
+            "{args:?}: {err}"
         );
     }
 }

@@ -33,7 +33,10 @@ pub fn run(a: CollectArgs) -> CmdResult {
         let inv = super::load_inventory(Some(inv))?;
         let text = collect::host_list(&inv).map_err(CliError::Other)?;
         std::fs::write(list, text).map_err(io(list))?;
-        report.push_str(&format!("wrote {}\n", list.display()));
+        report.push_str(&format!(
+            "wrote {}\n",
+            crate::safe_text::escape(&list.display().to_string())
+        ));
     }
     std::fs::write(&a.output, collect::script_bytes()).map_err(io(&a.output))?;
     report.push_str(&format!(
@@ -41,7 +44,7 @@ pub fn run(a: CollectArgs) -> CmdResult {
          run it on Windows:  .\\{} -HostList hosts.txt -OutFile state.json\n\
          \x20             or:  .\\{} -SearchBase 'OU=Servers,DC=corp,DC=example,DC=com'\n\
          then import:        guardplan import state state.json -o INVENTORY\n",
-        a.output.display(),
+        crate::safe_text::escape(&a.output.display().to_string()),
         collect::SCRIPT_NAME,
         collect::SCRIPT_NAME
     ));

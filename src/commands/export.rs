@@ -107,7 +107,7 @@ fn export_deployment(args: &ExportArgs) -> CmdResult {
     let written =
         plan::artefact::write_artefacts(&files, dir).map_err(|e| CliError::Other(e.to_string()))?;
     for path in written {
-        eprintln!("wrote {}", path.display());
+        super::note(&format!("wrote {}", path.display()));
     }
     Ok(ExitCode::SUCCESS)
 }

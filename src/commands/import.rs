@@ -7,7 +7,7 @@ use std::time::Duration;
 use clap::{Args, Subcommand};
 
 use super::{CliError, CmdResult, EXIT_OK};
-use crate::import::{self, Directory, ldap, writer};
+use crate::import::{self, Directory, ldap, ldap_wire, writer};
 use crate::inventory::raw::RawInventory;
 
 /// Environment variable holding the bind password of `guardplan import ldap`.
@@ -68,9 +68,21 @@ pub struct LdapArgs {
     /// PEM file of a CA to trust in addition to the system's roots (e.g. your enterprise CA).
     #[arg(long, value_name = "FILE")]
     pub ca_cert: Option<PathBuf>,
-    /// Connection timeout in seconds.
+    /// Connection timeout in seconds, and the longest wait for each reply.
     #[arg(long, default_value_t = 15)]
     pub timeout: u64,
+    /// Longest time the whole import may take, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = ldap_wire::DEFAULT_DEADLINE)]
+    pub deadline: u64,
+    /// Largest LDAP message (one entry or reply) read, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = ldap_wire::DEFAULT_MESSAGE_MIB)]
+    pub max_message_mib: u64,
+    /// Most search entries read, all searches together.
+    #[arg(long, value_name = "N", default_value_t = ldap_wire::DEFAULT_ENTRIES)]
+    pub max_entries: u64,
+    /// Most data read from the server in total, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = ldap_wire::DEFAULT_TOTAL_MIB)]
+    pub max_total_mib: u64,
     #[command(flatten)]
     pub out: OutputArgs,
 }
@@ -120,6 +132,12 @@ pub fn run(cmd: ImportCommand) -> CmdResult {
                 bind: a.bind.clone(),
                 insecure_plain: a.insecure_plain,
                 timeout: Duration::from_secs(a.timeout.max(1)),
+                limits: ldap::Limits {
+                    message: a.max_message_mib.max(1).saturating_mul(1 << 20),
+                    entries: a.max_entries,
+                    total: a.max_total_mib.max(1).saturating_mul(1 << 20),
+                    deadline: Duration::from_secs(a.deadline.max(1)),
+                },
                 extra_roots,
             };
             ldap::check_target(&target).map_err(CliError::Usage)?;
@@ -212,7 +230,8 @@ fn finish(dir: Directory, source: &str, complete: bool, out: &OutputArgs) -> Cmd
         super::note(&format!("not imported: {s}"));
     }
     let mut report = format!(
-        "wrote {out_name}: {} domains, {} trusts, {} hosts, {} users, {} groups, {} access paths\n",
+        "wrote {}: {} domains, {} trusts, {} hosts, {} users, {} groups, {} access paths\n",
+        crate::safe_text::escape(&out_name),
         inventory.domains.len(),
         inventory.trusts.len(),
         inventory.hosts.len(),

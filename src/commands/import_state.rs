@@ -25,7 +25,7 @@ pub fn run(a: StateArgs) -> CmdResult {
     let mut hosts = Vec::new();
     for f in &a.files {
         let name = f.display().to_string();
-        let file = std::fs::File::open(f).map_err(|error| CliError::Io {
+        let file = crate::fsio::open_input(f).map_err(|error| CliError::Io {
             path: name.clone(),
             error,
         })?;
@@ -81,10 +81,11 @@ pub fn run(a: StateArgs) -> CmdResult {
         }
     })?;
     for n in &m.notes {
-        eprintln!("note: {n}");
+        super::note(&format!("note: {n}"));
     }
     let mut report = format!(
-        "wrote {out_name}: state of {} host{} applied\n",
+        "wrote {}: state of {} host{} applied\n",
+        crate::safe_text::escape(&out_name),
         m.hosts,
         if m.hosts == 1 { "" } else { "s" }
     );

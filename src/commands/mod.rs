@@ -50,7 +50,9 @@ impl fmt::Display for CliError {
         match self {
             CliError::Input(d) => write!(f, "{d}"),
             CliError::Usage(m) => write!(f, "error: {m}"),
-            CliError::Io { path, error } => write!(f, "error: {path}: {error}"),
+            CliError::Io { path, error } => {
+                write!(f, "error: {}: {error}", crate::safe_text::escape(path))
+            }
             CliError::Other(m) => write!(f, "error: {m}"),
         }
     }
@@ -80,8 +82,8 @@ pub fn note(line: &str) {
     use std::io::Write as _;
     let mut err = std::io::stderr().lock();
     // Lines are kept; anything else that could steer a terminal is escaped.
-    let safe: Vec<_> = line.split('\n').map(crate::safe_text::escape).collect();
-    let _ = writeln!(err, "{}", safe.join("\n")).and_then(|()| err.flush());
+    let safe = crate::safe_text::for_terminal(line);
+    let _ = writeln!(err, "{safe}").and_then(|()| err.flush());
 }
 
 /// [`write_stdout`] over any writer (tests pass a writer that fails).

@@ -65,7 +65,7 @@ pub fn run_man(args: ManArgs) -> CmdResult {
         }
         Some(dir) => {
             for path in super::man::write_all(&dir)? {
-                eprintln!("wrote {}", path.display());
+                super::note(&format!("wrote {}", path.display()));
             }
             Ok(std::process::ExitCode::SUCCESS)
         }

@@ -48,11 +48,11 @@ pub fn workspace(inventory: &Path, plan_path: &Path) -> Result<Workspace, CliErr
     let (plan, _) = plan::io::load(plan_path)?;
     plan::io::validate(&plan, &inv)?;
     if plan::io::staleness(&plan, &inv).is_some() {
-        eprintln!(
+        super::note(&format!(
             "warning: {} was made for an earlier version of {}: review it with `guardplan tui`",
             plan_path.display(),
             inventory.display()
-        );
+        ));
     }
     Ok(Workspace::new(inv, Some(plan), super::today()?))
 }

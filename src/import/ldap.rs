@@ -1,12 +1,18 @@
-//! Reading the directory live from a domain controller (LDAPS or StartTLS, simple bind, paged search).
+//! Reading the directory live from a domain controller (LDAPS or StartTLS, simple bind, paged search), within
+//! the bounds of [`Limits`] (see [`super::ldap_wire`]).
 
 use std::cell::RefCell;
+use std::collections::HashSet;
+use std::net::IpAddr;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Arc, Once};
 use std::time::Duration;
 
-use ldap3::adapters::{Adapter, EntriesOnly, PagedResults};
-use ldap3::{LdapConn, LdapConnSettings, LdapError, Scope, SearchEntry};
+pub use super::ldap_wire::Limits;
+use super::ldap_wire::{self, OpenError, Security};
+use ldap3::adapters::EntriesOnly;
+use ldap3::controls::{Control, ControlType, PagedResults};
+use ldap3::{LdapConn, LdapConnSettings, LdapError, Scope, SearchEntry, StdStream};
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
 use rustls::{ClientConfig, RootCertStore};
@@ -54,10 +60,12 @@ pub struct Target {
     pub base: String,
     /// DN (or `user@domain`) to bind as; `None` binds anonymously.
     pub bind: Option<String>,
-    /// Plain LDAP without TLS: only to a loopback address.
+    /// Plain LDAP without TLS: only to a loopback IP address.
     pub insecure_plain: bool,
-    /// Connection timeout.
+    /// Connection timeout, and the longest wait for each reply.
     pub timeout: Duration,
+    /// What is read from the server at most, and for how long.
+    pub limits: Limits,
     /// Certificates (DER) trusted in addition to the system's roots, e.g. the enterprise CA.
     pub extra_roots: Vec<CertificateDer<'static>>,
 }
@@ -101,64 +109,101 @@ fn url_host(url: &str) -> &str {
     rest.split('/').next().unwrap_or(rest)
 }
 
-/// Explains a failed connection; certificate problems say what to do about them.
-fn connect_error(url: &str, e: &LdapError) -> String {
-    let certificate = match e {
-        LdapError::Io { source } => source
-            .get_ref()
-            .and_then(|inner| inner.downcast_ref::<rustls::Error>()),
-        _ => None,
-    };
+/// Explains a failed TLS connection; certificate problems say what to do about them.
+fn tls_error(url: &str, e: &rustls::Error) -> String {
     let host = url_host(url);
-    match certificate {
-        Some(rustls::Error::InvalidCertificate(rustls::CertificateError::NotValidForName))
-        | Some(rustls::Error::InvalidCertificate(
-            rustls::CertificateError::NotValidForNameContext { .. },
-        )) => format!(
+    match e {
+        rustls::Error::InvalidCertificate(rustls::CertificateError::NotValidForName)
+        | rustls::Error::InvalidCertificate(rustls::CertificateError::NotValidForNameContext {
+            ..
+        }) => format!(
             "cannot connect to {url}: the server's certificate does not name `{host}`; \
              use the host name the certificate was issued for in the URL (e.g. the DC's FQDN)"
         ),
-        Some(rustls::Error::InvalidCertificate(c)) => format!(
+        rustls::Error::InvalidCertificate(c) => format!(
             "cannot connect to {url}: the server's certificate is not trusted ({c:?}); \
              if the DC's certificate comes from your enterprise CA, pass that CA with --ca-cert FILE (PEM)"
         ),
-        Some(other) => format!("cannot connect to {url}: TLS failed ({other})"),
-        None => err(&format!("cannot connect to {url}"), e),
+        other => format!("cannot connect to {url}: TLS failed ({other})"),
     }
 }
 
-/// Whether a URL names the loopback host (the only place plain LDAP is allowed).
-pub fn is_loopback_url(url: &str) -> bool {
-    let rest = url
-        .strip_prefix("ldap://")
-        .or_else(|| url.strip_prefix("LDAP://"))
-        .unwrap_or("");
-    let host = rest.split('/').next().unwrap_or("");
-    let host = if let Some(v6) = host.strip_prefix('[') {
-        v6.split(']').next().unwrap_or("")
-    } else {
-        host.rsplit_once(':').map_or(host, |(h, _)| h)
+/// Where an LDAP URL points: whether it is `ldaps://`, the host (an IPv6 address without its brackets) and
+/// the port.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    /// `ldaps://` (TLS from the start).
+    pub ldaps: bool,
+    /// Host name or IP address.
+    pub host: String,
+    /// Port (389 or 636 unless the URL gives one).
+    pub port: u16,
+}
+
+/// Reads an LDAP URL.
+pub fn endpoint(url: &str) -> Result<Endpoint, String> {
+    let lower = url.to_ascii_lowercase();
+    let not_ldap = || {
+        format!(
+            "`{}` is not an LDAP URL: use ldaps://dc.example.com or ldap://dc.example.com (StartTLS)",
+            crate::inventory::load::shown(url)
+        )
     };
-    matches!(host, "127.0.0.1" | "::1" | "localhost")
+    let (ldaps, rest) = if lower.starts_with("ldaps://") {
+        (true, &url[8..])
+    } else if lower.starts_with("ldap://") {
+        (false, &url[7..])
+    } else {
+        return Err(not_ldap());
+    };
+    let authority = rest.split(['/', '?']).next().unwrap_or("");
+    let (host, port) = match authority.strip_prefix('[') {
+        Some(v6) => {
+            let (host, after) = v6.split_once(']').ok_or_else(not_ldap)?;
+            (host, after.strip_prefix(':'))
+        }
+        None => match authority.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (authority, None),
+        },
+    };
+    let port = match port {
+        None => {
+            if ldaps {
+                636
+            } else {
+                389
+            }
+        }
+        Some(p) => p.parse::<u16>().map_err(|_| not_ldap())?,
+    };
+    if host.is_empty() || host.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(not_ldap());
+    }
+    Ok(Endpoint {
+        ldaps,
+        host: host.to_string(),
+        port,
+    })
+}
+
+/// Whether a URL is `ldap://` to a loopback IP address (the only place plain LDAP is allowed). A name such as
+/// `localhost` is not one: the resolver decides where it leads.
+pub fn is_loopback_url(url: &str) -> bool {
+    endpoint(url)
+        .is_ok_and(|e| !e.ldaps && e.host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback()))
 }
 
 /// Checks the URL and TLS choice before anything connects.
 pub fn check_target(t: &Target) -> Result<(), String> {
-    let lower = t.url.to_ascii_lowercase();
-    if t.insecure_plain {
-        if !is_loopback_url(&t.url) {
-            return Err(format!(
-                "--insecure-plain sends the password unencrypted and is allowed only to ldap://127.0.0.1, not `{}`",
-                t.url
-            ));
-        }
-    } else if !(lower.starts_with("ldaps://") || lower.starts_with("ldap://")) {
+    if t.insecure_plain && !is_loopback_url(&t.url) {
         return Err(format!(
-            "`{}` is not an LDAP URL: use ldaps://dc.example.com or ldap://dc.example.com (StartTLS)",
-            t.url
+            "--insecure-plain sends the password unencrypted and is allowed only to ldap://127.0.0.1 (or \
+             another loopback IP address, such as ldap://[::1]; not a name such as localhost), not `{}`",
+            crate::inventory::load::shown(&t.url)
         ));
     }
-    Ok(())
+    endpoint(&t.url).map(|_| ())
 }
 
 fn err(what: &str, e: impl std::fmt::Display) -> String {
@@ -215,24 +260,44 @@ pub fn guarded<T>(what: &str, f: impl FnOnce() -> Result<T, String>) -> Result<T
 }
 
 /// Connects, binds and reads every object the mapping uses, plus the NetBIOS names from the partitions
-/// container. The password is used for the bind and dropped. A panic of the LDAP client becomes an error.
+/// container. The password is used for the bind and dropped. A panic of the LDAP client becomes an error; a
+/// server that crosses one of the [`Limits`] is cut off, and the error names the limit.
 pub fn read(t: &Target, password: Option<String>) -> Result<Vec<Entry>, String> {
-    guarded(&format!("reading {} failed", t.url), || {
-        read_unguarded(t, password)
-    })
+    check_target(t)?;
+    let at = endpoint(&t.url)?;
+    let security = match (t.insecure_plain, at.ldaps) {
+        (true, _) => Security::Plain,
+        (false, true) => Security::Tls(tls_config(&t.extra_roots)?),
+        (false, false) => Security::StartTls(tls_config(&t.extra_roots)?),
+    };
+    let (stream, relay) = ldap_wire::open(&at.host, at.port, security, t.timeout, t.limits)
+        .map_err(|e| match e {
+            OpenError::Tls(e) => tls_error(&t.url, &e),
+            OpenError::Other(why) => format!("cannot connect to {}: {why}", t.url),
+        })?;
+    let read = guarded(&format!("reading {} failed", t.url), || {
+        read_unguarded(t, stream, password)
+    });
+    // The bound the server crossed explains the client's error better than the client can.
+    let cut = relay.failure();
+    drop(relay);
+    match (read, cut) {
+        (Err(_), Some(why)) => Err(format!("reading {} failed: {why}", t.url)),
+        (read, _) => read,
+    }
 }
 
-fn read_unguarded(t: &Target, password: Option<String>) -> Result<Vec<Entry>, String> {
-    check_target(t)?;
-    let starttls = t.url.to_ascii_lowercase().starts_with("ldap://") && !t.insecure_plain;
-    let mut settings = LdapConnSettings::new()
+fn read_unguarded(
+    t: &Target,
+    stream: std::net::TcpStream,
+    password: Option<String>,
+) -> Result<Vec<Entry>, String> {
+    // The relay speaks TLS with the server: the client speaks plain LDAP to the relay, on the loopback.
+    let settings = LdapConnSettings::new()
         .set_conn_timeout(t.timeout)
-        .set_starttls(starttls);
-    if !t.insecure_plain {
-        settings = settings.set_config(tls_config(&t.extra_roots)?);
-    }
-    let mut ldap =
-        LdapConn::with_settings(settings, &t.url).map_err(|e| connect_error(&t.url, &e))?;
+        .set_std_stream(StdStream::Tcp(stream));
+    let mut ldap = LdapConn::with_settings(settings, "ldap://127.0.0.1")
+        .map_err(|e| err(&format!("cannot connect to {}", t.url), e))?;
     if let Some(dn) = &t.bind {
         let pw = password.unwrap_or_default();
         ldap.with_timeout(t.timeout)
@@ -284,7 +349,8 @@ fn read_unguarded(t: &Target, password: Option<String>) -> Result<Vec<Entry>, St
 }
 
 /// A paged subtree search; `timeout` bounds the wait for each reply (ldap3 restarts its timer per reply), so a
-/// server that stops answering mid-search ends the import instead of hanging it.
+/// server that stops answering mid-search ends the import instead of hanging it. A paging cookie the server
+/// already gave would start the same page again, for ever: it ends the search.
 fn search(
     ldap: &mut LdapConn,
     timeout: Duration,
@@ -292,10 +358,6 @@ fn search(
     filter: &str,
     attrs: &[&str],
 ) -> Result<Vec<Entry>, String> {
-    let adapters: Vec<Box<dyn Adapter<_, _>>> = vec![
-        Box::new(EntriesOnly::new()),
-        Box::new(PagedResults::new(PAGE)),
-    ];
     let attrs: Vec<String> = attrs.iter().map(|s| s.to_string()).collect();
     let failed = |e: LdapError| match e {
         LdapError::Timeout { .. } => format!(
@@ -304,23 +366,50 @@ fn search(
         ),
         e => err(&format!("search under `{base}` failed"), e),
     };
-    let mut stream = ldap
-        .with_timeout(timeout)
-        .streaming_search_with(adapters, base, Scope::Subtree, filter, attrs)
-        .map_err(failed)?;
     let mut out = Vec::new();
     let mut ranged = Vec::new();
-    while let Some(re) = stream.next().map_err(failed)? {
-        let (entry, more) = to_entry(SearchEntry::construct(re));
-        if let Some(next) = more {
-            ranged.push((out.len(), next));
+    let mut cookie = Vec::new();
+    let mut cookies = HashSet::new();
+    loop {
+        let mut stream = ldap
+            .with_timeout(timeout)
+            .with_controls(PagedResults {
+                size: PAGE,
+                cookie: std::mem::take(&mut cookie),
+            })
+            .streaming_search_with(EntriesOnly::new(), base, Scope::Subtree, filter, &attrs)
+            .map_err(failed)?;
+        while let Some(re) = stream.next().map_err(failed)? {
+            let (entry, more) = to_entry(SearchEntry::construct(re));
+            if let Some(next) = more {
+                ranged.push((out.len(), next));
+            }
+            out.push(entry);
         }
-        out.push(entry);
+        let done = stream
+            .result()
+            .success()
+            .map_err(|e| err(&format!("search under `{base}` failed"), e))?;
+        cookie = done
+            .ctrls
+            .iter()
+            .find_map(|c| match c {
+                Control(Some(ControlType::PagedResults), raw) => {
+                    Some(raw.parse::<PagedResults>().cookie)
+                }
+                _ => None,
+            })
+            .unwrap_or_default();
+        if cookie.is_empty() {
+            break;
+        }
+        if !cookies.insert(cookie.clone()) {
+            return Err(format!(
+                "search under `{base}` failed: the server gave the same paging cookie twice, so the search \
+                 would never end; check that the URL points to an Active Directory domain controller"
+            ));
+        }
     }
-    stream
-        .result()
-        .success()
-        .map_err(|e| err(&format!("search under `{base}` failed"), e))?;
     // Groups with more members than the server returns at once give `member;range=0-1499`: fetch the rest.
     for (i, mut next) in ranged {
         let dn = out[i].dn.clone();
@@ -333,6 +422,8 @@ fn search(
                 .map_err(|e| err(&format!("reading the members of `{dn}` failed"), e))?;
             next = None;
             for re in rs {
+                // A range that does not move on would be asked for again and again.
+                let stuck = |to: &u64| *to <= from;
                 let (e, more) = to_entry(SearchEntry::construct(re));
                 if let Some(m) = e.attrs.get("member") {
                     out[i]
@@ -342,6 +433,12 @@ fn search(
                         .extend(m.clone());
                 }
                 next = more.flatten();
+                if next.as_ref().is_some_and(stuck) {
+                    return Err(format!(
+                        "reading the members of `{dn}` failed: the server gave the range from {from} again; \
+                         check that the URL points to an Active Directory domain controller"
+                    ));
+                }
             }
         }
     }
@@ -387,14 +484,31 @@ mod tests {
             bind: None,
             insecure_plain: plain,
             timeout: Duration::from_secs(1),
+            limits: Limits::default(),
             extra_roots: Vec::new(),
         };
         assert!(check_target(&t("ldap://127.0.0.1:389", true)).is_ok());
+        assert!(check_target(&t("ldap://127.0.0.2/", true)).is_ok());
         assert!(check_target(&t("ldap://[::1]", true)).is_ok());
+        // A name is resolved by whoever controls the resolver: never sent a password in clear.
+        assert!(check_target(&t("ldap://localhost", true)).is_err());
+        assert!(check_target(&t("ldap://localhost:389", true)).is_err());
+        assert!(check_target(&t("ldaps://127.0.0.1", true)).is_err());
         assert!(check_target(&t("ldap://dc01.corp.example", true)).is_err());
         assert!(check_target(&t("ldap://127.0.0.1.evil.example", true)).is_err());
         assert!(check_target(&t("ldaps://dc01.corp.example", false)).is_ok());
         assert!(check_target(&t("http://dc01", false)).is_err());
+        assert!(check_target(&t("ldap://dc01:99999", false)).is_err());
+    }
+
+    #[test]
+    fn urls_give_host_and_port() {
+        let e = |url: &str| endpoint(url).map(|e| (e.ldaps, e.host, e.port));
+        assert_eq!(e("ldaps://dc01.corp"), Ok((true, "dc01.corp".into(), 636)));
+        assert_eq!(e("LDAP://dc01:3268/DC=x"), Ok((false, "dc01".into(), 3268)));
+        assert_eq!(e("ldap://[::1]:1389"), Ok((false, "::1".into(), 1389)));
+        assert!(e("ldap://").is_err());
+        assert!(e("ldap://[::1").is_err());
     }
 
     #[test]

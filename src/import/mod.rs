@@ -11,6 +11,7 @@ use crate::inventory::raw::{FunctionalLevel, TrustKind};
 pub mod bloodhound;
 pub mod entries;
 pub mod ldap;
+pub mod ldap_wire;
 pub mod ldif;
 pub mod mapping;
 pub mod merge;

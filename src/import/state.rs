@@ -11,6 +11,7 @@ use toml::Spanned;
 use super::mapping::map_os;
 use crate::inventory::raw::{ClientPolicy, OsFamily, RawInventory, RdpClient};
 use crate::names;
+use crate::safe_text::{MAX_NOTE, truncated};
 
 /// The `format` of a host state file.
 pub const FORMAT: &str = "guardplan-host-state";
@@ -29,6 +30,7 @@ pub struct StateFile {
     #[serde(default)]
     pub collected: Option<String>,
     /// One record per host asked.
+    #[serde(deserialize_with = "unique_hosts")]
     pub hosts: Vec<HostState>,
 }
 
@@ -83,21 +85,33 @@ impl<'de> Deserialize<'de> for HostName {
 }
 
 /// A free text (an error message, an OS caption): no control or invisible characters but line breaks and tabs.
+/// Kept to [`MAX_NOTE`] characters, ending with how many were cut: nothing shows more of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Text(pub String);
 
 impl<'de> Deserialize<'de> for Text {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        if let Some(c) = s.chars().find(|c| {
-            (c.is_control() && !matches!(c, '\n' | '\r' | '\t')) || names::is_invisible_or_bidi(*c)
-        }) {
-            return Err(serde::de::Error::custom(format!(
-                "text contains the control or formatting character U+{:04X}",
-                c as u32
-            )));
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Text;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            // The reader's buffer is borrowed, so a long text is never copied whole.
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Text, E> {
+                if let Some(c) = s.chars().find(|c| {
+                    (c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+                        || names::is_invisible_or_bidi(*c)
+                }) {
+                    return Err(E::custom(format!(
+                        "text contains the control or formatting character U+{:04X}",
+                        c as u32
+                    )));
+                }
+                Ok(Text(truncated(s, MAX_NOTE).into_owned()))
+            }
         }
-        Ok(Text(s))
+        d.deserialize_str(Visitor)
     }
 }
 
@@ -266,18 +280,120 @@ impl fmt::Display for StateError {
 }
 
 /// Reads a state file from a reader, a block at a time (the records are kept: the inventory is in memory too).
+/// UTF-16 must be valid; a field given twice in one record, or a host given twice, is refused where it is.
 pub fn read(input: impl std::io::Read) -> Result<StateFile, StateError> {
-    let input = std::io::BufReader::new(crate::verify::events::decoded(input));
-    serde_json::from_reader(input).map_err(|e| StateError {
-        line: e.line().max(1),
-        col: e.column().max(1),
-        message: e
-            .to_string()
-            .split(" at line ")
-            .next()
-            .unwrap_or("")
-            .to_string(),
+    let mut decoder = crate::fsio::TextDecoder::new(input);
+    let parsed = serde_json::from_reader(std::io::BufReader::new(&mut decoder));
+    parsed.map_err(|e| match decoder.failure() {
+        Some(bad) => StateError {
+            line: bad.line,
+            col: bad.col,
+            message: bad.message.clone(),
+        },
+        None => StateError {
+            line: e.line().max(1),
+            col: e.column().max(1),
+            message: e
+                .to_string()
+                .split(" at line ")
+                .next()
+                .unwrap_or("")
+                .to_string(),
+        },
     })
+}
+
+/// The records of a state file, refusing a host named twice: its second record would silently replace the
+/// first.
+fn unique_hosts<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<HostState>, D::Error> {
+    struct Hosts;
+    impl<'de> serde::de::Visitor<'de> for Hosts {
+        type Value = Vec<HostState>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a list of host records")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut seen = std::collections::HashSet::new();
+            let mut hosts = Vec::new();
+            while let Some(h) = seq.next_element::<HostState>()? {
+                if !seen.insert(lc(&h.name.0)) {
+                    return Err(serde::de::Error::custom(format!(
+                        "host `{}` has a second record: each host is reported once per file",
+                        h.name.0
+                    )));
+                }
+                hosts.push(h);
+            }
+            Ok(hosts)
+        }
+    }
+    d.deserialize_seq(Hosts)
+}
+
+/// The operating system family a host runs, from what cannot be mistaken first: the kernel version, the build
+/// number and the product type (workstation, domain controller, server); the caption, a free text, decides only
+/// when those do not. The third value says where the caption disagrees.
+pub fn classify_os(os: &OsState) -> Result<(OsFamily, Option<u32>, Option<String>), String> {
+    let major_minor: String = os
+        .version
+        .0
+        .split('.')
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(".");
+    let server = match os.product_type {
+        Some(1) => Some(false),
+        Some(2 | 3) => Some(true),
+        _ => None,
+    };
+    let caption = map_os(Some(&os.caption.0), None).ok().map(|(f, _, _)| f);
+    let b = os.build;
+    let by_numbers = match (server, major_minor.as_str()) {
+        (Some(true), "10.0") if b >= 26100 => Some(OsFamily::Server2025),
+        (Some(true), "10.0") if b >= 20348 => Some(OsFamily::Server2022),
+        (Some(true), "10.0") if b >= 17763 => Some(OsFamily::Server2019),
+        (Some(true), "10.0") => Some(OsFamily::Server2016),
+        (Some(true), "6.3") => Some(OsFamily::Server2012R2),
+        (Some(true), "6.2") => Some(OsFamily::Server2012),
+        (Some(true), "6.1") => Some(OsFamily::Server2008R2),
+        (Some(true), "6.0") => Some(OsFamily::Server2008),
+        (Some(false), "10.0") if b >= 22000 => Some(OsFamily::Windows11),
+        (Some(false), "10.0") => Some(OsFamily::Windows10),
+        (Some(false), "6.3") => Some(OsFamily::Windows81),
+        (Some(false), "6.2") => Some(OsFamily::Windows8),
+        (Some(false), "6.1") => Some(OsFamily::Windows7),
+        (Some(false), "6.0") => Some(OsFamily::WindowsVista),
+        _ => None,
+    };
+    let (family, build, _) = match by_numbers {
+        Some(f) => (f, None, None),
+        // No product type, or a version guardplan does not know: the caption says workstation or server.
+        None => map_os(Some(&os.caption.0), Some(&format!("{major_minor} ({b})")))?,
+    };
+    let build = match family {
+        OsFamily::Windows10 | OsFamily::Windows11 => Some(b),
+        _ => build,
+    };
+    let disagree = caption.filter(|c| *c != family).map(|c| {
+        format!(
+            "its caption `{}` says {}, but version {} build {b}{} is {}: written as {}",
+            crate::inventory::load::shown(&os.caption.0),
+            os_str(c),
+            crate::inventory::load::shown(&major_minor),
+            match os.product_type {
+                Some(1) => " of a workstation",
+                Some(2) => " of a domain controller",
+                Some(3) => " of a server",
+                _ => "",
+            },
+            os_str(family),
+            os_str(family)
+        )
+    });
+    Ok((family, build, disagree))
 }
 
 /// The result of merging host state into an inventory.
@@ -457,7 +573,7 @@ fn members(
     if !unknown.is_empty() {
         notes.push(format!(
             "{host}: {group} members not in the inventory, not written: {}",
-            unknown.join(", ")
+            truncated(&unknown.join(", "), MAX_NOTE)
         ));
     }
     kept.into_iter().chain(out.into_values()).collect()
@@ -497,16 +613,11 @@ pub fn merge(inv: &mut RawInventory, states: &[HostState]) -> StateMerge {
         let name = h.name.get_ref().clone();
         let mut d: Vec<String> = Vec::new();
         if let Some(os) = &s.os {
-            let major_minor: String = os
-                .version
-                .0
-                .split('.')
-                .take(2)
-                .collect::<Vec<_>>()
-                .join(".");
-            let version = format!("{major_minor} ({})", os.build);
-            match map_os(Some(&os.caption.0), Some(&version)) {
-                Ok((family, build, _)) => {
+            match classify_os(os) {
+                Ok((family, build, disagree)) => {
+                    if let Some(why) = disagree {
+                        out.notes.push(format!("{name}: {why}"));
+                    }
                     if family != h.os {
                         d.push(format!("os {} -> {}", os_str(h.os), os_str(family)));
                         h.os = family;

@@ -103,10 +103,7 @@ struct Policy {
 }
 
 fn pretty(v: &Value) -> String {
-    // Serialising a `Value` cannot fail.
-    let mut s = serde_json::to_string_pretty(v).unwrap_or_default();
-    s.push('\n');
-    s
+    crate::safe_text::json_pretty(v)
 }
 
 /// Every file of the Intune export, sorted by path: per stage `NN-STAGE/KIND.policy.json` and

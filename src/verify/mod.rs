@@ -465,7 +465,7 @@ pub fn read_file(
     use crate::diag::{Diagnostic, Diagnostics};
     let name = path.display().to_string();
     let open = || {
-        std::fs::File::open(path).map_err(|e| {
+        crate::fsio::open_input(path).map_err(|e| {
             Diagnostics(vec![Diagnostic::file(
                 &name,
                 format!("cannot read the events: {e}"),

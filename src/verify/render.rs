@@ -189,7 +189,5 @@ pub fn markdown(v: &Verification) -> String {
 
 /// JSON for machines (field names are stable: see the README).
 pub fn json(v: &Verification) -> String {
-    let mut s = serde_json::to_string_pretty(v).unwrap_or_else(|_| "{}".into());
-    s.push('\n');
-    s
+    crate::safe_text::json_pretty(v)
 }
