@@ -849,3 +849,86 @@ fn every_tab_is_on_screen_at_80_columns_and_a_click_finds_it() {
     ));
     assert_eq!(app.view, View::Waivers);
 }
+
+/// The access-paths view selecting a path of the sample by name.
+fn select_path(app: &mut guardplan::tui::App, name: &str) {
+    keys(app, "3g");
+    let at = (app.ws.inventory.paths.iter())
+        .position(|p| p.name == name)
+        .unwrap_or_else(|| panic!("the sample has {name}"));
+    for _ in 0..at {
+        keys(app, "j");
+    }
+}
+
+#[test]
+fn a_chosen_mode_whose_blocked_rest_is_excepted_reads_as_done() {
+    let mut app = sample_app();
+    select_path(&mut app, "app-owners");
+    let row = |s: &str| {
+        s.lines()
+            .find(|l| l.contains("app-owners "))
+            .expect("the app-owners row")
+            .to_string()
+    };
+    let detail = |app: &guardplan::tui::App| {
+        let p = app.paths.cursor.selected as u32;
+        let lines = guardplan::tui::paths::detail_lines(&app.ws, p, &app.config.theme);
+        lines
+            .iter()
+            .map(|l| l.to_string() + "\n")
+            .collect::<String>()
+    };
+    let s = screen(&mut app, 110, 30);
+    // remote-guard is blocked for half the pairs; the exception leaves that half out: done, not 50%.
+    let done = row(&s);
+    assert!(done.contains("[+ 1 exc]"), "{done}");
+    let d = detail(&app);
+    assert!(
+        d.contains("done: every pair remote-guard blocks is left out (1 exception)"),
+        "{d}"
+    );
+    // Without the exception the same cell is a partial share again.
+    keys(&mut app, "X");
+    let s = screen(&mut app, 110, 30);
+    let partial = row(&s);
+    assert!(partial.contains("[✗ 50%]"), "{partial}");
+    // Narrow: a mark beside the symbol.
+    keys(&mut app, "u");
+    let s = screen(&mut app, 80, 24);
+    assert!(row(&s).contains("[+x]"), "{s}");
+}
+
+#[test]
+fn undo_and_redo_name_the_exceptions_before_and_after() {
+    let mut app = sample_app();
+    select_path(&mut app, "app-owners");
+    // x proposes what the path already has: it says so instead of changing nothing silently.
+    keys(&mut app, "x");
+    let text = app.status.as_ref().expect("a message").text.clone();
+    assert!(text.starts_with("x changes nothing"), "{text}");
+    keys(&mut app, "X");
+    let cleared = app.status.as_ref().expect("a message").text.clone();
+    assert_eq!(
+        cleared,
+        "app-owners remote-guard: 1 exception: targets host:SRV-REPORT-01 -> no exception (u undoes)"
+    );
+    keys(&mut app, "x");
+    keys(&mut app, "u");
+    let undone = app.status.as_ref().expect("a message").text.clone();
+    assert_eq!(
+        undone,
+        "undone: app-owners remote-guard: no exception -> 1 exception: targets host:SRV-REPORT-01"
+    );
+    keys(&mut app, "<c-r>");
+    let redone = app.status.as_ref().expect("a message").text.clone();
+    assert!(
+        redone.starts_with("redone: app-owners remote-guard: no exception -> 1 exception"),
+        "{redone}"
+    );
+    // A change of mode that keeps the exceptions names the modes only.
+    keys(&mut app, "m");
+    keys(&mut app, "u");
+    let mode = app.status.as_ref().expect("a message").text.clone();
+    assert!(!mode.contains("exception) ->"), "{mode}");
+}

@@ -608,9 +608,13 @@ impl App {
             match ev {
                 Internal::Edit(edit) => {
                     // What a removal took away is named, with the key that brings it back.
+                    // A decision (a mode with its exceptions) names what it changed too.
                     let removal = matches!(
                         edit,
-                        Edit::RemoveStage(_) | Edit::RemoveMember { .. } | Edit::RemoveWaiver(_)
+                        Edit::RemoveStage(_)
+                            | Edit::RemoveMember { .. }
+                            | Edit::RemoveWaiver(_)
+                            | Edit::Decide { .. }
                     );
                     match self.ws.apply(edit) {
                         Ok(()) if removal => {

@@ -11,6 +11,7 @@ use crate::finding::{Mode, Verdict};
 use crate::inventory::PathId;
 use crate::plan::Enforcement;
 use crate::plan::{Edit, Workspace};
+use crate::report::plural;
 use crate::tui::app::{App, Cursor};
 use crate::tui::event::Internal;
 use crate::tui::keymap::Action;
@@ -153,10 +154,35 @@ impl PathsState {
             }
             Action::ExceptBlockers => {
                 let exceptions = crate::tui::exceptions::proposed(ws, path, choice.mode);
+                let had = ws
+                    .inventory
+                    .paths
+                    .get(path as usize)
+                    .and_then(|p| ws.plan.decision(&p.name).map(|d| d.exceptions.as_slice()));
                 if exceptions.is_empty() {
                     queue.push_back(Internal::Status(format!(
                         "nothing to leave out: {} is blocked for none or for all of the path's pairs",
                         choice.mode
+                    )));
+                } else if had == Some(exceptions.as_slice()) {
+                    let r = ws.resolved_exceptions(path);
+                    let fig = crate::plan::exceptions::figures(
+                        &ws.inventory,
+                        &ws.evaluation,
+                        path,
+                        choice.mode,
+                        r,
+                    );
+                    let rest = match fig.blocked {
+                        0 => format!("every pair {} blocks is left out", choice.mode),
+                        n => format!(
+                            "{} stay blocked, tangled between users and targets",
+                            crate::report::plural(n as usize, "pair")
+                        ),
+                    };
+                    queue.push_back(Internal::Status(format!(
+                        "x changes nothing: the path already has the exception it proposes ({}); {rest}",
+                        crate::tui::exceptions::who(&exceptions[0])
                     )));
                 } else {
                     queue.push_back(Internal::Edit(Edit::Decide {
@@ -211,19 +237,53 @@ impl PathsState {
     }
 }
 
+/// What a cell says beside its verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Share {
+    /// Served for every pair (or blocked for all): the verdict alone.
+    Whole,
+    /// Blocked for some pairs: the percentage of pairs the mode serves.
+    Partly(u64),
+    /// The chosen mode, whose blocked pairs its exceptions all leave out: done, with the number of exceptions.
+    Excepted(usize),
+}
+
+/// The share of the path's pairs mode `m` serves, as its cell tells it.
+fn share(ws: &Workspace, path: PathId, m: Mode, chosen: bool) -> Share {
+    let Some(pp) = ws.evaluation.pairs.get(path as usize) else {
+        return Share::Whole;
+    };
+    let blocked = pp.blocked[m.index()];
+    if blocked == 0 || blocked >= pp.pairs {
+        return Share::Whole;
+    }
+    if chosen {
+        let resolved = ws.resolved_exceptions(path);
+        let fig =
+            crate::plan::exceptions::figures(&ws.inventory, &ws.evaluation, path, m, resolved);
+        if !resolved.is_empty() && fig.blocked == 0 {
+            return Share::Excepted(resolved.len());
+        }
+    }
+    Share::Partly(pp.served_percent(m))
+}
+
 fn cell(
     v: Verdict,
-    served: Option<u64>,
+    share: Share,
     chosen: bool,
     cols: Columns,
     theme: &crate::tui::theme::Theme,
 ) -> Vec<Span<'static>> {
     let mut s = verdict_span(v, theme);
-    if cols.compact {
-        s.content = crate::tui::ui::verdict_symbol(v).into();
-    } else if let Some(pct) = served {
-        // Blocked for some pairs only: the share it serves.
-        s.content = format!("{} {pct}%", crate::tui::ui::verdict_symbol(v)).into();
+    let symbol = crate::tui::ui::verdict_symbol(v);
+    match share {
+        // Narrow: the symbol, and `x` where exceptions leave out the rest.
+        Share::Excepted(_) if cols.compact => s.content = format!("{symbol}x").into(),
+        _ if cols.compact => s.content = symbol.into(),
+        Share::Whole => {}
+        Share::Partly(pct) => s.content = format!("{symbol} {pct}%").into(),
+        Share::Excepted(n) => s.content = format!("{symbol} {n} exc").into(),
     }
     let text = if chosen {
         s.style = s.style.patch(theme.chosen);
@@ -260,7 +320,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         theme,
         ListPane {
             block: pane(
-                " Access paths: verdict per mode, [chosen] ",
+                if cols.compact {
+                    " Access paths: verdict per mode, [chosen], x: rest excepted "
+                } else {
+                    " Access paths: verdict per mode, [chosen], N exc: rest left out by N exceptions "
+                },
                 st.pane == 0,
                 theme,
             ),
@@ -279,7 +343,6 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 crate::tui::ui::word(&p.purpose),
                 w = cols.name
             ))];
-            let pairs = ws.evaluation.pairs.get(i);
             for m in Mode::ALL {
                 // The chosen mode shows what the plan makes of it, other paths' choices and waivers included.
                 let v = if m == choice.mode {
@@ -287,11 +350,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 } else {
                     ev.map_or(Verdict::Ok, |e| e.modes[m.index()].verdict.0)
                 };
-                let served = pairs
-                    .filter(|pp| pp.blocked[m.index()] > 0 && pp.blocked[m.index()] < pp.pairs)
-                    .map(|pp| pp.served_percent(m));
+                let share = share(ws, i as PathId, m, m == choice.mode);
                 spans.push(Span::raw(" "));
-                spans.extend(cell(v, served, m == choice.mode, cols, theme));
+                spans.extend(cell(v, share, m == choice.mode, cols, theme));
             }
             spans.push(Span::raw(
                 ev.and_then(|e| e.recommended)
@@ -337,11 +398,11 @@ pub fn detail_lines(
         Line::from(vec![
             Span::styled(p.name.clone(), theme.heading),
             Span::raw(format!(
-                "  {} users, {} clients, {} targets, {} hops",
-                p.who.len(),
-                p.from.len(),
-                p.to.len(),
-                p.hops.len()
+                "  {}, {}, {}, {}",
+                plural(p.who.len(), "user"),
+                plural(p.from.len(), "client"),
+                plural(p.to.len(), "target"),
+                plural(p.hops.len(), "hop")
             )),
         ]),
         fact(
