@@ -332,6 +332,16 @@ impl App {
         };
         app.refresh();
         app.opened();
+        let data_dir = app.files.autosave.as_ref().and_then(Autosave::data_dir);
+        let pruned = data_dir.map_or(0, |d| {
+            super::autosave::prune_abandoned(d, super::autosave::ABANDONED_AFTER)
+        });
+        if pruned > 0 && app.status.is_none() {
+            app.info(format!(
+                "removed {} of planners gone for more than 30 days",
+                crate::report::plural(pruned, "autosave")
+            ));
+        }
         let orphans = app.files.autosave.as_ref().map(Autosave::orphans);
         for orphan in orphans.unwrap_or_default() {
             if app.overlay.is_some() {

@@ -45,8 +45,10 @@ impl App {
             self.error(format!(
                 "the plan is stale: {what}; review it, then save to bind it to this inventory"
             ));
-        } else if let Some(d) = &data_dir {
-            self.remember(d, &now);
+        } else if let Some(d) = &data_dir
+            && let Some(note) = self.remember(d, &now)
+        {
+            self.info(note);
         }
         if let (Some(p), None) = (&self.files.plan, &self.files.plan_on_disk) {
             self.info(format!(
@@ -56,13 +58,27 @@ impl App {
         }
     }
 
-    /// Keeps this inventory's lines for the comparisons of plans that will become stale.
-    pub(super) fn remember(&mut self, data_dir: &std::path::Path, fingerprint: &str) {
-        if let Err(e) = super::known::remember(data_dir, fingerprint, &self.ws.inventory) {
-            self.error(format!(
-                "could not keep the inventory for later comparisons in {}: {e}",
-                data_dir.display()
-            ));
+    /// Keeps this inventory's lines for the comparisons of plans that will become stale, as the latest version
+    /// of this plan file; returns the note of what older versions were pruned.
+    pub(super) fn remember(
+        &mut self,
+        data_dir: &std::path::Path,
+        fingerprint: &str,
+    ) -> Option<String> {
+        let plan = self
+            .files
+            .plan
+            .as_deref()
+            .map_or(String::new(), super::autosave::identity);
+        match super::known::remember(data_dir, fingerprint, &self.ws.inventory, &plan) {
+            Ok(pruned) => pruned.note(data_dir),
+            Err(e) => {
+                self.error(format!(
+                    "could not keep the inventory for later comparisons in {}: {e}",
+                    data_dir.display()
+                ));
+                None
+            }
         }
     }
 
@@ -202,8 +218,9 @@ impl App {
         let plan = self.plan_for(&path);
         match io::save_atomic(&path, &plan, self.files.plan_on_disk.as_ref()) {
             Ok(stamp) => {
-                self.saved(path.clone(), stamp, &plan);
-                self.info(format!("saved {}", path.display()));
+                let note = self.saved(path.clone(), stamp, &plan);
+                let note = note.map_or(String::new(), |n| format!("; {n}"));
+                self.info(format!("saved {}{note}", path.display()));
             }
             // Someone else's edit is never overwritten: ours goes beside it, and later saves go there too.
             Err(io::SaveError::ChangedOnDisk { .. }) => match io::save_beside(&path, &plan) {
@@ -240,11 +257,15 @@ impl App {
         }));
     }
 
-    /// Records that the plan was saved to `path`.
-    pub(super) fn saved(&mut self, path: PathBuf, stamp: FileStamp, plan: &Plan) {
-        // Saved, the plan is bound to this inventory: no longer stale, and the inventory is remembered.
+    /// Records that the plan was saved to `path`; returns the note of older inventories pruned, if any.
+    pub(super) fn saved(&mut self, path: PathBuf, stamp: FileStamp, plan: &Plan) -> Option<String> {
+        // Saved, the plan is bound to this inventory: no longer stale, and the inventory is remembered as the
+        // latest version of this plan file.
         self.ws.plan.inventory = plan.inventory.clone();
-        if self.stale.take().is_some()
+        let first = self.files.plan.as_ref() != Some(&path);
+        self.files.plan = Some(path);
+        let mut note = None;
+        if (self.stale.take().is_some() || first)
             && let Some(d) = self
                 .files
                 .autosave
@@ -252,14 +273,14 @@ impl App {
                 .and_then(|a| a.data_dir().map(std::path::Path::to_path_buf))
         {
             let fp = self.ws.plan.inventory.fingerprint.clone();
-            self.remember(&d, &fp);
+            note = self.remember(&d, &fp);
         }
-        self.files.plan = Some(path);
         self.files.plan_on_disk = Some(stamp);
         self.files.baseline = self.ws.plan.clone();
         self.modified = false;
         self.ws.mark_saved();
         self.remove_autosave();
+        note
     }
 
     /// The plan as it is saved to `path`: bound to the inventory, which it names relative to the plan file.
