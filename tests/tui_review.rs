@@ -932,3 +932,126 @@ fn undo_and_redo_name_the_exceptions_before_and_after() {
     let mode = app.status.as_ref().expect("a message").text.clone();
     assert!(!mode.contains("exception) ->"), "{mode}");
 }
+
+/// The sample with `x`'s work left under way until the test settles it, as on a large estate.
+fn slow_sample() -> guardplan::tui::App {
+    let mut app = sample_app();
+    app.job_wait = std::time::Duration::ZERO;
+    app
+}
+
+#[test]
+fn x_runs_off_the_key_path_with_a_progress_line_and_ends_with_what_it_changed() {
+    let mut app = slow_sample();
+    select_path(&mut app, "app-owners");
+    keys(&mut app, "X");
+    keys_unsettled(&mut app, "x");
+    assert_eq!(app.jobs.len(), 1, "the work is under way");
+    let s = screen(&mut app, 110, 30);
+    let footer = s.lines().last().unwrap_or("");
+    assert!(
+        footer.contains("Esc cancels: x on app-owners: leaving out what blocks remote-guard"),
+        "{s}"
+    );
+    // Keys still answer while it runs.
+    keys_unsettled(&mut app, "?");
+    assert!(app.overlay.is_some());
+    keys_unsettled(&mut app, "<esc>");
+    app.settle();
+    assert!(app.jobs.is_empty());
+    let text = app.status.as_ref().expect("a message").text.clone();
+    assert!(
+        text.contains("no exception -> 1 exception: targets host:SRV-REPORT-01"),
+        "{text}"
+    );
+}
+
+#[test]
+fn esc_cancels_the_work_and_nothing_changes() {
+    let mut app = slow_sample();
+    select_path(&mut app, "app-owners");
+    keys(&mut app, "X");
+    let before = app.ws.plan.clone();
+    keys_unsettled(&mut app, "x<esc>");
+    assert!(app.jobs.is_empty());
+    let text = app.status.as_ref().expect("a message").text.clone();
+    assert!(text.starts_with("cancelled x on app-owners: "), "{text}");
+    assert!(text.ends_with("nothing changed"), "{text}");
+    app.settle();
+    assert_eq!(app.ws.plan, before);
+}
+
+#[test]
+fn an_edit_made_while_x_works_is_never_clobbered_by_its_result() {
+    let mut app = slow_sample();
+    select_path(&mut app, "app-owners");
+    keys(&mut app, "X");
+    // The operator changes the path's mode while the exception is worked out for the old one.
+    keys_unsettled(&mut app, "xm");
+    let mode = app.ws.choice(app.paths.cursor.selected as u32).mode;
+    app.settle();
+    assert_eq!(app.ws.choice(app.paths.cursor.selected as u32).mode, mode);
+    let d = app.ws.plan.decision("app-owners").expect("decided");
+    assert!(d.exceptions.is_empty(), "{d:?}");
+    let status = app.status.as_ref().expect("a message");
+    assert!(
+        status.error
+            && status
+                .text
+                .contains("changed while the exception was worked out"),
+        "{}",
+        status.text
+    );
+}
+
+#[test]
+fn edits_wait_while_a_reload_runs_and_a_form_keeps_what_was_typed() {
+    use guardplan::tui::app::Overlay;
+    let mut app = slow_sample();
+    keys_unsettled(&mut app, "R");
+    assert_eq!(app.jobs.len(), 1);
+    assert!(app.jobs[0].blocks_edits);
+    // A change of the plan is refused with the reason, the plan untouched.
+    let before = app.ws.plan.clone();
+    keys_unsettled(&mut app, "3m");
+    assert_eq!(app.ws.plan, before);
+    let status = app.status.as_ref().expect("a message");
+    assert!(
+        status.error
+            && status
+                .text
+                .contains("reloading the inventory and the plan: changes wait"),
+        "{}",
+        status.text
+    );
+    // A stage typed into a form stays in the form.
+    keys_unsettled(&mut app, "4anew-stage<enter>");
+    match &app.overlay {
+        Some(Overlay::Form(f)) => {
+            assert_eq!(f.fields[0].value, "new-stage");
+            assert!(
+                f.error.as_deref().unwrap_or("").contains("changes wait"),
+                "{f:?}"
+            );
+        }
+        other => panic!("the form stays open: {other:?}"),
+    }
+    app.settle();
+    keys(&mut app, "<enter>");
+    assert!(app.ws.plan.stages.iter().any(|s| s.name == "new-stage"));
+}
+
+#[test]
+fn an_export_is_written_off_the_key_path() {
+    let dir = tempdir();
+    let plan = file(&dir, "rollout.plan.toml");
+    let mut app = sample_with_plan(&plan);
+    app.job_wait = std::time::Duration::ZERO;
+    keys_unsettled(&mut app, "em");
+    assert_eq!(app.jobs.len(), 1);
+    app.settle();
+    let md = file(&dir, "rollout.md");
+    assert!(md.exists());
+    let text = app.status.as_ref().expect("a message").text.clone();
+    assert_eq!(text, format!("wrote {}", md.display()));
+}

@@ -4,6 +4,7 @@
 
 use ratatui::text::{Line, Span};
 
+use super::event::Internal;
 use super::theme::Theme;
 use crate::finding::Mode;
 use crate::inventory::PathId;
@@ -24,6 +25,46 @@ pub fn proposed(ws: &Workspace, path: PathId, mode: Mode) -> Vec<Exception> {
         })
         .into_iter()
         .collect()
+}
+
+/// What `x`'s proposal for a path under `mode` does: the decision it makes, or why it makes none (nothing to
+/// leave out, or the path already has that exception, with what still blocks).
+pub fn except_message(
+    ws: &Workspace,
+    path: PathId,
+    mode: Mode,
+    exceptions: Vec<Exception>,
+) -> Internal {
+    let had = ws
+        .inventory
+        .paths
+        .get(path as usize)
+        .and_then(|p| ws.plan.decision(&p.name).map(|d| d.exceptions.as_slice()));
+    if exceptions.is_empty() {
+        return Internal::Status(format!(
+            "nothing to leave out: {mode} is blocked for none or for all of the path's pairs"
+        ));
+    }
+    if had == Some(exceptions.as_slice()) {
+        let r = ws.resolved_exceptions(path);
+        let fig = exceptions::figures(&ws.inventory, &ws.evaluation, path, mode, r);
+        let rest = match fig.blocked {
+            0 => format!("every pair {mode} blocks is left out"),
+            n => format!(
+                "{} stay blocked, tangled between users and targets",
+                plural(n as usize, "pair")
+            ),
+        };
+        return Internal::Status(format!(
+            "x changes nothing: the path already has the exception it proposes ({}); {rest}",
+            who(&exceptions[0])
+        ));
+    }
+    Internal::Edit(crate::plan::Edit::Decide {
+        path,
+        mode,
+        exceptions,
+    })
 }
 
 /// `2 targets, 1 user` blocked by a mode (users and targets named by a block, blocking clients).

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use super::app::{App, ExportKind, Field, Form, FormPurpose, Overlay, Stale, entries};
+use super::app::{App, Field, Form, FormPurpose, Overlay, Stale, entries};
 use super::autosave::Orphan;
 use super::inventory;
 use super::keymap::{Action, Context};
@@ -45,10 +45,8 @@ impl App {
             self.error(format!(
                 "the plan is stale: {what}; review it, then save to bind it to this inventory"
             ));
-        } else if let Some(d) = &data_dir
-            && let Some(note) = self.remember(d, &now)
-        {
-            self.info(note);
+        } else if let Some(d) = &data_dir {
+            self.remember(d, &now);
         }
         if let (Some(p), None) = (&self.files.plan, &self.files.plan_on_disk) {
             self.info(format!(
@@ -58,59 +56,9 @@ impl App {
         }
     }
 
-    /// Keeps this inventory's lines for the comparisons of plans that will become stale, as the latest version
-    /// of this plan file; returns the note of what older versions were pruned.
-    pub(super) fn remember(
-        &mut self,
-        data_dir: &std::path::Path,
-        fingerprint: &str,
-    ) -> Option<String> {
-        let plan = self
-            .files
-            .plan
-            .as_deref()
-            .map_or(String::new(), super::autosave::identity);
-        match super::known::remember(data_dir, fingerprint, &self.ws.inventory, &plan) {
-            Ok(pruned) => pruned.note(data_dir),
-            Err(e) => {
-                self.error(format!(
-                    "could not keep the inventory for later comparisons in {}: {e}",
-                    data_dir.display()
-                ));
-                None
-            }
-        }
-    }
-
-    /// Reads the inventory and the plan file again from disk, discarding unsaved changes.
-    pub(crate) fn reload(&mut self) {
-        let inv = match &self.files.inventory {
-            Some(p) => crate::inventory::load_file(p).map_err(|e| e.to_string()),
-            None => crate::inventory::load_sample().map_err(|e| e.to_string()),
-        };
-        let inv = match inv {
-            Ok(inv) => inv,
-            Err(e) => return self.error(format!("reload: the inventory does not load: {e}")),
-        };
-        let plan = match self.files.plan.as_deref().filter(|p| p.exists()) {
-            Some(p) => match io::load(p).and_then(|(plan, stamp)| {
-                io::validate(&plan, &inv)?;
-                Ok((plan, stamp))
-            }) {
-                Ok((plan, stamp)) => Some((plan, stamp)),
-                Err(e) => {
-                    let first = e.0.first().map_or(String::new(), |d| d.message.clone());
-                    return self.error(format!("reload: {}: {first}", p.display()));
-                }
-            },
-            None => None,
-        };
-        let today = self.ws.today;
-        let (plan, stamp) = match plan {
-            Some((p, s)) => (Some(p), Some(s)),
-            None => (None, None),
-        };
-        self.ws = Workspace::new(inv, plan, today);
+    /// Plans on the inventory and the plan file read again (see [`App::reload`]), discarding unsaved changes.
+    pub(super) fn reloaded(&mut self, ws: Workspace, stamp: Option<FileStamp>) {
+        self.ws = ws;
         self.files.plan_on_disk = stamp;
         self.files.baseline = self.ws.plan.clone();
         self.modified = false;
@@ -218,9 +166,8 @@ impl App {
         let plan = self.plan_for(&path);
         match io::save_atomic(&path, &plan, self.files.plan_on_disk.as_ref()) {
             Ok(stamp) => {
-                let note = self.saved(path.clone(), stamp, &plan);
-                let note = note.map_or(String::new(), |n| format!("; {n}"));
-                self.info(format!("saved {}{note}", path.display()));
+                self.saved(path.clone(), stamp, &plan);
+                self.info(format!("saved {}", path.display()));
             }
             // Someone else's edit is never overwritten: ours goes beside it, and later saves go there too.
             Err(io::SaveError::ChangedOnDisk { .. }) => match io::save_beside(&path, &plan) {
@@ -257,14 +204,13 @@ impl App {
         }));
     }
 
-    /// Records that the plan was saved to `path`; returns the note of older inventories pruned, if any.
-    pub(super) fn saved(&mut self, path: PathBuf, stamp: FileStamp, plan: &Plan) -> Option<String> {
+    /// Records that the plan was saved to `path`.
+    pub(super) fn saved(&mut self, path: PathBuf, stamp: FileStamp, plan: &Plan) {
         // Saved, the plan is bound to this inventory: no longer stale, and the inventory is remembered as the
         // latest version of this plan file.
         self.ws.plan.inventory = plan.inventory.clone();
         let first = self.files.plan.as_ref() != Some(&path);
         self.files.plan = Some(path);
-        let mut note = None;
         if (self.stale.take().is_some() || first)
             && let Some(d) = self
                 .files
@@ -273,14 +219,13 @@ impl App {
                 .and_then(|a| a.data_dir().map(std::path::Path::to_path_buf))
         {
             let fp = self.ws.plan.inventory.fingerprint.clone();
-            note = self.remember(&d, &fp);
+            self.remember(&d, &fp);
         }
         self.files.plan_on_disk = Some(stamp);
         self.files.baseline = self.ws.plan.clone();
         self.modified = false;
         self.ws.mark_saved();
         self.remove_autosave();
-        note
     }
 
     /// The plan as it is saved to `path`: bound to the inventory, which it names relative to the plan file.
@@ -302,14 +247,6 @@ impl App {
             .clone()
             .unwrap_or_else(|| PathBuf::from("rollout.plan.toml"));
         io::render(&self.plan_for(&path))
-    }
-
-    pub(crate) fn export(&mut self, kind: ExportKind) -> Option<Overlay> {
-        match super::export(self, kind) {
-            Ok(msg) => self.info(msg),
-            Err(e) => self.error(e),
-        }
-        None
     }
 
     /// Ends the planner, removing the autosave when nothing is unsaved (else it is written before the end).

@@ -152,46 +152,8 @@ impl PathsState {
                     )),
                 }
             }
-            Action::ExceptBlockers => {
-                let exceptions = crate::tui::exceptions::proposed(ws, path, choice.mode);
-                let had = ws
-                    .inventory
-                    .paths
-                    .get(path as usize)
-                    .and_then(|p| ws.plan.decision(&p.name).map(|d| d.exceptions.as_slice()));
-                if exceptions.is_empty() {
-                    queue.push_back(Internal::Status(format!(
-                        "nothing to leave out: {} is blocked for none or for all of the path's pairs",
-                        choice.mode
-                    )));
-                } else if had == Some(exceptions.as_slice()) {
-                    let r = ws.resolved_exceptions(path);
-                    let fig = crate::plan::exceptions::figures(
-                        &ws.inventory,
-                        &ws.evaluation,
-                        path,
-                        choice.mode,
-                        r,
-                    );
-                    let rest = match fig.blocked {
-                        0 => format!("every pair {} blocks is left out", choice.mode),
-                        n => format!(
-                            "{} stay blocked, tangled between users and targets",
-                            crate::report::plural(n as usize, "pair")
-                        ),
-                    };
-                    queue.push_back(Internal::Status(format!(
-                        "x changes nothing: the path already has the exception it proposes ({}); {rest}",
-                        crate::tui::exceptions::who(&exceptions[0])
-                    )));
-                } else {
-                    queue.push_back(Internal::Edit(Edit::Decide {
-                        path,
-                        mode: choice.mode,
-                        exceptions,
-                    }));
-                }
-            }
+            // Worked out off the key path: on a large path it takes a while.
+            Action::ExceptBlockers => queue.push_back(Internal::Except(path)),
             Action::ClearExceptions => queue.push_back(Internal::Edit(Edit::Decide {
                 path,
                 mode: choice.mode,
