@@ -1055,3 +1055,43 @@ fn an_export_is_written_off_the_key_path() {
     let text = app.status.as_ref().expect("a message").text.clone();
     assert_eq!(text, format!("wrote {}", md.display()));
 }
+
+#[test]
+fn an_exception_that_leaves_out_nothing_blocked_reads_not_needed_in_every_view() {
+    use guardplan::plan::{Edit, Exception};
+    let mut app = sample_app();
+    select_path(&mut app, "app-owners");
+    let path = app.paths.cursor.selected as u32;
+    let mode = app.ws.choice(path).mode;
+    // SRV-APP-01 serves remote-guard: leaving it out is not needed.
+    let exceptions = vec![Exception {
+        targets: vec!["host:SRV-APP-01".into()],
+        stage: Some(app.ws.plan.stages.last().expect("stages").name.clone()),
+        ..Exception::default()
+    }];
+    app.queue
+        .push_back(guardplan::tui::event::Internal::Edit(Edit::Decide {
+            path,
+            mode,
+            exceptions,
+        }));
+    app.process_internal();
+    let detail: String = guardplan::tui::paths::detail_lines(&app.ws, path, &app.config.theme)
+        .iter()
+        .map(|l| l.to_string() + "\n")
+        .collect();
+    assert!(
+        detail.contains("not needed: nothing it leaves out blocks the mode any more"),
+        "{detail}"
+    );
+    keys(&mut app, "7");
+    let s = screen(&mut app, 110, 30);
+    assert!(s.contains("! not needed"), "{s}");
+    keys(&mut app, "4G");
+    let last = app.ws.plan.stages.len() - 1;
+    let joining = &app.stages.gates[last].joining;
+    assert!(
+        joining.iter().any(|j| j.ends_with("(not needed)")),
+        "{joining:?}"
+    );
+}
