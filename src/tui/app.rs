@@ -414,8 +414,9 @@ impl App {
             self.overlay = popups::on_key(self, overlay, k, key);
             return true;
         }
-        // Esc while work the operator asked for runs cancels it, before anything else it would do.
-        if k.code == KeyCode::Esc && self.cancel_jobs() {
+        // Esc (Back) while work the operator asked for runs cancels it, before anything else it would do.
+        let back = || self.config.keymap.lookup(&self.contexts(), key) == Some(Action::Back);
+        if !self.jobs.is_empty() && (k.code == KeyCode::Esc || back()) && self.cancel_jobs() {
             return true;
         }
         if self.filter_typing() {
