@@ -63,6 +63,7 @@ impl App {
         self.files.baseline = self.ws.plan.clone();
         self.modified = false;
         self.inventory = inventory::InventoryState::new(&self.ws.inventory);
+        self.paths.forget();
         self.back.clear();
         self.refresh();
         self.autosave();

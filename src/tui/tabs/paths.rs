@@ -10,7 +10,7 @@ use ratatui::text::{Line, Span};
 use crate::finding::{Mode, Verdict};
 use crate::inventory::PathId;
 use crate::plan::Enforcement;
-use crate::plan::{Edit, Workspace};
+use crate::plan::{Edit, Exception, Workspace};
 use crate::report::plural;
 use crate::tui::app::{App, Cursor};
 use crate::tui::event::Internal;
@@ -26,6 +26,56 @@ pub struct PathsState {
     pub pane: usize,
     /// Scroll of the detail pane.
     pub detail_scroll: u16,
+    /// Whether each drawn path's chosen mode is done by its exceptions, kept until its decision changes.
+    done: DoneCache,
+}
+
+/// Per path: the chosen mode and the exceptions it was judged with, and the number of exceptions when they
+/// leave out every pair the mode blocks. Filled as rows are drawn, so that a frame costs no pair counting once
+/// the decisions it shows were judged; a derived value, so two states compare equal whatever it holds.
+#[derive(Debug, Default)]
+struct DoneCache(std::cell::RefCell<std::collections::HashMap<PathId, Judged>>);
+
+/// A decision as it was judged (mode, exceptions) and the judgement.
+type Judged = (Mode, Vec<Exception>, Option<usize>);
+
+impl Clone for DoneCache {
+    fn clone(&self) -> Self {
+        DoneCache::default()
+    }
+}
+
+impl PartialEq for DoneCache {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for DoneCache {}
+
+impl DoneCache {
+    /// The number of exceptions of `path` when they leave out every pair its chosen mode `m` blocks.
+    fn get(&self, ws: &Workspace, path: PathId, m: Mode) -> Option<usize> {
+        let name = &ws.inventory.paths.get(path as usize)?.name;
+        let written = ws
+            .plan
+            .decision(name)
+            .map_or(&[][..], |d| d.exceptions.as_slice());
+        if let Some((mode, ex, done)) = self.0.borrow().get(&path)
+            && *mode == m
+            && ex.as_slice() == written
+        {
+            return *done;
+        }
+        let resolved = ws.resolved_exceptions(path);
+        let fig =
+            crate::plan::exceptions::figures(&ws.inventory, &ws.evaluation, path, m, resolved);
+        let done = (!resolved.is_empty() && fig.blocked == 0).then_some(resolved.len());
+        self.0
+            .borrow_mut()
+            .insert(path, (m, written.to_vec(), done));
+        done
+    }
 }
 
 /// The list pane and the detail pane.
@@ -64,6 +114,11 @@ impl Columns {
 }
 
 impl PathsState {
+    /// Forgets what was judged of the decisions (another inventory, another evaluation).
+    pub fn forget(&mut self) {
+        self.done = DoneCache::default();
+    }
+
     /// The selected path.
     pub fn selected(&self, ws: &Workspace) -> Option<PathId> {
         (self.cursor.selected < ws.inventory.paths.len()).then_some(self.cursor.selected as PathId)
@@ -211,7 +266,7 @@ enum Share {
 }
 
 /// The share of the path's pairs mode `m` serves, as its cell tells it.
-fn share(ws: &Workspace, path: PathId, m: Mode, chosen: bool) -> Share {
+fn share(ws: &Workspace, done: &DoneCache, path: PathId, m: Mode, chosen: bool) -> Share {
     let Some(pp) = ws.evaluation.pairs.get(path as usize) else {
         return Share::Whole;
     };
@@ -219,13 +274,8 @@ fn share(ws: &Workspace, path: PathId, m: Mode, chosen: bool) -> Share {
     if blocked == 0 || blocked >= pp.pairs {
         return Share::Whole;
     }
-    if chosen {
-        let resolved = ws.resolved_exceptions(path);
-        let fig =
-            crate::plan::exceptions::figures(&ws.inventory, &ws.evaluation, path, m, resolved);
-        if !resolved.is_empty() && fig.blocked == 0 {
-            return Share::Excepted(resolved.len());
-        }
+    if chosen && let Some(n) = done.get(ws, path, m) {
+        return Share::Excepted(n);
     }
     Share::Partly(pp.served_percent(m))
 }
@@ -312,7 +362,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 } else {
                     ev.map_or(Verdict::Ok, |e| e.modes[m.index()].verdict.0)
                 };
-                let share = share(ws, i as PathId, m, m == choice.mode);
+                let share = share(ws, &st.done, i as PathId, m, m == choice.mode);
                 spans.push(Span::raw(" "));
                 spans.extend(cell(v, share, m == choice.mode, cols, theme));
             }
