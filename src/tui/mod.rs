@@ -95,13 +95,15 @@ fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> io::Res
 }
 
 /// Writes an export beside the plan file (or in the current directory when the plan has none): the plan
-/// file's text `plan_text` for [`ExportKind::Plan`], else what the workspace `ws` gives.
+/// file's text `plan_text` for [`ExportKind::Plan`], else what the workspace `ws` gives. Nothing is written
+/// once `progress` says the export was cancelled (`Ok(None)`).
 pub fn export(
     ws: Option<&crate::plan::Workspace>,
     files: &app::Files,
     plan_text: Option<&str>,
     kind: ExportKind,
-) -> Result<String, String> {
+    progress: &jobs::Progress,
+) -> Result<Option<String>, String> {
     let base = files
         .plan
         .clone()
@@ -122,17 +124,24 @@ pub fn export(
             let path = dir.join(format!("{stem}.export.plan.toml"));
             crate::plan::io::write_atomic(&path, plan_text.ok_or_else(no_plan)?.as_bytes())
                 .map_err(|e| e.to_string())?;
-            Ok(format!("wrote {}", path.display()))
+            Ok(Some(format!("wrote {}", path.display())))
         }
         ExportKind::Scripts => {
             let out = dir.join(format!("{stem}-scripts"));
-            let files = crate::plan::scripts::write_scripts(ws.ok_or_else(no_plan)?, &out)
+            progress.step(0, 2, "generating the scripts");
+            let scripts = crate::plan::scripts::stage_scripts(ws.ok_or_else(no_plan)?)
                 .map_err(|e| e.to_string())?;
-            Ok(format!(
+            if progress.cancelled() {
+                return Ok(None);
+            }
+            progress.step(1, 2, "writing them");
+            let files = crate::plan::scripts::write_script_files(scripts, &out)
+                .map_err(|e| e.to_string())?;
+            Ok(Some(format!(
                 "wrote {} to {}",
                 crate::report::plural(files.len(), "script"),
                 out.display()
-            ))
+            )))
         }
         ExportKind::Markdown | ExportKind::Sarif => {
             use crate::check::{CheckFormat, render};
@@ -142,6 +151,7 @@ pub fn export(
             };
             // The report of the working plan, as `guardplan export` would give it once saved.
             let ws = ws.ok_or_else(no_plan)?;
+            progress.step(0, 2, "building the report");
             let report = crate::report::plan_report(
                 ws,
                 crate::report::repo::uri(&base.display().to_string(), None),
@@ -149,9 +159,13 @@ pub fn export(
                 crate::finding::Severity::Block,
             );
             let path = dir.join(format!("{stem}.{ext}"));
-            crate::plan::io::write_atomic(&path, render(&report, format).as_bytes())
-                .map_err(|e| e.to_string())?;
-            Ok(format!("wrote {}", path.display()))
+            let text = render(&report, format);
+            if progress.cancelled() {
+                return Ok(None);
+            }
+            progress.step(1, 2, "writing it");
+            crate::plan::io::write_atomic(&path, text.as_bytes()).map_err(|e| e.to_string())?;
+            Ok(Some(format!("wrote {}", path.display())))
         }
     }
 }

@@ -218,13 +218,12 @@ impl App {
             ExportKind::Scripts => "exporting the per-stage scripts",
         };
         let job = Job::spawn(what, PlanVersion::Any, move |progress: &Progress| {
-            progress.step(0, 1, "building and writing it");
-            Outcome::Exported(super::export(
-                ws.as_deref(),
-                &files,
-                plan_text.as_deref(),
-                kind,
-            ))
+            progress.step(0, 1, "writing it");
+            match super::export(ws.as_deref(), &files, plan_text.as_deref(), kind, progress) {
+                Ok(Some(wrote)) => Outcome::Exported(Ok(wrote)),
+                Ok(None) => Outcome::Cancelled,
+                Err(e) => Outcome::Exported(Err(e)),
+            }
         });
         self.start(job);
         None
