@@ -808,6 +808,10 @@ fn seven_saves_on_seven_versions_of_an_inventory_keep_at_most_six_of_them() {
         let inv = sample_version(n);
         bound = guardplan::plan::io::fingerprint(&inv);
         let mut app = app_for(inv, Some(&plan), Some(&data));
+        // Every other save, keeping the inventory ends after the key, as on a large estate.
+        if n % 2 == 1 {
+            app.job_wait = std::time::Duration::ZERO;
+        }
         keys(&mut app, "3ms");
         assert_eq!(saved_plan(&plan).inventory.fingerprint, bound);
         let status = app.status.clone().expect("a message");

@@ -166,19 +166,20 @@ impl App {
         };
         let plan = self.plan_for(&path);
         match io::save_atomic(&path, &plan, self.files.plan_on_disk.as_ref()) {
+            // The message first: what keeping the inventory prunes is added to it, now or when it is done.
             Ok(stamp) => {
-                self.saved(path.clone(), stamp, &plan);
                 self.info(format!("saved {}", path.display()));
+                self.saved(path.clone(), stamp, &plan);
             }
             // Someone else's edit is never overwritten: ours goes beside it, and later saves go there too.
             Err(io::SaveError::ChangedOnDisk { .. }) => match io::save_beside(&path, &plan) {
                 Ok((beside, stamp)) => {
-                    self.saved(beside.clone(), stamp, &plan);
                     self.info(format!(
                         "{} changed on disk since it was opened: saved yours beside it as {}; compare the two",
                         path.display(),
                         beside.display()
                     ));
+                    self.saved(beside, stamp, &plan);
                 }
                 Err(e) => self.error(e.to_string()),
             },

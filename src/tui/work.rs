@@ -115,6 +115,14 @@ impl App {
         ) else {
             return;
         };
+        // A second x on the same path while the first works would only give way to the first.
+        if self
+            .jobs
+            .iter()
+            .any(|j| matches!(j.started_on, PlanVersion::Decision(p, ..) if p == path))
+        {
+            return self.info(format!("x on {} is under way (Esc cancels it)", p.name));
+        }
         let mode = self.ws.choice(path).mode;
         let had = self
             .ws
