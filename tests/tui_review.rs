@@ -904,33 +904,30 @@ fn undo_and_redo_name_the_exceptions_before_and_after() {
     let mut app = sample_app();
     select_path(&mut app, "app-owners");
     // x proposes what the path already has: it says so instead of changing nothing silently.
-    keys(&mut app, "x");
-    let text = app.status.as_ref().expect("a message").text.clone();
+    let text = said(&mut app, "x");
     assert!(text.starts_with("x changes nothing"), "{text}");
-    keys(&mut app, "X");
-    let cleared = app.status.as_ref().expect("a message").text.clone();
     assert_eq!(
-        cleared,
+        said(&mut app, "X"),
         "app-owners remote-guard: 1 exception: targets host:SRV-REPORT-01 -> no exception (u undoes)"
     );
-    keys(&mut app, "x");
-    keys(&mut app, "u");
-    let undone = app.status.as_ref().expect("a message").text.clone();
     assert_eq!(
-        undone,
+        said(&mut app, "xu"),
         "undone: app-owners remote-guard: no exception -> 1 exception: targets host:SRV-REPORT-01"
     );
-    keys(&mut app, "<c-r>");
-    let redone = app.status.as_ref().expect("a message").text.clone();
+    let redone = said(&mut app, "<c-r>");
     assert!(
         redone.starts_with("redone: app-owners remote-guard: no exception -> 1 exception"),
         "{redone}"
     );
     // A change of mode that keeps the exceptions names the modes only.
-    keys(&mut app, "m");
-    keys(&mut app, "u");
-    let mode = app.status.as_ref().expect("a message").text.clone();
+    let mode = said(&mut app, "mu");
     assert!(!mode.contains("exception) ->"), "{mode}");
+}
+
+/// The message the status line shows after `seq`.
+fn said(app: &mut guardplan::tui::App, seq: &str) -> String {
+    keys(app, seq);
+    app.status.as_ref().expect("a message").text.clone()
 }
 
 /// The sample with `x`'s work left under way until the test settles it, as on a large estate.
