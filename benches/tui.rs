@@ -17,7 +17,7 @@ use ratatui::backend::TestBackend;
 #[path = "../tests/tui_support/mod.rs"]
 mod tui_support;
 
-use tui_support::keys;
+use tui_support::{keys, keys_unsettled};
 
 const WIDTH: u16 = 160;
 const HEIGHT: u16 = 50;
@@ -79,6 +79,14 @@ fn widest_exception(app: &App) -> usize {
         .map_or(0, |(_, p)| p)
 }
 
+/// The path with the most (user, target) pairs: the largest `x` works on (`helpdesk-ams` in the sample).
+fn largest_path(app: &App) -> usize {
+    let ws = &app.ws;
+    (0..ws.inventory.paths.len())
+        .max_by_key(|p| ws.evaluation.pairs.get(*p).map_or(0, |pp| pp.pairs))
+        .unwrap_or(0)
+}
+
 /// Selects the first finding of the findings view that no waiver accepts yet.
 fn select_unwaived_finding(app: &mut App) {
     keys(app, "5");
@@ -135,6 +143,35 @@ fn bench_planner(c: &mut Criterion) {
         "x: leave the blockers out as an exception, redraw the access paths",
         |b| b.iter_custom(|iters| timed(iters, &mut app, &mut terminal, "x", "u")),
     );
+    keys(&mut app, "u");
+
+    // `x` on the path with the most pairs, its exceptions cleared first: the key alone (the work goes on off
+    // the key path behind a progress line), then the key to its result on screen. Undone between samples.
+    keys(&mut app, "g");
+    for _ in 0..largest_path(&app) {
+        keys(&mut app, "j");
+    }
+    keys(&mut app, "X");
+    let wait = app.job_wait;
+    app.job_wait = Duration::ZERO;
+    group.bench_function("x on the largest path: the key answers", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let start = Instant::now();
+                keys_unsettled(&mut app, "x");
+                draw(&mut terminal, &app);
+                total += start.elapsed();
+                app.settle();
+                keys(&mut app, "u");
+            }
+            total
+        })
+    });
+    app.job_wait = wait;
+    group.bench_function("x on the largest path: to its result on screen", |b| {
+        b.iter_custom(|iters| timed(iters, &mut app, &mut terminal, "x", "u"))
+    });
     keys(&mut app, "u");
 
     // A path of a stage moved to the next stage in the stage wizard, undone between samples.

@@ -247,11 +247,11 @@ fn the_exception_stage_reaches_every_report() {
     assert!(others > 0, "an exception without a stage says null");
     let md = render(&r, CheckFormat::Markdown);
     assert!(
-        md.contains("`app-owners` stays on `standard` for 1 pairs until stage `enforce`"),
+        md.contains("`app-owners` stays on `standard` for 1 pair until stage `enforce`"),
         "{md}"
     );
     assert!(
-        md.contains("- Exception of `app-owners` joins its mode (1 pairs)"),
+        md.contains("- Exception of `app-owners` joins its mode (1 pair)"),
         "{md}"
     );
     let text = render(&r, CheckFormat::Text);

@@ -138,7 +138,7 @@ fn the_sample_plan_exceptions_reach_every_report() {
     let md = render(&r, CheckFormat::Markdown);
     assert!(md.contains("Exceptions (2)"), "{md}");
     assert!(
-        md.contains("`app-owners` stays on `standard` for 1 pairs: targets `host:SRV-REPORT-01`"),
+        md.contains("`app-owners` stays on `standard` for 1 pair: targets `host:SRV-REPORT-01`"),
         "{md}"
     );
     assert!(md.contains("  - Remediation: RCG-NO-RDP-RIGHT"), "{md}");

@@ -849,3 +849,246 @@ fn every_tab_is_on_screen_at_80_columns_and_a_click_finds_it() {
     ));
     assert_eq!(app.view, View::Waivers);
 }
+
+/// The access-paths view selecting a path of the sample by name.
+fn select_path(app: &mut guardplan::tui::App, name: &str) {
+    keys(app, "3g");
+    let at = (app.ws.inventory.paths.iter())
+        .position(|p| p.name == name)
+        .unwrap_or_else(|| panic!("the sample has {name}"));
+    for _ in 0..at {
+        keys(app, "j");
+    }
+}
+
+#[test]
+fn a_chosen_mode_whose_blocked_rest_is_excepted_reads_as_done() {
+    let mut app = sample_app();
+    select_path(&mut app, "app-owners");
+    let row = |s: &str| {
+        s.lines()
+            .find(|l| l.contains("app-owners "))
+            .expect("the app-owners row")
+            .to_string()
+    };
+    let detail = |app: &guardplan::tui::App| {
+        let p = app.paths.cursor.selected as u32;
+        let lines = guardplan::tui::paths::detail_lines(&app.ws, p, &app.config.theme);
+        lines
+            .iter()
+            .map(|l| l.to_string() + "\n")
+            .collect::<String>()
+    };
+    let s = screen(&mut app, 110, 30);
+    // remote-guard is blocked for half the pairs; the exception leaves that half out: done, not 50%.
+    let done = row(&s);
+    assert!(done.contains("[+ 1 exc]"), "{done}");
+    let d = detail(&app);
+    assert!(
+        d.contains("done: every pair remote-guard blocks is left out (1 exception)"),
+        "{d}"
+    );
+    // Without the exception the same cell is a partial share again.
+    keys(&mut app, "X");
+    let s = screen(&mut app, 110, 30);
+    let partial = row(&s);
+    assert!(partial.contains("[✗ 50%]"), "{partial}");
+    // Narrow: a mark beside the symbol.
+    keys(&mut app, "u");
+    let s = screen(&mut app, 80, 24);
+    assert!(row(&s).contains("[+x]"), "{s}");
+}
+
+#[test]
+fn undo_and_redo_name_the_exceptions_before_and_after() {
+    let mut app = sample_app();
+    select_path(&mut app, "app-owners");
+    // x proposes what the path already has: it says so instead of changing nothing silently.
+    let text = said(&mut app, "x");
+    assert!(text.starts_with("x changes nothing"), "{text}");
+    assert_eq!(
+        said(&mut app, "X"),
+        "app-owners remote-guard: 1 exception: targets host:SRV-REPORT-01 -> no exception (u undoes)"
+    );
+    assert_eq!(
+        said(&mut app, "xu"),
+        "undone: app-owners remote-guard: no exception -> 1 exception: targets host:SRV-REPORT-01"
+    );
+    let redone = said(&mut app, "<c-r>");
+    assert!(
+        redone.starts_with("redone: app-owners remote-guard: no exception -> 1 exception"),
+        "{redone}"
+    );
+    // A change of mode that keeps the exceptions names the modes only.
+    let mode = said(&mut app, "mu");
+    assert!(!mode.contains("exception) ->"), "{mode}");
+}
+
+/// The message the status line shows after `seq`.
+fn said(app: &mut guardplan::tui::App, seq: &str) -> String {
+    keys(app, seq);
+    app.status.as_ref().expect("a message").text.clone()
+}
+
+/// The sample with `x`'s work left under way until the test settles it, as on a large estate.
+fn slow_sample() -> guardplan::tui::App {
+    let mut app = sample_app();
+    app.job_wait = std::time::Duration::ZERO;
+    app
+}
+
+#[test]
+fn x_runs_off_the_key_path_with_a_progress_line_and_ends_with_what_it_changed() {
+    let mut app = slow_sample();
+    select_path(&mut app, "app-owners");
+    keys(&mut app, "X");
+    keys_unsettled(&mut app, "x");
+    assert_eq!(app.jobs.len(), 1, "the work is under way");
+    let s = screen(&mut app, 110, 30);
+    let footer = s.lines().last().unwrap_or("");
+    assert!(
+        footer.contains("Esc cancels: x on app-owners: leaving out what blocks remote-guard"),
+        "{s}"
+    );
+    // Keys still answer while it runs.
+    keys_unsettled(&mut app, "?");
+    assert!(app.overlay.is_some());
+    keys_unsettled(&mut app, "<esc>");
+    app.settle();
+    assert!(app.jobs.is_empty());
+    let text = app.status.as_ref().expect("a message").text.clone();
+    assert!(
+        text.contains("no exception -> 1 exception: targets host:SRV-REPORT-01"),
+        "{text}"
+    );
+}
+
+#[test]
+fn esc_cancels_the_work_and_nothing_changes() {
+    let mut app = slow_sample();
+    select_path(&mut app, "app-owners");
+    keys(&mut app, "X");
+    let before = app.ws.plan.clone();
+    keys_unsettled(&mut app, "x<esc>");
+    assert!(app.jobs.is_empty());
+    let text = app.status.as_ref().expect("a message").text.clone();
+    assert!(text.starts_with("cancelled x on app-owners: "), "{text}");
+    assert!(text.ends_with("nothing changed"), "{text}");
+    app.settle();
+    assert_eq!(app.ws.plan, before);
+}
+
+#[test]
+fn an_edit_made_while_x_works_is_never_clobbered_by_its_result() {
+    let mut app = slow_sample();
+    select_path(&mut app, "app-owners");
+    keys(&mut app, "X");
+    // The operator changes the path's mode while the exception is worked out for the old one.
+    keys_unsettled(&mut app, "xm");
+    let mode = app.ws.choice(app.paths.cursor.selected as u32).mode;
+    app.settle();
+    assert_eq!(app.ws.choice(app.paths.cursor.selected as u32).mode, mode);
+    let d = app.ws.plan.decision("app-owners").expect("decided");
+    assert!(d.exceptions.is_empty(), "{d:?}");
+    let status = app.status.as_ref().expect("a message");
+    assert!(
+        status.error
+            && status
+                .text
+                .contains("changed while the exception was worked out"),
+        "{}",
+        status.text
+    );
+}
+
+#[test]
+fn edits_wait_while_a_reload_runs_and_a_form_keeps_what_was_typed() {
+    use guardplan::tui::app::Overlay;
+    let mut app = slow_sample();
+    keys_unsettled(&mut app, "R");
+    assert_eq!(app.jobs.len(), 1);
+    assert!(app.jobs[0].blocks_edits);
+    // A change of the plan is refused with the reason, the plan untouched.
+    let before = app.ws.plan.clone();
+    keys_unsettled(&mut app, "3m");
+    assert_eq!(app.ws.plan, before);
+    let status = app.status.as_ref().expect("a message");
+    assert!(
+        status.error
+            && status
+                .text
+                .contains("reloading the inventory and the plan: changes wait"),
+        "{}",
+        status.text
+    );
+    // A stage typed into a form stays in the form.
+    keys_unsettled(&mut app, "4anew-stage<enter>");
+    match &app.overlay {
+        Some(Overlay::Form(f)) => {
+            assert_eq!(f.fields[0].value, "new-stage");
+            assert!(
+                f.error.as_deref().unwrap_or("").contains("changes wait"),
+                "{f:?}"
+            );
+        }
+        other => panic!("the form stays open: {other:?}"),
+    }
+    app.settle();
+    keys(&mut app, "<enter>");
+    assert!(app.ws.plan.stages.iter().any(|s| s.name == "new-stage"));
+}
+
+#[test]
+fn an_export_is_written_off_the_key_path() {
+    let dir = tempdir();
+    let plan = file(&dir, "rollout.plan.toml");
+    let mut app = sample_with_plan(&plan);
+    app.job_wait = std::time::Duration::ZERO;
+    keys_unsettled(&mut app, "em");
+    assert_eq!(app.jobs.len(), 1);
+    app.settle();
+    let md = file(&dir, "rollout.md");
+    assert!(md.exists());
+    let text = app.status.as_ref().expect("a message").text.clone();
+    assert_eq!(text, format!("wrote {}", md.display()));
+}
+
+#[test]
+fn an_exception_that_leaves_out_nothing_blocked_reads_not_needed_in_every_view() {
+    use guardplan::plan::{Edit, Exception};
+    let mut app = sample_app();
+    select_path(&mut app, "app-owners");
+    let path = app.paths.cursor.selected as u32;
+    let mode = app.ws.choice(path).mode;
+    // SRV-APP-01 serves remote-guard: leaving it out is not needed.
+    let exceptions = vec![Exception {
+        targets: vec!["host:SRV-APP-01".into()],
+        stage: Some(app.ws.plan.stages.last().expect("stages").name.clone()),
+        ..Exception::default()
+    }];
+    app.queue
+        .push_back(guardplan::tui::event::Internal::Edit(Edit::Decide {
+            path,
+            mode,
+            exceptions,
+        }));
+    app.process_internal();
+    let detail: String = guardplan::tui::paths::detail_lines(&app.ws, path, &app.config.theme)
+        .iter()
+        .map(|l| l.to_string() + "\n")
+        .collect();
+    assert!(
+        detail.contains("not needed: nothing it leaves out blocks the mode any more"),
+        "{detail}"
+    );
+    keys(&mut app, "7");
+    let s = screen(&mut app, 110, 30);
+    assert!(s.contains("! not needed"), "{s}");
+    keys(&mut app, "4G");
+    let last = app.ws.plan.stages.len() - 1;
+    let joining = &app.stages.gates[last].joining;
+    assert!(
+        joining.iter().any(|j| j.ends_with("(not needed)")),
+        "{joining:?}"
+    );
+}

@@ -23,19 +23,48 @@ fn overview() {
 #[test]
 fn the_overview_table_of_modes_fits_a_100_column_terminal() {
     let s = view_screen(View::Overview, 100, 30);
-    let row = s
-        .lines()
-        .find(|l| l.contains("prefer-remote-guard"))
-        .expect("a row for prefer-remote-guard");
     // The last column, how many paths chose the mode, stays on the mode's own row.
-    let cells: Vec<&str> = row
-        .split('│')
-        .nth(1)
-        .unwrap_or("")
-        .split_whitespace()
-        .collect();
-    assert_eq!(cells.len(), 7, "{row}");
+    assert_eq!(mode_row(&s, "prefer-remote-guard").len(), 7, "{s}");
     assert!(s.contains("chosen"), "{s}");
+}
+
+/// The cells of the overview's row of a mode: its name and its counts.
+fn mode_row(screen: &str, name: &str) -> Vec<String> {
+    screen
+        .lines()
+        .map(|l| l.split('│').nth(1).unwrap_or("").split_whitespace())
+        .map(|cells| cells.map(str::to_string).collect::<Vec<_>>())
+        .find(|cells| cells.first().map(String::as_str) == Some(name))
+        .unwrap_or_else(|| panic!("a row for {name}:\n{screen}"))
+}
+
+#[test]
+fn the_overview_table_of_modes_fits_an_80_column_terminal() {
+    let s = view_screen(View::Overview, 80, 24);
+    // Each mode's row holds its name and its six counts: nothing falls to the next line.
+    for name in ["standard", "rcg", "ra", "prefer-rcg"] {
+        assert_eq!(mode_row(&s, name).len(), 7, "{s}");
+    }
+    assert!(s.contains("rcg remote-guard, ra restricted-admin"), "{s}");
+}
+
+/// Every view at 80x24, the size of a default terminal: its tables keep each row on one line under its
+/// headings (narrower columns, abbreviations), its detail below.
+#[test]
+fn every_view_at_80x24() {
+    for (name, keys_) in [
+        ("overview", "1"),
+        ("trust_graph", "2jj"),
+        ("access_paths", "3jjjjjjj"),
+        ("stages", "4jj"),
+        ("findings", "5jj"),
+        ("inventory", "6jlj"),
+        ("waivers", "7"),
+    ] {
+        let mut app = sample_app();
+        keys(&mut app, keys_);
+        insta::assert_snapshot!(format!("80x24_{name}"), screen(&mut app, 80, 24));
+    }
 }
 
 #[test]

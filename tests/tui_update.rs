@@ -773,3 +773,67 @@ fn a_stage_with_thousands_of_actions_shows_those_the_scroll_reaches() {
         "a full page: {shown}"
     );
 }
+
+/// The sample with one more server, `n`: a new version of the inventory.
+fn sample_version(n: usize) -> guardplan::inventory::Inventory {
+    let text = format!(
+        "{}\n[[host]]\nname = \"NEW-SRV-{n:02}\"\ndomain = \"corp.contoso.com\"\njoin = \"ad\"\nos = \"server-2022\"\n",
+        guardplan::inventory::SAMPLE_TOML
+    );
+    guardplan::inventory::load_str("contoso.toml", &text).expect("the version loads")
+}
+
+fn kept_versions(data: &std::path::Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(data.join("inventories"))
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.ends_with(".lines"))
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+#[test]
+fn seven_saves_on_seven_versions_of_an_inventory_keep_at_most_six_of_them() {
+    use guardplan::tui::known::PER_PLAN;
+    let dir = tempdir();
+    let plan = file(&dir, "rollout.plan.toml");
+    let data = file(&dir, "data");
+    let mut notes = Vec::new();
+    let mut bound = String::new();
+    for n in 0..7 {
+        let inv = sample_version(n);
+        bound = guardplan::plan::io::fingerprint(&inv);
+        let mut app = app_for(inv, Some(&plan), Some(&data));
+        // Every other save, keeping the inventory ends after the key, as on a large estate.
+        if n % 2 == 1 {
+            app.job_wait = std::time::Duration::ZERO;
+        }
+        keys(&mut app, "3ms");
+        assert_eq!(saved_plan(&plan).inventory.fingerprint, bound);
+        let status = app.status.clone().expect("a message");
+        assert!(!status.error, "{}", status.text);
+        notes.push(status.text);
+        assert!(
+            kept_versions(&data).len() <= PER_PLAN + 1,
+            "{:?}",
+            kept_versions(&data)
+        );
+    }
+    let kept = kept_versions(&data);
+    assert!(kept.len() <= 6, "{kept:?}");
+    // The version the plan file is bound to is one of them, so its plan can say what changed later.
+    let hex = bound.trim_start_matches("sha256:");
+    assert!(kept.contains(&format!("{hex}.lines")), "{kept:?}");
+    // Saving on a version once the store is full says what it pruned.
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("pruned 1 version of older inventories")),
+        "{notes:?}"
+    );
+    assert!(!notes[0].contains("pruned"), "{notes:?}");
+}

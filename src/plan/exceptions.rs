@@ -214,8 +214,15 @@ pub fn blocking_codes(eval: &Evaluation, pid: PathId, mode: Mode) -> Vec<Code> {
 /// blocked users and targets, and of users refused on some targets the side with fewer pairs; blocked
 /// clients. The excepted sessions take the protective mode that serves most of them, or stay on standard.
 pub fn propose(inv: &Inventory, eval: &Evaluation, pid: PathId, mode: Mode) -> Option<Resolved> {
-    let p = inv.paths.get(pid as usize)?;
-    let pp = eval.pairs.get(pid as usize)?;
+    propose_on(
+        inv.paths.get(pid as usize)?,
+        eval.pairs.get(pid as usize)?,
+        mode,
+    )
+}
+
+/// [`propose`] from the path and its pairs alone (what a thread of its own needs of the evaluation).
+pub fn propose_on(p: &AccessPath, pp: &PathPairs, mode: Mode) -> Option<Resolved> {
     let b = &pp.modes[mode.index()];
     if b.all || b.is_empty() {
         return None;

@@ -1249,7 +1249,11 @@ fn generated_earlier(path: &Path) -> bool {
 /// name fails validation. Scripts an earlier export wrote for stages that no longer change anything (or no
 /// longer exist) are removed, so the folder holds exactly the plan's scripts. Returns the files written, sorted.
 pub fn write_scripts(ws: &Workspace, dir: &Path) -> Result<Vec<PathBuf>, ScriptError> {
-    let files = stage_scripts(ws)?;
+    write_script_files(stage_scripts(ws)?, dir)
+}
+
+/// Writes scripts [`stage_scripts`] generated into `dir`, as [`write_scripts`] does.
+pub fn write_script_files(files: Vec<ScriptFile>, dir: &Path) -> Result<Vec<PathBuf>, ScriptError> {
     std::fs::create_dir_all(dir).map_err(|e| ScriptError::Io {
         path: dir.display().to_string(),
         error: e.to_string(),

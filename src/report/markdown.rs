@@ -651,9 +651,9 @@ fn stages(r: &Report, out: &mut String) {
             for x in (p.exceptions.iter()).filter(|x| x.exception.stage.as_ref() == Some(&s.name)) {
                 let _ = writeln!(
                     out,
-                    "- Exception of {} joins its mode ({} pairs): {}",
+                    "- Exception of {} joins its mode ({}): {}",
                     code(&p.name),
-                    thousands(x.pairs as usize),
+                    super::plural(x.pairs as usize, "pair"),
                     esc(&crate::plan::exceptions::who(&x.exception))
                 );
                 any = true;
@@ -671,9 +671,9 @@ fn stages(r: &Report, out: &mut String) {
             {
                 let _ = writeln!(
                     out,
-                    "- Work item for {} ({} pairs left out): {}",
+                    "- Work item for {} ({} left out): {}",
                     code(name),
-                    thousands(x.pairs as usize),
+                    super::plural(x.pairs as usize, "pair"),
                     esc(&x.exception.remediation)
                 );
                 any = true;
@@ -997,7 +997,7 @@ fn exceptions(r: &Report, out: &mut String) {
             let stale = if x.needed {
                 ""
             } else {
-                " (its blockers are gone: remove it)"
+                " (not needed: nothing it leaves out blocks the mode any more; remove it)"
             };
             let until = e
                 .stage
@@ -1005,10 +1005,10 @@ fn exceptions(r: &Report, out: &mut String) {
                 .map_or(String::new(), |st| format!(" until stage {}", code(st)));
             let _ = writeln!(
                 out,
-                "- {} stays on {} for {} pairs{until}: {}{stale}",
+                "- {} stays on {} for {}{until}: {}{stale}",
                 code(&p.name),
                 code(e.mode().as_str()),
-                thousands(x.pairs as usize),
+                super::plural(x.pairs as usize, "pair"),
                 who.join("; ")
             );
             if !e.remediation.is_empty() {

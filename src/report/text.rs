@@ -180,7 +180,10 @@ pub fn render(r: &Report, color: bool) -> String {
         let _ = writeln!(out);
         let _ = writeln!(out, "{}", p.bold("PATHS"));
         let width = r.paths.iter().map(|x| x.name.len()).max().unwrap_or(0);
-        for path in &r.paths {
+        // By name, as an operator looks a path up.
+        let mut paths: Vec<_> = r.paths.iter().collect();
+        paths.sort_by(|a, b| a.name.cmp(&b.name));
+        for path in paths {
             let verdicts: Vec<String> = Mode::ALL
                 .iter()
                 .map(|m| {
@@ -215,6 +218,18 @@ pub fn render(r: &Report, color: bool) -> String {
                 ))
             );
             for x in &path.exceptions {
+                if !x.needed {
+                    let _ = writeln!(
+                        out,
+                        "  {:<width$}  {}",
+                        "",
+                        p.dim(&format!(
+                            "exception {} not needed: nothing it leaves out blocks {} any more; remove it",
+                            crate::plan::exceptions::who(&x.exception),
+                            mode_name(path.chosen)
+                        ))
+                    );
+                }
                 if let Some(st) = &x.exception.stage {
                     let _ = writeln!(
                         out,

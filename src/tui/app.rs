@@ -300,6 +300,10 @@ pub struct App {
     pub stale: Option<Stale>,
     /// Remote Desktop sessions read from event files (`--events`), shown as each stage's verification.
     pub observed: Option<crate::verify::Observed>,
+    /// Work under way off the key path (see [`super::jobs`]).
+    pub jobs: Vec<super::jobs::Job>,
+    /// How long a key waits for the work it starts before that work goes on behind a progress line.
+    pub job_wait: std::time::Duration,
 }
 
 impl App {
@@ -329,9 +333,21 @@ impl App {
             modified: false,
             queue: VecDeque::new(),
             observed: None,
+            jobs: Vec::new(),
+            job_wait: super::work::INLINE_WAIT,
         };
         app.refresh();
         app.opened();
+        let data_dir = app.files.autosave.as_ref().and_then(Autosave::data_dir);
+        let pruned = data_dir.map_or(0, |d| {
+            super::autosave::prune_abandoned(d, super::autosave::ABANDONED_AFTER)
+        });
+        if pruned > 0 && app.status.is_none() {
+            app.info(format!(
+                "removed {} of planners gone for more than 30 days",
+                crate::report::plural(pruned, "autosave")
+            ));
+        }
         let orphans = app.files.autosave.as_ref().map(Autosave::orphans);
         for orphan in orphans.unwrap_or_default() {
             if app.overlay.is_some() {
@@ -363,6 +379,7 @@ impl App {
                 self.on_mouse(m);
                 true
             }
+            Msg::Tick => self.poll_jobs() || !self.jobs.is_empty(),
             Msg::Paste(text) => {
                 if let Some(Overlay::Form(form)) = &mut self.overlay
                     && let Some(f) = form.fields.get_mut(form.focus)
@@ -395,6 +412,11 @@ impl App {
         }
         if let Some(overlay) = self.overlay.take() {
             self.overlay = popups::on_key(self, overlay, k, key);
+            return true;
+        }
+        // Esc (Back) while work the operator asked for runs cancels it, before anything else it would do.
+        let back = || self.config.keymap.lookup(&self.contexts(), key) == Some(Action::Back);
+        if !self.jobs.is_empty() && (k.code == KeyCode::Esc || back()) && self.cancel_jobs() {
             return true;
         }
         if self.filter_typing() {
@@ -449,6 +471,19 @@ impl App {
 
     /// Runs one action of the keymap.
     pub fn on_action(&mut self, action: Action) {
+        // Work whose result replaces the plan runs: what would change the plan or its file waits.
+        if matches!(
+            action,
+            Action::Save
+                | Action::SaveAs
+                | Action::Undo
+                | Action::Redo
+                | Action::Reload
+                | Action::Export
+        ) && let Some(why) = self.edits_blocked()
+        {
+            return self.error(why);
+        }
         match action {
             Action::Quit => {
                 if self.dirty() {
@@ -557,7 +592,7 @@ impl App {
         Rect::new(0, 0, self.size.0, self.size.1)
     }
 
-    fn fit_cursors(&mut self) {
+    pub(crate) fn fit_cursors(&mut self) {
         let body = ui::frame_layout(self.area()).body;
         self.graph.fit(&self.ws, body);
         self.paths.fit(&self.ws, body);
@@ -606,11 +641,22 @@ impl App {
     pub fn process_internal(&mut self) {
         while let Some(ev) = self.queue.pop_front() {
             match ev {
+                Internal::Edit(_) | Internal::Removed(..) | Internal::Except(_)
+                    if self.edits_blocked().is_some() =>
+                {
+                    let why = self.edits_blocked().unwrap_or_default();
+                    self.error(why);
+                }
+                Internal::Except(path) => self.except_blockers(path),
                 Internal::Edit(edit) => {
                     // What a removal took away is named, with the key that brings it back.
+                    // A decision (a mode with its exceptions) names what it changed too.
                     let removal = matches!(
                         edit,
-                        Edit::RemoveStage(_) | Edit::RemoveMember { .. } | Edit::RemoveWaiver(_)
+                        Edit::RemoveStage(_)
+                            | Edit::RemoveMember { .. }
+                            | Edit::RemoveWaiver(_)
+                            | Edit::Decide { .. }
                     );
                     match self.ws.apply(edit) {
                         Ok(()) if removal => {

@@ -265,6 +265,44 @@ impl Autosave {
     }
 }
 
+/// Autosaves of planners gone longer than this are pruned (of any inventory and plan file): 30 days.
+pub const ABANDONED_AFTER: std::time::Duration = std::time::Duration::from_secs(30 * 24 * 3600);
+
+/// Removes, under the data directory, the autosaves (and lock files) of planners that are no longer running
+/// and were last written more than `after` ago: work never recovered in that time, of any inventory and plan
+/// file, so that the folder stays bounded. A slot a running planner holds is never touched. Returns how many
+/// autosaves were removed.
+pub fn prune_abandoned(data_dir: &Path, after: std::time::Duration) -> usize {
+    let Ok(entries) = std::fs::read_dir(data_dir.join("autosave")) else {
+        return 0;
+    };
+    let now = std::time::SystemTime::now();
+    let old = |path: &Path| {
+        std::fs::metadata(path)
+            .and_then(|m| m.modified())
+            .is_ok_and(|t| now.duration_since(t).is_ok_and(|age| age > after))
+    };
+    let mut removed = 0;
+    for e in entries.filter_map(Result::ok) {
+        let path = e.path();
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.ends_with(SUFFIX) {
+            let lock = lock_path(&path);
+            if old(&path) && try_lock(&lock).is_some() && std::fs::remove_file(&path).is_ok() {
+                let _ = std::fs::remove_file(&lock);
+                removed += 1;
+            }
+        } else if let Some(stem) = name.strip_suffix(".lock") {
+            // A lock file left without its slot by a planner that is gone.
+            let slot = path.with_file_name(format!("{stem}{SUFFIX}"));
+            if !slot.exists() && old(&path) && try_lock(&path).is_some() {
+                let _ = std::fs::remove_file(&path);
+            }
+        }
+    }
+    removed
+}
+
 /// Keeps an autosave slot in step with the working plan from a thread of its own, so that rendering and writing
 /// a large plan never holds up a key: the planner hands it a copy of the plan after each change and goes on; a
 /// copy not written yet is replaced by a newer one (only the latest matters). Every operation on the slot goes
@@ -499,6 +537,36 @@ mod tests {
         }
         drop(w);
         assert!(slot.read().is_none());
+    }
+
+    #[test]
+    fn autosaves_of_planners_long_gone_are_pruned_and_held_ones_never() {
+        let dir = tempfile::tempdir().expect("dir");
+        let gone = Autosave::new(dir.path(), "inv", "old plan");
+        gone.write("version = 1\n", None).expect("write");
+        let gone_path = gone.path().to_path_buf();
+        drop(gone);
+        let running = Autosave::new(dir.path(), "inv", "plan");
+        running.write("version = 1\n", None).expect("write");
+        let recent = Autosave::new(dir.path(), "inv", "recent plan");
+        recent.write("version = 1\n", None).expect("write");
+        let recent_path = recent.path().to_path_buf();
+        drop(recent);
+        // Written 31 days ago: the running planner's slot too, which it still holds.
+        let long_ago =
+            std::time::SystemTime::now() - ABANDONED_AFTER - std::time::Duration::from_secs(86400);
+        for p in [&gone_path, &running.path().to_path_buf()] {
+            let f = std::fs::File::options().append(true).open(p).expect("open");
+            f.set_modified(long_ago).expect("age it");
+        }
+        assert_eq!(prune_abandoned(dir.path(), ABANDONED_AFTER), 1);
+        assert!(
+            !gone_path.exists(),
+            "the slot of a planner long gone is pruned"
+        );
+        assert!(!lock_path(&gone_path).exists(), "with its lock file");
+        assert!(running.path().exists(), "a held slot is never pruned");
+        assert!(recent_path.exists(), "a recent orphan stays to be offered");
     }
 
     #[test]

@@ -17,6 +17,8 @@ pub enum Msg {
     Resize(u16, u16),
     /// Text was pasted.
     Paste(String),
+    /// Time passed while work runs off the key path: its progress is shown, its outcome applied.
+    Tick,
 }
 
 impl Msg {
@@ -54,4 +56,6 @@ pub enum Internal {
     Open(Overlay),
     /// Drill down to what a row names.
     Goto(super::nav::Target),
+    /// Work out, off the key path, the exception of the blockers of a path's chosen mode (`x`).
+    Except(crate::inventory::PathId),
 }

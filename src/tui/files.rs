@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use super::app::{App, ExportKind, Field, Form, FormPurpose, Overlay, Stale, entries};
+use super::app::{App, Field, Form, FormPurpose, Overlay, Stale, entries};
 use super::autosave::Orphan;
 use super::inventory;
 use super::keymap::{Action, Context};
@@ -56,49 +56,14 @@ impl App {
         }
     }
 
-    /// Keeps this inventory's lines for the comparisons of plans that will become stale.
-    pub(super) fn remember(&mut self, data_dir: &std::path::Path, fingerprint: &str) {
-        if let Err(e) = super::known::remember(data_dir, fingerprint, &self.ws.inventory) {
-            self.error(format!(
-                "could not keep the inventory for later comparisons in {}: {e}",
-                data_dir.display()
-            ));
-        }
-    }
-
-    /// Reads the inventory and the plan file again from disk, discarding unsaved changes.
-    pub(crate) fn reload(&mut self) {
-        let inv = match &self.files.inventory {
-            Some(p) => crate::inventory::load_file(p).map_err(|e| e.to_string()),
-            None => crate::inventory::load_sample().map_err(|e| e.to_string()),
-        };
-        let inv = match inv {
-            Ok(inv) => inv,
-            Err(e) => return self.error(format!("reload: the inventory does not load: {e}")),
-        };
-        let plan = match self.files.plan.as_deref().filter(|p| p.exists()) {
-            Some(p) => match io::load(p).and_then(|(plan, stamp)| {
-                io::validate(&plan, &inv)?;
-                Ok((plan, stamp))
-            }) {
-                Ok((plan, stamp)) => Some((plan, stamp)),
-                Err(e) => {
-                    let first = e.0.first().map_or(String::new(), |d| d.message.clone());
-                    return self.error(format!("reload: {}: {first}", p.display()));
-                }
-            },
-            None => None,
-        };
-        let today = self.ws.today;
-        let (plan, stamp) = match plan {
-            Some((p, s)) => (Some(p), Some(s)),
-            None => (None, None),
-        };
-        self.ws = Workspace::new(inv, plan, today);
+    /// Plans on the inventory and the plan file read again (see [`App::reload`]), discarding unsaved changes.
+    pub(super) fn reloaded(&mut self, ws: Workspace, stamp: Option<FileStamp>) {
+        self.ws = ws;
         self.files.plan_on_disk = stamp;
         self.files.baseline = self.ws.plan.clone();
         self.modified = false;
         self.inventory = inventory::InventoryState::new(&self.ws.inventory);
+        self.paths.forget();
         self.back.clear();
         self.refresh();
         self.autosave();
@@ -201,19 +166,20 @@ impl App {
         };
         let plan = self.plan_for(&path);
         match io::save_atomic(&path, &plan, self.files.plan_on_disk.as_ref()) {
+            // The message first: what keeping the inventory prunes is added to it, now or when it is done.
             Ok(stamp) => {
-                self.saved(path.clone(), stamp, &plan);
                 self.info(format!("saved {}", path.display()));
+                self.saved(path.clone(), stamp, &plan);
             }
             // Someone else's edit is never overwritten: ours goes beside it, and later saves go there too.
             Err(io::SaveError::ChangedOnDisk { .. }) => match io::save_beside(&path, &plan) {
                 Ok((beside, stamp)) => {
-                    self.saved(beside.clone(), stamp, &plan);
                     self.info(format!(
                         "{} changed on disk since it was opened: saved yours beside it as {}; compare the two",
                         path.display(),
                         beside.display()
                     ));
+                    self.saved(beside, stamp, &plan);
                 }
                 Err(e) => self.error(e.to_string()),
             },
@@ -242,9 +208,12 @@ impl App {
 
     /// Records that the plan was saved to `path`.
     pub(super) fn saved(&mut self, path: PathBuf, stamp: FileStamp, plan: &Plan) {
-        // Saved, the plan is bound to this inventory: no longer stale, and the inventory is remembered.
+        // Saved, the plan is bound to this inventory: no longer stale, and the inventory is remembered as the
+        // latest version of this plan file.
         self.ws.plan.inventory = plan.inventory.clone();
-        if self.stale.take().is_some()
+        let first = self.files.plan.as_ref() != Some(&path);
+        self.files.plan = Some(path);
+        if (self.stale.take().is_some() || first)
             && let Some(d) = self
                 .files
                 .autosave
@@ -254,7 +223,6 @@ impl App {
             let fp = self.ws.plan.inventory.fingerprint.clone();
             self.remember(&d, &fp);
         }
-        self.files.plan = Some(path);
         self.files.plan_on_disk = Some(stamp);
         self.files.baseline = self.ws.plan.clone();
         self.modified = false;
@@ -281,14 +249,6 @@ impl App {
             .clone()
             .unwrap_or_else(|| PathBuf::from("rollout.plan.toml"));
         io::render(&self.plan_for(&path))
-    }
-
-    pub(crate) fn export(&mut self, kind: ExportKind) -> Option<Overlay> {
-        match super::export(self, kind) {
-            Ok(msg) => self.info(msg),
-            Err(e) => self.error(e),
-        }
-        None
     }
 
     /// Ends the planner, removing the autosave when nothing is unsaved (else it is written before the end).

@@ -9,6 +9,7 @@ pub mod config;
 pub mod event;
 pub mod exceptions;
 pub mod files;
+pub mod jobs;
 pub mod keymap;
 pub mod known;
 pub mod nav;
@@ -16,6 +17,7 @@ pub mod popups;
 pub mod tabs;
 pub mod theme;
 pub mod ui;
+pub mod work;
 
 pub use tabs::{findings, graph, inventory, overview, paths, stages, waivers};
 
@@ -42,6 +44,8 @@ pub fn run(app: &mut App) -> io::Result<()> {
         execute!(io::stdout(), EnableMouseCapture).and_then(|()| event_loop(&mut terminal, app));
     let _ = execute!(io::stdout(), DisableMouseCapture);
     ratatui::restore();
+    // An inventory being kept for later comparisons is written before the process ends.
+    app.settle_background();
     // Whatever ended the planner, the autosave holds the last change before the process ends.
     match app.flush_autosave() {
         Some(e) if result.is_ok() && app.dirty() => Err(io::Error::other(format!(
@@ -62,9 +66,15 @@ fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> io::Res
         if app.quit {
             return Ok(());
         }
-        // While an autosave is being written, wake up now and then to show if it failed; else block until
-        // something happens. Then drain what is pending before drawing again.
-        if app.check_autosave() && !ct::poll(std::time::Duration::from_millis(100))? {
+        // While work runs off the key path, wake up often to show how far it is and apply what it gives; while
+        // an autosave is being written, now and then to show if it failed; else block until something happens.
+        // Then drain what is pending before drawing again.
+        if !app.jobs.is_empty() {
+            if !ct::poll(std::time::Duration::from_millis(50))? {
+                app.update(Msg::Tick);
+                continue;
+            }
+        } else if app.check_autosave() && !ct::poll(std::time::Duration::from_millis(100))? {
             continue;
         }
         let mut ev = ct::read()?;
@@ -77,13 +87,24 @@ fn event_loop(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> io::Res
             }
             ev = ct::read()?;
         }
+        // Work that ended while keys were handled shows its result in the same frame.
+        if !app.jobs.is_empty() {
+            app.update(Msg::Tick);
+        }
     }
 }
 
-/// Writes an export beside the plan file (or in the current directory when the plan has none).
-pub fn export(app: &App, kind: ExportKind) -> Result<String, String> {
-    let base = app
-        .files
+/// Writes an export beside the plan file (or in the current directory when the plan has none): the plan
+/// file's text `plan_text` for [`ExportKind::Plan`], else what the workspace `ws` gives. Nothing is written
+/// once `progress` says the export was cancelled (`Ok(None)`).
+pub fn export(
+    ws: Option<&crate::plan::Workspace>,
+    files: &app::Files,
+    plan_text: Option<&str>,
+    kind: ExportKind,
+    progress: &jobs::Progress,
+) -> Result<Option<String>, String> {
+    let base = files
         .plan
         .clone()
         .unwrap_or_else(|| "rollout.plan.toml".into());
@@ -97,22 +118,30 @@ pub fn export(app: &App, kind: ExportKind) -> Result<String, String> {
         })
         .unwrap_or_else(|| "rollout".into());
     let dir = base.parent().map(Path::to_path_buf).unwrap_or_default();
+    let no_plan = || "nothing to export".to_string();
     match kind {
         ExportKind::Plan => {
             let path = dir.join(format!("{stem}.export.plan.toml"));
-            crate::plan::io::write_atomic(&path, app.plan_text().as_bytes())
+            crate::plan::io::write_atomic(&path, plan_text.ok_or_else(no_plan)?.as_bytes())
                 .map_err(|e| e.to_string())?;
-            Ok(format!("wrote {}", path.display()))
+            Ok(Some(format!("wrote {}", path.display())))
         }
         ExportKind::Scripts => {
             let out = dir.join(format!("{stem}-scripts"));
-            let files =
-                crate::plan::scripts::write_scripts(&app.ws, &out).map_err(|e| e.to_string())?;
-            Ok(format!(
-                "wrote {} scripts to {}",
-                files.len(),
+            progress.step(0, 2, "generating the scripts");
+            let scripts = crate::plan::scripts::stage_scripts(ws.ok_or_else(no_plan)?)
+                .map_err(|e| e.to_string())?;
+            if progress.cancelled() {
+                return Ok(None);
+            }
+            progress.step(1, 2, "writing them");
+            let files = crate::plan::scripts::write_script_files(scripts, &out)
+                .map_err(|e| e.to_string())?;
+            Ok(Some(format!(
+                "wrote {} to {}",
+                crate::report::plural(files.len(), "script"),
                 out.display()
-            ))
+            )))
         }
         ExportKind::Markdown | ExportKind::Sarif => {
             use crate::check::{CheckFormat, render};
@@ -121,7 +150,8 @@ pub fn export(app: &App, kind: ExportKind) -> Result<String, String> {
                 _ => ("sarif", CheckFormat::Sarif),
             };
             // The report of the working plan, as `guardplan export` would give it once saved.
-            let ws = &app.ws;
+            let ws = ws.ok_or_else(no_plan)?;
+            progress.step(0, 2, "building the report");
             let report = crate::report::plan_report(
                 ws,
                 crate::report::repo::uri(&base.display().to_string(), None),
@@ -129,9 +159,13 @@ pub fn export(app: &App, kind: ExportKind) -> Result<String, String> {
                 crate::finding::Severity::Block,
             );
             let path = dir.join(format!("{stem}.{ext}"));
-            crate::plan::io::write_atomic(&path, render(&report, format).as_bytes())
-                .map_err(|e| e.to_string())?;
-            Ok(format!("wrote {}", path.display()))
+            let text = render(&report, format);
+            if progress.cancelled() {
+                return Ok(None);
+            }
+            progress.step(1, 2, "writing it");
+            crate::plan::io::write_atomic(&path, text.as_bytes()).map_err(|e| e.to_string())?;
+            Ok(Some(format!("wrote {}", path.display())))
         }
     }
 }

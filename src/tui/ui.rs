@@ -337,6 +337,11 @@ impl App {
 
     fn render_footer(&self, area: Rect, buf: &mut Buffer) {
         let theme = &self.config.theme;
+        // Work under way: what it does, how far, Esc to cancel; its message comes when it ends.
+        if let Some(line) = self.progress_line() {
+            buf.set_string(area.x, area.y, format!(" ⧗ {line}"), theme.status);
+            return;
+        }
         if let Some(s) = &self.status {
             let style = if s.error { theme.error } else { theme.status };
             buf.set_string(area.x, area.y, format!(" {}", s.text), style);

@@ -52,7 +52,9 @@ pub fn app_for(
             )
         }),
     };
-    App::new(ws, config(Theme::default()), files)
+    let mut app = App::new(ws, config(Theme::default()), files);
+    app.settle();
+    app
 }
 
 /// An app over the embedded sample, no files.
@@ -64,8 +66,18 @@ pub fn sample_app() -> App {
     )
 }
 
-/// Sends keys: each char is a key; `<name>` sends a named key (`<tab>`, `<enter>`, `<esc>`, `<c-r>`).
+/// Sends keys: each char is a key; `<name>` sends a named key (`<tab>`, `<enter>`, `<esc>`, `<c-r>`). The work
+/// a key starts off the key path is waited for before the next key, as a user who watches the screen would.
 pub fn keys(app: &mut App, seq: &str) {
+    keys_with(app, seq, true);
+}
+
+/// [`keys`] without waiting for the work keys start: a user typing on while it runs.
+pub fn keys_unsettled(app: &mut App, seq: &str) {
+    keys_with(app, seq, false);
+}
+
+fn keys_with(app: &mut App, seq: &str, settle: bool) {
     let mut rest = seq;
     while let Some(c) = rest.chars().next() {
         if c == '<'
@@ -89,6 +101,9 @@ pub fn keys(app: &mut App, seq: &str) {
                 other => panic!("unknown key name {other}"),
             };
             app.update(Msg::Key(KeyEvent::new(code, mods)));
+            if settle {
+                app.settle();
+            }
         } else {
             rest = &rest[c.len_utf8()..];
             let mods = if c.is_ascii_uppercase() {
@@ -97,6 +112,9 @@ pub fn keys(app: &mut App, seq: &str) {
                 KeyModifiers::NONE
             };
             app.update(Msg::Key(KeyEvent::new(KeyCode::Char(c), mods)));
+            if settle {
+                app.settle();
+            }
         }
     }
 }

@@ -4,6 +4,7 @@ use crate::finding::Mode;
 use crate::inventory::PathId;
 
 use super::*;
+use crate::plan::exceptions::who;
 use crate::plan::io::resolve_member;
 use crate::plan::model::*;
 
@@ -471,17 +472,8 @@ impl Workspace {
                 exceptions,
             } => {
                 let (old, had) =
-                    before(*path).map_or((Mode::Standard, 0), |d| (d.mode, d.exceptions.len()));
-                let count = |n: usize| match n {
-                    1 => "1 exception".to_string(),
-                    n => format!("{n} exceptions"),
-                };
-                format!(
-                    "{} {old} ({}) -> {mode} ({})",
-                    path_name(*path),
-                    count(had),
-                    count(exceptions.len())
-                )
+                    before(*path).map_or((Mode::Standard, Vec::new()), |d| (d.mode, d.exceptions));
+                decide_label(&path_name(*path), (old, &had), (*mode, exceptions))
             }
             Edit::SetEnforcement { path, enforce } => {
                 let old = before(*path).map_or(Enforcement::Policy, |d| d.enforce);
@@ -536,4 +528,71 @@ impl Workspace {
             }
         }
     }
+}
+
+/// A decision's change in words, naming only what differs: the mode, the exceptions, or both.
+fn decide_label(path: &str, before: (Mode, &[Exception]), after: (Mode, &[Exception])) -> String {
+    let (old, had) = before;
+    let (new, has) = after;
+    if had == has {
+        return if old == new {
+            format!("{path} {new} ({}), unchanged", exceptions_label(has, None))
+        } else {
+            format!("{path} {old} -> {new}")
+        };
+    }
+    // Where the exceptions differ in what they leave out, say what; else in what the excepted take or when.
+    let differ = if had.len() != has.len() || had.iter().zip(has).any(|(a, b)| who(a) != who(b)) {
+        Some(Detail::Who)
+    } else if had.iter().zip(has).any(|(a, b)| a.mode() != b.mode()) {
+        Some(Detail::Takes)
+    } else {
+        Some(Detail::Rest)
+    };
+    let (a, b) = (exceptions_label(had, differ), exceptions_label(has, differ));
+    if old == new {
+        format!("{path} {new}: {a} -> {b}")
+    } else {
+        format!("{path} {old} ({a}) -> {new} ({b})")
+    }
+}
+
+/// What of each exception a label names.
+#[derive(Clone, Copy)]
+enum Detail {
+    /// Who it leaves out.
+    Who,
+    /// The mode the excepted sessions take.
+    Takes,
+    /// Its stage and remediation.
+    Rest,
+}
+
+/// `no exception`, `1 exception`, or with `detail` what each one is, e.g. `1 exception: targets host:A`.
+fn exceptions_label(list: &[Exception], detail: Option<Detail>) -> String {
+    let count = crate::report::plural(list.len(), "exception");
+    let Some(detail) = detail.filter(|_| !list.is_empty()) else {
+        return if list.is_empty() {
+            "no exception".into()
+        } else {
+            count
+        };
+    };
+    let each: Vec<String> = list
+        .iter()
+        .map(|e| match detail {
+            Detail::Who => who(e),
+            Detail::Takes => format!("{} on {}", who(e), e.mode()),
+            Detail::Rest => format!(
+                "{} until {}",
+                who(e),
+                e.stage.as_deref().unwrap_or("the end")
+            ),
+        })
+        .collect();
+    let mut text = format!("{count}: {}", each.join("; "));
+    if text.chars().count() > 60 {
+        text = text.chars().take(59).collect::<String>() + "…";
+    }
+    text
 }

@@ -136,6 +136,10 @@ pub fn on_key(app: &mut App, mut form: Form, k: KeyEvent) -> Option<Overlay> {
 
 /// Checks and applies a submitted form; the error is shown in the form.
 fn submit(app: &mut App, form: &Form) -> Result<(), String> {
+    // Work whose result replaces the plan runs: the form stays open with what was typed.
+    if let Some(why) = app.edits_blocked() {
+        return Err(why);
+    }
     let value = |i: usize| form.fields.get(i).map_or("", |f| f.value.trim());
     match &form.purpose {
         FormPurpose::Waive {

@@ -26,10 +26,10 @@ pub fn render(
         Line::raw("A working plan was autosaved and not saved to its file"),
         Line::raw("(the planner was closed or killed before saving)."),
         Line::raw(format!(
-            "It has {} stages, {} decisions and {} waivers.",
-            plan.stages.len(),
-            plan.decisions.len(),
-            plan.waivers.len()
+            "It has {}, {} and {}.",
+            crate::report::plural(plan.stages.len(), "stage"),
+            crate::report::plural(plan.decisions.len(), "decision"),
+            crate::report::plural(plan.waivers.len(), "waiver")
         )),
     ];
     if changed_on_disk {

@@ -319,7 +319,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let lines = match st.rows.get(st.cursor.selected) {
         Some(Row::Finding(r, waived)) => finding_detail(ws, ws.finding(*r), *waived, theme),
         Some(Row::Code(c, _)) => code_detail(*c, theme),
-        Some(Row::Severity(s, n)) => vec![Line::raw(format!("{n} findings of severity {s}"))],
+        Some(Row::Severity(s, n)) => vec![Line::raw(format!(
+            "{} of severity {s}",
+            crate::report::plural(*n, "finding")
+        ))],
         None => vec![Line::from(vec![
             verdict_span(Verdict::Ok, theme),
             Span::raw(" no findings match"),

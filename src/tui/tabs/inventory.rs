@@ -8,6 +8,7 @@ use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::text::{Line, Span};
 
 use crate::inventory::{AclId, DomainId, Inventory, Principal};
+use crate::plan::Workspace;
 use crate::tui::app::{App, Cursor};
 use crate::tui::keymap::Action;
 use crate::tui::theme::Theme;
@@ -381,8 +382,16 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             k.title().to_lowercase(),
             domain_name(inv, *d)
         ))],
-        Some(Row::Item(Kind::Hosts, h)) => host_facts(inv, *h, theme),
-        Some(Row::Item(Kind::Users, u)) => user_facts(inv, *u, theme),
+        Some(Row::Item(Kind::Hosts, h)) => {
+            let mut lines = host_facts(inv, *h, theme);
+            lines.insert(1, fact("Stage", host_stage(&app.ws, *h), theme));
+            lines
+        }
+        Some(Row::Item(Kind::Users, u)) => {
+            let mut lines = user_facts(inv, *u, theme);
+            lines.insert(1, fact("Stage", user_stage(&app.ws, *u), theme));
+            lines
+        }
         Some(Row::Item(Kind::Groups, g)) => group_facts(inv, *g, theme),
         None => vec![Line::raw("Nothing matches.")],
     };
@@ -470,6 +479,37 @@ fn paths_using(inv: &Inventory, pred: impl Fn(&crate::inventory::AccessPath) -> 
         shown.push(format!("… {} more", n - 10));
     }
     list_or_none(shown)
+}
+
+/// `3. enable-targets`: a stage by its number and name.
+fn stage_name(ws: &Workspace, s: Option<u32>) -> Option<String> {
+    let s = s? as usize;
+    ws.plan
+        .stages
+        .get(s)
+        .map(|st| format!("{}. {}", s + 1, st.name))
+}
+
+/// The stage in which a host changes, as a target and as a client (the earliest stage that names it wins).
+fn host_stage(ws: &Workspace, h: u32) -> String {
+    let m = ws.membership();
+    let roles: Vec<String> = [("as a target", &m.host), ("as a client", &m.client)]
+        .into_iter()
+        .filter_map(|(role, of)| {
+            stage_name(ws, of.get(h as usize).copied().flatten()).map(|s| format!("{s} ({role})"))
+        })
+        .collect();
+    if roles.is_empty() {
+        "not staged".into()
+    } else {
+        roles.join("; ")
+    }
+}
+
+/// The stage that enrolls a user.
+fn user_stage(ws: &Workspace, u: u32) -> String {
+    stage_name(ws, ws.membership().user.get(u as usize).copied().flatten())
+        .unwrap_or_else(|| "not staged".into())
 }
 
 fn host_facts(inv: &Inventory, h: u32, theme: &Theme) -> Vec<Line<'static>> {

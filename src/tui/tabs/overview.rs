@@ -11,6 +11,7 @@ use ratatui::text::{Line, Span};
 use crate::Severity;
 use crate::finding::{Mode, Verdict};
 use crate::plan::Workspace;
+use crate::report::plural;
 use crate::rules::catalog::Code;
 use crate::tui::app::{App, Cursor};
 use crate::tui::event::Internal;
@@ -187,6 +188,113 @@ pub fn top_blockers(ws: &Workspace, n: usize) -> Vec<(Code, usize)> {
     v
 }
 
+/// The columns of the per-mode table after the mode's name, in order.
+const MODE_COLUMNS: [(Option<Verdict>, &str, &str); 6] = [
+    (Some(Verdict::Ok), "ok", "ok"),
+    (Some(Verdict::Info), "info", "inf"),
+    (Some(Verdict::Warn), "warn", "wrn"),
+    (Some(Verdict::Action), "action", "act"),
+    (Some(Verdict::Block), "block", "blk"),
+    (None, "chosen", "chosen"),
+];
+
+/// The per-mode table, one line per mode whatever the pane's `width`: each column as wide as its heading or
+/// its largest count, full names where they fit, then abbreviations (explained under the table), then the
+/// columns that do not fit left out (the legend says which).
+pub fn mode_table(
+    counts: &[ModeCounts; 4],
+    width: usize,
+    theme: &crate::tui::theme::Theme,
+) -> Vec<Line<'static>> {
+    let value = |m: Mode, col: usize| match MODE_COLUMNS[col].0 {
+        Some(v) => counts[m.index()].verdicts[v as usize],
+        None => counts[m.index()].chosen,
+    };
+    let short_mode = |m: Mode| match m {
+        Mode::Standard => "standard",
+        Mode::RemoteGuard => "rcg",
+        Mode::RestrictedAdmin => "ra",
+        Mode::PreferRemoteGuard => "prefer-rcg",
+    };
+    let layout = |short: bool| {
+        let name = |m: Mode| if short { short_mode(m) } else { m.as_str() };
+        let name_w = Mode::ALL
+            .iter()
+            .map(|m| name(*m).len())
+            .max()
+            .unwrap_or(0)
+            .max(4);
+        let cols: Vec<usize> = (0..MODE_COLUMNS.len())
+            .map(|c| {
+                let head = if short {
+                    MODE_COLUMNS[c].2
+                } else {
+                    MODE_COLUMNS[c].1
+                };
+                let digits = Mode::ALL
+                    .iter()
+                    .map(|m| crate::rules::thousands(value(*m, c)).len())
+                    .max()
+                    .unwrap_or(1);
+                head.len().max(digits) + 1
+            })
+            .collect();
+        (name_w, cols)
+    };
+    let (mut short, (mut name_w, mut cols)) = (false, layout(false));
+    if name_w + cols.iter().sum::<usize>() > width {
+        short = true;
+        (name_w, cols) = layout(true);
+    }
+    // Columns that still do not fit are left out from the right, the mode's name always kept.
+    let mut shown = cols.len();
+    while shown > 0 && name_w + cols[..shown].iter().sum::<usize>() > width {
+        shown -= 1;
+    }
+    let mut head = format!("{:<name_w$}", "mode");
+    for (c, w) in cols.iter().enumerate().take(shown) {
+        let h = if short {
+            MODE_COLUMNS[c].2
+        } else {
+            MODE_COLUMNS[c].1
+        };
+        head.push_str(&format!("{h:>w$}"));
+    }
+    let mut lines = vec![Line::styled(head, theme.heading)];
+    for m in Mode::ALL {
+        let label = if short { short_mode(m) } else { m.as_str() };
+        let mut spans = vec![Span::raw(format!("{label:<name_w$}"))];
+        for (c, w) in cols.iter().enumerate().take(shown) {
+            let text = format!("{:>w$}", crate::rules::thousands(value(m, c)));
+            spans.push(match MODE_COLUMNS[c].0 {
+                Some(v) => Span::styled(text, theme.verdict(v)),
+                None => Span::raw(text),
+            });
+        }
+        lines.push(Line::from(spans));
+    }
+    if short {
+        lines.push(Line::styled(
+            "rcg remote-guard, ra restricted-admin",
+            theme.dim,
+        ));
+    } else {
+        lines.push(Line::raw(""));
+    }
+    lines.push(Line::styled(
+        "A mode can serve a path unless it blocks it.",
+        theme.dim,
+    ));
+    if shown < cols.len() {
+        let left_out: Vec<&str> = MODE_COLUMNS[shown..].iter().map(|c| c.1).collect();
+        lines.push(Line::styled(
+            format!("Too narrow for: {}", left_out.join(", ")),
+            theme.dim,
+        ));
+    }
+    lines
+}
+
 /// Draws the overview.
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let theme = &app.config.theme;
@@ -208,9 +316,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         fact(
             "Domains",
             format!(
-                "{} in {forests} forests, {} trusts",
+                "{} in {}, {}",
                 inv.domains.len(),
-                inv.trusts.len()
+                plural(forests, "forest"),
+                plural(inv.trusts.len(), "trust")
             ),
             theme,
         ),
@@ -228,12 +337,12 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         fact(
             "Plan",
             format!(
-                "{} stages, {} ready; {} blocks, {} waived; {} waivers, {} expired",
-                ws.plan.stages.len(),
+                "{}, {} ready; {}, {} waived; {}, {} expired",
+                plural(ws.plan.stages.len(), "stage"),
                 ws.assessment().counts.stages_ready,
-                ws.assessment().counts.blockers,
+                plural(ws.assessment().counts.blockers, "block"),
                 ws.assessment().counts.waived,
-                ws.plan.waivers.len(),
+                plural(ws.plan.waivers.len(), "waiver"),
                 ws.assessment().counts.expired_waivers,
             ),
             theme,
@@ -261,37 +370,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     );
 
     let counts = mode_counts(ws);
-    let mut lines = vec![Line::styled(
-        format!(
-            "{:<19}{:>4}{:>5}{:>5}{:>7}{:>6}{:>7}",
-            "mode", "ok", "info", "warn", "action", "block", "chosen"
-        ),
-        theme.heading,
-    )];
-    for m in Mode::ALL {
-        let c = &counts[m.index()];
-        // 53 columns in all: the pane of a 100-column terminal holds the table without wrapping it.
-        let mut spans = vec![Span::raw(format!("{:<19}", m.as_str()))];
-        for (v, w) in [
-            (Verdict::Ok, 4),
-            (Verdict::Info, 5),
-            (Verdict::Warn, 5),
-            (Verdict::Action, 7),
-            (Verdict::Block, 6),
-        ] {
-            spans.push(Span::styled(
-                format!("{:>w$}", c.verdicts[v as usize]),
-                theme.verdict(v),
-            ));
-        }
-        spans.push(Span::raw(format!("{:>7}", c.chosen)));
-        lines.push(Line::from(spans));
-    }
-    lines.push(Line::raw(""));
-    lines.push(Line::styled(
-        "A mode can serve a path unless it blocks it.",
-        theme.dim,
-    ));
+    let lines = mode_table(&counts, modes_area.width.saturating_sub(2) as usize, theme);
     render_text(
         modes_area,
         buf,

@@ -10,7 +10,8 @@ use ratatui::text::{Line, Span};
 use crate::finding::{Mode, Verdict};
 use crate::inventory::PathId;
 use crate::plan::Enforcement;
-use crate::plan::{Edit, Workspace};
+use crate::plan::{Edit, Exception, Workspace};
+use crate::report::plural;
 use crate::tui::app::{App, Cursor};
 use crate::tui::event::Internal;
 use crate::tui::keymap::Action;
@@ -25,6 +26,56 @@ pub struct PathsState {
     pub pane: usize,
     /// Scroll of the detail pane.
     pub detail_scroll: u16,
+    /// Whether each drawn path's chosen mode is done by its exceptions, kept until its decision changes.
+    done: DoneCache,
+}
+
+/// Per path: the chosen mode and the exceptions it was judged with, and the number of exceptions when they
+/// leave out every pair the mode blocks. Filled as rows are drawn, so that a frame costs no pair counting once
+/// the decisions it shows were judged; a derived value, so two states compare equal whatever it holds.
+#[derive(Debug, Default)]
+struct DoneCache(std::cell::RefCell<std::collections::HashMap<PathId, Judged>>);
+
+/// A decision as it was judged (mode, exceptions) and the judgement.
+type Judged = (Mode, Vec<Exception>, Option<usize>);
+
+impl Clone for DoneCache {
+    fn clone(&self) -> Self {
+        DoneCache::default()
+    }
+}
+
+impl PartialEq for DoneCache {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for DoneCache {}
+
+impl DoneCache {
+    /// The number of exceptions of `path` when they leave out every pair its chosen mode `m` blocks.
+    fn get(&self, ws: &Workspace, path: PathId, m: Mode) -> Option<usize> {
+        let name = &ws.inventory.paths.get(path as usize)?.name;
+        let written = ws
+            .plan
+            .decision(name)
+            .map_or(&[][..], |d| d.exceptions.as_slice());
+        if let Some((mode, ex, done)) = self.0.borrow().get(&path)
+            && *mode == m
+            && ex.as_slice() == written
+        {
+            return *done;
+        }
+        let resolved = ws.resolved_exceptions(path);
+        let fig =
+            crate::plan::exceptions::figures(&ws.inventory, &ws.evaluation, path, m, resolved);
+        let done = (!resolved.is_empty() && fig.blocked == 0).then_some(resolved.len());
+        self.0
+            .borrow_mut()
+            .insert(path, (m, written.to_vec(), done));
+        done
+    }
 }
 
 /// The list pane and the detail pane.
@@ -63,6 +114,11 @@ impl Columns {
 }
 
 impl PathsState {
+    /// Forgets what was judged of the decisions (another inventory, another evaluation).
+    pub fn forget(&mut self) {
+        self.done = DoneCache::default();
+    }
+
     /// The selected path.
     pub fn selected(&self, ws: &Workspace) -> Option<PathId> {
         (self.cursor.selected < ws.inventory.paths.len()).then_some(self.cursor.selected as PathId)
@@ -151,21 +207,8 @@ impl PathsState {
                     )),
                 }
             }
-            Action::ExceptBlockers => {
-                let exceptions = crate::tui::exceptions::proposed(ws, path, choice.mode);
-                if exceptions.is_empty() {
-                    queue.push_back(Internal::Status(format!(
-                        "nothing to leave out: {} is blocked for none or for all of the path's pairs",
-                        choice.mode
-                    )));
-                } else {
-                    queue.push_back(Internal::Edit(Edit::Decide {
-                        path,
-                        mode: choice.mode,
-                        exceptions,
-                    }));
-                }
-            }
+            // Worked out off the key path: on a large path it takes a while.
+            Action::ExceptBlockers => queue.push_back(Internal::Except(path)),
             Action::ClearExceptions => queue.push_back(Internal::Edit(Edit::Decide {
                 path,
                 mode: choice.mode,
@@ -211,19 +254,48 @@ impl PathsState {
     }
 }
 
+/// What a cell says beside its verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Share {
+    /// Served for every pair (or blocked for all): the verdict alone.
+    Whole,
+    /// Blocked for some pairs: the percentage of pairs the mode serves.
+    Partly(u64),
+    /// The chosen mode, whose blocked pairs its exceptions all leave out: done, with the number of exceptions.
+    Excepted(usize),
+}
+
+/// The share of the path's pairs mode `m` serves, as its cell tells it.
+fn share(ws: &Workspace, done: &DoneCache, path: PathId, m: Mode, chosen: bool) -> Share {
+    let Some(pp) = ws.evaluation.pairs.get(path as usize) else {
+        return Share::Whole;
+    };
+    let blocked = pp.blocked[m.index()];
+    if blocked == 0 || blocked >= pp.pairs {
+        return Share::Whole;
+    }
+    if chosen && let Some(n) = done.get(ws, path, m) {
+        return Share::Excepted(n);
+    }
+    Share::Partly(pp.served_percent(m))
+}
+
 fn cell(
     v: Verdict,
-    served: Option<u64>,
+    share: Share,
     chosen: bool,
     cols: Columns,
     theme: &crate::tui::theme::Theme,
 ) -> Vec<Span<'static>> {
     let mut s = verdict_span(v, theme);
-    if cols.compact {
-        s.content = crate::tui::ui::verdict_symbol(v).into();
-    } else if let Some(pct) = served {
-        // Blocked for some pairs only: the share it serves.
-        s.content = format!("{} {pct}%", crate::tui::ui::verdict_symbol(v)).into();
+    let symbol = crate::tui::ui::verdict_symbol(v);
+    match share {
+        // Narrow: the symbol, and `x` where exceptions leave out the rest.
+        Share::Excepted(_) if cols.compact => s.content = format!("{symbol}x").into(),
+        _ if cols.compact => s.content = symbol.into(),
+        Share::Whole => {}
+        Share::Partly(pct) => s.content = format!("{symbol} {pct}%").into(),
+        Share::Excepted(n) => s.content = format!("{symbol} {n} exc").into(),
     }
     let text = if chosen {
         s.style = s.style.patch(theme.chosen);
@@ -260,7 +332,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         theme,
         ListPane {
             block: pane(
-                " Access paths: verdict per mode, [chosen] ",
+                if cols.compact {
+                    " Access paths: verdict per mode, [chosen], x: rest excepted "
+                } else {
+                    " Access paths: verdict per mode, [chosen], N exc: rest left out by N exceptions "
+                },
                 st.pane == 0,
                 theme,
             ),
@@ -279,7 +355,6 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 crate::tui::ui::word(&p.purpose),
                 w = cols.name
             ))];
-            let pairs = ws.evaluation.pairs.get(i);
             for m in Mode::ALL {
                 // The chosen mode shows what the plan makes of it, other paths' choices and waivers included.
                 let v = if m == choice.mode {
@@ -287,11 +362,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 } else {
                     ev.map_or(Verdict::Ok, |e| e.modes[m.index()].verdict.0)
                 };
-                let served = pairs
-                    .filter(|pp| pp.blocked[m.index()] > 0 && pp.blocked[m.index()] < pp.pairs)
-                    .map(|pp| pp.served_percent(m));
+                let share = share(ws, &st.done, i as PathId, m, m == choice.mode);
                 spans.push(Span::raw(" "));
-                spans.extend(cell(v, served, m == choice.mode, cols, theme));
+                spans.extend(cell(v, share, m == choice.mode, cols, theme));
             }
             spans.push(Span::raw(
                 ev.and_then(|e| e.recommended)
@@ -337,11 +410,11 @@ pub fn detail_lines(
         Line::from(vec![
             Span::styled(p.name.clone(), theme.heading),
             Span::raw(format!(
-                "  {} users, {} clients, {} targets, {} hops",
-                p.who.len(),
-                p.from.len(),
-                p.to.len(),
-                p.hops.len()
+                "  {}, {}, {}, {}",
+                plural(p.who.len(), "user"),
+                plural(p.from.len(), "client"),
+                plural(p.to.len(), "target"),
+                plural(p.hops.len(), "hop")
             )),
         ]),
         fact(

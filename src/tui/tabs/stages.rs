@@ -214,17 +214,31 @@ fn gate(ws: &Workspace, index: usize) -> GateRow {
 fn joining_lines(ws: &Workspace, name: &str) -> Vec<String> {
     let mut lines = Vec::new();
     for d in &ws.plan.decisions {
-        for e in d
-            .exceptions
-            .iter()
-            .filter(|e| e.stage.as_deref() == Some(name))
-        {
+        let pid = ws.inventory.paths.iter().position(|p| p.name == d.path);
+        for (i, e) in d.exceptions.iter().enumerate() {
+            if e.stage.as_deref() != Some(name) {
+                continue;
+            }
+            // One that leaves out nothing the mode blocks is marked, as in every view.
+            let needed = pid.is_none_or(|p| {
+                let pairs = ws.evaluation.pairs.get(p);
+                let resolved = ws.resolved_exceptions(p as PathId).get(i);
+                match (pairs, resolved) {
+                    (Some(pp), Some(r)) => crate::plan::exceptions::needed(pp, d.mode, r),
+                    _ => true,
+                }
+            });
             lines.push(format!(
-                "{}: {} ({} until now) -> {}",
+                "{}: {} ({} until now) -> {}{}",
                 d.path,
                 crate::tui::exceptions::who(e),
                 e.mode(),
-                d.mode
+                d.mode,
+                if needed {
+                    String::new()
+                } else {
+                    format!(" ({})", crate::tui::exceptions::NOT_NEEDED)
+                }
             ));
         }
     }

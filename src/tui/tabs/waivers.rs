@@ -319,10 +319,18 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let ws = &app.ws;
     let st = &app.waivers;
     let [list_area, detail_area] = panes(area);
+    let w = Widths::for_width(list_area.width.saturating_sub(2) as usize);
     let header = Line::styled(
         format!(
-            "{:<20} {:<22} {:<10} {:<9} {:>7}  REASON",
-            "CODE", "SCOPE", "EXPIRES", "STATE", "ACCEPTS"
+            "{:<cw$} {:<sw$} {:<10} {:<9} {:>aw$}  REASON",
+            "CODE",
+            "SCOPE",
+            "EXPIRES",
+            "STATE",
+            w.accepts,
+            cw = w.code,
+            sw = w.scope,
+            aw = w.accepts.len()
         ),
         theme.heading,
     );
@@ -359,12 +367,15 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                     "Exceptions (0): x in the access-paths view makes them".to_string()
                 } else {
                     format!(
-                        "{:<20} {:<18} {:<19} {:<9} {:>7}  REMEDIATION",
+                        "{:<pw$} {:<lw$} {:<mw$} {:<12} {:>7}  REMEDIATION",
                         format!("Exceptions ({n})"),
                         "LEFT OUT",
                         "TAKE",
                         "STATE",
-                        "PAIRS"
+                        "PAIRS",
+                        pw = w.code,
+                        lw = w.left_out,
+                        mw = w.mode
                     )
                 },
                 theme.heading,
@@ -376,7 +387,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 let (v, state) = if x.needed {
                     (Verdict::Ok, "needed")
                 } else {
-                    (Verdict::Warn, "done")
+                    (Verdict::Warn, crate::tui::exceptions::NOT_NEEDED)
                 };
                 let path = ws
                     .inventory
@@ -385,13 +396,16 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                     .map_or("", |p| p.name.as_str());
                 Line::from(vec![
                     Span::raw(format!(
-                        "{:<20} {:<18} {:<19} ",
-                        cut(path, 20),
-                        cut(&who(&x.exception), 18),
-                        x.exception.mode().as_str()
+                        "{:<pw$} {:<lw$} {:<mw$} ",
+                        cut(path, w.code),
+                        cut(&who(&x.exception), w.left_out),
+                        cut(x.exception.mode().as_str(), w.mode),
+                        pw = w.code,
+                        lw = w.left_out,
+                        mw = w.mode
                     )),
                     Span::styled(
-                        format!("{} {state:<7}", crate::tui::ui::verdict_symbol(v)),
+                        format!("{} {state:<10}", crate::tui::ui::verdict_symbol(v)),
                         theme.verdict(v),
                     ),
                     Span::raw(format!(
@@ -401,8 +415,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                     )),
                 ])
             }
-            Row::Waiver(w) => {
-                let Some(x) = ws.plan.waivers.get(w) else {
+            Row::Waiver(i) => {
+                let Some(x) = ws.plan.waivers.get(i) else {
                     return Line::raw("");
                 };
                 let expired = x.is_expired(ws.today);
@@ -413,19 +427,22 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 };
                 Line::from(vec![
                     Span::raw(format!(
-                        "{:<20} {:<22} {:<10} ",
-                        x.code,
-                        cut(&x.scope, 22),
-                        x.expires.as_ref().map_or("never".into(), |e| e.to_string())
+                        "{:<cw$} {:<sw$} {:<10} ",
+                        cut(x.code.as_str(), w.code),
+                        cut(&x.scope, w.scope),
+                        x.expires.as_ref().map_or("never".into(), |e| e.to_string()),
+                        cw = w.code,
+                        sw = w.scope,
                     )),
                     Span::styled(
                         format!("{} {state:<7}", crate::tui::ui::verdict_symbol(v)),
                         theme.verdict(v),
                     ),
                     Span::raw(format!(
-                        " {:>7}  {}",
-                        st.accepted.get(w).copied().unwrap_or(0),
-                        x.reason
+                        " {:>aw$}  {}",
+                        st.accepted.get(i).copied().unwrap_or(0),
+                        x.reason,
+                        aw = w.accepts.len()
                     )),
                 ])
             }
@@ -511,7 +528,11 @@ fn exception_detail(ws: &Workspace, x: &ExceptionItem, theme: &Theme) -> Vec<Lin
     if !x.needed {
         lines.push(Line::from(vec![
             verdict_span(Verdict::Warn, theme),
-            Span::raw(" nothing it leaves out blocks the mode any more: d removes it"),
+            Span::raw(format!(
+                " {}: {} (d removes it)",
+                crate::tui::exceptions::NOT_NEEDED,
+                crate::tui::exceptions::not_needed_why(x.pairs)
+            )),
         ]));
     }
     for (key, list) in e.selectors() {
@@ -541,6 +562,43 @@ fn exception_detail(ws: &Workspace, x: &ExceptionItem, theme: &Theme) -> Vec<Lin
         theme.dim,
     ));
     lines
+}
+
+/// Column widths of the list: roomy where the terminal is wide, narrower (names cut with `…`) at 80 columns,
+/// so that every row stays on its line under its heading.
+struct Widths {
+    /// The code of a waiver, the path of an exception.
+    code: usize,
+    /// A waiver's scope.
+    scope: usize,
+    /// The subjects an exception leaves out.
+    left_out: usize,
+    /// The mode the excepted sessions take.
+    mode: usize,
+    /// The heading of the waivers' count of accepted findings.
+    accepts: &'static str,
+}
+
+impl Widths {
+    fn for_width(w: usize) -> Widths {
+        if w >= 100 {
+            Widths {
+                code: 20,
+                scope: 22,
+                left_out: 18,
+                mode: 19,
+                accepts: "ACCEPTS",
+            }
+        } else {
+            Widths {
+                code: 18,
+                scope: 14,
+                left_out: 14,
+                mode: 12,
+                accepts: "ACC",
+            }
+        }
+    }
 }
 
 fn cut(s: &str, w: usize) -> String {
