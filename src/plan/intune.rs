@@ -104,7 +104,10 @@ struct Policy {
 
 fn pretty(v: &Value) -> String {
     // Serialising a `Value` cannot fail.
-    let mut s = serde_json::to_string_pretty(v).unwrap_or_default();
+    // Keys in name order, whatever order serde_json keeps them in (a dependency asks for insertion order).
+    let mut v = v.clone();
+    v.sort_all_objects();
+    let mut s = serde_json::to_string_pretty(&v).unwrap_or_default();
     s.push('\n');
     s
 }

@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::hash::Hash;
 
 use super::events::{Flag, Logon, flag};
-use super::resolve::{HostNames, normal, remote_address, same_computer};
+use super::resolve::{HostNames, netbios_of, normal, remote_address, same_computer};
 use super::{
     MAX_LISTED_UNMATCHED, MAX_LISTED_VIOLATIONS, PathResult, Sessions, Unidentified, UnknownValue,
     Unmatched, Verdict, Verification, Violation, complies, kept,
@@ -119,6 +119,11 @@ impl<K: Hash + Eq + Clone, V> Recent<K, V> {
     fn get(&self, k: &K) -> Option<&V> {
         self.map.get(k).map(|(v, _)| v)
     }
+}
+
+/// A target as the facts of its connections are keyed: `PC02`, `pc02.example.corp.` are the same.
+fn target_key(computer: &str) -> Option<String> {
+    normal(computer).map(|n| netbios_of(&n).to_string())
 }
 
 /// A logon identifier as compared: `0x00000000000113f5` and `0x113F5` are the same; `None` for none.
@@ -246,7 +251,7 @@ impl<'a> Verifier<'a> {
             (4624, LOGON_UNLOCK) => self.reconnect(l),
             (4624, LOGON_NETWORK) | (4778, _) => self.learn_client(l),
             (1149, _) => {
-                if let (Some(t), Some(ip)) = (normal(&l.computer), remote_address(&l.ip)) {
+                if let (Some(t), Some(ip)) = (target_key(&l.computer), remote_address(&l.ip)) {
                     self.by_user
                         .insert((t, l.user.trim().to_lowercase()), ip.to_string());
                 }
@@ -267,7 +272,7 @@ impl<'a> Verifier<'a> {
 
     /// A type 3 logon or a 4778 names the client of the connection it belongs to.
     fn learn_client(&mut self, l: &Logon) {
-        let Some(target) = normal(&l.computer) else {
+        let Some(target) = target_key(&l.computer) else {
             return;
         };
         let ws = l.workstation.trim();
@@ -302,7 +307,7 @@ impl<'a> Verifier<'a> {
         if let Some(c) = self.client_now(l) {
             return c;
         }
-        let Some(target) = normal(&l.computer) else {
+        let Some(target) = target_key(&l.computer) else {
             return Client::Unknown;
         };
         if let Some(ip) = remote_address(&l.ip) {
@@ -331,7 +336,7 @@ impl<'a> Verifier<'a> {
 
     /// A Remote Desktop logon: a session unless it is the second half of a linked pair.
     fn session(&mut self, l: &Logon) {
-        let target = normal(&l.computer).unwrap_or_default();
+        let target = target_key(&l.computer).unwrap_or_default();
         if let Some(linked) = logon_id(&l.linked_logon_id) {
             if self.counted.get(&(target.clone(), linked)).is_some() {
                 self.linked += 1;
