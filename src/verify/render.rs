@@ -68,7 +68,7 @@ pub fn text(v: &Verification) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "verified through stage {}: {} events, {} Remote Desktop sessions ({} linked logon{} counted with \
+        "verification through stage {}: {} events, {} Remote Desktop sessions ({} linked logon{} counted with \
          their session), {} reconnection{}",
         sanitize(&v.through),
         v.events,
