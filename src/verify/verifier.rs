@@ -25,7 +25,7 @@ use crate::inventory::{HostId, Inventory, PathId, UserId};
 /// How many events a logon whose client is not known yet waits for the events of the same connection.
 pub const WINDOW: u64 = 4096;
 /// How many connections' facts (client names by address and by logon session, linked logons) are kept.
-pub const REMEMBERED: usize = 65_536;
+pub const REMEMBERED: usize = 16_384;
 /// The most distinct unknown values reported.
 const MAX_UNKNOWN_VALUES: usize = 100;
 
@@ -104,6 +104,11 @@ impl<K: Hash + Eq + Clone, V> Recent<K, V> {
     }
 
     fn insert(&mut self, k: K, v: V) {
+        // A fact learnt again (every logon of a busy client says the same) keeps its place.
+        if let Some((old, _)) = self.map.get_mut(&k) {
+            *old = v;
+            return;
+        }
         self.next += 1;
         self.map.insert(k.clone(), (v, self.next));
         self.order.push_back((k, self.next));
@@ -613,10 +618,10 @@ mod tests {
         let mut r = Recent::new(2);
         r.insert(1, 'a');
         r.insert(2, 'b');
-        r.insert(1, 'c');
-        r.insert(3, 'd');
-        assert_eq!(r.get(&1), Some(&'c'));
-        assert_eq!(r.get(&2), None);
-        assert_eq!(r.get(&3), Some(&'d'));
+        r.insert(3, 'c');
+        r.insert(2, 'd');
+        assert_eq!(r.get(&1), None, "the oldest goes");
+        assert_eq!(r.get(&2), Some(&'d'), "a value learnt again is replaced");
+        assert_eq!(r.get(&3), Some(&'c'));
     }
 }
