@@ -447,3 +447,24 @@ fn evtx_and_xml_mix_in_one_run() {
         .code(2)
         .stderr(predicate::str::contains("cut.evtx"));
 }
+
+#[test]
+fn damaged_evtx_files_end_in_an_error_or_events_never_a_crash() {
+    let good = std::fs::read(fixture("real/DE_RDP_Tunneling_4624.evtx")).unwrap();
+    // A fixed pseudo-random sequence of damages: bytes flipped in the header, chunk headers and records.
+    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+    for round in 0..300 {
+        let mut bytes = good.clone();
+        for _ in 0..1 + round % 8 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let at = (seed % bytes.len() as u64) as usize;
+            bytes[at] ^= (seed >> 32) as u8 | 1;
+        }
+        let read = std::panic::catch_unwind(|| {
+            verify::evtx::read_records(std::io::Cursor::new(&bytes[..]), |_| {}).map(|_| ())
+        });
+        assert!(read.is_ok(), "round {round}: the reader panicked");
+    }
+}

@@ -26,11 +26,21 @@ pub struct EvtxError {
 }
 
 /// Reads every record of an event log file, in file order, and calls `each` with every event the XML reader
-/// passes on. Returns how many records the file held.
-pub fn read_records<R: Read + Seek>(
-    input: R,
-    mut each: impl FnMut(&Logon),
-) -> Result<u64, EvtxError> {
+/// passes on. Returns how many records the file held. A damaged file ends in an error, whatever the parser
+/// does with it.
+pub fn read_records<R: Read + Seek>(input: R, each: impl FnMut(&Logon)) -> Result<u64, EvtxError> {
+    // The parser is not known to panic on any input; if it ever did, the file is refused, not the run crashed.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_all(input, each))).unwrap_or_else(
+        |_| {
+            Err(EvtxError {
+                record: None,
+                message: "the event log parser failed on this file: it is damaged".into(),
+            })
+        },
+    )
+}
+
+fn read_all<R: Read + Seek>(input: R, mut each: impl FnMut(&Logon)) -> Result<u64, EvtxError> {
     let mut parser = EvtxParser::from_read_seek(input)
         .map_err(|e| EvtxError {
             record: None,
