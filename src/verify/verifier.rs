@@ -409,7 +409,6 @@ impl<'a> Verifier<'a> {
                 None
             }
         };
-        let label = self.client_label(l, &client);
         let paths = self.paths_of(l, &client);
         for &p in &paths {
             let t = &mut self.tally[p as usize];
@@ -429,7 +428,7 @@ impl<'a> Verifier<'a> {
                         planned: planned.as_str(),
                         seen: seen.as_str(),
                         user: account(l),
-                        client: label.clone(),
+                        client: self.client_label(l, &client),
                         target: kept(&l.computer),
                         time: kept(&l.time),
                     });
@@ -438,14 +437,13 @@ impl<'a> Verifier<'a> {
         }
         if client == Client::Unknown {
             self.unidentified_logons += 1;
-            count(
-                &mut self.unidentified,
-                (account(l), label.clone(), kept(&l.computer)),
-            );
+            let key = (account(l), self.client_label(l, &client), kept(&l.computer));
+            count(&mut self.unidentified, key);
         }
         if paths.is_empty() {
             self.unmatched_logons += 1;
-            count(&mut self.unmatched, (account(l), label, kept(&l.computer)));
+            let key = (account(l), self.client_label(l, &client), kept(&l.computer));
+            count(&mut self.unmatched, key);
         }
     }
 
