@@ -61,3 +61,4 @@ mod tui_snapshots;
 mod tui_tmux;
 mod tui_update;
 mod verify_cli;
+mod verify_evidence;

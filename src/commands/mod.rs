@@ -26,6 +26,9 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_BLOCKED: u8 = 1;
 /// Exit code for input and usage errors.
 pub const EXIT_INPUT: u8 = 2;
+/// Exit code of `verify` when the events do not prove the stage: no Remote Desktop logon at all, or a staged
+/// path without a session whose mode could be read.
+pub const EXIT_NOT_VERIFIED: u8 = 3;
 
 /// Why a command could not do its job (always exit code 2).
 #[derive(Debug)]

@@ -144,7 +144,15 @@ fn rule_json(r: &RuleInfo) -> serde_json::Value {
 
 /// The catalog as JSON: an array of rules in catalog order.
 pub fn catalog_json() -> String {
-    let rules: Vec<serde_json::Value> = CATALOG.iter().map(rule_json).collect();
+    // Keys in name order, whatever order serde_json keeps them in (a dependency asks for insertion order).
+    let rules: Vec<serde_json::Value> = CATALOG
+        .iter()
+        .map(|r| {
+            let mut v = rule_json(r);
+            v.sort_all_objects();
+            v
+        })
+        .collect();
     let mut s = serde_json::to_string_pretty(&rules).unwrap_or_default();
     s.push('\n');
     s

@@ -5,9 +5,9 @@ use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
 
-use super::{CliError, CmdResult, EXIT_BLOCKED, EXIT_OK};
+use super::{CliError, CmdResult, EXIT_BLOCKED, EXIT_NOT_VERIFIED, EXIT_OK};
 use crate::plan::{self, Workspace};
-use crate::verify::{self, Verification, Verifier};
+use crate::verify::{self, Verdict, Verification, Verifier};
 
 /// Output formats of `verify`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -32,8 +32,9 @@ pub struct VerifyArgs {
     /// The last stage applied: paths switched in it or an earlier stage must use their planned mode.
     #[arg(long, value_name = "STAGE")]
     pub through: String,
-    /// Security event files (4624) written by `wevtutil qe ... /f:xml` or `Get-WinEvent | ForEach-Object
-    /// { $_.ToXml() }`.
+    /// Event log files (`.evtx`), or Security events (4624, 4778) and TerminalServices-RemoteConnectionManager
+    /// events (1149) written by `wevtutil qe ... /f:xml` or `Get-WinEvent | ForEach-Object { $_.ToXml() }`;
+    /// both kinds may be mixed.
     #[arg(required = true, value_name = "EVENTS")]
     pub events: Vec<PathBuf>,
     /// Output format.
@@ -72,20 +73,24 @@ pub fn verify_files(
     Ok(v.finish())
 }
 
-/// Runs the verification; exit 1 when a session did not use its planned mode.
+/// Runs the verification; exit 1 when a session did not use its planned mode, 3 when the events do not prove
+/// the stage.
 pub fn run(args: VerifyArgs) -> CmdResult {
     let ws = workspace(&args.inventory, &args.plan)?;
     let v = verify_files(&ws, &args.through, &args.events)?;
+    for w in verify::render::warnings(&v) {
+        eprintln!("warning: {w}");
+    }
     let out = match args.format {
         VerifyFormat::Text => verify::render::text(&v),
         VerifyFormat::Markdown => verify::render::markdown(&v),
         VerifyFormat::Json => verify::render::json(&v),
     };
     super::write_stdout(out)?;
-    Ok(ExitCode::from(if v.violated() {
-        EXIT_BLOCKED
-    } else {
-        EXIT_OK
+    Ok(ExitCode::from(match v.verdict {
+        Verdict::Violated => EXIT_BLOCKED,
+        Verdict::NotVerified => EXIT_NOT_VERIFIED,
+        Verdict::Pass => EXIT_OK,
     }))
 }
 

@@ -770,6 +770,7 @@ pub fn build(dir: Directory, description: &str) -> Imported {
                     remote_desktop_users,
                     rdp_logon_allowed,
                     rdp_logon_denied: Vec::new(),
+                    addresses: Vec::new(),
                 });
                 // A computer account in Protected Users is listed as an account, so that the rules see it.
                 if in_pu_transitively(i) {

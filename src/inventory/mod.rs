@@ -1,5 +1,6 @@
 //! The inventory: its file format, loading with precise errors, and the resolved model.
 
+pub mod address;
 mod closure;
 pub mod load;
 pub mod model;

@@ -361,6 +361,8 @@ pub struct Host {
     pub rdp_logon_allowed: Option<AclId>,
     /// Who holds "Deny log on through Remote Desktop Services".
     pub rdp_logon_denied: AclId,
+    /// Its addresses and subnets (`addresses`), for naming the client of a logon by its `IpAddress`.
+    pub addresses: Box<[super::address::Subnet]>,
     /// Where the host is declared.
     pub at: Pos,
 }

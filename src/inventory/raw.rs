@@ -20,6 +20,8 @@ const HOST_PATTERN: &str = r"^([A-Za-z0-9]([A-Za-z0-9-]{0,13}[A-Za-z0-9])?|[A-Za
 const SAM_PATTERN: &str = r#"^([^"/\\\[\]:;|=,+*?<>@`$\x00-\x1f\x7f ]([^"/\\\[\]:;|=,+*?<>@`$\x00-\x1f\x7f]*[^"/\\\[\]:;|=,+*?<>@`$\x00-\x1f\x7f ])?)?\$?$"#;
 /// A path name or tag: letters, digits, `-`, `_` and `.`, at most 64 characters.
 const IDENTIFIER_PATTERN: &str = r"^[A-Za-z0-9._-]{1,64}$";
+/// An IPv4 or IPv6 address, with a prefix length for a subnet (the loader checks the numbers).
+const ADDRESS_PATTERN: &str = r"^[0-9A-Fa-f:.]{2,45}(/[0-9]{1,3})?$";
 
 /// Writes an enum of documented unit variants as `enum` (so that an editor's message lists the allowed values)
 /// instead of a `oneOf` of `const`s; the variants' descriptions go to `enumDescriptions`.
@@ -287,6 +289,11 @@ pub struct RawHost {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(with = "Vec<String>")]
     pub rdp_logon_denied: Vec<Spanned<String>>,
+    /// The host's IP addresses, or subnets in CIDR form (`10.0.0.5`, `10.0.1.0/24`, `2001:db8::/64`): what
+    /// `guardplan verify` matches a logon's `IpAddress` against to name its client. The most precise one wins.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(with = "Vec<String>", inner(regex(pattern = ADDRESS_PATTERN)))]
+    pub addresses: Vec<Spanned<String>>,
 }
 
 /// How a device is joined.

@@ -103,7 +103,10 @@ struct Policy {
 }
 
 fn pretty(v: &Value) -> String {
-    crate::safe_text::json_pretty(v)
+    // Keys in name order, whatever order serde_json keeps them in (a dependency asks for insertion order).
+    let mut v = v.clone();
+    v.sort_all_objects();
+    crate::safe_text::json_pretty(&v)
 }
 
 /// Every file of the Intune export, sorted by path: per stage `NN-STAGE/KIND.policy.json` and

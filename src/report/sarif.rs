@@ -218,6 +218,8 @@ pub fn render(r: &Report) -> String {
         }
     }
     // Bidirectional and invisible characters of free text are written as `\uXXXX` escapes.
+    // Keys in name order, whatever order serde_json keeps them in (a dependency asks for insertion order).
+    doc.sort_all_objects();
     let mut out = Vec::new();
     let _ = serde_json::to_writer_pretty(crate::safe_text::VisibleJson(&mut out), &doc);
     out.push(b'\n');

@@ -1,13 +1,17 @@
-//! A streaming reader of Security events 4624 ("An account was successfully logged on") as Windows exports
-//! them: `wevtutil qe Security /f:xml` (a stream of `<Event>` elements with no root) and
+//! A streaming reader of the events that say who connected over Remote Desktop, as Windows exports them:
+//! Security 4624 ("An account was successfully logged on"), Security 4778 ("A session was reconnected to a
+//! Window Station") and TerminalServices-RemoteConnectionManager 1149 ("User authentication succeeded"), in `wevtutil qe Security /f:xml` (a stream of `<Event>` elements with no root) and
 //! `Get-WinEvent ... | ForEach-Object { $_.ToXml() }` (one `<Event>` per line, UTF-16 when PowerShell 5 wrote
-//! the file). A root element around the events (`wevtutil /e:Events`) is accepted too.
+//! the file). A root element around the events (`wevtutil /e:Events`) is accepted too. A field given twice
+//! with two values is refused: which one Windows wrote cannot be told.
 //!
 //! The file is read a block at a time with a pull parser: memory does not grow with the file. A single tag or
 //! text longer than [`MAX_ITEM`], elements nested deeper than [`MAX_DEPTH`] and values longer than
 //! [`MAX_VALUE`] are refused, so a hostile file cannot make it grow either.
 
 use std::io::{self, BufRead, Read};
+
+pub use super::decode::{decoded, line_col};
 
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
@@ -19,25 +23,34 @@ pub const MAX_DEPTH: usize = 64;
 /// The longest value of a field that is kept, in bytes.
 pub const MAX_VALUE: usize = 4096;
 
-/// The facts of one logon event that verification reads. Fields missing from the event are empty.
+/// The facts of one event that verification reads (4624, 4778 or 1149). Fields missing from the event are
+/// empty.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Logon {
     /// `System/EventID`.
     pub event_id: u32,
-    /// `EventData/Data[@Name='LogonType']` (10 is Remote Desktop).
+    /// `System/Version`: version 0 and 1 of event 4624 have no `RestrictedAdminMode`.
+    pub version: String,
+    /// `EventData/Data[@Name='LogonType']` of a 4624 (10 is Remote Desktop, 7 a reconnection, 3 the network
+    /// logon that Network Level Authentication makes first); 0 for other events.
     pub logon_type: u32,
     /// `System/Computer`: the target.
     pub computer: String,
     /// `System/TimeCreated/@SystemTime`.
     pub time: String,
-    /// `TargetUserName`.
+    /// `TargetUserName` (4624), `AccountName` (4778), `Param1` (1149).
     pub user: String,
-    /// `TargetDomainName`.
+    /// `TargetDomainName` (4624), `AccountDomain` (4778), `Param2` (1149).
     pub domain: String,
-    /// `WorkstationName`: the client's computer name.
+    /// `WorkstationName` (4624: the target's own name in a logon after Network Level Authentication),
+    /// `ClientName` (4778).
     pub workstation: String,
-    /// `IpAddress`: the client's address.
+    /// `IpAddress` (4624), `ClientAddress` (4778), `Param3` (1149): the client's address.
     pub ip: String,
+    /// `TargetLogonId` (4624), `LogonID` (4778).
+    pub logon_id: String,
+    /// `TargetLinkedLogonId` (4624): the other half of an administrator's logon (elevated and filtered token).
+    pub linked_logon_id: String,
     /// `RestrictedAdminMode`: `%%1842` (Yes), `%%1843` (No), `-`.
     pub restricted_admin: String,
     /// `RemoteCredentialGuard` (version 3 events): `%%1842` (Yes), `%%1843` (No), `-`.
@@ -55,19 +68,38 @@ pub struct EventError {
     pub message: String,
 }
 
-/// Whether an event field says yes (`%%1842`, the "Yes" message, or the word itself).
-pub fn is_yes(value: &str) -> bool {
-    let v = value.trim();
-    v == "%%1842" || v.eq_ignore_ascii_case("yes")
+/// The events passed on: the others are only counted.
+pub const EVENTS_READ: [u32; 3] = [4624, 4778, 1149];
+
+/// What a yes/no field of an event says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flag {
+    /// `%%1842` or `Yes`.
+    Yes,
+    /// `%%1843`, `No` or `-`.
+    No,
+    /// The event has no such field.
+    Missing,
+    /// Any other value (a localized rendering, a third party's): what it means is not known.
+    Unknown,
 }
 
-/// The input decoded to UTF-8: a UTF-16 file with a byte order mark is transcoded, UTF-8 passes through
-/// (its byte order mark removed).
-pub fn decoded<R: Read>(input: R) -> impl Read {
-    encoding_rs_io::DecodeReaderBytesBuilder::new()
-        .utf8_passthru(true)
-        .strip_bom(true)
-        .build(input)
+/// What a yes/no field says (`%%1842` and `%%1843` are the message numbers Windows writes; `Yes`, `No` in any
+/// case are the English rendering; `-` is "not applicable").
+pub fn flag(value: &str) -> Flag {
+    match value.trim() {
+        "" => Flag::Missing,
+        "%%1842" => Flag::Yes,
+        "%%1843" | "-" => Flag::No,
+        v if v.eq_ignore_ascii_case("yes") => Flag::Yes,
+        v if v.eq_ignore_ascii_case("no") => Flag::No,
+        _ => Flag::Unknown,
+    }
+}
+
+/// Whether an event field says yes.
+pub fn is_yes(value: &str) -> bool {
+    flag(value) == Flag::Yes
 }
 
 /// A reader that refuses to deliver more than [`MAX_ITEM`] bytes between two marks: no single XML item can
@@ -109,6 +141,7 @@ const TOO_LONG: &str = "a single tag or text is longer than 1 MiB";
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Field {
     EventId,
+    Version,
     Computer,
     LogonType,
     User,
@@ -117,20 +150,38 @@ enum Field {
     Ip,
     RestrictedAdmin,
     RemoteGuard,
+    LogonId,
+    LinkedLogonId,
 }
 
 impl Field {
     fn of_data(name: &[u8]) -> Option<Field> {
         Some(match name {
             b"LogonType" => Field::LogonType,
-            b"TargetUserName" => Field::User,
-            b"TargetDomainName" => Field::Domain,
-            b"WorkstationName" => Field::Workstation,
-            b"IpAddress" => Field::Ip,
+            b"TargetUserName" | b"AccountName" => Field::User,
+            b"TargetDomainName" | b"AccountDomain" => Field::Domain,
+            b"WorkstationName" | b"ClientName" => Field::Workstation,
+            b"IpAddress" | b"ClientAddress" => Field::Ip,
             b"RestrictedAdminMode" => Field::RestrictedAdmin,
             b"RemoteCredentialGuard" => Field::RemoteGuard,
+            b"TargetLogonId" | b"LogonID" => Field::LogonId,
+            b"TargetLinkedLogonId" => Field::LinkedLogonId,
             _ => return None,
         })
+    }
+
+    /// The fields of a 1149 event (`UserData/EventXML/Param1..3`).
+    fn of_param(name: &[u8]) -> Option<Field> {
+        Some(match name {
+            b"Param1" => Field::User,
+            b"Param2" => Field::Domain,
+            b"Param3" => Field::Ip,
+            _ => return None,
+        })
+    }
+
+    fn bit(self) -> u16 {
+        1 << self as u16
     }
 }
 
@@ -149,6 +200,10 @@ struct Current {
     /// Where the `EventID` and `LogonType` elements start, for messages about their values.
     event_id_at: u64,
     logon_type_at: u64,
+    /// The fields already given in this event.
+    given: u16,
+    /// A field given a second time: its first value, and where the second starts.
+    again: Option<(String, u64)>,
 }
 
 #[derive(Default, Clone, Copy, PartialEq, Eq)]
@@ -157,6 +212,8 @@ enum Section {
     None,
     System,
     Data,
+    /// `UserData`, where 1149 keeps its fields one level deeper (`EventXML/Param1`).
+    User,
 }
 
 impl Current {
@@ -164,6 +221,9 @@ impl Current {
         let l = &mut self.logon;
         match f {
             Field::EventId => &mut self.event_id,
+            Field::Version => &mut l.version,
+            Field::LogonId => &mut l.logon_id,
+            Field::LinkedLogonId => &mut l.linked_logon_id,
             Field::LogonType => &mut self.logon_type,
             Field::Computer => &mut l.computer,
             Field::User => &mut l.user,
@@ -186,11 +246,16 @@ impl Current {
             &mut l.ip,
             &mut l.restricted_admin,
             &mut l.remote_guard,
+            &mut l.version,
+            &mut l.logon_id,
+            &mut l.linked_logon_id,
             &mut self.event_id,
             &mut self.logon_type,
         ] {
             s.clear();
         }
+        self.given = 0;
+        self.again = None;
         l.at = at;
         l.event_id = 0;
         l.logon_type = 0;
@@ -207,8 +272,8 @@ fn err(offset: u64, message: impl Into<String>) -> EventError {
     }
 }
 
-/// Reads every event of `input` (UTF-8, already decoded: see [`decoded`]) and calls `each` with every 4624
-/// event, in file order. Returns how many events the input held.
+/// Reads every event of `input` (UTF-8, already decoded: see [`decoded`]) and calls `each` with every event of
+/// [`EVENTS_READ`], in file order. Returns how many events the input held.
 pub fn read_logons<R: BufRead>(input: R, mut each: impl FnMut(&Logon)) -> Result<u64, EventError> {
     let mut reader = Reader::from_reader(Limited {
         inner: input,
@@ -233,6 +298,15 @@ pub fn read_logons<R: BufRead>(input: R, mut each: impl FnMut(&Logon)) -> Result
                     before,
                     format!("{TOO_LONG}: this is not an export of Windows events"),
                 ));
+            }
+            Err(quick_xml::Error::Io(e)) if super::decode::bad_text(&e).is_some() => {
+                let bad = super::decode::bad_text(&e).cloned().unwrap_or_else(|| {
+                    super::decode::BadText {
+                        offset: before,
+                        message: e.to_string(),
+                    }
+                });
+                return Err(err(bad.offset, bad.message));
             }
             Err(e) => {
                 let at = match e {
@@ -356,8 +430,15 @@ fn open(cur: &mut Current, e: &BytesStart<'_>, depth: usize, at: u64) -> Result<
         cur.section = match name {
             b"System" => Section::System,
             b"EventData" => Section::Data,
+            b"UserData" => Section::User,
             _ => Section::None,
         };
+        return Ok(());
+    }
+    if cur.section == Section::User && depth == ev + 3 {
+        if let Some(field) = Field::of_param(name) {
+            capture(cur, field, depth, at);
+        }
         return Ok(());
     }
     if depth != ev + 2 {
@@ -366,9 +447,10 @@ fn open(cur: &mut Current, e: &BytesStart<'_>, depth: usize, at: u64) -> Result<
     match (cur.section, name) {
         (Section::System, b"EventID") => {
             cur.event_id_at = at;
-            cur.capture = Some((Field::EventId, depth));
+            capture(cur, Field::EventId, depth, at);
         }
-        (Section::System, b"Computer") => cur.capture = Some((Field::Computer, depth)),
+        (Section::System, b"Version") => capture(cur, Field::Version, depth, at),
+        (Section::System, b"Computer") => capture(cur, Field::Computer, depth, at),
         (Section::System, b"TimeCreated") => {
             if let Some(v) = attribute(e, b"SystemTime", at)? {
                 cur.logon.time = v;
@@ -383,13 +465,42 @@ fn open(cur: &mut Current, e: &BytesStart<'_>, depth: usize, at: u64) -> Result<
                 if field == Field::LogonType {
                     cur.logon_type_at = at;
                 }
-                cur.slot(field).clear();
-                cur.capture = Some((field, depth));
+                capture(cur, field, depth, at);
             }
         }
         _ => {}
     }
     Ok(())
+}
+
+/// A field's element opens: its text goes to the field. A field given before keeps its first value aside, to
+/// be compared with the second when it closes.
+fn capture(cur: &mut Current, field: Field, depth: usize, at: u64) {
+    if cur.given & field.bit() != 0 {
+        let first = std::mem::take(cur.slot(field));
+        cur.again = Some((first, at));
+    }
+    cur.given |= field.bit();
+    cur.slot(field).clear();
+    cur.capture = Some((field, depth));
+}
+
+/// The name an event gives a field (for messages).
+fn field_name(f: Field) -> &'static str {
+    match f {
+        Field::EventId => "EventID",
+        Field::Version => "Version",
+        Field::Computer => "Computer",
+        Field::LogonType => "LogonType",
+        Field::User => "TargetUserName",
+        Field::Domain => "TargetDomainName",
+        Field::Workstation => "WorkstationName",
+        Field::Ip => "IpAddress",
+        Field::RestrictedAdmin => "RestrictedAdminMode",
+        Field::RemoteGuard => "RemoteCredentialGuard",
+        Field::LogonId => "TargetLogonId",
+        Field::LinkedLogonId => "TargetLinkedLogonId",
+    }
 }
 
 /// The raw value of an attribute (entities not expanded), by local name.
@@ -442,8 +553,24 @@ fn close(
     depth: usize,
     each: &mut impl FnMut(&Logon),
 ) -> Result<bool, EventError> {
-    if cur.capture.is_some_and(|(_, d)| d == depth) {
+    if let Some((field, d)) = cur.capture
+        && d == depth
+    {
         cur.capture = None;
+        if let Some((first, at)) = cur.again.take() {
+            let second = cur.slot(field).trim();
+            if first.trim() != second {
+                return Err(err(
+                    at,
+                    format!(
+                        "{} is given twice in one event, `{}` then `{}`: which one Windows wrote cannot be told",
+                        field_name(field),
+                        super::kept(&first),
+                        super::kept(second)
+                    ),
+                ));
+            }
+        }
     }
     let Some(ev) = cur.depth else {
         return Ok(false);
@@ -463,7 +590,13 @@ fn close(
     cur.logon.event_id = id
         .parse()
         .map_err(|_| err(cur.event_id_at, format!("EventID `{id}` is not a number")))?;
+    if !EVENTS_READ.contains(&cur.logon.event_id) {
+        return Ok(true);
+    }
+    normalize_time(&mut cur.logon.time);
     if cur.logon.event_id != 4624 {
+        cur.logon.logon_type = 0;
+        each(&cur.logon);
         return Ok(true);
     }
     let lt = cur.logon_type.trim();
@@ -480,30 +613,14 @@ fn close(
     Ok(true)
 }
 
-/// 1-based line and column (in characters) of a byte offset of the decoded input, read again from the start.
-pub fn line_col<R: Read>(input: R, offset: u64) -> (usize, usize) {
-    let mut line = 1;
-    let mut col = 1;
-    let mut left = offset;
-    let mut r = io::BufReader::new(input);
-    while left > 0 {
-        let chunk = match r.fill_buf() {
-            Ok([]) | Err(_) => break,
-            Ok(c) => c,
-        };
-        let n = chunk.len().min(usize::try_from(left).unwrap_or(usize::MAX));
-        for &b in &chunk[..n] {
-            if b == b'\n' {
-                line += 1;
-                col = 1;
-            } else if b & 0xC0 != 0x80 && b != b'\r' {
-                col += 1;
-            }
-        }
-        r.consume(n);
-        left -= n as u64;
+/// `SystemTime` as Windows writes it (`2019-02-13T15:14:52.409735Z`), also from the form some converters write
+/// (`2019-02-13 15:14:52.409735+00:00`).
+fn normalize_time(t: &mut String) {
+    if t.len() > 19 && t.as_bytes()[10] == b' ' && t.ends_with("+00:00") {
+        t.replace_range(10..11, "T");
+        t.truncate(t.len() - 6);
+        t.push('Z');
     }
-    (line, col)
 }
 
 #[cfg(test)]
@@ -597,13 +714,74 @@ mod tests {
     }
 
     #[test]
-    fn line_and_column_count_characters() {
-        let text = "ab\r\nçd<x";
-        assert_eq!(
-            line_col(text.as_bytes(), text.find('<').unwrap() as u64),
-            (2, 3)
+    fn a_field_given_twice_with_two_values_is_refused() {
+        let forged = ONE.replace(
+            "<Data Name='RemoteCredentialGuard'>%%1842</Data>",
+            "<Data Name='RemoteCredentialGuard'>%%1843</Data><Data Name='RemoteCredentialGuard'>%%1842</Data>",
         );
-        assert_eq!(line_col(text.as_bytes(), 0), (1, 1));
+        let e = read(&forged).unwrap_err();
+        assert!(
+            e.message.contains(
+                "RemoteCredentialGuard is given twice in one event, `%%1843` then `%%1842`"
+            ),
+            "{e:?}"
+        );
+        assert_eq!(
+            e.offset as usize,
+            forged.rfind("<Data Name='RemoteCredentialGuard'>").unwrap()
+        );
+        // The same value twice says nothing new.
+        let same = ONE.replace(
+            "<Data Name='LogonType'>10</Data>",
+            "<Data Name='LogonType'>10</Data><Data Name='LogonType'> 10</Data>",
+        );
+        assert_eq!(read(&same).unwrap().len(), 1);
+        // Each event has its own fields.
+        assert_eq!(read(&format!("{ONE}{ONE}")).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn reconnections_and_1149_are_read_too() {
+        let reconnect = "<Event><System><EventID>4778</EventID><Computer>SRV-01</Computer></System><EventData>\
+            <Data Name='AccountName'>alice</Data><Data Name='AccountDomain'>CORP</Data><Data Name='LogonID'>0x1f</Data>\
+            <Data Name='SessionName'>RDP-Tcp#3</Data><Data Name='ClientName'>PAW-01</Data>\
+            <Data Name='ClientAddress'>10.0.0.5</Data></EventData></Event>";
+        let auth = "<Event><System><EventID>1149</EventID><Computer>SRV-01</Computer>\
+            <TimeCreated SystemTime='2018-11-06 21:45:50.411263+00:00'/></System><UserData><EventXML xmlns='Event_NS'>\
+            <Param1>alice</Param1><Param2>CORP</Param2><Param3>10.0.0.5</Param3></EventXML></UserData></Event>";
+        let l = read(&format!("{reconnect}{auth}")).unwrap();
+        assert_eq!(l.len(), 2);
+        assert_eq!(
+            (
+                l[0].event_id,
+                l[0].user.as_str(),
+                l[0].workstation.as_str(),
+                l[0].ip.as_str(),
+                l[0].logon_id.as_str()
+            ),
+            (4778, "alice", "PAW-01", "10.0.0.5", "0x1f")
+        );
+        assert_eq!(
+            (
+                l[1].event_id,
+                l[1].user.as_str(),
+                l[1].domain.as_str(),
+                l[1].ip.as_str()
+            ),
+            (1149, "alice", "CORP", "10.0.0.5")
+        );
+        assert_eq!(l[1].time, "2018-11-06T21:45:50.411263Z");
+    }
+
+    #[test]
+    fn flags_know_their_values_and_no_others() {
+        assert_eq!(flag(" %%1842 "), Flag::Yes);
+        assert_eq!(flag("YES"), Flag::Yes);
+        assert_eq!(flag("%%1843"), Flag::No);
+        assert_eq!(flag("-"), Flag::No);
+        assert_eq!(flag(""), Flag::Missing);
+        assert_eq!(flag("Ja"), Flag::Unknown);
+        assert_eq!(flag("Oui"), Flag::Unknown);
     }
 
     #[test]

@@ -1,38 +1,34 @@
-//! Verification of a stage from logon events: every Remote Desktop logon (4624, logon type 10) is matched to
-//! the access paths it belongs to, and the mode it used is compared with the mode the plan gives the path once
-//! the stages up to a chosen one are applied.
-
-use std::collections::BTreeMap;
+//! Verification of a stage from logon events: every Remote Desktop session (4624, logon type 10; an
+//! administrator's linked pair of logons is one session) is matched to the access paths it belongs to, by its
+//! user, its target and its client as Windows records them, and the mode it used is compared with the mode the
+//! plan gives the path once the stages up to a chosen one are applied. A stage is verified only by evidence:
+//! a staged path without a session whose mode could be read is "not verified", never a pass.
 
 use serde::Serialize;
 
 use crate::finding::Mode;
-use crate::inventory::{HostId, Inventory, PathId, UserId};
+use crate::inventory::{Inventory, PathId};
 use crate::plan::{MemberKind, Workspace};
 
+pub mod decode;
 pub mod events;
+pub mod evtx;
 pub mod render;
+pub mod resolve;
 pub mod synthetic;
+pub mod verifier;
 
 pub use events::{EventError, Logon, read_logons};
+pub use verifier::{LOGON_REMOTE_INTERACTIVE, Unreadable, Verifier, read_mode};
 
 /// The most violations listed; more are counted.
 pub const MAX_LISTED_VIOLATIONS: usize = 10_000;
-/// The most distinct unexplained accesses listed; more are counted.
+/// The most distinct unexplained accesses (and unidentified clients) listed; more are counted.
 pub const MAX_LISTED_UNMATCHED: usize = 1_000;
 
-/// The Remote Desktop logon type.
-pub const LOGON_REMOTE_INTERACTIVE: u32 = 10;
-
-/// The mode a session used, as its logon event records it.
-pub fn seen_mode(l: &Logon) -> Mode {
-    if events::is_yes(&l.restricted_admin) {
-        Mode::RestrictedAdmin
-    } else if events::is_yes(&l.remote_guard) {
-        Mode::RemoteGuard
-    } else {
-        Mode::Standard
-    }
+/// The mode a session used, as its logon event records it (`None`: it cannot be read).
+pub fn seen_mode(l: &Logon) -> Option<Mode> {
+    read_mode(l).ok()
 }
 
 /// Whether a session seen in `seen` is what a path planned for `planned` should use.
@@ -85,19 +81,27 @@ pub struct Sessions {
     /// Restricted Admin.
     #[serde(rename = "restricted-admin")]
     pub restricted_admin: u64,
+    /// A mode that cannot be read (version 0 and 1 events, values Windows does not write).
+    pub unknown: u64,
 }
 
 impl Sessions {
-    fn add(&mut self, m: Mode) {
+    fn add(&mut self, m: Option<Mode>) {
         match m {
-            Mode::RemoteGuard => self.remote_guard += 1,
-            Mode::RestrictedAdmin => self.restricted_admin += 1,
-            Mode::Standard | Mode::PreferRemoteGuard => self.standard += 1,
+            Some(Mode::RemoteGuard) => self.remote_guard += 1,
+            Some(Mode::RestrictedAdmin) => self.restricted_admin += 1,
+            Some(Mode::Standard | Mode::PreferRemoteGuard) => self.standard += 1,
+            None => self.unknown += 1,
         }
     }
 
     /// All sessions.
     pub fn total(&self) -> u64 {
+        self.known() + self.unknown
+    }
+
+    /// Sessions whose mode was read: the evidence.
+    pub fn known(&self) -> u64 {
         self.standard + self.remote_guard + self.restricted_admin
     }
 }
@@ -109,8 +113,14 @@ pub struct PathResult {
     pub name: String,
     /// The mode the plan gives it through the stage (`None`: not switched yet, not checked).
     pub planned: Option<&'static str>,
+    /// `verified`, `violated`, `not verified` (staged, but no session whose mode was read) or `not staged`.
+    pub status: &'static str,
     /// Sessions by the mode seen.
     pub sessions: Sessions,
+    /// Reconnections to a disconnected session (logon type 7), counted apart.
+    pub reconnects: u64,
+    /// Sessions whose client could not be identified (judged on user and target).
+    pub unidentified_clients: u64,
     /// Sessions that did not use the planned mode.
     pub violations: u64,
 }
@@ -147,15 +157,61 @@ pub struct Unmatched {
     pub logons: u64,
 }
 
+/// Remote Desktop sessions whose client could not be identified, by user, address and target.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Unidentified {
+    /// `DOMAIN\user`.
+    pub user: String,
+    /// The client's address (`-` when the event has none).
+    pub address: String,
+    /// Target.
+    pub target: String,
+    /// How many logons.
+    pub logons: u64,
+}
+
+/// A value of a mode field that Windows does not write: the sessions that carry it have an unknown mode.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnknownValue {
+    /// `RestrictedAdminMode` or `RemoteCredentialGuard`.
+    pub field: &'static str,
+    /// The value.
+    pub value: String,
+    /// How many logons carry it.
+    pub logons: u64,
+}
+
+/// What a verification concludes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// Every staged path has sessions, and all used the planned mode.
+    Pass,
+    /// A session of a staged path used another mode.
+    Violated,
+    /// No Remote Desktop logon at all, or a staged path without a session whose mode was read.
+    NotVerified,
+}
+
 /// The result of a verification.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Verification {
     /// The last stage applied.
     pub through: String,
+    /// What the events prove.
+    pub verdict: Verdict,
     /// Events read (of any id).
     pub events: u64,
-    /// Remote Desktop logons (4624, logon type 10).
+    /// Remote Desktop sessions (4624, logon type 10; a linked pair is one).
     pub logons: u64,
+    /// Logons that were the second half of a linked pair (an administrator's elevated and filtered token).
+    pub linked_logons: u64,
+    /// Reconnections (4624, logon type 7, from a remote address).
+    pub reconnects: u64,
+    /// Sessions of version 0 or 1 events, or without `RestrictedAdminMode`: their mode is unknown.
+    pub unreadable_modes: u64,
+    /// Values of the mode fields that Windows does not write (at most 100 distinct listed).
+    pub unknown_values: Vec<UnknownValue>,
     /// Every path of the inventory, in inventory order.
     pub paths: Vec<PathResult>,
     /// Sessions that did not use the planned mode, in the order read (at most [`MAX_LISTED_VIOLATIONS`]).
@@ -166,6 +222,11 @@ pub struct Verification {
     pub unmatched: Vec<Unmatched>,
     /// All logons no path explains.
     pub unmatched_logons: u64,
+    /// Sessions whose client could not be identified, by user, address and target (at most
+    /// [`MAX_LISTED_UNMATCHED`]).
+    pub unidentified: Vec<Unidentified>,
+    /// All such sessions.
+    pub unidentified_logons: u64,
 }
 
 impl Verification {
@@ -175,210 +236,16 @@ impl Verification {
     }
 }
 
-/// Matches logons to paths and counts them; feed it with [`Verifier::logon`], then [`Verifier::finish`].
-pub struct Verifier<'a> {
-    inv: &'a Inventory,
-    through: String,
-    planned: Vec<Option<Mode>>,
-    paths_to: Vec<Vec<PathId>>,
-    sessions: Vec<Sessions>,
-    path_violations: Vec<u64>,
-    events: u64,
-    logons: u64,
-    violations: Vec<Violation>,
-    violations_total: u64,
-    unmatched: BTreeMap<(String, String, String), u64>,
-    unmatched_logons: u64,
-    lower: String,
-}
-
-impl<'a> Verifier<'a> {
-    /// A verifier of `inv` with the planned mode of each path (see [`planned_modes`]); `through` names the stage.
-    pub fn new(inv: &'a Inventory, planned: Vec<Option<Mode>>, through: impl Into<String>) -> Self {
-        let mut paths_to = vec![Vec::new(); inv.hosts.len()];
-        for (p, path) in inv.paths.iter().enumerate() {
-            for t in &path.to {
-                paths_to[*t as usize].push(p as PathId);
-            }
-        }
-        Verifier {
-            inv,
-            through: through.into(),
-            planned,
-            paths_to,
-            sessions: vec![Sessions::default(); inv.paths.len()],
-            path_violations: vec![0; inv.paths.len()],
-            events: 0,
-            logons: 0,
-            violations: Vec::new(),
-            violations_total: 0,
-            unmatched: BTreeMap::new(),
-            unmatched_logons: 0,
-            lower: String::new(),
-        }
-    }
-
-    /// Counts the events a file held (of any id).
-    pub fn count_events(&mut self, n: u64) {
-        self.events += n;
-    }
-
-    /// A host by computer name: the name as written, else its first DNS label.
-    fn host(&self, name: &str) -> Option<HostId> {
-        let name = name.trim();
-        if name.is_empty() || name == "-" {
-            return None;
-        }
-        self.inv.host_named(name).or_else(|| {
-            name.split_once('.')
-                .and_then(|(short, _)| self.inv.host_named(short))
-        })
-    }
-
-    /// A user by `TargetDomainName` (NetBIOS or DNS) and `TargetUserName`.
-    fn user(&mut self, domain: &str, name: &str) -> Option<UserId> {
-        self.lower.clear();
-        self.lower.push_str(domain.trim());
-        self.lower.make_ascii_lowercase();
-        let d = if self.lower.is_ascii() {
-            self.inv.index.domains.get(&self.lower).copied()
-        } else {
-            self.inv
-                .index
-                .domains
-                .get(&self.lower.to_lowercase())
-                .copied()
-        }?;
-        let users = &self.inv.users;
-        self.inv
-            .index
-            .users
-            .find_all(name.trim(), |i| users[i as usize].name.as_str())
-            .into_iter()
-            .find(|u| users[*u as usize].domain == d)
-    }
-
-    /// One logon event; events other than Remote Desktop logons only count.
-    pub fn logon(&mut self, l: &Logon) {
-        if l.event_id != 4624 || l.logon_type != LOGON_REMOTE_INTERACTIVE {
-            return;
-        }
-        self.logons += 1;
-        let seen = seen_mode(l);
-        let target = self.host(&l.computer);
-        let user = self.user(&l.domain, &l.user);
-        let client_name = if l.workstation.trim().is_empty() || l.workstation.trim() == "-" {
-            None
-        } else {
-            Some(l.workstation.trim())
-        };
-        let client = client_name.and_then(|c| self.host(c));
-        let mut matched = false;
-        if let (Some(t), Some(u)) = (target, user) {
-            for &p in &self.paths_to[t as usize] {
-                let path = &self.inv.paths[p as usize];
-                if path.who.binary_search(&u).is_err() {
-                    continue;
-                }
-                // A client the inventory does not know (an address, a name not in it) is matched on user and
-                // target alone: the event cannot say more.
-                if let Some(c) = client
-                    && path.from.binary_search(&c).is_err()
-                {
-                    continue;
-                }
-                matched = true;
-                self.sessions[p as usize].add(seen);
-                if let Some(planned) = self.planned.get(p as usize).copied().flatten()
-                    && !complies(planned, seen)
-                {
-                    self.path_violations[p as usize] += 1;
-                    self.violations_total += 1;
-                    if self.violations.len() < MAX_LISTED_VIOLATIONS {
-                        self.violations.push(Violation {
-                            path: path.name.clone(),
-                            planned: planned.as_str(),
-                            seen: seen.as_str(),
-                            user: account(l),
-                            client: client_label(l),
-                            target: kept(&l.computer),
-                            time: kept(&l.time),
-                        });
-                    }
-                }
-            }
-        }
-        if !matched {
-            self.unmatched_logons += 1;
-            let key = (account(l), client_label(l), kept(&l.computer));
-            if let Some(n) = self.unmatched.get_mut(&key) {
-                *n += 1;
-            } else if self.unmatched.len() < MAX_LISTED_UNMATCHED {
-                self.unmatched.insert(key, 1);
-            }
-        }
-    }
-
-    /// The result.
-    pub fn finish(self) -> Verification {
-        let inv = self.inv;
-        Verification {
-            through: self.through,
-            events: self.events,
-            logons: self.logons,
-            paths: inv
-                .paths
-                .iter()
-                .enumerate()
-                .map(|(i, p)| PathResult {
-                    name: p.name.clone(),
-                    planned: self.planned.get(i).copied().flatten().map(Mode::as_str),
-                    sessions: self.sessions[i],
-                    violations: self.path_violations[i],
-                })
-                .collect(),
-            violations: self.violations,
-            violations_total: self.violations_total,
-            unmatched: self
-                .unmatched
-                .into_iter()
-                .map(|((user, client, target), logons)| Unmatched {
-                    user,
-                    client,
-                    target,
-                    logons,
-                })
-                .collect(),
-            unmatched_logons: self.unmatched_logons,
-        }
-    }
-}
-
 /// The most characters of an event's value kept in a report: what is listed stays small whatever the file.
 pub const MAX_SHOWN: usize = 256;
 
 /// A value as kept in a report: trimmed, and cut at [`MAX_SHOWN`] characters.
-fn kept(s: &str) -> String {
+pub(crate) fn kept(s: &str) -> String {
     let s = s.trim();
     match s.char_indices().nth(MAX_SHOWN) {
         Some((i, _)) => format!("{}...", &s[..i]),
         None => s.to_string(),
     }
-}
-
-/// `DOMAIN\user` of a logon.
-fn account(l: &Logon) -> String {
-    kept(&format!("{}\\{}", l.domain.trim(), l.user.trim()))
-}
-
-/// The client of a logon: its computer name, else its address, else `-`.
-fn client_label(l: &Logon) -> String {
-    kept(
-        [l.workstation.trim(), l.ip.trim()]
-            .into_iter()
-            .find(|s| !s.is_empty() && *s != "-")
-            .unwrap_or("-"),
-    )
 }
 
 /// The sessions seen per path, whatever the plan: what the planner keeps to verify any stage of a plan that
@@ -457,12 +324,18 @@ impl Observed {
     }
 }
 
-/// Reads one event file (UTF-8, or UTF-16 with a byte order mark) into the verifier, a block at a time.
+/// What to run to export events as guardplan reads them.
+const EXPORT_HELP: &str = "give the .evtx file, or export the events with `wevtutil qe Security \
+     /q:\"*[System[(EventID=4624 or EventID=4778)]]\" /f:xml` or `Get-WinEvent ... | ForEach-Object { $_.ToXml() }`";
+
+/// Reads one event file into the verifier, a block at a time: an event log file (`.evtx`, known by its first
+/// bytes), or an XML export (UTF-8, or UTF-16 with a byte order mark).
 pub fn read_file(
     path: &std::path::Path,
     v: &mut Verifier<'_>,
 ) -> Result<(), crate::diag::Diagnostics> {
     use crate::diag::{Diagnostic, Diagnostics};
+    use std::io::Read;
     let name = path.display().to_string();
     let open = || {
         crate::fsio::open_input(path).map_err(|e| {
@@ -473,6 +346,40 @@ pub fn read_file(
             )])
         })
     };
+    let mut head = [0u8; 8];
+    let mut file = open()?;
+    let mut got = 0;
+    while got < head.len() {
+        match file.read(&mut head[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                return Err(Diagnostics(vec![Diagnostic::file(
+                    &name,
+                    format!("cannot read the events: {e}"),
+                    None,
+                )]));
+            }
+        }
+    }
+    if evtx::is_evtx(&head[..got]) {
+        return match evtx::read_records(std::io::BufReader::new(open()?), |l| v.logon(l)) {
+            Ok(n) => {
+                v.count_events(n);
+                Ok(())
+            }
+            Err(e) => Err(Diagnostics(vec![Diagnostic::file(
+                &name,
+                match e.record {
+                    Some(r) => format!("record {r}: {}", e.message),
+                    None => e.message,
+                },
+                Some("export the log again with `wevtutil epl` or the Event Viewer".into()),
+            )])),
+        };
+    }
+    drop(file);
     let input = std::io::BufReader::with_capacity(1 << 16, events::decoded(open()?));
     match read_logons(input, |l| v.logon(l)) {
         Ok(n) => {
@@ -487,11 +394,7 @@ pub fn read_file(
                 col,
                 span: None,
                 message: e.message,
-                help: Some(
-                    "export the events with `wevtutil qe Security /q:\"*[System[(EventID=4624)]]\" /f:xml` \
-                     or `Get-WinEvent ... | ForEach-Object { $_.ToXml() }`"
-                        .into(),
-                ),
+                help: Some(EXPORT_HELP.into()),
                 excerpt: None,
             }]))
         }
@@ -509,19 +412,6 @@ mod tests {
         assert!(!complies(Mode::PreferRemoteGuard, Mode::Standard));
         assert!(!complies(Mode::RemoteGuard, Mode::RestrictedAdmin));
         assert!(complies(Mode::Standard, Mode::Standard));
-    }
-
-    #[test]
-    fn the_mode_seen_reads_both_fields() {
-        let mut l = Logon::default();
-        assert_eq!(seen_mode(&l), Mode::Standard);
-        l.remote_guard = "Yes".into();
-        assert_eq!(seen_mode(&l), Mode::RemoteGuard);
-        l.restricted_admin = " %%1842 ".into();
-        assert_eq!(seen_mode(&l), Mode::RestrictedAdmin);
-        l.restricted_admin = "%%1843".into();
-        l.remote_guard = "-".into();
-        assert_eq!(seen_mode(&l), Mode::Standard);
     }
 
     #[test]

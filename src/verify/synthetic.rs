@@ -94,7 +94,7 @@ mod tests {
         let mut counts = [0u32; 3];
         let total = super::super::read_logons(&buf[..], |l| {
             if l.logon_type == 10 {
-                counts[super::super::seen_mode(l).index().min(2)] += 1;
+                counts[super::super::seen_mode(l).expect("a mode").index().min(2)] += 1;
             }
         })
         .unwrap();

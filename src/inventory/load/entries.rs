@@ -391,6 +391,7 @@ impl Resolver {
                 }
                 tags.push(key);
             }
+            let addresses = self.addresses(&h.name, &h.addresses);
             let mut direct = Vec::new();
             for m in &h.member_of {
                 if let Some(g) = self.group_ref(m, domain) {
@@ -441,6 +442,7 @@ impl Resolver {
                 remote_desktop_users,
                 rdp_logon_allowed,
                 rdp_logon_denied,
+                addresses,
                 at: Pos::default(),
             });
             let hosts = &self.hosts;
@@ -448,6 +450,32 @@ impl Resolver {
                 .hosts
                 .insert(id, |i| hosts[i as usize].name.as_str());
         }
+    }
+
+    /// A host's addresses and subnets; each one that is not an address is reported where it is written.
+    fn addresses(
+        &mut self,
+        host: &Spanned<String>,
+        list: &[Spanned<String>],
+    ) -> Box<[crate::inventory::address::Subnet]> {
+        let mut out = Vec::with_capacity(list.len());
+        for a in list {
+            match crate::inventory::address::Subnet::parse(a.get_ref().trim()) {
+                Ok(s) => out.push(s),
+                Err(why) => self.err(
+                    a.span(),
+                    format!(
+                        "host `{}` has address `{}`: {why}",
+                        shown(host.get_ref()),
+                        shown(a.get_ref())
+                    ),
+                    "write an IPv4 or IPv6 address (`10.0.0.5`) or a subnet (`10.0.1.0/24`)",
+                ),
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out.into_boxed_slice()
     }
 
     /// The groups Active Directory puts in a host's local Administrators and Remote Desktop Users, among those
