@@ -9,6 +9,7 @@ mod cli_closed_stdout;
 mod cli_man;
 mod cli_schema_graph;
 mod deploy_export;
+mod deploy_gpmc;
 mod deploy_ps_grammar;
 mod graph_reachability;
 mod hostile_files;
