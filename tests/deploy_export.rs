@@ -233,7 +233,15 @@ fn intune_export_of_the_sample_plan() {
         let text = f.as_text().expect("text");
         if f.path.ends_with(".json") {
             let v: serde_json::Value = serde_json::from_str(text).expect("JSON parses");
-            if f.path.ends_with(".policy.json") {
+            if v["@odata.type"] == "#microsoft.graph.deviceManagementScript" {
+                // DisableRestrictedAdmin, which no CSP sets, as a platform script run as SYSTEM.
+                use base64::Engine as _;
+                let script = base64::engine::general_purpose::STANDARD
+                    .decode(v["scriptContent"].as_str().expect("content"))
+                    .expect("base64");
+                assert_eq!(script, intune::RESTRICTED_ADMIN_SCRIPT.as_bytes());
+                assert_eq!(v["runAsAccount"], "system");
+            } else if f.path.ends_with(".policy.json") {
                 let inst = &v["settings"][0]["settingInstance"];
                 let id = inst["settingDefinitionId"].as_str().expect("id");
                 assert!(
@@ -242,6 +250,14 @@ fn intune_export_of_the_sample_plan() {
                 );
                 assert_eq!(v["platforms"], "windows10");
                 assert_eq!(v["technologies"], "mdm");
+                // As Graph exports them: the template references are present (null outside a template).
+                assert!(inst["settingInstanceTemplateReference"].is_null());
+                assert!(inst.get("settingInstanceTemplateReference").is_some());
+                assert!(
+                    inst["choiceSettingValue"]
+                        .get("settingValueTemplateReference")
+                        .is_some()
+                );
                 if id == intune::RESTRICT_DELEGATION {
                     let t = f
                         .path
@@ -281,6 +297,26 @@ fn intune_export_of_the_sample_plan() {
         .and_then(Artefact::as_text)
         .expect("enforce script");
     assert!(script.contains("'TAB-EXEC-01'"));
+    // Devices are found and added 20 to a $batch, and throttling waits for Retry-After.
+    for f in files.iter().filter(|f| f.path.ends_with(".ps1")) {
+        let text = f.as_text().expect("text");
+        assert!(
+            text.contains("'https://graph.microsoft.com/v1.0/$batch'"),
+            "{}",
+            f.path
+        );
+        assert!(text.contains("$i += 20"), "{}", f.path);
+        assert!(
+            text.contains("RetryAfter") && text.contains("'Retry-After'"),
+            "{}",
+            f.path
+        );
+        assert!(
+            !text.contains("Get-Device "),
+            "{}: one look-up per device",
+            f.path
+        );
+    }
     insta::assert_snapshot!("intune_listing", listing);
 }
 

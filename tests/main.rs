@@ -8,6 +8,7 @@ mod cli_check;
 mod cli_closed_stdout;
 mod cli_man;
 mod cli_schema_graph;
+mod deploy_coverage;
 mod deploy_export;
 mod deploy_gpmc;
 mod deploy_ps_grammar;

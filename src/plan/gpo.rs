@@ -12,7 +12,9 @@
 //! ```
 //!
 //! A computer takes one `RestrictedRemoteAdministrationType`, so a stage whose clients need different types
-//! gets one GPO (and one group) per type. GPOs live in one domain: a stage spanning domains gets one per domain.
+//! gets one GPO (and one group) per type; likewise targets get one GPO per set of values they lack
+//! (`targets`, `targets-restrictedadmin`, `targets-protectedcreds`), so that a GPO sets a value only on the hosts
+//! the plan and the scripts set it on. GPOs live in one domain: a stage spanning domains gets one per domain.
 //! Entra-joined and workgroup devices get no GPO (see [`super::intune`]).
 
 use std::collections::BTreeMap;
@@ -93,7 +95,15 @@ fn braced(u: &Uuid) -> String {
 impl GpoKind {
     fn slug(self) -> String {
         match self {
-            GpoKind::Targets { .. } => "targets".into(),
+            GpoKind::Targets {
+                restricted_admin: true,
+                protected_creds: true,
+            } => "targets".into(),
+            GpoKind::Targets {
+                restricted_admin: true,
+                ..
+            } => "targets-restrictedadmin".into(),
+            GpoKind::Targets { .. } => "targets-protectedcreds".into(),
             GpoKind::Clients(t) => format!("clients-type{t}"),
         }
     }
@@ -137,8 +147,9 @@ pub fn gpos(ws: &Workspace, plan_name: &str) -> Result<Vec<Gpo>, ScriptError> {
     let mut out = Vec::new();
     for (s, st) in ws.plan.stages.iter().enumerate() {
         names::identifier(&st.name).map_err(|why| invalid("stage", &st.name, why))?;
+        // A targets GPO sets exactly what its hosts need: a value a host already has is not set by policy, so
+        // that neither the GPO nor its removal changes it, and the GPO agrees with the scripts host by host.
         let mut by: BTreeMap<(DomainId, GpoKind), Vec<Named>> = BTreeMap::new();
-        let mut targets: BTreeMap<DomainId, (bool, bool, Vec<Named>)> = BTreeMap::new();
         for a in &ws.assessment().stages[s].actions {
             let (h, kind) = match a {
                 Action::EnableTarget {
@@ -163,33 +174,9 @@ pub fn gpos(ws: &Workspace, plan_name: &str) -> Result<Vec<Gpo>, ScriptError> {
                 continue;
             };
             let (name, fqdn) = host_fqdn(inv, h)?;
-            let entry = (name.to_string(), fqdn);
-            match kind {
-                // One targets GPO per domain sets every value any of its hosts needs: setting a value a host
-                // already has changes nothing.
-                GpoKind::Targets {
-                    restricted_admin,
-                    protected_creds,
-                } => {
-                    let t = targets.entry(d).or_default();
-                    t.0 |= restricted_admin;
-                    t.1 |= protected_creds;
-                    t.2.push(entry);
-                }
-                kind => by.entry((d, kind)).or_default().push(entry),
-            }
-        }
-        for (d, (ra, pc, hosts)) in targets {
-            by.insert(
-                (
-                    d,
-                    GpoKind::Targets {
-                        restricted_admin: ra,
-                        protected_creds: pc,
-                    },
-                ),
-                hosts,
-            );
+            by.entry((d, kind))
+                .or_default()
+                .push((name.to_string(), fqdn));
         }
         for ((d, kind), mut hosts) in by {
             hosts.sort();
