@@ -75,12 +75,11 @@ fn every_host_a_chosen_mode_needs_changed_is_in_an_export() {
                     .iter()
                     .any(|(n, _)| n.eq_ignore_ascii_case(&host.name))
             });
-            let quoted = format!("'{}'", fqdn.to_lowercase());
             let in_script = scripts.iter().any(|s| {
                 !s.name.contains("rollback")
-                    && s.content
-                        .lines()
-                        .any(|l| l.to_lowercase().contains(&quoted) && l.contains(value))
+                    && crate::plan_common::host_sets(&s.content)
+                        .iter()
+                        .any(|(n, set)| n.eq_ignore_ascii_case(&fqdn) && set.contains(value))
             });
             let device = format!("'{}'", host.name.to_lowercase());
             let in_intune = intune.iter().any(|a| {
@@ -122,10 +121,10 @@ fn a_gpo_sets_a_value_only_on_hosts_the_scripts_set_it_on() {
             .find(|s| s.name == format!("{:02}-{}.ps1", g.stage.0, g.stage.1))
             .expect("the stage's script");
         for (_, fqdn) in &g.hosts {
-            let line = script
-                .content
-                .lines()
-                .find(|l| l.contains(&format!("'{fqdn}'")) && l.contains("Set ="))
+            let sets = crate::plan_common::host_sets(&script.content);
+            let (_, line) = sets
+                .iter()
+                .find(|(n, _)| n == fqdn)
                 .unwrap_or_else(|| panic!("{}: {fqdn} not in the stage's script", g.name));
             assert_eq!(
                 line.contains("DisableRestrictedAdmin = "),
