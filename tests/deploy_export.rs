@@ -482,3 +482,37 @@ fn every_export_sets_allow_protected_creds_on_restricted_admin_targets() {
         );
     }
 }
+
+#[test]
+fn the_planners_export_menu_writes_every_format_the_command_line_has() {
+    let dir = crate::tui_support::tempdir();
+    let plan = dir.path().join("contoso.plan.toml");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::fs::copy(root.join("plans/contoso.plan.toml"), &plan).expect("copy the plan");
+    let mut app = crate::tui_support::sample_with_plan(&plan);
+    for key in ["g", "i", "j"] {
+        crate::tui_support::keys(&mut app, &format!("e{key}"));
+        assert!(app.overlay.is_none(), "{key}: the menu closes");
+    }
+    // The same files as `guardplan export --format gpo|intune`, from the same code.
+    for (sub, files) in [
+        (
+            "contoso-gpo",
+            gpo::gpo_export(&app.ws, "contoso").expect("GPO export"),
+        ),
+        (
+            "contoso-intune",
+            intune::intune_export(&app.ws, "contoso").expect("Intune export"),
+        ),
+    ] {
+        assert!(!files.is_empty());
+        for f in &files {
+            let written = std::fs::read(dir.path().join(sub).join(&f.path))
+                .unwrap_or_else(|e| panic!("{sub}/{}: {e}", f.path));
+            assert_eq!(written, f.bytes, "{sub}/{}", f.path);
+        }
+    }
+    let json = std::fs::read_to_string(dir.path().join("contoso.json")).expect("JSON report");
+    let v: serde_json::Value = serde_json::from_str(&json).expect("JSON parses");
+    assert!(v.is_object());
+}

@@ -6,6 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 
 use super::{centered, dialog, key_line};
+use crate::commands::export::{ExportFormat, export_beside};
 use crate::tui::app::{App, ExportKind, Overlay};
 
 /// Draws the menu.
@@ -17,10 +18,13 @@ pub fn render(app: &App, body: Rect, buf: &mut Buffer) {
         key_line("p", "plan file (TOML)", theme),
         key_line("m", "Markdown report", theme),
         key_line("s", "SARIF", theme),
+        key_line("j", "JSON report", theme),
         key_line("c", "per-stage scripts (PowerShell and .reg)", theme),
+        key_line("g", "Group Policy backups and their scripts", theme),
+        key_line("i", "Intune policies and their Graph script", theme),
         key_line("Esc/q", "cancel", theme),
     ];
-    dialog(centered(body, 50, 11), buf, "Export", lines, theme);
+    dialog(centered(body, 50, 14), buf, "Export", lines, theme);
 }
 
 /// Keys of the menu.
@@ -30,7 +34,20 @@ pub fn on_key(app: &mut App, k: KeyEvent) -> Option<Overlay> {
         KeyCode::Char('m') => app.export(ExportKind::Markdown),
         KeyCode::Char('s') => app.export(ExportKind::Sarif),
         KeyCode::Char('c') => app.export(ExportKind::Scripts),
+        // The formats the command line writes and the planner had no entry for, written by the same code.
+        KeyCode::Char('j') => beside(app, ExportFormat::Json),
+        KeyCode::Char('g') => beside(app, ExportFormat::Gpo),
+        KeyCode::Char('i') => beside(app, ExportFormat::Intune),
         KeyCode::Esc | KeyCode::Char('q') => None,
         _ => Some(Overlay::Export),
     }
+}
+
+/// Writes an export of the working plan beside the plan file, as `guardplan export --format` does.
+fn beside(app: &mut App, format: ExportFormat) -> Option<Overlay> {
+    match export_beside(&app.ws, app.files.plan.as_deref(), format) {
+        Ok(msg) => app.info(msg),
+        Err(e) => app.error(e),
+    }
+    None
 }
