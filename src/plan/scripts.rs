@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use crate::finding::{Mode, Subject};
 use crate::inventory::{HostId, Inventory, JoinType, UserId};
@@ -178,7 +179,7 @@ pub fn stage_scripts(ws: &Workspace) -> Result<Vec<ScriptFile>, ScriptError> {
         let mut enroll = Vec::new();
         let mut kept_out: Vec<String> = Vec::new();
         let mut watch = false;
-        let mut grants: Vec<(String, Vec<String>)> = Vec::new();
+        let mut grants: Vec<(String, Arc<[UserId]>)> = Vec::new();
         let mut leave = Vec::new();
         for a in acts {
             let (h, set): (HostId, Vec<Setting>) = match a {
@@ -229,11 +230,8 @@ pub fn stage_scripts(ws: &Workspace) -> Result<Vec<ScriptFile>, ScriptError> {
                     continue;
                 }
                 Action::GrantRemoteDesktop { host: h, users } => {
-                    let members = users
-                        .iter()
-                        .map(|u| account_label(inv, *u))
-                        .collect::<Result<Vec<_>, _>>()?;
-                    grants.push((host_fqdn(inv, *h)?.1, members));
+                    // Account names are made once per distinct list (see `member_sets`), not once per target.
+                    grants.push((host_fqdn(inv, *h)?.1, users.clone()));
                     continue;
                 }
                 Action::LeaveProtectedUsers { user: u } => {
@@ -335,7 +333,7 @@ pub fn stage_scripts(ws: &Workspace) -> Result<Vec<ScriptFile>, ScriptError> {
             ps_hosts(&mut apply, &mut undo, &hosts);
         }
         if !grants.is_empty() {
-            ps_grants(&mut apply, &mut undo, &grants);
+            ps_grants(&mut apply, &mut undo, &member_sets(inv, &grants)?);
         }
         if !leave.is_empty() {
             ps_leave(&mut apply, &mut undo, &leave);
@@ -696,24 +694,49 @@ fn host_groups(hosts: &[HostChange]) -> BTreeMap<&[Setting], Vec<&str>> {
 /// The prior-record key of one account's membership in a host's Remote Desktop Users.
 const PS_GRANT_KEY: &str = "function Get-GrantKey([string]$HostName, [string]$Member) { '{0}: Remote Desktop Users: {1}' -f $HostName, $Member }\n";
 
-fn ps_grants(apply: &mut String, undo: &mut String, grants: &[(String, Vec<String>)]) {
-    // Targets refused to the same accounts share one list (on a large estate thousands of targets share a few).
-    let mut sets: Vec<&Vec<String>> = Vec::new();
-    let mut set_of: Vec<usize> = Vec::with_capacity(grants.len());
-    for (_, members) in grants {
-        let i = sets.iter().position(|s| *s == members).unwrap_or_else(|| {
-            sets.push(members);
-            sets.len() - 1
-        });
-        set_of.push(i);
+/// The grants of a stage with their accounts named: each distinct list of accounts once (on a large estate
+/// thousands of targets share a few lists), and per target (FQDN) the index of its list. Linear in the targets
+/// plus the accounts of the distinct lists.
+struct MemberSets<'a> {
+    sets: Vec<Vec<String>>,
+    grants: Vec<(&'a str, usize)>,
+}
+
+fn member_sets<'a>(
+    inv: &Inventory,
+    grants: &'a [(String, Arc<[UserId]>)],
+) -> Result<MemberSets<'a>, ScriptError> {
+    let mut ids: HashMap<&[UserId], usize> = HashMap::new();
+    let mut out = MemberSets {
+        sets: Vec::new(),
+        grants: Vec::with_capacity(grants.len()),
+    };
+    for (fqdn, users) in grants {
+        let i = match ids.get(&users[..]) {
+            Some(i) => *i,
+            None => {
+                let labels = users
+                    .iter()
+                    .map(|u| account_label(inv, *u))
+                    .collect::<Result<Vec<_>, _>>()?;
+                out.sets.push(labels);
+                ids.insert(&users[..], out.sets.len() - 1);
+                out.sets.len() - 1
+            }
+        };
+        out.grants.push((fqdn.as_str(), i));
     }
+    Ok(out)
+}
+
+fn ps_grants(apply: &mut String, undo: &mut String, m: &MemberSets) {
     let mut list = String::from("$MemberSets = @(\n");
-    for members in &sets {
+    for members in &m.sets {
         let members: Vec<String> = members.iter().map(|m| ps_quote(m)).collect();
         let _ = writeln!(list, "    , @({})", members.join(", "));
     }
     list.push_str(")\n$Grants = @(\n");
-    for ((fqdn, _), set) in grants.iter().zip(set_of) {
+    for (fqdn, set) in &m.grants {
         let _ = writeln!(
             list,
             "    @{{ Name = {}; Members = $MemberSets[{set}] }}",
