@@ -143,3 +143,38 @@ fn a_gpo_sets_a_value_only_on_hosts_the_scripts_set_it_on() {
     }
     assert!(checked > 0);
 }
+
+#[test]
+fn each_stage_of_the_markdown_says_which_export_carries_what() {
+    let ws = sample_workspace();
+    let r = guardplan::report::plan_report(
+        &ws,
+        "plans/contoso.plan.toml".into(),
+        "assets/contoso.toml",
+        guardplan::finding::Severity::Block,
+    );
+    let md = guardplan::report::markdown::render(&r);
+    let stage = |name: &str| -> String {
+        let start = md
+            .find(&format!(". `{name}` —"))
+            .unwrap_or_else(|| panic!("stage {name}"));
+        let rest = &md[start..];
+        rest[..rest[1..].find("\n#### ").map_or(rest.len(), |e| e + 1)].to_string()
+    };
+    let enable = stage("enable-targets");
+    assert!(
+        enable.contains("- Carried out by Group Policy (`--format gpo`"),
+        "{enable}"
+    );
+    assert!(
+        enable.contains("DisableRestrictedAdmin = 0 (platform script)"),
+        "{enable}"
+    );
+    assert!(
+        enable.contains("- Carried out by Scripts (`--format scripts`"),
+        "{enable}"
+    );
+    let enforce = stage("enforce");
+    assert!(enforce.contains("Intune (`--format intune`"), "{enforce}");
+    assert!(stage("remediation").contains("remediation(s)"));
+}
