@@ -4,7 +4,7 @@
 //! cargo bench --bench stages -- estate.toml        # an inventory file
 //!
 //! Besides loading and the rules, it times a plan made by `plan init`: its stage states alone, the whole
-//! assessment (which includes them), and the report of `check --plan`.
+//! assessment (which includes them), the report of `check --plan`, and its scripts, GPO and Intune exports.
 //! cargo bench --bench stages -- --hosts 100000     # a generated sample (users = 2 x hosts)
 //! GUARDPLAN_RUNS=9 cargo bench --bench stages -- --hosts 100000
 //! ```
@@ -113,6 +113,16 @@ fn main() {
             guardplan::Severity::Block,
         );
         r.findings.len()
+    });
+    // The deployment exports of that plan, from the workspace the command has built (what `export` adds).
+    stage("export: scripts", &mut || {
+        guardplan::plan::scripts::stage_scripts(&ws).map_or(0, |f| f.len())
+    });
+    stage("export: gpo", &mut || {
+        guardplan::plan::gpo::gpo_export(&ws, "bench").map_or(0, |f| f.len())
+    });
+    stage("export: intune", &mut || {
+        guardplan::plan::intune::intune_export(&ws, "bench").map_or(0, |f| f.len())
     });
     let yard = stages[0].1.as_secs_f64();
     println!(

@@ -233,7 +233,15 @@ fn intune_export_of_the_sample_plan() {
         let text = f.as_text().expect("text");
         if f.path.ends_with(".json") {
             let v: serde_json::Value = serde_json::from_str(text).expect("JSON parses");
-            if f.path.ends_with(".policy.json") {
+            if v["@odata.type"] == "#microsoft.graph.deviceManagementScript" {
+                // DisableRestrictedAdmin, which no CSP sets, as a platform script run as SYSTEM.
+                use base64::Engine as _;
+                let script = base64::engine::general_purpose::STANDARD
+                    .decode(v["scriptContent"].as_str().expect("content"))
+                    .expect("base64");
+                assert_eq!(script, intune::RESTRICTED_ADMIN_SCRIPT.as_bytes());
+                assert_eq!(v["runAsAccount"], "system");
+            } else if f.path.ends_with(".policy.json") {
                 let inst = &v["settings"][0]["settingInstance"];
                 let id = inst["settingDefinitionId"].as_str().expect("id");
                 assert!(
@@ -242,6 +250,14 @@ fn intune_export_of_the_sample_plan() {
                 );
                 assert_eq!(v["platforms"], "windows10");
                 assert_eq!(v["technologies"], "mdm");
+                // As Graph exports them: the template references are present (null outside a template).
+                assert!(inst["settingInstanceTemplateReference"].is_null());
+                assert!(inst.get("settingInstanceTemplateReference").is_some());
+                assert!(
+                    inst["choiceSettingValue"]
+                        .get("settingValueTemplateReference")
+                        .is_some()
+                );
                 if id == intune::RESTRICT_DELEGATION {
                     let t = f
                         .path
@@ -281,6 +297,26 @@ fn intune_export_of_the_sample_plan() {
         .and_then(Artefact::as_text)
         .expect("enforce script");
     assert!(script.contains("'TAB-EXEC-01'"));
+    // Devices are found and added 20 to a $batch, and throttling waits for Retry-After.
+    for f in files.iter().filter(|f| f.path.ends_with(".ps1")) {
+        let text = f.as_text().expect("text");
+        assert!(
+            text.contains("'https://graph.microsoft.com/v1.0/$batch'"),
+            "{}",
+            f.path
+        );
+        assert!(text.contains("$i += 20"), "{}", f.path);
+        assert!(
+            text.contains("RetryAfter") && text.contains("'Retry-After'"),
+            "{}",
+            f.path
+        );
+        assert!(
+            !text.contains("Get-Device "),
+            "{}: one look-up per device",
+            f.path
+        );
+    }
     insta::assert_snapshot!("intune_listing", listing);
 }
 
@@ -445,4 +481,38 @@ fn every_export_sets_allow_protected_creds_on_restricted_admin_targets() {
             "{name}: Intune"
         );
     }
+}
+
+#[test]
+fn the_planners_export_menu_writes_every_format_the_command_line_has() {
+    let dir = crate::tui_support::tempdir();
+    let plan = dir.path().join("contoso.plan.toml");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::fs::copy(root.join("plans/contoso.plan.toml"), &plan).expect("copy the plan");
+    let mut app = crate::tui_support::sample_with_plan(&plan);
+    for key in ["g", "i", "j"] {
+        crate::tui_support::keys(&mut app, &format!("e{key}"));
+        assert!(app.overlay.is_none(), "{key}: the menu closes");
+    }
+    // The same files as `guardplan export --format gpo|intune`, from the same code.
+    for (sub, files) in [
+        (
+            "contoso-gpo",
+            gpo::gpo_export(&app.ws, "contoso").expect("GPO export"),
+        ),
+        (
+            "contoso-intune",
+            intune::intune_export(&app.ws, "contoso").expect("Intune export"),
+        ),
+    ] {
+        assert!(!files.is_empty());
+        for f in &files {
+            let written = std::fs::read(dir.path().join(sub).join(&f.path))
+                .unwrap_or_else(|e| panic!("{sub}/{}: {e}", f.path));
+            assert_eq!(written, f.bytes, "{sub}/{}", f.path);
+        }
+    }
+    let json = std::fs::read_to_string(dir.path().join("contoso.json")).expect("JSON report");
+    let v: serde_json::Value = serde_json::from_str(&json).expect("JSON parses");
+    assert!(v.is_object());
 }

@@ -55,12 +55,15 @@ fn every_stage_gets_scripts_and_rollbacks() {
     }
     let text = all_text(&files);
     // Hosts are named by FQDN, with the values each one gets.
-    assert!(text.contains(
-        "@{ Name = 'SRV-01.corp.contoso.com'; Set = @{ AllowProtectedCreds = 1; DisableRestrictedAdmin = 0 } }"
-    ));
-    assert!(text.contains(
-        "@{ Name = 'PAW-01.corp.contoso.com'; Set = @{ RestrictedRemoteAdministration = 1; RestrictedRemoteAdministrationType = 2 } }"
-    ));
+    let sets = crate::plan_common::host_sets(&text);
+    assert!(sets.contains(&(
+        "SRV-01.corp.contoso.com".into(),
+        "AllowProtectedCreds = 1; DisableRestrictedAdmin = 0".into()
+    )));
+    assert!(sets.contains(&(
+        "PAW-01.corp.contoso.com".into(),
+        "RestrictedRemoteAdministration = 1; RestrictedRemoteAdministrationType = 2".into()
+    )));
     assert!(text.contains("\"AllowProtectedCreds\"=dword:00000001"));
     assert!(text.contains("\"RestrictedRemoteAdministrationType\"=dword:00000002"));
     // A refresh can only put a GPO's value back: no gpupdate; GPO-managed values are reported instead.
@@ -164,6 +167,10 @@ fn ps_rows(text: &str) -> Option<Vec<Vec<(String, String)>>> {
         let Some(mut rest) = line.strip_prefix("    @{ ") else {
             continue;
         };
+        // A group of hosts: its names follow on their own lines.
+        if line.ends_with("= @(") {
+            continue;
+        }
         let mut row = Vec::new();
         loop {
             let (key, r) = rest.split_once(" = ")?;
@@ -453,9 +460,9 @@ fn every_apply_script_records_and_its_rollback_restores() {
         }
         let applies = [
             (
-                "$Hosts = @(",
-                "Set-PriorOnce 'Hosts' $h.Name $r.Before",
-                "$before = $Prior.Hosts[$h.Name]",
+                "$HostGroups = @(",
+                "$Prior.Hosts[$n] = $r.Before",
+                "$before = $Prior.Hosts[$n]",
             ),
             (
                 "$Users = @(",
@@ -471,7 +478,7 @@ fn every_apply_script_records_and_its_rollback_restores() {
         for (section, records, restores) in applies {
             if f.content.contains(section) {
                 assert!(f.content.contains(records), "{label} {}: {records}", f.name);
-                assert!(f.content.contains("Save-Prior $Prior"));
+                assert!(f.content.contains("Save-Prior"));
                 assert!(f.content.contains("function Set-PriorOnce"));
                 assert!(
                     rollback.content.contains(restores),
@@ -586,7 +593,11 @@ fn workgroup_hosts_are_named_as_they_are_with_a_note_on_reaching_them() {
         .iter()
         .find(|f| f.name == "01-targets.ps1")
         .expect("targets script");
-    assert!(ps.content.contains("@{ Name = 'SRV-01'; Set = @{"));
+    assert!(
+        crate::plan_common::host_sets(&ps.content)
+            .iter()
+            .any(|(n, _)| n == "SRV-01")
+    );
     assert!(
         ps.content
             .contains("# Workgroup hosts have no Kerberos: WinRM reaches them over HTTPS")
@@ -598,4 +609,28 @@ fn workgroup_hosts_are_named_as_they_are_with_a_note_on_reaching_them() {
     // A domain member gets no such note.
     let files = scripts::stage_scripts(&workspace(estate())).expect("scripts");
     assert!(files.iter().all(|f| !f.content.contains("Workgroup hosts")));
+}
+
+#[test]
+fn hosts_are_reached_in_throttled_batches_that_resume() {
+    let ws = crate::plan_common::sample_workspace();
+    let files = scripts::stage_scripts(&ws).expect("scripts");
+    let apply = files
+        .iter()
+        .find(|f| f.name == "03-enable-targets.ps1")
+        .expect("enablement script");
+    let text = &apply.content;
+    // One Invoke-Command per batch of hosts, at most $ThrottleLimit at once; never one host at a time.
+    assert!(text.contains("Invoke-Command -ComputerName $Names -ThrottleLimit $ThrottleLimit"));
+    assert!(text.contains("$answers = Invoke-Fanout $batch $ApplyBlock"));
+    assert!(!text.contains("-ComputerName $h.Name -ScriptBlock $ApplyBlock"));
+    // Prior values are written once per batch, not once per host; finished hosts are skipped on a new run.
+    let set_prior = text.find("function Set-PriorOnce").expect("Set-PriorOnce");
+    let body = &text[set_prior
+        ..text[set_prior..]
+            .find("\n}\n")
+            .map_or(text.len(), |e| set_prior + e)];
+    assert!(body.contains("-ge $BatchSize"), "{body}");
+    assert!(text.contains("if ($Prior.Done.ContainsKey($n))"));
+    assert!(text.contains("[int]$BatchSize = 500"));
 }

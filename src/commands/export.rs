@@ -65,8 +65,8 @@ fn plan_name(plan: &Path) -> String {
 /// `--format scripts`: the per-stage scripts of a plan, written into `dir`.
 fn export_scripts(inventory: &Path, plan_path: &Path, dir: &Path) -> CmdResult {
     let ws = super::open_plan(Some(inventory), plan_path, super::today()?)?;
-    let written =
-        plan::scripts::write_scripts(&ws, dir).map_err(|e| CliError::Other(e.to_string()))?;
+    // Scripts are not named after the plan.
+    let written = write_deployment(&ws, "", ExportFormat::Scripts, dir).map_err(CliError::Other)?;
     for path in written {
         super::note(&format!("wrote {}", path.display()));
     }
@@ -75,41 +75,124 @@ fn export_scripts(inventory: &Path, plan_path: &Path, dir: &Path) -> CmdResult {
 
 /// `--format gpo` and `--format intune`: a directory of files.
 fn export_deployment(args: &ExportArgs) -> CmdResult {
-    let flag = if args.format == ExportFormat::Gpo {
-        "gpo"
-    } else {
-        "intune"
-    };
     let Some(dir) = args.output.as_deref() else {
         return Err(CliError::Usage(format!(
-            "`--format {flag}` writes a directory of files: give one with -o DIR"
+            "`--format {}` writes a directory of files: give one with -o DIR",
+            flag(args.format)
         )));
     };
-    let name = plan_name(&args.plan);
-    if let Err(why) = crate::names::identifier(&name) {
-        return Err(CliError::Usage(format!(
-            "{}: GPO, group and policy names start with the plan file's name up to its first dot, and `{}` {why}: rename the plan file",
-            args.plan.display(),
-            name.escape_debug()
-        )));
-    }
+    let name = checked_plan_name(&args.plan).map_err(CliError::Usage)?;
     let ws = super::open_plan(Some(&args.inventory), &args.plan, super::today()?)?;
-    let files = if args.format == ExportFormat::Gpo {
-        plan::gpo::gpo_export(&ws, &name)
-    } else {
-        plan::intune::intune_export(&ws, &name)
-    }
-    .map_err(|e| CliError::Other(format!("{}: {e}", args.plan.display())))?;
-    if files.is_empty() {
-        eprintln!("no stage of the plan changes a policy that {flag} deploys: nothing written");
-        return Ok(ExitCode::SUCCESS);
-    }
-    let written =
-        plan::artefact::write_artefacts(&files, dir).map_err(|e| CliError::Other(e.to_string()))?;
-    for path in written {
-        super::note(&format!("wrote {}", path.display()));
+    match write_deployment(&ws, &name, args.format, dir) {
+        Ok(written) if written.is_empty() => {
+            eprintln!(
+                "no stage of the plan changes a policy that {} deploys: nothing written",
+                flag(args.format)
+            );
+        }
+        Ok(written) => {
+            for path in written {
+                super::note(&format!("wrote {}", path.display()));
+            }
+        }
+        Err(e) => return Err(CliError::Other(format!("{}: {e}", args.plan.display()))),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The `--format` value of a format, for messages.
+fn flag(format: ExportFormat) -> &'static str {
+    match format {
+        ExportFormat::Markdown => "markdown",
+        ExportFormat::Json => "json",
+        ExportFormat::Sarif => "sarif",
+        ExportFormat::Scripts => "scripts",
+        ExportFormat::Gpo => "gpo",
+        ExportFormat::Intune => "intune",
+    }
+}
+
+/// The plan's name for GPO, group and policy names, or why the plan file's name cannot give one.
+fn checked_plan_name(plan: &Path) -> Result<String, String> {
+    let name = plan_name(plan);
+    match crate::names::identifier(&name) {
+        Ok(()) => Ok(name),
+        Err(why) => Err(format!(
+            "{}: GPO, group and policy names start with the plan file's name up to its first dot, and `{}` {why}: rename the plan file",
+            plan.display(),
+            name.escape_debug()
+        )),
+    }
+}
+
+/// Writes the directory of a deployment format (scripts, GPO, Intune) of a workspace into `dir`; nothing when
+/// no stage changes what the format deploys. The command line and the planner's export menu both write
+/// through it.
+pub fn write_deployment(
+    ws: &plan::Workspace,
+    plan_name: &str,
+    format: ExportFormat,
+    dir: &Path,
+) -> Result<Vec<PathBuf>, String> {
+    let files = match format {
+        ExportFormat::Scripts => {
+            return plan::scripts::write_scripts(ws, dir).map_err(|e| e.to_string());
+        }
+        ExportFormat::Gpo => plan::gpo::gpo_export(ws, plan_name),
+        ExportFormat::Intune => plan::intune::intune_export(ws, plan_name),
+        other => return Err(format!("`{}` is a report, not a directory", flag(other))),
+    }
+    .map_err(|e| e.to_string())?;
+    if files.is_empty() {
+        return Ok(Vec::new());
+    }
+    plan::artefact::write_artefacts(&files, dir).map_err(|e| e.to_string())
+}
+
+/// The planner's export of the working plan, beside its plan file (`plan`; none yet: `rollout.plan.toml` in
+/// the current directory): a directory `STEM-FORMAT` for scripts, GPO and Intune, a file `STEM.EXT` for the
+/// reports. Returns the line to show.
+pub fn export_beside(
+    ws: &plan::Workspace,
+    plan: Option<&Path>,
+    format: ExportFormat,
+) -> Result<String, String> {
+    let base = plan.map_or_else(|| PathBuf::from("rollout.plan.toml"), Path::to_path_buf);
+    let stem = plan_name(&base);
+    let dir = base.parent().map(Path::to_path_buf).unwrap_or_default();
+    let report = |format: CheckFormat, ext: &str| -> Result<String, String> {
+        let r = crate::report::plan_report(
+            ws,
+            crate::report::repo::uri(&base.display().to_string(), None),
+            &crate::report::repo::uri(&ws.inventory.source.name, None),
+            Severity::Block,
+        );
+        let path = dir.join(format!("{stem}.{ext}"));
+        plan::io::write_atomic(&path, crate::check::render(&r, format).as_bytes())
+            .map_err(|e| e.to_string())?;
+        Ok(format!("wrote {}", path.display()))
+    };
+    match format {
+        ExportFormat::Json => report(CheckFormat::Json, "json"),
+        ExportFormat::Markdown => report(CheckFormat::Markdown, "md"),
+        ExportFormat::Sarif => report(CheckFormat::Sarif, "sarif"),
+        ExportFormat::Scripts | ExportFormat::Gpo | ExportFormat::Intune => {
+            let name = checked_plan_name(&base)?;
+            let out = dir.join(format!("{stem}-{}", flag(format)));
+            let written = write_deployment(ws, &name, format, &out)?;
+            if written.is_empty() {
+                return Ok(format!(
+                    "no stage of the plan changes what {} deploys: nothing written",
+                    flag(format)
+                ));
+            }
+            Ok(format!(
+                "wrote {} files to {}",
+                written.len(),
+                out.display()
+            ))
+        }
+    }
 }
 
 /// Runs the export. The reports are those of `guardplan check --plan`; the exit code does not depend on them.

@@ -354,3 +354,101 @@ fn short_users(inv: &Inventory, users: &[UserId]) -> String {
     }
     names.join(", ")
 }
+
+/// Which export carries out which of a stage's actions, one line per export that has something to do: Group
+/// Policy for AD-joined and hybrid hosts, Intune for Entra-joined and hybrid ones (hybrid devices are in both;
+/// deploy the one that manages them), the scripts for every host WinRM reaches (the fallback of the GPO, and the
+/// only route for workgroup hosts) and for what only they do (shortcuts, Protected Users, remediation).
+pub fn carriers(inv: &Inventory, acts: &[Action]) -> Vec<String> {
+    use crate::inventory::JoinType;
+    // Per export: hosts given DisableRestrictedAdmin, AllowProtectedCreds, a client policy.
+    let mut counts = [[0usize; 3]; 3];
+    let (mut shortcuts, mut enroll, mut remediation) = (0, false, 0);
+    for a in acts {
+        let (host, which) = match a {
+            Action::EnableTarget {
+                host,
+                restricted_admin,
+                protected_creds,
+            } => (*host, [*restricted_admin, *protected_creds, false]),
+            Action::ClientPolicy { host, policy } if policy_type(*policy).is_some() => {
+                (*host, [false, false, true])
+            }
+            Action::Shortcut { .. } => {
+                shortcuts += 1;
+                continue;
+            }
+            Action::EnrollProtectedUser { .. } => {
+                enroll = true;
+                continue;
+            }
+            Action::GrantRemoteDesktop { .. } | Action::LeaveProtectedUsers { .. } => {
+                remediation += 1;
+                continue;
+            }
+            _ => continue,
+        };
+        let h = &inv.hosts[host as usize];
+        let routes = [
+            h.domain.is_some() && matches!(h.join, JoinType::Ad | JoinType::Hybrid),
+            matches!(h.join, JoinType::Entra | JoinType::Hybrid),
+            h.join != JoinType::Entra,
+        ];
+        for (route, on) in routes.iter().enumerate() {
+            for (value, set) in which.iter().enumerate() {
+                if *on && *set {
+                    counts[route][value] += 1;
+                }
+            }
+        }
+    }
+    let values = |c: [usize; 3], ra: &str| -> Vec<String> {
+        let mut v = Vec::new();
+        if c[0] > 0 {
+            v.push(format!(
+                "DisableRestrictedAdmin = 0{ra} on {} host(s)",
+                c[0]
+            ));
+        }
+        if c[1] > 0 {
+            v.push(format!("AllowProtectedCreds = 1 on {} host(s)", c[1]));
+        }
+        if c[2] > 0 {
+            v.push(format!("the client policy on {} device(s)", c[2]));
+        }
+        v
+    };
+    let mut out = Vec::new();
+    let gpo = values(counts[0], " (preference)");
+    if !gpo.is_empty() {
+        out.push(format!(
+            "Group Policy (`--format gpo`, AD-joined and hybrid): {}",
+            gpo.join(", ")
+        ));
+    }
+    let intune = values(counts[1], " (platform script)");
+    if !intune.is_empty() {
+        out.push(format!(
+            "Intune (`--format intune`, Entra-joined and hybrid): {}",
+            intune.join(", ")
+        ));
+    }
+    let mut scripts = values(counts[2], "");
+    if shortcuts > 0 {
+        scripts.push(format!("mstsc shortcuts of {shortcuts} path(s)"));
+    }
+    if enroll {
+        // Not every account the stage selects is enrolled by its script (see "Not enrolled" in the report).
+        scripts.push("the Protected Users enrollment".into());
+    }
+    if remediation > 0 {
+        scripts.push(format!("{remediation} remediation(s)"));
+    }
+    if !scripts.is_empty() {
+        out.push(format!(
+            "Scripts (`--format scripts`, over WinRM; the fallback of Group Policy): {}",
+            scripts.join(", ")
+        ));
+    }
+    out
+}

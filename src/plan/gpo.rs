@@ -12,7 +12,9 @@
 //! ```
 //!
 //! A computer takes one `RestrictedRemoteAdministrationType`, so a stage whose clients need different types
-//! gets one GPO (and one group) per type. GPOs live in one domain: a stage spanning domains gets one per domain.
+//! gets one GPO (and one group) per type; likewise targets get one GPO per set of values they lack
+//! (`targets`, `targets-restrictedadmin`, `targets-protectedcreds`), so that a GPO sets a value only on the hosts
+//! the plan and the scripts set it on. GPOs live in one domain: a stage spanning domains gets one per domain.
 //! Entra-joined and workgroup devices get no GPO (see [`super::intune`]).
 
 use std::collections::BTreeMap;
@@ -41,6 +43,10 @@ const TOOL_REGISTRY: &str = "{D02B1F72-3407-48AE-BA88-E8213C6761F1}";
 const CSE_GPP_REGISTRY: &str = "{B087BE9D-ED37-454F-AF9C-04291E351182}";
 const TOOL_GPP_REGISTRY: &str = "{BEE07A6A-EC9F-4659-B8C9-0B1937907C83}";
 const GPP_ROOT: &str = "{00000000-0000-0000-0000-000000000000}";
+/// The extension under which GPMC's Backup.xml lists preference files and folders.
+const CSE_UNKNOWN: &str = "{F15C46CD-82A0-4C2D-A210-5D0D3182A418}";
+/// The namespace of manifest.xml and bkupInfo.xml.
+const MANIFEST_NS: &str = "http://www.microsoft.com/GroupPolicy/GPOOperations/Manifest";
 
 /// What one GPO sets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -89,7 +95,15 @@ fn braced(u: &Uuid) -> String {
 impl GpoKind {
     fn slug(self) -> String {
         match self {
-            GpoKind::Targets { .. } => "targets".into(),
+            GpoKind::Targets {
+                restricted_admin: true,
+                protected_creds: true,
+            } => "targets".into(),
+            GpoKind::Targets {
+                restricted_admin: true,
+                ..
+            } => "targets-restrictedadmin".into(),
+            GpoKind::Targets { .. } => "targets-protectedcreds".into(),
             GpoKind::Clients(t) => format!("clients-type{t}"),
         }
     }
@@ -133,8 +147,9 @@ pub fn gpos(ws: &Workspace, plan_name: &str) -> Result<Vec<Gpo>, ScriptError> {
     let mut out = Vec::new();
     for (s, st) in ws.plan.stages.iter().enumerate() {
         names::identifier(&st.name).map_err(|why| invalid("stage", &st.name, why))?;
+        // A targets GPO sets exactly what its hosts need: a value a host already has is not set by policy, so
+        // that neither the GPO nor its removal changes it, and the GPO agrees with the scripts host by host.
         let mut by: BTreeMap<(DomainId, GpoKind), Vec<Named>> = BTreeMap::new();
-        let mut targets: BTreeMap<DomainId, (bool, bool, Vec<Named>)> = BTreeMap::new();
         for a in &ws.assessment().stages[s].actions {
             let (h, kind) = match a {
                 Action::EnableTarget {
@@ -159,33 +174,9 @@ pub fn gpos(ws: &Workspace, plan_name: &str) -> Result<Vec<Gpo>, ScriptError> {
                 continue;
             };
             let (name, fqdn) = host_fqdn(inv, h)?;
-            let entry = (name.to_string(), fqdn);
-            match kind {
-                // One targets GPO per domain sets every value any of its hosts needs: setting a value a host
-                // already has changes nothing.
-                GpoKind::Targets {
-                    restricted_admin,
-                    protected_creds,
-                } => {
-                    let t = targets.entry(d).or_default();
-                    t.0 |= restricted_admin;
-                    t.1 |= protected_creds;
-                    t.2.push(entry);
-                }
-                kind => by.entry((d, kind)).or_default().push(entry),
-            }
-        }
-        for (d, (ra, pc, hosts)) in targets {
-            by.insert(
-                (
-                    d,
-                    GpoKind::Targets {
-                        restricted_admin: ra,
-                        protected_creds: pc,
-                    },
-                ),
-                hosts,
-            );
+            by.entry((d, kind))
+                .or_default()
+                .push((name.to_string(), fqdn));
         }
         for ((d, kind), mut hosts) in by {
             hosts.sort();
@@ -230,9 +221,13 @@ fn cdata(s: &str) -> String {
 
 fn backup_inst(g: &Gpo) -> String {
     format!(
-        "<BackupInst xmlns=\"http://www.microsoft.com/GroupPolicy/GPOOperations/Manifest\"><GPOGuid>{}</GPOGuid><GPODomain>{}</GPODomain><GPODomainGuid/><GPODomainController/><BackupTime/><ID>{}</ID><Comment>{}</Comment><GPODisplayName>{}</GPODisplayName></BackupInst>",
+        "<BackupInst xmlns=\"{MANIFEST_NS}\"><GPOGuid>{}</GPOGuid><GPODomain>{}</GPODomain><GPODomainGuid>{}</GPODomainGuid><GPODomainController>{}</GPODomainController><BackupTime>{}</BackupTime><ID>{}</ID><Comment>{}</Comment><GPODisplayName>{}</GPODisplayName></BackupInst>",
         cdata(&braced(&g.gpo_id)),
         cdata(&g.domain),
+        cdata(""),
+        cdata(""),
+        // A fixed time keeps the export byte-identical between runs; GPMC shows it as the backup's date.
+        cdata("2000-01-01T00:00:00"),
         cdata(&braced(&g.backup_id)),
         cdata(&format!(
             "Generated by guardplan for stage {:02}-{}",
@@ -242,41 +237,75 @@ fn backup_inst(g: &Gpo) -> String {
     )
 }
 
+/// The manifest as GPMC writes it: no declaration, one line, the `mfst` namespace declared beside the default.
 fn manifest(gpos: &[Gpo]) -> String {
-    let mut s = String::from(
-        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\r\n<Backups xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xmlns=\"http://www.microsoft.com/GroupPolicy/GPOOperations/Manifest\" mgmtMajorVersion=\"1\" mgmtMinorVersion=\"0\">\r\n",
+    let mut s = format!(
+        "<Backups xmlns=\"{MANIFEST_NS}\" xmlns:mfst=\"{MANIFEST_NS}\" mfst:version=\"1.0\">"
     );
     for g in gpos {
-        s.push_str("  ");
-        s.push_str(&backup_inst(g).replace(
-            " xmlns=\"http://www.microsoft.com/GroupPolicy/GPOOperations/Manifest\"",
-            "",
-        ));
-        s.push_str("\r\n");
+        s.push_str(&backup_inst(g).replace(&format!(" xmlns=\"{MANIFEST_NS}\""), ""));
     }
     s.push_str("</Backups>\r\n");
     s
 }
 
-fn backup_xml(g: &Gpo) -> String {
+/// A Group Policy Preferences file of a GPO: its folder below `Machine\Preferences` (the file is `FOLDER.xml`
+/// in it), the client-side extension and snap-in that read it, and its text.
+struct Preference {
+    folder: &'static str,
+    cse: &'static str,
+    tool: &'static str,
+    xml: String,
+}
+
+/// The preference files of a GPO.
+fn preferences(g: &Gpo) -> Vec<Preference> {
+    let mut out = Vec::new();
+    if g.kind.preference() {
+        out.push(Preference {
+            folder: "Registry",
+            cse: CSE_GPP_REGISTRY,
+            tool: TOOL_GPP_REGISTRY,
+            xml: preferences_xml(g),
+        });
+    }
+    out
+}
+
+/// `MachineExtensionGuids`: the preferences root with every preference snap-in, then each extension with its
+/// snap-in, sorted by extension GUID as GPMC keeps them.
+fn extension_guids(pol: bool, prefs: &[Preference]) -> String {
+    let mut pairs: Vec<(&str, &str)> = prefs.iter().map(|p| (p.cse, p.tool)).collect();
+    if pol {
+        pairs.push((CSE_REGISTRY, TOOL_REGISTRY));
+    }
+    pairs.sort();
+    let mut ext = String::new();
+    if !prefs.is_empty() {
+        let mut tools: Vec<&str> = prefs.iter().map(|p| p.tool).collect();
+        tools.sort();
+        tools.dedup();
+        let _ = write!(ext, "[{GPP_ROOT}{}]", tools.concat());
+    }
+    for (cse, tool) in pairs {
+        let _ = write!(ext, "[{cse}{tool}]");
+    }
+    ext
+}
+
+/// One `FSObjectFile` or `FSObjectDir` of Backup.xml, for a path below the GPO's `Machine` folder.
+fn fs_object(element: &str, sysvol: &str, rel: &str) -> String {
+    let rel = xml_escape(rel);
+    format!(
+        "<{element} bkp:Path=\"%GPO_MACH_FSPATH%\\{rel}\" bkp:SourceExpandedPath=\"{sysvol}\\Machine\\{rel}\" bkp:Location=\"DomainSysvol\\GPO\\Machine\\{rel}\"/>"
+    )
+}
+
+fn backup_xml(g: &Gpo, prefs: &[Preference]) -> String {
     let id = braced(&g.gpo_id);
     let pol = !g.kind.policies().is_empty();
-    let pref = g.kind.preference();
-    let mut ext = String::new();
-    if pref {
-        let _ = write!(ext, "[{GPP_ROOT}{TOOL_GPP_REGISTRY}]");
-    }
-    if pol {
-        let _ = write!(ext, "[{CSE_REGISTRY}{TOOL_REGISTRY}]");
-    }
-    if pref {
-        let _ = write!(ext, "[{CSE_GPP_REGISTRY}{TOOL_GPP_REGISTRY}]");
-    }
-    let files = |cse: &str, desc: &str, rel: &str| {
-        format!(
-            "    <GroupPolicyExtension bkp:ID=\"{cse}\" bkp:DescName=\"{desc}\"><FSObjectFile bkp:Path=\"%GPO_MACH_FSPATH%\\{rel}\" bkp:Location=\"DomainSysvol\\GPO\\Machine\\{rel}\"/></GroupPolicyExtension>\r\n"
-        )
-    };
+    // Where the GPO's files live in SYSVOL: GPMC records it for every file it backs up.
+    let sysvol = xml_escape(&format!(r"\\{0}\sysvol\{0}\Policies\{id}", g.domain));
     let mut s = format!(
         "<?xml version=\"1.0\" encoding=\"utf-8\"?>\r\n<GroupPolicyBackupScheme bkp:version=\"2.0\" bkp:type=\"GroupPolicyBackupTemplate\" xmlns:bkp=\"http://www.microsoft.com/GroupPolicy/GPOOperations\" xmlns=\"http://www.microsoft.com/GroupPolicy/GPOOperations\">\r\n  <GroupPolicyObject><SecurityGroups/><FilePaths/><GroupPolicyCoreSettings><ID>{}</ID><Domain>{}</Domain><SecurityDescriptor/><DisplayName>{}</DisplayName><Options>{}</Options><UserVersionNumber>{}</UserVersionNumber><MachineVersionNumber>{}</MachineVersionNumber><MachineExtensionGuids>{}</MachineExtensionGuids><UserExtensionGuids/><WMIFilter/></GroupPolicyCoreSettings>\r\n",
         cdata(&id),
@@ -285,17 +314,32 @@ fn backup_xml(g: &Gpo) -> String {
         cdata("0"),
         cdata("0"),
         cdata("1"),
-        cdata(&ext)
+        cdata(&extension_guids(pol, prefs))
     );
     if pol {
-        s.push_str(&files(CSE_REGISTRY, "Registry", "registry.pol"));
+        let _ = write!(
+            s,
+            "    <GroupPolicyExtension bkp:ID=\"{CSE_REGISTRY}\" bkp:DescName=\"Registry\">{}<FSObjectFile bkp:Path=\"%GPO_FSPATH%\\Adm\\*.*\" bkp:SourceExpandedPath=\"{sysvol}\\Adm\\*.*\"/></GroupPolicyExtension>\r\n",
+            fs_object("FSObjectFile", &sysvol, "registry.pol")
+        );
     }
-    if pref {
-        s.push_str(&files(
-            CSE_GPP_REGISTRY,
-            "Group Policy Registry",
-            r"Preferences\Registry\Registry.xml",
-        ));
+    if !prefs.is_empty() {
+        // GPMC lists preference files under this extension, each folder before the files in it.
+        let _ = write!(
+            s,
+            "    <GroupPolicyExtension bkp:ID=\"{CSE_UNKNOWN}\" bkp:DescName=\"Unknown Extension\">{}",
+            fs_object("FSObjectDir", &sysvol, "Preferences")
+        );
+        for p in prefs {
+            let dir = format!(r"Preferences\{}", p.folder);
+            s.push_str(&fs_object("FSObjectDir", &sysvol, &dir));
+            s.push_str(&fs_object(
+                "FSObjectFile",
+                &sysvol,
+                &format!(r"{dir}\{}.xml", p.folder),
+            ));
+        }
+        s.push_str("</GroupPolicyExtension>\r\n");
     }
     s.push_str("  </GroupPolicyObject>\r\n</GroupPolicyBackupScheme>\r\n");
     s
@@ -303,8 +347,9 @@ fn backup_xml(g: &Gpo) -> String {
 
 fn preferences_xml(g: &Gpo) -> String {
     let uid = Uuid::new_v5(&g.gpo_id, b"DisableRestrictedAdmin");
+    // "Remove this item when it is no longer applied" makes GPMC write a Replace item.
     format!(
-        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\r\n<RegistrySettings clsid=\"{{A3CCFC41-DFDB-43a5-8D26-0FE8B954DA51}}\"><Registry clsid=\"{{9CD4B2F4-923D-47f5-A062-E897DD1DAD50}}\" name=\"DisableRestrictedAdmin\" status=\"DisableRestrictedAdmin\" image=\"12\" changed=\"2000-01-01 00:00:00\" uid=\"{}\" removePolicy=\"1\" desc=\"{}\"><Properties action=\"U\" displayDecimal=\"1\" default=\"0\" hive=\"HKEY_LOCAL_MACHINE\" key=\"{}\" name=\"DisableRestrictedAdmin\" type=\"REG_DWORD\" value=\"00000000\"/></Registry>\r\n</RegistrySettings>\r\n",
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\r\n<RegistrySettings clsid=\"{{A3CCFC41-DFDB-43a5-8D26-0FE8B954DA51}}\"><Registry clsid=\"{{9CD4B2F4-923D-47f5-A062-E897DD1DAD50}}\" name=\"DisableRestrictedAdmin\" status=\"DisableRestrictedAdmin\" image=\"12\" changed=\"2000-01-01 00:00:00\" uid=\"{}\" removePolicy=\"1\" desc=\"{}\"><Properties action=\"R\" displayDecimal=\"1\" default=\"0\" hive=\"HKEY_LOCAL_MACHINE\" key=\"{}\" name=\"DisableRestrictedAdmin\" type=\"REG_DWORD\" value=\"00000000\"/></Registry>\r\n</RegistrySettings>\r\n",
         braced(&uid),
         xml_escape(
             "Allows Restricted Admin and Remote Credential Guard connections to this host; removed when the GPO no longer applies"
@@ -319,7 +364,11 @@ pub fn gpo_export(ws: &Workspace, plan_name: &str) -> Result<Vec<Artefact>, Scri
     let mut files = Vec::new();
     for g in &list {
         let dir = braced(&g.backup_id);
-        files.push(Artefact::text(format!("{dir}/Backup.xml"), backup_xml(g)));
+        let prefs = preferences(g);
+        files.push(Artefact::text(
+            format!("{dir}/Backup.xml"),
+            backup_xml(g, &prefs),
+        ));
         files.push(Artefact::text(
             format!("{dir}/bkupInfo.xml"),
             format!("{}\r\n", backup_inst(g)),
@@ -331,10 +380,13 @@ pub fn gpo_export(ws: &Workspace, plan_name: &str) -> Result<Vec<Artefact>, Scri
                 bytes: preg::write(&pol),
             });
         }
-        if g.kind.preference() {
+        for p in prefs {
             files.push(Artefact::text(
-                format!("{dir}/DomainSysvol/GPO/Machine/Preferences/Registry/Registry.xml"),
-                preferences_xml(g),
+                format!(
+                    "{dir}/DomainSysvol/GPO/Machine/Preferences/{0}/{0}.xml",
+                    p.folder
+                ),
+                p.xml,
             ));
         }
     }

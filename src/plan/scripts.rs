@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use crate::finding::{Mode, Subject};
 use crate::inventory::{HostId, Inventory, JoinType, UserId};
@@ -178,7 +179,7 @@ pub fn stage_scripts(ws: &Workspace) -> Result<Vec<ScriptFile>, ScriptError> {
         let mut enroll = Vec::new();
         let mut kept_out: Vec<String> = Vec::new();
         let mut watch = false;
-        let mut grants: Vec<(String, Vec<String>)> = Vec::new();
+        let mut grants: Vec<(String, Arc<[UserId]>)> = Vec::new();
         let mut leave = Vec::new();
         for a in acts {
             let (h, set): (HostId, Vec<Setting>) = match a {
@@ -229,11 +230,8 @@ pub fn stage_scripts(ws: &Workspace) -> Result<Vec<ScriptFile>, ScriptError> {
                     continue;
                 }
                 Action::GrantRemoteDesktop { host: h, users } => {
-                    let members = users
-                        .iter()
-                        .map(|u| account_label(inv, *u))
-                        .collect::<Result<Vec<_>, _>>()?;
-                    grants.push((host_fqdn(inv, *h)?.1, members));
+                    // Account names are made once per distinct list (see `member_sets`), not once per target.
+                    grants.push((host_fqdn(inv, *h)?.1, users.clone()));
                     continue;
                 }
                 Action::LeaveProtectedUsers { user: u } => {
@@ -335,7 +333,7 @@ pub fn stage_scripts(ws: &Workspace) -> Result<Vec<ScriptFile>, ScriptError> {
             ps_hosts(&mut apply, &mut undo, &hosts);
         }
         if !grants.is_empty() {
-            ps_grants(&mut apply, &mut undo, &grants);
+            ps_grants(&mut apply, &mut undo, &member_sets(inv, &grants)?);
         }
         if !leave.is_empty() {
             ps_leave(&mut apply, &mut undo, &leave);
@@ -356,8 +354,10 @@ pub fn stage_scripts(ws: &Workspace) -> Result<Vec<ScriptFile>, ScriptError> {
         if !enroll.is_empty() {
             ps_users(&mut apply, &mut undo, &enroll, watch);
         }
-        apply.push_str(PS_SUMMARY);
-        undo.push_str(PS_SUMMARY);
+        for out in [&mut apply, &mut undo] {
+            out.push_str("\nif ($PriorUnsaved -gt 0) { Save-Prior }\n");
+            out.push_str(PS_SUMMARY);
+        }
         files.push(ScriptFile {
             name: format!("{base}.ps1"),
             content: apply,
@@ -461,17 +461,17 @@ fn ps_header(out: &mut String, base: &str, rollback: bool, users: bool) {
         out.push_str("#Requires -Modules ActiveDirectory\n");
     }
     out.push_str(
-        "[CmdletBinding(SupportsShouldProcess)]\nparam()\nSet-StrictMode -Version Latest\n$ErrorActionPreference = 'Stop'\n",
+        "[CmdletBinding(SupportsShouldProcess)]\nparam(\n    # Hosts contacted at once (Invoke-Command -ThrottleLimit).\n    [ValidateRange(1, 1024)][int]$ThrottleLimit = 32,\n    # Hosts per batch: the record of prior values is saved after each batch, and a run that stopped\n    # resumes after the last batch it finished.\n    [ValidateRange(1, 100000)][int]$BatchSize = 500\n)\nSet-StrictMode -Version Latest\n$ErrorActionPreference = 'Stop'\n",
     );
 }
 
 /// Reading and saving the record of prior values (`Hosts`: FQDN -> value -> data or null; `Users`:
 /// DOMAIN\name -> was a member; `Files`: path -> existed).
 const PS_PRIOR: &str = r"function Read-Prior {
-    $p = @{ Hosts = @{}; Users = @{}; Files = @{} }
+    $p = @{ Hosts = @{}; Users = @{}; Files = @{}; Done = @{} }
     if (Test-Path -LiteralPath $PriorFile) {
         $json = Get-Content -LiteralPath $PriorFile -Raw | ConvertFrom-Json
-        foreach ($section in 'Hosts', 'Users', 'Files') {
+        foreach ($section in 'Hosts', 'Users', 'Files', 'Done') {
             if ($json.PSObject.Properties[$section]) {
                 foreach ($e in $json.$section.PSObject.Properties) { $p[$section][$e.Name] = $e.Value }
             }
@@ -479,16 +479,39 @@ const PS_PRIOR: &str = r"function Read-Prior {
     }
     return $p
 }
-function Save-Prior($Prior) {
+$PriorUnsaved = 0
+function Save-Prior {
+    if ($WhatIfPreference) { return }
     $Prior | ConvertTo-Json -Depth 5 | Set-Content -LiteralPath $PriorFile -Encoding UTF8
+    $script:PriorUnsaved = 0
 }
 $Prior = Read-Prior
-# Records a value once: a second run keeps what the first one found.
+# Records a value once: a second run keeps what the first one found. The record is written once per batch
+# ($BatchSize items), not once per item: the run stays linear in the hosts.
 function Set-PriorOnce([string]$Section, [string]$Key, $Value) {
     if (-not $Prior[$Section].ContainsKey($Key)) {
         $Prior[$Section][$Key] = $Value
-        Save-Prior $Prior
+        $script:PriorUnsaved++
+        if ($script:PriorUnsaved -ge $BatchSize) { Save-Prior }
     }
+}
+# Runs a script block on many hosts at once, $ThrottleLimit at a time; returns per host name its result, or an
+# error (Unreachable tells a WinRM transport failure).
+function Invoke-Fanout([string[]]$Names, [scriptblock]$Block, [object[]]$Arguments) {
+    $out = @{}
+    $errs = @()
+    $results = Invoke-Command -ComputerName $Names -ThrottleLimit $ThrottleLimit -ScriptBlock $Block -ArgumentList $Arguments -ErrorAction SilentlyContinue -ErrorVariable errs
+    foreach ($r in @($results)) { $out[[string]$r.PSComputerName] = [pscustomobject]@{ Result = $r; Error = $null; Unreachable = $false } }
+    foreach ($e in @($errs)) {
+        $name = if ($e.TargetObject -is [string]) { $e.TargetObject } elseif ($null -ne $e.OriginInfo) { $e.OriginInfo.PSComputerName } else { $null }
+        if ($null -eq $name -or $out.ContainsKey($name)) { continue }
+        $unreachable = $e.Exception -is [System.Management.Automation.Remoting.PSRemotingTransportException]
+        $out[$name] = [pscustomobject]@{ Result = $null; Error = $e.Exception.Message; Unreachable = $unreachable }
+    }
+    foreach ($n in $Names) {
+        if (-not $out.ContainsKey($n)) { $out[$n] = [pscustomobject]@{ Result = $null; Error = 'no answer'; Unreachable = $true } }
+    }
+    return $out
 }
 ";
 
@@ -512,15 +535,16 @@ fn ps_hosts(apply: &mut String, undo: &mut String, hosts: &[HostChange]) {
     undo.push_str("\n# Hosts: the values recorded before the apply script changed them.\n");
     for out in [&mut *apply, &mut *undo] {
         out.push_str(PS_VALUES);
-        out.push_str("$Hosts = @(\n");
-        for h in hosts {
-            let set: Vec<String> = h.set.iter().map(|(n, v)| format!("{n} = {v}")).collect();
-            let _ = writeln!(
-                out,
-                "    @{{ Name = {}; Set = @{{ {} }} }}",
-                ps_quote(&h.fqdn),
-                set.join("; ")
-            );
+        // Hosts that get the same values form one group: one Invoke-Command reaches a batch of them.
+        out.push_str("$HostGroups = @(\n");
+        for (set, names) in host_groups(hosts) {
+            let set: Vec<String> = set.iter().map(|(n, v)| format!("{n} = {v}")).collect();
+            let _ = writeln!(out, "    @{{ Set = @{{ {} }}; Hosts = @(", set.join("; "));
+            for chunk in names.chunks(4) {
+                let quoted: Vec<String> = chunk.iter().map(|n| ps_quote(n)).collect();
+                let _ = writeln!(out, "        {}", quoted.join(", "));
+            }
+            out.push_str("    ) }\n");
         }
         out.push_str(")\n");
     }
@@ -560,27 +584,37 @@ fn ps_hosts(apply: &mut String, undo: &mut String, hosts: &[HostChange]) {
     }
     [pscustomobject]@{ Before = [pscustomobject]$before; Changed = $changed; Managed = $managed; Problem = $problem }
 }
-foreach ($h in $Hosts) {
-    $what = ($h.Set.Keys | Sort-Object | ForEach-Object { '{0} = {1}' -f $_, $h.Set[$_] }) -join ', '
-    if (-not $PSCmdlet.ShouldProcess($h.Name, ('set {0}' -f $what))) { continue }
-    try {
-        $r = Invoke-Command -ComputerName $h.Name -ScriptBlock $ApplyBlock -ArgumentList $h.Set, $Values
-    } catch [System.Management.Automation.Remoting.PSRemotingTransportException] {
-        Add-Result $h.Name 'unreachable' $_.Exception.Message
-        continue
-    } catch {
-        Add-Result $h.Name 'failed' $_.Exception.Message
-        continue
+foreach ($g in $HostGroups) {
+    $what = ($g.Set.Keys | Sort-Object | ForEach-Object { '{0} = {1}' -f $_, $g.Set[$_] }) -join ', '
+    $todo = [System.Collections.Generic.List[string]]::new()
+    foreach ($n in $g.Hosts) {
+        # A run that stopped resumes here: hosts an earlier run finished are not contacted again.
+        if ($Prior.Done.ContainsKey($n)) { Add-Result $n 'already in place' ('{0} (an earlier run)' -f $what); continue }
+        if ($PSCmdlet.ShouldProcess($n, ('set {0}' -f $what))) { $todo.Add($n) }
     }
-    Set-PriorOnce 'Hosts' $h.Name $r.Before
-    if ($r.Problem) {
-        Add-Result $h.Name 'failed' $r.Problem
-    } elseif (@($r.Managed).Count -gt 0) {
-        Add-Result $h.Name 'failed' ((@($r.Managed) -join '; ') + ': change it in that GPO or deploy the GPO export')
-    } elseif (@($r.Changed).Count -gt 0) {
-        Add-Result $h.Name 'done' ('set ' + (@($r.Changed) -join ', '))
-    } else {
-        Add-Result $h.Name 'already in place' $what
+    for ($i = 0; $i -lt $todo.Count; $i += $BatchSize) {
+        $batch = $todo.GetRange($i, [Math]::Min($BatchSize, $todo.Count - $i)).ToArray()
+        $answers = Invoke-Fanout $batch $ApplyBlock @($g.Set, $Values)
+        foreach ($n in $batch) {
+            $a = $answers[$n]
+            if ($null -ne $a.Error) {
+                Add-Result $n $(if ($a.Unreachable) { 'unreachable' } else { 'failed' }) $a.Error
+                continue
+            }
+            $r = $a.Result
+            if (-not $Prior.Hosts.ContainsKey($n)) { $Prior.Hosts[$n] = $r.Before }
+            if ($r.Problem) {
+                Add-Result $n 'failed' $r.Problem
+            } elseif (@($r.Managed).Count -gt 0) {
+                Add-Result $n 'failed' ((@($r.Managed) -join '; ') + ': change it in that GPO or deploy the GPO export')
+            } else {
+                $Prior.Done[$n] = $true
+                if (@($r.Changed).Count -gt 0) { Add-Result $n 'done' ('set ' + (@($r.Changed) -join ', ')) }
+                else { Add-Result $n 'already in place' $what }
+            }
+        }
+        # The record of this batch's prior values, written once for the batch.
+        Save-Prior
     }
 }
 ",
@@ -608,54 +642,101 @@ foreach ($h in $Hosts) {
     }
     [pscustomobject]@{ Changed = $changed }
 }
-foreach ($h in $Hosts) {
-    if (-not $Prior.Hosts.ContainsKey($h.Name)) {
-        Add-Result $h.Name 'failed' ('no prior values recorded in {0}: check the host by hand' -f $PriorFile)
-        continue
+# Hosts whose recorded values are the same are restored together, a batch at a time.
+$restore = [ordered]@{}
+foreach ($g in $HostGroups) {
+    foreach ($n in $g.Hosts) {
+        if (-not $Prior.Hosts.ContainsKey($n)) {
+            Add-Result $n 'failed' ('no prior values recorded in {0}: check the host by hand' -f $PriorFile)
+            continue
+        }
+        $before = $Prior.Hosts[$n]
+        $what = ($before.PSObject.Properties | ForEach-Object { '{0} = {1}' -f $_.Name, $(if ($null -eq $_.Value) { '(absent)' } else { $_.Value }) }) -join ', '
+        if (-not $PSCmdlet.ShouldProcess($n, ('restore {0}' -f $what))) { continue }
+        if (-not $restore.Contains($what)) { $restore[$what] = [pscustomobject]@{ Before = $before; Hosts = [System.Collections.Generic.List[string]]::new() } }
+        $restore[$what].Hosts.Add($n)
     }
-    $before = $Prior.Hosts[$h.Name]
-    $what = ($before.PSObject.Properties | ForEach-Object { '{0} = {1}' -f $_.Name, $(if ($null -eq $_.Value) { '(absent)' } else { $_.Value }) }) -join ', '
-    if (-not $PSCmdlet.ShouldProcess($h.Name, ('restore {0}' -f $what))) { continue }
-    try {
-        $r = Invoke-Command -ComputerName $h.Name -ScriptBlock $RollbackBlock -ArgumentList $before, $Values
-    } catch [System.Management.Automation.Remoting.PSRemotingTransportException] {
-        Add-Result $h.Name 'unreachable' $_.Exception.Message
-        continue
-    } catch {
-        Add-Result $h.Name 'failed' $_.Exception.Message
-        continue
-    }
-    if (@($r.Changed).Count -gt 0) {
-        Add-Result $h.Name 'done' ('restored ' + $what)
-    } else {
-        Add-Result $h.Name 'already in place' $what
+}
+foreach ($what in $restore.Keys) {
+    $r = $restore[$what]
+    for ($i = 0; $i -lt $r.Hosts.Count; $i += $BatchSize) {
+        $batch = $r.Hosts.GetRange($i, [Math]::Min($BatchSize, $r.Hosts.Count - $i)).ToArray()
+        $answers = Invoke-Fanout $batch $RollbackBlock @($r.Before, $Values)
+        foreach ($n in $batch) {
+            $a = $answers[$n]
+            if ($null -ne $a.Error) {
+                Add-Result $n $(if ($a.Unreachable) { 'unreachable' } else { 'failed' }) $a.Error
+            } else {
+                # Restored: a later apply run contacts the host again.
+                [void]$Prior.Done.Remove($n)
+                if (@($a.Result.Changed).Count -gt 0) { Add-Result $n 'done' ('restored ' + $what) }
+                else { Add-Result $n 'already in place' $what }
+            }
+        }
+        Save-Prior
     }
 }
 ",
     );
 }
 
+/// Hosts grouped by the values they get, each group's FQDNs sorted; groups in order of their values.
+fn host_groups(hosts: &[HostChange]) -> BTreeMap<&[Setting], Vec<&str>> {
+    let mut out: BTreeMap<&[Setting], Vec<&str>> = BTreeMap::new();
+    for h in hosts {
+        out.entry(h.set.as_slice())
+            .or_default()
+            .push(h.fqdn.as_str());
+    }
+    out
+}
+
 /// The prior-record key of one account's membership in a host's Remote Desktop Users.
 const PS_GRANT_KEY: &str = "function Get-GrantKey([string]$HostName, [string]$Member) { '{0}: Remote Desktop Users: {1}' -f $HostName, $Member }\n";
 
-fn ps_grants(apply: &mut String, undo: &mut String, grants: &[(String, Vec<String>)]) {
-    // Targets refused to the same accounts share one list (on a large estate thousands of targets share a few).
-    let mut sets: Vec<&Vec<String>> = Vec::new();
-    let mut set_of: Vec<usize> = Vec::with_capacity(grants.len());
-    for (_, members) in grants {
-        let i = sets.iter().position(|s| *s == members).unwrap_or_else(|| {
-            sets.push(members);
-            sets.len() - 1
-        });
-        set_of.push(i);
+/// The grants of a stage with their accounts named: each distinct list of accounts once (on a large estate
+/// thousands of targets share a few lists), and per target (FQDN) the index of its list. Linear in the targets
+/// plus the accounts of the distinct lists.
+struct MemberSets<'a> {
+    sets: Vec<Vec<String>>,
+    grants: Vec<(&'a str, usize)>,
+}
+
+fn member_sets<'a>(
+    inv: &Inventory,
+    grants: &'a [(String, Arc<[UserId]>)],
+) -> Result<MemberSets<'a>, ScriptError> {
+    let mut ids: HashMap<&[UserId], usize> = HashMap::new();
+    let mut out = MemberSets {
+        sets: Vec::new(),
+        grants: Vec::with_capacity(grants.len()),
+    };
+    for (fqdn, users) in grants {
+        let i = match ids.get(&users[..]) {
+            Some(i) => *i,
+            None => {
+                let labels = users
+                    .iter()
+                    .map(|u| account_label(inv, *u))
+                    .collect::<Result<Vec<_>, _>>()?;
+                out.sets.push(labels);
+                ids.insert(&users[..], out.sets.len() - 1);
+                out.sets.len() - 1
+            }
+        };
+        out.grants.push((fqdn.as_str(), i));
     }
+    Ok(out)
+}
+
+fn ps_grants(apply: &mut String, undo: &mut String, m: &MemberSets) {
     let mut list = String::from("$MemberSets = @(\n");
-    for members in &sets {
+    for members in &m.sets {
         let members: Vec<String> = members.iter().map(|m| ps_quote(m)).collect();
         let _ = writeln!(list, "    , @({})", members.join(", "));
     }
     list.push_str(")\n$Grants = @(\n");
-    for ((fqdn, _), set) in grants.iter().zip(set_of) {
+    for (fqdn, set) in &m.grants {
         let _ = writeln!(
             list,
             "    @{{ Name = {}; Members = $MemberSets[{set}] }}",

@@ -635,6 +635,10 @@ fn stages(r: &Report, out: &mut String) {
             .map(|(p, m)| format!("{} → {}", code(p), code(m.as_str())))
             .collect();
         item("Paths switched", &short_list_coded(&paths), paths.len());
+        for line in &s.carried_by {
+            let _ = writeln!(out, "- Carried out by {line}");
+            any = true;
+        }
         for line in s.remediation.iter().take(LIST_MAX) {
             let _ = writeln!(out, "- Scripted remediation: {}", esc(line));
             any = true;

@@ -231,6 +231,8 @@ pub struct ReportStage {
     pub paths: Vec<(String, Mode)>,
     /// The scriptable remediation its script does, one line each (Remote Desktop Users, Protected Users).
     pub remediation: Vec<String>,
+    /// Which export carries out what, one line per export (see [`crate::plan::actions::carriers`]).
+    pub carried_by: Vec<String>,
     /// Members it selects that need no change: hosts already prepared, clients with the policy already,
     /// users already in Protected Users, paths that stay on `standard`.
     pub in_place: Vec<String>,

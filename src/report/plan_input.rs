@@ -241,5 +241,6 @@ fn changes(inv: &Inventory, ws: &Workspace, m: &StageMembers, acts: &[Action]) -
         .collect();
     out.in_place = in_place;
     out.domains = domains;
+    out.carried_by = crate::plan::actions::carriers(inv, acts);
     out
 }

@@ -168,17 +168,13 @@ impl Cursor {
     }
 }
 
-/// Export formats offered inside the planner.
+/// Export formats offered inside the planner: the plan file, or any format of `guardplan export`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExportKind {
     /// The plan file (TOML).
     Plan,
-    /// A Markdown report.
-    Markdown,
-    /// SARIF.
-    Sarif,
-    /// Per-stage scripts.
-    Scripts,
+    /// A report or a deployment directory, as `guardplan export --format` writes it.
+    Format(crate::commands::export::ExportFormat),
 }
 
 /// Something drawn over the current view that takes the keys first.

@@ -28,6 +28,7 @@ use ratatui::crossterm::event::{self as ct, DisableMouseCapture, EnableMouseCapt
 use ratatui::crossterm::execute;
 
 pub use app::App;
+use crate::commands::export::ExportFormat;
 use app::ExportKind;
 use event::Msg;
 
@@ -126,7 +127,7 @@ pub fn export(
                 .map_err(|e| e.to_string())?;
             Ok(Some(format!("wrote {}", path.display())))
         }
-        ExportKind::Scripts => {
+        ExportKind::Format(ExportFormat::Scripts) => {
             let out = dir.join(format!("{stem}-scripts"));
             progress.step(0, 2, "generating the scripts");
             let scripts = crate::plan::scripts::stage_scripts(ws.ok_or_else(no_plan)?)
@@ -143,29 +144,11 @@ pub fn export(
                 out.display()
             )))
         }
-        ExportKind::Markdown | ExportKind::Sarif => {
-            use crate::check::{CheckFormat, render};
-            let (ext, format) = match kind {
-                ExportKind::Markdown => ("md", CheckFormat::Markdown),
-                _ => ("sarif", CheckFormat::Sarif),
-            };
-            // The report of the working plan, as `guardplan export` would give it once saved.
-            let ws = ws.ok_or_else(no_plan)?;
-            progress.step(0, 2, "building the report");
-            let report = crate::report::plan_report(
-                ws,
-                crate::report::repo::uri(&base.display().to_string(), None),
-                &crate::report::repo::uri(&ws.inventory.source.name, None),
-                crate::finding::Severity::Block,
-            );
-            let path = dir.join(format!("{stem}.{ext}"));
-            let text = render(&report, format);
-            if progress.cancelled() {
-                return Ok(None);
-            }
-            progress.step(1, 2, "writing it");
-            crate::plan::io::write_atomic(&path, text.as_bytes()).map_err(|e| e.to_string())?;
-            Ok(Some(format!("wrote {}", path.display())))
+        ExportKind::Format(format) => {
+            // Reports, GPO and Intune are written by the command line's own export of a working plan.
+            progress.step(0, 1, "writing it");
+            crate::commands::export::export_beside(ws.ok_or_else(no_plan)?, files.plan.as_deref(), format)
+                .map(Some)
         }
     }
 }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::app::{App, ExportKind, View};
+use crate::commands::export::ExportFormat;
 use super::jobs::{Job, Outcome, PlanVersion, Progress};
 use crate::inventory::PathId;
 use crate::plan::Workspace;
@@ -221,9 +222,12 @@ impl App {
         let ws = (kind != ExportKind::Plan).then(|| Box::new(self.ws.clone()));
         let what = match kind {
             ExportKind::Plan => "exporting the plan file",
-            ExportKind::Markdown => "exporting the Markdown report",
-            ExportKind::Sarif => "exporting SARIF",
-            ExportKind::Scripts => "exporting the per-stage scripts",
+            ExportKind::Format(ExportFormat::Markdown) => "exporting the Markdown report",
+            ExportKind::Format(ExportFormat::Sarif) => "exporting SARIF",
+            ExportKind::Format(ExportFormat::Json) => "exporting the JSON report",
+            ExportKind::Format(ExportFormat::Scripts) => "exporting the per-stage scripts",
+            ExportKind::Format(ExportFormat::Gpo) => "exporting the Group Policy backups",
+            ExportKind::Format(ExportFormat::Intune) => "exporting the Intune policies",
         };
         let job = Job::spawn(what, PlanVersion::Any, move |progress: &Progress| {
             progress.step(0, 1, "writing it");

@@ -60,3 +60,24 @@ pub fn sample_workspace() -> guardplan::plan::Workspace {
         guardplan::plan::io::parse("plans/contoso.plan.toml", &text).expect("example plan parses");
     guardplan::plan::Workspace::new(inv, Some(plan), TODAY)
 }
+
+/// The hosts of a generated script's `$HostGroups`, each with the values it gets (`A = 1; B = 0`), in order.
+pub fn host_sets(script: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut set: Option<String> = None;
+    for line in script.lines() {
+        if let Some(rest) = line.strip_prefix("    @{ Set = @{ ") {
+            set = rest
+                .split_once(" }; Hosts = @(")
+                .map(|(s, _)| s.to_string());
+        } else if line == "    ) }" {
+            set = None;
+        } else if let (Some(s), Some(names)) = (&set, line.strip_prefix("        ")) {
+            for n in names.split(", ") {
+                let n = n.trim_matches('\'').replace("''", "'");
+                out.push((n, s.clone()));
+            }
+        }
+    }
+    out
+}
