@@ -27,8 +27,8 @@ use std::path::Path;
 use ratatui::crossterm::event::{self as ct, DisableMouseCapture, EnableMouseCapture};
 use ratatui::crossterm::execute;
 
-pub use app::App;
 use crate::commands::export::ExportFormat;
+pub use app::App;
 use app::ExportKind;
 use event::Msg;
 
@@ -147,8 +147,12 @@ pub fn export(
         ExportKind::Format(format) => {
             // Reports, GPO and Intune are written by the command line's own export of a working plan.
             progress.step(0, 1, "writing it");
-            crate::commands::export::export_beside(ws.ok_or_else(no_plan)?, files.plan.as_deref(), format)
-                .map(Some)
+            crate::commands::export::export_beside(
+                ws.ok_or_else(no_plan)?,
+                files.plan.as_deref(),
+                format,
+            )
+            .map(Some)
         }
     }
 }

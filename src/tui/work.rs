@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::app::{App, ExportKind, View};
-use crate::commands::export::ExportFormat;
 use super::jobs::{Job, Outcome, PlanVersion, Progress};
+use crate::commands::export::ExportFormat;
 use crate::inventory::PathId;
 use crate::plan::Workspace;
 use crate::plan::io;
