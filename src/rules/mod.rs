@@ -189,6 +189,14 @@ pub fn protected_users_on_path(
     out
 }
 
+/// Whether a finding is about what follows from the change of a target (the pass-the-hash exposure once it
+/// accepts Restricted Admin, the alert monitoring raises on the registry change): it belongs to the stage that
+/// prepares the target, not to the stage that puts a path into use. The actions themselves (RA-HOST-NOT-ENABLED
+/// and the like) keep the path's stage, which says whether an earlier stage performed them.
+pub fn target_change(code: Code) -> bool {
+    matches!(code, Code::RaPthExposure | Code::PolSocNotice)
+}
+
 /// A readable name for a subject (`NETBIOS\name` for users and groups, DNS name for domains).
 pub fn subject_label(inv: &Inventory, s: Subject) -> String {
     match s {
