@@ -791,7 +791,15 @@ impl<'a> Ctx<'a> {
             .map(|c| remote_guard::client_codes(&inv.hosts[*c as usize], p.credentials))
             .collect();
         add_masks(acc, &p.from, &client_codes, rg);
-        let rcg_codes: Vec<Codes> = p.to.iter().map(|t| self.rcg_target[*t as usize]).collect();
+        // The path's `device_claims`, when given, says for its own sessions what the targets' says for all.
+        let claims = |c: Codes| match p.device_claims {
+            Some(true) => c | bit(Code::RcgCompoundAuth),
+            Some(false) => c & !bit(Code::RcgCompoundAuth),
+            None => c,
+        };
+        let rcg_codes: Vec<Codes> = (p.to.iter())
+            .map(|t| claims(self.rcg_target[*t as usize]))
+            .collect();
         add_masks(acc, &p.to, &rcg_codes, rg);
         let blocked_at = |list: &[HostId], codes: &[Codes]| -> Vec<HostId> {
             list.iter()
@@ -817,7 +825,7 @@ impl<'a> Ctx<'a> {
             (
                 p.hops
                     .iter()
-                    .map(|h| self.rcg_target[*h as usize])
+                    .map(|h| claims(self.rcg_target[*h as usize]))
                     .collect(),
                 p.to.iter()
                     .map(|t| {
