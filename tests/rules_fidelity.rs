@@ -548,3 +548,53 @@ fn pass_the_hash_exposure_is_worse_without_laps() {
         .expect("RA-PTH-EXPOSURE");
     assert!(!f.message.contains("LAPS"), "{}", f.message);
 }
+
+/// An Entra-joined client takes an AD account only through its synchronized identity: `entra_synced = false` on
+/// the user or the domain refuses it; not given, it is not judged.
+#[test]
+fn client_no_signin_on_entra_joined_clients_follows_entra_synced() {
+    let entra = Case::new().client(&[("join", "\"entra\""), ("domain", "-")]);
+    quiet(&entra, RemoteGuard, Code::ClientNoSignin);
+    fires(
+        &entra.clone().user(&[("entra_synced", "false")]),
+        RemoteGuard,
+        Code::ClientNoSignin,
+    );
+    fires(
+        &entra.clone().domain(&[("entra_synced", "false")]),
+        RemoteGuard,
+        Code::ClientNoSignin,
+    );
+    // Near miss: the domain is not synchronized, but this user is.
+    quiet(
+        &entra
+            .domain(&[("entra_synced", "false")])
+            .user(&[("entra_synced", "true")]),
+        RemoteGuard,
+        Code::ClientNoSignin,
+    );
+}
+
+/// Across a selective-authentication trust, a client that lists who holds "Allowed to Authenticate" refuses the
+/// accounts it does not name.
+#[test]
+fn client_no_signin_across_a_selective_trust_follows_allowed_to_authenticate() {
+    let other = "[[domain]]\ndns = \"other.example\"\nnetbios = \"OTHER\"\nfunctional_level = \"2016\"\n\
+                 [[trust]]\ntrusting = \"other.example\"\ntrusted = \"corp.contoso.com\"\n\
+                 direction = \"one-way\"\ntype = \"external\"\nselective_auth = true\n";
+    let foreign = Case::new()
+        .client(&[("domain", "\"other.example\"")])
+        .extra(other);
+    quiet(&foreign, RemoteGuard, Code::ClientNoSignin);
+    fires(
+        &foreign.clone().client(&[("allowed_to_authenticate", "[]")]),
+        RemoteGuard,
+        Code::ClientNoSignin,
+    );
+    // Near miss: the client grants alice.
+    quiet(
+        &foreign.client(&[("allowed_to_authenticate", "[\"CORP\\\\alice\"]")]),
+        RemoteGuard,
+        Code::ClientNoSignin,
+    );
+}

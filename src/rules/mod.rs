@@ -718,30 +718,39 @@ impl<'a> Ctx<'a> {
             return;
         }
         let inv = self.inv;
-        let mut user_domains: Vec<u32> = p
-            .who
-            .iter()
-            .map(|u| inv.users[*u as usize].domain)
-            .collect();
-        user_domains.sort_unstable();
-        user_domains.dedup();
-        let mut refused_domains: Vec<u32> = Vec::new();
+        let mut refused_users: Vec<UserId> = Vec::new();
         let mut clients: Vec<HostId> = Vec::new();
         for &c in &p.from {
             let h = &inv.hosts[c as usize];
-            let refuses = |ud: u32| match h.join {
-                JoinType::Workgroup => true,
-                JoinType::Ad | JoinType::Hybrid => h
-                    .domain
-                    .is_none_or(|cd| cd != ud && self.graph.route(ud, cd).is_none()),
-                // Entra joined clients: the account may be a synchronized identity; not judged.
-                JoinType::Entra => false,
+            let refuses = |u: UserId| {
+                let user = &inv.users[u as usize];
+                let ud = user.domain;
+                match h.join {
+                    JoinType::Workgroup => true,
+                    JoinType::Ad | JoinType::Hybrid => match h.domain {
+                        None => true,
+                        Some(cd) if cd == ud => false,
+                        Some(cd) => match self.graph.route(ud, cd) {
+                            None => true,
+                            // Across a selective-authentication trust the account needs "Allowed to
+                            // Authenticate" on the client: refused when the client lists who holds it.
+                            Some(r) => {
+                                r.selective_auth
+                                    && h.allowed_to_authenticate
+                                        .is_some_and(|a| !inv.acl_allows(a, u))
+                            }
+                        },
+                    },
+                    // Entra joined clients: an AD account signs in there only through its synchronized Entra
+                    // identity (`entra_synced`); not given, not judged.
+                    JoinType::Entra => user.entra_synced == Some(false),
+                }
             };
             let mut any = false;
-            for &ud in &user_domains {
-                if refuses(ud) {
+            for &u in &p.who {
+                if refuses(u) {
                     any = true;
-                    refused_domains.push(ud);
+                    refused_users.push(u);
                 }
             }
             if any {
@@ -751,22 +760,11 @@ impl<'a> Ctx<'a> {
         if clients.is_empty() {
             return;
         }
-        refused_domains.sort_unstable();
-        refused_domains.dedup();
-        // Users of a refused domain on at least one client; the clients say where.
+        refused_users.sort_unstable();
+        refused_users.dedup();
+        // Refused users on at least one client; the clients say where.
         acc.add(Code::ClientNoSignin, None, host_subjects(&clients));
-        acc.add(
-            Code::ClientNoSignin,
-            None,
-            p.who
-                .iter()
-                .filter(|u| {
-                    refused_domains
-                        .binary_search(&inv.users[**u as usize].domain)
-                        .is_ok()
-                })
-                .map(|u| Subject::User(*u)),
-        );
+        acc.add(Code::ClientNoSignin, None, user_subjects(&refused_users));
     }
 
     fn evaluate_path(&self, pid: PathId, acc: &mut Acc) {
