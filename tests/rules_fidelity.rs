@@ -598,3 +598,32 @@ fn client_no_signin_across_a_selective_trust_follows_allowed_to_authenticate() {
         Code::ClientNoSignin,
     );
 }
+
+/// A disabled account signs in nowhere: a path selecting it by its group raises nothing for it.
+#[test]
+fn a_disabled_account_connects_over_no_path() {
+    let extra = "[[group]]\nname = \"Ops\"\ndomain = \"corp.contoso.com\"\n\
+                 [[user]]\nname = \"bob\"\ndomain = \"corp.contoso.com\"\nroles = [\"admin\"]\nmember_of = [\"Ops\"]\nenabled = false\n";
+    let case = Case::new()
+        .user(&[("member_of", "[\"Ops\"]")])
+        .path(&[("who", "[\"group:Ops\"]")])
+        .extra(extra);
+    let j = case.eval();
+    let users: Vec<String> = j.inv.paths[0]
+        .who
+        .iter()
+        .map(|u| j.inv.users[*u as usize].name.clone())
+        .collect();
+    assert_eq!(users, vec!["alice".to_string()]);
+    assert!(
+        j.estate(Code::PuCandidate)
+            .is_some_and(|f| !f.message.contains("bob"))
+    );
+    // Near miss: bob is enabled and connects.
+    let enabled = Case::new()
+        .user(&[("member_of", "[\"Ops\"]")])
+        .path(&[("who", "[\"group:Ops\"]")])
+        .extra(&extra.replace("enabled = false\n", ""))
+        .eval();
+    assert_eq!(enabled.inv.paths[0].who.len(), 2);
+}

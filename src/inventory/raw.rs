@@ -814,6 +814,7 @@ impl RawHost {
             &mut self.administrators,
             &mut self.remote_desktop_users,
             &mut self.rdp_logon_allowed,
+            &mut self.allowed_to_authenticate,
         ]
         .into_iter()
         .flatten()

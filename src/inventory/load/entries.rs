@@ -586,7 +586,9 @@ impl Resolver {
                 );
             }
             let find = |s: &str| selectors.users(s);
-            let who = expand(&p.who, find, "user", USER_SELECTOR_HELP, &mut err);
+            let mut who = expand(&p.who, find, "user", USER_SELECTOR_HELP, &mut err);
+            // A disabled account signs in nowhere: it connects over no path.
+            who.retain(|u| self.users.get(*u as usize).is_none_or(|u| u.enabled));
             if let Some(h) = p.session_hours
                 && !(h.is_finite() && h > 0.0 && h <= 24.0 * 366.0)
             {
