@@ -540,3 +540,52 @@ fn what_the_directory_does_not_say_is_written_as_the_safe_default() {
         assert_eq!(h.disable_restricted_admin, None, "{}", h.name);
     }
 }
+
+/// A disabled account stays in the import, marked `enabled = false`, when it is a member (here through Tier0,
+/// nested in Domain Admins) of an administrators group; another disabled account is left out as before.
+#[test]
+fn disabled_members_of_administrators_groups_are_kept_and_marked() {
+    let run = |dora_uac: u32| {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let src = dir.path().join("fabrikam.ldif");
+        let out = dir.path().join("estate.toml");
+        let text = std::fs::read_to_string(fixture())
+            .expect("read")
+            .replacen(
+                "member: CN=Ada Admin,OU=Admins,DC=fabrikam,DC=example",
+                "member: CN=Ada Admin,OU=Admins,DC=fabrikam,DC=example\r\nmember: CN=Dora,OU=Admins,DC=fabrikam,DC=example",
+                1,
+            )
+            .replacen(
+                "dn: CN=Old Guest",
+                &format!(
+                    "dn: CN=Dora,OU=Admins,DC=fabrikam,DC=example\r\nobjectClass: user\r\nsAMAccountName: dora\r\nuserAccountControl: {dora_uac}\r\n\r\n\
+                     dn: CN=Ned,OU=Admins,DC=fabrikam,DC=example\r\nobjectClass: user\r\nsAMAccountName: ned\r\nuserAccountControl: 514\r\n\r\n\
+                     dn: CN=Old Guest"
+                ),
+                1,
+            );
+        std::fs::write(&src, text).expect("write");
+        import(&[
+            "ldif",
+            src.to_str().expect("path"),
+            "-o",
+            out.to_str().expect("path"),
+            "--no-timestamp",
+        ]);
+        let written = std::fs::read_to_string(&out).expect("read");
+        let inv = load_file(&out).expect("the import loads");
+        assert!(
+            !inv.users.iter().any(|u| u.name == "ned"),
+            "ned is left out"
+        );
+        let dora = user(&inv, "dora");
+        (dora.enabled, dora.enabled_given, written)
+    };
+    let (enabled, given, text) = run(514);
+    assert_eq!((enabled, given), (false, Some(false)));
+    assert!(text.contains("enabled = false"), "{text}");
+    // Near miss: Dora is enabled; nothing is written for it.
+    let (enabled, given, _) = run(512);
+    assert_eq!((enabled, given), (true, None));
+}

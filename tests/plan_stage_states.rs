@@ -901,3 +901,154 @@ fn enrolling_an_account_of_a_down_level_domain_raises_pu_dfl_not_its_dc_protecti
     assert_eq!(codes(&ws), BTreeSet::from([(Code::PuWeakEtypes, Some(1))]));
     assert!(!ws.assessment().stages[1].ready);
 }
+
+/// SRV-OFF refuses Restricted Admin (`DisableRestrictedAdmin` = 1); a stage `enable-targets` sets it to 0 on the
+/// hosts it lists, a later stage `pilot` puts path `ops` on Restricted Admin. `prepared` names the host
+/// `enable-targets` lists.
+fn enable_then_pilot(prepared: &str) -> Workspace {
+    let inv = load_str(
+        "estate.toml",
+        r#"
+version = 1
+
+[[domain]]
+dns = "corp.contoso.com"
+netbios = "CORP"
+functional_level = "2016"
+
+[[host]]
+name = "PAW-01"
+domain = "corp.contoso.com"
+join = "ad"
+os = "windows-11"
+build = 22631
+roles = ["paw"]
+
+[[host]]
+name = "SRV-OFF"
+domain = "corp.contoso.com"
+join = "ad"
+os = "server-2022"
+roles = ["server"]
+disable_restricted_admin = 1
+allow_protected_creds = true
+laps = true
+administrators = ["alice.admin"]
+
+[[host]]
+name = "SRV-OTHER"
+domain = "corp.contoso.com"
+join = "ad"
+os = "server-2022"
+roles = ["server"]
+disable_restricted_admin = 0
+allow_protected_creds = true
+laps = true
+
+[[user]]
+name = "alice.admin"
+domain = "corp.contoso.com"
+roles = ["admin"]
+
+[[path]]
+name = "ops"
+purpose = "admin"
+who = ["user:alice.admin"]
+from = ["host:PAW-01"]
+to = ["host:SRV-OFF"]
+"#,
+    )
+    .expect("the estate loads");
+    let text = format!(
+        "version = 1\n[inventory]\npath = \"estate.toml\"\nfingerprint = \"{}\"\n\
+         [[stage]]\nname = \"enable-targets\"\nhosts = [\"host:{prepared}\"]\n\
+         [[stage]]\nname = \"pilot\"\nhosts = [\"host:SRV-OFF\"]\npaths = [\"ops\"]\n\
+         [[decision]]\npath = \"ops\"\nmode = \"restricted-admin\"\nenforce = \"switch\"\n",
+        io::fingerprint(&inv),
+    );
+    let plan = io::parse("t.plan.toml", &text).expect("plan parses");
+    io::validate(&plan, &inv).expect("plan names resolve");
+    Workspace::new(inv, Some(plan), TODAY)
+}
+
+/// The stage of each target-change finding, as the planner, the report, JSON and Markdown give it.
+fn target_change_stages(ws: &Workspace) -> BTreeSet<(Code, String)> {
+    let codes = [Code::RaPthExposure, Code::PolSocNotice];
+    let planner: BTreeSet<(Code, String)> = (ws.assessment().items.iter())
+        .filter_map(|a| {
+            let f = ws.finding(a.finding);
+            let s = a.stage.map(|s| ws.plan.stages[s].name.clone())?;
+            codes.contains(&f.code).then_some((f.code, s))
+        })
+        .collect();
+    let r = guardplan::report::plan_report(ws, "plan.toml".into(), "inv.toml", Severity::Block);
+    let report: BTreeSet<(Code, String)> = (r.findings.iter())
+        .filter(|f| codes.contains(&f.code) && f.applies)
+        .filter_map(|f| Some((f.code, f.stage.clone()?)))
+        .collect();
+    assert_eq!(planner, report, "the planner and the report agree");
+    let v: serde_json::Value =
+        serde_json::from_str(&guardplan::report::json::render(&r)).expect("JSON");
+    let json: BTreeSet<(String, String)> = (v["findings"].as_array().expect("findings").iter())
+        .filter(|f| f["code"] == "RA-PTH-EXPOSURE" || f["code"] == "POL-SOC-NOTICE")
+        .filter(|f| f["applies"] == true)
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap().to_string(),
+                f["stage"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    let want: BTreeSet<(String, String)> = report
+        .iter()
+        .map(|(c, s)| (c.to_string(), s.clone()))
+        .collect();
+    assert_eq!(json, want, "JSON agrees");
+    let text = guardplan::report::text::render(&r, false);
+    for (c, s) in &report {
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(
+            (lines.windows(2)).any(|w| w[0].trim_start().starts_with(&format!("{c} "))
+                && w[1].contains(&format!(" from stage {s}:"))),
+            "the text gives {c} in {s}:\n{text}"
+        );
+    }
+    let md = guardplan::report::markdown::render(&r);
+    for (c, s) in &report {
+        assert!(
+            md.lines()
+                .any(|l| l.contains(&c.to_string()) && l.contains(s.as_str())),
+            "Markdown gives {c} in {s}:\n{md}"
+        );
+    }
+    report
+}
+
+#[test]
+fn the_stage_that_changes_a_target_is_the_stage_that_exposes_it() {
+    let ws = enable_then_pilot("SRV-OFF");
+    let s = |n: &str| n.to_string();
+    assert_eq!(
+        target_change_stages(&ws),
+        BTreeSet::from([
+            (Code::RaPthExposure, s("enable-targets")),
+            (Code::PolSocNotice, s("enable-targets")),
+        ])
+    );
+    // The stage's own count agrees: the pass-the-hash exposure starts after `enable-targets`.
+    // SRV-OTHER accepts Restricted Admin before the plan.
+    assert_eq!(ws.exposure(None).pth_targets, 1);
+    assert_eq!(ws.exposure(Some(0)).pth_targets, 2);
+    assert_eq!(ws.exposure(Some(1)).pth_targets, 2);
+    // Near miss: `enable-targets` prepares another host, so `pilot` changes SRV-OFF and exposes it.
+    let ws = enable_then_pilot("SRV-OTHER");
+    assert_eq!(
+        target_change_stages(&ws),
+        BTreeSet::from([
+            (Code::RaPthExposure, s("pilot")),
+            (Code::PolSocNotice, s("pilot")),
+        ])
+    );
+    assert_eq!(ws.exposure(Some(0)).pth_targets, 1);
+    assert_eq!(ws.exposure(Some(1)).pth_targets, 2);
+}

@@ -548,3 +548,82 @@ fn pass_the_hash_exposure_is_worse_without_laps() {
         .expect("RA-PTH-EXPOSURE");
     assert!(!f.message.contains("LAPS"), "{}", f.message);
 }
+
+/// An Entra-joined client takes an AD account only through its synchronized identity: `entra_synced = false` on
+/// the user or the domain refuses it; not given, it is not judged.
+#[test]
+fn client_no_signin_on_entra_joined_clients_follows_entra_synced() {
+    let entra = Case::new().client(&[("join", "\"entra\""), ("domain", "-")]);
+    quiet(&entra, RemoteGuard, Code::ClientNoSignin);
+    fires(
+        &entra.clone().user(&[("entra_synced", "false")]),
+        RemoteGuard,
+        Code::ClientNoSignin,
+    );
+    fires(
+        &entra.clone().domain(&[("entra_synced", "false")]),
+        RemoteGuard,
+        Code::ClientNoSignin,
+    );
+    // Near miss: the domain is not synchronized, but this user is.
+    quiet(
+        &entra
+            .domain(&[("entra_synced", "false")])
+            .user(&[("entra_synced", "true")]),
+        RemoteGuard,
+        Code::ClientNoSignin,
+    );
+}
+
+/// Across a selective-authentication trust, a client that lists who holds "Allowed to Authenticate" refuses the
+/// accounts it does not name.
+#[test]
+fn client_no_signin_across_a_selective_trust_follows_allowed_to_authenticate() {
+    let other = "[[domain]]\ndns = \"other.example\"\nnetbios = \"OTHER\"\nfunctional_level = \"2016\"\n\
+                 [[trust]]\ntrusting = \"other.example\"\ntrusted = \"corp.contoso.com\"\n\
+                 direction = \"one-way\"\ntype = \"external\"\nselective_auth = true\n";
+    let foreign = Case::new()
+        .client(&[("domain", "\"other.example\"")])
+        .extra(other);
+    quiet(&foreign, RemoteGuard, Code::ClientNoSignin);
+    fires(
+        &foreign.clone().client(&[("allowed_to_authenticate", "[]")]),
+        RemoteGuard,
+        Code::ClientNoSignin,
+    );
+    // Near miss: the client grants alice.
+    quiet(
+        &foreign.client(&[("allowed_to_authenticate", "[\"CORP\\\\alice\"]")]),
+        RemoteGuard,
+        Code::ClientNoSignin,
+    );
+}
+
+/// A disabled account signs in nowhere: a path selecting it by its group raises nothing for it.
+#[test]
+fn a_disabled_account_connects_over_no_path() {
+    let extra = "[[group]]\nname = \"Ops\"\ndomain = \"corp.contoso.com\"\n\
+                 [[user]]\nname = \"bob\"\ndomain = \"corp.contoso.com\"\nroles = [\"admin\"]\nmember_of = [\"Ops\"]\nenabled = false\n";
+    let case = Case::new()
+        .user(&[("member_of", "[\"Ops\"]")])
+        .path(&[("who", "[\"group:Ops\"]")])
+        .extra(extra);
+    let j = case.eval();
+    let users: Vec<String> = j.inv.paths[0]
+        .who
+        .iter()
+        .map(|u| j.inv.users[*u as usize].name.clone())
+        .collect();
+    assert_eq!(users, vec!["alice".to_string()]);
+    assert!(
+        j.estate(Code::PuCandidate)
+            .is_some_and(|f| !f.message.contains("bob"))
+    );
+    // Near miss: bob is enabled and connects.
+    let enabled = Case::new()
+        .user(&[("member_of", "[\"Ops\"]")])
+        .path(&[("who", "[\"group:Ops\"]")])
+        .extra(&extra.replace("enabled = false\n", ""))
+        .eval();
+    assert_eq!(enabled.inv.paths[0].who.len(), 2);
+}

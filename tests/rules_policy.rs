@@ -242,3 +242,26 @@ fn nothing_is_recommended_when_every_mode_is_blocked() {
         assert_eq!(j.verdict(m), Verdict::Block);
     }
 }
+
+/// A policy the client already has says where it comes from (`client_policy_source`), so that the fix goes
+/// there; the message names the key when it is not given.
+#[test]
+fn the_current_client_policy_says_where_it_comes_from() {
+    let message = |source: Option<&str>| {
+        let mut case = Case::new().client(&[("client_policy", "\"require-restricted-admin\"")]);
+        if let Some(s) = source {
+            case = case.client(&[("client_policy_source", s)]);
+        }
+        let j = case.eval();
+        let found = j.choices(&[("p", choice(RemoteGuard, Switch))]);
+        found
+            .iter()
+            .find(|f| f.code == Code::PolClientConflict)
+            .map(|f| f.message.clone())
+            .expect("the current policy conflicts")
+    };
+    assert!(message(Some("\"gpo\"")).contains("the current policy, from a GPO"));
+    assert!(message(Some("\"intune\"")).contains("from an Intune profile"));
+    // Near miss: not given, the message names the fact.
+    assert!(message(None).contains("client_policy_source not given"));
+}

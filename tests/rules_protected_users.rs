@@ -425,3 +425,55 @@ fn enrolling_the_builtin_administrator_or_a_member_of_an_old_domain_is_warned() 
     let (_, codes) = planned(old("server-2008"), "user:CORP\\alice");
     assert!(!codes.contains(&Code::PuOldDcPassword), "{codes:?}");
 }
+
+/// PU-BREAKGLASS counts the enabled members of Domain Admins: a plan that enrolls `da-alice` leaves no
+/// account that can sign in outside Protected Users when the other member, `da-old`, is disabled.
+#[test]
+fn a_disabled_domain_admin_is_no_break_glass_account() {
+    use guardplan::inventory::load_str;
+    use guardplan::plan::{Workspace, io};
+    let breakglass = |old_enabled: &str| {
+        let inv = load_str(
+            "estate.toml",
+            &format!(
+                r#"
+version = 1
+
+[[domain]]
+dns = "corp.contoso.com"
+netbios = "CORP"
+functional_level = "2016"
+
+[[group]]
+name = "Domain Admins"
+domain = "corp.contoso.com"
+roles = ["admin"]
+
+[[user]]
+name = "da-alice"
+domain = "corp.contoso.com"
+member_of = ["Domain Admins"]
+
+[[user]]
+name = "da-old"
+domain = "corp.contoso.com"
+member_of = ["Domain Admins"]
+enabled = {old_enabled}
+"#
+            ),
+        )
+        .expect("the estate loads");
+        let text = format!(
+            "version = 1\n[inventory]\npath = \"estate.toml\"\nfingerprint = \"{}\"\n\
+             [[stage]]\nname = \"enroll\"\nusers = ['user:CORP\\da-alice']\n",
+            io::fingerprint(&inv),
+        );
+        let plan = io::parse("t.plan.toml", &text).expect("plan parses");
+        io::validate(&plan, &inv).expect("plan names resolve");
+        let ws = Workspace::new(inv, Some(plan), time::macros::date!(2026 - 12 - 01));
+        (ws.assessment().enrollment.iter()).any(|f| f.code == Code::PuBreakglass)
+    };
+    assert!(breakglass("false"), "da-old cannot sign in");
+    // Near miss: da-old is enabled and stays outside Protected Users.
+    assert!(!breakglass("true"));
+}

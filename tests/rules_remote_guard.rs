@@ -159,6 +159,27 @@ fn compound_authentication() {
     quiet(&Case::new(), RemoteGuard, Code::RcgCompoundAuth);
 }
 
+/// Two paths to one host can differ: the path's `device_claims` decides for its own sessions, beside the
+/// target's.
+#[test]
+fn compound_authentication_per_path() {
+    let claims = Case::new().target(&[("device_claims", "true")]);
+    // A helpdesk path whose sessions use no claims-protected share: no block, though the target has some.
+    quiet(
+        &claims.clone().path(&[("device_claims", "false")]),
+        RemoteGuard,
+        Code::RcgCompoundAuth,
+    );
+    // A file-server admin whose sessions need them, on a target that does not say so.
+    fires(
+        &Case::new().path(&[("device_claims", "true")]),
+        RemoteGuard,
+        Code::RcgCompoundAuth,
+    );
+    // Near miss: the path does not say; the target's decides.
+    fires(&claims, RemoteGuard, Code::RcgCompoundAuth);
+}
+
 #[test]
 fn rdp_right_from_remote_desktop_users_or_administrators() {
     let none = Case::new().target(&[("administrators", "[]"), ("remote_desktop_users", "[]")]);

@@ -55,3 +55,35 @@ fn selective_authentication() {
     let open = target_in_fabrikam().extra(&trust("fabrikam.com", "corp.contoso.com", ""));
     quiet(&open, Standard, Code::TrustSelectiveAuth);
 }
+
+/// "Allowed to Authenticate" given on the target: a granted user needs nothing more; the message names the fact
+/// when it is not given.
+#[test]
+fn selective_authentication_with_allowed_to_authenticate() {
+    let sel = target_in_fabrikam().extra(&trust(
+        "fabrikam.com",
+        "corp.contoso.com",
+        "selective_auth = true",
+    ));
+    let j = sel.eval();
+    let f = j
+        .finding(Standard, Code::TrustSelectiveAuth)
+        .expect("the trust is selective");
+    assert!(
+        f.message
+            .contains("allowed_to_authenticate not given for TARGET"),
+        "{}",
+        f.message
+    );
+    let granted = sel
+        .clone()
+        .target(&[("allowed_to_authenticate", "[\"CORP\\\\alice\"]")]);
+    quiet(&granted, Standard, Code::TrustSelectiveAuth);
+    // Near miss: the list is given and names someone else.
+    let other = sel.target(&[("allowed_to_authenticate", "[]")]);
+    let j = other.eval();
+    let f = j
+        .finding(Standard, Code::TrustSelectiveAuth)
+        .expect("alice is not granted");
+    assert!(f.message.contains("not granted"), "{}", f.message);
+}

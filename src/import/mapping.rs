@@ -303,6 +303,7 @@ pub fn build(dir: Directory, description: &str) -> Imported {
                 dc_os: Vec::new(),
                 pdc_emulator_os: None,
                 administered: None,
+                entra_synced: None,
             },
         );
         true
@@ -456,7 +457,7 @@ pub fn build(dir: Directory, description: &str) -> Imported {
             _ => true,
         }
     };
-    let mut disabled = 0usize;
+    let mut disabled_objects: Vec<usize> = Vec::new();
     // Which objects are imported, and under which name.
     let mut name: Vec<Option<String>> = vec![None; objects.len()];
     let host_name_of = |o: &DirObject| o.sam.strip_suffix('$').unwrap_or(&o.sam).to_string();
@@ -479,9 +480,9 @@ pub fn build(dir: Directory, description: &str) -> Imported {
             no_domain += 1;
             continue;
         }
+        // A disabled account is named for now: it stays if it is a member of a privileged group (below).
         if o.kind != ObjectKind::Group && o.disabled {
-            disabled += 1;
-            continue;
+            disabled_objects.push(i);
         }
         if o.kind == ObjectKind::User && o.sid.as_deref().and_then(rid) == Some(RID_KRBTGT) {
             continue;
@@ -518,12 +519,6 @@ pub fn build(dir: Directory, description: &str) -> Imported {
             "{no_domain} objects whose domain is unknown or not valid (their DN has no valid DC= components)"
         ));
     }
-    if disabled > 0 {
-        imp.skipped.push(format!(
-            "{disabled} disabled accounts: they cannot sign in, so no access path can use them"
-        ));
-    }
-
     // Memberships: parents[i] = groups object i is a direct member of.
     let mut parents: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); objects.len()];
     let mut outside = 0usize;
@@ -550,6 +545,43 @@ pub fn build(dir: Directory, description: &str) -> Imported {
         {
             parents[i].insert(g);
         }
+    }
+    // A disabled account is kept, marked `enabled = false`, when it is a member (directly or through nesting)
+    // of a well-known administrators group: PU-BREAKGLASS and reviewers must see it; the others are left out.
+    let admin_group = |o: &DirObject| {
+        let sid = o.sid.as_deref().unwrap_or("");
+        o.kind == ObjectKind::Group
+            && (sid == BUILTIN_ADMINISTRATORS
+                || (!sid.starts_with("S-1-5-32-")
+                    && rid(sid).is_some_and(|r| ADMIN_GROUP_RIDS.contains(&r))))
+    };
+    let mut disabled = 0usize;
+    let mut kept_disabled: BTreeSet<usize> = BTreeSet::new();
+    for &i in &disabled_objects {
+        let mut seen = BTreeSet::new();
+        let mut stack: Vec<usize> = parents[i].iter().copied().collect();
+        let mut privileged = false;
+        while let Some(g) = stack.pop() {
+            if admin_group(&objects[g]) {
+                privileged = true;
+                break;
+            }
+            if seen.insert(g) {
+                stack.extend(parents[g].iter().copied());
+            }
+        }
+        if privileged && name[i].is_some() {
+            kept_disabled.insert(i);
+        } else {
+            disabled += name[i].is_some() as usize;
+            name[i] = None;
+            parents[i].clear();
+        }
+    }
+    if disabled > 0 {
+        imp.skipped.push(format!(
+            "{disabled} disabled accounts: they cannot sign in, so no access path can use them"
+        ));
     }
     if outside > 0 {
         imp.skipped.push(format!(
@@ -681,6 +713,14 @@ pub fn build(dir: Directory, description: &str) -> Imported {
                 let mut user = user_entry(o, n, dom, kind, member_of(i), in_pu_directly(i));
                 user.aes_keys = aes;
                 user.builtin_admin = builtin_admin;
+                if kept_disabled.contains(&i) {
+                    push_note(
+                        &mut imp.notes,
+                        key.clone(),
+                        "enabled = false: a disabled account (ACCOUNTDISABLE), kept as a member of an administrators group",
+                    );
+                    user.enabled = Some(false);
+                }
                 users.push(user);
             }
             ObjectKind::Computer => {
@@ -771,6 +811,9 @@ pub fn build(dir: Directory, description: &str) -> Imported {
                     rdp_logon_allowed,
                     rdp_logon_denied: Vec::new(),
                     addresses: Vec::new(),
+                    enabled: kept_disabled.contains(&i).then_some(false),
+                    allowed_to_authenticate: None,
+                    client_policy_source: None,
                 });
                 // A computer account in Protected Users is listed as an account, so that the rules see it.
                 if in_pu_transitively(i) {
@@ -861,6 +904,8 @@ fn user_entry(
         not_delegated: o.not_delegated,
         aes_keys: true,
         builtin_admin: None,
+        enabled: None,
+        entra_synced: None,
     }
 }
 

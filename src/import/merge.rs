@@ -179,6 +179,8 @@ pub fn merge(old_text: &str, old: RawInventory, imp: &Imported) -> Merged {
             h.roles = roles;
             diff.field("laps", &o.laps, &n.laps);
             h.laps = n.laps;
+            diff.field("enabled", &o.enabled, &n.enabled);
+            h.enabled = n.enabled;
             diff.names("member_of", &o.member_of, &n.member_of);
             h.member_of = n.member_of.clone();
             if !(o.join == JoinType::Hybrid && n.join == JoinType::Ad) {
@@ -227,6 +229,9 @@ pub fn merge(old_text: &str, old: RawInventory, imp: &Imported) -> Merged {
                 diff.field("builtin_admin", &o.builtin_admin, &n.builtin_admin);
                 u.builtin_admin = n.builtin_admin;
             }
+            // Whether the account is enabled is the directory's (userAccountControl).
+            diff.field("enabled", &o.enabled, &n.enabled);
+            u.enabled = n.enabled;
             u.member_of = n.member_of.clone();
             u.protected_users = n.protected_users;
             u.etypes = n.etypes.clone();

@@ -6,7 +6,8 @@ use std::sync::{Arc, OnceLock};
 
 pub use super::raw::{
     AccountKind, ClientPolicy, Credentials, Delegation, EncryptionType, FunctionalLevel, HostRole,
-    JoinType, OsFamily, Purpose, RdpClient, Route, TrustDirection, TrustKind, UserRole,
+    JoinType, OsFamily, PolicySource, Purpose, RdpClient, Route, TrustDirection, TrustKind,
+    UserRole,
 };
 
 /// Index of a domain in [`Inventory::domains`].
@@ -282,6 +283,8 @@ pub struct Domain {
     pub pdc_emulator_os: Option<OsFamily>,
     /// The plan's operators administer this domain (`administered`; default: the first domain's forest).
     pub administered: bool,
+    /// The domain's users are synchronized to Microsoft Entra ID (`None`: not known).
+    pub entra_synced: Option<bool>,
     /// Where the domain is declared.
     pub at: Pos,
 }
@@ -363,6 +366,14 @@ pub struct Host {
     pub rdp_logon_denied: AclId,
     /// Its addresses and subnets (`addresses`), for naming the client of a logon by its `IpAddress`.
     pub addresses: Box<[super::address::Subnet]>,
+    /// The computer account is enabled.
+    pub enabled: bool,
+    /// `enabled` as the inventory gives it.
+    pub enabled_given: Option<bool>,
+    /// Who is granted "Allowed to Authenticate" on the computer (`None`: not known).
+    pub allowed_to_authenticate: Option<AclId>,
+    /// Where the current client policy comes from (`None`: not known).
+    pub client_policy_source: Option<PolicySource>,
     /// Where the host is declared.
     pub at: Pos,
 }
@@ -420,6 +431,14 @@ pub struct User {
     pub builtin_admin: bool,
     /// `builtin_admin` as the inventory gives it (`None`: inferred from the name).
     pub builtin_admin_given: Option<bool>,
+    /// The account is enabled.
+    pub enabled: bool,
+    /// `enabled` as the inventory gives it.
+    pub enabled_given: Option<bool>,
+    /// Synchronized to Microsoft Entra ID: as given, else the domain's (`None`: not known).
+    pub entra_synced: Option<bool>,
+    /// `entra_synced` as the inventory gives it on the user.
+    pub entra_synced_given: Option<bool>,
     /// Where the user is declared.
     pub at: Pos,
 }
@@ -481,6 +500,8 @@ pub struct AccessPath {
     pub credssp_sso: bool,
     /// How the connection reaches its targets.
     pub via: Route,
+    /// Sessions need device claims, as the path gives it (`None`: the targets' `device_claims`).
+    pub device_claims: Option<bool>,
     /// Reviewer note.
     pub note: Option<String>,
     /// The selectors as written (who, from, to, hops), for display.

@@ -101,6 +101,10 @@ pub struct RawDomain {
     /// Protected Users). Default: true for the domains of the first domain's forest, false for other forests.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub administered: Option<bool>,
+    /// Whether the domain's users are synchronized to Microsoft Entra ID (Entra Connect or Cloud Sync), so that
+    /// they can sign in to Entra-joined devices; a user's own `entra_synced` overrides it. Not given: not known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entra_synced: Option<bool>,
 }
 
 /// Domain functional level.
@@ -294,6 +298,44 @@ pub struct RawHost {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(with = "Vec<String>", inner(regex(pattern = ADDRESS_PATTERN)))]
     pub addresses: Vec<Spanned<String>>,
+    /// The computer account is enabled (userAccountControl without ACCOUNTDISABLE). Default true.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// Who is granted "Allowed to Authenticate" on this computer's account (users or groups of a domain trusted
+    /// with selective authentication, as `NETBIOS\NAME`). Absent: not known; `[]`: nobody.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Vec<String>")]
+    pub allowed_to_authenticate: Option<Vec<Spanned<String>>>,
+    /// Where `client_policy` comes from today: a GPO, an Intune profile, or the local policy. Not given: not
+    /// known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_policy_source: Option<PolicySource>,
+}
+
+/// Where a host's current client policy comes from.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize, JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+#[schemars(transform = enum_of_consts)]
+pub enum PolicySource {
+    /// A Group Policy object linked to the host's OU, site or domain.
+    Gpo,
+    /// An Intune configuration profile (Settings catalog or the CredentialsDelegation CSP).
+    Intune,
+    /// The local Group Policy of the device (gpedit.msc or the registry).
+    Local,
+}
+
+impl PolicySource {
+    /// The name in the inventory format.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PolicySource::Gpo => "gpo",
+            PolicySource::Intune => "intune",
+            PolicySource::Local => "local",
+        }
+    }
 }
 
 /// How a device is joined.
@@ -490,6 +532,14 @@ pub struct RawUser {
     /// account named `Administrator` is taken to be it; set `false` for a decoy of that name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub builtin_admin: Option<bool>,
+    /// The account is enabled (userAccountControl without ACCOUNTDISABLE, 0x2). Default true. A disabled account
+    /// signs in nowhere; imports keep it only as a member of a privileged group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// The account is synchronized to Microsoft Entra ID and can sign in to Entra-joined devices. Not given: the
+    /// domain's `entra_synced`, else not known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entra_synced: Option<bool>,
 }
 
 /// Kind of account.
@@ -643,6 +693,10 @@ pub struct RawPath {
     /// How the connection reaches its targets: `direct`, or through an RD Gateway or RD Connection Broker.
     #[serde(default, skip_serializing_if = "is_default")]
     pub via: Route,
+    /// Sessions of this path need resources that require device claims (compound authentication). Not given:
+    /// the targets' `device_claims`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_claims: Option<bool>,
     /// Free text shown to reviewers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
@@ -767,6 +821,7 @@ impl RawHost {
             &mut self.administrators,
             &mut self.remote_desktop_users,
             &mut self.rdp_logon_allowed,
+            &mut self.allowed_to_authenticate,
         ]
         .into_iter()
         .flatten()
@@ -774,6 +829,7 @@ impl RawHost {
             shift_all(list, by);
         }
         shift_all(&mut self.rdp_logon_denied, by);
+        shift_all(&mut self.addresses, by);
     }
 }
 

@@ -429,7 +429,7 @@ impl<'a> Lines<'a> {
             Entry::Domain(i) => {
                 let d = &inv.domains[i];
                 let dc = sorted(&d.dc_os);
-                write!(
+                let r = write!(
                     out,
                     "{}|{}|{}|{}|{}",
                     fold(&d.netbios),
@@ -437,7 +437,12 @@ impl<'a> Lines<'a> {
                     self.dom(d.forest),
                     J(&dc),
                     J(&d.pdc_emulator_os)
-                )
+                );
+                // Appended only when given, so that the fingerprints of inventories without it stay as they were.
+                if let Some(b) = d.entra_synced {
+                    let _ = write!(out, "|entra_synced={b}");
+                }
+                r
             }
             Entry::Trust(i) => {
                 let t = &inv.trusts[i];
@@ -497,6 +502,18 @@ impl<'a> Lines<'a> {
                     out.push_str("|denied=");
                     self.acl(h.rdp_logon_denied, out);
                 }
+                // Appended only when given, so that the fingerprints of inventories without them stay as they
+                // were.
+                if let Some(b) = h.enabled_given {
+                    let _ = write!(out, "|enabled={b}");
+                }
+                if let Some(a) = h.allowed_to_authenticate {
+                    out.push_str("|allowed_to_authenticate=");
+                    self.acl(a, out);
+                }
+                if let Some(s) = h.client_policy_source {
+                    let _ = write!(out, "|client_policy_source={}", s.as_str());
+                }
                 Ok(())
             }
             Entry::User(i) => {
@@ -520,6 +537,12 @@ impl<'a> Lines<'a> {
                 // inventories without it stay as they were.
                 if let Some(b) = u.builtin_admin_given {
                     let _ = write!(out, "|builtin_admin={b}");
+                }
+                if let Some(b) = u.enabled_given {
+                    let _ = write!(out, "|enabled={b}");
+                }
+                if let Some(b) = u.entra_synced_given {
+                    let _ = write!(out, "|entra_synced={b}");
                 }
                 Ok(())
             }
@@ -551,6 +574,9 @@ impl<'a> Lines<'a> {
                 );
                 if p.via != crate::inventory::Route::Direct {
                     let _ = write!(out, "|via={}", J(&p.via));
+                }
+                if let Some(b) = p.device_claims {
+                    let _ = write!(out, "|device_claims={b}");
                 }
                 Ok(())
             }
@@ -891,6 +917,38 @@ mod tests {
                 .any(|c| c.name == host(1) && c.after.is_none())
         );
         assert!(changes(&before, &before).is_empty());
+    }
+
+    #[test]
+    fn the_facts_of_fidelity_are_fingerprinted_only_when_given() {
+        let Ok(inv) = crate::inventory::load_sample() else {
+            panic!("the sample loads");
+        };
+        let before = super::lines(&inv);
+        let mut now = inv.clone();
+        // Not given: the lines are those of an inventory that never had the keys.
+        for u in &mut now.users {
+            u.enabled_given = None;
+            u.entra_synced_given = None;
+        }
+        for h in &mut now.hosts {
+            h.enabled_given = None;
+            h.allowed_to_authenticate = None;
+            h.client_policy_source = None;
+        }
+        for p in &mut now.paths {
+            p.device_claims = None;
+        }
+        for d in &mut now.domains {
+            d.entra_synced = None;
+        }
+        let bare = super::lines(&now);
+        now.users[0].enabled_given = Some(false);
+        now.hosts[0].client_policy_source = Some(crate::inventory::PolicySource::Intune);
+        now.paths[0].device_claims = Some(true);
+        let c = changes(&bare, &super::lines(&now));
+        assert_eq!(c.len(), 3, "{c:?}");
+        assert!(bare.len() == before.len());
     }
 
     #[test]

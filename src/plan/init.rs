@@ -117,7 +117,8 @@ impl Plan {
         // would not protect it as the plan assumes (PU-BUILTIN-ADMIN), so it stays out.
         let mut builtin = Vec::new();
         for (u, user) in inv.users.iter().enumerate() {
-            if !user.is_privileged() || user.protected_users {
+            // A disabled account signs in nowhere: the plan has nothing to enroll it for.
+            if !user.is_privileged() || user.protected_users || !user.enabled {
                 continue;
             }
             if user.builtin_admin {

@@ -850,7 +850,10 @@ fn finding_row(f: &ReportFinding) -> String {
         f.path
             .as_deref()
             .map_or_else(|| "estate".to_string(), code_cell),
-        f.mode.map_or("any", Mode::as_str),
+        match f.stage_span() {
+            Some(span) => format!("{} ({})", f.mode.map_or("any", Mode::as_str), esc(&span)),
+            None => f.mode.map_or("any", Mode::as_str).to_string(),
+        },
         esc(&f.counts_text()),
         prose(f, MESSAGE_MAX, true)
     )

@@ -189,6 +189,14 @@ pub fn protected_users_on_path(
     out
 }
 
+/// Whether a finding is about what follows from the change of a target (the pass-the-hash exposure once it
+/// accepts Restricted Admin, the alert monitoring raises on the registry change): it belongs to the stage that
+/// prepares the target, not to the stage that puts a path into use. The actions themselves (RA-HOST-NOT-ENABLED
+/// and the like) keep the path's stage, which says whether an earlier stage performed them.
+pub fn target_change(code: Code) -> bool {
+    matches!(code, Code::RaPthExposure | Code::PolSocNotice)
+}
+
 /// A readable name for a subject (`NETBIOS\name` for users and groups, DNS name for domains).
 pub fn subject_label(inv: &Inventory, s: Subject) -> String {
     match s {
@@ -710,30 +718,39 @@ impl<'a> Ctx<'a> {
             return;
         }
         let inv = self.inv;
-        let mut user_domains: Vec<u32> = p
-            .who
-            .iter()
-            .map(|u| inv.users[*u as usize].domain)
-            .collect();
-        user_domains.sort_unstable();
-        user_domains.dedup();
-        let mut refused_domains: Vec<u32> = Vec::new();
+        let mut refused_users: Vec<UserId> = Vec::new();
         let mut clients: Vec<HostId> = Vec::new();
         for &c in &p.from {
             let h = &inv.hosts[c as usize];
-            let refuses = |ud: u32| match h.join {
-                JoinType::Workgroup => true,
-                JoinType::Ad | JoinType::Hybrid => h
-                    .domain
-                    .is_none_or(|cd| cd != ud && self.graph.route(ud, cd).is_none()),
-                // Entra joined clients: the account may be a synchronized identity; not judged.
-                JoinType::Entra => false,
+            let refuses = |u: UserId| {
+                let user = &inv.users[u as usize];
+                let ud = user.domain;
+                match h.join {
+                    JoinType::Workgroup => true,
+                    JoinType::Ad | JoinType::Hybrid => match h.domain {
+                        None => true,
+                        Some(cd) if cd == ud => false,
+                        Some(cd) => match self.graph.route(ud, cd) {
+                            None => true,
+                            // Across a selective-authentication trust the account needs "Allowed to
+                            // Authenticate" on the client: refused when the client lists who holds it.
+                            Some(r) => {
+                                r.selective_auth
+                                    && h.allowed_to_authenticate
+                                        .is_some_and(|a| !inv.acl_allows(a, u))
+                            }
+                        },
+                    },
+                    // Entra joined clients: an AD account signs in there only through its synchronized Entra
+                    // identity (`entra_synced`); not given, not judged.
+                    JoinType::Entra => user.entra_synced == Some(false),
+                }
             };
             let mut any = false;
-            for &ud in &user_domains {
-                if refuses(ud) {
+            for &u in &p.who {
+                if refuses(u) {
                     any = true;
-                    refused_domains.push(ud);
+                    refused_users.push(u);
                 }
             }
             if any {
@@ -743,22 +760,11 @@ impl<'a> Ctx<'a> {
         if clients.is_empty() {
             return;
         }
-        refused_domains.sort_unstable();
-        refused_domains.dedup();
-        // Users of a refused domain on at least one client; the clients say where.
+        refused_users.sort_unstable();
+        refused_users.dedup();
+        // Refused users on at least one client; the clients say where.
         acc.add(Code::ClientNoSignin, None, host_subjects(&clients));
-        acc.add(
-            Code::ClientNoSignin,
-            None,
-            p.who
-                .iter()
-                .filter(|u| {
-                    refused_domains
-                        .binary_search(&inv.users[**u as usize].domain)
-                        .is_ok()
-                })
-                .map(|u| Subject::User(*u)),
-        );
+        acc.add(Code::ClientNoSignin, None, user_subjects(&refused_users));
     }
 
     fn evaluate_path(&self, pid: PathId, acc: &mut Acc) {
@@ -783,7 +789,15 @@ impl<'a> Ctx<'a> {
             .map(|c| remote_guard::client_codes(&inv.hosts[*c as usize], p.credentials))
             .collect();
         add_masks(acc, &p.from, &client_codes, rg);
-        let rcg_codes: Vec<Codes> = p.to.iter().map(|t| self.rcg_target[*t as usize]).collect();
+        // The path's `device_claims`, when given, says for its own sessions what the targets' says for all.
+        let claims = |c: Codes| match p.device_claims {
+            Some(true) => c | bit(Code::RcgCompoundAuth),
+            Some(false) => c & !bit(Code::RcgCompoundAuth),
+            None => c,
+        };
+        let rcg_codes: Vec<Codes> = (p.to.iter())
+            .map(|t| claims(self.rcg_target[*t as usize]))
+            .collect();
         add_masks(acc, &p.to, &rcg_codes, rg);
         let blocked_at = |list: &[HostId], codes: &[Codes]| -> Vec<HostId> {
             list.iter()
@@ -809,7 +823,7 @@ impl<'a> Ctx<'a> {
             (
                 p.hops
                     .iter()
-                    .map(|h| self.rcg_target[*h as usize])
+                    .map(|h| claims(self.rcg_target[*h as usize]))
                     .collect(),
                 p.to.iter()
                     .map(|t| {

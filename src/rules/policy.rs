@@ -244,6 +244,8 @@ struct ClientClass {
     paths: Vec<PathId>,
     /// Their current client policy.
     current: ClientPolicy,
+    /// Where it comes from (`None`: not given).
+    source: Option<crate::inventory::PolicySource>,
     /// The clients, ascending.
     clients: Vec<HostId>,
 }
@@ -261,14 +263,20 @@ impl ChoiceIndex {
                 }
             }
         }
-        let mut index: HashMap<(Vec<PathId>, ClientPolicy), u32> = HashMap::new();
+        type Key = (
+            Vec<PathId>,
+            ClientPolicy,
+            Option<crate::inventory::PolicySource>,
+        );
+        let mut index: HashMap<Key, u32> = HashMap::new();
         let mut classes: Vec<ClientClass> = Vec::new();
         for (c, paths) in by_client.into_iter().enumerate() {
             if paths.is_empty() {
                 continue;
             }
             let current = inv.hosts[c].client_policy;
-            let key = (paths, current);
+            let source = inv.hosts[c].client_policy_source;
+            let key = (paths, current, source);
             let k = match index.get(&key) {
                 Some(k) => *k,
                 None => {
@@ -276,6 +284,7 @@ impl ChoiceIndex {
                     classes.push(ClientClass {
                         paths: key.0.clone(),
                         current,
+                        source,
                         clients: Vec::new(),
                     });
                     index.insert(key, k);
@@ -426,8 +435,20 @@ fn judge_class(
         for &pol in &effective {
             if !compatible(choice.mode, pol) {
                 conflicting.insert(pid);
+                // The client's own policy: where it comes from says where to change it.
                 let source = if set.is_empty() {
-                    "the current policy"
+                    match class.source {
+                        Some(crate::inventory::PolicySource::Gpo) => {
+                            "the current policy, from a GPO"
+                        }
+                        Some(crate::inventory::PolicySource::Intune) => {
+                            "the current policy, from an Intune profile"
+                        }
+                        Some(crate::inventory::PolicySource::Local) => {
+                            "the current policy, set locally"
+                        }
+                        None => "the current policy; client_policy_source not given",
+                    }
                 } else {
                     "the plan"
                 };

@@ -31,7 +31,9 @@ pub fn has_pre_2008_dc(inv: &Inventory, d: DomainId) -> bool {
 }
 
 /// The groups whose every member Microsoft advises against enrolling at once (MS-2024-PU): each domain's
-/// Domain Admins and Enterprise Admins, by name; each with its members outside Protected Users (sorted).
+/// Domain Admins and Enterprise Admins, by name; each with its enabled members outside Protected Users (sorted).
+/// A disabled member signs in nowhere, so it is no break-glass account: PU-BREAKGLASS is about "every enabled
+/// member of a domain's Domain Admins" (rules.md, MS-2024-PU).
 pub fn tier0_groups(inv: &Inventory) -> Vec<(GroupId, Vec<UserId>)> {
     (0..inv.groups.len() as GroupId)
         .filter(|g| {
@@ -47,7 +49,10 @@ pub fn tier0_groups(inv: &Inventory) -> Vec<(GroupId, Vec<UserId>)> {
                 .into_iter()
                 .flatten()
                 .copied()
-                .filter(|u| !inv.users[*u as usize].protected_users)
+                .filter(|u| {
+                    let u = &inv.users[*u as usize];
+                    !u.protected_users && u.enabled
+                })
                 .collect();
             (g, outside)
         })
@@ -253,6 +258,8 @@ pub(super) fn estate(inv: &Inventory, on_path: &[bool], local_admin: &[bool], ac
             && u.kind == AccountKind::Person
             // Enrolling the built-in Administrator does not protect it (PU-BUILTIN-ADMIN): not a candidate.
             && !u.builtin_admin
+            // A disabled account signs in nowhere: nothing of it to protect until it is enabled again.
+            && u.enabled
         {
             domain_used[u.domain as usize] = true;
             acc.add(Code::PuCandidate, None, [Subject::User(id)]);

@@ -56,6 +56,40 @@ pub(super) fn evaluate_path(
                 }
                 Some(route) if route.selective_auth => {
                     let code = Code::TrustSelectiveAuth;
+                    // A user granted "Allowed to Authenticate" on every host of the pair needs nothing more.
+                    let granted = |u: UserId| {
+                        hosts.iter().all(|h| {
+                            inv.hosts[*h as usize]
+                                .allowed_to_authenticate
+                                .is_some_and(|a| inv.acl_allows(a, u))
+                        })
+                    };
+                    let users: Vec<UserId> =
+                        users.iter().copied().filter(|u| !granted(*u)).collect();
+                    if users.is_empty() {
+                        continue;
+                    }
+                    // Not given: who holds the permission is not known; given without the user: the trust
+                    // refuses the authentication.
+                    let mut unknown: Vec<&str> = (hosts.iter())
+                        .filter(|h| inv.hosts[**h as usize].allowed_to_authenticate.is_none())
+                        .map(|h| inv.hosts[*h as usize].name.as_str())
+                        .collect();
+                    unknown.sort_unstable_by_key(|n| n.to_lowercase());
+                    let unknown_text = if unknown.len() > 3 {
+                        format!("{} hosts", unknown.len())
+                    } else {
+                        unknown.join(", ")
+                    };
+                    acc.detail(
+                        code,
+                        None,
+                        if unknown.is_empty() {
+                            "not granted by the targets' allowed_to_authenticate".to_string()
+                        } else {
+                            format!("allowed_to_authenticate not given for {unknown_text}")
+                        },
+                    );
                     let selective = route
                         .trusts
                         .iter()

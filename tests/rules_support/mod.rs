@@ -43,6 +43,7 @@ impl Table {
 }
 
 /// One domain, an admin `alice`, client `CLIENT`, target `TARGET` (modern and prepared), path `p`.
+#[derive(Clone)]
 pub struct Case {
     pub domain: Table,
     pub user: Table,

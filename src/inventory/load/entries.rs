@@ -41,6 +41,7 @@ impl Resolver {
                 dc_os: d.dc_os.clone(),
                 pdc_emulator_os: d.pdc_emulator_os,
                 administered: d.administered.unwrap_or(true),
+                entra_synced: d.entra_synced,
                 at: Pos::default(),
             });
             self.spans.domains.push(d.dns.span());
@@ -308,6 +309,12 @@ impl Resolver {
                 aes_keys: u.aes_keys,
                 builtin_admin,
                 builtin_admin_given: u.builtin_admin,
+                enabled: u.enabled.unwrap_or(true),
+                enabled_given: u.enabled,
+                entra_synced: u
+                    .entra_synced
+                    .or_else(|| self.domains[domain as usize].entra_synced),
+                entra_synced_given: u.entra_synced,
                 at: Pos::default(),
             });
             let users = &self.users;
@@ -406,6 +413,8 @@ impl Resolver {
                 self.local_acl(h.remote_desktop_users.as_deref(), domain, rdu_defaults);
             let rdp_logon_allowed = h.rdp_logon_allowed.as_deref().map(|l| self.acl(l, domain));
             let rdp_logon_denied = self.acl(&h.rdp_logon_denied, domain);
+            let allowed_to_authenticate =
+                (h.allowed_to_authenticate.as_deref()).map(|l| self.acl(l, domain));
             if h.roles.contains(&HostRole::DomainController)
                 && let Some(d) = domain
             {
@@ -443,6 +452,10 @@ impl Resolver {
                 rdp_logon_allowed,
                 rdp_logon_denied,
                 addresses,
+                enabled: h.enabled.unwrap_or(true),
+                enabled_given: h.enabled,
+                allowed_to_authenticate,
+                client_policy_source: h.client_policy_source,
                 at: Pos::default(),
             });
             let hosts = &self.hosts;
@@ -601,7 +614,9 @@ impl Resolver {
                 );
             }
             let find = |s: &str| selectors.users(s);
-            let who = expand(&p.who, find, "user", USER_SELECTOR_HELP, &mut err);
+            let mut who = expand(&p.who, find, "user", USER_SELECTOR_HELP, &mut err);
+            // A disabled account signs in nowhere: it connects over no path.
+            who.retain(|u| self.users.get(*u as usize).is_none_or(|u| u.enabled));
             if let Some(h) = p.session_hours
                 && !(h.is_finite() && h > 0.0 && h <= 24.0 * 366.0)
             {
@@ -625,6 +640,7 @@ impl Resolver {
                 delegation: p.delegation,
                 credssp_sso: p.credssp_sso,
                 via: p.via,
+                device_claims: p.device_claims,
                 note: p.note.clone(),
                 selectors: PathSelectors {
                     who: texts(&p.who),

@@ -204,6 +204,39 @@ fn pieces_match_the_whole_file_on_a_generated_estate() {
     }
 }
 
+#[test]
+fn addresses_keep_their_place_in_a_late_piece() {
+    let text = match generate(&SampleSpec::new(3000)) {
+        Ok(t) => t,
+        Err(e) => panic!("{}", e.0),
+    };
+    // The last host of a file read in pieces, given a good address and then a bad one.
+    let Some(at) = text.rfind("\n[[host]]\n") else {
+        panic!("no host");
+    };
+    let Some(name_end) = text[at + 1..].find('\n').and_then(|h| {
+        text[at + 1 + h + 1..]
+            .find('\n')
+            .map(|n| at + 1 + h + 1 + n)
+    }) else {
+        panic!("no host name line");
+    };
+    for (address, good) in [("10.20.30.0/24", true), ("10.20.30.0/33", false)] {
+        let edited = format!(
+            "{}\naddresses = [\"{address}\"]{}",
+            &text[..name_end],
+            &text[name_end..]
+        );
+        assert_same(&edited);
+        let loaded = load_str("t.toml", &edited);
+        assert_eq!(loaded.is_ok(), good, "{address}");
+        if let Err(d) = loaded {
+            let line = edited[..name_end].lines().count() + 1;
+            assert!(d.0.iter().any(|d| d.line == line), "{d}");
+        }
+    }
+}
+
 /// The file with its entries regrouped: `order` lists the kinds (indexes into [`ENTRY_HEADERS`]) in the order
 /// they are written, each with the part of that kind's entries it takes (`..` for all, `..0.5` for the first
 /// half); each kind keeps its own order.

@@ -34,8 +34,28 @@ impl Workspace {
         }
     }
 
+    /// The stage that changes a target a finding is about, for the findings of a target's change (its
+    /// registry values, the pass-the-hash exposure and the notice to monitoring that follow): the earliest stage
+    /// preparing one of its hosts. A path's stage puts the mode into use; the exposure starts with the change.
+    pub(super) fn target_change_stage(&self, f: &Finding) -> Option<usize> {
+        if !rules::target_change(f.code) {
+            return None;
+        }
+        f.subjects
+            .iter()
+            .filter_map(|s| match s {
+                Subject::Host(h) => self.members.host.get(*h as usize).copied().flatten(),
+                _ => None,
+            })
+            .min()
+            .map(|s| s as usize)
+    }
+
     /// The stage of a finding (see [`Assessed::stage`]).
     pub(super) fn finding_stage(&self, f: &Finding) -> Option<usize> {
+        if let Some(s) = self.target_change_stage(f) {
+            return Some(s);
+        }
         // A client policy conflict surfaces where the policy is enforced on the client.
         if matches!(
             f.code,
@@ -121,6 +141,8 @@ impl Workspace {
         match r {
             // A path's findings under its chosen mode hold from the stage that puts it into use.
             FindingRef::Evaluation(_) | FindingRef::Order(_) => match (f.path, f.mode) {
+                // A target's change holds from the stage that changes it.
+                _ if self.target_change_stage(f).is_some() => (self.target_change_stage(f), None),
                 (Some(p), Some(m)) if m != Mode::Standard => {
                     (self.use_stage(p).map(|s| s as usize), None)
                 }
