@@ -41,6 +41,11 @@ impl Workspace {
         if !rules::target_change(f.code) {
             return None;
         }
+        self.earliest_host_stage(f)
+    }
+
+    /// The earliest stage that prepares one of the hosts a finding names.
+    fn earliest_host_stage(&self, f: &Finding) -> Option<usize> {
         f.subjects
             .iter()
             .filter_map(|s| match s {
@@ -99,14 +104,7 @@ impl Workspace {
         if let Some(p) = f.path {
             return self.use_stage(p).map(|s| s as usize);
         }
-        f.subjects
-            .iter()
-            .filter_map(|s| match s {
-                Subject::Host(h) => self.members.host.get(*h as usize).copied().flatten(),
-                _ => None,
-            })
-            .min()
-            .map(|s| s as usize)
+        self.earliest_host_stage(f)
     }
 
     pub(super) fn assess(&self, r: FindingRef, f: &Finding) -> Assessed {
