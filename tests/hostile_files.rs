@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use assert_cmd::Command;
-use guardplan::fsio::{self, AtomicFile, Output};
+use guardplan::fsio::Output;
+#[cfg(unix)]
+use guardplan::fsio::{self, AtomicFile};
 use guardplan::import::bloodhound;
 
 fn guardplan() -> Command {
@@ -275,6 +277,7 @@ fn archives_with_overlapping_entries_are_refused() {
     assert!(stderr_of(&out).contains("overlap"), "{}", stderr_of(&out));
 }
 
+#[cfg(unix)]
 fn leftovers(dir: &Path) -> Vec<String> {
     std::fs::read_dir(dir)
         .expect("list")
