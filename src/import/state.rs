@@ -282,13 +282,19 @@ impl fmt::Display for StateError {
 /// Reads a state file from a reader, a block at a time (the records are kept: the inventory is in memory too).
 /// UTF-16 must be valid; a field given twice in one record, or a host given twice, is refused where it is.
 pub fn read(input: impl std::io::Read) -> Result<StateFile, StateError> {
-    let mut decoder = crate::fsio::TextDecoder::new(input);
-    let parsed = serde_json::from_reader(std::io::BufReader::new(&mut decoder));
-    parsed.map_err(|e| match decoder.failure() {
-        Some(bad) => StateError {
-            line: bad.line,
-            col: bad.col,
-            message: bad.message.clone(),
+    let mut seen = Seen {
+        inner: crate::fsio::decode::decoded(input),
+        line: 1,
+        col: 1,
+        bad: None,
+    };
+    let parsed = serde_json::from_reader(std::io::BufReader::new(&mut seen));
+    parsed.map_err(|e| match seen.bad.take() {
+        // The decoder delivers everything before the fault: it stands where what was read ends.
+        Some(what) => StateError {
+            line: seen.line,
+            col: seen.col,
+            message: format!("invalid UTF-16: {what}"),
         },
         None => StateError {
             line: e.line().max(1),
@@ -301,6 +307,32 @@ pub fn read(input: impl std::io::Read) -> Result<StateFile, StateError> {
                 .to_string(),
         },
     })
+}
+
+/// The decoded text as it is read, with the line and column (in characters) where it ends so far, and what the
+/// decoder found wrong when reading stopped there (serde_json keeps only the kind of an I/O error).
+struct Seen<R> {
+    inner: R,
+    line: usize,
+    col: usize,
+    bad: Option<String>,
+}
+
+impl<R: std::io::Read> std::io::Read for Seen<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf).inspect_err(|e| {
+            self.bad = crate::fsio::decode::bad_text(e).map(|b| b.message.clone());
+        })?;
+        for &b in &buf[..n] {
+            if b == b'\n' {
+                self.line += 1;
+                self.col = 1;
+            } else if b & 0xC0 != 0x80 && b != b'\r' {
+                self.col += 1;
+            }
+        }
+        Ok(n)
+    }
 }
 
 /// The records of a state file, refusing a host named twice: its second record would silently replace the

@@ -11,7 +11,7 @@
 
 use std::io::{self, BufRead, Read};
 
-pub use super::decode::{decoded, line_col};
+pub use crate::fsio::decode::{decoded, line_col};
 
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
@@ -299,14 +299,13 @@ pub fn read_logons<R: BufRead>(input: R, mut each: impl FnMut(&Logon)) -> Result
                     format!("{TOO_LONG}: this is not an export of Windows events"),
                 ));
             }
-            Err(quick_xml::Error::Io(e)) if super::decode::bad_text(&e).is_some() => {
-                let bad = super::decode::bad_text(&e).cloned().unwrap_or_else(|| {
-                    super::decode::BadText {
-                        offset: before,
-                        message: e.to_string(),
-                    }
-                });
-                return Err(err(bad.offset, bad.message));
+            Err(quick_xml::Error::Io(e)) if crate::fsio::decode::bad_text(&e).is_some() => {
+                let (offset, what) = crate::fsio::decode::bad_text(&e)
+                    .map_or((before, e.to_string()), |b| (b.offset, b.message.clone()));
+                return Err(err(
+                    offset,
+                    format!("the UTF-16 text is not well formed: {what}; export the events again"),
+                ));
             }
             Err(e) => {
                 let at = match e {

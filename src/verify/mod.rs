@@ -10,7 +10,6 @@ use crate::finding::Mode;
 use crate::inventory::{Inventory, PathId};
 use crate::plan::{MemberKind, Workspace};
 
-pub mod decode;
 pub mod events;
 pub mod evtx;
 pub mod render;

@@ -1,6 +1,7 @@
-//! Text decoding of event files: UTF-8 passes through (its byte order mark removed), UTF-16 with a byte order
-//! mark is transcoded to UTF-8. UTF-16 that is not well formed (a lone surrogate, an odd number of bytes) is
-//! refused at its position rather than replaced: a value that is not what Windows wrote must not be judged.
+//! Text decoding of the inputs Windows writes (event exports, host state): UTF-8 passes through (its byte order
+//! mark removed), UTF-16 with a byte order mark is transcoded to UTF-8. UTF-16 that is not well formed (a lone
+//! surrogate, an odd number of bytes) is refused at its position rather than replaced: a value that is not what
+//! Windows wrote must not be judged.
 
 use std::fmt;
 use std::io::{self, BufRead, Read};
@@ -10,7 +11,7 @@ use std::io::{self, BufRead, Read};
 pub struct BadText {
     /// Offset in the decoded text, for a line and column.
     pub offset: u64,
-    /// What is wrong, with the byte offset in the file.
+    /// What is wrong, with the byte offset in the file (each reader says what to do about it).
     pub message: String,
 }
 
@@ -97,10 +98,7 @@ impl<R: Read> Decoded<R> {
     fn fail(&mut self, at_byte: u64, what: &str) {
         self.failed = Some(BadText {
             offset: self.produced,
-            message: format!(
-                "the UTF-16 text is not well formed: {what} at byte {at_byte} of the file; \
-                 export the events again"
-            ),
+            message: format!("{what} at byte {at_byte} of the file"),
         });
     }
 
@@ -172,7 +170,7 @@ impl<R: Read> Decoded<R> {
                     }
                 } else if self.failed.is_none() && self.eof && self.raw.len() - self.raw_pos == 1 {
                     let at = self.consumed;
-                    self.fail(at, "an odd number of bytes");
+                    self.fail(at, "half a character at the end (an odd number of bytes)");
                     self.raw_pos = self.raw.len();
                 }
             }
